@@ -1,0 +1,14 @@
+//===- RingAttributes.h - Attributes of the ring dialect --------*- C++ -*-===//
+
+#ifndef RINGATTN_DIALECT_RING_IR_RINGATTRIBUTES_H
+#define RINGATTN_DIALECT_RING_IR_RINGATTRIBUTES_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "RingAttn/Dialect/Ring/IR/RingEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "RingAttn/Dialect/Ring/IR/RingAttributes.h.inc"
+
+#endif // RINGATTN_DIALECT_RING_IR_RINGATTRIBUTES_H

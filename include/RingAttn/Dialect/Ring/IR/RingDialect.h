@@ -1,0 +1,11 @@
+//===- RingDialect.h - The ring dialect -------------------------*- C++ -*-===//
+
+#ifndef RINGATTN_DIALECT_RING_IR_RINGDIALECT_H
+#define RINGATTN_DIALECT_RING_IR_RINGDIALECT_H
+
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/IR/Dialect.h"
+
+#include "RingAttn/Dialect/Ring/IR/RingOpsDialect.h.inc"
+
+#endif // RINGATTN_DIALECT_RING_IR_RINGDIALECT_H

@@ -1,0 +1,223 @@
+//===- RingOps.td - Operations of the ring dialect ---------*- tablegen -*-===//
+
+#ifndef RINGATTN_DIALECT_RING_IR_RINGOPS_TD
+#define RINGATTN_DIALECT_RING_IR_RINGOPS_TD
+
+include "RingAttn/Dialect/Ring/IR/RingDialect.td"
+include "RingAttn/Dialect/Ring/IR/RingAttributes.td"
+include "RingAttn/Dialect/Ring/IR/RingTypes.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+// Activations: [batch, heads, seq, head_dim], statically shaped.
+def Ring_ActivationTensor : Type<
+    And<[TensorRankOf<[F32, F16, BF16], [4]>.predicate, HasStaticShapePred]>,
+    "statically shaped 4-D tensor of f32, f16 or bf16",
+    "::mlir::RankedTensorType">;
+
+// Partial outputs are always f32 (see docs/Semantics.md: partials in bf16
+// make the error grow with the ring size).
+def Ring_PartialOutTensor : Type<
+    And<[TensorRankOf<[F32], [4]>.predicate, HasStaticShapePred]>,
+    "statically shaped 4-D tensor of f32", "::mlir::RankedTensorType">;
+def Ring_LseTensor : Type<
+    And<[TensorRankOf<[F32], [3]>.predicate, HasStaticShapePred]>,
+    "statically shaped 3-D tensor of f32", "::mlir::RankedTensorType">;
+
+//===----------------------------------------------------------------------===//
+// ring.attention
+//===----------------------------------------------------------------------===//
+
+def Ring_AttentionOp : Ring_Op<"attention", [
+    Pure, AllTypesMatch<["query", "result"]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Exact scaled dot-product attention, optionally over a ring";
+  let description = [{
+    `softmax(scale * Q K^T + mask) V` on `[batch, heads, seq, head_dim]`
+    tensors. `key` and `value` may have fewer heads than `query` (grouped-query
+    or multi-query attention): query head `h` reads key/value head
+    `h / (H_q / H_kv)`. `scale` defaults to `1/sqrt(head_dim)`. With `causal`,
+    query token `i` attends to key tokens `j <= i` by global position.
+
+    Without `ring`, this is attention on one device. With
+    `ring @grid axis k`, the operands are this rank's shard of a sequence laid
+    out over axis `k` of the `shard.grid` named `@grid`, in the given
+    `layout`, and the result is this rank's shard of exact attention over the
+    whole sequence.
+
+    ```mlir
+    shard.grid @ring(shape = 4)
+    %o = ring.attention %q, %k, %v causal ring @ring axis 0 layout zigzag
+        : tensor<1x8x1024x128xbf16>, tensor<1x2x1024x128xbf16>,
+          tensor<1x2x1024x128xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Ring_ActivationTensor:$query,
+    Ring_ActivationTensor:$key,
+    Ring_ActivationTensor:$value,
+    UnitAttr:$causal,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<FlatSymbolRefAttr>:$grid,
+    OptionalAttr<I64Attr>:$axis,
+    DefaultValuedAttr<Ring_SequenceLayoutAttr,
+                      "::mlir::ring::SequenceLayout::Contiguous">:$layout);
+  let results = (outs Ring_ActivationTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`causal` $causal^)? (`scale` $scale^)?
+    (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
+    `:` type($query) `,` type($key) `,` type($value)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the operands are one rank's shard of a ring.
+    bool isRing() { return getGridAttr() != nullptr; }
+    /// The softmax scale, with its default filled in.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ring.block_attention
+//===----------------------------------------------------------------------===//
+
+def Ring_BlockAttentionOp : Ring_Op<"block_attention", [
+    Pure, AttrSizedOperandSegments]> {
+  let summary = "Partial attention of a query block against one key/value block";
+  let description = [{
+    Computes, for each query row, `S = scale * Q K^T` (masked entries `-inf`),
+    `lse = log(sum_j exp(S_ij))` (natural log) and `O = softmax(S) V`, both in
+    f32. Rows with no visible key have `lse = -inf` and `O = 0`.
+
+    With `causal`, the mask is built from global token positions given as
+    affine functions of the local index: query row `i` sits at
+    `query_offset + query_stride * i`, key row `j` at
+    `key_offset + key_stride * j`, and `i` may attend to `j` iff its position
+    is not smaller. Every sequence layout is affine per chunk, which is all a
+    block needs.
+
+    ```mlir
+    %o, %lse = ring.block_attention %q, %k, %v
+        causal query_pos(%qo, 1) key_pos(%ko, 1)
+        : tensor<1x8x512x128xbf16>, tensor<1x2x512x128xbf16>,
+          tensor<1x2x512x128xbf16>
+          -> tensor<1x8x512x128xf32>, tensor<1x8x512xf32>
+    ```
+  }];
+  let arguments = (ins
+    Ring_ActivationTensor:$query,
+    Ring_ActivationTensor:$key,
+    Ring_ActivationTensor:$value,
+    Optional<Index>:$query_offset,
+    Optional<Index>:$key_offset,
+    DefaultValuedAttr<I64Attr, "1">:$query_stride,
+    DefaultValuedAttr<I64Attr, "1">:$key_stride,
+    OptionalAttr<F32Attr>:$scale);
+  let results = (outs Ring_PartialOutTensor:$out, Ring_LseTensor:$lse);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`causal` `query_pos` `(` $query_offset^ `,` $query_stride `)`
+              `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`scale` $scale^)? attr-dict
+    `:` type($query) `,` type($key) `,` type($value)
+    `->` type($out) `,` type($lse)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when a causal mask applies (the positions are given).
+    bool isCausal() { return getQueryOffset() != nullptr; }
+    /// The softmax scale, with its default filled in.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ring.combine
+//===----------------------------------------------------------------------===//
+
+def Ring_CombineOp : Ring_Op<"combine", [
+    Pure, AllTypesMatch<["out_a", "out_b", "out"]>,
+    AllTypesMatch<["lse_a", "lse_b", "lse"]>]> {
+  let summary = "Merge two partial attention results";
+  let description = [{
+    `lse = logaddexp(lse_a, lse_b)`,
+    `out = exp(lse_a - lse) * out_a + exp(lse_b - lse) * out_b`, computed in
+    an overflow-free form. The merge is associative and commutative; a side
+    whose `lse` is `-inf` (no visible key) contributes nothing, and two such
+    sides give `lse = -inf`, `out = 0`, never NaN.
+
+    ```mlir
+    %o, %lse = ring.combine (%o0, %lse0), (%o1, %lse1)
+        : tensor<1x8x512x128xf32>, tensor<1x8x512xf32>
+    ```
+  }];
+  let arguments = (ins Ring_PartialOutTensor:$out_a, Ring_LseTensor:$lse_a,
+                       Ring_PartialOutTensor:$out_b, Ring_LseTensor:$lse_b);
+  let results = (outs Ring_PartialOutTensor:$out, Ring_LseTensor:$lse);
+  let assemblyFormat = [{
+    `(` $out_a `,` $lse_a `)` `,` `(` $out_b `,` $lse_b `)` attr-dict
+    `:` type($out_a) `,` type($lse_a)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// ring.shift_start / ring.shift_wait
+//===----------------------------------------------------------------------===//
+
+def Ring_ShiftStartOp : Ring_Op<"shift_start", [
+    TypesMatchWith<"future wraps the source type", "source", "future",
+                   "::mlir::ring::FutureType::get($_self)">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Start rotating a value around a grid axis";
+  let description = [{
+    Sends `source` to the rank `offset` steps further along axis `axis` of
+    `@grid` (cyclically) and starts receiving the value of the rank `offset`
+    steps behind. Returns a future for the received value; the transfer
+    overlaps whatever runs until the matching `ring.shift_wait`. The send and
+    the receive are issued together, so a ring of any size cannot deadlock.
+
+    The op has side effects: every rank of the axis must issue the same
+    shifts in the same order, so they are never merged or dropped.
+
+    ```mlir
+    %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x512x128xbf16>
+    ...
+    %next = ring.shift_wait %f : !ring.future<tensor<1x2x512x128xbf16>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$source, FlatSymbolRefAttr:$grid,
+                       I64Attr:$axis, DefaultValuedAttr<I64Attr, "1">:$offset);
+  let results = (outs Ring_FutureType:$future);
+  let assemblyFormat = [{
+    $source `ring` $grid `axis` $axis (`offset` $offset^)? attr-dict
+    `:` type($source)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Ring_ShiftWaitOp : Ring_Op<"shift_wait", [
+    TypesMatchWith<"result is the value the future carries", "future",
+                   "result",
+                   "::llvm::cast<::mlir::ring::FutureType>($_self).getValueType()">,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Wait for a shift to complete and yield the received value";
+  let description = [{
+    Blocks until the transfer started by the `ring.shift_start` that produced
+    `future` has completed on this rank, and yields the value received from
+    the rank behind. The send buffer may be reused only after this wait.
+  }];
+  let arguments = (ins Ring_FutureType:$future);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$future attr-dict `:` qualified(type($future))";
+  let hasVerifier = 1;
+}
+
+#endif // RINGATTN_DIALECT_RING_IR_RINGOPS_TD

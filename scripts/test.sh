@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test: installs and builds what is missing, then ctest runs the
+# lit suite (round-trip, verifier, lowering and integration tests) and the
+# GoogleTest unit tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+ctest --test-dir build --output-on-failure -j"${RINGATTN_JOBS:-2}"

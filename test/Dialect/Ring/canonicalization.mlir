@@ -1,0 +1,69 @@
+// RUN: ring-opt %s -split-input-file -canonicalize | FileCheck %s
+
+shard.grid @ring(shape = 4)
+
+// A shift by a multiple of the ring size returns every value to its sender.
+// CHECK-LABEL: func.func @identity_shift
+// CHECK-SAME: (%[[KV:.*]]: tensor<1x2x8x16xf32>)
+// CHECK-NOT: ring.shift_start
+// CHECK-NOT: ring.shift_wait
+// CHECK: return %[[KV]], %[[KV]]
+func.func @identity_shift(%kv: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %f = ring.shift_start %kv ring @ring axis 0 offset 4 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  %g = ring.shift_start %kv ring @ring axis 0 offset -8 : tensor<1x2x8x16xf32>
+  %b = ring.shift_wait %g : !ring.future<tensor<1x2x8x16xf32>>
+  return %a, %b : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+
+// A real shift stays, and so does one whose result is unused: every rank
+// must issue the same shifts.
+// CHECK-LABEL: func.func @real_shift
+// CHECK: ring.shift_start %{{.*}} ring @ring axis 0 offset 3
+// CHECK: ring.shift_wait
+// CHECK: ring.shift_start %{{.*}} ring @ring axis 0 :
+// CHECK: ring.shift_wait
+func.func @real_shift(%kv: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %f = ring.shift_start %kv ring @ring axis 0 offset 3 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  %g = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  %b = ring.shift_wait %g : !ring.future<tensor<1x2x8x16xf32>>
+  return %a : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+shard.grid @single(shape = 1)
+
+// On a one-rank axis every shift is the identity.
+// CHECK-LABEL: func.func @single_rank
+// CHECK-NOT: ring.shift
+func.func @single_rank(%kv: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %f = ring.shift_start %kv ring @single axis 0 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return %a : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A partial in which no key was visible (lse = -inf everywhere) contributes
+// nothing to a combine.
+// CHECK-LABEL: func.func @combine_with_empty
+// CHECK-SAME: (%[[O:.*]]: tensor<1x2x8x16xf32>, %[[L:.*]]: tensor<1x2x8xf32>, %[[E:.*]]: tensor<1x2x8x16xf32>)
+// CHECK-NOT: ring.combine
+// CHECK: return %[[O]], %[[L]], %[[O]], %[[L]]
+func.func @combine_with_empty(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %e: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
+  %ninf = arith.constant dense<0xFF800000> : tensor<1x2x8xf32>
+  %a, %b = ring.combine (%o, %l), (%e, %ninf) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %c, %d = ring.combine (%e, %ninf), (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return %a, %b, %c, %d : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+}
+
+// A finite constant lse is a real partial: the combine stays.
+// CHECK-LABEL: func.func @combine_with_finite
+// CHECK: ring.combine
+func.func @combine_with_finite(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
+  %zero = arith.constant dense<0.0> : tensor<1x2x8xf32>
+  %a, %b = ring.combine (%o, %l), (%o, %zero) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return %a, %b : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+}

@@ -1,0 +1,287 @@
+// One case per verifier message of the ring dialect.
+// RUN: ring-opt %s -split-input-file -verify-diagnostics
+
+func.func @element_types(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xbf16>) {
+  // expected-error @+1 {{query, key and value must have the same element type (got 'f32', 'bf16', 'bf16')}}
+  %o = ring.attention %q, %k, %k : tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>
+  return
+}
+
+// -----
+
+func.func @key_value_shapes(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x9x16xf32>) {
+  // expected-error @+1 {{key and value must have the same shape (got [1, 2, 8, 16] and [1, 2, 9, 16])}}
+  %o = ring.attention %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x9x16xf32>
+  return
+}
+
+// -----
+
+func.func @batch(%q: tensor<2x2x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{query and key must have the same batch size (got 2 and 1)}}
+  %o = ring.attention %q, %k, %k : tensor<2x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @head_dim(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x32xf32>) {
+  // expected-error @+1 {{query and key must have the same head_dim (got 16 and 32)}}
+  %o = ring.attention %q, %k, %k : tensor<1x2x8x16xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @head_ratio(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{key/value heads (4) must divide query heads (6)}}
+  %o = ring.attention %q, %k, %k : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @zero_kv_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x0x8x16xf32>) {
+  // expected-error @+1 {{key/value heads (0) must divide query heads (6)}}
+  %o = ring.attention %q, %k, %k : tensor<1x6x8x16xf32>, tensor<1x0x8x16xf32>, tensor<1x0x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @scale_not_finite(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{scale must be finite (got INF)}}
+  %o = ring.attention %q, %q, %q scale 0x7F800000 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_shape(%q: tensor<1x2x?x16xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
+  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @integer_elements(%q: tensor<1x2x8x16xi8>) {
+  // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
+  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>) -> tensor<1x2x8x16xi8>
+  return
+}
+
+// -----
+
+func.func @result_type(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{failed to verify that all of {query, result} have same type}}
+  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf16>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @grid_without_axis(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{'grid' and 'axis' must be given together}}
+  %o = "ring.attention"(%q, %q, %q) {grid = @ring} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @layout_without_ring(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{layout zigzag applies only to ring attention (add 'ring @grid axis k')}}
+  %o = ring.attention %q, %q, %q layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @ring_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{a ring shard needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %o = ring.attention %q, %k, %k ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @causal_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{causal attention needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %o = ring.attention %q, %k, %k causal : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @zigzag_odd(%q: tensor<1x2x7x16xf32>) {
+  // expected-error @+1 {{zigzag layout needs an even local sequence length (got 7)}}
+  %o = ring.attention %q, %q, %q causal ring @ring axis 0 layout zigzag : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_unknown_grid(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{'@nowhere' does not name a shard.grid}}
+  %o = ring.attention %q, %q, %q ring @nowhere axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @attention_axis_range(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{axis 1 is out of range for grid @ring of rank 1}}
+  %o = ring.attention %q, %q, %q ring @ring axis 1 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @attention_negative_axis(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{axis -1 is out of range for grid @ring of rank 1}}
+  %o = ring.attention %q, %q, %q ring @ring axis -1 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_shared_checks(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{key/value heads (4) must divide query heads (6)}}
+  %o, %l = ring.block_attention %q, %k, %k : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x6x8x16xf32>, tensor<1x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_one_offset(%q: tensor<1x2x8x16xf32>, %i: index) {
+  // expected-error @+1 {{query_offset and key_offset must be given together}}
+  %o:2 = "ring.block_attention"(%q, %q, %q, %i) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, index) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @block_stride(%q: tensor<1x2x8x16xf32>, %i: index) {
+  // expected-error @+1 {{position strides must be positive (got query_stride 1, key_stride 0)}}
+  %o, %l = ring.block_attention %q, %q, %q causal query_pos(%i, 1) key_pos(%i, 0) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_scale(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{scale must be finite (got nan)}}
+  %o, %l = ring.block_attention %q, %q, %q scale 0x7FC00000 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>) {
+  // expected-error @+1 {{out must have the query's shape [1, 2, 8, 16] (got [1, 2, 4, 16])}}
+  %o, %l = ring.block_attention %q, %k, %k : tensor<1x2x8x16xbf16>, tensor<1x2x4x16xbf16>, tensor<1x2x4x16xbf16> -> tensor<1x2x4x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_lse_shape(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lse must have shape [1, 2, 8] (got [1, 2, 16])}}
+  %o, %l = ring.block_attention %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_out_element_type(%q: tensor<1x2x8x16xbf16>) {
+  // expected-error @+1 {{result #0 must be statically shaped 4-D tensor of f32}}
+  %o:2 = "ring.block_attention"(%q, %q, %q) {operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>) -> (tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @combine_lse_shape(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x16xf32>) {
+  // expected-error @+1 {{lse must have the out shape without head_dim: expected [1, 2, 8] (got [1, 2, 16])}}
+  %a, %b = ring.combine (%o, %l), (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @combine_types(%o: tensor<1x2x8x16xf32>, %p: tensor<1x2x4x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{failed to verify that all of {out_a, out_b, out} have same type}}
+  %a:2 = "ring.combine"(%o, %l, %p, %l) : (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @future_not_waited(%kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{future must be waited exactly once (it has 0 uses)}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @future_waited_twice(%kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{future must be waited exactly once (it has 2 uses)}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  %b = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @future_escapes(%kv: tensor<1x2x8x16xf32>) -> !ring.future<tensor<1x2x8x16xf32>> {
+  // expected-error @+1 {{future must be consumed by ring.shift_wait (it is used by 'func.return')}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  return %f : !ring.future<tensor<1x2x8x16xf32>>
+}
+
+// -----
+
+func.func @wait_on_argument(%f: !ring.future<tensor<1x2x8x16xf32>>) {
+  // expected-error @+1 {{future must come straight from ring.shift_start}}
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+func.func @shift_unknown_grid(%kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{'@nowhere' does not name a shard.grid}}
+  %f = ring.shift_start %kv ring @nowhere axis 0 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @grid2d(shape = 2x4)
+func.func @shift_axis_range(%kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for grid @grid2d of rank 2}}
+  %f = ring.shift_start %kv ring @grid2d axis 2 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @wait_type(%kv: tensor<1x2x8x16xf32>) {
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  // expected-error @+1 {{failed to verify that result is the value the future carries}}
+  %a = "ring.shift_wait"(%f) : (!ring.future<tensor<1x2x8x16xf32>>) -> tensor<1x2x8x16xf16>
+  return
+}

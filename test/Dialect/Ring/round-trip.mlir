@@ -1,0 +1,73 @@
+// Every op parses, prints and parses again, in the custom and generic forms.
+// RUN: ring-opt %s | ring-opt | FileCheck %s
+// RUN: ring-opt %s --mlir-print-op-generic | ring-opt | FileCheck %s
+
+shard.grid @ring(shape = 4)
+shard.grid @grid2d(shape = 2x4)
+
+// CHECK-LABEL: func.func @attention_single_device
+func.func @attention_single_device(%q: tensor<2x8x100x80xf32>, %k: tensor<2x8x100x80xf32>, %v: tensor<2x8x100x80xf32>) -> tensor<2x8x100x80xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x8x100x80xf32>, tensor<2x8x100x80xf32>, tensor<2x8x100x80xf32>
+  %o = ring.attention %q, %k, %v : tensor<2x8x100x80xf32>, tensor<2x8x100x80xf32>, tensor<2x8x100x80xf32>
+  return %o : tensor<2x8x100x80xf32>
+}
+
+// CHECK-LABEL: func.func @attention_cross_lengths
+func.func @attention_cross_lengths(%q: tensor<1x4x16x64xf16>, %k: tensor<1x1x48x64xf16>, %v: tensor<1x1x48x64xf16>) -> tensor<1x4x16x64xf16> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} scale 5.000000e-01 :
+  %o = ring.attention %q, %k, %v scale 0.5 : tensor<1x4x16x64xf16>, tensor<1x1x48x64xf16>, tensor<1x1x48x64xf16>
+  return %o : tensor<1x4x16x64xf16>
+}
+
+// CHECK-LABEL: func.func @attention_ring_gqa_zigzag
+func.func @attention_ring_gqa_zigzag(%q: tensor<1x8x64x128xbf16>, %k: tensor<1x2x64x128xbf16>, %v: tensor<1x2x64x128xbf16>) -> tensor<1x8x64x128xbf16> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} causal ring @ring axis 0 layout zigzag : tensor<1x8x64x128xbf16>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>
+  %o = ring.attention %q, %k, %v causal ring @ring axis 0 layout zigzag : tensor<1x8x64x128xbf16>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>
+  return %o : tensor<1x8x64x128xbf16>
+}
+
+// CHECK-LABEL: func.func @attention_ring_striped_2d
+func.func @attention_ring_striped_2d(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @grid2d axis 1 layout striped :
+  %o = ring.attention %q, %q, %q ring @grid2d axis 1 layout striped : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
+  // The default layout is contiguous and is not printed.
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @ring axis 0 :
+  %c = ring.attention %o, %o, %o ring @ring axis 0 layout contiguous : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
+  return %c : tensor<1x2x7x16xf32>
+}
+
+// CHECK-LABEL: func.func @block_attention
+func.func @block_attention(%q: tensor<1x8x32x64xbf16>, %k: tensor<1x2x48x64xbf16>, %v: tensor<1x2x48x64xbf16>, %qo: index, %ko: index) -> (tensor<1x8x32x64xf32>, tensor<1x8x32xf32>) {
+  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  %o0, %l0 = ring.block_attention %q, %k, %v : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} causal query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 4) scale 1.000000e+00 :
+  %o1, %l1 = ring.block_attention %q, %k, %v causal query_pos(%qo, 1) key_pos(%ko, 4) scale 1.0 : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  return %o1, %l1 : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+}
+
+// CHECK-LABEL: func.func @combine
+func.func @combine(%oa: tensor<1x8x32x64xf32>, %la: tensor<1x8x32xf32>, %ob: tensor<1x8x32x64xf32>, %lb: tensor<1x8x32xf32>) -> (tensor<1x8x32x64xf32>, tensor<1x8x32xf32>) {
+  // CHECK: ring.combine(%{{.*}}, %{{.*}}), (%{{.*}}, %{{.*}}) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  %o, %l = ring.combine (%oa, %la), (%ob, %lb) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  return %o, %l : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+}
+
+// CHECK-LABEL: func.func @shift
+func.func @shift(%kv: tensor<1x2x48x64xbf16>) -> (tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16>) {
+  // CHECK: %[[F:.*]] = ring.shift_start %{{.*}} ring @ring axis 0 : tensor<1x2x48x64xbf16>
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x48x64xbf16>
+  // CHECK: %[[G:.*]] = ring.shift_start %{{.*}} ring @grid2d axis 1 offset -1 : tensor<1x2x48x64xbf16>
+  %g = ring.shift_start %kv ring @grid2d axis 1 offset -1 : tensor<1x2x48x64xbf16>
+  // CHECK: ring.shift_wait %[[F]] : !ring.future<tensor<1x2x48x64xbf16>>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x48x64xbf16>>
+  // CHECK: ring.shift_wait %[[G]] : !ring.future<tensor<1x2x48x64xbf16>>
+  %b = ring.shift_wait %g : !ring.future<tensor<1x2x48x64xbf16>>
+  return %a, %b : tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16>
+}
+
+// The layout attribute stands on its own too.
+// CHECK-LABEL: func.func @layout_attribute
+// CHECK-SAME: ring.layout = #ring<layout striped>
+func.func @layout_attribute() attributes {ring.layout = #ring<layout striped>} {
+  return
+}

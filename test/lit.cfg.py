@@ -1,0 +1,52 @@
+# -*- Python -*-
+# lit configuration for the RingAttn regression tests.
+
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "RINGATTN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ringattn_obj_dir, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%ringattn_src", config.ringattn_src_dir))
+config.substitutions.append(("%ringattn_obj", config.ringattn_obj_dir))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+config.ringattn_tools_dir = config.ringattn_tools_dir
+tool_dirs = [config.ringattn_tools_dir, config.llvm_tools_dir]
+tools = [
+    "ring-opt",
+    ToolSubst("ring-run", unresolved="ignore"),
+    ToolSubst("mlir-runner", unresolved="ignore"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Optional parts of the machine, so tests can say `REQUIRES: mpi` and so on.
+if config.mpirun and os.path.exists(config.mpirun):
+    config.available_features.add("mpi")
+if config.nvcc and os.path.exists(config.nvcc):
+    config.available_features.add("cuda-toolkit")
+
+
+def has_gpu():
+    if not config.nvidia_smi or not os.path.exists(config.nvidia_smi):
+        return False
+    try:
+        return subprocess.run([config.nvidia_smi, "-L"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+if has_gpu():
+    config.available_features.add("gpu")

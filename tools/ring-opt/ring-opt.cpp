@@ -1,0 +1,28 @@
+//===- ring-opt.cpp - The RingAttn pass driver ----------------------------===//
+//
+// mlir-opt plus the ring dialect, its passes and its pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::ring::registerRingPasses();
+  mlir::ring::registerRingPipelines();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::ring::RingDialect>();
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "RingAttn optimizer driver\n", registry));
+}

@@ -1,0 +1,29 @@
+//===- ApproximateMath.cpp - Polynomial exp and log -----------------------===//
+
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_RINGAPPROXIMATEMATH
+#include "RingAttn/Transforms/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+struct RingApproximateMathPass
+    : ring::impl::RingApproximateMathBase<RingApproximateMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) { return name == "exp" || name == "log"; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,70 @@
+//===- ExportABI.cpp - Describe attention entry points --------------------===//
+//
+// Marks functions of the form `(q, k, v) -> ring.attention(q, k, v)` for the
+// C interface and records what a caller needs to know about them in a
+// `ring.abi` attribute that survives lowering to the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_RINGEXPORTABI
+#include "RingAttn/Transforms/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ring;
+
+/// The single ring.attention of `func` if `func` is an attention entry point.
+static AttentionOp getEntryAttention(func::FuncOp func) {
+  if (func.isPrivate() || func.isExternal() || func.getNumArguments() != 3 ||
+      func.getNumResults() != 1 || !func.getBody().hasOneBlock())
+    return nullptr;
+  auto ops = func.getBody().front().getOps<AttentionOp>();
+  if (std::distance(ops.begin(), ops.end()) != 1)
+    return nullptr;
+  AttentionOp attention = *ops.begin();
+  Block &body = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (attention.getQuery() != body.getArgument(0) ||
+      attention.getKey() != body.getArgument(1) ||
+      attention.getValue() != body.getArgument(2) ||
+      ret.getOperand(0) != attention.getResult())
+    return nullptr;
+  return attention;
+}
+
+namespace {
+struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      AttentionOp attention = getEntryAttention(func);
+      if (!attention)
+        continue;
+      SmallVector<NamedAttribute> abi = {
+          b.getNamedAttr("query", TypeAttr::get(attention.getQuery().getType())),
+          b.getNamedAttr("key", TypeAttr::get(attention.getKey().getType())),
+          b.getNamedAttr("value", TypeAttr::get(attention.getValue().getType())),
+          b.getNamedAttr("causal", b.getBoolAttr(attention.getCausal())),
+          b.getNamedAttr("scale",
+                         b.getF32FloatAttr(attention.getScaleOrDefault()))};
+      if (attention.isRing()) {
+        abi.push_back(b.getNamedAttr("grid", attention.getGridAttr()));
+        abi.push_back(b.getNamedAttr("axis", attention.getAxisAttr()));
+        abi.push_back(b.getNamedAttr("layout", attention.getLayoutAttr()));
+      }
+      func->setAttr("ring.abi", b.getDictionaryAttr(abi));
+      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    b.getUnitAttr());
+    }
+  }
+};
+} // namespace

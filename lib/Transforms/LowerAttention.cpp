@@ -1,0 +1,71 @@
+//===- LowerAttention.cpp - Single-device attention is one block ----------===//
+
+#include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_RINGLOWERATTENTION
+#include "RingAttn/Transforms/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.isRing())
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType queryType = op.getQuery().getType();
+    ArrayRef<int64_t> shape = queryType.getShape();
+    auto f32 = rewriter.getF32Type();
+    auto outType = RankedTensorType::get(shape, f32);
+    auto lseType = RankedTensorType::get(shape.drop_back(), f32);
+
+    // Causal positions on one device are simply 0, 1, 2, ... for both sides.
+    Value queryOffset, keyOffset;
+    if (op.getCausal()) {
+      queryOffset = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      keyOffset = queryOffset;
+    }
+    auto block = BlockAttentionOp::create(
+        rewriter, loc, outType, lseType, op.getQuery(), op.getKey(),
+        op.getValue(), queryOffset, keyOffset, /*query_stride=*/1,
+        /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()));
+    Value result = block.getOut();
+    if (queryType.getElementType() != f32)
+      result = arith::TruncFOp::create(rewriter, loc, queryType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct RingLowerAttentionPass
+    : ring::impl::RingLowerAttentionBase<RingLowerAttentionPass> {
+  void runOnOperation() override {
+    WalkResult ringFound = getOperation().walk([](AttentionOp op) {
+      if (!op.isRing())
+        return WalkResult::advance();
+      op.emitError("ring attention over ")
+          << op.getGridAttr()
+          << " must be scheduled before ring-lower-attention; this pipeline "
+             "lowers single-device attention only";
+      return WalkResult::interrupt();
+    });
+    if (ringFound.wasInterrupted())
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerSingleDeviceAttention>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

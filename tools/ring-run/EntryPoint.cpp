@@ -1,0 +1,87 @@
+//===- EntryPoint.cpp - What ring-run calls and how -----------------------===//
+
+#include "EntryPoint.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+
+namespace ringattn {
+
+static constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
+
+static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
+                      std::string &error) {
+  auto tensorOf = [&](StringRef key) -> RankedTensorType {
+    auto attr = abi.getAs<TypeAttr>(key);
+    return attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
+  };
+  RankedTensorType q = tensorOf("query"), k = tensorOf("key");
+  auto causal = abi.getAs<BoolAttr>("causal");
+  auto scale = abi.getAs<FloatAttr>("scale");
+  if (!q || !k || !tensorOf("value") || !causal || !scale ||
+      q.getRank() != 4 || k.getRank() != 4) {
+    error = "@" + name.str() + ": malformed ring.abi attribute";
+    return false;
+  }
+  if (abi.get("grid")) {
+    error = "@" + name.str() +
+            " is ring attention over a device grid; ring-run runs "
+            "single-device attention entries only in this build";
+    return false;
+  }
+  Type element = q.getElementType();
+  if (element.isF32())
+    entry.elementType = ElementType::F32;
+  else if (element.isF16())
+    entry.elementType = ElementType::F16;
+  else if (element.isBF16())
+    entry.elementType = ElementType::BF16;
+  else {
+    error = "@" + name.str() + ": unsupported element type";
+    return false;
+  }
+  entry.name = name.str();
+  entry.queryShape.assign(q.getShape().begin(), q.getShape().end());
+  entry.kvShape.assign(k.getShape().begin(), k.getShape().end());
+  entry.shape = {q.getDimSize(0), q.getDimSize(1), k.getDimSize(1),
+                 q.getDimSize(2), k.getDimSize(2), q.getDimSize(3)};
+  entry.causal = causal.getValue();
+  entry.scale = scale.getValueAsDouble();
+  return true;
+}
+
+bool findEntryPoint(ModuleOp module, const std::string &name,
+                    EntryPoint &entry, std::string &error) {
+  SmallVector<std::pair<StringRef, DictionaryAttr>> entries;
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto symbol = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+    auto abi = op.getAttrOfType<DictionaryAttr>("ring.abi");
+    if (!symbol || !abi || symbol.getValue().starts_with(kCInterfacePrefix))
+      continue;
+    entries.emplace_back(symbol.getValue(), abi);
+  }
+  if (!name.empty()) {
+    for (auto &[symbol, abi] : entries)
+      if (symbol == name)
+        return decodeAbi(symbol, abi, entry, error);
+    error = "no attention entry point named @" + name +
+            " (an entry is a public function whose body is one "
+            "ring.attention of its three arguments)";
+    return false;
+  }
+  if (entries.empty()) {
+    error = "the module has no attention entry point (a public function "
+            "whose body is one ring.attention of its three arguments)";
+    return false;
+  }
+  if (entries.size() > 1) {
+    error = "the module has " + std::to_string(entries.size()) +
+            " attention entry points; choose one with --entry";
+    return false;
+  }
+  return decodeAbi(entries[0].first, entries[0].second, entry, error);
+}
+
+} // namespace ringattn

@@ -1,0 +1,35 @@
+//===- EntryPoint.h - What ring-run calls and how ---------------*- C++ -*-===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
+#define RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
+
+#include "HostTensor.h"
+
+#include "RingAttn/Support/ReferenceAttention.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace ringattn {
+
+/// An attention entry point, read from the `ring.abi` attribute that
+/// ring-export-abi attaches (it survives lowering to the LLVM dialect).
+struct EntryPoint {
+  std::string name;
+  ElementType elementType = ElementType::F32;
+  AttentionShape shape{};
+  std::vector<int64_t> queryShape, kvShape;
+  bool causal = false;
+  double scale = 1.0;
+};
+
+/// Finds the entry named `name`, or the only one when `name` is empty.
+/// Returns false with `error` set when there is none, several, or the ABI
+/// attribute is malformed.
+bool findEntryPoint(mlir::ModuleOp module, const std::string &name,
+                    EntryPoint &entry, std::string &error);
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H

@@ -1,0 +1,302 @@
+//===- ring-run.cpp - Compile and run ring attention modules --------------===//
+//
+// ring-run FILE.mlir [--entry NAME] [--inputs q.npy,k.npy,v.npy]
+//                    [--output out.npy] [--seed S] [--check] [--repeat R]
+//                    [--json]
+//
+// Lowers a ring-level module with ring-lower-cpu (or takes one already in the
+// LLVM dialect), JIT-compiles it for the host CPU, runs the attention entry
+// point on random or .npy inputs, and with --check compares the result with
+// a float64 reference written independently of the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EntryPoint.h"
+#include "HostTensor.h"
+
+#include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Support/ReferenceAttention.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <sys/resource.h>
+
+using namespace mlir;
+using namespace ringattn;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("ring-run options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> entryName("entry",
+                                      cl::desc("Attention entry point to run "
+                                               "(default: the only one)"),
+                                      cl::cat(category));
+static cl::opt<std::string>
+    inputsOpt("inputs", cl::desc("q.npy,k.npy,v.npy holding the operands "
+                                 "(default: seeded random values)"),
+              cl::cat(category));
+static cl::opt<std::string> outputFile("output",
+                                       cl::desc("Write the result as .npy"),
+                                       cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<bool> check("check",
+                           cl::desc("Compare with the float64 reference; exit "
+                                    "1 above the element type's tolerance"),
+                           cl::cat(category));
+static cl::opt<double> toleranceOpt(
+    "tolerance",
+    cl::desc("Relative-error tolerance for --check (default: per dtype)"),
+    cl::init(-1.0), cl::cat(category));
+static cl::opt<unsigned> repeat("repeat", cl::desc("Timed runs"), cl::init(1),
+                                cl::cat(category));
+static cl::opt<bool> json("json", cl::desc("Print one JSON summary line"),
+                          cl::cat(category));
+static cl::opt<int64_t> queryTile("query-tile",
+                                  cl::desc("ring-lower-cpu query tile"),
+                                  cl::init(64), cl::cat(category));
+static cl::opt<int64_t> keyTile("key-tile", cl::desc("ring-lower-cpu key tile"),
+                                cl::init(64), cl::cat(category));
+
+/// Relative error (||out - ref|| / ||ref||) --check accepts per element type;
+/// see docs/Tools.md for how they were chosen.
+static double defaultTolerance(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return 1e-5;
+  case ElementType::F16:
+    return 2e-3;
+  case ElementType::BF16:
+    return 1e-2;
+  }
+  return 0;
+}
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "ring-run: error: " << message << "\n";
+  return 1;
+}
+
+/// True when the module still has ops above the LLVM dialect.
+static bool needsLowering(ModuleOp module) {
+  bool highLevel = false;
+  module.walk([&](Operation *op) {
+    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+      highLevel = true;
+  });
+  return highLevel;
+}
+
+static double peakMemoryMiB() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0; // Linux reports KiB
+}
+
+/// FLOPs of the attention: 2 for each multiply-add of QK^T and of PV, over
+/// the (query, key) pairs the mask leaves visible.
+static double attentionFlops(const EntryPoint &entry) {
+  const AttentionShape &s = entry.shape;
+  double pairs = entry.causal ? 0.5 * s.queryLen * (s.queryLen + 1)
+                              : static_cast<double>(s.queryLen) * s.keyLen;
+  return 4.0 * s.batch * s.queryHeads * pairs * s.headDim;
+}
+
+template <typename T>
+static StridedMemRefType<T, 4> describe(HostTensor &tensor) {
+  StridedMemRefType<T, 4> desc;
+  desc.basePtr = desc.data = static_cast<T *>(tensor.data());
+  desc.offset = 0;
+  const std::vector<int64_t> &shape = tensor.shape();
+  int64_t stride = 1;
+  for (int i = 3; i >= 0; --i) {
+    desc.sizes[i] = shape[i];
+    desc.strides[i] = stride;
+    stride *= shape[i];
+  }
+  return desc;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "RingAttn module runner\n");
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<ring::RingDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+
+  // Parse, and lower unless the module is already in the LLVM dialect.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string ioError;
+  auto file = openInputFile(inputFile, &ioError);
+  if (!file)
+    return fail(ioError);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("could not parse " + inputFile);
+  if (needsLowering(*module)) {
+    PassManager pm(&context);
+    ring::LowerCPUPipelineOptions options;
+    options.queryTile = queryTile;
+    options.keyTile = keyTile;
+    ring::buildLowerCPUPipeline(pm, options);
+    if (failed(pm.run(*module)))
+      return fail("lowering " + inputFile + " with ring-lower-cpu failed");
+  }
+
+  EntryPoint entry;
+  std::string error;
+  if (!findEntryPoint(*module, entryName, entry, error))
+    return fail(inputFile + ": " + error);
+
+  // Operands.
+  HostTensor q(entry.elementType, entry.queryShape);
+  HostTensor k(entry.elementType, entry.kvShape);
+  HostTensor v(entry.elementType, entry.kvShape);
+  HostTensor out(entry.elementType, entry.queryShape);
+  if (!inputsOpt.empty()) {
+    SmallVector<StringRef> paths;
+    StringRef(inputsOpt).split(paths, ',');
+    if (paths.size() != 3)
+      return fail("--inputs takes three comma-separated files (q,k,v), got " +
+                  llvm::Twine(paths.size()));
+    HostTensor *operands[] = {&q, &k, &v};
+    for (int i = 0; i < 3; ++i)
+      if (!operands[i]->load(paths[i].str(), error))
+        return fail(error);
+    if (entry.elementType == ElementType::BF16)
+      llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
+                      "files, rounded to bf16\n";
+  } else {
+    std::mt19937_64 rng(seed);
+    q.fillRandom(rng);
+    k.fillRandom(rng);
+    v.fillRandom(rng);
+  }
+
+  // Compile for this CPU.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return fail("cannot detect the host: " + toString(tmBuilder.takeError()));
+  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto targetMachine = tmBuilder->createTargetMachine();
+  if (!targetMachine)
+    return fail("cannot create a target machine: " +
+                toString(targetMachine.takeError()));
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer =
+      makeOptimizingTransformer(3, 0, targetMachine->get());
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto compileStart = std::chrono::steady_clock::now();
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return fail("JIT compilation failed: " + toString(engine.takeError()));
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
+
+  // Every operand is passed as a pointer to its memref descriptor.
+  auto qd = describe<char>(q), kd = describe<char>(k), vd = describe<char>(v),
+       od = describe<char>(out);
+  void *descriptors[] = {&qd, &kd, &vd, &od};
+  SmallVector<void *> args;
+  for (void *&desc : descriptors)
+    args.push_back(&desc);
+  std::string symbol = "_mlir_ciface_" + entry.name;
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (llvm::Error err = (*engine)->invokePacked(symbol, args))
+      return fail("calling " + symbol + " failed: " + toString(std::move(err)));
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  double median = times[times.size() / 2];
+  double gflops = attentionFlops(entry) / median * 1e-9;
+
+  if (!outputFile.empty() && !out.save(outputFile, error))
+    return fail(error);
+
+  ErrorStats stats;
+  double tolerance = toleranceOpt >= 0 ? toleranceOpt.getValue()
+                                       : defaultTolerance(entry.elementType);
+  bool passed = true;
+  if (check) {
+    std::vector<double> expected =
+        referenceAttention(entry.shape, q.toDouble(), k.toDouble(),
+                           v.toDouble(), entry.scale, entry.causal);
+    stats = compare(out.toDouble(), expected);
+    passed = stats.finite && stats.relative <= tolerance;
+  }
+
+  const AttentionShape &s = entry.shape;
+  std::string shape = llvm::formatv("b={0} hq={1} hkv={2} sq={3} skv={4} d={5}",
+                                    s.batch, s.queryHeads, s.kvHeads,
+                                    s.queryLen, s.keyLen, s.headDim)
+                          .str();
+  if (json) {
+    llvm::outs() << llvm::formatv(
+        "{{\"entry\": \"{0}\", \"dtype\": \"{1}\", \"batch\": {2}, "
+        "\"query_heads\": {3}, \"kv_heads\": {4}, \"query_len\": {5}, "
+        "\"key_len\": {6}, \"head_dim\": {7}, \"causal\": {8}, "
+        "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
+        "\"peak_rss_mib\": {12:f1}",
+        entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
+        s.kvHeads, s.queryLen, s.keyLen, s.headDim,
+        entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
+        peakMemoryMiB());
+    if (check)
+      llvm::outs() << llvm::formatv(
+          ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
+          "{2:e1}, \"passed\": {3}",
+          stats.maxAbs, stats.relative, tolerance, passed ? "true" : "false");
+    llvm::outs() << "}\n";
+  } else {
+    llvm::outs() << llvm::formatv(
+        "@{0} {1} {2}{3}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
+        "RSS {7:f1} MiB\n",
+        entry.name, elementTypeName(entry.elementType), shape,
+        entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
+        peakMemoryMiB());
+    if (check)
+      llvm::outs() << llvm::formatv(
+          "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",
+          stats.maxAbs, stats.relative, tolerance, passed ? "PASS" : "FAIL");
+  }
+  return passed ? 0 : 1;
+}

@@ -19,15 +19,23 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%ringattn_src", config.ringattn_src_dir))
 config.substitutions.append(("%ringattn_obj", config.ringattn_obj_dir))
 
+# Runtime libraries of upstream mlir-runner, for tests that run lowered code.
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(
+    ("%mlir_runner_utils", os.path.join(llvm_lib_dir, "libmlir_runner_utils.so")))
+config.substitutions.append(
+    ("%mlir_c_runner_utils", os.path.join(llvm_lib_dir, "libmlir_c_runner_utils.so")))
+
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# `not`, `count` and friends come from LLVM's tool directory.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
-config.ringattn_tools_dir = config.ringattn_tools_dir
 tool_dirs = [config.ringattn_tools_dir, config.llvm_tools_dir]
 tools = [
     "ring-opt",
-    ToolSubst("ring-run", unresolved="ignore"),
-    ToolSubst("mlir-runner", unresolved="ignore"),
+    "ring-run",
+    "mlir-runner",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

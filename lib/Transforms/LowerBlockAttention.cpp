@@ -461,13 +461,13 @@ struct RingLowerBlockAttentionPass
     if (queryTile <= 0 || queryTile % kRows != 0) {
       getOperation().emitError("ring-lower-block-attention: query-tile must "
                                "be a positive multiple of ")
-          << kRows << " (got " << queryTile << ")";
+          << kRows << " (got " << queryTile.getValue() << ")";
       return signalPassFailure();
     }
     if (keyTile <= 0 || keyTile % kLanes != 0) {
       getOperation().emitError("ring-lower-block-attention: key-tile must be "
                                "a positive multiple of ")
-          << kLanes << " (got " << keyTile << ")";
+          << kLanes << " (got " << keyTile.getValue() << ")";
       return signalPassFailure();
     }
     SmallVector<BlockAttentionOp> ops;

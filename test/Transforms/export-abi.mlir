@@ -1,0 +1,39 @@
+// RUN: ring-opt %s -ring-export-abi | FileCheck %s
+
+shard.grid @ring(shape = 4)
+
+// CHECK-LABEL: func.func @entry
+// CHECK-SAME: llvm.emit_c_interface
+// CHECK-SAME: ring.abi = {causal = true, key = tensor<1x2x64x32xbf16>, query = tensor<1x8x64x32xbf16>, scale = 2.500000e-01 : f32, value = tensor<1x2x64x32xbf16>}
+func.func @entry(%q: tensor<1x8x64x32xbf16>, %k: tensor<1x2x64x32xbf16>, %v: tensor<1x2x64x32xbf16>) -> tensor<1x8x64x32xbf16> {
+  %o = ring.attention %q, %k, %v causal scale 0.25 : tensor<1x8x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>
+  return %o : tensor<1x8x64x32xbf16>
+}
+
+// The default scale is recorded explicitly; a ring entry records its grid.
+// CHECK-LABEL: func.func @ring_entry
+// CHECK-SAME: ring.abi = {axis = 0 : i64, causal = false, grid = @ring, key = tensor<1x2x8x16xf32>, layout = #ring<layout striped>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}
+func.func @ring_entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = ring.attention %q, %k, %v ring @ring axis 0 layout striped : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// Not entry points: private, operands swapped, result not returned as is.
+// CHECK-LABEL: func.func private @private_entry
+// CHECK-NOT: ring.abi
+func.func private @private_entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = ring.attention %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+// CHECK-LABEL: func.func @swapped
+// CHECK-NOT: ring.abi
+func.func @swapped(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = ring.attention %q, %v, %k : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+// CHECK-LABEL: func.func @not_returned
+// CHECK-NOT: ring.abi
+func.func @not_returned(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = ring.attention %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return %q : tensor<1x2x8x16xf32>
+}

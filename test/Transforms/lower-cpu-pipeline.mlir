@@ -1,0 +1,15 @@
+// The whole CPU pipeline: only the LLVM dialect is left, the entry has a C
+// interface taking (q, k, v, out) descriptors, and the ABI travels along.
+// RUN: ring-opt %s -ring-lower-cpu | FileCheck %s
+// RUN: ring-opt %s -ring-lower-cpu="query-tile=16 key-tile=32" | FileCheck %s
+
+// CHECK-NOT: ring.
+// CHECK-NOT: func.func
+// CHECK-LABEL: llvm.func @attention
+// CHECK-SAME: ring.abi = {causal = true
+// CHECK-LABEL: llvm.func @_mlir_ciface_attention(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// CHECK-NOT: math.
+func.func @attention(%q: tensor<1x4x100x64xbf16>, %k: tensor<1x2x100x64xbf16>, %v: tensor<1x2x100x64xbf16>) -> tensor<1x4x100x64xbf16> {
+  %o = ring.attention %q, %k, %v causal : tensor<1x4x100x64xbf16>, tensor<1x2x100x64xbf16>, tensor<1x2x100x64xbf16>
+  return %o : tensor<1x4x100x64xbf16>
+}

@@ -1,0 +1,68 @@
+// Every ring-run error path says what is wrong and where.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ring-run %s --entry small --output %t/small.npy
+// RUN: ring-run %s --entry half4 --output %t/half4.npy
+
+// RUN: not ring-run %t/missing.mlir 2>&1 | FileCheck %s --check-prefix=NOFILE
+// NOFILE: ring-run: error: cannot open input file '{{.*}}missing.mlir'
+
+// RUN: echo "func.func @f(" > %t/bad.mlir
+// RUN: not ring-run %t/bad.mlir 2>&1 | FileCheck %s --check-prefix=PARSE
+// PARSE: ring-run: error: could not parse {{.*}}bad.mlir
+
+// RUN: not ring-run %s 2>&1 | FileCheck %s --check-prefix=SEVERAL
+// SEVERAL: ring-run: error: {{.*}}errors.mlir: the module has 3 attention entry points; choose one with --entry
+
+// RUN: not ring-run %s --entry nope 2>&1 | FileCheck %s --check-prefix=NOENTRY
+// NOENTRY: ring-run: error: {{.*}}: no attention entry point named @nope
+
+// RUN: echo "func.func @f() { return }" > %t/empty.mlir
+// RUN: not ring-run %t/empty.mlir 2>&1 | FileCheck %s --check-prefix=NONE
+// NONE: ring-run: error: {{.*}}empty.mlir: the module has no attention entry point
+
+// RUN: not ring-run %s --entry small --inputs %t/small.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=COUNT
+// COUNT: ring-run: error: --inputs takes three comma-separated files (q,k,v), got 2
+
+// RUN: not ring-run %s --entry small --inputs %t/small.npy,%t/nothere.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=NONPY
+// NONPY: ring-run: error: {{.*}}nothere.npy: cannot open file
+
+// RUN: not ring-run %s --entry small --inputs %s,%s,%s 2>&1 | FileCheck %s --check-prefix=MAGIC
+// MAGIC: ring-run: error: {{.*}}errors.mlir: not a .npy file (bad magic)
+
+// RUN: not ring-run %s --entry half --inputs %t/small.npy,%t/small.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=DTYPE
+// DTYPE: ring-run: error: {{.*}}small.npy: dtype is float32 but the kernel's f16 operand needs float16
+
+// RUN: not ring-run %s --entry half --inputs %t/half4.npy,%t/half4.npy,%t/half4.npy 2>&1 | FileCheck %s --check-prefix=SHAPE
+// SHAPE: ring-run: error: {{.*}}half4.npy: shape is [1, 1, 4, 16] but the kernel expects [1, 1, 8, 16]
+
+// RUN: head -c 100 %t/small.npy > %t/cut-header.npy
+// RUN: not ring-run %s --entry small --inputs %t/cut-header.npy,%t/small.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=HEADER
+// HEADER: ring-run: error: {{.*}}cut-header.npy: truncated .npy header
+
+// RUN: head -c 200 %t/small.npy > %t/short.npy
+// RUN: not ring-run %s --entry small --inputs %t/short.npy,%t/small.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=SHORT
+// SHORT: ring-run: error: {{.*}}short.npy: file holds fewer elements than its shape says
+
+// RUN: not ring-run %s --entry small --query-tile 6 2>&1 | FileCheck %s --check-prefix=TILE
+// TILE: error: ring-lower-block-attention: query-tile must be a positive multiple of 4 (got 6)
+// TILE: ring-run: error: lowering {{.*}} with ring-lower-cpu failed
+
+// RUN: not ring-run %s --entry small --output %t/no/such/dir/out.npy 2>&1 | FileCheck %s --check-prefix=OUT
+// OUT: ring-run: error: {{.*}}out.npy: cannot create file
+
+// RUN: not ring-run %S/Inputs/ring-entry.mlir 2>&1 | FileCheck %s --check-prefix=RING
+// RING: ring attention over @ring must be scheduled before ring-lower-attention
+// RING: ring-run: error: lowering {{.*}} with ring-lower-cpu failed
+
+func.func @small(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
+  %o = ring.attention %q, %k, %v : tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>
+  return %o : tensor<1x1x4x16xf32>
+}
+func.func @half(%q: tensor<1x1x8x16xf16>, %k: tensor<1x1x8x16xf16>, %v: tensor<1x1x8x16xf16>) -> tensor<1x1x8x16xf16> {
+  %o = ring.attention %q, %k, %v : tensor<1x1x8x16xf16>, tensor<1x1x8x16xf16>, tensor<1x1x8x16xf16>
+  return %o : tensor<1x1x8x16xf16>
+}
+func.func @half4(%q: tensor<1x1x4x16xf16>, %k: tensor<1x1x4x16xf16>, %v: tensor<1x1x4x16xf16>) -> tensor<1x1x4x16xf16> {
+  %o = ring.attention %q, %k, %v : tensor<1x1x4x16xf16>, tensor<1x1x4x16xf16>, tensor<1x1x4x16xf16>
+  return %o : tensor<1x1x4x16xf16>
+}

@@ -10,6 +10,7 @@
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 
 namespace mlir {
 namespace ring {
@@ -57,8 +58,11 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
           b.getNamedAttr("scale",
                          b.getF32FloatAttr(attention.getScaleOrDefault()))};
       if (attention.isRing()) {
-        abi.push_back(b.getNamedAttr("grid", attention.getGridAttr()));
-        abi.push_back(b.getNamedAttr("axis", attention.getAxisAttr()));
+        // The ring size, not the grid symbol: grids are erased once lowered.
+        auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
+            attention, attention.getGridAttr());
+        abi.push_back(b.getNamedAttr(
+            "ranks", b.getI64IntegerAttr(grid.getShape()[*attention.getAxis()])));
         abi.push_back(b.getNamedAttr("layout", attention.getLayoutAttr()));
       }
       func->setAttr("ring.abi", b.getDictionaryAttr(abi));

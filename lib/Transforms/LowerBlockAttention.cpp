@@ -17,8 +17,8 @@
 //         l = a l + rowsum P; O[rows] = a O[rows] + P Vp[k0 : k0+Tk]
 //     out = O / l, lse = m + log l                 (l = 0: out 0, lse -inf)
 //
-// Scratch buffers are allocated once, before the loops, and are linear in the
-// sequence length.
+// Scratch buffers are allocated once, at the entry of the function, and are
+// linear in the sequence length.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +26,7 @@
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <limits>
 
@@ -107,7 +108,14 @@ private:
   SmallVector<Value> loopCarried(Value lb, Value ub, Value step,
                                  ValueRange init, CarriedBodyFn body);
 
+  /// A buffer allocated once at the entry of the function: a block inside a
+  /// ring loop (or behind its causal skip test) reuses it on every step.
   Value alloc(ArrayRef<int64_t> shape) {
+    OpBuilder::InsertionGuard guard(b);
+    Block &entry = op->getParentOfType<FunctionOpInterface>()
+                       .getFunctionBody()
+                       .front();
+    b.setInsertionPointToStart(&entry);
     return memref::AllocOp::create(b, MemRefType::get(shape, f32));
   }
   void packKeyValue(Value batchIdx, Value kvHead);
@@ -383,11 +391,15 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
 }
 
 std::pair<Value, Value> FlashAttentionEmitter::emit() {
+  // Operands may be slices of larger buffers (the chunks of a ring layout):
+  // any offset and outer strides, rows contiguous.
   auto asBuffer = [&](Value tensor) {
     auto type = cast<RankedTensorType>(tensor.getType());
+    int64_t dyn = ShapedType::kDynamic;
+    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
     return bufferization::ToBufferOp::create(
-        b, MemRefType::get(type.getShape(), type.getElementType()), tensor,
-        /*read_only=*/true);
+        b, MemRefType::get(type.getShape(), type.getElementType(), layout),
+        tensor, /*read_only=*/true);
   };
   query = asBuffer(op.getQuery());
   key = asBuffer(op.getKey());

@@ -2,6 +2,8 @@
 
 #include "RingAttn/Transforms/Passes.h"
 
+#include "RingAttn/Conversion/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -18,7 +20,9 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   // Ring level: describe the entry points, then turn attention into tiled
   // loops on buffers bridged from tensors.
   pm.addPass(createRingExportABI());
+  pm.addNestedPass<func::FuncOp>(createRingSchedule());
   pm.addNestedPass<func::FuncOp>(createRingLowerAttention());
+  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
   pm.addNestedPass<func::FuncOp>(createRingLowerBlockAttention(
       {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createCanonicalizerPass());
@@ -37,6 +41,7 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertRingToRuntime());
 
   // Loops and vectors to the LLVM dialect.
   pm.addPass(createRingApproximateMath());

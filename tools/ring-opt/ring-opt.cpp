@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RingAttn/Conversion/Passes.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -16,6 +17,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::ring::registerRingPasses();
+  mlir::ring::registerRingConversionPasses();
   mlir::ring::registerRingPipelines();
 
   mlir::DialectRegistry registry;

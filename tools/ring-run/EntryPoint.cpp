@@ -2,6 +2,8 @@
 
 #include "EntryPoint.h"
 
+#include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -25,11 +27,17 @@ static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
     error = "@" + name.str() + ": malformed ring.abi attribute";
     return false;
   }
-  if (abi.get("grid")) {
-    error = "@" + name.str() +
-            " is ring attention over a device grid; ring-run runs "
-            "single-device attention entries only in this build";
-    return false;
+  if (auto ranks = abi.getAs<IntegerAttr>("ranks")) {
+    entry.ranks = ranks.getInt();
+    auto layout = abi.getAs<ring::SequenceLayoutAttr>("layout");
+    std::optional<Layout> parsed =
+        layout ? parseLayout(ring::stringifySequenceLayout(layout.getValue()).str())
+               : std::nullopt;
+    if (entry.ranks < 1 || !parsed) {
+      error = "@" + name.str() + ": malformed ring.abi attribute";
+      return false;
+    }
+    entry.layout = *parsed;
   }
   Type element = q.getElementType();
   if (element.isF32())
@@ -45,11 +53,20 @@ static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
   entry.name = name.str();
   entry.queryShape.assign(q.getShape().begin(), q.getShape().end());
   entry.kvShape.assign(k.getShape().begin(), k.getShape().end());
-  entry.shape = {q.getDimSize(0), q.getDimSize(1), k.getDimSize(1),
-                 q.getDimSize(2), k.getDimSize(2), q.getDimSize(3)};
+  entry.shape = {q.getDimSize(0),           q.getDimSize(1),
+                 k.getDimSize(1),           q.getDimSize(2) * entry.ranks,
+                 k.getDimSize(2) * entry.ranks, q.getDimSize(3)};
   entry.causal = causal.getValue();
   entry.scale = scale.getValueAsDouble();
   return true;
+}
+
+std::vector<int64_t> EntryPoint::globalQueryShape() const {
+  return {shape.batch, shape.queryHeads, shape.queryLen, shape.headDim};
+}
+
+std::vector<int64_t> EntryPoint::globalKVShape() const {
+  return {shape.batch, shape.kvHeads, shape.keyLen, shape.headDim};
 }
 
 bool findEntryPoint(ModuleOp module, const std::string &name,

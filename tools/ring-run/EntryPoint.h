@@ -6,6 +6,7 @@
 #include "HostTensor.h"
 
 #include "RingAttn/Support/ReferenceAttention.h"
+#include "RingAttn/Support/SequenceLayout.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -18,10 +19,19 @@ namespace ringattn {
 struct EntryPoint {
   std::string name;
   ElementType elementType = ElementType::F32;
+  /// The shape of the whole attention (the global sequence).
   AttentionShape shape{};
+  /// One rank's operands: the global ones with the sequence split N ways.
   std::vector<int64_t> queryShape, kvShape;
   bool causal = false;
   double scale = 1.0;
+  /// 1 for single-device attention.
+  int ranks = 1;
+  Layout layout = Layout::Contiguous;
+
+  /// The operands of the whole sequence, as ring-run reads and checks them.
+  std::vector<int64_t> globalQueryShape() const;
+  std::vector<int64_t> globalKVShape() const;
 };
 
 /// Finds the entry named `name`, or the only one when `name` is empty.

@@ -21,10 +21,6 @@ const char *elementTypeName(ElementType type) {
   return "?";
 }
 
-static size_t bytesPerElement(ElementType type) {
-  return type == ElementType::F32 ? 4 : 2;
-}
-
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -34,7 +30,7 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 
 HostTensor::HostTensor(ElementType type, std::vector<int64_t> shape)
     : elementType(type), dims(std::move(shape)) {
-  storage.resize(numElements() * bytesPerElement(type));
+  storage.resize(numElements() * bytesPerElement());
 }
 
 int64_t HostTensor::numElements() const {

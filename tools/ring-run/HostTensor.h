@@ -25,6 +25,8 @@ public:
   const std::vector<int64_t> &shape() const { return dims; }
   int64_t numElements() const;
   void *data() { return storage.data(); }
+  const void *data() const { return storage.data(); }
+  int64_t bytesPerElement() const { return type() == ElementType::F32 ? 4 : 2; }
 
   /// Fills with values uniform in [-1, 1), rounded to the element type.
   void fillRandom(std::mt19937_64 &rng);

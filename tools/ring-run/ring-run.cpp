@@ -2,19 +2,25 @@
 //
 // ring-run FILE.mlir [--entry NAME] [--inputs q.npy,k.npy,v.npy]
 //                    [--output out.npy] [--seed S] [--check] [--repeat R]
-//                    [--json]
+//                    [--json] [--ranks N] [--backend threads]
+//                    [--link-gbps G] [--link-latency-us U] [--trace FILE]
 //
 // Lowers a ring-level module with ring-lower-cpu (or takes one already in the
-// LLVM dialect), JIT-compiles it for the host CPU, runs the attention entry
-// point on random or .npy inputs, and with --check compares the result with
-// a float64 reference written independently of the compiler.
+// LLVM dialect), JIT-compiles it for the host CPU, scatters global random or
+// .npy inputs over the ranks by the sequence layout, runs the entry point on
+// every rank, gathers the output back into natural order, and with --check
+// compares it with a float64 reference written independently of the
+// compiler.
 //
 //===----------------------------------------------------------------------===//
 
 #include "EntryPoint.h"
 #include "HostTensor.h"
+#include "Sharding.h"
 
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Runtime/RingRuntime.h"
+#include "RingAttn/Runtime/ThreadsBackend.h"
 #include "RingAttn/Support/ReferenceAttention.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -76,6 +82,29 @@ static cl::opt<unsigned> repeat("repeat", cl::desc("Timed runs"), cl::init(1),
                                 cl::cat(category));
 static cl::opt<bool> json("json", cl::desc("Print one JSON summary line"),
                           cl::cat(category));
+static cl::opt<int> ranksOpt(
+    "ranks",
+    cl::desc("Ranks to run on (default: the ring size the module was "
+             "compiled for; 1 for single-device attention)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<std::string> backend(
+    "backend", cl::desc("Communication backend: threads (N ranks in this "
+                        "process)"),
+    cl::init("threads"), cl::cat(category));
+static cl::opt<double> linkGbps(
+    "link-gbps",
+    cl::desc("Emulated link bandwidth in Gbit/s (threads; 0: memcpy speed)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<double> linkLatencyUs("link-latency-us",
+                                     cl::desc("Emulated link latency in us"),
+                                     cl::init(0), cl::cat(category));
+static cl::opt<double> timeoutSeconds(
+    "timeout-s",
+    cl::desc("Seconds a rank waits for a peer before the run fails"),
+    cl::init(60), cl::cat(category));
+static cl::opt<std::string> traceFile(
+    "trace", cl::desc("Write a Chrome trace (Perfetto) of the last run"),
+    cl::cat(category));
 static cl::opt<int64_t> queryTile("query-tile",
                                   cl::desc("ring-lower-cpu query tile"),
                                   cl::init(64), cl::cat(category));
@@ -182,11 +211,22 @@ int main(int argc, char **argv) {
   if (!findEntryPoint(*module, entryName, entry, error))
     return fail(inputFile + ": " + error);
 
-  // Operands.
-  HostTensor q(entry.elementType, entry.queryShape);
-  HostTensor k(entry.elementType, entry.kvShape);
-  HostTensor v(entry.elementType, entry.kvShape);
-  HostTensor out(entry.elementType, entry.queryShape);
+  if (backend != "threads")
+    return fail("backend '" + backend +
+                "' is not available in this build (available: threads)");
+  int ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
+  if (ranks != entry.ranks)
+    return fail("@" + entry.name + " was compiled for " +
+                (entry.ranks == 1 ? std::string("one device")
+                                  : "a ring of " + std::to_string(entry.ranks) +
+                                        " ranks") +
+                " but --ranks is " + std::to_string(ranks));
+
+  // Global operands, then each rank's shard of the sequence.
+  HostTensor q(entry.elementType, entry.globalQueryShape());
+  HostTensor k(entry.elementType, entry.globalKVShape());
+  HostTensor v(entry.elementType, entry.globalKVShape());
+  HostTensor out(entry.elementType, entry.globalQueryShape());
   if (!inputsOpt.empty()) {
     SmallVector<StringRef> paths;
     StringRef(inputsOpt).split(paths, ',');
@@ -206,6 +246,10 @@ int main(int argc, char **argv) {
     k.fillRandom(rng);
     v.fillRandom(rng);
   }
+  std::vector<HostTensor> qShards = scatterSequence(q, entry.layout, ranks);
+  std::vector<HostTensor> kShards = scatterSequence(k, entry.layout, ranks);
+  std::vector<HostTensor> vShards = scatterSequence(v, entry.layout, ranks);
+  std::vector<HostTensor> outShards = scatterSequence(out, entry.layout, ranks);
 
   // Compile for this CPU.
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -225,6 +269,18 @@ int main(int argc, char **argv) {
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return fail("JIT compilation failed: " + toString(engine.takeError()));
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *address) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("ringattn_rank", reinterpret_cast<void *>(&ringattn_rank));
+    add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
+    add("ringattn_shift_start", reinterpret_cast<void *>(&ringattn_shift_start));
+    add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
+    return symbols;
+  });
   // Looking the function up materializes it, so timings exclude compilation.
   auto function = (*engine)->lookupPacked(symbol);
   if (!function)
@@ -235,23 +291,53 @@ int main(int argc, char **argv) {
                               .count();
 
   // Every operand is passed as a pointer to its memref descriptor.
-  auto qd = describe<char>(q), kd = describe<char>(k), vd = describe<char>(v),
-       od = describe<char>(out);
-  void *descriptors[] = {&qd, &kd, &vd, &od};
-  SmallVector<void *> args;
-  for (void *&desc : descriptors)
-    args.push_back(&desc);
+  struct RankArgs {
+    StridedMemRefType<char, 4> descriptors[4];
+    void *pointers[4];
+    void *args[4];
+  };
+  std::vector<RankArgs> rankArgs(ranks);
+  for (int r = 0; r < ranks; ++r) {
+    RankArgs &a = rankArgs[r];
+    HostTensor *operands[] = {&qShards[r], &kShards[r], &vShards[r],
+                              &outShards[r]};
+    for (int i = 0; i < 4; ++i) {
+      a.descriptors[i] = describe<char>(*operands[i]);
+      a.pointers[i] = &a.descriptors[i];
+      a.args[i] = &a.pointers[i];
+    }
+  }
+  runtime::ThreadsOptions threads;
+  threads.ranks = ranks;
+  threads.link = {linkGbps, linkLatencyUs};
+  threads.timeoutSeconds = timeoutSeconds;
   std::vector<double> times;
-  for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
+  runtime::RunReport report;
+  unsigned runs = std::max(1u, repeat.getValue());
+  for (unsigned r = 0; r < runs; ++r) {
+    threads.trace = !traceFile.empty() && r + 1 == runs;
     auto start = std::chrono::steady_clock::now();
-    (*function)(args.data());
+    report = runtime::runOnThreads(
+        threads, [&](int rank) { (*function)(rankArgs[rank].args); });
     times.push_back(std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count());
+    if (!report.ok) {
+      llvm::errs() << "ring-run: error: the ring failed: " << report.error
+                   << "\n";
+      for (const runtime::RankReport &rank : report.ranks)
+        if (!rank.ok && rank.error != report.error)
+          llvm::errs() << "  " << rank.error << "\n";
+      return 1;
+    }
   }
   std::sort(times.begin(), times.end());
   double median = times[times.size() / 2];
   double gflops = attentionFlops(entry) / median * 1e-9;
+  gatherSequence(outShards, entry.layout, out);
+  if (!traceFile.empty() &&
+      !runtime::writeChromeTrace(traceFile, report.spans, error))
+    return fail(error);
 
   if (!outputFile.empty() && !out.save(outputFile, error))
     return fail(error);
@@ -268,6 +354,20 @@ int main(int argc, char **argv) {
     passed = stats.finite && stats.relative <= tolerance;
   }
 
+  // Per-rank wall and busy (compute) time of the last run; max/mean of the
+  // busy times is the load imbalance.
+  std::string rankMs, busyMs;
+  double maxBusy = 0, sumBusy = 0;
+  for (const runtime::RankReport &rank : report.ranks) {
+    rankMs += (rankMs.empty() ? "" : ", ") +
+              llvm::formatv("{0:f3}", rank.seconds * 1e3).str();
+    busyMs += (busyMs.empty() ? "" : ", ") +
+              llvm::formatv("{0:f3}", rank.busySeconds * 1e3).str();
+    maxBusy = std::max(maxBusy, rank.busySeconds);
+    sumBusy += rank.busySeconds;
+  }
+  double imbalance = sumBusy > 0 ? maxBusy / (sumBusy / ranks) : 1.0;
+
   const AttentionShape &s = entry.shape;
   std::string shape = llvm::formatv("b={0} hq={1} hkv={2} sq={3} skv={4} d={5}",
                                     s.batch, s.queryHeads, s.kvHeads,
@@ -279,11 +379,14 @@ int main(int argc, char **argv) {
         "\"query_heads\": {3}, \"kv_heads\": {4}, \"query_len\": {5}, "
         "\"key_len\": {6}, \"head_dim\": {7}, \"causal\": {8}, "
         "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
-        "\"peak_rss_mib\": {12:f1}",
+        "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
+        "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
+        "\"imbalance\": {18:f3}",
         entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
         s.kvHeads, s.queryLen, s.keyLen, s.headDim,
         entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
-        peakMemoryMiB());
+        peakMemoryMiB(), ranks, layoutName(entry.layout), backend.getValue(),
+        rankMs, busyMs, imbalance);
     if (check)
       llvm::outs() << llvm::formatv(
           ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
@@ -297,6 +400,16 @@ int main(int argc, char **argv) {
         entry.name, elementTypeName(entry.elementType), shape,
         entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
         peakMemoryMiB());
+    if (ranks > 1) {
+      llvm::outs() << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n",
+                                    ranks, backend.getValue(),
+                                    layoutName(entry.layout));
+      for (int r = 0; r < ranks; ++r)
+        llvm::outs() << llvm::formatv("  rank {0}: {1:f3} ms, busy {2:f3} ms\n",
+                                      r, report.ranks[r].seconds * 1e3,
+                                      report.ranks[r].busySeconds * 1e3);
+      llvm::outs() << llvm::formatv("  busy max/mean: {0:f3}\n", imbalance);
+    }
     if (check)
       llvm::outs() << llvm::formatv(
           "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",

@@ -15,7 +15,8 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
 
     ```
     ring.abi = {query = tensor<...>, key = tensor<...>, value = tensor<...>,
-                causal = true, scale = 0.125 : f32}
+                causal = true, scale = 0.125 : f32,
+                ranks = 4, layout = #ring<layout zigzag>}   // ring entries
     ```
 
     `ring-run` reads it to build inputs, call the entry and check the result
@@ -24,14 +25,64 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   }];
 }
 
+def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
+  let summary = "Turn ring attention into a loop over ring steps";
+  let description = [{
+    Rewrites each `ring.attention ... ring @grid axis k` into the ring
+    schedule: a loop over the first N-1 of the N ring steps that starts
+    shifting the key/value block it holds to the next rank
+    (`ring.shift_start ... into`), merges the block attention of the local
+    queries against it into the running result (`ring.block_attention` +
+    `ring.combine`), then waits for the incoming block. The last step is
+    peeled, so nothing is sent after it.
+
+    The key/value blocks (only the `H_kv` heads) are double-buffered in two
+    buffer pairs allocated once before the loop; the loop selects which pair
+    is current by the parity of the step, so it neither allocates nor copies.
+
+    The rank comes from `shard.process_multi_index`. Block positions follow
+    the layout (`contiguous`, `zigzag`, `striped`); when causal, every pair of
+    query and key chunks is a block with its own affine positions, guarded by
+    a run-time test that skips it when all its keys are in the future. N must
+    be static.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::shard::ShardDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def RingLowerCombine : Pass<"ring-lower-combine", "func::FuncOp"> {
+  let summary = "Lower ring.combine to element-wise linalg in destination style";
+  let description = [{
+    `ring.combine` becomes two `linalg.generic`s that update the first
+    operand pair in place (`outs`), so the running result of a ring loop
+    bufferizes into the same buffers on every step:
+
+    ```
+    m = max(lse_a, lse_b); w_a = exp(lse_a - m); w_b = exp(lse_b - m)
+    out = (w_a out_a + w_b out_b) / (w_a + w_b)     lse = m + log(w_a + w_b)
+    ```
+
+    Every exponent is of a non-positive number, so nothing overflows; when
+    both sides are `-inf` the result is `out = 0`, `lse = -inf`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def RingLowerAttention : Pass<"ring-lower-attention", "func::FuncOp"> {
   let summary = "Lower single-device ring.attention to ring.block_attention";
   let description = [{
     Single-device attention is one block: a `ring.block_attention` of the
     query against all of the keys (with positions 0, 1, ... when causal),
     whose f32 output is cast to the element type of the query. Attention over
-    a ring (`ring @grid axis k`) is left for the ring schedule; this pass
-    reports it as an error when it finds one.
+    a ring (`ring @grid axis k`) must have gone through `ring-schedule`
+    first; this pass reports one it finds as an error.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

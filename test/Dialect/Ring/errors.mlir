@@ -285,3 +285,24 @@ func.func @wait_type(%kv: tensor<1x2x8x16xf32>) {
   %a = "ring.shift_wait"(%f) : (!ring.future<tensor<1x2x8x16xf32>>) -> tensor<1x2x8x16xf16>
   return
 }
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @buffer_shift_without_dest(%kv: memref<1x2x8x16xf32>) {
+  // expected-error @+1 {{a shift of a buffer needs a destination buffer ('into %dest')}}
+  %f = "ring.shift_start"(%kv) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 0>} : (memref<1x2x8x16xf32>) -> !ring.future<memref<1x2x8x16xf32>>
+  %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+// Also what a tensor shift with a buffer destination runs into.
+func.func @dest_type(%kv: memref<1x2x8x16xf32>, %buf: memref<1x2x8x8xf32>) {
+  // expected-error @+1 {{failed to verify that destination has the source type}}
+  %f = "ring.shift_start"(%kv, %buf) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 1>} : (memref<1x2x8x16xf32>, memref<1x2x8x8xf32>) -> !ring.future<memref<1x2x8x16xf32>>
+  %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
+  return
+}

@@ -65,6 +65,15 @@ func.func @shift(%kv: tensor<1x2x48x64xbf16>) -> (tensor<1x2x48x64xbf16>, tensor
   return %a, %b : tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16>
 }
 
+// CHECK-LABEL: func.func @shift_buffers
+func.func @shift_buffers(%cur: memref<1x2x48x64xbf16>, %spare: memref<1x2x48x64xbf16>) -> memref<1x2x48x64xbf16> {
+  // CHECK: %[[F:.*]] = ring.shift_start %{{.*}} into %{{.*}} ring @ring axis 0 : memref<1x2x48x64xbf16>
+  %f = ring.shift_start %cur into %spare ring @ring axis 0 : memref<1x2x48x64xbf16>
+  // CHECK: ring.shift_wait %[[F]] : !ring.future<memref<1x2x48x64xbf16>>
+  %r = ring.shift_wait %f : !ring.future<memref<1x2x48x64xbf16>>
+  return %r : memref<1x2x48x64xbf16>
+}
+
 // The layout attribute stands on its own too.
 // CHECK-LABEL: func.func @layout_attribute
 // CHECK-SAME: ring.layout = #ring<layout striped>

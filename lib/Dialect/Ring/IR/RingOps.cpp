@@ -213,6 +213,10 @@ LogicalResult CombineOp::fold(FoldAdaptor,
 //===----------------------------------------------------------------------===//
 
 LogicalResult ShiftStartOp::verify() {
+  bool onBuffers = isa<MemRefType>(getSource().getType());
+  if (onBuffers && !getDest())
+    return emitOpError("a shift of a buffer needs a destination buffer "
+                       "('into %dest')");
   Value future = getFuture();
   size_t uses = std::distance(future.use_begin(), future.use_end());
   if (uses != 1)
@@ -249,6 +253,9 @@ struct FoldIdentityShift : OpRewritePattern<ShiftStartOp> {
       return failure();
     auto wait = dyn_cast<ShiftWaitOp>(*start.getFuture().user_begin());
     if (!wait)
+      return failure();
+    // On buffers the identity shift still has to fill the destination.
+    if (start.getDest())
       return failure();
     rewriter.replaceOp(wait, start.getSource());
     rewriter.eraseOp(start);

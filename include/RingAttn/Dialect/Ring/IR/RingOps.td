@@ -173,6 +173,8 @@ def Ring_CombineOp : Ring_Op<"combine", [
 def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     TypesMatchWith<"future wraps the source type", "source", "future",
                    "::mlir::ring::FutureType::get($_self)">,
+    OptionalTypesMatchWith<"destination has the source type", "source", "dest",
+                           "$_self">,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
     MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "Start rotating a value around a grid axis";
@@ -183,6 +185,12 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     overlaps whatever runs until the matching `ring.shift_wait`. The send and
     the receive are issued together, so a ring of any size cannot deadlock.
 
+    On tensors the received value is new (value semantics). On buffers the
+    op is in destination style: the received bytes land in `dest`, which must
+    not be read, and `source` not written, until the wait. This is the form
+    the ring schedule emits, double-buffering the key/value blocks without
+    allocating in the ring loop.
+
     The op has side effects: every rank of the axis must issue the same
     shifts in the same order, so they are never merged or dropped.
 
@@ -190,14 +198,20 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x512x128xbf16>
     ...
     %next = ring.shift_wait %f : !ring.future<tensor<1x2x512x128xbf16>>
+
+    %g = ring.shift_start %cur into %spare ring @ring axis 0 : memref<1x2x512x128xbf16>
+    ...
+    %recv = ring.shift_wait %g : !ring.future<memref<1x2x512x128xbf16>>  // %recv is %spare
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$source, FlatSymbolRefAttr:$grid,
-                       I64Attr:$axis, DefaultValuedAttr<I64Attr, "1">:$offset);
+  let arguments = (ins AnyTypeOf<[AnyRankedTensor, AnyStaticShapeMemRef]>:$source,
+                       Optional<AnyStaticShapeMemRef>:$dest,
+                       FlatSymbolRefAttr:$grid, I64Attr:$axis,
+                       DefaultValuedAttr<I64Attr, "1">:$offset);
   let results = (outs Ring_FutureType:$future);
   let assemblyFormat = [{
-    $source `ring` $grid `axis` $axis (`offset` $offset^)? attr-dict
-    `:` type($source)
+    $source (`into` $dest^)? `ring` $grid `axis` $axis (`offset` $offset^)?
+    attr-dict `:` type($source)
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
@@ -212,10 +226,11 @@ def Ring_ShiftWaitOp : Ring_Op<"shift_wait", [
   let description = [{
     Blocks until the transfer started by the `ring.shift_start` that produced
     `future` has completed on this rank, and yields the value received from
-    the rank behind. The send buffer may be reused only after this wait.
+    the rank behind (for buffers: the destination buffer, now filled). The
+    source may be reused only after this wait.
   }];
   let arguments = (ins Ring_FutureType:$future);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs AnyTypeOf<[AnyRankedTensor, AnyStaticShapeMemRef]>:$result);
   let assemblyFormat = "$future attr-dict `:` qualified(type($future))";
   let hasVerifier = 1;
 }

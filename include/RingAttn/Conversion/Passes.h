@@ -1,0 +1,25 @@
+//===- Passes.h - RingAttn conversion passes --------------------*- C++ -*-===//
+
+#ifndef RINGATTN_CONVERSION_PASSES_H
+#define RINGATTN_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace ring {
+
+#define GEN_PASS_DECL
+#include "RingAttn/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "RingAttn/Conversion/Passes.h.inc"
+
+} // namespace ring
+} // namespace mlir
+
+#endif // RINGATTN_CONVERSION_PASSES_H

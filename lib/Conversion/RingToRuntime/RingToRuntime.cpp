@@ -1,0 +1,140 @@
+//===- RingToRuntime.cpp - Ring communication as runtime calls ------------===//
+//
+// Lowers the buffer form of the ring communication ops, and the rank query
+// of the shard dialect, to calls into the runtime's C ABI
+// (include/RingAttn/Runtime/RingRuntime.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Dialect/Ring/IR/RingOps.h"
+
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_CONVERTRINGTORUNTIME
+#include "RingAttn/Conversion/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+
+constexpr StringLiteral kShiftStart = "ringattn_shift_start";
+constexpr StringLiteral kShiftWait = "ringattn_shift_wait";
+constexpr StringLiteral kRank = "ringattn_rank";
+
+/// Declares `name` in `module` unless it is there already.
+func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto func = func::FuncOp::create(b, module.getLoc(), name, type);
+  func.setPrivate();
+  return func;
+}
+
+/// The address of the first element of `buffer`.
+Value elementPointer(ImplicitLocOpBuilder &b, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, buffer);
+  Value bytes = arith::MulIOp::create(
+      b, metadata.getOffset(),
+      arith::ConstantIndexOp::create(b, type.getElementTypeBitWidth() / 8));
+  Value address = arith::IndexCastOp::create(
+      b, b.getI64Type(), arith::AddIOp::create(b, base, bytes));
+  return LLVM::IntToPtrOp::create(b, LLVM::LLVMPointerType::get(b.getContext()),
+                                  address);
+}
+
+/// The grid `symbol` refers to, if the runtime can run it (one axis).
+FailureOr<shard::GridOp> ringGrid(Operation *op, FlatSymbolRefAttr symbol) {
+  auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, symbol);
+  if (!grid)
+    return op->emitError("'") << symbol << "' does not name a shard.grid";
+  if (grid.getRank() != 1)
+    return op->emitError("the runtime runs one ring axis, but ")
+           << symbol << " has " << grid.getRank() << " axes";
+  return grid;
+}
+
+struct ConvertRingToRuntimePass
+    : ring::impl::ConvertRingToRuntimeBase<ConvertRingToRuntimePass> {
+  void runOnOperation() override;
+};
+
+void ConvertRingToRuntimePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = &getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+
+  SmallVector<ShiftStartOp> shifts;
+  SmallVector<shard::ProcessMultiIndexOp> rankQueries;
+  module.walk([&](Operation *op) {
+    if (auto shift = dyn_cast<ShiftStartOp>(op))
+      shifts.push_back(shift);
+    else if (auto query = dyn_cast<shard::ProcessMultiIndexOp>(op))
+      rankQueries.push_back(query);
+  });
+
+  for (ShiftStartOp start : shifts) {
+    if (!start.getDest()) {
+      start.emitError("a shift of a tensor reaches convert-ring-to-runtime; "
+                      "bufferize it first (ring-schedule emits the buffer "
+                      "form)");
+      return signalPassFailure();
+    }
+    if (failed(ringGrid(start, start.getGridAttr())))
+      return signalPassFailure();
+    ImplicitLocOpBuilder b(start.getLoc(), start);
+    auto type = cast<MemRefType>(start.getSource().getType());
+    int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    func::FuncOp startFn = declare(module, kShiftStart,
+                                   FunctionType::get(ctx, {ptr, ptr, i64, i64},
+                                                     {ptr}));
+    func::FuncOp waitFn =
+        declare(module, kShiftWait, FunctionType::get(ctx, {ptr}, {}));
+    Value handle =
+        func::CallOp::create(
+            b, startFn,
+            ValueRange{elementPointer(b, start.getSource()),
+                       elementPointer(b, start.getDest()),
+                       arith::ConstantIntOp::create(b, bytes, 64),
+                       arith::ConstantIntOp::create(b, start.getOffset(), 64)})
+            .getResult(0);
+    auto wait = cast<ShiftWaitOp>(*start.getFuture().user_begin());
+    b.setInsertionPoint(wait);
+    b.setLoc(wait.getLoc());
+    func::CallOp::create(b, waitFn, ValueRange{handle});
+    // The received block is in the destination buffer.
+    wait.getResult().replaceAllUsesWith(start.getDest());
+    wait.erase();
+    start.erase();
+  }
+
+  for (shard::ProcessMultiIndexOp query : rankQueries) {
+    if (failed(ringGrid(query, query.getGridAttr())))
+      return signalPassFailure();
+    ImplicitLocOpBuilder b(query.getLoc(), query);
+    func::FuncOp rankFn =
+        declare(module, kRank, FunctionType::get(ctx, {}, {i64}));
+    Value rank = func::CallOp::create(b, rankFn, ValueRange{}).getResult(0);
+    query.getResult()[0].replaceAllUsesWith(
+        arith::IndexCastOp::create(b, b.getIndexType(), rank));
+    query.erase();
+  }
+
+  // Grids are compile-time descriptions; drop those nothing refers to any
+  // more so the module translates to LLVM IR.
+  for (auto grid : llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
+    if (SymbolTable::symbolKnownUseEmpty(grid, module))
+      grid.erase();
+}
+
+} // namespace

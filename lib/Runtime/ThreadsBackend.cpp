@@ -1,0 +1,159 @@
+//===- ThreadsBackend.cpp - Ranks as threads; the C ABI on them -----------===//
+//
+// runOnThreads starts one thread per rank and binds it, through a
+// thread_local pointer, to its RankState, so that the C ABI of RingRuntime.h
+// acts on the calling rank.
+//
+// A runtime call that fails or finds the ring failed must not return into
+// compiled code. The rank's thread wrapper sets a setjmp point before calling
+// the body and the failing call longjmps back to it. longjmp runs no
+// destructors, so the frames it abandons must own nothing: the runtime
+// returns from every function holding a lock or a std::string before it
+// jumps, compiled code has no destructors, and bodies must not keep objects
+// with non-trivial destructors alive across runtime calls (see
+// ThreadsBackend.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Communicator.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace ringattn::runtime;
+
+/// The rank the calling thread runs, or null outside runOnThreads' ranks.
+static thread_local RankState *boundRank = nullptr;
+
+static RankState &currentRank(const char *function) {
+  if (!boundRank) {
+    std::fprintf(stderr,
+                 "ringattn: %s called on a thread that runOnThreads did not "
+                 "start; the ring runtime only works inside a rank's body\n",
+                 function);
+    std::abort();
+  }
+  return *boundRank;
+}
+
+/// Leaves the rank's body for its thread wrapper (see the file comment).
+[[noreturn]] static void unwindRank(RankState &rank) {
+  std::longjmp(rank.unwindTarget, 1);
+}
+
+/// Returns true if the body returned, false if a runtime call unwound it.
+/// Nothing here is modified between setjmp and longjmp.
+static bool callBody(RankState &rank, const std::function<void(int)> &body) {
+  if (setjmp(rank.unwindTarget) != 0)
+    return false;
+  body(rank.index);
+  return true;
+}
+
+/// A rank's thread. It shares ownership of the communicator, so everything
+/// it may touch stays alive even if runOnThreads gives up on it.
+static void runRank(std::shared_ptr<Communicator> comm, int index) {
+  RankState &rank = comm->rank(index);
+  boundRank = &rank;
+  rank.bodyBegin = Clock::now();
+  rank.markTailStart();
+  bool returned = callBody(rank, comm->body());
+  boundRank = nullptr;
+  comm->finishRank(rank, returned);
+}
+
+//===----------------------------------------------------------------------===//
+// C ABI
+//===----------------------------------------------------------------------===//
+
+extern "C" int64_t ringattn_rank(void) {
+  RankState &rank = currentRank("ringattn_rank");
+  if (!rank.comm.checkRunning(rank))
+    unwindRank(rank);
+  return rank.index;
+}
+
+extern "C" int64_t ringattn_size(void) {
+  RankState &rank = currentRank("ringattn_size");
+  if (!rank.comm.checkRunning(rank))
+    unwindRank(rank);
+  return rank.comm.size();
+}
+
+extern "C" RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
+                                           int64_t offset) {
+  RankState &rank = currentRank("ringattn_shift_start");
+  RingShift *shift = rank.comm.startShift(rank, src, dst, bytes, offset);
+  if (!shift)
+    unwindRank(rank);
+  rank.beginCompute(shift->seq);
+  return shift;
+}
+
+extern "C" void ringattn_shift_wait(RingShift *shift) {
+  RankState &rank = currentRank("ringattn_shift_wait");
+  rank.endCompute();
+  if (!rank.comm.waitShift(rank, shift))
+    unwindRank(rank);
+  rank.markTailStart();
+}
+
+//===----------------------------------------------------------------------===//
+// C++ API
+//===----------------------------------------------------------------------===//
+
+namespace ringattn {
+namespace runtime {
+
+/// Why `options` cannot run, or "" if they can.
+static std::string validate(const ThreadsOptions &options) {
+  if (options.ranks < 1)
+    return formatString("runOnThreads: ranks must be at least 1 (got %d)",
+                        options.ranks);
+  if (!(options.timeoutSeconds > 0))
+    return formatString("runOnThreads: timeoutSeconds must be positive "
+                        "(got %g)",
+                        options.timeoutSeconds);
+  if (!(options.link.gbps >= 0) || !(options.link.latencyUs >= 0))
+    return formatString("runOnThreads: the link model must not be negative "
+                        "(gbps %g, latencyUs %g)",
+                        options.link.gbps, options.link.latencyUs);
+  return "";
+}
+
+RunReport runOnThreads(const ThreadsOptions &options,
+                       const std::function<void(int rank)> &body) {
+  std::string invalid = validate(options);
+  if (!invalid.empty()) {
+    RunReport report;
+    report.ok = false;
+    report.error = invalid;
+    return report;
+  }
+
+  auto comm = std::make_shared<Communicator>(options, body);
+  comm->startCopyEngines();
+  std::vector<std::thread> threads;
+  for (int index = 0; index < options.ranks; ++index)
+    threads.emplace_back(runRank, comm, index);
+
+  std::vector<bool> finished = comm->awaitRanks();
+  for (int index = 0; index < options.ranks; ++index) {
+    if (finished[index])
+      threads[index].join();
+    else
+      threads[index].detach(); // reported; it keeps `comm` alive
+  }
+  comm->stopCopyEngines();
+  return comm->collectReport();
+}
+
+void failRank(const std::string &message) {
+  RankState &rank = currentRank("failRank");
+  rank.comm.failAndStop(rank,
+                        formatString("rank %d: %s", rank.index, message.c_str()));
+  unwindRank(rank);
+}
+
+} // namespace runtime
+} // namespace ringattn

@@ -1,0 +1,319 @@
+//===- RingSchedule.cpp - Ring attention as a loop over ring steps --------===//
+//
+// Rewrites `ring.attention ... ring @grid axis k` into the ring schedule of
+// Ring Attention. With N ranks on the axis and this rank r:
+//
+//   kA, vA <- local K, V; kB, vB spare buffers          (allocated once)
+//   o = 0, lse = -inf
+//   for step in [0, N-1):                               (no shift after the
+//     cur, next = step even ? (A, B) : (B, A)            last step: peeled)
+//     start shifting cur -> next around the ring        (only H_kv heads)
+//     o, lse = combine(o, lse, block_attention(Q, cur))  positions of the
+//                                                       block of rank r-step
+//     wait for the shifts
+//   o, lse = combine(o, lse, block_attention(Q, cur))   last step
+//   result = o (cast to the input type)
+//
+// When causal, each (query chunk, key chunk) pair of the layout is a block
+// with its own affine positions; a pair whose keys all lie after its queries
+// is skipped at run time (no compute), diagonal pairs are masked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <limits>
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_RINGSCHEDULE
+#include "RingAttn/Transforms/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+
+/// Local tokens [begin, begin + length) of a rank, at global positions
+/// offset + stride * i (docs/Semantics.md, "Sequence layouts").
+struct Chunk {
+  int64_t begin;
+  int64_t length;
+  Value offset;
+  int64_t stride;
+};
+
+class RingScheduleEmitter {
+public:
+  RingScheduleEmitter(ImplicitLocOpBuilder &b, AttentionOp op, int64_t ranks)
+      : b(b), op(op), ranks(ranks) {
+    localLen = op.getQuery().getType().getDimSize(2);
+  }
+
+  Value emit();
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value mul(Value x, int64_t c) { return arith::MulIOp::create(b, x, idx(c)); }
+
+  SmallVector<Chunk> chunksOf(Value rank);
+  Value slice(Value tensor, const Chunk &chunk);
+  Value insert(Value part, Value into, const Chunk &chunk);
+  Value filled(ArrayRef<int64_t> shape, float value);
+  SmallVector<Value> step(Value stepIdx, Value key, Value value,
+                          ValueRange state);
+  std::pair<Value, Value> blockAndCombine(Value q, Value k, Value v, Value o,
+                                          Value lse, const Chunk *qChunk,
+                                          const Chunk *kChunk);
+
+  ImplicitLocOpBuilder &b;
+  AttentionOp op;
+  int64_t ranks;
+  int64_t localLen;
+  Value rank;
+  /// The query chunks this rank's result is kept in, one running (o, lse)
+  /// pair each; a single whole-block chunk unless causal needs positions.
+  SmallVector<Chunk> queryChunks;
+};
+
+SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
+  switch (op.getLayout()) {
+  case SequenceLayout::Contiguous:
+    return {{0, localLen, mul(r, localLen), 1}};
+  case SequenceLayout::Zigzag: {
+    int64_t half = localLen / 2;
+    Value mirrored = arith::SubIOp::create(b, idx(2 * ranks - 1), r);
+    return {{0, half, mul(r, half), 1}, {half, half, mul(mirrored, half), 1}};
+  }
+  case SequenceLayout::Striped:
+    return {{0, localLen, r, ranks}};
+  }
+  llvm_unreachable("unknown layout");
+}
+
+/// The rows [begin, begin + length) of dimension 2 (the sequence).
+Value RingScheduleEmitter::slice(Value tensor, const Chunk &chunk) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (chunk.length == type.getDimSize(2))
+    return tensor;
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  offsets[2] = b.getIndexAttr(chunk.begin);
+  sizes[2] = b.getIndexAttr(chunk.length);
+  return tensor::ExtractSliceOp::create(b, tensor, offsets, sizes, strides);
+}
+
+Value RingScheduleEmitter::insert(Value part, Value into, const Chunk &chunk) {
+  if (part.getType() == into.getType())
+    return part;
+  auto type = cast<RankedTensorType>(part.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  offsets[2] = b.getIndexAttr(chunk.begin);
+  return tensor::InsertSliceOp::create(b, part, into, offsets, sizes, strides);
+}
+
+Value RingScheduleEmitter::filled(ArrayRef<int64_t> shape, float value) {
+  Value empty = tensor::EmptyOp::create(b, shape, b.getF32Type());
+  Value init = arith::ConstantOp::create(b, b.getF32FloatAttr(value));
+  return linalg::FillOp::create(b, init, empty).getResult(0);
+}
+
+/// One block of attention merged into the running (o, lse). With chunks,
+/// the block is causal at their positions and skipped when every key lies
+/// after every query.
+std::pair<Value, Value>
+RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
+                                     Value lse, const Chunk *qChunk,
+                                     const Chunk *kChunk) {
+  auto emitBlock = [&](OpBuilder &nested, Location loc) {
+    ImplicitLocOpBuilder ib(loc, nested);
+    auto oType = cast<RankedTensorType>(o.getType());
+    Value qOffset = qChunk ? qChunk->offset : Value();
+    Value kOffset = kChunk ? kChunk->offset : Value();
+    auto block = BlockAttentionOp::create(
+        ib, oType, cast<RankedTensorType>(lse.getType()), q, k, v, qOffset,
+        kOffset, qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
+        ib.getF32FloatAttr(op.getScaleOrDefault()));
+    return CombineOp::create(ib, o.getType(), lse.getType(), o, lse,
+                             block.getOut(), block.getLse());
+  };
+  if (!qChunk) {
+    auto combined = emitBlock(b, b.getLoc());
+    return {combined.getOut(), combined.getLse()};
+  }
+  // Visible iff the first key is not after the last query.
+  Value lastQuery = arith::AddIOp::create(
+      b, qChunk->offset, idx(qChunk->stride * (qChunk->length - 1)));
+  Value visible = arith::CmpIOp::create(b, arith::CmpIPredicate::sle,
+                                        kChunk->offset, lastQuery);
+  auto ifOp = scf::IfOp::create(
+      b, visible,
+      [&](OpBuilder &nested, Location loc) {
+        auto combined = emitBlock(nested, loc);
+        scf::YieldOp::create(nested, loc, combined.getResults());
+      },
+      [&](OpBuilder &nested, Location loc) {
+        scf::YieldOp::create(nested, loc, ValueRange{o, lse});
+      });
+  return {ifOp.getResult(0), ifOp.getResult(1)};
+}
+
+/// Step `stepIdx`: this rank holds the key/value block of rank
+/// (rank - stepIdx) mod N in the buffers `key`, `value`; `state` is the
+/// running (o, lse) of each query chunk.
+SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
+                                             Value value, ValueRange state) {
+  auto asTensor = [&](Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    // Restrict: this is the only tensor view of the block for the step, and
+    // the step only reads it.
+    return bufferization::ToTensorOp::create(
+        b, RankedTensorType::get(type.getShape(), type.getElementType()),
+        buffer, /*restrict=*/true, /*writable=*/false);
+  };
+  Value k = asTensor(key), v = asTensor(value), q = op.getQuery();
+  if (!op.getCausal()) {
+    auto [o, lse] =
+        blockAndCombine(q, k, v, state[0], state[1], nullptr, nullptr);
+    return {o, lse};
+  }
+
+  Value source = arith::RemUIOp::create(
+      b, arith::SubIOp::create(b, arith::AddIOp::create(b, rank, idx(ranks)),
+                               stepIdx),
+      idx(ranks));
+  SmallVector<Chunk> keyChunks = chunksOf(source);
+  SmallVector<Value> next;
+  for (auto [i, qc] : llvm::enumerate(queryChunks)) {
+    Value o = state[2 * i], lse = state[2 * i + 1], qPart = slice(q, qc);
+    for (const Chunk &kc : keyChunks)
+      std::tie(o, lse) =
+          blockAndCombine(qPart, slice(k, kc), slice(v, kc), o, lse, &qc, &kc);
+    next.append({o, lse});
+  }
+  return next;
+}
+
+Value RingScheduleEmitter::emit() {
+  RankedTensorType queryType = op.getQuery().getType();
+  RankedTensorType kvType = op.getKey().getType();
+  auto f32 = b.getF32Type();
+  auto oType = RankedTensorType::get(queryType.getShape(), f32);
+
+  rank = shard::ProcessMultiIndexOp::create(
+             b, TypeRange{b.getIndexType()}, op.getGridAttr(),
+             b.getDenseI16ArrayAttr({static_cast<int16_t>(*op.getAxis())}))
+             .getResult()[0];
+
+  // The two key/value buffer pairs of the double buffer, allocated once;
+  // pair A starts with this rank's own block.
+  auto kvBuffer = MemRefType::get(kvType.getShape(), kvType.getElementType());
+  auto copyIn = [&](Value tensor) {
+    Value buffer = memref::AllocOp::create(b, kvBuffer);
+    Value source = bufferization::ToBufferOp::create(b, kvBuffer, tensor,
+                                                     /*read_only=*/true);
+    memref::CopyOp::create(b, source, buffer);
+    return buffer;
+  };
+  Value keyA = copyIn(op.getKey()), valueA = copyIn(op.getValue());
+  Value keyB = memref::AllocOp::create(b, kvBuffer);
+  Value valueB = memref::AllocOp::create(b, kvBuffer);
+
+  // Causal blocks need the positions of each chunk of the layout; without a
+  // mask the whole local block is one chunk.
+  queryChunks = op.getCausal()
+                    ? chunksOf(rank)
+                    : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  SmallVector<Value> state;
+  for (const Chunk &qc : queryChunks) {
+    SmallVector<int64_t> shape(oType.getShape());
+    shape[2] = qc.length;
+    state.push_back(filled(shape, 0.0f));
+    state.push_back(filled(ArrayRef<int64_t>(shape).drop_back(),
+                           -std::numeric_limits<float>::infinity()));
+  }
+
+  auto startShift = [&](ImplicitLocOpBuilder &ib, Value cur, Value next) {
+    return ShiftStartOp::create(ib, FutureType::get(cur.getType()), cur, next,
+                                op.getGridAttr(), op.getAxisAttr(),
+                                ib.getI64IntegerAttr(/*offset=*/1));
+  };
+  if (ranks > 1) {
+    auto loop =
+        scf::ForOp::create(b, idx(0), idx(ranks - 1), idx(1), state);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value s = loop.getInductionVar();
+    Value even = arith::CmpIOp::create(
+        b, arith::CmpIPredicate::eq, arith::AndIOp::create(b, s, idx(1)),
+        idx(0));
+    auto pick = [&](Value x, Value y) {
+      return arith::SelectOp::create(b, even, x, y).getResult();
+    };
+    Value keyCur = pick(keyA, keyB), keyNext = pick(keyB, keyA);
+    Value valueCur = pick(valueA, valueB), valueNext = pick(valueB, valueA);
+    // Start the transfer of the next block before computing on this one.
+    auto keyShift = startShift(b, keyCur, keyNext);
+    auto valueShift = startShift(b, valueCur, valueNext);
+    SmallVector<Value> next =
+        step(s, keyCur, valueCur, loop.getRegionIterArgs());
+    ShiftWaitOp::create(b, keyNext.getType(), keyShift);
+    ShiftWaitOp::create(b, valueNext.getType(), valueShift);
+    scf::YieldOp::create(b, next);
+    state = loop.getResults();
+  }
+  // The last step computes on the block that arrived last; nothing is sent.
+  bool lastInA = (ranks - 1) % 2 == 0;
+  state = step(idx(ranks - 1), lastInA ? keyA : keyB,
+               lastInA ? valueA : valueB, state);
+  // Assemble the chunks' outputs (the log-sum-exp is not needed past here).
+  Value o = state[0];
+  if (queryChunks.size() > 1) {
+    o = tensor::EmptyOp::create(b, oType.getShape(), f32);
+    for (auto [i, qc] : llvm::enumerate(queryChunks))
+      o = insert(state[2 * i], o, qc);
+  }
+  if (queryType.getElementType() != f32)
+    return arith::TruncFOp::create(b, queryType, o);
+  return o;
+}
+
+struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
+  void runOnOperation() override {
+    SmallVector<AttentionOp> ops;
+    getOperation().walk([&](AttentionOp op) {
+      if (op.isRing())
+        ops.push_back(op);
+    });
+    for (AttentionOp op : ops) {
+      auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
+          op, op.getGridAttr());
+      int64_t ranks = grid.getShape()[*op.getAxis()];
+      if (ShapedType::isDynamic(ranks)) {
+        op.emitError("the ring schedule needs a static ring size, but axis ")
+            << *op.getAxis() << " of " << op.getGridAttr() << " is dynamic";
+        return signalPassFailure();
+      }
+      ImplicitLocOpBuilder b(op.getLoc(), op);
+      RingScheduleEmitter emitter(b, op, ranks);
+      Value result = emitter.emit();
+      op.getResult().replaceAllUsesWith(result);
+      op.erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,52 @@
+//===- Sharding.cpp - Global tensors to per-rank shards and back ----------===//
+
+#include "Sharding.h"
+
+#include <cstring>
+
+namespace ringattn {
+
+namespace {
+/// Copies token rows between a global tensor and one shard, in either
+/// direction, for every (batch, head).
+void copyTokens(const HostTensor &from, HostTensor &to, Layout layout,
+                int ranks, int rank, bool toShard) {
+  const HostTensor &global = toShard ? from : to;
+  const HostTensor &shard = toShard ? to : from;
+  const std::vector<int64_t> &g = global.shape(), &s = shard.shape();
+  const int64_t rowBytes = g[3] * global.bytesPerElement();
+  const int64_t planes = g[0] * g[1], globalLen = g[2], localLen = s[2];
+  const auto *src = static_cast<const uint8_t *>(from.data());
+  auto *dst = static_cast<uint8_t *>(to.data());
+  for (int64_t t = 0; t < localLen; ++t) {
+    int64_t pos = globalPosition(layout, ranks, rank, localLen, t);
+    for (int64_t p = 0; p < planes; ++p) {
+      int64_t globalRow = p * globalLen + pos, localRow = p * localLen + t;
+      int64_t fromRow = toShard ? globalRow : localRow;
+      int64_t toRow = toShard ? localRow : globalRow;
+      std::memcpy(dst + toRow * rowBytes, src + fromRow * rowBytes, rowBytes);
+    }
+  }
+}
+} // namespace
+
+std::vector<HostTensor> scatterSequence(const HostTensor &global, Layout layout,
+                                        int ranks) {
+  std::vector<int64_t> localShape = global.shape();
+  localShape[2] /= ranks;
+  std::vector<HostTensor> shards;
+  for (int r = 0; r < ranks; ++r) {
+    shards.emplace_back(global.type(), localShape);
+    copyTokens(global, shards.back(), layout, ranks, r, /*toShard=*/true);
+  }
+  return shards;
+}
+
+void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,
+                    HostTensor &global) {
+  for (size_t r = 0; r < shards.size(); ++r)
+    copyTokens(shards[r], global, layout, static_cast<int>(shards.size()),
+               static_cast<int>(r), /*toShard=*/false);
+}
+
+} // namespace ringattn

@@ -1,0 +1,26 @@
+//===- Sharding.h - Global tensors to per-rank shards and back --*- C++ -*-===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_SHARDING_H
+#define RINGATTN_TOOLS_RINGRUN_SHARDING_H
+
+#include "HostTensor.h"
+
+#include "RingAttn/Support/SequenceLayout.h"
+
+#include <vector>
+
+namespace ringattn {
+
+/// Splits a global [batch, heads, N*L, head_dim] tensor into the N local
+/// [batch, heads, L, head_dim] shards of `layout`: local token t of rank r is
+/// global token globalPosition(layout, N, r, L, t).
+std::vector<HostTensor> scatterSequence(const HostTensor &global, Layout layout,
+                                        int ranks);
+
+/// The inverse of scatterSequence: writes every shard back into `global`.
+void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,
+                    HostTensor &global);
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_SHARDING_H

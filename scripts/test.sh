@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs and builds what is missing, then ctest runs the
 # lit suite (round-trip, verifier, lowering and integration tests) and the
-# GoogleTest unit tests.
+# GoogleTest unit tests, and the runtime is rebuilt and tested under
+# ASan+UBSan and TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 ctest --test-dir build --output-on-failure -j"${RINGATTN_JOBS:-2}"
+scripts/sanitize.sh

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Communicator.h"
+#include "Format.h"
 
 #include <algorithm>
 
@@ -138,8 +139,8 @@ void Communicator::match(RingShift *sender, RingShift *receiver) {
   engine.work.notify_one();
 }
 
-RingShift *Communicator::startShift(RankState &rank, const void *src,
-                                    void *dst, int64_t bytes, int64_t offset) {
+RingShift *Communicator::startShift(RankState &rank, const void *src, void *dst,
+                                    int64_t bytes, int64_t offset) {
   std::unique_lock<std::mutex> lock(mutex_);
   int64_t seq = rank.nextSeq++;
   if (!aborted_ && bytes < 0)
@@ -268,9 +269,9 @@ std::vector<bool> Communicator::awaitRanks() {
       continue;
     rank->abandoned = true;
     rank->report.ok = false;
-    rank->report.error = formatString(
-        "rank %d: did not stop within %g s after the ring failed", rank->index,
-        options_.timeoutSeconds);
+    rank->report.error =
+        formatString("rank %d: did not stop within %g s after the ring failed",
+                     rank->index, options_.timeoutSeconds);
     rank->report.seconds = elapsed;
   }
   return finished;
@@ -285,8 +286,7 @@ RunReport Communicator::collectReport() {
     run.ranks.push_back(rank->report);
     run.ok = run.ok && rank->report.ok;
     if (options_.trace && !rank->abandoned)
-      run.spans.insert(run.spans.end(), rank->spans.begin(),
-                       rank->spans.end());
+      run.spans.insert(run.spans.end(), rank->spans.begin(), rank->spans.end());
   }
   for (auto &engine : engines_)
     run.spans.insert(run.spans.end(), engine->spans.begin(),

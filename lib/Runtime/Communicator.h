@@ -1,4 +1,4 @@
-//===- Communicator.h - Shared state of one threads-backend ring -*- C++ -*-===//
+//===- Communicator.h - Shared state of a threads-backend ring -*- C++ -*-===//
 //
 // Internal to the runtime. A Communicator holds the ranks, their posted
 // shifts, the copy engines that move them, and the ring's failure state. One
@@ -11,7 +11,6 @@
 #ifndef RINGATTN_LIB_RUNTIME_COMMUNICATOR_H
 #define RINGATTN_LIB_RUNTIME_COMMUNICATOR_H
 
-#include "Format.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 

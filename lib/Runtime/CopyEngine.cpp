@@ -24,7 +24,8 @@ static Clock::duration modelledDuration(const LinkModel &link, int64_t bytes) {
 
 void Communicator::startCopyEngines() {
   for (int index = 0; index < size(); ++index)
-    engines_[index]->thread = std::thread([this, index] { runCopyEngine(index); });
+    engines_[index]->thread =
+        std::thread([this, index] { runCopyEngine(index); });
 }
 
 void Communicator::stopCopyEngines() {

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Communicator.h"
+#include "Format.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -150,8 +151,8 @@ RunReport runOnThreads(const ThreadsOptions &options,
 
 void failRank(const std::string &message) {
   RankState &rank = currentRank("failRank");
-  rank.comm.failAndStop(rank,
-                        formatString("rank %d: %s", rank.index, message.c_str()));
+  rank.comm.failAndStop(
+      rank, formatString("rank %d: %s", rank.index, message.c_str()));
   unwindRank(rank);
 }
 

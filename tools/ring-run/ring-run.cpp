@@ -279,6 +279,9 @@ int main(int argc, char **argv) {
     add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
     add("ringattn_shift_start", reinterpret_cast<void *>(&ringattn_shift_start));
     add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
+    // Strided memref.copy (assembling zigzag chunks) calls into MLIR's
+    // C runner utilities.
+    add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
     return symbols;
   });
   // Looking the function up materializes it, so timings exclude compilation.

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RingRuntime.h"
 
 #include <gtest/gtest.h>
 
@@ -224,13 +224,16 @@ TEST(ThreadsBackend, MissingPeerTimesOut) {
   std::vector<Block> send(n, makeBlock(0)), receive(n, makeBlock(0));
 
   Clock::time_point begin = Clock::now();
-  RunReport report = runOnThreads(ringOf(n, timeout), [&](int r) {
+  // Rank 2 may be abandoned, and then outlives this frame: it copies what
+  // it reads.
+  RunReport report = runOnThreads(ringOf(n, timeout), [&send, &receive,
+                                                       timeout](int r) {
     if (r == 2) { // never shifts
       std::this_thread::sleep_for(std::chrono::duration<double>(2 * timeout));
       return;
     }
-    ringattn_shift_wait(ringattn_shift_start(
-        send[r].data(), receive[r].data(), blockBytes, 1));
+    ringattn_shift_wait(
+        ringattn_shift_start(send[r].data(), receive[r].data(), blockBytes, 1));
   });
   double elapsed = secondsSince(begin);
 
@@ -288,21 +291,21 @@ TEST(ThreadsBackend, RankThatNeverStopsIsAbandoned) {
   std::vector<Block> send(n, makeBlock(0)), receive(n, makeBlock(0));
 
   Clock::time_point begin = Clock::now();
-  RunReport report =
-      runOnThreads(ringOf(n, timeout), [&send, &receive, release, exited](int r) {
-        if (r == 0) { // a long computation that never calls the runtime
-          while (!release->load())
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-          exited->store(true);
-          return;
-        }
-        if (r == 1) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-          failRank("gave up");
-        }
-        ringattn_shift_wait(ringattn_shift_start(
-            send[r].data(), receive[r].data(), blockBytes, 1));
-      });
+  RunReport report = runOnThreads(ringOf(n, timeout), [&send, &receive, release,
+                                                       exited](int r) {
+    if (r == 0) { // a long computation that never calls the runtime
+      while (!release->load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      exited->store(true);
+      return;
+    }
+    if (r == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      failRank("gave up");
+    }
+    ringattn_shift_wait(
+        ringattn_shift_start(send[r].data(), receive[r].data(), blockBytes, 1));
+  });
   double elapsed = secondsSince(begin);
   release->store(true);
 
@@ -331,8 +334,8 @@ TEST(ThreadsBackend, ByteCountMismatchFailsTheReceiver) {
   RunReport report = runOnThreads(ringOf(n, 10), [&](int r) {
     for (int s = 0; s < 4; ++s) {
       int64_t size = (r == 0 && s == 3) ? bytes / 2 : bytes;
-      ringattn_shift_wait(ringattn_shift_start(first[r].data(),
-                                               second[r].data(), size, 1));
+      ringattn_shift_wait(
+          ringattn_shift_start(first[r].data(), second[r].data(), size, 1));
     }
   });
 
@@ -445,12 +448,11 @@ TEST(ThreadsBackend, TraceRecordsComputeAndTransfers) {
   std::string json = text.str();
   std::remove(path.c_str());
   EXPECT_EQ(json.front(), '{');
-  for (const char *part :
-       {"\"traceEvents\": [", "\"displayTimeUnit\": \"ms\"",
-        "\"name\": \"compute step 1\", \"ph\": \"X\"",
-        "\"name\": \"send 4096 B step 1\", \"ph\": \"X\"", "\"tid\": 1001",
-        "\"args\": {\"name\": \"rank 0\"}",
-        "\"args\": {\"name\": \"copy engine 1\"}"})
+  for (const char *part : {"\"traceEvents\": [", "\"displayTimeUnit\": \"ms\"",
+                           "\"name\": \"compute step 1\", \"ph\": \"X\"",
+                           "\"name\": \"send 4096 B step 1\", \"ph\": \"X\"",
+                           "\"tid\": 1001", "\"args\": {\"name\": \"rank 0\"}",
+                           "\"args\": {\"name\": \"copy engine 1\"}"})
     EXPECT_TRUE(contains(json, part)) << part << " not in\n" << json;
 }
 

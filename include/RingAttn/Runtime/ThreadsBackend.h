@@ -47,6 +47,8 @@ struct Span {
   double endUs;
 };
 
+/// A rank that was still running when its ring failed reports
+/// "rank k: stopped because <first error>", even if its body then returned.
 struct RankReport {
   bool ok = true;
   std::string error;      ///< "rank 2: ..." when !ok
@@ -66,11 +68,20 @@ struct RunReport {
 /// every rank has finished or stopped; a rank that failed, timed out, or
 /// could not be stopped within the timeout is reported, never waited for
 /// forever.
+///
+/// A rank stops by longjmp out of the runtime call back to its thread, which
+/// runs no destructors: `body` must not hold objects with non-trivial
+/// destructors (containers, strings, locks) across runtime calls. A rank that
+/// does not stop within the timeout after its ring failed is detached and
+/// keeps running its own copy of `body`, so whatever that copy refers to must
+/// outlive it.
 RunReport runOnThreads(const ThreadsOptions &options,
                        const std::function<void(int rank)> &body);
 
 /// Stops the calling rank with `message` (and with it every rank of its
-/// ring), as a failed runtime call would. Only valid inside runOnThreads.
+/// ring), as a failed runtime call would: the rank's error becomes
+/// "rank k: <message>". Only valid inside runOnThreads; like any stop, it
+/// leaves the body by longjmp, so the caller's frames are not destroyed.
 [[noreturn]] void failRank(const std::string &message);
 
 /// Writes `spans` as a Chrome trace (JSON, for chrome://tracing or Perfetto):

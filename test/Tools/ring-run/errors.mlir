@@ -50,9 +50,23 @@
 // RUN: not ring-run %s --entry small --output %t/no/such/dir/out.npy 2>&1 | FileCheck %s --check-prefix=OUT
 // OUT: ring-run: error: {{.*}}out.npy: cannot create file
 
-// RUN: not ring-run %S/Inputs/ring-entry.mlir 2>&1 | FileCheck %s --check-prefix=RING
-// RING: ring attention over @ring must be scheduled before ring-lower-attention
-// RING: ring-run: error: lowering {{.*}} with ring-lower-cpu failed
+// RUN: not ring-run %S/Inputs/ring-entry.mlir --ranks 2 2>&1 | FileCheck %s --check-prefix=RANKS
+// RANKS: ring-run: error: @attention was compiled for a ring of 4 ranks but --ranks is 2
+
+// RUN: not ring-run %s --entry small --ranks 3 2>&1 | FileCheck %s --check-prefix=SINGLE
+// SINGLE: ring-run: error: @small was compiled for one device but --ranks is 3
+
+// RUN: not ring-run %S/Inputs/ring-entry.mlir --backend carrier-pigeon 2>&1 | FileCheck %s --check-prefix=BACKEND
+// BACKEND: ring-run: error: backend 'carrier-pigeon' is not available in this build (available: threads)
+
+// A peer that never delivers (a link slower than the timeout) stops every
+// rank with a message naming the rank and the shift, in bounded time.
+// RUN: not ring-run %S/Inputs/ring-entry.mlir --link-latency-us 3000000 --timeout-s 0.2 2>&1 | FileCheck %s --check-prefix=TIMEOUT
+// TIMEOUT: ring-run: error: the ring failed: rank {{[0-3]}}: timed out after 0.2 s waiting for shift 0 (receive from rank {{[0-3]}}, send to rank {{[0-3]}})
+// TIMEOUT: stopped because rank {{[0-3]}}: timed out
+
+// RUN: not ring-run %S/Inputs/ring-entry.mlir --trace %t/no/such/dir/trace.json 2>&1 | FileCheck %s --check-prefix=TRACE
+// TRACE: ring-run: error: {{.*}}trace.json{{.*}}
 
 func.func @small(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
   %o = ring.attention %q, %k, %v : tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>

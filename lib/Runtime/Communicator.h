@@ -70,6 +70,8 @@ struct RankState {
   int64_t computeStep = 0;   ///< the shift that opened the compute span
   double computeBeginUs = 0; ///< where the open (or tail) span began
   double busySeconds = 0;
+  double computeBeginCpu = 0; ///< thread CPU seconds at computeBeginUs
+  double busyCpuSeconds = 0;
   std::vector<Span> spans;
 
   /// Opens a compute span when a shift starts (if none is open).

@@ -102,6 +102,11 @@ static cl::opt<double> timeoutSeconds(
     "timeout-s",
     cl::desc("Seconds a rank waits for a peer before the run fails"),
     cl::init(60), cl::cat(category));
+static cl::opt<bool> noCommunication(
+    "no-communication",
+    cl::desc("Benchmarks only: shifts synchronize but move nothing, timing "
+             "the schedule without communication (wrong results; no --check)"),
+    cl::cat(category));
 static cl::opt<std::string> traceFile(
     "trace", cl::desc("Write a Chrome trace (Perfetto) of the last run"),
     cl::cat(category));
@@ -214,6 +219,9 @@ int main(int argc, char **argv) {
   if (backend != "threads")
     return fail("backend '" + backend +
                 "' is not available in this build (available: threads)");
+  if (noCommunication && (check || !outputFile.empty()))
+    return fail("--no-communication gives wrong results by design; it "
+                "cannot be combined with --check or --output");
   int ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
   if (ranks != entry.ranks)
     return fail("@" + entry.name + " was compiled for " +
@@ -314,6 +322,7 @@ int main(int argc, char **argv) {
   threads.ranks = ranks;
   threads.link = {linkGbps, linkLatencyUs};
   threads.timeoutSeconds = timeoutSeconds;
+  threads.dropTransfers = noCommunication;
   std::vector<double> times;
   runtime::RunReport report;
   unsigned runs = std::max(1u, repeat.getValue());
@@ -357,17 +366,21 @@ int main(int argc, char **argv) {
     passed = stats.finite && stats.relative <= tolerance;
   }
 
-  // Per-rank wall and busy (compute) time of the last run; max/mean of the
-  // busy times is the load imbalance.
-  std::string rankMs, busyMs;
+  // Per-rank wall and busy (compute) time of the last run. The imbalance is
+  // max/mean of the ranks' busy CPU time: their work, even when ranks share
+  // cores.
+  std::string rankMs, busyMs, busyCpuMs;
   double maxBusy = 0, sumBusy = 0;
+  auto appendMs = [](std::string &list, double seconds) {
+    list += (list.empty() ? "" : ", ") +
+            llvm::formatv("{0:f3}", seconds * 1e3).str();
+  };
   for (const runtime::RankReport &rank : report.ranks) {
-    rankMs += (rankMs.empty() ? "" : ", ") +
-              llvm::formatv("{0:f3}", rank.seconds * 1e3).str();
-    busyMs += (busyMs.empty() ? "" : ", ") +
-              llvm::formatv("{0:f3}", rank.busySeconds * 1e3).str();
-    maxBusy = std::max(maxBusy, rank.busySeconds);
-    sumBusy += rank.busySeconds;
+    appendMs(rankMs, rank.seconds);
+    appendMs(busyMs, rank.busySeconds);
+    appendMs(busyCpuMs, rank.busyCpuSeconds);
+    maxBusy = std::max(maxBusy, rank.busyCpuSeconds);
+    sumBusy += rank.busyCpuSeconds;
   }
   double imbalance = sumBusy > 0 ? maxBusy / (sumBusy / ranks) : 1.0;
 
@@ -384,12 +397,14 @@ int main(int argc, char **argv) {
         "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
         "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
         "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
-        "\"imbalance\": {18:f3}",
+        "\"busy_cpu_ms\": [{18}], \"imbalance\": {19:f3}, "
+        "\"communication\": {20}",
         entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
         s.kvHeads, s.queryLen, s.keyLen, s.headDim,
         entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
         peakMemoryMiB(), ranks, layoutName(entry.layout), backend.getValue(),
-        rankMs, busyMs, imbalance);
+        rankMs, busyMs, busyCpuMs, imbalance,
+        noCommunication ? "false" : "true");
     if (check)
       llvm::outs() << llvm::formatv(
           ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
@@ -408,10 +423,12 @@ int main(int argc, char **argv) {
                                     ranks, backend.getValue(),
                                     layoutName(entry.layout));
       for (int r = 0; r < ranks; ++r)
-        llvm::outs() << llvm::formatv("  rank {0}: {1:f3} ms, busy {2:f3} ms\n",
-                                      r, report.ranks[r].seconds * 1e3,
-                                      report.ranks[r].busySeconds * 1e3);
-      llvm::outs() << llvm::formatv("  busy max/mean: {0:f3}\n", imbalance);
+        llvm::outs() << llvm::formatv(
+            "  rank {0}: {1:f3} ms, busy {2:f3} ms ({3:f3} ms CPU)\n", r,
+            report.ranks[r].seconds * 1e3, report.ranks[r].busySeconds * 1e3,
+            report.ranks[r].busyCpuSeconds * 1e3);
+      llvm::outs() << llvm::formatv("  busy CPU max/mean: {0:f3}\n",
+                                    imbalance);
     }
     if (check)
       llvm::outs() << llvm::formatv(

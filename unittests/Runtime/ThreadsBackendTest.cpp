@@ -210,6 +210,44 @@ TEST(ThreadsBackend, ComputeOverlapsTransfers) {
   }
 }
 
+TEST(ThreadsBackend, BusyCpuTimeCountsWorkNotWaiting) {
+  // Rank 0 computes between start and wait, rank 1 sleeps: both are "busy"
+  // on the wall clock, only rank 0 on its CPU clock.
+  std::vector<std::vector<char>> send(2, std::vector<char>(64)),
+      receive(2, std::vector<char>(64));
+  RunReport report = runOnThreads(ringOf(2, 10), [&](int r) {
+    RingShift *shift =
+        ringattn_shift_start(send[r].data(), receive[r].data(), 64, 1);
+    if (r == 0)
+      computeFor(0.08);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    ringattn_shift_wait(shift);
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  EXPECT_GE(report.ranks[0].busyCpuSeconds, 0.05);
+  EXPECT_LT(report.ranks[1].busyCpuSeconds, 0.03);
+  EXPECT_GE(report.ranks[1].busySeconds, 0.08);
+}
+
+TEST(ThreadsBackend, DroppedTransfersSynchronizeWithoutMovingData) {
+  ThreadsOptions options = ringOf(3, 10);
+  options.dropTransfers = true;
+  options.link.latencyUs = 2e6; // would take 2 s per shift if modelled
+  std::vector<std::vector<char>> send(3, std::vector<char>(32, 'x')),
+      receive(3, std::vector<char>(32, 'o'));
+  Clock::time_point begin = Clock::now();
+  RunReport report = runOnThreads(options, [&](int r) {
+    for (int s = 0; s < 4; ++s)
+      ringattn_shift_wait(
+          ringattn_shift_start(send[r].data(), receive[r].data(), 32, 1));
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  EXPECT_LT(secondsSince(begin), 1.0);
+  for (const std::vector<char> &buffer : receive)
+    EXPECT_EQ(std::string(buffer.begin(), buffer.end()), std::string(32, 'o'));
+}
+
 //===----------------------------------------------------------------------===//
 // Failures
 //===----------------------------------------------------------------------===//

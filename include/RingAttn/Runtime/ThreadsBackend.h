@@ -32,6 +32,10 @@ struct ThreadsOptions {
   double timeoutSeconds = 60;
   /// Record compute and transfer spans for a Chrome trace.
   bool trace = false;
+  /// Benchmarks only: shifts still match and synchronize the ranks, but no
+  /// byte moves and no link time passes, so a run times the schedule with
+  /// its communication removed. Results are wrong by design.
+  bool dropTransfers = false;
 };
 
 /// A span of a Chrome trace. Compute spans cover what a rank does between
@@ -53,7 +57,10 @@ struct RankReport {
   bool ok = true;
   std::string error;      ///< "rank 2: ..." when !ok
   double seconds = 0;     ///< wall time of the rank's body
-  double busySeconds = 0; ///< sum of its compute spans
+  double busySeconds = 0; ///< sum of its compute spans (wall time)
+  /// CPU time of the rank's thread over the same spans: its work, even when
+  /// ranks outnumber cores and share them.
+  double busyCpuSeconds = 0;
 };
 
 struct RunReport {

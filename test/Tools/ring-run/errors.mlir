@@ -65,6 +65,9 @@
 // TIMEOUT: ring-run: error: the ring failed: rank {{[0-3]}}: timed out after 0.2 s waiting for shift 0 (receive from rank {{[0-3]}}, send to rank {{[0-3]}})
 // TIMEOUT: stopped because rank {{[0-3]}}: timed out
 
+// RUN: not ring-run %S/Inputs/ring-entry.mlir --no-communication --check 2>&1 | FileCheck %s --check-prefix=NOCOMM
+// NOCOMM: ring-run: error: --no-communication gives wrong results by design; it cannot be combined with --check or --output
+
 // RUN: not ring-run %S/Inputs/ring-entry.mlir --trace %t/no/such/dir/trace.json 2>&1 | FileCheck %s --check-prefix=TRACE
 // TRACE: ring-run: error: {{.*}}trace.json{{.*}}
 

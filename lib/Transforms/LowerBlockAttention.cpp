@@ -29,6 +29,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <limits>
+#include <map>
 
 namespace mlir {
 namespace ring {
@@ -56,9 +57,15 @@ using CarriedBodyFn = function_ref<SmallVector<Value>(Value, ValueRange)>;
 /// Emits IR for one block_attention op on buffers.
 class FlashAttentionEmitter {
 public:
+  /// Scratch buffers by role and shape, shared by the blocks of a function.
+  using ScratchPool =
+      std::map<std::pair<std::string, SmallVector<int64_t>>, Value>;
+
   FlashAttentionEmitter(ImplicitLocOpBuilder &b, BlockAttentionOp op,
-                        int64_t queryTile, int64_t keyTile)
-      : b(b), op(op), queryTile(queryTile), keyTile(keyTile) {
+                        int64_t queryTile, int64_t keyTile,
+                        ScratchPool &scratchPool)
+      : b(b), op(op), queryTile(queryTile), keyTile(keyTile),
+        scratchPool(scratchPool) {
     RankedTensorType q = op.getQuery().getType();
     RankedTensorType k = op.getKey().getType();
     batch = q.getDimSize(0);
@@ -118,6 +125,16 @@ private:
     b.setInsertionPointToStart(&entry);
     return memref::AllocOp::create(b, MemRefType::get(shape, f32));
   }
+  /// Scratch for `role`, shared by every block of the function that needs
+  /// the same shape: blocks run one after the other, and scratch never
+  /// outlives its block.
+  Value scratch(StringRef role, ArrayRef<int64_t> shape) {
+    Value &buffer = scratchPool[{role.str(), SmallVector<int64_t>(shape)}];
+    if (!buffer)
+      buffer = alloc(shape);
+    return buffer;
+  }
+
   void packKeyValue(Value batchIdx, Value kvHead);
   void loadQueryTile(Value batchIdx, Value queryHead, Value q0);
   Value causalKeyEnd(Value q0, Value rows);
@@ -127,6 +144,7 @@ private:
   ImplicitLocOpBuilder &b;
   BlockAttentionOp op;
   int64_t queryTile, keyTile;
+  ScratchPool &scratchPool;
   int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
   int64_t paddedKeyLen, outLanes = 1;
   Type elementType, f32, i32;
@@ -407,13 +425,13 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
   out = alloc(op.getOut().getType().getShape());
   lse = alloc(op.getLse().getType().getShape());
 
-  keyT = alloc({headDim, paddedKeyLen});
-  valueF = alloc({paddedKeyLen, headDim});
-  queryF = alloc({queryTile, headDim});
-  probs = alloc({kRows, keyTile});
-  acc = alloc({queryTile, headDim});
-  rowMax = alloc({queryTile});
-  rowSum = alloc({queryTile});
+  keyT = scratch("keyT", {headDim, paddedKeyLen});
+  valueF = scratch("valueF", {paddedKeyLen, headDim});
+  queryF = scratch("queryF", {queryTile, headDim});
+  probs = scratch("probs", {kRows, keyTile});
+  acc = scratch("acc", {queryTile, headDim});
+  rowMax = scratch("rowMax", {queryTile});
+  rowSum = scratch("rowSum", {queryTile});
 
   // Zero the key padding once; packing never writes it.
   Value zero = f32Const(0.0f);
@@ -484,6 +502,7 @@ struct RingLowerBlockAttentionPass
     }
     SmallVector<BlockAttentionOp> ops;
     getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
+    FlashAttentionEmitter::ScratchPool scratchPool;
     for (BlockAttentionOp op : ops) {
       if (op.getQuery().getType().getDimSize(2) == 0) {
         op.emitError("block attention of an empty query block is not "
@@ -491,7 +510,7 @@ struct RingLowerBlockAttentionPass
         return signalPassFailure();
       }
       ImplicitLocOpBuilder b(op.getLoc(), op);
-      FlashAttentionEmitter emitter(b, op, queryTile, keyTile);
+      FlashAttentionEmitter emitter(b, op, queryTile, keyTile, scratchPool);
       auto [out, lse] = emitter.emit();
       op.getOut().replaceAllUsesWith(out);
       op.getLse().replaceAllUsesWith(lse);

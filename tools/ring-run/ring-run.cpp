@@ -48,7 +48,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace ringattn;
@@ -149,6 +151,16 @@ static double peakMemoryMiB() {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024.0; // Linux reports KiB
+}
+
+static double currentMemoryMiB() {
+  long pages = 0, resident = 0;
+  if (FILE *statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2)
+      resident = 0;
+    std::fclose(statm);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
 }
 
 /// FLOPs of the attention: 2 for each multiply-add of QK^T and of PV, over
@@ -325,6 +337,9 @@ int main(int argc, char **argv) {
   threads.dropTransfers = noCommunication;
   std::vector<double> times;
   runtime::RunReport report;
+  // What the ranks allocate while they run: peak RSS after the runs minus
+  // the resident memory before them (operands and JIT already counted).
+  double memoryBeforeMiB = currentMemoryMiB();
   unsigned runs = std::max(1u, repeat.getValue());
   for (unsigned r = 0; r < runs; ++r) {
     threads.trace = !traceFile.empty() && r + 1 == runs;
@@ -346,6 +361,7 @@ int main(int argc, char **argv) {
   std::sort(times.begin(), times.end());
   double median = times[times.size() / 2];
   double gflops = attentionFlops(entry) / median * 1e-9;
+  double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
   gatherSequence(outShards, entry.layout, out);
   if (!traceFile.empty() &&
       !runtime::writeChromeTrace(traceFile, report.spans, error))
@@ -398,13 +414,14 @@ int main(int argc, char **argv) {
         "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
         "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
         "\"busy_cpu_ms\": [{18}], \"imbalance\": {19:f3}, "
-        "\"communication\": {20}",
+        "\"communication\": {20}, \"run_rss_mib\": {21:f1}, "
+        "\"best_ms\": {22:f4}",
         entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
         s.kvHeads, s.queryLen, s.keyLen, s.headDim,
         entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
         peakMemoryMiB(), ranks, layoutName(entry.layout), backend.getValue(),
         rankMs, busyMs, busyCpuMs, imbalance,
-        noCommunication ? "false" : "true");
+        noCommunication ? "false" : "true", runMemoryMiB, times.front() * 1e3);
     if (check)
       llvm::outs() << llvm::formatv(
           ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "

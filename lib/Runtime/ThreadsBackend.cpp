@@ -1,8 +1,7 @@
 //===- ThreadsBackend.cpp - Ranks as threads; the C ABI on them -----------===//
 //
-// runOnThreads starts one thread per rank and binds it, through a
-// thread_local pointer, to its RankState, so that the C ABI of RingRuntime.h
-// acts on the calling rank.
+// runOnThreads starts one thread per rank and binds it (RankBinding.h) to
+// its RankState, so that the C ABI of RingRuntime.h acts on the calling rank.
 //
 // A runtime call that fails or finds the ring failed must not return into
 // compiled code. The rank's thread wrapper sets a setjmp point before calling
@@ -17,6 +16,7 @@
 
 #include "Communicator.h"
 #include "Format.h"
+#include "RankBinding.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -55,49 +55,58 @@ static bool callBody(RankState &rank, const std::function<void(int)> &body) {
 /// it may touch stays alive even if runOnThreads gives up on it.
 static void runRank(std::shared_ptr<Communicator> comm, int index) {
   RankState &rank = comm->rank(index);
+  ThreadsBinding binding(rank);
   boundRank = &rank;
+  bindRank(&binding);
   rank.bodyBegin = Clock::now();
   rank.markTailStart();
   bool returned = callBody(rank, comm->body());
+  bindRank(nullptr);
   boundRank = nullptr;
   comm->finishRank(rank, returned);
 }
 
 //===----------------------------------------------------------------------===//
-// C ABI
+// The C ABI on a threads rank
 //===----------------------------------------------------------------------===//
 
-extern "C" int64_t ringattn_rank(void) {
-  RankState &rank = currentRank("ringattn_rank");
-  if (!rank.comm.checkRunning(rank))
-    unwindRank(rank);
-  return rank.index;
-}
+namespace {
+class ThreadsBinding final : public ringattn::runtime::RankBinding {
+public:
+  explicit ThreadsBinding(RankState &rank) : rank_(rank) {}
 
-extern "C" int64_t ringattn_size(void) {
-  RankState &rank = currentRank("ringattn_size");
-  if (!rank.comm.checkRunning(rank))
-    unwindRank(rank);
-  return rank.comm.size();
-}
+  int64_t rank() override {
+    if (!rank_.comm.checkRunning(rank_))
+      unwindRank(rank_);
+    return rank_.index;
+  }
 
-extern "C" RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
-                                           int64_t offset) {
-  RankState &rank = currentRank("ringattn_shift_start");
-  RingShift *shift = rank.comm.startShift(rank, src, dst, bytes, offset);
-  if (!shift)
-    unwindRank(rank);
-  rank.beginCompute(shift->seq);
-  return shift;
-}
+  int64_t size() override {
+    if (!rank_.comm.checkRunning(rank_))
+      unwindRank(rank_);
+    return rank_.comm.size();
+  }
 
-extern "C" void ringattn_shift_wait(RingShift *shift) {
-  RankState &rank = currentRank("ringattn_shift_wait");
-  rank.endCompute();
-  if (!rank.comm.waitShift(rank, shift))
-    unwindRank(rank);
-  rank.markTailStart();
-}
+  RingShift *shiftStart(void *src, void *dst, int64_t bytes,
+                        int64_t offset) override {
+    RingShift *shift = rank_.comm.startShift(rank_, src, dst, bytes, offset);
+    if (!shift)
+      unwindRank(rank_);
+    rank_.beginCompute(shift->seq);
+    return shift;
+  }
+
+  void shiftWait(RingShift *shift) override {
+    rank_.endCompute();
+    if (!rank_.comm.waitShift(rank_, shift))
+      unwindRank(rank_);
+    rank_.markTailStart();
+  }
+
+private:
+  RankState &rank_;
+};
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // C++ API

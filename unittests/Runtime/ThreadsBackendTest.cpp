@@ -429,8 +429,8 @@ TEST(ThreadsBackend, RankAndSizeAreBoundPerThread) {
 
 TEST(ThreadsBackendDeathTest, AbiOutsideARankAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(ringattn_rank(), "ringattn_rank called on a thread that "
-                                "runOnThreads did not start");
+  EXPECT_DEATH(ringattn_rank(), "ringattn_rank called on a thread with no "
+                                "rank bound");
   EXPECT_DEATH(failRank("x"), "failRank called on a thread");
 }
 

@@ -1,0 +1,36 @@
+//===- RankBinding.h - What the C ABI acts on -------------------*- C++ -*-===//
+//
+// Internal to the runtime. Each backend binds the thread that runs a rank to
+// a RankBinding; the C ABI of RingRuntime.h dispatches to the binding of the
+// calling thread. A binding's calls never return on failure: they unwind the
+// rank to its backend (see docs/Runtime.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_LIB_RUNTIME_RANKBINDING_H
+#define RINGATTN_LIB_RUNTIME_RANKBINDING_H
+
+#include "RingAttn/Runtime/RingRuntime.h"
+
+#include <cstdint>
+
+namespace ringattn {
+namespace runtime {
+
+class RankBinding {
+public:
+  virtual ~RankBinding() = default;
+  virtual int64_t rank() = 0;
+  virtual int64_t size() = 0;
+  virtual RingShift *shiftStart(void *src, void *dst, int64_t bytes,
+                                int64_t offset) = 0;
+  virtual void shiftWait(RingShift *shift) = 0;
+};
+
+/// Binds the calling thread to `binding` (null unbinds).
+void bindRank(RankBinding *binding);
+
+} // namespace runtime
+} // namespace ringattn
+
+#endif // RINGATTN_LIB_RUNTIME_RANKBINDING_H

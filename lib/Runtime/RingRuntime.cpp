@@ -1,0 +1,42 @@
+//===- RingRuntime.cpp - The C ABI, dispatched to the calling rank --------===//
+
+#include "RankBinding.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace ringattn::runtime;
+
+/// The backend rank the calling thread runs, or null outside a rank.
+static thread_local RankBinding *boundRank = nullptr;
+
+void ringattn::runtime::bindRank(RankBinding *binding) { boundRank = binding; }
+
+static RankBinding &currentRank(const char *function) {
+  if (!boundRank) {
+    std::fprintf(stderr,
+                 "ringattn: %s called on a thread with no rank bound; the "
+                 "ring runtime only works inside a rank run by a backend "
+                 "(runOnThreads, runOnMpi)\n",
+                 function);
+    std::abort();
+  }
+  return *boundRank;
+}
+
+extern "C" int64_t ringattn_rank(void) {
+  return currentRank("ringattn_rank").rank();
+}
+
+extern "C" int64_t ringattn_size(void) {
+  return currentRank("ringattn_size").size();
+}
+
+extern "C" RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
+                                           int64_t offset) {
+  return currentRank("ringattn_shift_start").shiftStart(src, dst, bytes, offset);
+}
+
+extern "C" void ringattn_shift_wait(RingShift *shift) {
+  currentRank("ringattn_shift_wait").shiftWait(shift);
+}

@@ -42,30 +42,6 @@ static RankState &currentRank(const char *function) {
   std::longjmp(rank.unwindTarget, 1);
 }
 
-/// Returns true if the body returned, false if a runtime call unwound it.
-/// Nothing here is modified between setjmp and longjmp.
-static bool callBody(RankState &rank, const std::function<void(int)> &body) {
-  if (setjmp(rank.unwindTarget) != 0)
-    return false;
-  body(rank.index);
-  return true;
-}
-
-/// A rank's thread. It shares ownership of the communicator, so everything
-/// it may touch stays alive even if runOnThreads gives up on it.
-static void runRank(std::shared_ptr<Communicator> comm, int index) {
-  RankState &rank = comm->rank(index);
-  ThreadsBinding binding(rank);
-  boundRank = &rank;
-  bindRank(&binding);
-  rank.bodyBegin = Clock::now();
-  rank.markTailStart();
-  bool returned = callBody(rank, comm->body());
-  bindRank(nullptr);
-  boundRank = nullptr;
-  comm->finishRank(rank, returned);
-}
-
 //===----------------------------------------------------------------------===//
 // The C ABI on a threads rank
 //===----------------------------------------------------------------------===//
@@ -107,6 +83,30 @@ private:
   RankState &rank_;
 };
 } // namespace
+
+/// Returns true if the body returned, false if a runtime call unwound it.
+/// Nothing here is modified between setjmp and longjmp.
+static bool callBody(RankState &rank, const std::function<void(int)> &body) {
+  if (setjmp(rank.unwindTarget) != 0)
+    return false;
+  body(rank.index);
+  return true;
+}
+
+/// A rank's thread. It shares ownership of the communicator, so everything
+/// it may touch stays alive even if runOnThreads gives up on it.
+static void runRank(std::shared_ptr<Communicator> comm, int index) {
+  RankState &rank = comm->rank(index);
+  ThreadsBinding binding(rank);
+  boundRank = &rank;
+  bindRank(&binding);
+  rank.bodyBegin = Clock::now();
+  rank.markTailStart();
+  bool returned = callBody(rank, comm->body());
+  bindRank(nullptr);
+  boundRank = nullptr;
+  comm->finishRank(rank, returned);
+}
 
 //===----------------------------------------------------------------------===//
 // C++ API

@@ -44,6 +44,11 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Optional parts of the machine, so tests can say `REQUIRES: mpi` and so on.
 if config.mpirun and os.path.exists(config.mpirun):
     config.available_features.add("mpi")
+    # Several processes per core, and root in containers and CI.
+    mpirun = [config.mpirun, "--oversubscribe"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        mpirun.append("--allow-run-as-root")
+    config.substitutions.append(("%mpirun", " ".join(mpirun)))
 if config.nvcc and os.path.exists(config.nvcc):
     config.available_features.add("cuda-toolkit")
 

@@ -16,6 +16,7 @@
 
 #include "EntryPoint.h"
 #include "HostTensor.h"
+#include "Launcher.h"
 #include "Sharding.h"
 
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
@@ -39,6 +40,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -46,15 +49,28 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#if RINGATTN_HAVE_MPI
+#include <mpi.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
 
 using namespace mlir;
 using namespace ringattn;
 namespace cl = llvm::cl;
+
+#if RINGATTN_HAVE_MPI
+static constexpr bool kHaveMpi = true;
+static constexpr const char *kBackends = "threads, mpi";
+#else
+static constexpr bool kHaveMpi = false;
+static constexpr const char *kBackends = "threads";
+#endif
 
 static cl::OptionCategory category("ring-run options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
@@ -91,7 +107,8 @@ static cl::opt<int> ranksOpt(
     cl::init(0), cl::cat(category));
 static cl::opt<std::string> backend(
     "backend", cl::desc("Communication backend: threads (N ranks in this "
-                        "process)"),
+                        "process) or mpi (one rank per process, under "
+                        "mpirun)"),
     cl::init("threads"), cl::cat(category));
 static cl::opt<double> linkGbps(
     "link-gbps",
@@ -109,6 +126,14 @@ static cl::opt<bool> noCommunication(
     cl::desc("Benchmarks only: shifts synchronize but move nothing, timing "
              "the schedule without communication (wrong results; no --check)"),
     cl::cat(category));
+// Fault injection, for the tests of the fault paths.
+static cl::opt<int> faultRank("fault-rank",
+                              cl::desc("Rank that misbehaves (testing)"),
+                              cl::init(-1), cl::Hidden, cl::cat(category));
+static cl::opt<std::string>
+    faultKind("fault", cl::desc("stall (never starts computing) or exit "
+                                "(dies before computing)"),
+              cl::init("stall"), cl::Hidden, cl::cat(category));
 static cl::opt<std::string> traceFile(
     "trace", cl::desc("Write a Chrome trace (Perfetto) of the last run"),
     cl::cat(category));
@@ -172,6 +197,29 @@ static double attentionFlops(const EntryPoint &entry) {
   return 4.0 * s.batch * s.queryHeads * pairs * s.headDim;
 }
 
+/// --fault-rank's misbehaviour: a process that dies, or a rank that stalls
+/// far past the timeout (its peers must give up on it).
+static void injectFault() {
+  if (faultKind == "exit") {
+    std::fprintf(stderr, "ring-run: fault injection: rank %d exits\n",
+                 faultRank.getValue());
+    std::_Exit(3);
+  }
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(4 * timeoutSeconds + 1));
+}
+
+/// What every MPI process must agree on: the module text, the entry and the
+/// options that change what runs.
+static uint64_t fingerprint(const std::string &path, const EntryPoint &entry) {
+  std::string key = entry.name + "|" + std::to_string(queryTile) + "|" +
+                    std::to_string(keyTile) + "|" + std::to_string(seed) +
+                    "|" + inputsOpt;
+  if (auto buffer = llvm::MemoryBuffer::getFile(path))
+    key += (*buffer)->getBuffer().str();
+  return llvm::xxh3_64bits(key);
+}
+
 template <typename T>
 static StridedMemRefType<T, 4> describe(HostTensor &tensor) {
   StridedMemRefType<T, 4> desc;
@@ -191,6 +239,20 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "RingAttn module runner\n");
+#if RINGATTN_HAVE_MPI
+  // Every process of an MPI run executes all of main; MPI lives as long.
+  struct MpiSession {
+    bool active = false;
+    ~MpiSession() {
+      if (active)
+        MPI_Finalize();
+    }
+  } mpiSession;
+  if (backend == "mpi") {
+    MPI_Init(&argc, &argv);
+    mpiSession.active = true;
+  }
+#endif
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -228,48 +290,101 @@ int main(int argc, char **argv) {
   if (!findEntryPoint(*module, entryName, entry, error))
     return fail(inputFile + ": " + error);
 
-  if (backend != "threads")
-    return fail("backend '" + backend +
-                "' is not available in this build (available: threads)");
   if (noCommunication && (check || !outputFile.empty()))
     return fail("--no-communication gives wrong results by design; it "
                 "cannot be combined with --check or --output");
-  int ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
+  std::unique_ptr<Launcher> launcher;
+  if (backend == "threads") {
+    runtime::ThreadsOptions threads;
+    threads.ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
+    threads.link = {linkGbps, linkLatencyUs};
+    threads.timeoutSeconds = timeoutSeconds;
+    threads.dropTransfers = noCommunication;
+    launcher = makeThreadsLauncher(threads);
+  } else if (backend == "mpi" && kHaveMpi) {
+    if (noCommunication || linkGbps > 0 || linkLatencyUs > 0 ||
+        !traceFile.empty())
+      return fail("--no-communication, --link-* and --trace are options of "
+                  "the threads backend");
+    launcher = makeMpiLauncher(timeoutSeconds);
+    if (ranksOpt && ranksOpt != launcher->ranks())
+      return fail("--ranks is " + std::to_string(ranksOpt) + " but mpirun "
+                  "started " + std::to_string(launcher->ranks()) +
+                  " processes");
+  } else {
+    return fail("backend '" + backend + "' is not available in this build "
+                "(available: " + std::string(kBackends) + ")");
+  }
+  int ranks = launcher->ranks();
   if (ranks != entry.ranks)
     return fail("@" + entry.name + " was compiled for " +
                 (entry.ranks == 1 ? std::string("one device")
                                   : "a ring of " + std::to_string(entry.ranks) +
                                         " ranks") +
-                " but --ranks is " + std::to_string(ranks));
+                " but " +
+                (backend == "mpi" ? "mpirun started " + std::to_string(ranks) +
+                                        " processes"
+                                  : "--ranks is " + std::to_string(ranks)));
+  if (!launcher->agree(fingerprint(inputFile, entry), error))
+    return fail(error);
 
-  // Global operands, then each rank's shard of the sequence.
-  HostTensor q(entry.elementType, entry.globalQueryShape());
-  HostTensor k(entry.elementType, entry.globalKVShape());
-  HostTensor v(entry.elementType, entry.globalKVShape());
-  HostTensor out(entry.elementType, entry.globalQueryShape());
-  if (!inputsOpt.empty()) {
+  // The root holds the global operands and splits them into each rank's
+  // shard of the sequence; the launcher moves the shards where they run.
+  bool root = launcher->isRoot();
+  auto operandShape = [&](bool global, bool kv) {
+    std::vector<int64_t> s =
+        kv ? entry.globalKVShape() : entry.globalQueryShape();
+    if (!global)
+      s[2] /= ranks;
+    return s;
+  };
+  HostTensor q(entry.elementType, operandShape(root, false));
+  HostTensor k(entry.elementType, operandShape(root, true));
+  HostTensor v(entry.elementType, operandShape(root, true));
+  HostTensor out(entry.elementType, operandShape(root, false));
+  bool inputsOk = true;
+  if (root && !inputsOpt.empty()) {
     SmallVector<StringRef> paths;
     StringRef(inputsOpt).split(paths, ',');
-    if (paths.size() != 3)
-      return fail("--inputs takes three comma-separated files (q,k,v), got " +
-                  llvm::Twine(paths.size()));
+    if (paths.size() != 3) {
+      error = "--inputs takes three comma-separated files (q,k,v), got " +
+              std::to_string(paths.size());
+      inputsOk = false;
+    }
     HostTensor *operands[] = {&q, &k, &v};
-    for (int i = 0; i < 3; ++i)
-      if (!operands[i]->load(paths[i].str(), error))
-        return fail(error);
-    if (entry.elementType == ElementType::BF16)
+    for (int i = 0; inputsOk && i < 3; ++i)
+      inputsOk = operands[i]->load(paths[i].str(), error);
+    if (inputsOk && entry.elementType == ElementType::BF16)
       llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
                       "files, rounded to bf16\n";
-  } else {
+  } else if (root) {
     std::mt19937_64 rng(seed);
     q.fillRandom(rng);
     k.fillRandom(rng);
     v.fillRandom(rng);
   }
-  std::vector<HostTensor> qShards = scatterSequence(q, entry.layout, ranks);
-  std::vector<HostTensor> kShards = scatterSequence(k, entry.layout, ranks);
-  std::vector<HostTensor> vShards = scatterSequence(v, entry.layout, ranks);
-  std::vector<HostTensor> outShards = scatterSequence(out, entry.layout, ranks);
+  if (!inputsOk)
+    fail(error);
+  if (!launcher->allOk(inputsOk))
+    return 1;
+  // Shards of the ranks this process runs, or (root) of every rank.
+  auto shardsOf = [&](HostTensor &global, bool kv) {
+    if (root)
+      return scatterSequence(global, entry.layout, ranks);
+    std::vector<HostTensor> shards;
+    for (int r = 0; r < ranks; ++r)
+      shards.emplace_back(entry.elementType,
+                          launcher->runsRank(r) ? operandShape(false, kv)
+                                                : std::vector<int64_t>{0, 0, 0, 0});
+    return shards;
+  };
+  std::vector<HostTensor> qShards = shardsOf(q, false);
+  std::vector<HostTensor> kShards = shardsOf(k, true);
+  std::vector<HostTensor> vShards = shardsOf(v, true);
+  std::vector<HostTensor> outShards = shardsOf(out, false);
+  launcher->scatter(qShards);
+  launcher->scatter(kShards);
+  launcher->scatter(vShards);
 
   // Compile for this CPU.
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -321,6 +436,8 @@ int main(int argc, char **argv) {
   };
   std::vector<RankArgs> rankArgs(ranks);
   for (int r = 0; r < ranks; ++r) {
+    if (!launcher->runsRank(r))
+      continue;
     RankArgs &a = rankArgs[r];
     HostTensor *operands[] = {&qShards[r], &kShards[r], &vShards[r],
                               &outShards[r]};
@@ -330,11 +447,6 @@ int main(int argc, char **argv) {
       a.args[i] = &a.pointers[i];
     }
   }
-  runtime::ThreadsOptions threads;
-  threads.ranks = ranks;
-  threads.link = {linkGbps, linkLatencyUs};
-  threads.timeoutSeconds = timeoutSeconds;
-  threads.dropTransfers = noCommunication;
   std::vector<double> times;
   runtime::RunReport report;
   // What the ranks allocate while they run: peak RSS after the runs minus
@@ -342,13 +454,15 @@ int main(int argc, char **argv) {
   double memoryBeforeMiB = currentMemoryMiB();
   unsigned runs = std::max(1u, repeat.getValue());
   for (unsigned r = 0; r < runs; ++r) {
-    threads.trace = !traceFile.empty() && r + 1 == runs;
-    auto start = std::chrono::steady_clock::now();
-    report = runtime::runOnThreads(
-        threads, [&](int rank) { (*function)(rankArgs[rank].args); });
-    times.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
+    double seconds = 0;
+    report = launcher->run(
+        [&](int rank) {
+          if (rank == faultRank)
+            injectFault();
+          (*function)(rankArgs[rank].args);
+        },
+        !traceFile.empty() && r + 1 == runs, seconds);
+    times.push_back(seconds);
     if (!report.ok) {
       llvm::errs() << "ring-run: error: the ring failed: " << report.error
                    << "\n";
@@ -362,6 +476,9 @@ int main(int argc, char **argv) {
   double median = times[times.size() / 2];
   double gflops = attentionFlops(entry) / median * 1e-9;
   double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
+  launcher->gather(outShards);
+  if (!root)
+    return 0; // the root checks and reports
   gatherSequence(outShards, entry.layout, out);
   if (!traceFile.empty() &&
       !runtime::writeChromeTrace(traceFile, report.spans, error))

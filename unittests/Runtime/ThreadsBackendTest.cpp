@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -210,22 +211,32 @@ TEST(ThreadsBackend, ComputeOverlapsTransfers) {
   }
 }
 
+/// CPU time of the calling thread.
+double threadCpuSeconds() {
+  timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return now.tv_sec + now.tv_nsec * 1e-9;
+}
+
 TEST(ThreadsBackend, BusyCpuTimeCountsWorkNotWaiting) {
-  // Rank 0 computes between start and wait, rank 1 sleeps: both are "busy"
-  // on the wall clock, only rank 0 on its CPU clock.
+  // Rank 0 burns 80 ms of its own CPU time between start and wait (however
+  // long that takes on a loaded machine), rank 1 sleeps: both are "busy" on
+  // the wall clock, only rank 0 on its CPU clock.
   std::vector<std::vector<char>> send(2, std::vector<char>(64)),
       receive(2, std::vector<char>(64));
   RunReport report = runOnThreads(ringOf(2, 10), [&](int r) {
     RingShift *shift =
         ringattn_shift_start(send[r].data(), receive[r].data(), 64, 1);
-    if (r == 0)
-      computeFor(0.08);
-    else
+    if (r == 0) {
+      double begin = threadCpuSeconds();
+      while (threadCpuSeconds() - begin < 0.08) {
+      }
+    } else
       std::this_thread::sleep_for(std::chrono::milliseconds(80));
     ringattn_shift_wait(shift);
   });
   ASSERT_TRUE(report.ok) << report.error;
-  EXPECT_GE(report.ranks[0].busyCpuSeconds, 0.05);
+  EXPECT_GE(report.ranks[0].busyCpuSeconds, 0.08);
   EXPECT_LT(report.ranks[1].busyCpuSeconds, 0.03);
   EXPECT_GE(report.ranks[1].busySeconds, 0.08);
 }

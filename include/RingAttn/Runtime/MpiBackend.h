@@ -1,0 +1,40 @@
+//===- MpiBackend.h - One rank per MPI process ------------------*- C++ -*-===//
+//
+// The cluster backend: each MPI process of a communicator is one rank of the
+// ring; a shift is a non-blocking send and receive issued together
+// (MPI_Isend + MPI_Irecv), completed by the wait. Built when MPI is found
+// (RINGATTN_ENABLE_MPI); the rest of the runtime does not depend on it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_RUNTIME_MPIBACKEND_H
+#define RINGATTN_RUNTIME_MPIBACKEND_H
+
+#include "RingAttn/Runtime/ThreadsBackend.h"
+
+#include <mpi.h>
+
+#include <functional>
+
+namespace ringattn {
+namespace runtime {
+
+struct MpiOptions {
+  /// The ring's processes; the rank on the ring is the rank in it.
+  MPI_Comm comm = MPI_COMM_WORLD;
+  /// How long a rank waits for a peer before the job is aborted (seconds).
+  double timeoutSeconds = 60;
+};
+
+/// Runs `body(rank)` as this process's rank of `options.comm` (MPI must be
+/// initialized) and returns its report. A failure (timeout, MPI error,
+/// failRankMpi) prints "ringattn: rank k: <what>" to stderr and aborts the
+/// whole job with MPI_Abort, so every rank stops within a bounded time
+/// instead of waiting for a peer that will never come.
+RankReport runOnMpi(const MpiOptions &options,
+                    const std::function<void(int rank)> &body);
+
+} // namespace runtime
+} // namespace ringattn
+
+#endif // RINGATTN_RUNTIME_MPIBACKEND_H

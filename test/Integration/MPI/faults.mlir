@@ -1,0 +1,32 @@
+// Faults under MPI end every process with a clear error in bounded time
+// (`timeout` turns a hang into a failure of this test, not of CI).
+// REQUIRES: mpi
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: sed -e 's/@N@/3/g' -e 's/@LAYOUT@/zigzag/g' -e 's/@CAUSAL@/causal/g' -e 's/@HKV@/2/g' %S/../Ring/Inputs/ring.mlir.in > %t/ring3.mlir
+// RUN: sed -e 's/@N@/3/g' -e 's/@LAYOUT@/striped/g' -e 's/@CAUSAL@/causal/g' -e 's/@HKV@/2/g' %S/../Ring/Inputs/ring.mlir.in > %t/other3.mlir
+
+// A rank that hangs: its peers time out and abort the job.
+// RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 0.5 --fault-rank 1 --fault stall > %t/stall.log 2>&1
+// RUN: FileCheck %s --check-prefix=STALL < %t/stall.log
+// STALL: ringattn: rank {{[02]}}: timed out after 0.5 s waiting for shift 0 (receive from rank {{[0-2]}}, send to rank {{[0-2]}})
+
+// A rank that dies: the job ends with an error, not a hang.
+// RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 2 --fault-rank 2 --fault exit > %t/exit.log 2>&1
+// RUN: FileCheck %s --check-prefix=EXIT < %t/exit.log
+// EXIT: ring-run: fault injection: rank 2 exits
+// EXIT: exited with non-zero status
+
+// Processes given different modules refuse to run together.
+// RUN: not timeout 60 %mpirun -np 2 ring-run %t/ring3.mlir --backend mpi : -np 1 ring-run %t/other3.mlir --backend mpi > %t/mixed.log 2>&1
+// RUN: FileCheck %s --check-prefix=MIXED < %t/mixed.log
+// MIXED: ring-run: error: rank 2 was given a different module, entry or options than rank 0 (every process must run the same command)
+
+// A ring compiled for 3 ranks cannot run on 2 processes.
+// RUN: not timeout 60 %mpirun -np 2 ring-run %t/ring3.mlir --backend mpi > %t/count.log 2>&1
+// RUN: FileCheck %s --check-prefix=COUNT < %t/count.log
+// COUNT: ring-run: error: @attention was compiled for a ring of 3 ranks but mpirun started 2 processes
+
+// Bad input on rank 0 stops every process.
+// RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --inputs %t/none.npy,%t/none.npy,%t/none.npy > %t/input.log 2>&1
+// RUN: FileCheck %s --check-prefix=INPUT < %t/input.log
+// INPUT: ring-run: error: {{.*}}none.npy: cannot open file

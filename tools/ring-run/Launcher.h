@@ -1,0 +1,58 @@
+//===- Launcher.h - Where ring-run's ranks run ------------------*- C++ -*-===//
+//
+// ring-run drives every backend the same way: the root process holds the
+// global operands, the launcher moves each rank's shard to the process that
+// runs it, runs the compiled entry on every rank, and brings the output
+// shards back to the root, which checks and reports.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_LAUNCHER_H
+#define RINGATTN_TOOLS_RINGRUN_LAUNCHER_H
+
+#include "HostTensor.h"
+
+#include "RingAttn/Runtime/ThreadsBackend.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ringattn {
+
+class Launcher {
+public:
+  virtual ~Launcher() = default;
+
+  /// The number of ranks of the ring.
+  virtual int ranks() const = 0;
+  /// Whether this process holds the global operands, checks and prints.
+  virtual bool isRoot() const = 0;
+  /// Whether this process runs rank `rank`.
+  virtual bool runsRank(int rank) const = 0;
+  /// True when every process reports `ok` (the root read its inputs, ...);
+  /// processes that see false exit quietly, the failing one reported why.
+  virtual bool allOk(bool ok) = 0;
+  /// Fails, with `error` naming a rank, unless every process computed the
+  /// same `fingerprint` of its module and options.
+  virtual bool agree(uint64_t fingerprint, std::string &error) = 0;
+  /// Moves shard r from the root to the process that runs rank r.
+  virtual void scatter(std::vector<HostTensor> &shards) = 0;
+  /// Moves every rank's shard to the root.
+  virtual void gather(std::vector<HostTensor> &shards) = 0;
+  /// Runs `body(rank)` for every rank once. On the root, the report covers
+  /// every rank; `seconds` is the wall time of the slowest rank.
+  virtual runtime::RunReport run(const std::function<void(int)> &body,
+                                 bool trace, double &seconds) = 0;
+};
+
+std::unique_ptr<Launcher> makeThreadsLauncher(const runtime::ThreadsOptions &);
+
+/// One rank per process of MPI_COMM_WORLD; MPI must be initialized.
+std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds);
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_LAUNCHER_H

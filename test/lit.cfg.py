@@ -23,6 +23,7 @@ config.substitutions.append(("%ringattn_obj", config.ringattn_obj_dir))
 
 # Runtime libraries of upstream mlir-runner, for tests that run lowered code.
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(("%mlir_lib_dir", llvm_lib_dir))
 config.substitutions.append(
     ("%mlir_runner_utils", os.path.join(llvm_lib_dir, "libmlir_runner_utils.so")))
 config.substitutions.append(

@@ -63,7 +63,11 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
             attention, attention.getGridAttr());
         abi.push_back(b.getNamedAttr(
             "ranks", b.getI64IntegerAttr(grid.getShape()[*attention.getAxis()])));
-        abi.push_back(b.getNamedAttr("layout", attention.getLayoutAttr()));
+        // Builtin attributes only, so upstream tools (mlir-translate,
+        // mlir-runner) read the lowered module.
+        abi.push_back(b.getNamedAttr(
+            "layout",
+            b.getStringAttr(stringifySequenceLayout(attention.getLayout()))));
       }
       func->setAttr("ring.abi", b.getDictionaryAttr(abi));
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),

@@ -13,7 +13,7 @@ func.func @entry(%q: tensor<1x8x64x32xbf16>, %k: tensor<1x2x64x32xbf16>, %v: ten
 // The default scale is recorded explicitly; a ring entry records its ring
 // size and layout.
 // CHECK-LABEL: func.func @ring_entry
-// CHECK-SAME: ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, layout = #ring<layout striped>, query = tensor<1x2x8x16xf32>, ranks = 4 : i64, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}
+// CHECK-SAME: ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, layout = "striped", query = tensor<1x2x8x16xf32>, ranks = 4 : i64, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}
 func.func @ring_entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = ring.attention %q, %k, %v ring @ring axis 0 layout striped : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

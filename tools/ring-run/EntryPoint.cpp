@@ -2,8 +2,6 @@
 
 #include "EntryPoint.h"
 
-#include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
-
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -29,10 +27,9 @@ static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
   }
   if (auto ranks = abi.getAs<IntegerAttr>("ranks")) {
     entry.ranks = ranks.getInt();
-    auto layout = abi.getAs<ring::SequenceLayoutAttr>("layout");
+    auto layout = abi.getAs<StringAttr>("layout");
     std::optional<Layout> parsed =
-        layout ? parseLayout(ring::stringifySequenceLayout(layout.getValue()).str())
-               : std::nullopt;
+        layout ? parseLayout(layout.getValue().str()) : std::nullopt;
     if (entry.ranks < 1 || !parsed) {
       error = "@" + name.str() + ": malformed ring.abi attribute";
       return false;

@@ -16,12 +16,13 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
     ```
     ring.abi = {query = tensor<...>, key = tensor<...>, value = tensor<...>,
                 causal = true, scale = 0.125 : f32,
-                ranks = 4, layout = #ring<layout zigzag>}   // ring entries
+                ranks = 4, layout = "zigzag"}   // ring entries
     ```
 
     `ring-run` reads it to build inputs, call the entry and check the result
     against its own float64 reference, also for modules that were lowered
-    elsewhere.
+    elsewhere. It holds builtin attributes only, so upstream tools
+    (`mlir-translate`, `mlir-runner`) read the lowered module.
   }];
 }
 

@@ -46,7 +46,9 @@ extern "C" void _mlir_ciface_attention(Memref4 *q, Memref4 *k, Memref4 *v,
                                        Memref4 *out);
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
+  // The runtime's progress thread calls MPI while the rank computes.
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);

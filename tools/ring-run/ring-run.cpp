@@ -249,7 +249,9 @@ int main(int argc, char **argv) {
     }
   } mpiSession;
   if (backend == "mpi") {
-    MPI_Init(&argc, &argv);
+    // The runtime's progress thread calls MPI while the rank computes.
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
     mpiSession.active = true;
   }
 #endif

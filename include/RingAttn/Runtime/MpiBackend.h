@@ -26,8 +26,10 @@ struct MpiOptions {
   double timeoutSeconds = 60;
 };
 
-/// Runs `body(rank)` as this process's rank of `options.comm` (MPI must be
-/// initialized) and returns its report. A failure (timeout, MPI error,
+/// Runs `body(rank)` as this process's rank of `options.comm` and returns
+/// its report. MPI must be initialized with MPI_Init_thread at
+/// MPI_THREAD_SERIALIZED or above: a progress thread drives the transfers
+/// while the rank computes. A failure (timeout, MPI error,
 /// failRankMpi) prints "ringattn: rank k: <what>" to stderr and aborts the
 /// whole job with MPI_Abort, so every rank stops within a bounded time
 /// instead of waiting for a peer that will never come.

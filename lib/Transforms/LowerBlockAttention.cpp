@@ -135,6 +135,13 @@ private:
     return buffer;
   }
 
+  /// The register tile both products use: for i in [0, extent),
+  /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with kRows
+  /// rows and `vectors` vectors of `type` per row carried in registers.
+  SmallVector<Value>
+  broadcastFmaLoop(int64_t extent, VectorType type, int64_t vectors,
+                   ValueRange init, function_ref<Value(Value, int64_t)> vectorAt,
+                   function_ref<Value(Value, int64_t)> scalarAt);
   void packKeyValue(Value batchIdx, Value kvHead);
   void loadQueryTile(Value batchIdx, Value queryHead, Value q0);
   Value causalKeyEnd(Value q0, Value rows);
@@ -181,6 +188,26 @@ SmallVector<Value> FlashAttentionEmitter::loopCarried(Value lb, Value ub,
         b, body(forOp.getInductionVar(), forOp.getRegionIterArgs()));
   }
   return SmallVector<Value>(forOp.getResults());
+}
+
+SmallVector<Value> FlashAttentionEmitter::broadcastFmaLoop(
+    int64_t extent, VectorType type, int64_t vectors, ValueRange init,
+    function_ref<Value(Value, int64_t)> vectorAt,
+    function_ref<Value(Value, int64_t)> scalarAt) {
+  return loopCarried(
+      idx(0), idx(extent), idx(1), init, [&](Value i, ValueRange acc) {
+        SmallVector<Value> row;
+        for (int64_t c = 0; c < vectors; ++c)
+          row.push_back(vectorAt(i, c));
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < kRows; ++r) {
+          Value scalar = splat(type, scalarAt(i, r));
+          for (int64_t c = 0; c < vectors; ++c)
+            next.push_back(
+                vector::FMAOp::create(b, scalar, row[c], acc[r * vectors + c]));
+        }
+        return next;
+      });
 }
 
 /// Transposes K and converts K and V to f32 for one (batch, kv head); the
@@ -246,23 +273,15 @@ void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
 
   // S = Qs[rows] . KT[:, k0 : k0 + keyTile], accumulated over head_dim.
   SmallVector<Value> init(kRows * scoreVectors, zeroScore);
-  SmallVector<Value> scores = loopCarried(
-      idx(0), idx(headDim), idx(1), init,
-      [&](Value d, ValueRange s) {
-        SmallVector<Value> keys;
-        for (int64_t c = 0; c < scoreVectors; ++c)
-          keys.push_back(vector::LoadOp::create(
-              b, scoreVec, keyT, ValueRange{d, add(k0, idx(c * kLanes))}));
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < kRows; ++r) {
-          Value q = memref::LoadOp::create(
-              b, queryF, ValueRange{add(rowBlock, idx(r)), d});
-          Value qv = splat(scoreVec, q);
-          for (int64_t c = 0; c < scoreVectors; ++c)
-            next.push_back(vector::FMAOp::create(b, qv, keys[c],
-                                                 s[r * scoreVectors + c]));
-        }
-        return next;
+  SmallVector<Value> scores = broadcastFmaLoop(
+      headDim, scoreVec, scoreVectors, init,
+      [&](Value d, int64_t c) {
+        return vector::LoadOp::create(b, scoreVec, keyT,
+                                      ValueRange{d, add(k0, idx(c * kLanes))});
+      },
+      [&](Value d, int64_t r) {
+        return memref::LoadOp::create(b, queryF,
+                                      ValueRange{add(rowBlock, idx(r)), d});
       });
 
   // Mask: keys past the end of the block, and keys in a query's future.
@@ -354,23 +373,15 @@ void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
             ValueRange{add(rowBlock, idx(r)), idx((first + c) * outLanes)});
         init.push_back(arith::MulFOp::create(b, o, alphas[r]));
       }
-    SmallVector<Value> result = loopCarried(
-        idx(0), idx(keyTile), idx(1), init,
-        [&](Value j, ValueRange o) {
-          SmallVector<Value> values;
-          for (int64_t c = 0; c < count; ++c)
-            values.push_back(vector::LoadOp::create(
-                b, outVec, valueF,
-                ValueRange{add(k0, j), idx((first + c) * outLanes)}));
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < kRows; ++r) {
-            Value p = memref::LoadOp::create(b, probs, ValueRange{idx(r), j});
-            Value pv = splat(outVec, p);
-            for (int64_t c = 0; c < count; ++c)
-              next.push_back(
-                  vector::FMAOp::create(b, pv, values[c], o[r * count + c]));
-          }
-          return next;
+    SmallVector<Value> result = broadcastFmaLoop(
+        keyTile, outVec, count, init,
+        [&](Value j, int64_t c) {
+          return vector::LoadOp::create(
+              b, outVec, valueF,
+              ValueRange{add(k0, j), idx((first + c) * outLanes)});
+        },
+        [&](Value j, int64_t r) {
+          return memref::LoadOp::create(b, probs, ValueRange{idx(r), j});
         });
     for (int64_t r = 0; r < kRows; ++r)
       for (int64_t c = 0; c < count; ++c)

@@ -71,7 +71,10 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
   return success();
 }
 
-static float defaultScale(RankedTensorType query) {
+/// The given scale, or 1/sqrt(head_dim).
+static float scaleOrDefault(FloatAttr scale, RankedTensorType query) {
+  if (scale)
+    return scale.getValue().convertToFloat();
   return 1.0f / std::sqrt(static_cast<float>(query.getDimSize(kHeadDim)));
 }
 
@@ -94,9 +97,7 @@ static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
 //===----------------------------------------------------------------------===//
 
 float AttentionOp::getScaleOrDefault() {
-  if (FloatAttr scale = getScaleAttr())
-    return scale.getValue().convertToFloat();
-  return defaultScale(getQuery().getType());
+  return scaleOrDefault(getScaleAttr(), getQuery().getType());
 }
 
 LogicalResult AttentionOp::verify() {
@@ -139,9 +140,7 @@ AttentionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 float BlockAttentionOp::getScaleOrDefault() {
-  if (FloatAttr scale = getScaleAttr())
-    return scale.getValue().convertToFloat();
-  return defaultScale(getQuery().getType());
+  return scaleOrDefault(getScaleAttr(), getQuery().getType());
 }
 
 LogicalResult BlockAttentionOp::verify() {

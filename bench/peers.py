@@ -78,27 +78,33 @@ def jax_ring(q, k, v, ranks, causal):
     import jax.numpy as jnp
     from functools import partial
     from jax.experimental.shard_map import shard_map
-    from jax.sharding import Mesh, PartitionSpec as PS
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as PS
     from ringattention import ringattention_jax
 
     local = q.shape[2] // ranks
     chunk = min(512, local)
     mesh = Mesh(np.array(jax.devices()[:ranks]), ("sp",))
-    attend = shard_map(
-        partial(ringattention_jax, axis_name="sp", float32_logits=True,
-                cache_idx=None,
-                blockwise_kwargs=dict(
-                    causal_block_size=1 if causal else None,
-                    deterministic=True, dropout_rng=None, attn_pdrop=0.0,
-                    query_chunk_size=chunk, key_chunk_size=chunk,
-                    dtype=jnp.float32, policy=jax.checkpoint_policies.nothing_saveable,
-                    precision=None, prevent_cse=True)),
-        mesh=mesh,
-        in_specs=(PS(None, "sp", None, None),) * 3 + (None, None),
-        out_specs=PS(None, "sp", None, None), check_rep=False)
-    run = jax.jit(lambda q, k, v: attend(q, k, v, None, None))
-    # The authors' layout is [batch, seq, heads, dim].
-    qj, kj, vj = (jnp.asarray(np.swapaxes(x, 1, 2)) for x in (q, k, v))
+    ring = partial(ringattention_jax, axis_name="sp", float32_logits=True,
+                   cache_idx=None,
+                   blockwise_kwargs=dict(
+                       # Non-causal as one causal block spanning the whole
+                       # sequence: with None, this jax fails to partition the
+                       # unused axis_index ("PartitionId ... not supported").
+                       causal_block_size=1 if causal else q.shape[2],
+                       deterministic=True, dropout_rng=None, attn_pdrop=0.0,
+                       query_chunk_size=chunk, key_chunk_size=chunk,
+                       dtype=jnp.float32,
+                       policy=jax.checkpoint_policies.nothing_saveable,
+                       precision=None, prevent_cse=True))
+    # No bias and no segment ids: closed over, not sharded.
+    spec = PS(None, "sp", None, None)
+    run = jax.jit(shard_map(lambda q, k, v: ring(q, k, v, None, None),
+                            mesh=mesh, in_specs=(spec,) * 3, out_specs=spec,
+                            check_rep=False))
+    # The authors' layout is [batch, seq, heads, dim], sharded over seq.
+    sharding = NamedSharding(mesh, spec)
+    qj, kj, vj = (jax.device_put(np.ascontiguousarray(np.swapaxes(x, 1, 2)),
+                                 sharding) for x in (q, k, v))
     seconds, out = best_of(lambda: run(qj, kj, vj).block_until_ready())
     return seconds, np.swapaxes(np.asarray(out), 1, 2)
 

@@ -71,6 +71,27 @@ def blas(args, coretype):
     return json.loads(sh([BLAS] + [str(a) for a in args], env=blas_env(coretype)))
 
 
+def plot_gflops(points, sgemm):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for label, pts in points.items():
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
+                linestyle="-" if label.startswith("RingAttn") else ":",
+                label=label)
+    ax.axhline(sgemm, color="gray", linestyle="--", label="OpenBLAS sgemm")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("sequence length")
+    ax.set_ylabel("GFLOP/s, one core")
+    ax.set_title("Single-device f32 attention, 8 heads")
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(ROOT, "docs", "bench", "cpu-attention.png"), dpi=110)
+    plt.close(fig)
+
+
 def cpu_name():
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name"):
@@ -106,6 +127,7 @@ def main():
             "BLAS attention GFLOP/s | RingAttn / BLAS | RingAttn peak RSS MiB "
             "| BLAS peak RSS MiB |")
         out("|---|---|---|---|---|---|---|---|---|")
+        points = {}
         for seq in seqs:
             for dim in (64, 128):
                 for causal in (False, True):
@@ -118,6 +140,11 @@ def main():
                         f"{b['gflops']:.1f} | {r['gflops'] / b['gflops']:.2f} | "
                         f"{r['peak_rss_mib']:.0f} | {b['peak_rss_mib']:.0f} |")
                     print(lines[-1], flush=True)
+                    key = f"d={dim}{' causal' if causal else ''}"
+                    points.setdefault(("RingAttn " + key), []).append((seq, r["gflops"]))
+                    points.setdefault(("BLAS attention " + key), []).append((seq, b["gflops"]))
+        plot_gflops(points, ref)
+        out("\n![GFLOP/s](cpu-attention.png)\n")
         out("\nPeak memory of RingAttn against the sequence length (1 head, "
             "d=128, f32, causal). Inputs and output alone are 4·S·128·4 "
             "bytes; the process also holds the JIT and the MLIR context.\n")

@@ -141,6 +141,31 @@ def blas_kernel():
         return "unknown (threadpoolctl missing)"
 
 
+def plot_ratios(ratios):
+    """One panel per mask: RingAttn's time over each peer's, per shape."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, causal in zip(axes, (False, True)):
+        peers = [(name, vals) for (c, name), vals in ratios.items()
+                 if c == causal and name != "RingAttn (contiguous)"]
+        width = 0.8 / max(1, len(peers))
+        for i, (name, vals) in enumerate(peers):
+            xs = [j + i * width for j in range(len(vals))]
+            ax.bar(xs, [v for _, v in vals], width, label=name)
+            ax.set_xticks([j + 0.4 - width / 2 for j in range(len(vals))])
+            ax.set_xticklabels([shape for shape, _ in vals])
+        ax.axhline(1.0, color="gray", linestyle="--")
+        ax.set_title("causal" if causal else "non-causal")
+        ax.set_xlabel("seq / head_dim")
+    axes[0].set_ylabel("RingAttn time / peer time")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(OUT, "peers.png"), dpi=110)
+    plt.close(fig)
+
+
 def cpu_name():
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name"):
@@ -176,7 +201,12 @@ def main():
              "`vs RingAttn` is RingAttn's time over the peer's (below 1: "
              "RingAttn is faster); `rel diff` is ||peer - RingAttn|| / "
              "||RingAttn|| on the same inputs.\n",
-             f"NumPy's BLAS: {blas_kernel()}.\n"]
+             f"NumPy's BLAS: {blas_kernel()}. PyTorch: its own CPU "
+             "kernels, all cores. The JAX peer is `ringattention` 0.1.2 on "
+             "jax 0.4.31 (the newest its code runs on); its non-causal runs "
+             "use one causal block spanning the sequence, since "
+             "`causal_block_size=None` fails to compile on this jax.\n"]
+    ratios = {}
     notes = set()
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,8 +234,12 @@ def main():
                 for name, s, out in rows:
                     lines.append(f"| {seq} | {dim} | {name} | {s * 1e3:.1f} | "
                                  f"{base_s / s:.2f} | {rel_diff(out, base):.1e} |")
+                    ratios.setdefault((causal, name), []).append(
+                        (f"{seq}/{dim}", base_s / s))
                     print(lines[-1], flush=True)
             lines.append("")
+    plot_ratios(ratios)
+    lines.append("![peers](peers.png)\n")
     if notes:
         lines.append("## Peers that did not run\n")
         lines.extend(f"- {n}" for n in sorted(notes))

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh mlir-doc
 cp build/docs/Dialects/RingDialect.md docs/Dialects/RingDialect.md
 cp build/docs/Passes/RingPasses.md docs/Passes/RingPasses.md
+cp build/docs/Passes/RingConversionPasses.md docs/Passes/RingConversionPasses.md

@@ -50,6 +50,12 @@
 // RUN: not ring-run %s --entry small --output %t/no/such/dir/out.npy 2>&1 | FileCheck %s --check-prefix=OUT
 // OUT: ring-run: error: {{.*}}out.npy: cannot create file
 
+// RUN: not ring-run %S/Inputs/bad-abi.mlir 2>&1 | FileCheck %s --check-prefix=ABI
+// ABI: ring-run: error: {{.*}}bad-abi.mlir: @attention: malformed ring.abi attribute
+
+// RUN: not ring-run %S/Inputs/no-ciface.mlir 2>&1 | FileCheck %s --check-prefix=CIFACE
+// CIFACE: ring-run: error: the compiled module has no _mlir_ciface_attention
+
 // RUN: not ring-run %S/Inputs/ring-entry.mlir --ranks 2 2>&1 | FileCheck %s --check-prefix=RANKS
 // RANKS: ring-run: error: @attention was compiled for a ring of 4 ranks but --ranks is 2
 

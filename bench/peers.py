@@ -146,21 +146,23 @@ def plot_ratios(ratios):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    names = sorted({name for (_, name) in ratios} - {"RingAttn (contiguous)"})
+    colors = {name: f"C{i}" for i, name in enumerate(names)}
+    width = 0.8 / max(1, len(names))
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, causal in zip(axes, (False, True)):
-        peers = [(name, vals) for (c, name), vals in ratios.items()
-                 if c == causal and name != "RingAttn (contiguous)"]
-        width = 0.8 / max(1, len(peers))
-        for i, (name, vals) in enumerate(peers):
-            xs = [j + i * width for j in range(len(vals))]
-            ax.bar(xs, [v for _, v in vals], width, label=name)
-            ax.set_xticks([j + 0.4 - width / 2 for j in range(len(vals))])
-            ax.set_xticklabels([shape for shape, _ in vals])
+        for i, name in enumerate(names):
+            vals = ratios.get((causal, name), [])
+            ax.bar([j + i * width for j in range(len(vals))],
+                   [v for _, v in vals], width, color=colors[name], label=name)
+            if vals:
+                ax.set_xticks([j + 0.4 - width / 2 for j in range(len(vals))])
+                ax.set_xticklabels([shape for shape, _ in vals])
         ax.axhline(1.0, color="gray", linestyle="--")
         ax.set_title("causal" if causal else "non-causal")
         ax.set_xlabel("seq / head_dim")
-    axes[0].set_ylabel("RingAttn time / peer time")
-    axes[1].legend(fontsize=8)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("RingAttn (contiguous) time / other time")
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, "peers.png"), dpi=110)
     plt.close(fig)

@@ -371,6 +371,11 @@ int main(int argc, char **argv) {
     return 1;
   // Shards of the ranks this process runs, or (root) of every rank.
   auto shardsOf = [&](HostTensor &global, bool kv) {
+    if (root && ranks == 1) { // one device: the whole tensor is the shard
+      std::vector<HostTensor> whole;
+      whole.push_back(std::move(global));
+      return whole;
+    }
     if (root)
       return scatterSequence(global, entry.layout, ranks);
     std::vector<HostTensor> shards;
@@ -481,7 +486,15 @@ int main(int argc, char **argv) {
   launcher->gather(outShards);
   if (!root)
     return 0; // the root checks and reports
-  gatherSequence(outShards, entry.layout, out);
+  // Back to whole tensors in natural order.
+  if (ranks == 1) {
+    q = std::move(qShards[0]);
+    k = std::move(kShards[0]);
+    v = std::move(vShards[0]);
+    out = std::move(outShards[0]);
+  } else {
+    gatherSequence(outShards, entry.layout, out);
+  }
   if (!traceFile.empty() &&
       !runtime::writeChromeTrace(traceFile, report.spans, error))
     return fail(error);

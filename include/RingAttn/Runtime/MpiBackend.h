@@ -29,10 +29,10 @@ struct MpiOptions {
 /// Runs `body(rank)` as this process's rank of `options.comm` and returns
 /// its report. MPI must be initialized with MPI_Init_thread at
 /// MPI_THREAD_SERIALIZED or above: a progress thread drives the transfers
-/// while the rank computes. A failure (timeout, MPI error,
-/// failRankMpi) prints "ringattn: rank k: <what>" to stderr and aborts the
-/// whole job with MPI_Abort, so every rank stops within a bounded time
-/// instead of waiting for a peer that will never come.
+/// while the rank computes. A failure (a timeout, an MPI error, a byte
+/// count that does not match) prints "ringattn: rank k: <what>" to stderr
+/// and aborts the whole job with MPI_Abort, so every rank stops within a
+/// bounded time instead of waiting for a peer that will never come.
 RankReport runOnMpi(const MpiOptions &options,
                     const std::function<void(int rank)> &body);
 

@@ -17,15 +17,13 @@ Usage: bench/cpu_attention.py [--quick]
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
-RING_RUN = os.path.join(BUILD, "bin", "ring-run")
-BLAS = os.path.join(BUILD, "bench", "blas-attention")
+from common import ROOT, RING_RUN, cpu_name, write_module
+
+BLAS = os.path.join(ROOT, "build", "bench", "blas-attention")
 
 
 def sh(cmd, env=None):
@@ -46,17 +44,9 @@ def prepare():
                     "-lopenblas"], check=True)
 
 
-def module(path, heads, seq, dim, causal):
-    t = f"tensor<1x{heads}x{seq}x{dim}xf32>"
-    with open(path, "w") as f:
-        f.write(f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-                f"  %o = ring.attention %q, %k, %v{' causal' if causal else ''}"
-                f" : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
-
-
 def ring_run(tmp, heads, seq, dim, causal, repeat):
     path = os.path.join(tmp, f"a-{heads}-{seq}-{dim}-{int(causal)}.mlir")
-    module(path, heads, seq, dim, causal)
+    write_module(path, heads, seq, dim, causal)
     return json.loads(sh([RING_RUN, path, "--json", "--repeat", str(repeat)]))
 
 
@@ -90,13 +80,6 @@ def plot_gflops(points, sgemm):
     fig.tight_layout()
     fig.savefig(os.path.join(ROOT, "docs", "bench", "cpu-attention.png"), dpi=110)
     plt.close(fig)
-
-
-def cpu_name():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def main():

@@ -20,7 +20,6 @@ docs/bench/peers.md. A peer that cannot be imported is reported as such.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -28,9 +27,8 @@ import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RING_RUN = os.path.join(ROOT, "build", "bin", "ring-run")
-OUT = os.path.join(ROOT, "docs", "bench")
+from common import OUT, RING_RUN, cpu_name, write_module
+
 REPEAT = 3
 
 
@@ -51,16 +49,9 @@ def rel_diff(a, b):
 
 
 def ringattn(tmp, q, k, v, ranks, causal, layout):
-    b, h, s, d = q.shape
-    local = s // ranks
-    t = f"tensor<{b}x{h}x{local}x{d}xf32>"
+    _, h, s, d = q.shape
     path = os.path.join(tmp, f"ring-{ranks}-{s}-{d}-{int(causal)}-{layout}.mlir")
-    with open(path, "w") as f:
-        f.write(f"shard.grid @ring(shape = {ranks})\n"
-                f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-                f"  %o = ring.attention %q, %k, %v{' causal' if causal else ''}"
-                f" ring @ring axis 0 layout {layout} : {t}, {t}, {t}\n"
-                f"  return %o : {t}\n}}\n")
+    write_module(path, h, s // ranks, d, causal, ranks, layout)
     names = [os.path.join(tmp, n) for n in ("q.npy", "k.npy", "v.npy")]
     for name, x in zip(names, (q, k, v)):
         np.save(name, x)
@@ -153,11 +144,12 @@ def plot_ratios(ratios):
     for ax, causal in zip(axes, (False, True)):
         for i, name in enumerate(names):
             vals = ratios.get((causal, name), [])
+            if not vals:
+                continue
             ax.bar([j + i * width for j in range(len(vals))],
                    [v for _, v in vals], width, color=colors[name], label=name)
-            if vals:
-                ax.set_xticks([j + 0.4 - width / 2 for j in range(len(vals))])
-                ax.set_xticklabels([shape for shape, _ in vals])
+            ax.set_xticks([j + 0.4 - width / 2 for j in range(len(vals))])
+            ax.set_xticklabels([shape for shape, _ in vals])
         ax.axhline(1.0, color="gray", linestyle="--")
         ax.set_title("causal" if causal else "non-causal")
         ax.set_xlabel("seq / head_dim")
@@ -166,13 +158,6 @@ def plot_ratios(ratios):
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, "peers.png"), dpi=110)
     plt.close(fig)
-
-
-def cpu_name():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def peer(name, fn, *args):

@@ -21,32 +21,20 @@ Usage: bench/ring_benchmarks.py [--quick]
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RING_RUN = os.path.join(ROOT, "build", "bin", "ring-run")
-OUT = os.path.join(ROOT, "docs", "bench")
+from common import OUT, RING_RUN, ROOT, cpu_name, write_module
+
 LINK_GBPS = 8.0
-
-
-def module(path, ranks, local, heads, dim, causal, layout):
-    t = f"tensor<1x{heads}x{local}x{dim}xf32>"
-    with open(path, "w") as f:
-        f.write(f"shard.grid @ring(shape = {ranks})\n"
-                f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-                f"  %o = ring.attention %q, %k, %v{' causal' if causal else ''}"
-                f" ring @ring axis 0 layout {layout} : {t}, {t}, {t}\n"
-                f"  return %o : {t}\n}}\n")
 
 
 def run(tmp, ranks, local, heads=4, dim=128, causal=False, layout="contiguous",
         extra=(), repeat=3, launcher=()):
     path = os.path.join(tmp, f"r{ranks}-{local}-{heads}-{dim}-{int(causal)}-{layout}.mlir")
-    module(path, ranks, local, heads, dim, causal, layout)
+    write_module(path, heads, local, dim, causal, ranks, layout)
     out = subprocess.run(list(launcher) + [RING_RUN, path, "--json", "--repeat",
                                            str(repeat)] + list(extra),
                          check=True, capture_output=True, text=True).stdout
@@ -58,13 +46,6 @@ def mpirun(ranks):
     if os.geteuid() == 0:
         cmd.append("--allow-run-as-root")
     return cmd
-
-
-def cpu_name():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def plot(path, title, xlabel, ylabel, series, logx=False, vline=None, hline=None):

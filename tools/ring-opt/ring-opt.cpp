@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::ring::RingDialect>();
+  mlir::ring::registerBufferizableOpInterfaceExternalModels(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "RingAttn optimizer driver\n", registry));

@@ -19,6 +19,7 @@
 #include "Launcher.h"
 #include "Sharding.h"
 
+#include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
@@ -262,6 +263,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<ring::RingDialect>();
+  ring::registerBufferizableOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);

@@ -80,18 +80,7 @@ struct ShiftWaitOpInterface
                                      const AnalysisState &) const {
     return true;
   }
-  bool bufferizesToMemoryRead(Operation *, OpOperand &,
-                              const AnalysisState &) const {
-    return false;
-  }
-  bool bufferizesToMemoryWrite(Operation *, OpOperand &,
-                               const AnalysisState &) const {
-    return false;
-  }
-  AliasingValueList getAliasingValues(Operation *, OpOperand &,
-                                      const AnalysisState &) const {
-    return {};
-  }
+  // The wait has no tensor operand, so only its result needs describing.
   AliasingOpOperandList getAliasingOpOperands(Operation *, Value,
                                               const AnalysisState &) const {
     return {};

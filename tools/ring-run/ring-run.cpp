@@ -236,6 +236,208 @@ static StridedMemRefType<T, 4> describe(HostTensor &tensor) {
   return desc;
 }
 
+/// Parses the input, and lowers it with ring-lower-cpu unless it is
+/// already in the LLVM dialect. Diagnostics go through `sourceMgr`.
+static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
+                                        llvm::SourceMgr &sourceMgr,
+                                        std::string &error) {
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return nullptr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module) {
+    error = "could not parse " + inputFile;
+    return nullptr;
+  }
+  if (needsLowering(*module)) {
+    PassManager pm(&context);
+    ring::LowerCPUPipelineOptions options;
+    options.queryTile = queryTile;
+    options.keyTile = keyTile;
+    ring::buildLowerCPUPipeline(pm, options);
+    if (failed(pm.run(*module))) {
+      error = "lowering " + inputFile + " with ring-lower-cpu failed";
+      return nullptr;
+    }
+  }
+  return module;
+}
+
+/// The launcher --backend asks for, checked against what `entry` was
+/// compiled for.
+static std::unique_ptr<Launcher> makeLauncher(const EntryPoint &entry,
+                                              std::string &error) {
+  std::unique_ptr<Launcher> launcher;
+  if (backend == "threads") {
+    runtime::ThreadsOptions threads;
+    threads.ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
+    threads.link = {linkGbps, linkLatencyUs};
+    threads.timeoutSeconds = timeoutSeconds;
+    threads.dropTransfers = noCommunication;
+    launcher = makeThreadsLauncher(threads);
+  } else if (backend == "mpi" && kHaveMpi) {
+    if (noCommunication || linkGbps > 0 || linkLatencyUs > 0 ||
+        !traceFile.empty()) {
+      error = "--no-communication, --link-* and --trace are options of the "
+              "threads backend";
+      return nullptr;
+    }
+    launcher = makeMpiLauncher(timeoutSeconds);
+    if (ranksOpt && ranksOpt != launcher->ranks()) {
+      error = "--ranks is " + std::to_string(ranksOpt) + " but mpirun " +
+              "started " + std::to_string(launcher->ranks()) + " processes";
+      return nullptr;
+    }
+  } else {
+    error = "backend '" + backend + "' is not available in this build " +
+            "(available: " + std::string(kBackends) + ")";
+    return nullptr;
+  }
+  int ranks = launcher->ranks();
+  if (ranks != entry.ranks) {
+    error = "@" + entry.name + " was compiled for " +
+            (entry.ranks == 1 ? std::string("one device")
+                              : "a ring of " + std::to_string(entry.ranks) +
+                                    " ranks") +
+            " but " +
+            (backend == "mpi"
+                 ? "mpirun started " + std::to_string(ranks) + " processes"
+                 : "--ranks is " + std::to_string(ranks));
+    return nullptr;
+  }
+  return launcher;
+}
+
+/// JIT-compiles `module` for this CPU, with the runtime's C ABI (and MLIR's
+/// strided copy, used to assemble zigzag chunks) resolvable.
+static llvm::Expected<std::unique_ptr<ExecutionEngine>>
+compileForHost(ModuleOp module) {
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return tmBuilder.takeError();
+  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto targetMachine = tmBuilder->createTargetMachine();
+  if (!targetMachine)
+    return targetMachine.takeError();
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(3, 0, targetMachine->get());
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine)
+    return engine.takeError();
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *address) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("ringattn_rank", reinterpret_cast<void *>(&ringattn_rank));
+    add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
+    add("ringattn_shift_start", reinterpret_cast<void *>(&ringattn_shift_start));
+    add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
+    add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
+    return symbols;
+  });
+  return std::move(*engine);
+}
+
+/// What one ring-run invocation measured and checked.
+struct Summary {
+  const EntryPoint &entry;
+  const runtime::RunReport &report; ///< of the last run
+  const std::vector<double> &times; ///< sorted wall times of every run
+  double compileSeconds;
+  double runMemoryMiB;
+  bool checked;
+  ErrorStats stats;
+  double tolerance;
+  bool passed;
+};
+
+/// Prints the summary as text or, with --json, as one JSON line.
+static void printSummary(const Summary &summary, int ranks) {
+  const EntryPoint &entry = summary.entry;
+  const runtime::RunReport &report = summary.report;
+  const ErrorStats &stats = summary.stats;
+  double median = summary.times[summary.times.size() / 2];
+  double gflops = attentionFlops(entry) / median * 1e-9;
+  double compileSeconds = summary.compileSeconds,
+         runMemoryMiB = summary.runMemoryMiB, tolerance = summary.tolerance;
+  bool passed = summary.passed;
+  const std::vector<double> &times = summary.times;
+  // Per-rank wall and busy (compute) time of the last run. The imbalance is
+  // max/mean of the ranks' busy CPU time: their work, even when ranks share
+  // cores.
+  std::string rankMs, busyMs, busyCpuMs;
+  double maxBusy = 0, sumBusy = 0;
+  auto appendMs = [](std::string &list, double seconds) {
+    list += (list.empty() ? "" : ", ") +
+            llvm::formatv("{0:f3}", seconds * 1e3).str();
+  };
+  for (const runtime::RankReport &rank : report.ranks) {
+    appendMs(rankMs, rank.seconds);
+    appendMs(busyMs, rank.busySeconds);
+    appendMs(busyCpuMs, rank.busyCpuSeconds);
+    maxBusy = std::max(maxBusy, rank.busyCpuSeconds);
+    sumBusy += rank.busyCpuSeconds;
+  }
+  double imbalance = sumBusy > 0 ? maxBusy / (sumBusy / ranks) : 1.0;
+
+  const AttentionShape &s = entry.shape;
+  std::string shape = llvm::formatv("b={0} hq={1} hkv={2} sq={3} skv={4} d={5}",
+                                    s.batch, s.queryHeads, s.kvHeads,
+                                    s.queryLen, s.keyLen, s.headDim)
+                          .str();
+  if (json) {
+    llvm::outs() << llvm::formatv(
+        "{{\"entry\": \"{0}\", \"dtype\": \"{1}\", \"batch\": {2}, "
+        "\"query_heads\": {3}, \"kv_heads\": {4}, \"query_len\": {5}, "
+        "\"key_len\": {6}, \"head_dim\": {7}, \"causal\": {8}, "
+        "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
+        "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
+        "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
+        "\"busy_cpu_ms\": [{18}], \"imbalance\": {19:f3}, "
+        "\"communication\": {20}, \"run_rss_mib\": {21:f1}, "
+        "\"best_ms\": {22:f4}",
+        entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
+        s.kvHeads, s.queryLen, s.keyLen, s.headDim,
+        entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
+        peakMemoryMiB(), ranks, layoutName(entry.layout), backend.getValue(),
+        rankMs, busyMs, busyCpuMs, imbalance,
+        noCommunication ? "false" : "true", runMemoryMiB, times.front() * 1e3);
+    if (summary.checked)
+      llvm::outs() << llvm::formatv(
+          ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
+          "{2:e1}, \"passed\": {3}",
+          stats.maxAbs, stats.relative, tolerance, passed ? "true" : "false");
+    llvm::outs() << "}\n";
+  } else {
+    llvm::outs() << llvm::formatv(
+        "@{0} {1} {2}{3}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
+        "RSS {7:f1} MiB\n",
+        entry.name, elementTypeName(entry.elementType), shape,
+        entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
+        peakMemoryMiB());
+    if (ranks > 1) {
+      llvm::outs() << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n",
+                                    ranks, backend.getValue(),
+                                    layoutName(entry.layout));
+      for (int r = 0; r < ranks; ++r)
+        llvm::outs() << llvm::formatv(
+            "  rank {0}: {1:f3} ms, busy {2:f3} ms ({3:f3} ms CPU)\n", r,
+            report.ranks[r].seconds * 1e3, report.ranks[r].busySeconds * 1e3,
+            report.ranks[r].busyCpuSeconds * 1e3);
+      llvm::outs() << llvm::formatv("  busy CPU max/mean: {0:f3}\n",
+                                    imbalance);
+    }
+    if (summary.checked)
+      llvm::outs() << llvm::formatv(
+          "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",
+          stats.maxAbs, stats.relative, tolerance, passed ? "PASS" : "FAIL");
+  }
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -268,67 +470,24 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
 
-  // Parse, and lower unless the module is already in the LLVM dialect.
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  std::string ioError;
-  auto file = openInputFile(inputFile, &ioError);
-  if (!file)
-    return fail(ioError);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  std::string error;
+  OwningOpRef<ModuleOp> module = loadModule(context, sourceMgr, error);
   if (!module)
-    return fail("could not parse " + inputFile);
-  if (needsLowering(*module)) {
-    PassManager pm(&context);
-    ring::LowerCPUPipelineOptions options;
-    options.queryTile = queryTile;
-    options.keyTile = keyTile;
-    ring::buildLowerCPUPipeline(pm, options);
-    if (failed(pm.run(*module)))
-      return fail("lowering " + inputFile + " with ring-lower-cpu failed");
-  }
+    return fail(error);
 
   EntryPoint entry;
-  std::string error;
   if (!findEntryPoint(*module, entryName, entry, error))
     return fail(inputFile + ": " + error);
 
   if (noCommunication && (check || !outputFile.empty()))
     return fail("--no-communication gives wrong results by design; it "
                 "cannot be combined with --check or --output");
-  std::unique_ptr<Launcher> launcher;
-  if (backend == "threads") {
-    runtime::ThreadsOptions threads;
-    threads.ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
-    threads.link = {linkGbps, linkLatencyUs};
-    threads.timeoutSeconds = timeoutSeconds;
-    threads.dropTransfers = noCommunication;
-    launcher = makeThreadsLauncher(threads);
-  } else if (backend == "mpi" && kHaveMpi) {
-    if (noCommunication || linkGbps > 0 || linkLatencyUs > 0 ||
-        !traceFile.empty())
-      return fail("--no-communication, --link-* and --trace are options of "
-                  "the threads backend");
-    launcher = makeMpiLauncher(timeoutSeconds);
-    if (ranksOpt && ranksOpt != launcher->ranks())
-      return fail("--ranks is " + std::to_string(ranksOpt) + " but mpirun "
-                  "started " + std::to_string(launcher->ranks()) +
-                  " processes");
-  } else {
-    return fail("backend '" + backend + "' is not available in this build "
-                "(available: " + std::string(kBackends) + ")");
-  }
+  std::unique_ptr<Launcher> launcher = makeLauncher(entry, error);
+  if (!launcher)
+    return fail(error);
   int ranks = launcher->ranks();
-  if (ranks != entry.ranks)
-    return fail("@" + entry.name + " was compiled for " +
-                (entry.ranks == 1 ? std::string("one device")
-                                  : "a ring of " + std::to_string(entry.ranks) +
-                                        " ranks") +
-                " but " +
-                (backend == "mpi" ? "mpirun started " + std::to_string(ranks) +
-                                        " processes"
-                                  : "--ranks is " + std::to_string(ranks)));
   if (!launcher->agree(fingerprint(inputFile, entry), error))
     return fail(error);
 
@@ -395,40 +554,12 @@ int main(int argc, char **argv) {
   launcher->scatter(kShards);
   launcher->scatter(vShards);
 
-  // Compile for this CPU.
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail("cannot detect the host: " + toString(tmBuilder.takeError()));
-  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto targetMachine = tmBuilder->createTargetMachine();
-  if (!targetMachine)
-    return fail("cannot create a target machine: " +
-                toString(targetMachine.takeError()));
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
-      makeOptimizingTransformer(3, 0, targetMachine->get());
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  std::string symbol = "_mlir_ciface_" + entry.name;
   auto compileStart = std::chrono::steady_clock::now();
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  auto engine = compileForHost(*module);
   if (!engine)
     return fail("JIT compilation failed: " + toString(engine.takeError()));
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](const char *name, void *address) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("ringattn_rank", reinterpret_cast<void *>(&ringattn_rank));
-    add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
-    add("ringattn_shift_start", reinterpret_cast<void *>(&ringattn_shift_start));
-    add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
-    // Strided memref.copy (assembling zigzag chunks) calls into MLIR's
-    // C runner utilities.
-    add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
-    return symbols;
-  });
   // Looking the function up materializes it, so timings exclude compilation.
+  std::string symbol = "_mlir_ciface_" + entry.name;
   auto function = (*engine)->lookupPacked(symbol);
   if (!function)
     return fail("the compiled module has no " + symbol + ": " +
@@ -482,8 +613,6 @@ int main(int argc, char **argv) {
     }
   }
   std::sort(times.begin(), times.end());
-  double median = times[times.size() / 2];
-  double gflops = attentionFlops(entry) / median * 1e-9;
   double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
   launcher->gather(outShards);
   if (!root)
@@ -516,75 +645,8 @@ int main(int argc, char **argv) {
     passed = stats.finite && stats.relative <= tolerance;
   }
 
-  // Per-rank wall and busy (compute) time of the last run. The imbalance is
-  // max/mean of the ranks' busy CPU time: their work, even when ranks share
-  // cores.
-  std::string rankMs, busyMs, busyCpuMs;
-  double maxBusy = 0, sumBusy = 0;
-  auto appendMs = [](std::string &list, double seconds) {
-    list += (list.empty() ? "" : ", ") +
-            llvm::formatv("{0:f3}", seconds * 1e3).str();
-  };
-  for (const runtime::RankReport &rank : report.ranks) {
-    appendMs(rankMs, rank.seconds);
-    appendMs(busyMs, rank.busySeconds);
-    appendMs(busyCpuMs, rank.busyCpuSeconds);
-    maxBusy = std::max(maxBusy, rank.busyCpuSeconds);
-    sumBusy += rank.busyCpuSeconds;
-  }
-  double imbalance = sumBusy > 0 ? maxBusy / (sumBusy / ranks) : 1.0;
-
-  const AttentionShape &s = entry.shape;
-  std::string shape = llvm::formatv("b={0} hq={1} hkv={2} sq={3} skv={4} d={5}",
-                                    s.batch, s.queryHeads, s.kvHeads,
-                                    s.queryLen, s.keyLen, s.headDim)
-                          .str();
-  if (json) {
-    llvm::outs() << llvm::formatv(
-        "{{\"entry\": \"{0}\", \"dtype\": \"{1}\", \"batch\": {2}, "
-        "\"query_heads\": {3}, \"kv_heads\": {4}, \"query_len\": {5}, "
-        "\"key_len\": {6}, \"head_dim\": {7}, \"causal\": {8}, "
-        "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
-        "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
-        "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
-        "\"busy_cpu_ms\": [{18}], \"imbalance\": {19:f3}, "
-        "\"communication\": {20}, \"run_rss_mib\": {21:f1}, "
-        "\"best_ms\": {22:f4}",
-        entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
-        s.kvHeads, s.queryLen, s.keyLen, s.headDim,
-        entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
-        peakMemoryMiB(), ranks, layoutName(entry.layout), backend.getValue(),
-        rankMs, busyMs, busyCpuMs, imbalance,
-        noCommunication ? "false" : "true", runMemoryMiB, times.front() * 1e3);
-    if (check)
-      llvm::outs() << llvm::formatv(
-          ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
-          "{2:e1}, \"passed\": {3}",
-          stats.maxAbs, stats.relative, tolerance, passed ? "true" : "false");
-    llvm::outs() << "}\n";
-  } else {
-    llvm::outs() << llvm::formatv(
-        "@{0} {1} {2}{3}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
-        "RSS {7:f1} MiB\n",
-        entry.name, elementTypeName(entry.elementType), shape,
-        entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
-        peakMemoryMiB());
-    if (ranks > 1) {
-      llvm::outs() << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n",
-                                    ranks, backend.getValue(),
-                                    layoutName(entry.layout));
-      for (int r = 0; r < ranks; ++r)
-        llvm::outs() << llvm::formatv(
-            "  rank {0}: {1:f3} ms, busy {2:f3} ms ({3:f3} ms CPU)\n", r,
-            report.ranks[r].seconds * 1e3, report.ranks[r].busySeconds * 1e3,
-            report.ranks[r].busyCpuSeconds * 1e3);
-      llvm::outs() << llvm::formatv("  busy CPU max/mean: {0:f3}\n",
-                                    imbalance);
-    }
-    if (check)
-      llvm::outs() << llvm::formatv(
-          "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",
-          stats.maxAbs, stats.relative, tolerance, passed ? "PASS" : "FAIL");
-  }
+  Summary summary{entry,  report, times,     compileSeconds, runMemoryMiB,
+                  check,  stats,  tolerance, passed};
+  printSummary(summary, ranks);
   return passed ? 0 : 1;
 }

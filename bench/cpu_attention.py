@@ -96,7 +96,7 @@ def main():
         sgemm = {c: blas(["sgemm", 2048], c) for c in ("SkylakeX", "Haswell")}
         out("# CPU attention benchmark\n")
         out(f"Machine: {cpu_name()}, {os.cpu_count()} cores; one thread for "
-            "every number below. Command: `bench/cpu_attention.py`.\n")
+            "every number below. Command: `bench/run cpu`.\n")
         out("sgemm 2048^3 (OpenBLAS " + sgemm["SkylakeX"]["config"].split()[1]
             + ", one thread):\n")
         out("| OPENBLAS_CORETYPE | kernel it ran | GFLOP/s |\n|---|---|---|")

@@ -19,76 +19,67 @@ using namespace mlir::ring;
 
 namespace {
 
-/// The merge weights of one row: (m, w_a, w_b) with m = max(lse_a, lse_b)
-/// and w = exp(lse - m) <= 1. A row both sides saw nothing of uses m = 0 so
-/// that the weights are 0 rather than NaN.
-struct Weights {
-  Value max, wa, wb;
-};
-
-Weights mergeWeights(ImplicitLocOpBuilder &b, Value la, Value lb) {
-  Value max = arith::MaximumFOp::create(b, la, lb);
-  Value minusInf = arith::ConstantOp::create(
-      b, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-  Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, max,
-                                      minusInf);
-  Value ref = arith::SelectOp::create(
-      b, empty, arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f)), max);
-  return {max, math::ExpOp::create(b, arith::SubFOp::create(b, la, ref)),
-          math::ExpOp::create(b, arith::SubFOp::create(b, lb, ref))};
-}
-
+/// Lowers one combine to two in-place element-wise generics:
+///
+///   per row:     m = max(lse_a, lse_b)         (both -inf: m = -inf)
+///                w_a = exp(lse_a - m), w_b = exp(lse_b - m)   (<= 1)
+///                lse_a <- m + log(w_a + w_b),  lse_b <- w_b / (w_a + w_b)
+///   per element: out_a <- out_a + lse_b * (out_b - out_a)
+///
+/// The exponentials run once per row; the weight of side b travels in
+/// lse_b's buffer (the block's log-sum-exp, dead after the merge), so no
+/// temporary is allocated and the element loop is one FMA. A row neither
+/// side saw gets weight 0: out stays out_a (0), lse stays -inf.
 void lowerCombine(CombineOp op) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   MLIRContext *ctx = op.getContext();
   int64_t rank = op.getOutA().getType().getRank();
-  AffineMap rows = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap perRow = rows.dropResult(rank - 1); // lse is constant along d
-  SmallVector<utils::IteratorType> parallel(rank,
-                                            utils::IteratorType::parallel);
+  AffineMap elements = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap rows = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
+  AffineMap rowOfElement = elements.dropResult(rank - 1);
 
-  // out_a = (w_a out_a + w_b out_b) / (w_a + w_b), in place.
-  auto out = linalg::GenericOp::create(
-      b, TypeRange{op.getOutA().getType()},
-      ValueRange{op.getOutB(), op.getLseA(), op.getLseB()},
-      ValueRange{op.getOutA()},
-      ArrayRef<AffineMap>{rows, perRow, perRow, rows}, parallel,
+  auto merged = linalg::GenericOp::create(
+      b, TypeRange{op.getLseA().getType(), op.getLseB().getType()},
+      ValueRange{}, ValueRange{op.getLseA(), op.getLseB()},
+      ArrayRef<AffineMap>{rows, rows},
+      SmallVector<utils::IteratorType>(rank - 1,
+                                       utils::IteratorType::parallel),
       [](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nested);
-        Value ob = args[0], la = args[1], lb = args[2], oa = args[3];
-        Weights w = mergeWeights(ib, la, lb);
-        Value sum = arith::AddFOp::create(ib, w.wa, w.wb);
-        Value mixed = math::FmaOp::create(ib, w.wa, oa,
-                                          arith::MulFOp::create(ib, w.wb, ob));
-        // sum is 0 only when neither side saw a key (then mixed is 0 too).
-        Value zero = arith::ConstantOp::create(ib, ib.getF32FloatAttr(0.0f));
-        Value none = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, sum,
-                                           zero);
-        Value result = arith::SelectOp::create(
-            ib, none, zero, arith::DivFOp::create(ib, mixed, sum));
-        linalg::YieldOp::create(ib, result);
+        Value la = args[0], lb = args[1];
+        auto f32 = [&](float v) {
+          return arith::ConstantOp::create(ib, ib.getF32FloatAttr(v));
+        };
+        Value max = arith::MaximumFOp::create(ib, la, lb);
+        Value empty = arith::CmpFOp::create(
+            ib, arith::CmpFPredicate::OEQ, max,
+            f32(-std::numeric_limits<float>::infinity()));
+        // Subtracting 0 instead of -inf keeps exp(-inf - m) at 0, not NaN.
+        Value ref = arith::SelectOp::create(ib, empty, f32(0.0f), max);
+        Value wa = math::ExpOp::create(ib, arith::SubFOp::create(ib, la, ref));
+        Value wb = math::ExpOp::create(ib, arith::SubFOp::create(ib, lb, ref));
+        Value sum = arith::AddFOp::create(ib, wa, wb);
+        Value lse =
+            arith::AddFOp::create(ib, max, math::LogOp::create(ib, sum));
+        Value weight = arith::SelectOp::create(
+            ib, empty, f32(0.0f), arith::DivFOp::create(ib, wb, sum));
+        linalg::YieldOp::create(ib, ValueRange{lse, weight});
       });
 
-  // lse_a = m + log(w_a + w_b), in place.
-  SmallVector<utils::IteratorType> rowParallel(rank - 1,
-                                               utils::IteratorType::parallel);
-  AffineMap lseMap = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
-  auto lse = linalg::GenericOp::create(
-      b, TypeRange{op.getLseA().getType()}, ValueRange{op.getLseB()},
-      ValueRange{op.getLseA()}, ArrayRef<AffineMap>{lseMap, lseMap},
-      rowParallel, [](OpBuilder &nested, Location loc, ValueRange args) {
+  auto out = linalg::GenericOp::create(
+      b, TypeRange{op.getOutA().getType()},
+      ValueRange{op.getOutB(), merged.getResult(1)}, ValueRange{op.getOutA()},
+      ArrayRef<AffineMap>{elements, rowOfElement, elements},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nested);
-        Value lb = args[0], la = args[1];
-        Weights w = mergeWeights(ib, la, lb);
-        Value sum = arith::AddFOp::create(ib, w.wa, w.wb);
-        // max = -inf exactly when both sides are empty; -inf + log(0) stays
-        // -inf, every other row is max + log(sum) with sum in [1, 2].
-        Value result =
-            arith::AddFOp::create(ib, w.max, math::LogOp::create(ib, sum));
-        linalg::YieldOp::create(ib, result);
+        Value ob = args[0], weight = args[1], oa = args[2];
+        Value delta = arith::SubFOp::create(ib, ob, oa);
+        linalg::YieldOp::create(ib,
+                                ValueRange{math::FmaOp::create(ib, weight, delta, oa)});
       });
   op.getOut().replaceAllUsesWith(out.getResult(0));
-  op.getLse().replaceAllUsesWith(lse.getResult(0));
+  op.getLse().replaceAllUsesWith(merged.getResult(0));
   op.erase();
 }
 

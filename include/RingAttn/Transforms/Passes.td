@@ -58,17 +58,21 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
 def RingLowerCombine : Pass<"ring-lower-combine", "func::FuncOp"> {
   let summary = "Lower ring.combine to element-wise linalg in destination style";
   let description = [{
-    `ring.combine` becomes two `linalg.generic`s that update the first
-    operand pair in place (`outs`), so the running result of a ring loop
-    bufferizes into the same buffers on every step:
+    `ring.combine` becomes two `linalg.generic`s in destination style, so
+    the running result of a ring loop bufferizes into the same buffers on
+    every step and nothing is allocated:
 
     ```
-    m = max(lse_a, lse_b); w_a = exp(lse_a - m); w_b = exp(lse_b - m)
-    out = (w_a out_a + w_b out_b) / (w_a + w_b)     lse = m + log(w_a + w_b)
+    per row:     m = max(lse_a, lse_b); w_a = exp(lse_a - m); w_b = exp(lse_b - m)
+                 lse_a <- m + log(w_a + w_b);  lse_b <- w_b / (w_a + w_b)
+    per element: out_a <- out_a + lse_b * (out_b - out_a)
     ```
 
+    The exponentials run once per row, and the weight of side b travels in
+    the buffer of `lse_b` (the block's log-sum-exp, dead after the merge).
     Every exponent is of a non-positive number, so nothing overflows; when
-    both sides are `-inf` the result is `out = 0`, `lse = -inf`.
+    both sides are `-inf` the result is `out = out_a` (0 in a ring loop),
+    `lse = -inf`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -6,6 +6,8 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -13,22 +15,13 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Support/Program.h"
+
 using namespace mlir;
 
-void ring::buildLowerCPUPipeline(OpPassManager &pm,
-                                 const LowerCPUPipelineOptions &options) {
-  // Ring level: describe the entry points, then turn attention into tiled
-  // loops on buffers bridged from tensors.
-  pm.addPass(createRingExportABI());
-  pm.addNestedPass<func::FuncOp>(createRingSchedule());
-  pm.addNestedPass<func::FuncOp>(createRingLowerAttention());
-  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
-  pm.addNestedPass<func::FuncOp>(createRingLowerBlockAttention(
-      {options.queryTile.getValue(), options.keyTile.getValue()}));
-  pm.addPass(createCanonicalizerPass());
-
-  // Tensors to buffers. The result becomes an out-parameter the caller
-  // allocates; every scratch buffer gets its deallocation.
+/// Tensors to buffers. The result becomes an out-parameter the caller
+/// allocates; every scratch buffer gets its deallocation.
+static void addBufferization(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -40,6 +33,25 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+/// Ring level: describe the entry points, schedule the ring, and express
+/// attention as blocks and merges.
+static void addRingScheduling(OpPassManager &pm) {
+  using namespace ring;
+  pm.addPass(createRingExportABI());
+  pm.addNestedPass<func::FuncOp>(createRingSchedule());
+  pm.addNestedPass<func::FuncOp>(createRingLowerAttention());
+  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
+}
+
+void ring::buildLowerCPUPipeline(OpPassManager &pm,
+                                 const LowerCPUPipelineOptions &options) {
+  addRingScheduling(pm);
+  pm.addNestedPass<func::FuncOp>(createRingLowerBlockAttention(
+      {options.queryTile.getValue(), options.keyTile.getValue()}));
+  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertRingToRuntime());
 
@@ -65,6 +77,57 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   pm.addPass(createRingVerifyLowered());
 }
 
+/// The compute capability of "sm_90a" and the like (90), or 0.
+static unsigned smVersion(StringRef chip) {
+  unsigned sm = 0;
+  if (chip.consume_front("sm_"))
+    chip.take_while(llvm::isDigit).getAsInteger(10, sm);
+  return sm;
+}
+
+/// The PTX version a chip needs when the user names none.
+static std::string defaultFeatures(unsigned sm) {
+  if (sm >= 100)
+    return "+ptx87";
+  return sm >= 80 ? "+ptx80" : "+ptx60";
+}
+
+/// Whether ptxas can turn PTX into machine code here.
+static bool havePtxas() {
+  return static_cast<bool>(llvm::sys::findProgramByName("ptxas")) ||
+         static_cast<bool>(llvm::sys::findProgramByName(
+             "ptxas", {"/usr/local/cuda/bin"}));
+}
+
+void ring::buildLowerNVVMPipeline(OpPassManager &pm,
+                                  const LowerNVVMPipelineOptions &options) {
+  unsigned sm = smVersion(options.chip.getValue());
+  addRingScheduling(pm);
+  // bf16 mma.sync needs sm_80; older chips get the SIMT kernel.
+  pm.addPass(createRingLowerBlockAttentionGPU(
+      {options.tensorCores.getValue() && sm >= 80}));
+  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createRingOffloadToGPU());
+  pm.addPass(createConvertRingToRuntime());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Upstream's GPU lowering: outline, compile the kernels for the chip,
+  // embed them, and lower the host to mgpu* runtime calls.
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip.getValue();
+  nvvm.cubinFeatures = options.features.empty() ? defaultFeatures(sm)
+                                                : options.features.getValue();
+  StringRef format = options.format.getValue();
+  nvvm.cubinFormat =
+      format != "auto" ? format.str() : (havePtxas() ? "fatbin" : "isa");
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  pm.addPass(createRingVerifyLowered());
+}
+
 void ring::registerRingPipelines() {
   PassPipelineRegistration<LowerCPUPipelineOptions>(
       "ring-lower-cpu",
@@ -72,4 +135,11 @@ void ring::registerRingPipelines() {
       "tiled vector loops, buffers, and a C interface for each attention "
       "entry point",
       buildLowerCPUPipeline);
+  PassPipelineRegistration<LowerNVVMPipelineOptions>(
+      "ring-lower-nvvm",
+      "Lower the ring dialect for NVIDIA GPUs: flash-attention kernels "
+      "(tensor cores for f16/bf16), element-wise kernels, device buffers, "
+      "and ring communication as runtime calls, with the kernels compiled "
+      "for the chip and embedded in the module",
+      buildLowerNVVMPipeline);
 }

@@ -23,4 +23,63 @@ def ConvertRingToRuntime : Pass<"convert-ring-to-runtime", "ModuleOp"> {
   ];
 }
 
+def RingLowerBlockAttentionGPU
+    : Pass<"ring-lower-block-attention-gpu", "ModuleOp"> {
+  let summary = "Lower ring.block_attention to launches of flash-attention "
+                "GPU kernels";
+  let description = [{
+    Each `ring.block_attention` becomes a `gpu.launch_func` of a kernel in
+    `gpu.module @ring_kernels`, built once per element type, head dimension
+    and mask (docs/GPU.md describes the kernels). A thread block owns 64
+    query rows of one (batch, query head); the key/value block streams
+    through shared memory in tiles while an online softmax keeps `m`, `l`
+    and the output rows in f32 registers.
+
+    With `tensor-cores` (the default), f16 and bf16 blocks whose head_dim is
+    a multiple of 16 (up to 256) multiply with `mma.sync.m16n8k16` (sm_80 and
+    newer): four warps of 16 rows, P reused from the score accumulators as
+    the A operand of `P V`. Other blocks use a SIMT kernel with f32 FMAs.
+
+    The pass runs on tensors, like `ring-lower-block-attention`: operands are
+    bridged with `bufferization.to_buffer`, results are buffers allocated
+    once at the entry of the function and shared by the blocks of the same
+    shape. Kernel arguments are memrefs with dynamic sizes and strides and a
+    unit innermost stride; the buffers must be 16-byte aligned (device
+    allocations are).
+  }];
+  let options = [
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "Use mma.sync for f16/bf16 blocks with head_dim % 16 == 0">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
+  let summary = "Move the element-wise loops and buffers of host functions "
+                "to the GPU";
+  let description = [{
+    Runs after bufferization and `convert-linalg-to-parallel-loops`. Every
+    outermost `scf.parallel` outside a kernel becomes a `gpu.launch` with
+    one thread per iteration (the iteration space flattened, 256 threads a
+    block, guarded at the tail); `memref.alloc`/`dealloc` become
+    `gpu.alloc`/`dealloc`; `memref.copy` becomes `gpu.memcpy` between
+    contiguous buffers and a copy kernel otherwise. Host code is then left
+    with address arithmetic, kernel launches and runtime calls.
+
+    A host-side load, store or alloca that remains would touch device memory
+    from the CPU and is reported as an error; so is a parallel loop with
+    reductions, which this pass does not map.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // RINGATTN_CONVERSION_PASSES_TD

@@ -43,6 +43,40 @@ struct LowerCPUPipelineOptions
 void buildLowerCPUPipeline(OpPassManager &pm,
                            const LowerCPUPipelineOptions &options);
 
+/// Options of the ring-lower-nvvm pipeline.
+struct LowerNVVMPipelineOptions
+    : public PassPipelineOptions<LowerNVVMPipelineOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("Target GPU: sm_90 for H100/H200; the default sm_80 "
+                     "runs on every GPU with bf16 tensor cores (Ampere on), "
+                     "newer ones through its embedded PTX"),
+      llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features; empty picks the PTX version the chip "
+                     "needs (+ptx80 for sm_90)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What the module embeds: 'fatbin' (machine code and "
+                     "PTX), 'bin' (cubin), 'isa' (PTX, compiled by the "
+                     "driver at load); 'auto' is fatbin where ptxas is "
+                     "found and isa where it is not"),
+      llvm::cl::init("auto")};
+  Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("mma.sync kernels for f16/bf16 blocks"),
+      llvm::cl::init(true)};
+};
+
+/// Appends ring-lower-nvvm: from the ring dialect on tensors to the LLVM
+/// dialect for the host, with the kernels compiled for the chip and
+/// embedded as a gpu.binary, and communication as runtime calls that the
+/// GPU backends run on their communication streams.
+void buildLowerNVVMPipeline(OpPassManager &pm,
+                            const LowerNVVMPipelineOptions &options);
+
 /// Registers the named pipelines (ring-lower-cpu, ...) with the pass registry.
 void registerRingPipelines();
 

@@ -52,6 +52,9 @@ if config.mpirun and os.path.exists(config.mpirun):
     config.substitutions.append(("%mpirun", " ".join(mpirun)))
 if config.nvcc and os.path.exists(config.nvcc):
     config.available_features.add("cuda-toolkit")
+    # ptxas, which the NVVM pipeline runs to embed machine code.
+    llvm_config.with_environment("PATH", os.path.dirname(config.nvcc),
+                                 append_path=True)
 
 
 def has_gpu():

@@ -111,9 +111,19 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createRingOffloadToGPU());
+  pm.addPass(createGpuKernelOutliningPass());
+  // Device work queues on the rank's stream; the host waits for it only
+  // before calls (the ring's shifts) and at the end.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createConvertRingToRuntime());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+
+  // Kernels need no libdevice: exp, exp2 and log run on the special
+  // function units, fma is LLVM's, so the PTX is complete even where no CUDA
+  // toolkit is around to link libdevice.
+  pm.addPass(createRingApproximateGPUMath());
+  pm.addPass(createConvertMathToLLVMPass());
 
   // Upstream's GPU lowering: outline, compile the kernels for the chip,
   // embed them, and lower the host to mgpu* runtime calls.

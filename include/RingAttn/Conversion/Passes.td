@@ -82,4 +82,22 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
   ];
 }
 
+def RingApproximateGPUMath : Pass<"ring-approximate-gpu-math"> {
+  let summary = "f32 exp, exp2 and log in GPU code on the special function "
+                "units";
+  let description = [{
+    Inside `gpu.func` and `gpu.launch` bodies, f32 `math.exp2` becomes the
+    NVVM intrinsic `ex2.approx.ftz`, `math.exp(x)` `ex2.approx.ftz(x *
+    log2(e))` and `math.log(x)` `lg2.approx.ftz(x) * ln(2)`: one special
+    function unit instruction each, accurate to a few ulp (denormal results
+    flush to 0), as FlashAttention computes its softmax. Upstream's lowering
+    would call libdevice instead, which only links where a CUDA toolkit is
+    found at compile time; with this pass the kernels' PTX is complete
+    without one. Other math ops and types are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
 #endif // RINGATTN_CONVERSION_PASSES_TD

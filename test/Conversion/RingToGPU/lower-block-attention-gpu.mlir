@@ -1,0 +1,134 @@
+// RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu -verify-diagnostics | FileCheck %s
+// RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu=tensor-cores=false -verify-diagnostics | FileCheck %s --check-prefix=SIMT
+
+// bf16 with head_dim % 16 == 0: the tensor-core kernel. 100 query rows make
+// two tiles of 64; the grid is (2, query heads, batch).
+
+// CHECK-LABEL: module attributes {gpu.container_module}
+// CHECK-LABEL: func.func @causal_gqa_bf16
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() : memref<1x4x100x64xf32>
+// CHECK-DAG: %[[LSE:.*]] = memref.alloc() : memref<1x4x100xf32>
+// The scale 1/sqrt(64) travels in base 2: 0.125 * log2(e).
+// CHECK: %[[SCALE:.*]] = arith.constant 0.180336878 : f32
+// CHECK: bufferization.to_buffer %{{.*}} read_only
+// CHECK: %[[OUTARG:.*]] = memref.cast %[[OUT]] : memref<1x4x100x64xf32> to memref<?x?x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: call @__ring_launch_ring_kernels_flash_attention_bf16_d64_causal_mma(%c2{{.*}}, %c4, %c1, {{.*}}, %[[OUTARG]], {{.*}}, %[[SCALE]], %arg3, %c2{{.*}}, %arg4, %c2{{.*}})
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: bufferization.to_tensor %[[LSE]] restrict writable
+// CHECK: gpu.module @ring_kernels
+// CHECK: gpu.func @flash_attention_bf16_d64_causal_mma
+// CHECK-SAME: workgroup(%{{.*}} : memref<64x72xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME: kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// The causal frontier of the tile bounds the key loop.
+// CHECK: arith.floordivsi
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<?x?x?x?xbf16, strided<[?, ?, ?, 1], offset: ?>>, vector<8xbf16>
+// CHECK: gpu.barrier
+// 8 key n-tiles x 4 head_dim k-steps for S, then 4 key k-steps x 8 head_dim
+// n-tiles for P V.
+// CHECK-COUNT-64: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK-NOT: nvvm.mma.sync
+// Row sums are reduced over the quad of lanes that share a row.
+// CHECK: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK: vector.store {{.*}} : memref<?x?x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>, vector<2xf32>
+// CHECK: gpu.return
+// CHECK: func.func private @__ring_launch_ring_kernels_flash_attention_bf16_d64_causal_mma
+// CHECK-SAME: attributes {ring.launch = @ring_kernels::@flash_attention_bf16_d64_causal_mma}
+
+// SIMT-LABEL: func.func @causal_gqa_bf16
+// SIMT: call @__ring_launch_ring_kernels_flash_attention_bf16_d64_causal_simt
+// SIMT-NOT: nvvm.mma.sync
+func.func @causal_gqa_bf16(%q: tensor<1x4x100x64xbf16>, %k: tensor<1x2x80x64xbf16>,
+                           %v: tensor<1x2x80x64xbf16>, %qo: index, %ko: index)
+    -> (tensor<1x4x100x64xf32>, tensor<1x4x100xf32>) {
+  %o, %l = ring.block_attention %q, %k, %v causal query_pos(%qo, 2) key_pos(%ko, 2)
+      : tensor<1x4x100x64xbf16>, tensor<1x2x80x64xbf16>, tensor<1x2x80x64xbf16>
+      -> tensor<1x4x100x64xf32>, tensor<1x4x100xf32>
+  return %o, %l : tensor<1x4x100x64xf32>, tensor<1x4x100xf32>
+}
+
+// -----
+
+// f32 (and head_dim 7): the SIMT kernel, one thread per query row with its
+// q row and accumulator in private memory; 64 keys of 7 f32 per tile.
+// Two blocks of one shape share the kernel and the result buffers.
+
+// CHECK-LABEL: func.func @two_blocks_f32
+// CHECK-COUNT-2: memref.alloc()
+// CHECK-NOT: memref.alloc()
+// CHECK: call @__ring_launch_ring_kernels_flash_attention_f32_d7_simt
+// CHECK: call @__ring_launch_ring_kernels_flash_attention_f32_d7_simt
+// CHECK: gpu.func @flash_attention_f32_d7_simt
+// CHECK-SAME: workgroup(%{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: private(%{{.*}} : memref<7xf32, #gpu.address_space<private>>, %{{.*}} : memref<7xf32, #gpu.address_space<private>>)
+// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: math.exp2
+// CHECK-NOT: gpu.func
+func.func @two_blocks_f32(%q: tensor<2x2x16x7xf32>, %k: tensor<2x2x16x7xf32>,
+                          %v: tensor<2x2x16x7xf32>)
+    -> (tensor<2x2x16x7xf32>, tensor<2x2x16xf32>) {
+  %o, %l = ring.block_attention %q, %k, %v
+      : tensor<2x2x16x7xf32>, tensor<2x2x16x7xf32>, tensor<2x2x16x7xf32>
+      -> tensor<2x2x16x7xf32>, tensor<2x2x16xf32>
+  %o2, %l2 = ring.block_attention %q, %k, %v
+      : tensor<2x2x16x7xf32>, tensor<2x2x16x7xf32>, tensor<2x2x16x7xf32>
+      -> tensor<2x2x16x7xf32>, tensor<2x2x16xf32>
+  %m, %ml = ring.combine (%o, %l), (%o2, %l2)
+      : tensor<2x2x16x7xf32>, tensor<2x2x16xf32>
+  return %m, %ml : tensor<2x2x16x7xf32>, tensor<2x2x16xf32>
+}
+
+// -----
+
+// f16 with head_dim 72 (not a multiple of 16) falls back to SIMT.
+// CHECK-LABEL: func.func @f16_d72
+// CHECK: call @__ring_launch_ring_kernels_flash_attention_f16_d72_simt
+func.func @f16_d72(%q: tensor<1x1x8x72xf16>, %k: tensor<1x1x8x72xf16>,
+                   %v: tensor<1x1x8x72xf16>)
+    -> (tensor<1x1x8x72xf32>, tensor<1x1x8xf32>) {
+  %o, %l = ring.block_attention %q, %k, %v
+      : tensor<1x1x8x72xf16>, tensor<1x1x8x72xf16>, tensor<1x1x8x72xf16>
+      -> tensor<1x1x8x72xf32>, tensor<1x1x8xf32>
+  return %o, %l : tensor<1x1x8x72xf32>, tensor<1x1x8xf32>
+}
+
+// -----
+
+// 256-dim heads halve the key tile to keep K and V within 32 KiB.
+// CHECK-LABEL: func.func @f16_d256
+// CHECK: gpu.func @flash_attention_f16_d256_mma
+// CHECK-SAME: workgroup(%{{.*}} : memref<32x264xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<256x40xf16, #gpu.address_space<workgroup>>)
+func.func @f16_d256(%q: tensor<1x1x8x256xf16>, %k: tensor<1x1x8x256xf16>,
+                    %v: tensor<1x1x8x256xf16>)
+    -> (tensor<1x1x8x256xf32>, tensor<1x1x8xf32>) {
+  %o, %l = ring.block_attention %q, %k, %v
+      : tensor<1x1x8x256xf16>, tensor<1x1x8x256xf16>, tensor<1x1x8x256xf16>
+      -> tensor<1x1x8x256xf32>, tensor<1x1x8xf32>
+  return %o, %l : tensor<1x1x8x256xf32>, tensor<1x1x8xf32>
+}
+
+// -----
+
+func.func @huge_head(%q: tensor<1x1x4x8192xf32>, %k: tensor<1x1x4x8192xf32>,
+                     %v: tensor<1x1x4x8192xf32>)
+    -> (tensor<1x1x4x8192xf32>, tensor<1x1x4xf32>) {
+  // expected-error @+1 {{head_dim 8192 is too large for the GPU kernel: its key and value tiles need more than 49152 bytes of shared memory}}
+  %o, %l = ring.block_attention %q, %k, %v
+      : tensor<1x1x4x8192xf32>, tensor<1x1x4x8192xf32>, tensor<1x1x4x8192xf32>
+      -> tensor<1x1x4x8192xf32>, tensor<1x1x4xf32>
+  return %o, %l : tensor<1x1x4x8192xf32>, tensor<1x1x4xf32>
+}
+
+// -----
+
+func.func @empty_query(%q: tensor<1x1x0x16xf32>, %k: tensor<1x1x4x16xf32>,
+                       %v: tensor<1x1x4x16xf32>)
+    -> (tensor<1x1x0x16xf32>, tensor<1x1x0xf32>) {
+  // expected-error @+1 {{block attention of an empty query block is not supported}}
+  %o, %l = ring.block_attention %q, %k, %v
+      : tensor<1x1x0x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>
+      -> tensor<1x1x0x16xf32>, tensor<1x1x0xf32>
+  return %o, %l : tensor<1x1x0x16xf32>, tensor<1x1x0xf32>
+}

@@ -1,0 +1,124 @@
+// RUN: ring-opt %s -split-input-file -ring-offload-to-gpu -verify-diagnostics | FileCheck %s
+
+// An element-wise loop nest becomes one thread per iteration: 4 x 6 = 24
+// iterations, one block of 256 threads, the tail guarded, the linear index
+// split back into (i, j) row-major.
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK: arith.ceildivui %[[TOTAL:[0-9a-z_]+]], %c256
+// CHECK: %[[BLOCKS:.*]] = arith.maxui
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9_]+]], {{.*}}) in (%{{[a-z0-9_]+}} = %[[BLOCKS]], {{.*}}) threads(%[[TX:[a-z0-9_]+]], {{.*}}) in (%{{[a-z0-9_]+}} = %c256
+// CHECK: %[[BASE:.*]] = arith.muli %[[BX]], %{{.*}} : index
+// CHECK: %[[LINEAR:.*]] = arith.addi %[[BASE]], %[[TX]] : index
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]], %[[TOTAL]] : index
+// CHECK: scf.if %[[IN]] {
+// CHECK: %[[J:.*]] = arith.remui %[[LINEAR]], %{{.*}} : index
+// CHECK: %[[REST:.*]] = arith.divui %[[LINEAR]], %{{.*}} : index
+// CHECK: %[[I:.*]] = arith.remui %[[REST]], %{{.*}} : index
+// CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<4x6xf32>
+// CHECK: arith.addf
+// CHECK: memref.store
+// CHECK: gpu.terminator
+// CHECK-NOT: scf.parallel
+func.func @elementwise(%a: memref<4x6xf32>, %b: memref<4x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c6 = arith.constant 6 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c6) step (%c1, %c1) {
+    %x = memref.load %a[%i, %j] : memref<4x6xf32>
+    %y = memref.load %b[%i, %j] : memref<4x6xf32>
+    %s = arith.addf %x, %y : f32
+    memref.store %s, %b[%i, %j] : memref<4x6xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Buffers live on the device; contiguous copies are memcpys, strided ones
+// copy kernels.
+
+// CHECK-LABEL: func.func @buffers
+// CHECK: %[[A:.*]] = gpu.alloc () : memref<8x16xf32>
+// CHECK: gpu.memcpy %[[A]], %arg0 : memref<8x16xf32>, memref<8x16xf32>
+// CHECK: %[[VIEW:.*]] = memref.subview %[[A]][0, 0] [8, 8] [1, 1]
+// CHECK: gpu.launch
+// CHECK: memref.load %[[VIEW]]
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: gpu.dealloc %[[A]] : memref<8x16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.copy
+func.func @buffers(%src: memref<8x16xf32>, %dst: memref<8x8xf32>) {
+  %a = memref.alloc() : memref<8x16xf32>
+  memref.copy %src, %a : memref<8x16xf32> to memref<8x16xf32>
+  %view = memref.subview %a[0, 0] [8, 8] [1, 1]
+      : memref<8x16xf32> to memref<8x8xf32, strided<[16, 1]>>
+  memref.copy %view, %dst : memref<8x8xf32, strided<[16, 1]>> to memref<8x8xf32>
+  memref.dealloc %a : memref<8x16xf32>
+  return
+}
+
+// -----
+
+// Stand-in calls become launches of their kernel, with the kernel's block
+// size; the declarations go away.
+
+// CHECK-LABEL: func.func @launch
+// CHECK: gpu.launch_func @kernels::@k blocks in (%arg1, %arg1, %arg1) threads in (%c128, %c1{{.*}}, %c1{{.*}}) args(%arg0 : memref<4xf32>)
+// CHECK-NOT: call
+// CHECK-NOT: __ring_launch
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k(%a: memref<4xf32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      gpu.return
+    }
+  }
+  func.func private @__ring_launch_k(index, index, index, memref<4xf32>)
+      attributes {ring.launch = @kernels::@k}
+  func.func @launch(%a: memref<4xf32>, %n: index) {
+    call @__ring_launch_k(%n, %n, %n, %a) : (index, index, index, memref<4xf32>) -> ()
+    return
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  func.func private @__ring_launch_k(index, index, index, memref<4xf32>)
+      attributes {ring.launch = @kernels::@missing}
+  func.func @no_kernel(%a: memref<4xf32>, %n: index) {
+    // expected-error @+1 {{'@kernels::@missing' does not name a kernel of known block size}}
+    call @__ring_launch_k(%n, %n, %n, %a) : (index, index, index, memref<4xf32>) -> ()
+    return
+  }
+}
+
+// -----
+
+func.func @host_load(%a: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{host code of a GPU module would access device memory here; only element-wise loops are offloaded}}
+  %x = memref.load %a[%c0] : memref<4xf32>
+  return %x : f32
+}
+
+// -----
+
+func.func @reduction(%a: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  // expected-error @+1 {{a parallel loop with reductions cannot be offloaded to the GPU}}
+  %sum = scf.parallel (%i) = (%c0) to (%c4) step (%c1) init (%zero) -> f32 {
+    %x = memref.load %a[%i] : memref<4xf32>
+    scf.reduce(%x : f32) {
+    ^bb0(%l: f32, %r: f32):
+      %s = arith.addf %l, %r : f32
+      scf.reduce.return %s : f32
+    }
+  }
+  return %sum : f32
+}

@@ -93,6 +93,20 @@ struct RankState {
   std::condition_variable progress;
 };
 
+/// How matched shifts move their bytes, when not by the copy engines. The
+/// one-GPU backend issues an asynchronous device copy instead.
+class Transport {
+public:
+  virtual ~Transport() = default;
+  /// Starts moving `sender`'s bytes into `receiver`'s buffer. Called with the
+  /// communicator's mutex held, once per matched pair, in matching order, so
+  /// it must not block. Once it returns, the communicator counts the pair as
+  /// sent and received: completing the move is the backend's business (the
+  /// GPU backend waits on an event). Returns "" or why the move failed.
+  virtual std::string issue(const RingShift &sender,
+                            const RingShift &receiver) = 0;
+};
+
 /// One rank's outgoing link: a thread doing that rank's transfers in order.
 struct CopyEngine {
   std::deque<Transfer> queue; ///< guarded by the communicator's mutex
@@ -103,8 +117,10 @@ struct CopyEngine {
 
 class Communicator {
 public:
+  /// Transfers go through `transport` if given, else through copy engines.
   Communicator(const ThreadsOptions &options,
-               std::function<void(int rank)> body);
+               std::function<void(int rank)> body,
+               std::shared_ptr<Transport> transport = nullptr);
 
   int size() const { return static_cast<int>(ranks_.size()); }
   RankState &rank(int index) { return *ranks_[index]; }
@@ -125,7 +141,7 @@ public:
   /// Publishes the rank's report once its body returned or unwound.
   void finishRank(RankState &rank, bool returned);
 
-  // runOnThreads' side.
+  // runRankThreads' side. The copy engines exist only without a transport.
   void startCopyEngines();
   /// Waits for every rank to finish, or, once the ring failed, for at most
   /// the timeout; marks the ranks still running as abandoned and returns
@@ -144,6 +160,7 @@ private:
 
   const ThreadsOptions options_;
   const std::function<void(int rank)> body_;
+  const std::shared_ptr<Transport> transport_;
   const Clock::time_point runBegin_;
   std::vector<std::unique_ptr<RankState>> ranks_;
   std::vector<std::unique_ptr<CopyEngine>> engines_;

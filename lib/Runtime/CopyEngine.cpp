@@ -23,6 +23,8 @@ static Clock::duration modelledDuration(const LinkModel &link, int64_t bytes) {
 }
 
 void Communicator::startCopyEngines() {
+  if (transport_)
+    return;
   for (int index = 0; index < size(); ++index)
     engines_[index]->thread =
         std::thread([this, index] { runCopyEngine(index); });
@@ -36,7 +38,8 @@ void Communicator::stopCopyEngines() {
       engine->work.notify_all();
   }
   for (auto &engine : engines_)
-    engine->thread.join();
+    if (engine->thread.joinable())
+      engine->thread.join();
 }
 
 void Communicator::runCopyEngine(int index) {

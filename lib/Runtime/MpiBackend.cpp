@@ -243,6 +243,8 @@ public:
     progress_.reset();
   }
 
+  [[noreturn]] void fail(const char *message) override { abortJob(message); }
+
   [[noreturn]] void abortJob(const std::string &what) {
     std::fprintf(stderr, "ringattn: rank %d: %s\n", rank_, what.c_str());
     std::fflush(stderr);

@@ -25,10 +25,19 @@ public:
   virtual RingShift *shiftStart(void *src, void *dst, int64_t bytes,
                                 int64_t offset) = 0;
   virtual void shiftWait(RingShift *shift) = 0;
+  /// Stops the rank with `message` (the backend adds "rank k: "), as a
+  /// failed runtime call would; the rank leaves its body by longjmp or its
+  /// job is aborted. `message` is copied before anything unwinds, so it may
+  /// live in the caller's frame.
+  [[noreturn]] virtual void fail(const char *message) = 0;
 };
 
 /// Binds the calling thread to `binding` (null unbinds).
 void bindRank(RankBinding *binding);
+
+/// The binding of the calling thread, or null outside a rank. Runtime parts
+/// other than the C ABI (the GPU wrappers) use it to fail the calling rank.
+RankBinding *boundRank();
 
 } // namespace runtime
 } // namespace ringattn

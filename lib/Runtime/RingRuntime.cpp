@@ -8,20 +8,22 @@
 using namespace ringattn::runtime;
 
 /// The backend rank the calling thread runs, or null outside a rank.
-static thread_local RankBinding *boundRank = nullptr;
+static thread_local RankBinding *threadRank = nullptr;
 
-void ringattn::runtime::bindRank(RankBinding *binding) { boundRank = binding; }
+void ringattn::runtime::bindRank(RankBinding *binding) { threadRank = binding; }
+
+RankBinding *ringattn::runtime::boundRank() { return threadRank; }
 
 static RankBinding &currentRank(const char *function) {
-  if (!boundRank) {
+  if (!threadRank) {
     std::fprintf(stderr,
                  "ringattn: %s called on a thread with no rank bound; the "
                  "ring runtime only works inside a rank run by a backend "
-                 "(runOnThreads, runOnMpi)\n",
+                 "(runOnThreads, runOnMpi, runOnOneGpu, runOnNccl)\n",
                  function);
     std::abort();
   }
-  return *boundRank;
+  return *threadRank;
 }
 
 extern "C" int64_t ringattn_rank(void) {

@@ -87,8 +87,10 @@ RunReport runOnThreads(const ThreadsOptions &options,
 
 /// Stops the calling rank with `message` (and with it every rank of its
 /// ring), as a failed runtime call would: the rank's error becomes
-/// "rank k: <message>". Only valid inside runOnThreads; like any stop, it
-/// leaves the body by longjmp, so the caller's frames are not destroyed.
+/// "rank k: <message>". Only valid inside a rank run by a backend
+/// (runOnThreads, runOnOneGpu, runOnNccl; runOnMpi aborts the job); like any
+/// stop, it leaves the body by longjmp, so the caller's frames are not
+/// destroyed.
 [[noreturn]] void failRank(const std::string &message);
 
 /// Writes `spans` as a Chrome trace (JSON, for chrome://tracing or Perfetto):

@@ -1,0 +1,375 @@
+//===- GpuRuntimeWrappers.cpp - The mgpu* functions over the driver -------===//
+//
+// What MLIR's GPU lowering calls, written against the dynamically loaded
+// driver (Debian's MLIR ships no CUDA wrappers, and upstream's link libcuda
+// directly). Differences from upstream that matter to RingAttn:
+//
+// - Every call makes the selected device's primary context current on the
+//   calling thread (a thread-local check once done), so rank threads need no
+//   setup and no context is pushed and popped per call.
+// - On a rank thread of a GPU backend, mgpuStreamCreate returns the rank's
+//   compute stream and mgpuStreamDestroy leaves it alone: compiled code then
+//   launches onto the stream that shifts are ordered against.
+// - Every result is checked. Inside a rank a failure fails the rank, like any
+//   runtime failure; outside (a module loaded by a JIT global constructor)
+//   it is printed and the call returns null or nothing, and a later call
+//   that receives that null says so instead of crashing in the driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuRuntimeWrappers.h"
+#include "RankBinding.h"
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+
+using namespace ringattn::runtime;
+using namespace ringattn::runtime::cuda;
+
+/// Kernels may use this much dynamic shared memory without opting in.
+static constexpr int32_t defaultSharedMemoryLimit = 48 * 1024;
+
+/// The calling rank's compute stream, or null outside a GPU backend's rank.
+static thread_local CUstream computeStream = nullptr;
+
+void ringattn::runtime::bindComputeStream(CUstream stream) {
+  computeStream = stream;
+}
+
+void ringattn::runtime::reportGpuFailure(const char *message) {
+  if (RankBinding *rank = boundRank())
+    rank->fail(message);
+  std::fprintf(stderr, "ringattn: %s\n", message);
+}
+
+bool ringattn::runtime::checkCuda(const Driver *cu, CUresult result,
+                                  const char *call) {
+  if (result == CUDA_SUCCESS)
+    return true;
+  char message[512];
+  formatError(message, sizeof(message), cu, call, result);
+  reportGpuFailure(message);
+  return false;
+}
+
+/// Formats a message into a buffer and reports it. Nothing it leaves on the
+/// stack needs destroying, so the report may fail the rank by longjmp.
+__attribute__((format(printf, 1, 2))) static void reportf(const char *format,
+                                                          ...) {
+  char message[1024];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(message, sizeof(message), format, args);
+  va_end(args);
+  reportGpuFailure(message);
+}
+
+/// The driver with the device's context current on this thread, or null
+/// after reporting why not.
+static const Driver *enter(const char *function) {
+  char message[1024];
+  {
+    std::string why;
+    if (const Driver *cu = makeContextCurrent(why))
+      return cu;
+    std::snprintf(message, sizeof(message), "%s: %s", function, why.c_str());
+  }
+  reportGpuFailure(message);
+  return nullptr;
+}
+
+/// Like checkCuda, for releases: at process exit the driver may already be
+/// shut down, and a module unloaded by a global destructor then is no error.
+static void checkRelease(const Driver *cu, CUresult result, const char *call) {
+  if (result != CUDA_ERROR_DEINITIALIZED)
+    checkCuda(cu, result, call);
+}
+
+static CUdeviceptr address(const void *pointer) {
+  return reinterpret_cast<CUdeviceptr>(pointer);
+}
+
+//===----------------------------------------------------------------------===//
+// Modules and kernels
+//===----------------------------------------------------------------------===//
+
+extern "C" CUmodule mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
+  const Driver *cu = enter("mgpuModuleLoad");
+  if (!cu)
+    return nullptr;
+  CUmodule module = nullptr;
+  if (!checkCuda(cu, cu->cuModuleLoadData(&module, data), "cuModuleLoadData"))
+    return nullptr;
+  return module;
+}
+
+extern "C" CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  const Driver *cu = enter("mgpuModuleLoadJIT");
+  if (!cu)
+    return nullptr;
+  char log[8192] = {0};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                            CU_JIT_OPTIMIZATION_LEVEL};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1),
+                    reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
+  CUmodule module = nullptr;
+  CUresult result = cu->cuModuleLoadDataEx(&module, data, 3, options, values);
+  if (result == CUDA_SUCCESS)
+    return module;
+  char error[512];
+  formatError(error, sizeof(error), cu, "cuModuleLoadDataEx", result);
+  reportf("%s (compiling PTX)%s%s", error, log[0] ? "; the JIT said: " : "",
+          log);
+  return nullptr;
+}
+
+extern "C" void mgpuModuleUnload(CUmodule module) {
+  if (!module)
+    return; // its load failed and was reported
+  if (const Driver *cu = enter("mgpuModuleUnload"))
+    checkRelease(cu, cu->cuModuleUnload(module), "cuModuleUnload");
+}
+
+extern "C" CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
+  if (!module) {
+    reportf("mgpuModuleGetFunction(\"%s\"): no GPU module: loading it failed "
+            "earlier (see the message printed then)",
+            name ? name : "");
+    return nullptr;
+  }
+  const Driver *cu = enter("mgpuModuleGetFunction");
+  if (!cu)
+    return nullptr;
+  CUfunction function = nullptr;
+  if (!checkCuda(cu, cu->cuModuleGetFunction(&function, module, name),
+                 "cuModuleGetFunction"))
+    return nullptr;
+  return function;
+}
+
+/// Lets `function` use `smem` bytes of dynamic shared memory, which above
+/// 48 KiB a kernel must opt into, up to what the device allows.
+static bool allowSharedMemory(const Driver *cu, CUfunction function,
+                              int32_t smem) {
+  int ordinal;
+  {
+    std::string why; // enter() already validated the selection
+    ordinal = selectedDevice(why);
+  }
+  CUdevice device = 0;
+  int limit = 0;
+  if (!checkCuda(cu, cu->cuDeviceGet(&device, ordinal), "cuDeviceGet") ||
+      !checkCuda(cu,
+                 cu->cuDeviceGetAttribute(
+                     &limit,
+                     CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                     device),
+                 "cuDeviceGetAttribute"))
+    return false;
+  if (smem > limit) {
+    reportf("mgpuLaunchKernel: the kernel asks for %d bytes of dynamic shared "
+            "memory; device %d allows at most %d",
+            smem, ordinal, limit);
+    return false;
+  }
+  return checkCuda(
+      cu,
+      cu->cuFuncSetAttribute(
+          function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
+      "cuFuncSetAttribute");
+}
+
+// intptr_t dimensions match MLIR's index type, so lowered code needs no casts.
+extern "C" void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
+                                 intptr_t gridY, intptr_t gridZ,
+                                 intptr_t blockX, intptr_t blockY,
+                                 intptr_t blockZ, int32_t smem, CUstream stream,
+                                 void **params, void **extra,
+                                 size_t /*paramsCount*/) {
+  if (!function) {
+    reportf("mgpuLaunchKernel: no kernel: looking it up failed earlier (see "
+            "the message printed then)");
+    return;
+  }
+  for (intptr_t dimension : {gridX, gridY, gridZ, blockX, blockY, blockZ}) {
+    if (dimension < 1 || dimension > UINT32_MAX) {
+      reportf("mgpuLaunchKernel: grid %ld x %ld x %ld of blocks %ld x %ld x "
+              "%ld is not a launch the driver can take",
+              static_cast<long>(gridX), static_cast<long>(gridY),
+              static_cast<long>(gridZ), static_cast<long>(blockX),
+              static_cast<long>(blockY), static_cast<long>(blockZ));
+      return;
+    }
+  }
+  const Driver *cu = enter("mgpuLaunchKernel");
+  if (!cu)
+    return;
+  if (smem > defaultSharedMemoryLimit && !allowSharedMemory(cu, function, smem))
+    return;
+  checkCuda(cu,
+            cu->cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
+                               blockZ, smem, stream, params, extra),
+            "cuLaunchKernel");
+}
+
+//===----------------------------------------------------------------------===//
+// Streams and events
+//===----------------------------------------------------------------------===//
+
+extern "C" CUstream mgpuStreamCreate() {
+  const Driver *cu = enter("mgpuStreamCreate");
+  if (!cu)
+    return nullptr;
+  if (computeStream)
+    return computeStream;
+  CUstream stream = nullptr;
+  if (!checkCuda(cu, cu->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+                 "cuStreamCreate"))
+    return nullptr;
+  return stream;
+}
+
+extern "C" void mgpuStreamDestroy(CUstream stream) {
+  if (!stream || stream == computeStream)
+    return; // the backend owns the compute stream
+  if (const Driver *cu = enter("mgpuStreamDestroy"))
+    checkRelease(cu, cu->cuStreamDestroy_v2(stream), "cuStreamDestroy");
+}
+
+extern "C" void mgpuStreamSynchronize(CUstream stream) {
+  if (const Driver *cu = enter("mgpuStreamSynchronize"))
+    checkCuda(cu, cu->cuStreamSynchronize(stream), "cuStreamSynchronize");
+}
+
+extern "C" void mgpuStreamWaitEvent(CUstream stream, CUevent event) {
+  if (const Driver *cu = enter("mgpuStreamWaitEvent"))
+    checkCuda(cu, cu->cuStreamWaitEvent(stream, event, 0), "cuStreamWaitEvent");
+}
+
+extern "C" CUevent mgpuEventCreate() {
+  const Driver *cu = enter("mgpuEventCreate");
+  if (!cu)
+    return nullptr;
+  CUevent event = nullptr;
+  if (!checkCuda(cu, cu->cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
+                 "cuEventCreate"))
+    return nullptr;
+  return event;
+}
+
+extern "C" void mgpuEventDestroy(CUevent event) {
+  if (!event)
+    return;
+  if (const Driver *cu = enter("mgpuEventDestroy"))
+    checkRelease(cu, cu->cuEventDestroy_v2(event), "cuEventDestroy");
+}
+
+extern "C" void mgpuEventSynchronize(CUevent event) {
+  if (const Driver *cu = enter("mgpuEventSynchronize"))
+    checkCuda(cu, cu->cuEventSynchronize(event), "cuEventSynchronize");
+}
+
+extern "C" void mgpuEventRecord(CUevent event, CUstream stream) {
+  if (const Driver *cu = enter("mgpuEventRecord"))
+    checkCuda(cu, cu->cuEventRecord(event, stream), "cuEventRecord");
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+extern "C" void *mgpuMemAlloc(uint64_t bytes, CUstream /*stream*/,
+                              bool isHostShared) {
+  if (bytes == 0)
+    return nullptr; // as upstream: the driver refuses empty allocations
+  const Driver *cu = enter("mgpuMemAlloc");
+  if (!cu)
+    return nullptr;
+  CUdeviceptr pointer = 0;
+  bool ok =
+      isHostShared
+          ? checkCuda(
+                cu,
+                cu->cuMemAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL),
+                "cuMemAllocManaged")
+          : checkCuda(cu, cu->cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc");
+  return ok ? reinterpret_cast<void *>(pointer) : nullptr;
+}
+
+extern "C" void mgpuMemFree(void *pointer, CUstream /*stream*/) {
+  if (!pointer)
+    return;
+  if (const Driver *cu = enter("mgpuMemFree"))
+    checkRelease(cu, cu->cuMemFree_v2(address(pointer)), "cuMemFree");
+}
+
+// With unified addressing the driver tells host from device pointers.
+extern "C" void mgpuMemcpy(void *dst, void *src, size_t bytes,
+                           CUstream stream) {
+  if (const Driver *cu = enter("mgpuMemcpy"))
+    checkCuda(cu, cu->cuMemcpyAsync(address(dst), address(src), bytes, stream),
+              "cuMemcpyAsync");
+}
+
+extern "C" void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                             CUstream stream) {
+  if (const Driver *cu = enter("mgpuMemset32"))
+    checkCuda(cu, cu->cuMemsetD32Async(address(dst), value, count, stream),
+              "cuMemsetD32Async");
+}
+
+extern "C" void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                             CUstream stream) {
+  if (const Driver *cu = enter("mgpuMemset16"))
+    checkCuda(cu, cu->cuMemsetD16Async(address(dst), value, count, stream),
+              "cuMemsetD16Async");
+}
+
+extern "C" void mgpuMemHostRegister(void *pointer, uint64_t bytes) {
+  if (const Driver *cu = enter("mgpuMemHostRegister"))
+    checkCuda(cu, cu->cuMemHostRegister_v2(pointer, bytes, 0),
+              "cuMemHostRegister");
+}
+
+extern "C" void mgpuMemHostUnregister(void *pointer) {
+  if (const Driver *cu = enter("mgpuMemHostUnregister"))
+    checkCuda(cu, cu->cuMemHostUnregister(pointer), "cuMemHostUnregister");
+}
+
+namespace {
+/// A ranked memref descriptor up to its offset; sizes[rank] and
+/// strides[rank] follow.
+struct MemRefHead {
+  void *allocated;
+  char *aligned;
+  int64_t offset;
+};
+} // namespace
+
+/// The first byte of the memref `descriptor` points to.
+static char *memrefData(void *descriptor, int64_t elementBytes) {
+  auto *head = static_cast<MemRefHead *>(descriptor);
+  return head->aligned + head->offset * elementBytes;
+}
+
+// gpu.host_register: the memref must be contiguous (as upstream assumes).
+extern "C" void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
+                                          int64_t elementBytes) {
+  auto *sizes = reinterpret_cast<const int64_t *>(
+      static_cast<MemRefHead *>(descriptor) + 1);
+  uint64_t bytes = static_cast<uint64_t>(elementBytes);
+  for (int64_t i = 0; i < rank; ++i)
+    bytes *= static_cast<uint64_t>(sizes[i]);
+  mgpuMemHostRegister(memrefData(descriptor, elementBytes), bytes);
+}
+
+extern "C" void mgpuMemHostUnregisterMemRef(int64_t /*rank*/, void *descriptor,
+                                            int64_t elementBytes) {
+  mgpuMemHostUnregister(memrefData(descriptor, elementBytes));
+}
+
+extern "C" void mgpuSetDefaultDevice(int32_t device) { selectDevice(device); }

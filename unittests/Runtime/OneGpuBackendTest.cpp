@@ -1,0 +1,380 @@
+//===- OneGpuBackendTest.cpp - N ranks on one (fake) GPU ------------------===//
+//
+// Runs with the fake driver (FakeCudaDriver.cpp), so the device copies are
+// host copies that happen when issued, and a stream can be made to stall.
+// What is checked is the backend's own logic: matching, event slots, the
+// compute streams compiled code gets, timeouts and failures.
+//
+// As in ThreadsBackendTest.cpp, rank bodies keep their buffers outside the
+// body: a stopped rank leaves it by longjmp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuRuntimeWrappers.h"
+#include "GpuTestSupport.h"
+#include "RingAttn/Runtime/GpuBackend.h"
+#include "RingAttn/Runtime/RingRuntime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ostream>
+#include <vector>
+
+using namespace ringattn::runtime;
+using ringattn::testing::fakeControl;
+using ringattn::testing::secondsSince;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+namespace {
+
+int64_t floorMod(int64_t value, int64_t n) { return ((value % n) + n) % n; }
+
+/// Two device buffers per rank, the first holding `origin`'s block.
+class DeviceBlocks {
+public:
+  static constexpr size_t words = 257;
+  static constexpr int64_t bytes = words * sizeof(int64_t);
+
+  explicit DeviceBlocks(int ranks) {
+    std::string error;
+    for (int rank = 0; rank < ranks; ++rank) {
+      for (void **buffer : {&current_.emplace_back(), &next_.emplace_back()}) {
+        *buffer = gpuAlloc(bytes, error);
+        EXPECT_NE(*buffer, nullptr) << error;
+      }
+      std::vector<int64_t> block = blockOf(rank);
+      EXPECT_TRUE(gpuCopyToDevice(current_[rank], block.data(), bytes, error))
+          << error;
+    }
+  }
+  ~DeviceBlocks() {
+    std::string error;
+    for (void *buffer : current_)
+      EXPECT_TRUE(gpuFree(buffer, error)) << error;
+    for (void *buffer : next_)
+      EXPECT_TRUE(gpuFree(buffer, error)) << error;
+  }
+
+  static std::vector<int64_t> blockOf(int origin) {
+    std::vector<int64_t> block(words);
+    for (size_t i = 0; i < words; ++i)
+      block[i] = origin * 1000003 + static_cast<int64_t>(i);
+    return block;
+  }
+
+  /// What rank `rank`'s current buffer holds now (read from the device).
+  std::vector<int64_t> current(int rank) const {
+    std::vector<int64_t> block(words);
+    std::string error;
+    EXPECT_TRUE(gpuCopyToHost(block.data(), current_[rank], bytes, error))
+        << error;
+    return block;
+  }
+
+  void *&currentOf(int rank) { return current_[rank]; }
+  void *&nextOf(int rank) { return next_[rank]; }
+
+private:
+  std::vector<void *> current_, next_;
+};
+
+GpuOptions ringOf(int ranks, double timeoutSeconds = 10) {
+  GpuOptions options;
+  options.ranks = ranks;
+  options.timeoutSeconds = timeoutSeconds;
+  return options;
+}
+
+TEST(OneGpu, FakeDeviceIsAvailable) {
+  std::string why;
+  EXPECT_TRUE(gpuAvailable(why)) << why;
+  EXPECT_EQ(gpuDeviceName(), "RingAttn fake GPU");
+}
+
+//===----------------------------------------------------------------------===//
+// Moving blocks around the ring
+//===----------------------------------------------------------------------===//
+
+struct RingCase {
+  int ranks;
+  int offset;
+  int steps;
+};
+
+class OneGpuRing : public ::testing::TestWithParam<RingCase> {};
+
+TEST_P(OneGpuRing, BlocksTravelTheRing) {
+  RingCase ring = GetParam();
+  DeviceBlocks blocks(ring.ranks);
+  RunReport report = runOnOneGpu(ringOf(ring.ranks), [&](int rank) {
+    for (int step = 0; step < ring.steps; ++step) {
+      RingShift *shift =
+          ringattn_shift_start(blocks.currentOf(rank), blocks.nextOf(rank),
+                               DeviceBlocks::bytes, ring.offset);
+      ringattn_shift_wait(shift);
+      std::swap(blocks.currentOf(rank), blocks.nextOf(rank));
+    }
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  ASSERT_EQ(report.ranks.size(), static_cast<size_t>(ring.ranks));
+  for (int rank = 0; rank < ring.ranks; ++rank) {
+    int origin =
+        static_cast<int>(floorMod(rank - ring.steps * ring.offset, ring.ranks));
+    EXPECT_EQ(blocks.current(rank), DeviceBlocks::blockOf(origin))
+        << "rank " << rank << " should hold rank " << origin << "'s block";
+  }
+}
+
+void PrintTo(const RingCase &ring, std::ostream *os) {
+  *os << ring.ranks << " ranks, offset " << ring.offset << ", " << ring.steps
+      << " steps";
+}
+
+std::string ringName(const ::testing::TestParamInfo<RingCase> &info) {
+  const RingCase &ring = info.param;
+  return std::to_string(ring.ranks) + "Ranks" +
+         (ring.offset < 0 ? "Minus" : "") +
+         std::to_string(std::abs(ring.offset)) + "Offset" +
+         std::to_string(ring.steps) + "Steps";
+}
+
+INSTANTIATE_TEST_SUITE_P(Rings, OneGpuRing,
+                         ::testing::Values(RingCase{1, 1, 3}, RingCase{2, 1, 5},
+                                           RingCase{3, -1, 7},
+                                           RingCase{5, 2, 40},
+                                           RingCase{8, 3, 17}),
+                         ringName);
+
+// K and V travel together: two shifts in flight at once, many steps, so
+// every event slot is reused.
+TEST(OneGpu, TwoShiftsInFlightReuseSlots) {
+  constexpr int ranks = 3, steps = 50;
+  DeviceBlocks keys(ranks), values(ranks);
+  RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
+    for (int step = 0; step < steps; ++step) {
+      RingShift *k = ringattn_shift_start(
+          keys.currentOf(rank), keys.nextOf(rank), DeviceBlocks::bytes, 1);
+      RingShift *v = ringattn_shift_start(
+          values.currentOf(rank), values.nextOf(rank), DeviceBlocks::bytes, 1);
+      ringattn_shift_wait(v); // out of order on purpose
+      ringattn_shift_wait(k);
+      std::swap(keys.currentOf(rank), keys.nextOf(rank));
+      std::swap(values.currentOf(rank), values.nextOf(rank));
+    }
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  for (int rank = 0; rank < ranks; ++rank) {
+    int origin = static_cast<int>(floorMod(rank - steps, ranks));
+    EXPECT_EQ(keys.current(rank), DeviceBlocks::blockOf(origin));
+    EXPECT_EQ(values.current(rank), DeviceBlocks::blockOf(origin));
+  }
+}
+
+TEST(OneGpu, DroppedTransfersMoveNothing) {
+  DeviceBlocks blocks(2);
+  GpuOptions options = ringOf(2);
+  options.dropTransfers = true;
+  RunReport report = runOnOneGpu(options, [&](int rank) {
+    ringattn_shift_wait(ringattn_shift_start(
+        blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
+    std::swap(blocks.currentOf(rank), blocks.nextOf(rank));
+    ringattn_shift_wait(ringattn_shift_start(
+        blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
+    std::swap(blocks.currentOf(rank), blocks.nextOf(rank));
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  for (int rank = 0; rank < 2; ++rank)
+    EXPECT_EQ(blocks.current(rank), DeviceBlocks::blockOf(rank));
+}
+
+TEST(OneGpu, TraceHasDeviceTransferSpans) {
+  constexpr int ranks = 3, steps = 4;
+  DeviceBlocks blocks(ranks);
+  GpuOptions options = ringOf(ranks);
+  options.trace = true;
+  RunReport report = runOnOneGpu(options, [&](int rank) {
+    for (int step = 0; step < steps; ++step) {
+      ringattn_shift_wait(ringattn_shift_start(
+          blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
+      std::swap(blocks.currentOf(rank), blocks.nextOf(rank));
+    }
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  int transfers = 0, computes = 0;
+  for (const Span &span : report.spans) {
+    EXPECT_LE(span.beginUs, span.endUs);
+    if (span.kind == Span::Kind::Transfer) {
+      ++transfers;
+      EXPECT_EQ(span.bytes, DeviceBlocks::bytes);
+    } else {
+      ++computes;
+    }
+  }
+  EXPECT_EQ(transfers, ranks * steps);
+  EXPECT_GT(computes, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Streams compiled code gets
+//===----------------------------------------------------------------------===//
+
+TEST(OneGpu, RanksGetTheirOwnComputeStream) {
+  constexpr int ranks = 3;
+  CUstream_st *first[ranks] = {}, *second[ranks] = {};
+  RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
+    first[rank] = mgpuStreamCreate();
+    mgpuStreamDestroy(first[rank]); // the backend's: left alone
+    second[rank] = mgpuStreamCreate();
+    mgpuStreamSynchronize(second[rank]);
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  for (int rank = 0; rank < ranks; ++rank) {
+    EXPECT_NE(first[rank], nullptr);
+    EXPECT_EQ(first[rank], second[rank]);
+    for (int other = 0; other < rank; ++other)
+      EXPECT_NE(first[rank], first[other]);
+  }
+  // Outside a rank, a stream of its own.
+  auto streamsCreated =
+      fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH, "fakeCudaStreamsCreated");
+  int before = streamsCreated();
+  CUstream_st *own = mgpuStreamCreate();
+  EXPECT_EQ(streamsCreated(), before + 1);
+  for (CUstream_st *stream : first)
+    EXPECT_NE(own, stream);
+  mgpuStreamDestroy(own);
+  EXPECT_EQ(streamsCreated(), before);
+}
+
+// The module is loaded where a JIT loads it (the main thread, in a global
+// constructor); the kernels launch on the rank threads, which must have the
+// context current.
+TEST(OneGpu, KernelsLaunchFromRankThreads) {
+  constexpr int ranks = 4;
+  char image[] = "FAKE cubin";
+  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
+  ASSERT_NE(module, nullptr);
+  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
+  ASSERT_NE(fill, nullptr);
+  DeviceBlocks blocks(ranks);
+  RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
+    float *dst = static_cast<float *>(blocks.currentOf(rank));
+    int64_t count = 8;
+    float value = static_cast<float>(rank) + 0.5f;
+    void *params[] = {&dst, &count, &value};
+    mgpuLaunchKernel(fill, 1, 1, 1, 8, 1, 1, 0, mgpuStreamCreate(), params,
+                     nullptr, 3);
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  for (int rank = 0; rank < ranks; ++rank) {
+    std::vector<int64_t> block = blocks.current(rank);
+    const float *values = reinterpret_cast<const float *>(block.data());
+    for (int i = 0; i < 8; ++i)
+      EXPECT_EQ(values[i], rank + 0.5f);
+  }
+  mgpuModuleUnload(module);
+}
+
+//===----------------------------------------------------------------------===//
+// Failures
+//===----------------------------------------------------------------------===//
+
+TEST(OneGpu, StuckTransferTimesOutNamingRankAndShift) {
+  DeviceBlocks blocks(2);
+  auto stall = fakeControl<void (*)(bool)>(RINGATTN_FAKE_CUDA_PATH,
+                                           "fakeCudaStallCopies");
+  stall(true);
+  auto begin = std::chrono::steady_clock::now();
+  RunReport report = runOnOneGpu(ringOf(2, 0.3), [&](int rank) {
+    ringattn_shift_wait(ringattn_shift_start(
+        blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
+  });
+  stall(false);
+  EXPECT_LT(secondsSince(begin), 5);
+  EXPECT_FALSE(report.ok);
+  EXPECT_THAT(report.error,
+              MatchesRegex("rank [01]: timed out after 0.3 s waiting for "
+                           "shift 0 on the GPU: the copy to rank [01] did "
+                           "not complete"));
+}
+
+TEST(OneGpu, CudaErrorInARankFailsTheRing) {
+  constexpr int ranks = 3;
+  char image[] = "FAKE cubin";
+  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
+  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
+  ASSERT_NE(fill, nullptr);
+  DeviceBlocks blocks(ranks);
+  auto failNext = fakeControl<void (*)(const char *, int)>(
+      RINGATTN_FAKE_CUDA_PATH, "fakeCudaFailNext");
+  failNext("cuLaunchKernel", 719);
+  RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
+    if (rank == 1) {
+      float *dst = static_cast<float *>(blocks.currentOf(rank));
+      int64_t count = 1;
+      float value = 1;
+      void *params[] = {&dst, &count, &value};
+      mgpuLaunchKernel(fill, 1, 1, 1, 1, 1, 1, 0, mgpuStreamCreate(), params,
+                       nullptr, 3);
+    }
+    ringattn_shift_wait(ringattn_shift_start(
+        blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 1: CUDA error in cuLaunchKernel: "
+                          "CUDA_ERROR_LAUNCH_FAILED: unspecified launch "
+                          "failure");
+  ASSERT_EQ(report.ranks.size(), 3u);
+  EXPECT_EQ(report.ranks[1].error, report.error);
+  EXPECT_THAT(report.ranks[0].error,
+              HasSubstr("rank 0: stopped because rank 1: CUDA error"));
+  mgpuModuleUnload(module);
+}
+
+TEST(OneGpu, TooManyShiftsInFlightIsAnError) {
+  DeviceBlocks blocks(1);
+  RunReport report = runOnOneGpu(ringOf(1), [&](int) {
+    for (int i = 0; i < 17; ++i)
+      ringattn_shift_start(blocks.currentOf(0), blocks.nextOf(0),
+                           DeviceBlocks::bytes, 0);
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 0: shift 16 started while shift 0 is still in "
+                          "flight; a rank may have at most 16 shifts in "
+                          "flight");
+}
+
+TEST(OneGpu, WaitingForAForeignShiftIsAnError) {
+  RunReport report = runOnOneGpu(ringOf(1), [&](int) {
+    int notAShift = 0;
+    ringattn_shift_wait(reinterpret_cast<RingShift *>(&notAShift));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 0: ringattn_shift_wait got a shift this rank "
+                          "did not start or already waited");
+}
+
+TEST(OneGpu, ShiftsLeftUnwaitedAreReported) {
+  DeviceBlocks blocks(2);
+  RunReport report = runOnOneGpu(ringOf(2), [&](int rank) {
+    ringattn_shift_start(blocks.currentOf(rank), blocks.nextOf(rank),
+                         DeviceBlocks::bytes, 1);
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_THAT(report.error,
+              MatchesRegex("rank [01]: returned with 1 shift\\(s\\) "
+                           "not waited"));
+}
+
+TEST(OneGpu, InvalidOptionsAreRefused) {
+  RunReport report = runOnOneGpu(ringOf(0), [](int) {});
+  EXPECT_EQ(report.error, "runOnOneGpu: ranks must be at least 1 (got 0)");
+  report = runOnOneGpu(ringOf(2, 0), [](int) {});
+  EXPECT_EQ(report.error,
+            "runOnOneGpu: timeoutSeconds must be positive (got 0)");
+}
+
+} // namespace

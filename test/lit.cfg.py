@@ -20,6 +20,10 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%ringattn_src", config.ringattn_src_dir))
 config.substitutions.append(("%ringattn_obj", config.ringattn_obj_dir))
+# The CUDA driver test double of unittests/Runtime: loads "FAKE" images only.
+config.substitutions.append(
+    ("%fake_cuda", os.path.join(config.ringattn_obj_dir, "unittests", "Runtime",
+                                "libRingAttnFakeCuda.so")))
 
 # Runtime libraries of upstream mlir-runner, for tests that run lowered code.
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")

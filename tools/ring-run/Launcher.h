@@ -12,6 +12,7 @@
 
 #include "HostTensor.h"
 
+#include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 
 #include <cstdint>
@@ -46,12 +47,19 @@ public:
   /// every rank; `seconds` is the wall time of the slowest rank.
   virtual runtime::RunReport run(const std::function<void(int)> &body,
                                  bool trace, double &seconds) = 0;
+  /// Whether the ranks run compiled GPU code, whose operands must be
+  /// staged in device memory.
+  virtual bool onGpu() const { return false; }
 };
 
 std::unique_ptr<Launcher> makeThreadsLauncher(const runtime::ThreadsOptions &);
 
-/// One rank per process of MPI_COMM_WORLD; MPI must be initialized.
-std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds);
+/// One rank per process of MPI_COMM_WORLD; MPI must be initialized. With
+/// `nccl`, each process drives one GPU (its node-local rank's) and the ring
+/// communicates through NCCL, bootstrapped over MPI.
+std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds, bool nccl);
+/// N ranks as threads sharing this process's GPU.
+std::unique_ptr<Launcher> makeOneGpuLauncher(const runtime::GpuOptions &);
 
 } // namespace ringattn
 

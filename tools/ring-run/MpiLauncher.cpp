@@ -3,22 +3,35 @@
 #include "Launcher.h"
 
 #include "RingAttn/Runtime/MpiBackend.h"
+#include "RingAttn/Runtime/NcclBackend.h"
 
 #include <mpi.h>
+
+#include <cstdio>
 
 namespace ringattn {
 namespace {
 
 class MpiLauncher final : public Launcher {
 public:
-  explicit MpiLauncher(double timeoutSeconds) : timeout_(timeoutSeconds) {
+  MpiLauncher(double timeoutSeconds, bool nccl)
+      : timeout_(timeoutSeconds), nccl_(nccl) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // One GPU per process: the process's rank among those on its node.
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_,
+                        MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &localRank_);
+    MPI_Comm_free(&node);
+    if (nccl_)
+      runtime::selectGpuDevice(localRank_);
   }
 
   int ranks() const override { return size_; }
   bool isRoot() const override { return rank_ == 0; }
   bool runsRank(int rank) const override { return rank == rank_; }
+  bool onGpu() const override { return nccl_; }
 
   bool allOk(bool ok) override {
     int mine = ok ? 1 : 0, all = 0;
@@ -64,10 +77,8 @@ public:
 
   runtime::RunReport run(const std::function<void(int)> &body, bool,
                          double &seconds) override {
-    runtime::MpiOptions options;
-    options.timeoutSeconds = timeout_;
     MPI_Barrier(MPI_COMM_WORLD);
-    runtime::RankReport mine = runtime::runOnMpi(options, body);
+    runtime::RankReport mine = nccl_ ? runNccl(body) : runMpi(body);
     // The root reports every rank: wall time and busy times.
     double times[3] = {mine.seconds, mine.busySeconds, mine.busyCpuSeconds};
     std::vector<double> all(3 * size_);
@@ -87,18 +98,45 @@ public:
   }
 
 private:
+  runtime::RankReport runMpi(const std::function<void(int)> &body) {
+    runtime::MpiOptions options;
+    options.timeoutSeconds = timeout_;
+    return runtime::runOnMpi(options, body);
+  }
+
+  runtime::RankReport runNccl(const std::function<void(int)> &body) {
+    runtime::NcclOptions options;
+    options.rank = rank_;
+    options.size = size_;
+    options.device = localRank_;
+    options.timeoutSeconds = timeout_;
+    options.exchangeUniqueId = [](runtime::NcclUniqueId &id, std::string &) {
+      MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0,
+                MPI_COMM_WORLD);
+      return true;
+    };
+    runtime::RankReport report = runtime::runOnNccl(options, body);
+    if (!report.ok) {
+      // Like the MPI backend: one failing rank stops the whole job.
+      std::fprintf(stderr, "ring-run: error: %s\n", report.error.c_str());
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    return report;
+  }
+
   static int bytes(const HostTensor &tensor) {
     return static_cast<int>(tensor.numElements() * tensor.bytesPerElement());
   }
 
   double timeout_;
-  int rank_ = 0, size_ = 1;
+  bool nccl_;
+  int rank_ = 0, size_ = 1, localRank_ = 0;
 };
 
 } // namespace
 
-std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds) {
-  return std::make_unique<MpiLauncher>(timeoutSeconds);
+std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds, bool nccl) {
+  return std::make_unique<MpiLauncher>(timeoutSeconds, nccl);
 }
 
 } // namespace ringattn

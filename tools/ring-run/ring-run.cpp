@@ -2,11 +2,13 @@
 //
 // ring-run FILE.mlir [--entry NAME] [--inputs q.npy,k.npy,v.npy]
 //                    [--output out.npy] [--seed S] [--check] [--repeat R]
-//                    [--json] [--ranks N] [--backend threads]
+//                    [--json] [--ranks N] [--backend threads|mpi|gpu|nccl]
 //                    [--link-gbps G] [--link-latency-us U] [--trace FILE]
+//                    [--chip sm_XX]
 //
-// Lowers a ring-level module with ring-lower-cpu (or takes one already in the
-// LLVM dialect), JIT-compiles it for the host CPU, scatters global random or
+// Lowers a ring-level module with ring-lower-cpu, or ring-lower-nvvm for the
+// GPU backends (or takes one already lowered), JIT-compiles the host code
+// (GPU kernels travel embedded in it), scatters global random or
 // .npy inputs over the ranks by the sequence layout, runs the entry point on
 // every rank, gathers the output back into natural order, and with --check
 // compares it with a float64 reference written independently of the
@@ -16,6 +18,7 @@
 
 #include "EntryPoint.h"
 #include "HostTensor.h"
+#include "DeviceOperands.h"
 #include "Launcher.h"
 #include "Sharding.h"
 
@@ -37,8 +40,8 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -67,10 +70,10 @@ namespace cl = llvm::cl;
 
 #if RINGATTN_HAVE_MPI
 static constexpr bool kHaveMpi = true;
-static constexpr const char *kBackends = "threads, mpi";
+static constexpr const char *kBackends = "threads, mpi, gpu, nccl";
 #else
 static constexpr bool kHaveMpi = false;
-static constexpr const char *kBackends = "threads";
+static constexpr const char *kBackends = "threads, gpu";
 #endif
 
 static cl::OptionCategory category("ring-run options");
@@ -107,8 +110,10 @@ static cl::opt<int> ranksOpt(
              "compiled for; 1 for single-device attention)"),
     cl::init(0), cl::cat(category));
 static cl::opt<std::string> backend(
-    "backend", cl::desc("Communication backend: threads (N ranks in this "
-                        "process) or mpi (one rank per process, under "
+    "backend", cl::desc("Where the ranks run: threads (N ranks in this "
+                        "process), mpi (one rank per process, under "
+                        "mpirun), gpu (N ranks sharing this process's GPU) "
+                        "or nccl (one rank and GPU per process, under "
                         "mpirun)"),
     cl::init("threads"), cl::cat(category));
 static cl::opt<double> linkGbps(
@@ -138,6 +143,12 @@ static cl::opt<std::string>
 static cl::opt<std::string> traceFile(
     "trace", cl::desc("Write a Chrome trace (Perfetto) of the last run"),
     cl::cat(category));
+static cl::opt<std::string> chip(
+    "chip",
+    cl::desc("GPU the gpu and nccl backends compile for (ring-lower-nvvm's "
+             "chip: sm_90 for H100/H200; the default sm_80 also runs on "
+             "newer GPUs through its embedded PTX)"),
+    cl::init("sm_80"), cl::cat(category));
 static cl::opt<int64_t> queryTile("query-tile",
                                   cl::desc("ring-lower-cpu query tile"),
                                   cl::init(64), cl::cat(category));
@@ -163,11 +174,16 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// True when the module still has ops above the LLVM dialect.
+static bool gpuBackend() { return backend == "gpu" || backend == "nccl"; }
+
+/// True when the module still has ops above the LLVM dialect (GPU kernel
+/// binaries and their launches are as low as a host module goes).
 static bool needsLowering(ModuleOp module) {
   bool highLevel = false;
   module.walk([&](Operation *op) {
-    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op != module.getOperation() &&
+        !isa<LLVM::LLVMDialect>(op->getDialect()) &&
+        !isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op))
       highLevel = true;
   });
   return highLevel;
@@ -221,10 +237,12 @@ static uint64_t fingerprint(const std::string &path, const EntryPoint &entry) {
   return llvm::xxh3_64bits(key);
 }
 
+/// A descriptor of `tensor`'s shape over `data` (its host storage, or a
+/// device copy of it).
 template <typename T>
-static StridedMemRefType<T, 4> describe(HostTensor &tensor) {
+static StridedMemRefType<T, 4> describe(HostTensor &tensor, void *data) {
   StridedMemRefType<T, 4> desc;
-  desc.basePtr = desc.data = static_cast<T *>(tensor.data());
+  desc.basePtr = desc.data = static_cast<T *>(data);
   desc.offset = 0;
   const std::vector<int64_t> &shape = tensor.shape();
   int64_t stride = 1;
@@ -236,8 +254,9 @@ static StridedMemRefType<T, 4> describe(HostTensor &tensor) {
   return desc;
 }
 
-/// Parses the input, and lowers it with ring-lower-cpu unless it is
-/// already in the LLVM dialect. Diagnostics go through `sourceMgr`.
+/// Parses the input, and lowers it with ring-lower-cpu (ring-lower-nvvm for
+/// the GPU backends) unless it is already lowered. Diagnostics go through
+/// `sourceMgr`.
 static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
                                         llvm::SourceMgr &sourceMgr,
                                         std::string &error) {
@@ -252,12 +271,20 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
   }
   if (needsLowering(*module)) {
     PassManager pm(&context);
-    ring::LowerCPUPipelineOptions options;
-    options.queryTile = queryTile;
-    options.keyTile = keyTile;
-    ring::buildLowerCPUPipeline(pm, options);
+    if (gpuBackend()) {
+      ring::LowerNVVMPipelineOptions options;
+      options.chip = chip;
+      ring::buildLowerNVVMPipeline(pm, options);
+    } else {
+      ring::LowerCPUPipelineOptions options;
+      options.queryTile = queryTile;
+      options.keyTile = keyTile;
+      ring::buildLowerCPUPipeline(pm, options);
+    }
     if (failed(pm.run(*module))) {
-      error = "lowering " + inputFile + " with ring-lower-cpu failed";
+      error = "lowering " + inputFile + " with " +
+              (gpuBackend() ? "ring-lower-nvvm" : "ring-lower-cpu") +
+              " failed";
       return nullptr;
     }
   }
@@ -276,14 +303,25 @@ static std::unique_ptr<Launcher> makeLauncher(const EntryPoint &entry,
     threads.timeoutSeconds = timeoutSeconds;
     threads.dropTransfers = noCommunication;
     launcher = makeThreadsLauncher(threads);
-  } else if (backend == "mpi" && kHaveMpi) {
-    if (noCommunication || linkGbps > 0 || linkLatencyUs > 0 ||
-        !traceFile.empty()) {
-      error = "--no-communication, --link-* and --trace are options of the "
-              "threads backend";
+  } else if (backend == "gpu") {
+    if (linkGbps > 0 || linkLatencyUs > 0) {
+      error = "--link-* emulate an interconnect on the threads backend; the "
+              "gpu backend moves blocks with device copies";
       return nullptr;
     }
-    launcher = makeMpiLauncher(timeoutSeconds);
+    runtime::GpuOptions gpu;
+    gpu.ranks = ranksOpt ? ranksOpt.getValue() : entry.ranks;
+    gpu.timeoutSeconds = timeoutSeconds;
+    gpu.dropTransfers = noCommunication;
+    launcher = makeOneGpuLauncher(gpu);
+  } else if ((backend == "mpi" || backend == "nccl") && kHaveMpi) {
+    if (noCommunication || linkGbps > 0 || linkLatencyUs > 0 ||
+        !traceFile.empty()) {
+      error = "--no-communication and --trace are options of the threads "
+              "and gpu backends, --link-* of the threads backend";
+      return nullptr;
+    }
+    launcher = makeMpiLauncher(timeoutSeconds, backend == "nccl");
     if (ranksOpt && ranksOpt != launcher->ranks()) {
       error = "--ranks is " + std::to_string(ranksOpt) + " but mpirun " +
               "started " + std::to_string(launcher->ranks()) + " processes";
@@ -301,7 +339,7 @@ static std::unique_ptr<Launcher> makeLauncher(const EntryPoint &entry,
                               : "a ring of " + std::to_string(entry.ranks) +
                                     " ranks") +
             " but " +
-            (backend == "mpi"
+            (backend == "mpi" || backend == "nccl"
                  ? "mpirun started " + std::to_string(ranks) + " processes"
                  : "--ranks is " + std::to_string(ranks));
     return nullptr;
@@ -339,6 +377,8 @@ compileForHost(ModuleOp module) {
     add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
     return symbols;
   });
+  // Global constructors: a GPU module loads its kernel binaries here.
+  (*engine)->initialize();
   return std::move(*engine);
 }
 
@@ -451,7 +491,7 @@ int main(int argc, char **argv) {
         MPI_Finalize();
     }
   } mpiSession;
-  if (backend == "mpi") {
+  if (backend == "mpi" || backend == "nccl") {
     // The runtime's progress thread calls MPI while the rank computes.
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
@@ -466,8 +506,8 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registry.insert<ring::RingDialect>();
   ring::registerBufferizableOpInterfaceExternalModels(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  // The GPU dialect's translation embeds kernel binaries and their launches.
+  registerAllToLLVMIRTranslations(registry);
   MLIRContext context(registry);
 
   llvm::SourceMgr sourceMgr;
@@ -487,6 +527,12 @@ int main(int argc, char **argv) {
   std::unique_ptr<Launcher> launcher = makeLauncher(entry, error);
   if (!launcher)
     return fail(error);
+  if (gpuBackend()) {
+    // Before the JIT: loading the compiled module loads its kernels.
+    std::string why;
+    if (!runtime::gpuAvailable(why))
+      return fail("--backend " + backend + " needs a GPU: " + why);
+  }
   int ranks = launcher->ranks();
   if (!launcher->agree(fingerprint(inputFile, entry), error))
     return fail(error);
@@ -575,14 +621,22 @@ int main(int argc, char **argv) {
     void *args[4];
   };
   std::vector<RankArgs> rankArgs(ranks);
+  std::vector<DeviceOperands> deviceOperands(launcher->onGpu() ? ranks : 0);
   for (int r = 0; r < ranks; ++r) {
     if (!launcher->runsRank(r))
       continue;
     RankArgs &a = rankArgs[r];
     HostTensor *operands[] = {&qShards[r], &kShards[r], &vShards[r],
                               &outShards[r]};
+    if (launcher->onGpu() &&
+        !deviceOperands[r].stage(qShards[r], kShards[r], vShards[r],
+                                 outShards[r], error))
+      return fail("staging rank " + std::to_string(r) +
+                  "'s operands on the GPU: " + error);
     for (int i = 0; i < 4; ++i) {
-      a.descriptors[i] = describe<char>(*operands[i]);
+      a.descriptors[i] = describe<char>(
+          *operands[i], launcher->onGpu() ? deviceOperands[r].data(i)
+                                          : operands[i]->data());
       a.pointers[i] = &a.descriptors[i];
       a.args[i] = &a.pointers[i];
     }
@@ -613,6 +667,11 @@ int main(int argc, char **argv) {
     }
   }
   std::sort(times.begin(), times.end());
+  for (int r = 0; r < ranks && launcher->onGpu(); ++r)
+    if (launcher->runsRank(r) &&
+        !deviceOperands[r].fetchOutput(outShards[r], error))
+      return fail("fetching rank " + std::to_string(r) +
+                  "'s output from the GPU: " + error);
   double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
   launcher->gather(outShards);
   if (!root)

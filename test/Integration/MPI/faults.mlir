@@ -35,7 +35,7 @@
 // with mpirun, are refused by every process.
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --link-gbps 1 > %t/link.log 2>&1
 // RUN: FileCheck %s --check-prefix=LINK < %t/link.log
-// LINK: ring-run: error: --no-communication, --link-* and --trace are options of the threads backend
+// LINK: ring-run: error: --no-communication and --trace are options of the threads and gpu backends, --link-* of the threads backend
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --ranks 2 > %t/ranks.log 2>&1
 // RUN: FileCheck %s --check-prefix=RANKS < %t/ranks.log
 // RANKS: ring-run: error: --ranks is 2 but mpirun started 3 processes

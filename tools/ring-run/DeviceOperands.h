@@ -1,0 +1,39 @@
+//===- DeviceOperands.h - One rank's operands in GPU memory -----*- C++ -*-===//
+//
+// The GPU backends run compiled code whose operands live in device memory:
+// ring-run stages each rank's q, k, v shards there before the timed runs and
+// fetches the output back after them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H
+#define RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H
+
+#include "HostTensor.h"
+
+#include <string>
+
+namespace ringattn {
+
+class DeviceOperands {
+public:
+  DeviceOperands() = default;
+  DeviceOperands(const DeviceOperands &) = delete;
+  DeviceOperands &operator=(const DeviceOperands &) = delete;
+  ~DeviceOperands();
+
+  /// Allocates device buffers like q, k, v and out and copies q, k, v in.
+  bool stage(HostTensor &q, HostTensor &k, HostTensor &v, HostTensor &out,
+             std::string &error);
+  /// Copies the device output into `out`.
+  bool fetchOutput(HostTensor &out, std::string &error) const;
+  /// The device address of operand i (q, k, v, out).
+  void *data(int i) const { return buffers_[i]; }
+
+private:
+  void *buffers_[4] = {nullptr, nullptr, nullptr, nullptr};
+};
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H

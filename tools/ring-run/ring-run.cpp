@@ -229,7 +229,7 @@ static void injectFault() {
 /// What every MPI process must agree on: the module text, the entry and the
 /// options that change what runs.
 static uint64_t fingerprint(const std::string &path, const EntryPoint &entry) {
-  std::string key = entry.name + "|" + std::to_string(queryTile) + "|" +
+  std::string key = entry.name + "|" + chip + "|" + std::to_string(queryTile) + "|" +
                     std::to_string(keyTile) + "|" + std::to_string(seed) +
                     "|" + inputsOpt;
   if (auto buffer = llvm::MemoryBuffer::getFile(path))
@@ -269,7 +269,19 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
     error = "could not parse " + inputFile;
     return nullptr;
   }
-  if (needsLowering(*module)) {
+  if (!needsLowering(*module)) {
+    // Host code lowered for one kind of backend dereferences the operands
+    // (CPU) or hands them to kernels (GPU): the other kind would crash.
+    bool forGpu = !module->getOps<gpu::BinaryOp>().empty();
+    if (forGpu != gpuBackend()) {
+      error = inputFile + " was lowered for " +
+              (forGpu ? "GPUs (ring-lower-nvvm); run it with --backend gpu "
+                        "or nccl"
+                      : "the CPU (ring-lower-cpu); run it with --backend "
+                        "threads or mpi");
+      return nullptr;
+    }
+  } else {
     PassManager pm(&context);
     if (gpuBackend()) {
       ring::LowerNVVMPipelineOptions options;

@@ -12,6 +12,13 @@
 // threads backend's.
 // RUN: not ring-run %s --backend gpu --link-gbps 10 2>&1 | FileCheck %s --check-prefix=LINK
 // LINK: ring-run: error: --link-* emulate an interconnect on the threads backend; the gpu backend moves blocks with device copies
+// A module lowered for one kind of backend is refused by the other.
+// RUN: ring-opt %s -ring-lower-nvvm=format=isa -o %t.gpu.mlir
+// RUN: not ring-run %t.gpu.mlir 2>&1 | FileCheck %s --check-prefix=LOWERED-GPU
+// LOWERED-GPU: ring-run: error: {{.*}}.gpu.mlir was lowered for GPUs (ring-lower-nvvm); run it with --backend gpu or nccl
+// RUN: ring-opt %s -ring-lower-cpu -o %t.cpu.mlir
+// RUN: not ring-run %t.cpu.mlir --backend gpu 2>&1 | FileCheck %s --check-prefix=LOWERED-CPU
+// LOWERED-CPU: ring-run: error: {{.*}}.cpu.mlir was lowered for the CPU (ring-lower-cpu); run it with --backend threads or mpi
 // RUN: not ring-run %s --backend tpu 2>&1 | FileCheck %s --check-prefix=BACKEND
 // BACKEND: ring-run: error: backend 'tpu' is not available in this build (available: threads{{.*}}gpu
 

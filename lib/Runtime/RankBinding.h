@@ -30,6 +30,9 @@ public:
   /// job is aborted. `message` is copied before anything unwinds, so it may
   /// live in the caller's frame.
   [[noreturn]] virtual void fail(const char *message) = 0;
+  /// fail() with a printf-style message.
+  [[noreturn]] void failf(const char *format, ...)
+      __attribute__((format(printf, 2, 3)));
 };
 
 /// Binds the calling thread to `binding` (null unbinds).

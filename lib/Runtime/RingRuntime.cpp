@@ -2,6 +2,7 @@
 
 #include "RankBinding.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,6 +14,16 @@ static thread_local RankBinding *threadRank = nullptr;
 void ringattn::runtime::bindRank(RankBinding *binding) { threadRank = binding; }
 
 RankBinding *ringattn::runtime::boundRank() { return threadRank; }
+
+void RankBinding::failf(const char *format, ...) {
+  char message[1024];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(message, sizeof(message), format, args);
+  va_end(args);
+  fail(message);
+  std::abort(); // fail() never returns; GCC does not trust that of a virtual
+}
 
 static RankBinding &currentRank(const char *function) {
   if (!threadRank) {

@@ -113,8 +113,6 @@ public:
   RankReport report;
 
 private:
-  [[noreturn]] void failf(const char *format, ...)
-      __attribute__((format(printf, 2, 3)));
   /// Fails with a CUDA error of `call` during shift `seq` (negative: none).
   [[noreturn]] void failCuda(int64_t seq, const char *call, CUresult result);
   [[noreturn]] void failNccl(int64_t seq, const char *what,
@@ -254,15 +252,6 @@ void NcclBinding::fail(const char *message) {
     report.error = formatString("rank %d: %s", rank_, message);
   abortCommunicator();
   std::longjmp(unwindTarget, 1);
-}
-
-void NcclBinding::failf(const char *format, ...) {
-  char message[1024];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(message, sizeof(message), format, args);
-  va_end(args);
-  fail(message);
 }
 
 void NcclBinding::failCuda(int64_t seq, const char *call, CUresult result) {

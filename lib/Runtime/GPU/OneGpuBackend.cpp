@@ -117,8 +117,6 @@ public:
   void end();
 
 private:
-  [[noreturn]] void failf(const char *format, ...)
-      __attribute__((format(printf, 2, 3)));
   /// Fails the rank with a CUDA error of `call` during shift `seq` (or
   /// outside any shift if `seq` is negative).
   [[noreturn]] void failCuda(int64_t seq, const char *call, CUresult result);
@@ -240,15 +238,6 @@ std::string DeviceCopyTransport::issue(const RingShift &sender,
 //===----------------------------------------------------------------------===//
 // GpuRankBinding
 //===----------------------------------------------------------------------===//
-
-void GpuRankBinding::failf(const char *format, ...) {
-  char message[1024];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(message, sizeof(message), format, args);
-  va_end(args);
-  fail(message);
-}
 
 void GpuRankBinding::failCuda(int64_t seq, const char *call, CUresult result) {
   char error[512];

@@ -5,6 +5,14 @@
 // nothing is left for libdevice to supply.
 // RUN: ring-opt %s -ring-lower-nvvm="format=isa" | FileCheck %s --check-prefixes=CHECK,PTX
 // RUN: ring-opt %s -ring-lower-nvvm="format=isa tensor-cores=false" | FileCheck %s --check-prefixes=CHECK,SIMT
+// The ring loop allocates no device memory: the K/V double buffer and the
+// block results are allocated before it, the natural-order result after it.
+// RUN: ring-opt %s -ring-lower-nvvm="format=isa" -mlir-print-ir-after=ring-offload-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=LOOP
+// LOOP-LABEL: func.func @attention
+// LOOP: gpu.memcpy
+// LOOP: scf.for
+// LOOP-NOT: gpu.alloc
+// LOOP: gpu.alloc () : memref<1x8x512x128xf32>
 
 // Host: only the LLVM dialect, kernel launches and the binaries are left;
 // the ring's communication is runtime calls, the buffers device allocations.

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ python3 llvm-22-dev llvm-22-tools
-          libmlir-22-dev mlir-22-tools libgtest-dev
+          libmlir-22-dev mlir-22-tools libgtest-dev libgmock-dev
           libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do

@@ -111,7 +111,6 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createRingOffloadToGPU());
-  pm.addPass(createGpuKernelOutliningPass());
   // Device work queues on the rank's stream; the host waits for it only
   // before calls (the ring's shifts) and at the end.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

@@ -64,10 +64,13 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
   let summary = "Move the element-wise loops and buffers of host functions "
                 "to the GPU";
   let description = [{
-    Runs after bufferization and `convert-linalg-to-parallel-loops`. Every
-    outermost `scf.parallel` outside a kernel becomes a `gpu.launch` with
-    one thread per iteration (the iteration space flattened, 256 threads a
-    block, guarded at the tail); `memref.alloc`/`dealloc` become
+    Runs after bufferization and `convert-linalg-to-parallel-loops`. The
+    stand-in calls of `ring-lower-block-attention-gpu` become
+    `gpu.launch_func`. Every outermost `scf.parallel` outside a kernel
+    becomes a kernel with one thread per iteration (the iteration space
+    flattened, 256 threads a block, guarded at the tail), outlined into
+    `gpu.module @ring_kernels` next to the attention kernels so that the
+    module embeds one binary; `memref.alloc`/`dealloc` become
     `gpu.alloc`/`dealloc`; `memref.copy` becomes `gpu.memcpy` between
     contiguous buffers and a copy kernel otherwise. Host code is then left
     with address arithmetic, kernel launches and runtime calls.

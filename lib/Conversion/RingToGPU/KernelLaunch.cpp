@@ -9,6 +9,16 @@ using namespace mlir;
 using namespace mlir::ring;
 
 static constexpr StringLiteral kLaunchAttr = "ring.launch";
+static constexpr StringLiteral kKernelModule = "ring_kernels";
+
+gpu::GPUModuleOp mlir::ring::getOrCreateKernelModule(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModule))
+    return existing;
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                  UnitAttr::get(module.getContext()));
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
+}
 
 void mlir::ring::createKernelLaunchCall(ImplicitLocOpBuilder &b,
                                         gpu::GPUFuncOp kernel,

@@ -20,6 +20,11 @@
 namespace mlir {
 namespace ring {
 
+/// The module's gpu.module @ring_kernels, created (with the module marked
+/// a GPU container) on first use: every kernel of a module lives there, so
+/// the module embeds one binary.
+gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module);
+
 /// Emits the stand-in call launching `kernel` on `grid` blocks (of its known
 /// block size) with `args`.
 void createKernelLaunchCall(ImplicitLocOpBuilder &b, gpu::GPUFuncOp kernel,

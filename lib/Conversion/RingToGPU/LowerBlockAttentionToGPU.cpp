@@ -41,18 +41,8 @@ using namespace mlir::ring;
 
 namespace {
 
-constexpr StringLiteral kKernelModule = "ring_kernels";
 /// Static shared memory a kernel may use without opting in.
 constexpr int64_t kStaticSharedBytes = 48 * 1024;
-
-gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModule))
-    return existing;
-  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                  UnitAttr::get(module.getContext()));
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
-}
 
 /// Result buffers allocated at the entry of a function, by shape.
 class ResultBuffers {

@@ -7,8 +7,9 @@
 // to the device:
 //
 //  - the stand-in calls of kernels (KernelLaunch.h) become gpu.launch_func;
-//  - each outermost scf.parallel becomes a gpu.launch of one thread per
-//    iteration (flattened, 256 threads a block), later outlined to a kernel;
+//  - each outermost scf.parallel becomes a kernel of one thread per
+//    iteration (flattened, 256 threads a block) in gpu.module @ring_kernels,
+//    next to the attention kernels, so the module embeds one binary;
 //  - memref.alloc / dealloc become gpu.alloc / dealloc;
 //  - memref.copy becomes gpu.memcpy when both sides are contiguous, and a
 //    copy kernel otherwise.
@@ -24,6 +25,7 @@
 #include "RingAttn/Conversion/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -50,8 +52,9 @@ bool onDevice(Operation *op) {
 }
 
 /// One thread per iteration of `loop`: thread t runs the iteration whose
-/// row-major linear index is t.
-LogicalResult launchParallelLoop(scf::ParallelOp loop) {
+/// row-major linear index is t. The kernel goes to `kernels`.
+LogicalResult launchParallelLoop(scf::ParallelOp loop,
+                                 gpu::GPUModuleOp kernels) {
   if (loop.getNumReductions() != 0)
     return loop.emitError("a parallel loop with reductions cannot be "
                           "offloaded to the GPU");
@@ -97,6 +100,19 @@ LogicalResult launchParallelLoop(scf::ParallelOp loop) {
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
   loop.erase();
+
+  // Constants travel into the kernel instead of becoming arguments.
+  (void)sinkOperationsIntoLaunchOp(launch, [](Operation *op) {
+    return op->hasTrait<OpTrait::ConstantLike>();
+  });
+  SmallVector<Value> operands;
+  gpu::GPUFuncOp kernel = outlineKernelFunc(launch, "elementwise", operands);
+  SymbolTable(kernels).insert(kernel); // renamed if taken
+  b.setInsertionPoint(launch);
+  gpu::LaunchFuncOp::create(b, kernel, launch.getGridSizeOperandValues(),
+                            launch.getBlockSizeOperandValues(), Value(),
+                            operands);
+  launch.erase();
   return success();
 }
 
@@ -166,9 +182,12 @@ struct RingOffloadToGPUPass
       if (!onDevice(loop) && !loop->getParentOfType<scf::ParallelOp>())
         loops.push_back(loop);
     });
-    for (scf::ParallelOp loop : loops)
-      if (failed(launchParallelLoop(loop)))
-        return signalPassFailure();
+    if (!loops.empty()) {
+      gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+      for (scf::ParallelOp loop : loops)
+        if (failed(launchParallelLoop(loop, kernels)))
+          return signalPassFailure();
+    }
 
     WalkResult hostAccess = module.walk([&](Operation *op) {
       if (onDevice(op) ||

@@ -2,24 +2,27 @@
 
 // An element-wise loop nest becomes one thread per iteration: 4 x 6 = 24
 // iterations, one block of 256 threads, the tail guarded, the linear index
-// split back into (i, j) row-major.
+// split back into (i, j) row-major. The kernel joins @ring_kernels.
 
 // CHECK-LABEL: func.func @elementwise
 // CHECK: arith.ceildivui %[[TOTAL:[0-9a-z_]+]], %c256
 // CHECK: %[[BLOCKS:.*]] = arith.maxui
-// CHECK: gpu.launch blocks(%[[BX:[a-z0-9_]+]], {{.*}}) in (%{{[a-z0-9_]+}} = %[[BLOCKS]], {{.*}}) threads(%[[TX:[a-z0-9_]+]], {{.*}}) in (%{{[a-z0-9_]+}} = %c256
-// CHECK: %[[BASE:.*]] = arith.muli %[[BX]], %{{.*}} : index
-// CHECK: %[[LINEAR:.*]] = arith.addi %[[BASE]], %[[TX]] : index
-// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]], %[[TOTAL]] : index
-// CHECK: scf.if %[[IN]] {
-// CHECK: %[[J:.*]] = arith.remui %[[LINEAR]], %{{.*}} : index
-// CHECK: %[[REST:.*]] = arith.divui %[[LINEAR]], %{{.*}} : index
-// CHECK: %[[I:.*]] = arith.remui %[[REST]], %{{.*}} : index
-// CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<4x6xf32>
-// CHECK: arith.addf
-// CHECK: memref.store
-// CHECK: gpu.terminator
+// CHECK: gpu.launch_func @ring_kernels::@elementwise blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) args(%[[TOTAL]] : index, {{.*}}, %arg0 : memref<4x6xf32>, %arg1 : memref<4x6xf32>)
 // CHECK-NOT: scf.parallel
+// CHECK: gpu.module @ring_kernels
+// CHECK: gpu.func @elementwise([[N:%[a-z0-9]+]]: index, [[COLS:%[a-z0-9]+]]: index, %{{.*}}: index, [[A:%[a-z0-9]+]]: memref<4x6xf32>, [[B:%[a-z0-9]+]]: memref<4x6xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// CHECK: %[[BX:.*]] = gpu.block_id x
+// CHECK: %[[TX:.*]] = gpu.thread_id x
+// CHECK: %[[BASE:.*]] = arith.muli %[[BX]], %c256
+// CHECK: %[[LINEAR:.*]] = arith.addi %[[BASE]], %[[TX]] : index
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]], [[N]] : index
+// CHECK: scf.if %[[IN]] {
+// CHECK: arith.remui %[[LINEAR]], [[COLS]] : index
+// CHECK: arith.divui %[[LINEAR]], [[COLS]] : index
+// CHECK: memref.load [[A]]
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, [[B]]
+// CHECK: gpu.return
 func.func @elementwise(%a: memref<4x6xf32>, %b: memref<4x6xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -44,9 +47,7 @@ func.func @elementwise(%a: memref<4x6xf32>, %b: memref<4x6xf32>) {
 // CHECK: %[[A:.*]] = gpu.alloc () : memref<8x16xf32>
 // CHECK: gpu.memcpy %[[A]], %arg0 : memref<8x16xf32>, memref<8x16xf32>
 // CHECK: %[[VIEW:.*]] = memref.subview %[[A]][0, 0] [8, 8] [1, 1]
-// CHECK: gpu.launch
-// CHECK: memref.load %[[VIEW]]
-// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: gpu.launch_func @ring_kernels::@elementwise {{.*}} args({{.*}}%[[VIEW]] : memref<8x8xf32, strided<[16, 1]>>, %arg1 : memref<8x8xf32>)
 // CHECK: gpu.dealloc %[[A]] : memref<8x16xf32>
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.copy

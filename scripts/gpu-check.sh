@@ -1,99 +1,165 @@
 #!/usr/bin/env bash
-# The GPU check, in one call, for a machine with an NVIDIA GPU (see
-# docs/GPU.md): builds RingAttn, runs the GPU integration tests (random
-# inputs, --check against the float64 reference), then times
-#   1. block attention: bf16, 16 heads, head_dim 128, seq 8192..32768,
-#      causal and not, RingAttn's kernel beside PyTorch SDPA (FlashAttention-2),
-#   2. the ring on N ranks of this one GPU against the same ring with its
-#      transfers dropped (--no-communication),
-# and prints a short table last. Usage: scripts/gpu-check.sh [--quick]
-#   RINGATTN_CHIP   the chip to compile for (default: the GPU's, via nvidia-smi)
+# The GPU check (docs/GPU.md), in two halves, because the GPU machines this
+# project borrows have CUDA and PyTorch but not the LLVM 22 toolchain:
+#
+#   scripts/gpu-check.sh prepare [--chip sm_90]   here, no GPU needed:
+#       builds RingAttn, compiles the check and benchmark modules ahead of
+#       time with ring-lower-nvvm and links each with examples/aot/
+#       gpu_attention_main.cpp into build-gpu-check/ (which needs only the
+#       runtime's two libraries, shipped beside them).
+#   scripts/gpu-check.sh run [--quick]            on the GPU machine, from
+#       build-gpu-check/ (carry it there): runs the correctness checks
+#       against the float64 reference, times bf16 block attention (16 heads,
+#       head_dim 128, seq 8192..32768, causal and not) beside PyTorch SDPA
+#       (bench/gpu_sdpa.py, FlashAttention-2) on the same shapes, times the
+#       ring on 2 and 4 ranks of the GPU against --no-communication, and
+#       prints a short table last.
+#   scripts/gpu-check.sh                           both, plus the lit tests
+#       that launch kernels (test/Integration/GPU), on a GPU machine that
+#       has the whole toolchain.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-quick=0; [ "${1:-}" = "--quick" ] && quick=1
-seqs="8192 16384 32768"; [ $quick = 1 ] && seqs="8192"
-out=$(mktemp -d)
+out=build-gpu-check
 log() { echo "gpu-check: $*" >&2; }
 
-nvidia-smi -L >/dev/null 2>&1 || { log "no NVIDIA GPU (nvidia-smi -L failed)"; exit 1; }
-gpu=$(nvidia-smi --query-gpu=name,compute_cap --format=csv,noheader | head -1)
-cap=$(echo "$gpu" | awk -F', ' '{print $2}' | tr -d .)
-chip="${RINGATTN_CHIP:-sm_${cap}}"
-export PATH="/usr/local/cuda/bin:$PATH"
-log "GPU: $gpu; compiling for $chip"
-
-# 1. Build, and the tests that launch kernels.
-if ! scripts/setup.sh ring-opt ring-run RingAttnRuntimeTests >"$out/build.log" 2>&1; then
-  tail -30 "$out/build.log"; log "build failed"; exit 1
-fi
-tests_status=PASS
-if ! /usr/lib/llvm-22/bin/lit -sv build/test/Integration/GPU build/test/Tools/ring-run/gpu-errors.mlir \
-    >"$out/lit.log" 2>&1; then
-  tests_status=FAIL
-fi
-tail -15 "$out/lit.log"
-
-# 2. Timings. Modules are written for each shape.
-attention_module() { # seq causal
-  local t="tensor<1x16x$1x128xbf16>"
-  printf 'func.func @attention(%%q: %s, %%k: %s, %%v: %s) -> %s {\n  %%o = ring.attention %%q, %%k, %%v %s : %s, %s, %s\n  return %%o : %s\n}\n' \
-    "$t" "$t" "$t" "$t" "$2" "$t" "$t" "$t" "$t"
-}
-ring_module() { # ranks seq_per_rank
-  local t="tensor<1x16x$2x128xbf16>"
-  printf 'shard.grid @ring(shape = %s)\nfunc.func @attention(%%q: %s, %%k: %s, %%v: %s) -> %s {\n  %%o = ring.attention %%q, %%k, %%v causal ring @ring axis 0 layout zigzag : %s, %s, %s\n  return %%o : %s\n}\n' \
-    "$1" "$t" "$t" "$t" "$t" "$t" "$t" "$t" "$t"
-}
-best_ms() { python3 -c 'import json,sys; print("%.3f" % json.loads(sys.stdin.read().strip().splitlines()[-1])["best_ms"])'; }
-run() { build/bin/ring-run "$@" --backend gpu --chip "$chip" --repeat 5 --json 2>>"$out/run.log"; }
-
-# Correctness at a size the float64 reference finishes quickly.
-attention_module 2048 causal >"$out/check.mlir"
-check=$(build/bin/ring-run "$out/check.mlir" --backend gpu --chip "$chip" --check 2>&1 | grep -o 'check: .*' || echo "check: FAIL (no result)")
-log "seq 2048 causal: $check"
-
-rows=()
-for seq in $seqs; do
-  for causal in "" causal; do
-    attention_module "$seq" "$causal" >"$out/a.mlir"
-    ms=$(run "$out/a.mlir" | best_ms || echo nan)
-    rows+=("block|$seq|${causal:-full}|$ms")
+# name|B|HQ|HKV|L per rank|D|layout|ranks|mask|type|check
+checks=(
+  "check-bf16-mma-causal|1|8|8|1024|128|contiguous|1|causal|bf16"
+  "check-f16-mma-gqa|2|8|2|320|64|contiguous|1|causal|f16"
+  "check-f32-simt|1|4|4|300|80|contiguous|1|causal|f32"
+  "check-bf16-ring4-zigzag|1|8|2|256|128|zigzag|4|causal|bf16"
+  "check-f16-ring3-striped|1|4|4|192|64|striped|3|causal|f16"
+  "check-bf16-ring2-full|1|4|4|256|128|contiguous|2|full|bf16"
+)
+benches=()
+for seq in 8192 16384 32768; do
+  for mask in full causal; do
+    benches+=("bench-attn-$seq-$mask|1|16|16|$seq|128|contiguous|1|$mask|bf16")
   done
 done
-torch_json=$(python3 bench/gpu_sdpa.py --seqs "$(echo $seqs | tr ' ' ,)" 2>"$out/torch.log" || true)
-ring_rows=()
 for ranks in 2 4; do
-  per=$((16384 / ranks)); [ $quick = 1 ] && per=$((8192 / ranks))
-  ring_module "$ranks" "$per" >"$out/r.mlir"
-  with=$(run "$out/r.mlir" | best_ms || echo nan)
-  without=$(run "$out/r.mlir" --no-communication | best_ms || echo nan)
-  ring_rows+=("$ranks|$((per * ranks))|$with|$without")
+  benches+=("bench-ring$ranks|1|16|16|$((16384 / ranks))|128|zigzag|$ranks|causal|bf16")
 done
-tail -5 "$out/run.log" >&2
 
-# 3. The table.
-echo
-echo "## GPU check: $gpu, chip $chip, $(date -u +%Y-%m-%d)"
-echo "tests: $tests_status; seq 2048 causal $check"
-echo
-echo "| bf16, 16 heads, d 128 | seq | mask | RingAttn ms | SDPA ms ($(echo "$torch_json" | head -1 | python3 -c 'import json,sys; l=sys.stdin.read().strip(); print(json.loads(l)["kernel"] if l else "n/a")')) | RingAttn / SDPA |"
-echo "|---|---|---|---|---|---|"
-for row in "${rows[@]}"; do
-  IFS='|' read -r kind seq mask ms <<<"$row"
-  causal=$([ "$mask" = causal ] && echo true || echo false)
-  sdpa=$(echo "$torch_json" | python3 -c "import json,sys
-for l in sys.stdin:
-  r=json.loads(l)
-  if r['seq']==$seq and r['causal']==$( [ $causal = true ] && echo True || echo False): print('%.3f' % r['best_ms'])" 2>/dev/null)
-  ratio=$(python3 -c "print('%.2f' % ($ms/$sdpa))" 2>/dev/null || echo n/a)
-  echo "| block attention | $seq | $mask | $ms | ${sdpa:-n/a} | $ratio |"
-done
-echo
-echo "| ring on one GPU (zigzag, causal) | ranks | total seq | ms | ms, no communication | overhead |"
-echo "|---|---|---|---|---|---|"
-for row in "${ring_rows[@]}"; do
-  IFS='|' read -r ranks seq with without <<<"$row"
-  ratio=$(python3 -c "print('%.2f' % ($with/$without))" 2>/dev/null || echo n/a)
-  echo "| ring | $ranks | $seq | $with | $without | $ratio |"
-done
-[ "$tests_status" = PASS ] && [[ "$check" == *PASS* ]]
+module_for() { # B HQ HKV L D layout ranks mask type
+  local q="tensor<$1x$2x$4x$5x$9>" kv="tensor<$1x$3x$4x$5x$9>" ring="" mask=""
+  [ "$7" -gt 1 ] && ring="ring @ring axis 0 layout $6" && echo "shard.grid @ring(shape = $7)"
+  [ "$8" = causal ] && mask=causal
+  echo "func.func @attention(%q: $q, %k: $kv, %v: $kv) -> $q {"
+  echo "  %o = ring.attention %q, %k, %v $mask $ring : $q, $kv, $kv"
+  echo "  return %o : $q"
+  echo "}"
+}
+
+prepare() {
+  local chip=sm_90
+  [ "${1:-}" = --chip ] && chip=$2
+  export PATH="/usr/local/cuda/bin:$PATH"
+  scripts/setup.sh ring-opt RingAttnRuntimeGPU RingAttnSupport >/dev/null || {
+    log "build failed"; return 1; }
+  rm -rf "$out" && mkdir -p "$out/modules"
+  cp build/lib/Runtime/libRingAttnRuntime.so \
+     build/lib/Runtime/GPU/libRingAttnRuntimeGPU.so bench/gpu_sdpa.py "$out/"
+  g++ -std=c++17 -O2 -Iinclude -c examples/aot/gpu_attention_main.cpp \
+    -o "$out/modules/main.o" || return 1
+  : >"$out/manifest"
+  for entry in "${checks[@]}" "${benches[@]}"; do
+    IFS='|' read -r name b hq hkv l d layout ranks mask type <<<"$entry"
+    local m="$out/modules/$name"
+    module_for "$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type" >"$m.mlir"
+    build/bin/ring-opt "$m.mlir" -ring-lower-nvvm="chip=$chip format=fatbin" \
+      | /usr/lib/llvm-22/bin/mlir-translate --mlir-to-llvmir -o "$m.ll" &&
+    /usr/lib/llvm-22/bin/llc -O3 -filetype=obj -relocation-model=pic "$m.ll" -o "$m.o" &&
+    g++ "$out/modules/main.o" "$m.o" -Lbuild/lib/Runtime -Lbuild/lib/Runtime/GPU \
+      -Lbuild/lib/Support -lRingAttnRuntimeGPU -lRingAttnRuntime -lRingAttnSupport \
+      -Wl,-rpath,'$ORIGIN' -o "$out/$name" || { log "compiling $name failed"; return 1; }
+    echo "$name $b $hq $hkv $l $d $layout $ranks $mask $type" >>"$out/manifest"
+  done
+  rm -rf "$out/modules"
+  echo "$chip" >"$out/chip"
+  log "prepared $(wc -l <"$out/manifest") programs for $chip in $out/ ($(du -sh "$out" | cut -f1))"
+}
+
+run() {
+  local quick=0
+  [ "${1:-}" = --quick ] && quick=1
+  [ -f "$out/manifest" ] || { log "no $out/manifest: run 'scripts/gpu-check.sh prepare' first"; return 1; }
+  nvidia-smi -L >/dev/null 2>&1 || { log "no NVIDIA GPU (nvidia-smi -L failed)"; return 1; }
+  local gpu; gpu=$(nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader | head -1)
+  log "GPU: $gpu; programs compiled for $(cat "$out/chip")"
+  local status=0 results="$out/results.jsonl"
+  : >"$results"
+  while read -r name b hq hkv l d layout ranks mask type; do
+    local args=("$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type")
+    case "$name" in
+      check-*)
+        "$out/$name" "${args[@]}" --check --repeat 1 >>"$results" 2>"$out/$name.err" \
+          || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
+      bench-attn-32768-*|bench-attn-16384-*)
+        [ $quick = 1 ] && continue
+        "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+          || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
+      bench-ring*)
+        for comm in "" --no-communication; do
+          "$out/$name" "${args[@]}" $comm >>"$results" 2>"$out/$name.err" \
+            || { status=1; log "$name $comm failed: $(tail -2 "$out/$name.err")"; }
+        done ;;
+      *)
+        "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+          || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
+    esac
+  done <"$out/manifest"
+  local seqs=8192,16384,32768; [ $quick = 1 ] && seqs=8192
+  python3 "$out/gpu_sdpa.py" --seqs "$seqs" >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
+    || log "PyTorch SDPA failed: $(tail -2 "$out/sdpa.err")"
+  python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" <<'EOF'
+import json, sys, datetime
+results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sdpa = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+print(f"\n## GPU check: {sys.argv[3]}, compiled for {sys.argv[4]}, "
+      f"{datetime.date.today()}\n")
+print("| check | ranks | layout | type | seq | rel. error | tolerance | result |")
+print("|---|---|---|---|---|---|---|---|")
+for r in results:
+    if r["check"] is not None:
+        c = r["check"]
+        print(f"| {'causal' if r['causal'] else 'full'} d{r['head_dim']} | {r['ranks']} "
+              f"| {r['layout']} | {r['type']} | {r['seq']} | {c['rel_err']:.2e} "
+              f"| {c['tolerance']:.0e} | {'PASS' if c['pass'] else 'FAIL'} |")
+kernel = sdpa[0]["kernel"] if sdpa else "n/a"
+print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn ms | RingAttn TFLOP/s "
+      f"| SDPA ({kernel}) ms | SDPA TFLOP/s | RingAttn / SDPA time |")
+print("|---|---|---|---|---|---|---|")
+for r in results:
+    if r["check"] is None and r["ranks"] == 1:
+        s = next((x for x in sdpa if x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
+        ratio = f"{r['best_ms'] / s['best_ms']:.2f}" if s else "n/a"
+        print(f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {r['best_ms']:.2f} "
+              f"| {r['tflops']:.0f} | {s['best_ms']:.2f} | {s['tflops']:.0f} | {ratio} |"
+              if s else f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
+              f"| {r['best_ms']:.2f} | {r['tflops']:.0f} | n/a | n/a | n/a |")
+print("\n| ring on one GPU (zigzag, causal, bf16) | ranks | total seq | ms | ms, no communication | ratio |")
+print("|---|---|---|---|---|---|")
+rings = [r for r in results if r["check"] is None and r["ranks"] > 1]
+for r in rings:
+    if r["communication"]:
+        n = next((x for x in rings if x["ranks"] == r["ranks"] and not x["communication"]), None)
+        print(f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | "
+              f"{n['best_ms']:.2f} | {r['best_ms'] / n['best_ms']:.2f} |" if n else
+              f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | n/a | n/a |")
+EOF
+  return $status
+}
+
+case "${1:-all}" in
+  prepare) shift; prepare "$@" ;;
+  run) shift; run "$@" ;;
+  all)
+    chip="sm_$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d .)"
+    [ "$chip" = sm_ ] && { log "no NVIDIA GPU (nvidia-smi failed)"; exit 1; }
+    prepare --chip "$chip" || exit 1
+    scripts/setup.sh >/dev/null && /usr/lib/llvm-22/bin/lit -sv build/test/Integration/GPU \
+      || log "GPU lit tests failed"
+    run ;;
+  *) log "usage: scripts/gpu-check.sh [prepare [--chip sm_XX] | run [--quick]]"; exit 2 ;;
+esac

@@ -43,6 +43,8 @@ tools = [
     "ring-opt",
     "ring-run",
     "mlir-runner",
+    "mlir-translate",
+    "llc",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

@@ -124,6 +124,12 @@ private:
   /// The communicator's state: ncclSuccess, ncclInProgress, or its error.
   ncclResult_t state(int64_t seq);
   void abortCommunicator();
+  /// Polls a non-blocking communicator call that returned `result` until it
+  /// completes. On failure or timeout aborts the communicator and returns
+  /// "<what> failed: <why>" or "timed out after T s <what><timeoutHint>";
+  /// else "".
+  std::string settle(ncclResult_t result, const std::string &what,
+                     const char *timeoutHint = "");
   void beginCompute();
   void endCompute();
 
@@ -171,16 +177,20 @@ std::string NcclBinding::open(const NcclUniqueId &id) {
   config.blocking = 0; // never block on a peer; we poll with a timeout
   ncclUniqueId ncclId;
   std::memcpy(ncclId.internal, id.data(), sizeof(ncclId.internal));
-  ncclResult_t result =
-      nccl_->ncclCommInitRankConfig(&comm_, size_, ncclId, rank_, &config);
+  return settle(
+      nccl_->ncclCommInitRankConfig(&comm_, size_, ncclId, rank_, &config),
+      formatString("creating the NCCL communicator of %d ranks", size_),
+      " (is every rank running, with the same unique id?)");
+}
+
+std::string NcclBinding::settle(ncclResult_t result, const std::string &what,
+                                const char *timeoutHint) {
   Clock::time_point deadline = deadlineAfter(timeoutSeconds_);
   while (result == ncclInProgress) {
     if (Clock::now() > deadline) {
       abortCommunicator();
-      return formatString("timed out after %g s creating the NCCL "
-                          "communicator of %d ranks (is every rank running, "
-                          "with the same unique id?)",
-                          timeoutSeconds_, size_);
+      return formatString("timed out after %g s ", timeoutSeconds_) + what +
+             timeoutHint;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ncclResult_t query = nccl_->ncclCommGetAsyncError(comm_, &result);
@@ -190,32 +200,17 @@ std::string NcclBinding::open(const NcclUniqueId &id) {
   if (result != ncclSuccess) {
     std::string why = describe(*nccl_, result, comm_);
     abortCommunicator();
-    return "creating the NCCL communicator failed: " + why;
+    return what + " failed: " + why;
   }
   return "";
 }
 
 std::string NcclBinding::close() {
-  ncclResult_t result = nccl_->ncclCommFinalize(comm_);
-  Clock::time_point deadline = deadlineAfter(timeoutSeconds_);
-  while (result == ncclInProgress) {
-    if (Clock::now() > deadline) {
-      abortCommunicator();
-      return formatString("timed out after %g s flushing the NCCL "
-                          "communicator",
-                          timeoutSeconds_);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    ncclResult_t query = nccl_->ncclCommGetAsyncError(comm_, &result);
-    if (query != ncclSuccess)
-      result = query;
-  }
-  if (result != ncclSuccess) {
-    std::string why = describe(*nccl_, result, comm_);
-    abortCommunicator();
-    return "ncclCommFinalize failed: " + why;
-  }
-  result = nccl_->ncclCommDestroy(comm_);
+  std::string error = settle(nccl_->ncclCommFinalize(comm_),
+                             "flushing the NCCL communicator");
+  if (!error.empty())
+    return error;
+  ncclResult_t result = nccl_->ncclCommDestroy(comm_);
   comm_ = nullptr;
   if (result != ncclSuccess)
     return "ncclCommDestroy failed: " + describe(*nccl_, result, nullptr);

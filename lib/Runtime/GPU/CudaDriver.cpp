@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "DynamicLibrary.h"
 #include "Format.h"
 #include "RingAttn/Runtime/GpuBackend.h"
 
@@ -28,27 +29,22 @@ namespace cuda {
 template <typename Function>
 static bool resolve(void *library, const char *symbol, Function &function,
                     const std::string &path, std::string &why) {
-  dlerror();
-  void *address = dlsym(library, symbol);
-  if (!address) {
-    const char *error = dlerror();
-    why = formatString("the CUDA driver %s has no %s (%s); it is older than "
-                       "the RingAttn GPU runtime needs",
-                       path.c_str(), symbol, error ? error : "not found");
-    return false;
-  }
-  function = reinterpret_cast<Function>(address);
-  return true;
+  std::string error;
+  if (findFunction(library, symbol, function, error))
+    return true;
+  why = formatString("the CUDA driver %s has no %s (%s); it is older than "
+                     "the RingAttn GPU runtime needs",
+                     path.c_str(), symbol, error.c_str());
+  return false;
 }
 
 std::unique_ptr<Driver> loadDriver(const std::string &path, std::string &why) {
-  dlerror();
-  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::string error;
+  void *library = openLibrary(path, error);
   if (!library) {
-    const char *error = dlerror();
     why = formatString("cannot load the CUDA driver %s: %s; a GPU backend "
                        "needs an NVIDIA driver",
-                       path.c_str(), error ? error : "unknown error");
+                       path.c_str(), error.c_str());
     return nullptr;
   }
   auto driver = std::make_unique<Driver>();

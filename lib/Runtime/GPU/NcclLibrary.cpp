@@ -1,6 +1,7 @@
 //===- NcclLibrary.cpp - Loading NCCL -------------------------------------===//
 
 #include "NcclLibrary.h"
+#include "DynamicLibrary.h"
 #include "Format.h"
 
 #include <cstdlib>
@@ -21,26 +22,20 @@ std::string versionString(int code) {
 template <typename Function>
 static bool resolve(void *library, const char *symbol, Function &function,
                     const std::string &path, std::string &why) {
-  dlerror();
-  void *address = dlsym(library, symbol);
-  if (!address) {
-    const char *error = dlerror();
-    why = formatString("NCCL at %s has no %s (%s)", path.c_str(), symbol,
-                       error ? error : "not found");
-    return false;
-  }
-  function = reinterpret_cast<Function>(address);
-  return true;
+  std::string error;
+  if (findFunction(library, symbol, function, error))
+    return true;
+  why = formatString("NCCL at %s has no %s (%s)", path.c_str(), symbol,
+                     error.c_str());
+  return false;
 }
 
 std::unique_ptr<NcclLibrary> loadNccl(const std::string &path,
                                       std::string &why) {
-  dlerror();
-  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::string error;
+  void *library = openLibrary(path, error);
   if (!library) {
-    const char *error = dlerror();
-    why = formatString("cannot load NCCL %s: %s", path.c_str(),
-                       error ? error : "unknown error");
+    why = formatString("cannot load NCCL %s: %s", path.c_str(), error.c_str());
     return nullptr;
   }
   auto nccl = std::make_unique<NcclLibrary>();

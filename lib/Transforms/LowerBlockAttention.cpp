@@ -3,7 +3,9 @@
 // Lowers ring.block_attention to loops over query tiles and key tiles with an
 // online softmax (FlashAttention's forward pass), written directly in the
 // vector dialect so the inner loops are register-tiled broadcast-FMA
-// micro-kernels that LLVM maps onto AVX-512 (or whatever the host has).
+// micro-kernels. Their vector width and tile come from the module's CPU
+// (CpuTarget.h): 8-lane vectors and a 6 x 2 tile on AVX2's 16 registers,
+// 16-lane vectors and a 6 x 4 tile on AVX-512's 32.
 //
 // For each (batch, kv head):
 //   KT[d, j] = K[j, d], Vp[j, d] = V[j, d]       f32, zero padded to the tile
@@ -11,18 +13,21 @@
 //     Qs = scale * Q[q0 : q0+Tq]; m = -inf; l = 0; O = 0
 //     for each key tile k0 (stopping at the causal frontier):
 //       for each group of R query rows:
-//         S = Qs[rows] KT[:, k0 : k0+Tk]          R x Tk vector accumulators
-//         S = mask(S)                              causal, ragged last tile
+//         for each key chunk (the keys of one micro-kernel):
+//           S[rows, chunk] = mask(Qs[rows] KT[:, chunk])   R x C accumulators
 //         m' = max(m, rowmax S); P = exp(S - m'); a = exp(m - m')
 //         l = a l + rowsum P; O[rows] = a O[rows] + P Vp[k0 : k0+Tk]
 //     out = O / l, lse = m + log l                 (l = 0: out 0, lse -inf)
 //
-// Scratch buffers are allocated once, at the entry of the function, and are
-// linear in the sequence length.
+// Every loop is an scf.for, only the register tile is unrolled, so the
+// compile time does not grow with the tile sizes. Scratch buffers are
+// allocated once, at the entry of the function, and are linear in the
+// sequence length.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Transforms/CpuTarget.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -43,14 +48,6 @@ using namespace mlir::ring;
 
 namespace {
 
-/// f32 lanes of the score vectors; LLVM splits them where the host is
-/// narrower than AVX-512.
-constexpr int64_t kLanes = 16;
-/// Query rows of one micro-kernel.
-constexpr int64_t kRows = 4;
-/// Vectors of the output row a micro-kernel keeps in registers at once.
-constexpr int64_t kOutVectors = 4;
-
 using BodyFn = function_ref<void(Value)>;
 using CarriedBodyFn = function_ref<SmallVector<Value>(Value, ValueRange)>;
 
@@ -62,9 +59,9 @@ public:
       std::map<std::pair<std::string, SmallVector<int64_t>>, Value>;
 
   FlashAttentionEmitter(ImplicitLocOpBuilder &b, BlockAttentionOp op,
-                        int64_t queryTile, int64_t keyTile,
-                        ScratchPool &scratchPool)
-      : b(b), op(op), queryTile(queryTile), keyTile(keyTile),
+                        const CpuKernelShape &shape, int64_t queryTile,
+                        int64_t keyTile, ScratchPool &scratchPool)
+      : b(b), op(op), shape(shape), queryTile(queryTile), keyTile(keyTile),
         scratchPool(scratchPool) {
     RankedTensorType q = op.getQuery().getType();
     RankedTensorType k = op.getKey().getType();
@@ -76,15 +73,17 @@ public:
     headDim = q.getDimSize(3);
     elementType = q.getElementType();
     paddedKeyLen = llvm::divideCeil(keyLen, keyTile) * keyTile;
+    // Whole micro-kernels: the rows past the query tile repeat its last row.
+    tileRows = llvm::divideCeil(queryTile, shape.rows) * shape.rows;
     // The widest vector that divides head_dim walks an output row exactly.
-    for (int64_t width : {16, 8, 4, 2, 1})
+    for (int64_t width = shape.lanes; width >= 1; width /= 2)
       if (headDim % width == 0) {
         outLanes = width;
         break;
       }
     f32 = b.getF32Type();
     i32 = b.getI32Type();
-    scoreVec = VectorType::get({kLanes}, f32);
+    scoreVec = VectorType::get({shape.lanes}, f32);
     outVec = VectorType::get({outLanes}, f32);
   }
 
@@ -99,6 +98,10 @@ private:
   Value minusInf() { return f32Const(-std::numeric_limits<float>::infinity()); }
   Value splat(VectorType type, Value scalar) {
     return vector::BroadcastOp::create(b, type, scalar);
+  }
+  Value zeroVector(VectorType type) {
+    return arith::ConstantOp::create(
+        b, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
   }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
@@ -136,36 +139,52 @@ private:
   }
 
   /// The register tile both products use: for i in [0, extent),
-  /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with kRows
-  /// rows and `vectors` vectors of `type` per row carried in registers.
+  /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with
+  /// shape.rows rows and `vectors` vectors of `type` per row carried in
+  /// registers.
   SmallVector<Value>
   broadcastFmaLoop(int64_t extent, VectorType type, int64_t vectors,
                    ValueRange init, function_ref<Value(Value, int64_t)> vectorAt,
                    function_ref<Value(Value, int64_t)> scalarAt);
+  SmallVector<Value> keyPanelIndex(Value j, Value d);
+  SmallVector<Value> valuePanelIndex(Value j, Value d);
   void packKeyValue(Value batchIdx, Value kvHead);
   void loadQueryTile(Value batchIdx, Value queryHead, Value q0);
   Value causalKeyEnd(Value q0, Value rows);
+  void maskScores(MutableArrayRef<Value> scores, Value q0, Value k0,
+                  Value rowBlock);
+  void computeScores(Value q0, Value k0, Value rowBlock);
+  void updateSoftmax(Value rowBlock);
+  void accumulateValues(Value k0, Value rowBlock, int64_t firstVector,
+                        int64_t count);
   void processKeyTile(Value q0, Value k0, Value rowBlock);
   void storeTile(Value batchIdx, Value queryHead, Value q0, Value rows);
 
   ImplicitLocOpBuilder &b;
   BlockAttentionOp op;
+  CpuKernelShape shape;
   int64_t queryTile, keyTile;
   ScratchPool &scratchPool;
   int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
-  int64_t paddedKeyLen, outLanes = 1;
+  int64_t paddedKeyLen, tileRows, outLanes = 1;
+  /// Columns of one value panel.
+  int64_t groupWidth() const { return shape.outVectors * outLanes; }
   Type elementType, f32, i32;
   VectorType scoreVec, outVec;
 
   // Buffers: inputs and outputs, then scratch.
   Value query, key, value, out, lse;
-  Value keyT;     // [headDim, paddedKeyLen]  K transposed, f32
-  Value valueF;   // [paddedKeyLen, headDim]  V in f32
-  Value queryF;   // [queryTile, headDim]     scale * Q tile, f32
-  Value probs;    // [kRows, keyTile]         P of the current rows
-  Value acc;      // [queryTile, headDim]     unnormalized O
-  Value rowMax;   // [queryTile]              running max m
-  Value rowSum;   // [queryTile]              running sum l
+  // K transposed in panels of one key chunk, and V in panels of one P V
+  // register tile's columns, both f32: a micro-kernel walks its panel
+  // contiguously (a transposed K row would stride over the whole block).
+  Value keyPanels;   // [paddedKeyLen / keyChunk, headDim, keyChunk]
+  Value valuePanels; // [column groups, paddedKeyLen, outVectors * outLanes]
+  Value queryF;   // [tileRows, headDim]      scale * Q tile, f32
+  Value probs;    // [rows, keyTile]          S, then P, of the current rows
+  Value rowScale; // [rows]                   alpha of the current rows
+  Value acc;      // [tileRows, headDim]      unnormalized O
+  Value rowMax;   // [tileRows]               running max m
+  Value rowSum;   // [tileRows]               running sum l
 };
 
 void FlashAttentionEmitter::loop(Value lb, Value ub, Value step,
@@ -200,7 +219,7 @@ SmallVector<Value> FlashAttentionEmitter::broadcastFmaLoop(
         for (int64_t c = 0; c < vectors; ++c)
           row.push_back(vectorAt(i, c));
         SmallVector<Value> next;
-        for (int64_t r = 0; r < kRows; ++r) {
+        for (int64_t r = 0; r < shape.rows; ++r) {
           Value scalar = splat(type, scalarAt(i, r));
           for (int64_t c = 0; c < vectors; ++c)
             next.push_back(
@@ -210,8 +229,20 @@ SmallVector<Value> FlashAttentionEmitter::broadcastFmaLoop(
       });
 }
 
-/// Transposes K and converts K and V to f32 for one (batch, kv head); the
-/// padding rows past keyLen stay zero from the initial fill.
+/// Where key j, dimension d lives in the panels.
+SmallVector<Value> FlashAttentionEmitter::keyPanelIndex(Value j, Value d) {
+  Value chunk = idx(shape.keyChunk());
+  return {arith::DivUIOp::create(b, j, chunk), d,
+          arith::RemUIOp::create(b, j, chunk)};
+}
+SmallVector<Value> FlashAttentionEmitter::valuePanelIndex(Value j, Value d) {
+  Value width = idx(groupWidth());
+  return {arith::DivUIOp::create(b, d, width), j,
+          arith::RemUIOp::create(b, d, width)};
+}
+
+/// Packs K and V of one (batch, kv head) into their f32 panels; the padding
+/// keys past keyLen stay zero from the initial fill.
 void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
   loop(idx(0), idx(keyLen), idx(1), [&](Value j) {
     loop(idx(0), idx(headDim), idx(1),
@@ -219,23 +250,26 @@ void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
            ValueRange src{batchIdx, kvHead, j, d};
            Value k = memref::LoadOp::create(b, key, src);
            Value v = memref::LoadOp::create(b, value, src);
-           memref::StoreOp::create(b, toF32(k), keyT, ValueRange{d, j});
-           memref::StoreOp::create(b, toF32(v), valueF, ValueRange{j, d});
+           memref::StoreOp::create(b, toF32(k), keyPanels, keyPanelIndex(j, d));
+           memref::StoreOp::create(b, toF32(v), valuePanels,
+                                   valuePanelIndex(j, d));
          });
   });
 }
 
-/// Qs = scale * Q[q0 : q0 + queryTile]; rows past the end repeat the last
-/// row (they are computed but never stored). Resets m, l and O.
+/// Qs = scale * Q[q0 : q0 + tileRows]; rows past the end of the block (or
+/// of the query tile) repeat the last row: they are computed but never
+/// stored. Resets m, l and O.
 void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
                                           Value q0) {
   Value scale = f32Const(op.getScaleOrDefault());
   Value lastRow = idx(queryLen - 1);
-  Value zeros = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(outVec, b.getF32FloatAttr(0.0f)));
-  loop(idx(0), idx(queryTile), idx(1),
+  Value zeros = zeroVector(outVec);
+  Value lastTileRow = idx(queryTile - 1);
+  loop(idx(0), idx(tileRows), idx(1),
        [&](Value i) {
-         Value row = arith::MinSIOp::create(b, add(q0, i), lastRow);
+         Value inTile = arith::MinSIOp::create(b, i, lastTileRow);
+         Value row = arith::MinSIOp::create(b, add(q0, inTile), lastRow);
          loop(idx(0), idx(headDim), idx(1),
               [&](Value d) {
                 Value x = memref::LoadOp::create(
@@ -265,76 +299,92 @@ Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
   return arith::MinSIOp::create(b, end, idx(keyLen));
 }
 
-/// The micro-kernel: kRows query rows against one key tile.
-void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
-  const int64_t scoreVectors = keyTile / kLanes;
-  Value zeroScore = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(scoreVec, b.getF32FloatAttr(0.0f)));
-
-  // S = Qs[rows] . KT[:, k0 : k0 + keyTile], accumulated over head_dim.
-  SmallVector<Value> init(kRows * scoreVectors, zeroScore);
-  SmallVector<Value> scores = broadcastFmaLoop(
-      headDim, scoreVec, scoreVectors, init,
-      [&](Value d, int64_t c) {
-        return vector::LoadOp::create(b, scoreVec, keyT,
-                                      ValueRange{d, add(k0, idx(c * kLanes))});
-      },
-      [&](Value d, int64_t r) {
-        return memref::LoadOp::create(b, queryF,
-                                      ValueRange{add(rowBlock, idx(r)), d});
-      });
-
-  // Mask: keys past the end of the block, and keys in a query's future.
+/// Masks the scores of one key chunk: keys past the end of the block
+/// (ragged last tile) and keys in a query's future.
+void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
+                                       Value k0, Value rowBlock) {
   bool raggedTail = keyLen % keyTile != 0;
-  if (raggedTail || op.isCausal()) {
-    VectorType laneIdxType = VectorType::get({kLanes}, i32);
-    SmallVector<int32_t> lanes(kLanes);
-    for (int64_t l = 0; l < kLanes; ++l)
-      lanes[l] = l;
-    Value iota = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(laneIdxType, ArrayRef<int32_t>(lanes)));
-    Value masked = splat(scoreVec, minusInf());
-    for (int64_t c = 0; c < scoreVectors; ++c) {
-      Value keyIdx = arith::AddIOp::create(
-          b, splat(laneIdxType, toI32(add(k0, idx(c * kLanes)))), iota);
-      Value inRange;
-      if (raggedTail)
-        inRange = arith::CmpIOp::create(
-            b, arith::CmpIPredicate::slt, keyIdx,
-            splat(laneIdxType, toI32(idx(keyLen))));
-      Value keyPos;
-      if (op.isCausal())
-        keyPos = arith::AddIOp::create(
-            b, splat(laneIdxType, toI32(op.getKeyOffset())),
-            arith::MulIOp::create(
-                b, splat(laneIdxType, toI32(idx(op.getKeyStride()))), keyIdx));
-      for (int64_t r = 0; r < kRows; ++r) {
-        Value visible = inRange;
-        if (op.isCausal()) {
-          Value queryIdx = add(q0, add(rowBlock, idx(r)));
-          Value queryPos = add(op.getQueryOffset(),
-                               mul(idx(op.getQueryStride()), queryIdx));
-          Value notFuture = arith::CmpIOp::create(
-              b, arith::CmpIPredicate::sge,
-              splat(laneIdxType, toI32(queryPos)), keyPos);
-          visible = visible ? arith::AndIOp::create(b, visible, notFuture)
-                            : notFuture;
-        }
-        Value &s = scores[r * scoreVectors + c];
-        s = arith::SelectOp::create(b, visible, s, masked);
+  if (!raggedTail && !op.isCausal())
+    return;
+  const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
+  VectorType laneIdxType = VectorType::get({lanes}, i32);
+  SmallVector<int32_t> laneIds(lanes);
+  for (int64_t l = 0; l < lanes; ++l)
+    laneIds[l] = l;
+  Value iota = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(laneIdxType, ArrayRef<int32_t>(laneIds)));
+  Value masked = splat(scoreVec, minusInf());
+  for (int64_t c = 0; c < vectors; ++c) {
+    Value keyIdx = arith::AddIOp::create(
+        b, splat(laneIdxType, toI32(add(k0, idx(c * lanes)))), iota);
+    Value inRange;
+    if (raggedTail)
+      inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIdx,
+                                      splat(laneIdxType, toI32(idx(keyLen))));
+    Value keyPos;
+    if (op.isCausal())
+      keyPos = arith::AddIOp::create(
+          b, splat(laneIdxType, toI32(op.getKeyOffset())),
+          arith::MulIOp::create(
+              b, splat(laneIdxType, toI32(idx(op.getKeyStride()))), keyIdx));
+    for (int64_t r = 0; r < shape.rows; ++r) {
+      Value visible = inRange;
+      if (op.isCausal()) {
+        Value queryIdx = add(q0, add(rowBlock, idx(r)));
+        Value queryPos = add(op.getQueryOffset(),
+                             mul(idx(op.getQueryStride()), queryIdx));
+        Value notFuture =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::sge,
+                                  splat(laneIdxType, toI32(queryPos)), keyPos);
+        visible =
+            visible ? arith::AndIOp::create(b, visible, notFuture) : notFuture;
       }
+      Value &s = scores[r * vectors + c];
+      s = arith::SelectOp::create(b, visible, s, masked);
     }
   }
+}
 
-  // Online softmax, one row at a time.
-  SmallVector<Value> alphas;
-  for (int64_t r = 0; r < kRows; ++r) {
-    Value row = add(rowBlock, idx(r));
-    ArrayRef<Value> s = ArrayRef<Value>(scores).slice(r * scoreVectors,
-                                                      scoreVectors);
-    Value tileMax = s[0];
-    for (int64_t c = 1; c < scoreVectors; ++c)
-      tileMax = arith::MaximumFOp::create(b, tileMax, s[c]);
+/// probs[rows] = mask(Qs[rows] . KT[:, k0 : k0 + keyTile]), one key chunk
+/// at a time: rows x scoreVectors accumulators over head_dim.
+void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
+  const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
+  loop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
+    Value c0 = add(k0, chunk);
+    Value panel = arith::DivUIOp::create(b, c0, idx(shape.keyChunk()));
+    SmallVector<Value> init(shape.rows * vectors, zeroVector(scoreVec));
+    SmallVector<Value> scores = broadcastFmaLoop(
+        headDim, scoreVec, vectors, init,
+        [&](Value d, int64_t c) {
+          return vector::LoadOp::create(b, scoreVec, keyPanels,
+                                        ValueRange{panel, d, idx(c * lanes)});
+        },
+        [&](Value d, int64_t r) {
+          return memref::LoadOp::create(b, queryF,
+                                        ValueRange{add(rowBlock, idx(r)), d});
+        });
+    maskScores(scores, q0, c0, rowBlock);
+    for (int64_t r = 0; r < shape.rows; ++r)
+      for (int64_t c = 0; c < vectors; ++c)
+        vector::StoreOp::create(b, scores[r * vectors + c], probs,
+                                ValueRange{idx(r), add(chunk, idx(c * lanes))});
+  });
+}
+
+/// Online softmax of each row: m' = max(m, rowmax S), P = exp(S - m') in
+/// place of S, alpha = exp(m - m'), l = alpha l + rowsum P.
+void FlashAttentionEmitter::updateSoftmax(Value rowBlock) {
+  const int64_t lanes = shape.lanes;
+  loop(idx(0), idx(shape.rows), idx(1), [&](Value r) {
+    Value row = add(rowBlock, r);
+    Value tileMax =
+        loopCarried(idx(0), idx(keyTile), idx(lanes),
+                    {splat(scoreVec, minusInf())},
+                    [&](Value j, ValueRange max) -> SmallVector<Value> {
+                      Value s = vector::LoadOp::create(b, scoreVec, probs,
+                                                       ValueRange{r, j});
+                      return {arith::MaximumFOp::create(b, max[0], s)};
+                    })[0];
     tileMax = vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF,
                                           tileMax);
     Value oldMax = memref::LoadOp::create(b, rowMax, row);
@@ -345,50 +395,68 @@ void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
                                               newMax, minusInf());
     Value ref = arith::SelectOp::create(b, noneVisible, f32Const(0.0f), newMax);
     Value refVec = splat(scoreVec, ref);
-    Value sum;
-    for (int64_t c = 0; c < scoreVectors; ++c) {
-      Value p = math::ExpOp::create(b, arith::SubFOp::create(b, s[c], refVec));
-      vector::StoreOp::create(b, p, probs, ValueRange{idx(r), idx(c * kLanes)});
-      sum = sum ? arith::AddFOp::create(b, sum, p) : p;
-    }
+    Value sum =
+        loopCarried(idx(0), idx(keyTile), idx(lanes), {zeroVector(scoreVec)},
+                    [&](Value j, ValueRange sum) -> SmallVector<Value> {
+                      Value s = vector::LoadOp::create(b, scoreVec, probs,
+                                                       ValueRange{r, j});
+                      Value p = math::ExpOp::create(
+                          b, arith::SubFOp::create(b, s, refVec));
+                      vector::StoreOp::create(b, p, probs, ValueRange{r, j});
+                      return {arith::AddFOp::create(b, sum[0], p)};
+                    })[0];
     sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD, sum);
     Value alpha = math::ExpOp::create(b, arith::SubFOp::create(b, oldMax, ref));
     Value oldSum = memref::LoadOp::create(b, rowSum, row);
-    Value newSum = math::FmaOp::create(b, oldSum, alpha, sum);
     memref::StoreOp::create(b, newMax, rowMax, row);
-    memref::StoreOp::create(b, newSum, rowSum, row);
-    alphas.push_back(splat(outVec, alpha));
-  }
+    memref::StoreOp::create(b, math::FmaOp::create(b, oldSum, alpha, sum),
+                            rowSum, row);
+    memref::StoreOp::create(b, alpha, rowScale, r);
+  });
+}
 
-  // O[rows] = alpha * O[rows] + P . Vp[k0 : k0 + keyTile], a few output
-  // vectors at a time so the accumulators stay in registers.
-  const int64_t rowVectors = headDim / outLanes;
-  for (int64_t first = 0; first < rowVectors; first += kOutVectors) {
-    int64_t count = std::min(kOutVectors, rowVectors - first);
-    SmallVector<Value> init;
-    for (int64_t r = 0; r < kRows; ++r)
-      for (int64_t c = 0; c < count; ++c) {
-        Value o = vector::LoadOp::create(
-            b, outVec, acc,
-            ValueRange{add(rowBlock, idx(r)), idx((first + c) * outLanes)});
-        init.push_back(arith::MulFOp::create(b, o, alphas[r]));
-      }
-    SmallVector<Value> result = broadcastFmaLoop(
-        keyTile, outVec, count, init,
-        [&](Value j, int64_t c) {
-          return vector::LoadOp::create(
-              b, outVec, valueF,
-              ValueRange{add(k0, j), idx((first + c) * outLanes)});
-        },
-        [&](Value j, int64_t r) {
-          return memref::LoadOp::create(b, probs, ValueRange{idx(r), j});
-        });
-    for (int64_t r = 0; r < kRows; ++r)
-      for (int64_t c = 0; c < count; ++c)
-        vector::StoreOp::create(
-            b, result[r * count + c], acc,
-            ValueRange{add(rowBlock, idx(r)), idx((first + c) * outLanes)});
+/// O[rows, vectors firstVector + (0 .. count)] = alpha O + P . Vp[k0 : k0 +
+/// keyTile]: rows x count output vectors in registers over the key tile.
+void FlashAttentionEmitter::accumulateValues(Value k0, Value rowBlock,
+                                             int64_t firstVector,
+                                             int64_t count) {
+  auto column = [&](int64_t c) { return idx((firstVector + c) * outLanes); };
+  Value panel = idx(firstVector / shape.outVectors);
+  SmallVector<Value> init;
+  for (int64_t r = 0; r < shape.rows; ++r) {
+    Value alpha = splat(outVec, memref::LoadOp::create(b, rowScale, idx(r)));
+    for (int64_t c = 0; c < count; ++c) {
+      Value o = vector::LoadOp::create(
+          b, outVec, acc, ValueRange{add(rowBlock, idx(r)), column(c)});
+      init.push_back(arith::MulFOp::create(b, o, alpha));
+    }
   }
+  SmallVector<Value> result = broadcastFmaLoop(
+      keyTile, outVec, count, init,
+      [&](Value j, int64_t c) {
+        return vector::LoadOp::create(b, outVec, valuePanels,
+                                      ValueRange{panel, add(k0, j),
+                                                 idx(c * outLanes)});
+      },
+      [&](Value j, int64_t r) {
+        return memref::LoadOp::create(b, probs, ValueRange{idx(r), j});
+      });
+  for (int64_t r = 0; r < shape.rows; ++r)
+    for (int64_t c = 0; c < count; ++c)
+      vector::StoreOp::create(b, result[r * count + c], acc,
+                              ValueRange{add(rowBlock, idx(r)), column(c)});
+}
+
+/// The micro-kernels of shape.rows query rows against one key tile.
+void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
+  computeScores(q0, k0, rowBlock);
+  updateSoftmax(rowBlock);
+  // The output row a few vectors at a time, so the accumulators stay in
+  // registers.
+  const int64_t rowVectors = headDim / outLanes;
+  for (int64_t first = 0; first < rowVectors; first += shape.outVectors)
+    accumulateValues(k0, rowBlock, first,
+                     std::min(shape.outVectors, rowVectors - first));
 }
 
 /// out = O / l and lse = m + log(l) for the valid rows of the tile; a row
@@ -436,13 +504,17 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
   out = alloc(op.getOut().getType().getShape());
   lse = alloc(op.getLse().getType().getShape());
 
-  keyT = scratch("keyT", {headDim, paddedKeyLen});
-  valueF = scratch("valueF", {paddedKeyLen, headDim});
-  queryF = scratch("queryF", {queryTile, headDim});
-  probs = scratch("probs", {kRows, keyTile});
-  acc = scratch("acc", {queryTile, headDim});
-  rowMax = scratch("rowMax", {queryTile});
-  rowSum = scratch("rowSum", {queryTile});
+  keyPanels = scratch("keyPanels", {paddedKeyLen / shape.keyChunk(), headDim,
+                                    shape.keyChunk()});
+  valuePanels =
+      scratch("valuePanels", {llvm::divideCeil(headDim, groupWidth()),
+                              paddedKeyLen, groupWidth()});
+  queryF = scratch("queryF", {tileRows, headDim});
+  probs = scratch("probs", {shape.rows, keyTile});
+  rowScale = scratch("rowScale", {shape.rows});
+  acc = scratch("acc", {tileRows, headDim});
+  rowMax = scratch("rowMax", {tileRows});
+  rowSum = scratch("rowSum", {tileRows});
 
   // Zero the key padding once; packing never writes it.
   Value zero = f32Const(0.0f);
@@ -450,8 +522,10 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
        [&](Value j) {
          loop(idx(0), idx(headDim), idx(1),
               [&](Value d) {
-                memref::StoreOp::create(b, zero, keyT, ValueRange{d, j});
-                memref::StoreOp::create(b, zero, valueF, ValueRange{j, d});
+                memref::StoreOp::create(b, zero, keyPanels,
+                                        keyPanelIndex(j, d));
+                memref::StoreOp::create(b, zero, valuePanels,
+                                        valuePanelIndex(j, d));
               });
        });
 
@@ -471,9 +545,14 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
                          loadQueryTile(n, queryHead, q0);
                          Value keyEnd = op.isCausal() ? causalKeyEnd(q0, rows)
                                                       : idx(keyLen);
+                         // Only the micro-kernels that hold valid rows.
+                         Value rowEnd = mul(
+                             arith::CeilDivSIOp::create(b, rows,
+                                                        idx(shape.rows)),
+                             idx(shape.rows));
                          loop(idx(0), keyEnd, idx(keyTile),
                               [&](Value k0) {
-                                loop(idx(0), idx(queryTile), idx(kRows),
+                                loop(idx(0), rowEnd, idx(shape.rows),
                                      [&](Value rb) {
                                        processKeyTile(q0, k0, rb);
                                      });
@@ -499,16 +578,23 @@ struct RingLowerBlockAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (queryTile <= 0 || queryTile % kRows != 0) {
+    CpuKernelShape shape = getCpuKernelShape(getOperation());
+    // Sixteen micro-kernels per query tile; four key chunks (or 64 keys)
+    // per key tile.
+    int64_t rowsPerTile = queryTile ? queryTile.getValue() : 16 * shape.rows;
+    int64_t keysPerTile =
+        keyTile ? keyTile.getValue() : std::max<int64_t>(64, shape.keyChunk());
+    if (rowsPerTile <= 0) {
       getOperation().emitError("ring-lower-block-attention: query-tile must "
-                               "be a positive multiple of ")
-          << kRows << " (got " << queryTile.getValue() << ")";
+                               "be positive (got ")
+          << rowsPerTile << ")";
       return signalPassFailure();
     }
-    if (keyTile <= 0 || keyTile % kLanes != 0) {
+    if (keysPerTile <= 0 || keysPerTile % shape.keyChunk() != 0) {
       getOperation().emitError("ring-lower-block-attention: key-tile must be "
                                "a positive multiple of ")
-          << kLanes << " (got " << keyTile.getValue() << ")";
+          << shape.keyChunk() << ", the keys of one micro-kernel on this "
+          << "target (got " << keysPerTile << ")";
       return signalPassFailure();
     }
     SmallVector<BlockAttentionOp> ops;
@@ -521,7 +607,8 @@ struct RingLowerBlockAttentionPass
         return signalPassFailure();
       }
       ImplicitLocOpBuilder b(op.getLoc(), op);
-      FlashAttentionEmitter emitter(b, op, queryTile, keyTile, scratchPool);
+      FlashAttentionEmitter emitter(b, op, shape, rowsPerTile, keysPerTile,
+                                    scratchPool);
       auto [out, lse] = emitter.emit();
       op.getOut().replaceAllUsesWith(out);
       op.getLse().replaceAllUsesWith(lse);

@@ -5,6 +5,7 @@
 #include "RingAttn/Conversion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -47,6 +48,9 @@ static void addRingScheduling(OpPassManager &pm) {
 
 void ring::buildLowerCPUPipeline(OpPassManager &pm,
                                  const LowerCPUPipelineOptions &options) {
+  // The CPU first: the kernels are tiled for its vector registers.
+  RingSetCpuTargetOptions target{options.targetCpu, options.targetFeatures};
+  pm.addPass(createRingSetCpuTarget(target));
   addRingScheduling(pm);
   pm.addNestedPass<func::FuncOp>(createRingLowerBlockAttention(
       {options.queryTile.getValue(), options.keyTile.getValue()}));
@@ -68,12 +72,19 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // bf16 conversions as integer arithmetic: without AVX-512 BF16, LLVM
+  // would call __truncsfbf2, which Debian 12's libgcc does not have.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  // Every llvm.func now exists: each gets the module's CPU and features.
+  pm.addPass(createRingSetCpuTarget());
   pm.addPass(createRingVerifyLowered());
 }
 

@@ -30,12 +30,24 @@ namespace ring {
 /// Options of the ring-lower-cpu pipeline.
 struct LowerCPUPipelineOptions
     : public PassPipelineOptions<LowerCPUPipelineOptions> {
-  Option<int64_t> queryTile{*this, "query-tile",
-                            llvm::cl::desc("Query rows per tile"),
-                            llvm::cl::init(64)};
-  Option<int64_t> keyTile{*this, "key-tile",
-                          llvm::cl::desc("Key rows per tile"),
-                          llvm::cl::init(64)};
+  Option<int64_t> queryTile{
+      *this, "query-tile",
+      llvm::cl::desc("Query rows per tile; 0: chosen for the target"),
+      llvm::cl::init(0)};
+  Option<int64_t> keyTile{
+      *this, "key-tile",
+      llvm::cl::desc("Key rows per tile; 0: chosen for the target"),
+      llvm::cl::init(0)};
+  Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("LLVM CPU to compile for (x86-64-v3, znver4, ...); "
+                     "empty: the host"),
+      llvm::cl::init("")};
+  Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("+feature/-feature changes to the CPU's features "
+                     "(+avx2,-avx512f)"),
+      llvm::cl::init("")};
 };
 
 /// Appends ring-lower-cpu: from the ring dialect on tensors to the LLVM

@@ -110,16 +110,40 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "func::FuncOp">
     sequence length: nothing of size `seq x seq` exists.
   }];
   let options = [
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"64",
-           "Query rows per tile (a multiple of 4)">,
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
-           "Key rows per tile (a multiple of 16)">
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
+           "Query rows per tile; 0: 16 micro-kernels of the target">,
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
+           "Key rows per tile (a multiple of the target's key chunk, 16 "
+           "keys on AVX2 and 64 on AVX-512); 0: 64">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
+}
+
+def RingSetCpuTarget : Pass<"ring-set-cpu-target", "ModuleOp"> {
+  let summary = "Name the CPU the module is compiled for";
+  let description = [{
+    Attaches `llvm.target = #llvm.target<triple, chip, features>` to the
+    module: the host CPU and its detected features by default, or the CPU
+    and features the options name (LLVM's names: `cpu=x86-64-v3`,
+    `features=+avx2,-avx512f`; implied features follow, so `-avx2` also
+    turns AVX-512 off). Without options, a target the module already has is
+    kept. `ring-lower-block-attention` sizes its vectors and register tile
+    for this target. The pass also copies the CPU and features onto every
+    `llvm.func` definition (`target_cpu`, `target_features`), so that the
+    JIT or an AOT compile generates code for that CPU; pipelines run it
+    first and again after the conversion to the LLVM dialect.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"",
+           "LLVM CPU name (x86-64-v3, znver4, ...); empty: the host">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "Comma-separated +feature/-feature changes to the CPU's features">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def RingApproximateMath : Pass<"ring-approximate-math"> {

@@ -39,17 +39,6 @@ func.func @tensor_shift(%kv: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 shard.grid @grid2d(shape = 2x4)
 
-func.func @two_axes(%cur: memref<4xf32>, %next: memref<4xf32>) {
-  // expected-error @+1 {{the runtime runs one ring axis, but @grid2d has 2 axes}}
-  %f = ring.shift_start %cur into %next ring @grid2d axis 1 : memref<4xf32>
-  %recv = ring.shift_wait %f : !ring.future<memref<4xf32>>
-  return
-}
-
-// -----
-
-shard.grid @grid2d(shape = 2x4)
-
 func.func @two_axes_rank() -> index {
   // expected-error @+1 {{the runtime runs one ring axis, but @grid2d has 2 axes}}
   %r = shard.process_multi_index on @grid2d axes = [1] : index

@@ -19,6 +19,7 @@
 #include "EntryPoint.h"
 #include "HostTensor.h"
 #include "DeviceOperands.h"
+#include "Diagnostics.h"
 #include "Launcher.h"
 #include "Sharding.h"
 
@@ -169,8 +170,10 @@ static double defaultTolerance(ElementType type) {
   return 0;
 }
 
+/// Prints `message` as the one line docs/Tools.md promises for every error,
+/// whatever line breaks a library put in it.
 static int fail(const llvm::Twine &message) {
-  llvm::errs() << "ring-run: error: " << message << "\n";
+  llvm::errs() << "ring-run: error: " << oneLine(message.str()) << "\n";
   return 1;
 }
 
@@ -254,11 +257,12 @@ static StridedMemRefType<T, 4> describe(HostTensor &tensor, void *data) {
   return desc;
 }
 
-/// Parses the input, and lowers it with ring-lower-cpu (ring-lower-nvvm for
-/// the GPU backends) unless it is already lowered. Diagnostics go through
-/// `sourceMgr`.
+/// Parses and verifies the input, and lowers it with ring-lower-cpu
+/// (ring-lower-nvvm for the GPU backends) unless it is already lowered. On
+/// failure `error` is the first error `diagnostics` caught, at its position.
 static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
                                         llvm::SourceMgr &sourceMgr,
+                                        const FirstErrorHandler &diagnostics,
                                         std::string &error) {
   auto file = openInputFile(inputFile, &error);
   if (!file)
@@ -266,7 +270,9 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module) {
-    error = "could not parse " + inputFile;
+    // A syntax error, or an op the verifier rejects (the parser verifies).
+    error = diagnostics.hasError() ? diagnostics.where() + diagnostics.message()
+                                   : "could not parse " + inputFile;
     return nullptr;
   }
   if (!needsLowering(*module)) {
@@ -294,9 +300,12 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
       ring::buildLowerCPUPipeline(pm, options);
     }
     if (failed(pm.run(*module))) {
-      error = "lowering " + inputFile + " with " +
-              (gpuBackend() ? "ring-lower-nvvm" : "ring-lower-cpu") +
-              " failed";
+      std::string pipeline =
+          gpuBackend() ? "ring-lower-nvvm" : "ring-lower-cpu";
+      error = diagnostics.hasError()
+                  ? diagnostics.where() + pipeline +
+                        " failed: " + diagnostics.message()
+                  : "lowering " + inputFile + " with " + pipeline + " failed";
       return nullptr;
     }
   }
@@ -523,9 +532,13 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
 
   llvm::SourceMgr sourceMgr;
+  // Warnings and remarks print with their source line; errors are caught
+  // by `diagnostics` (registered last, so asked first) and end in fail().
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  FirstErrorHandler diagnostics(&context);
   std::string error;
-  OwningOpRef<ModuleOp> module = loadModule(context, sourceMgr, error);
+  OwningOpRef<ModuleOp> module =
+      loadModule(context, sourceMgr, diagnostics, error);
   if (!module)
     return fail(error);
 
@@ -614,8 +627,13 @@ int main(int argc, char **argv) {
 
   auto compileStart = std::chrono::steady_clock::now();
   auto engine = compileForHost(*module);
-  if (!engine)
-    return fail("JIT compilation failed: " + toString(engine.takeError()));
+  if (!engine) {
+    // Translation to LLVM IR reports its reason as a diagnostic.
+    std::string why = toString(engine.takeError());
+    if (diagnostics.hasError())
+      why += ": " + diagnostics.where() + diagnostics.message();
+    return fail("JIT compilation failed: " + why);
+  }
   // Looking the function up materializes it, so timings exclude compilation.
   std::string symbol = "_mlir_ciface_" + entry.name;
   auto function = (*engine)->lookupPacked(symbol);
@@ -669,14 +687,8 @@ int main(int argc, char **argv) {
         },
         !traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
-    if (!report.ok) {
-      llvm::errs() << "ring-run: error: the ring failed: " << report.error
-                   << "\n";
-      for (const runtime::RankReport &rank : report.ranks)
-        if (!rank.ok && rank.error != report.error)
-          llvm::errs() << "  " << rank.error << "\n";
-      return 1;
-    }
+    if (!report.ok)
+      return fail("the ring failed: " + describeRingFailure(report));
   }
   std::sort(times.begin(), times.end());
   for (int r = 0; r < ranks && launcher->onGpu(); ++r)

@@ -141,6 +141,24 @@ func.func @attention_axis_range(%q: tensor<1x2x8x16xf32>) {
 
 // -----
 
+shard.grid @grid2d(shape = 2x4)
+func.func @attention_grid_2d(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring over grid @grid2d of rank 2 is not supported: the runtime's ring spans all ranks, so the grid must be 1-D}}
+  %o = ring.attention %q, %q, %q ring @grid2d axis 1 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @grid3d(shape = 2x1x2)
+func.func @attention_grid_3d_axis_0(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring over grid @grid3d of rank 3 is not supported: the runtime's ring spans all ranks, so the grid must be 1-D}}
+  %o = ring.attention %q, %q, %q causal ring @grid3d axis 0 layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
 shard.grid @ring(shape = 4)
 func.func @attention_negative_axis(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{axis -1 is out of range for grid @ring of rank 1}}
@@ -273,6 +291,16 @@ func.func @shift_axis_range(%kv: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{axis 2 is out of range for grid @grid2d of rank 2}}
   %f = ring.shift_start %kv ring @grid2d axis 2 : tensor<1x2x8x16xf32>
   %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @grid2d(shape = 2x4)
+func.func @shift_grid_2d(%cur: memref<1x2x8x16xf32>, %next: memref<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring over grid @grid2d of rank 2 is not supported: the runtime's ring spans all ranks, so the grid must be 1-D}}
+  %f = ring.shift_start %cur into %next ring @grid2d axis 0 : memref<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
   return
 }
 

@@ -3,7 +3,7 @@
 // RUN: ring-opt %s --mlir-print-op-generic | ring-opt | FileCheck %s
 
 shard.grid @ring(shape = 4)
-shard.grid @grid2d(shape = 2x4)
+shard.grid @ring8(shape = 8)
 
 // CHECK-LABEL: func.func @attention_single_device
 func.func @attention_single_device(%q: tensor<2x8x100x80xf32>, %k: tensor<2x8x100x80xf32>, %v: tensor<2x8x100x80xf32>) -> tensor<2x8x100x80xf32> {
@@ -26,10 +26,10 @@ func.func @attention_ring_gqa_zigzag(%q: tensor<1x8x64x128xbf16>, %k: tensor<1x2
   return %o : tensor<1x8x64x128xbf16>
 }
 
-// CHECK-LABEL: func.func @attention_ring_striped_2d
-func.func @attention_ring_striped_2d(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32> {
-  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @grid2d axis 1 layout striped :
-  %o = ring.attention %q, %q, %q ring @grid2d axis 1 layout striped : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
+// CHECK-LABEL: func.func @attention_ring_striped
+func.func @attention_ring_striped(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @ring8 axis 0 layout striped :
+  %o = ring.attention %q, %q, %q ring @ring8 axis 0 layout striped : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
   // The default layout is contiguous and is not printed.
   // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @ring axis 0 :
   %c = ring.attention %o, %o, %o ring @ring axis 0 layout contiguous : tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>, tensor<1x2x7x16xf32>
@@ -56,8 +56,8 @@ func.func @combine(%oa: tensor<1x8x32x64xf32>, %la: tensor<1x8x32xf32>, %ob: ten
 func.func @shift(%kv: tensor<1x2x48x64xbf16>) -> (tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16>) {
   // CHECK: %[[F:.*]] = ring.shift_start %{{.*}} ring @ring axis 0 : tensor<1x2x48x64xbf16>
   %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x48x64xbf16>
-  // CHECK: %[[G:.*]] = ring.shift_start %{{.*}} ring @grid2d axis 1 offset -1 : tensor<1x2x48x64xbf16>
-  %g = ring.shift_start %kv ring @grid2d axis 1 offset -1 : tensor<1x2x48x64xbf16>
+  // CHECK: %[[G:.*]] = ring.shift_start %{{.*}} ring @ring8 axis 0 offset -1 : tensor<1x2x48x64xbf16>
+  %g = ring.shift_start %kv ring @ring8 axis 0 offset -1 : tensor<1x2x48x64xbf16>
   // CHECK: ring.shift_wait %[[F]] : !ring.future<tensor<1x2x48x64xbf16>>
   %a = ring.shift_wait %f : !ring.future<tensor<1x2x48x64xbf16>>
   // CHECK: ring.shift_wait %[[G]] : !ring.future<tensor<1x2x48x64xbf16>>

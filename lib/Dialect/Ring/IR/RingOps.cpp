@@ -78,7 +78,7 @@ static float scaleOrDefault(FloatAttr scale, RankedTensorType query) {
   return 1.0f / std::sqrt(static_cast<float>(query.getDimSize(kHeadDim)));
 }
 
-/// `@grid` names a shard.grid and `axis` is one of its axes.
+/// `@grid` names a 1-D shard.grid and `axis` is its axis.
 static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
                                     int64_t axis,
                                     SymbolTableCollection &symbolTable) {
@@ -89,6 +89,14 @@ static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
     return op->emitOpError("axis ")
            << axis << " is out of range for grid " << grid << " of rank "
            << gridOp.getRank();
+  // The runtime's rank and shifts (ringattn_rank, ringattn_shift_start) know
+  // one ring of all the ranks, not the sub-rings along one axis of a larger
+  // grid; rejected here rather than deep inside the lowering.
+  if (gridOp.getRank() != 1)
+    return op->emitOpError("ring over grid ")
+           << grid << " of rank " << gridOp.getRank()
+           << " is not supported: the runtime's ring spans all ranks, so the "
+              "grid must be 1-D";
   return success();
 }
 

@@ -47,7 +47,8 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     `ring @grid axis k`, the operands are this rank's shard of a sequence laid
     out over axis `k` of the `shard.grid` named `@grid`, in the given
     `layout`, and the result is this rank's shard of exact attention over the
-    whole sequence.
+    whole sequence. The grid must be 1-D (`axis 0`): the runtime's ring
+    spans all ranks, so a ring along one axis of a larger grid is rejected.
 
     ```mlir
     shard.grid @ring(shape = 4)
@@ -184,6 +185,8 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     steps behind. Returns a future for the received value; the transfer
     overlaps whatever runs until the matching `ring.shift_wait`. The send and
     the receive are issued together, so a ring of any size cannot deadlock.
+    As for `ring.attention`, `@grid` must be 1-D: the runtime's ring spans
+    all ranks.
 
     On tensors the received value is new (value semantics). On buffers the
     op is in destination style: the received bytes land in `dest`, which must

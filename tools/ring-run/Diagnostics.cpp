@@ -1,0 +1,76 @@
+//===- Diagnostics.cpp - ring-run's errors, one line each -----------------===//
+
+#include "Diagnostics.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+
+namespace ringattn {
+
+/// `FILE:LINE:COL: ` of `loc`. Passes wrap positions in fused, call-site or
+/// named locations; the first file position inside is the one to show.
+static std::string filePosition(Location loc) {
+  auto file = loc->findInstanceOf<FileLineColRange>();
+  if (!file)
+    return "";
+  return (file.getFilename().getValue() + ":" +
+          llvm::Twine(file.getStartLine()) + ":" +
+          llvm::Twine(file.getStartColumn()) + ": ")
+      .str();
+}
+
+FirstErrorHandler::FirstErrorHandler(MLIRContext *context)
+    : ScopedDiagnosticHandler(context) {
+  setHandler([this](Diagnostic &diagnostic) -> LogicalResult {
+    if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    if (!hasError()) {
+      where_ = filePosition(diagnostic.getLocation());
+      message_ = oneLine(diagnostic.str());
+      if (message_.empty())
+        message_ = "error";
+    }
+    return success();
+  });
+}
+
+std::string oneLine(llvm::StringRef text) {
+  std::string line;
+  for (llvm::StringRef part : llvm::split(text, '\n')) {
+    part = part.trim();
+    if (part.empty())
+      continue;
+    if (!line.empty())
+      line += ' ';
+    line += part;
+  }
+  return line;
+}
+
+std::string describeRingFailure(const runtime::RunReport &report) {
+  std::string line = report.error;
+  std::string stoppedBecause = ": stopped because " + report.error;
+  llvm::SmallVector<std::string> stopped;
+  for (auto [index, rank] : llvm::enumerate(report.ranks)) {
+    if (rank.ok || rank.error == report.error)
+      continue;
+    if (!report.error.empty() &&
+        llvm::StringRef(rank.error).ends_with(stoppedBecause))
+      stopped.push_back(std::to_string(index));
+    else
+      line += (line.empty() ? "" : "; ") + rank.error;
+  }
+  if (!stopped.empty())
+    line += std::string(line.empty() ? "" : "; ") +
+            (stopped.size() == 1 ? "rank " : "ranks ") +
+            llvm::join(stopped, ", ") + " stopped because of it";
+  return oneLine(line);
+}
+
+} // namespace ringattn

@@ -48,6 +48,25 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# The host's vector extensions: tests that force a CPU target run only
+# where its code can execute (`REQUIRES: avx512`, `UNSUPPORTED: avx512`).
+def host_cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+cpu_flags = host_cpu_flags()
+if {"avx2", "fma"} <= cpu_flags:
+    config.available_features.add("avx2")
+if "avx512f" in cpu_flags:
+    config.available_features.add("avx512")
+
 # Optional parts of the machine, so tests can say `REQUIRES: mpi` and so on.
 if config.mpirun and os.path.exists(config.mpirun):
     config.available_features.add("mpi")

@@ -88,8 +88,11 @@ FailureOr<LLVM::TargetAttr> ring::resolveCpuTarget(MLIRContext *context,
     }
     SmallVector<StringRef> implied;
     llvm::X86::getFeaturesForCPU(cpu, implied, /*NeedPlus=*/false);
-    for (StringRef name : implied)
+    // The CPU's table lists avx512bw, not the avx512f it builds on.
+    for (StringRef name : implied) {
       set[name] = true;
+      llvm::X86::updateImpliedFeatures(name, /*Enabled=*/true, set);
+    }
   }
   SmallVector<StringRef> overrides;
   features.split(overrides, ',', -1, /*KeepEmpty=*/false);
@@ -105,11 +108,13 @@ FailureOr<LLVM::TargetAttr> ring::resolveCpuTarget(MLIRContext *context,
       set[feature] = enable;
       continue;
     }
-    llvm::X86::updateImpliedFeatures(feature, enable, set);
-    if (!set.count(feature)) {
+    // Host detection knows every x86 feature name, set or not.
+    if (!llvm::sys::getHostCPUFeatures().count(feature)) {
       error = "unknown x86 target feature '" + feature.str() + "'";
       return failure();
     }
+    set[feature] = enable;
+    llvm::X86::updateImpliedFeatures(feature, enable, set);
   }
   SmallVector<std::string> list;
   for (const auto &[name, enabled] : set)

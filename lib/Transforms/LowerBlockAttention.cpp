@@ -590,13 +590,16 @@ struct RingLowerBlockAttentionPass
           << rowsPerTile << ")";
       return signalPassFailure();
     }
-    if (keysPerTile <= 0 || keysPerTile % shape.keyChunk() != 0) {
+    if (keysPerTile <= 0 || keysPerTile % shape.lanes != 0) {
       getOperation().emitError("ring-lower-block-attention: key-tile must be "
                                "a positive multiple of ")
-          << shape.keyChunk() << ", the keys of one micro-kernel on this "
-          << "target (got " << keysPerTile << ")";
+          << shape.lanes << ", the f32 lanes of a vector on this target (got "
+          << keysPerTile << ")";
       return signalPassFailure();
     }
+    // A key tile narrower than the register tile takes fewer vectors.
+    while (keysPerTile % shape.keyChunk() != 0)
+      --shape.scoreVectors;
     SmallVector<BlockAttentionOp> ops;
     getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
     FlashAttentionEmitter::ScratchPool scratchPool;

@@ -1,9 +1,11 @@
-// RUN: not ring-opt %s -ring-lower-block-attention="query-tile=6" 2>&1 | FileCheck %s --check-prefix=QTILE
-// RUN: not ring-opt %s -ring-lower-block-attention="key-tile=40" 2>&1 | FileCheck %s --check-prefix=KTILE
+// RUN: not ring-opt %s -ring-lower-block-attention="query-tile=-6" 2>&1 | FileCheck %s --check-prefix=QTILE
+// RUN: not ring-opt %s -ring-set-cpu-target=cpu=x86-64-v3 -ring-lower-block-attention="key-tile=12" 2>&1 | FileCheck %s --check-prefix=KTILE
+// RUN: not ring-opt %s -ring-set-cpu-target=cpu=x86-64-v4 -ring-lower-block-attention="key-tile=24" 2>&1 | FileCheck %s --check-prefix=KTILE512
 // RUN: ring-opt %s -split-input-file -ring-lower-block-attention -verify-diagnostics
 
-// QTILE: error: ring-lower-block-attention: query-tile must be a positive multiple of 4 (got 6)
-// KTILE: error: ring-lower-block-attention: key-tile must be a positive multiple of 16 (got 40)
+// QTILE: error: ring-lower-block-attention: query-tile must be positive (got -6)
+// KTILE: error: ring-lower-block-attention: key-tile must be a positive multiple of 8, the f32 lanes of a vector on this target (got 12)
+// KTILE512: error: ring-lower-block-attention: key-tile must be a positive multiple of 16, the f32 lanes of a vector on this target (got 24)
 
 func.func @fine(%q: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
   %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>

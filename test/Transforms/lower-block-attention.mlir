@@ -1,50 +1,70 @@
-// RUN: ring-opt %s -split-input-file -ring-lower-block-attention -canonicalize | FileCheck %s
-// RUN: ring-opt %s -split-input-file -ring-lower-block-attention="query-tile=32 key-tile=32" -canonicalize | FileCheck %s --check-prefix=TILES
+// RUN: ring-opt %s -split-input-file -ring-set-cpu-target=cpu=x86-64-v3 -ring-lower-block-attention -canonicalize | FileCheck %s
+// RUN: ring-opt %s -split-input-file -ring-set-cpu-target=cpu=x86-64-v4 -ring-lower-block-attention -canonicalize | FileCheck %s --check-prefix=AVX512
+// RUN: ring-opt %s -split-input-file -ring-set-cpu-target=cpu=x86-64-v3 -ring-lower-block-attention="query-tile=32 key-tile=32" -canonicalize | FileCheck %s --check-prefix=TILES
 
-// Causal GQA block, seq 1000 (not a multiple of the tile), head_dim 80.
+// Causal GQA block, seq 1000 (not a multiple of the tile), head_dim 80, on
+// AVX2 (default prefix: 8 lanes, 6 x 2 register tiles) and AVX-512 (16 lanes,
+// 6 x 4 register tiles).
 // CHECK-LABEL: func.func @causal_gqa
 // The only buffers: the result, and scratch linear in the sequence (1000
-// keys padded to 1024); nothing of size seq x seq.
+// keys padded to 1024; K in 64 panels of 16 keys, V in 5 panels of 16
+// columns); nothing of size seq x seq.
 // CHECK-DAG: memref.alloc() {{.*}}: memref<2x8x1000x80xf32>
 // CHECK-DAG: memref.alloc() {{.*}}: memref<2x8x1000xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<80x1024xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<1024x80xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<64x80xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<4x64xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<64x80xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<64xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<64xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<64x80x16xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<5x1024x16xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<96x80xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<6x64xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<6xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<96x80xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<96xf32>
+// CHECK-DAG: memref.alloc() {{.*}}: memref<96xf32>
 // CHECK-NOT: memref.alloc
-// Loop nest: batch, kv head (K transposed once), query heads of the group,
-// query tiles, key tiles up to the causal frontier, groups of 4 rows.
+// Loop nest: batch, kv head (K and V packed once), query heads of the
+// group, query tiles, key tiles up to the causal frontier, groups of 6 rows
+// (only those holding valid rows), key chunks of 16.
 // CHECK: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:   scf.for %[[KVH:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:     scf.for
-// CHECK:       memref.store {{.*}} : memref<80x1024xf32>
+// CHECK:       memref.store {{.*}} : memref<64x80x16xf32>
 // CHECK:     scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:       scf.for %[[Q0:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK:       scf.for %[[Q0:.*]] = %{{.*}} to %{{.*}} step %c96
 // CHECK:         %[[END:.*]] = arith.minsi %{{.*}}, %c1000
+// CHECK:         %[[ROWS:.*]] = arith.muli %{{.*}}, %c6
 // CHECK:         scf.for %[[K0:.*]] = %{{.*}} to %[[END]] step %c64
-// CHECK:           scf.for %[[RB:.*]] = %{{.*}} to %c64 step %c4
-// S = Q K^T: 4 rows x 4 vectors of 16 keys, accumulated over head_dim.
-// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-16:      vector.fma {{.*}} : vector<16xf32>
-// Causal and ragged-tile mask, then the online softmax.
-// CHECK:             arith.cmpi sge, {{.*}} : vector<16xi32>
-// CHECK:             arith.select {{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK:           scf.for %[[RB:.*]] = %{{.*}} to %[[ROWS]] step %c6
+// CHECK:             scf.for %{{.*}} = %c0 to %c64 step %c16
+// S = Q K^T: 6 rows x 2 vectors of 8 keys, accumulated over head_dim.
+// CHECK:               scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12:        vector.fma {{.*}} : vector<8xf32>
+// Causal and ragged-tile mask, stored to the score rows.
+// CHECK:               arith.cmpi sge, {{.*}} : vector<8xi32>
+// CHECK:               arith.select {{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK:               vector.store {{.*}} : memref<6x64xf32>, vector<8xf32>
+// The online softmax of each row, in place.
 // CHECK:             vector.reduction <maximumf>
-// CHECK:             math.exp {{.*}} : vector<16xf32>
+// CHECK:             math.exp {{.*}} : vector<8xf32>
 // CHECK:             vector.reduction <add>
-// O += P V, head_dim 80 = 5 vectors of 16: a group of 4, then 1.
-// CHECK:             scf.for {{.*}} -> (vector<16xf32>
-// CHECK-COUNT-16:      vector.fma {{.*}} : vector<16xf32>
-// CHECK:             scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// O += P V, head_dim 80 = 10 vectors of 8: five 6 x 2 tiles.
+// CHECK-COUNT-5:     scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // Final normalization: a row with no visible key gets lse = -inf.
 // CHECK:         math.log
 // CHECK:         arith.select {{.*}}, %{{.*}}, %cst{{.*}} : f32
+// AVX512-LABEL: func.func @causal_gqa
+// AVX512-DAG: memref.alloc() {{.*}}: memref<16x80x64xf32>
+// AVX512-DAG: memref.alloc() {{.*}}: memref<2x1024x64xf32>
+// AVX512: scf.for %{{.*}} to %{{.*}} step %c6
+// One key chunk is the whole key tile: 6 rows x 4 vectors of 16 keys.
+// AVX512: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// AVX512-COUNT-24: vector.fma {{.*}} : vector<16xf32>
+// head_dim 80 = 5 vectors of 16: a 6 x 4 tile, then 6 x 1.
+// AVX512: math.exp {{.*}} : vector<16xf32>
+// AVX512: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// AVX512: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// A 32-row query tile rounds up to 36 rows (six micro-kernels).
 // TILES-LABEL: func.func @causal_gqa
-// TILES-DAG: memref.alloc() {{.*}}: memref<80x1024xf32>
-// TILES-DAG: memref.alloc() {{.*}}: memref<32x80xf32>
+// TILES-DAG: memref.alloc() {{.*}}: memref<36x80xf32>
+// TILES-DAG: memref.alloc() {{.*}}: memref<6x32xf32>
 // TILES: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32
 func.func @causal_gqa(%q: tensor<2x8x1000x80xf32>, %k: tensor<2x2x1000x80xf32>, %v: tensor<2x2x1000x80xf32>) -> (tensor<2x8x1000x80xf32>, tensor<2x8x1000xf32>) {
   %c0 = arith.constant 0 : index
@@ -62,6 +82,7 @@ func.func @causal_gqa(%q: tensor<2x8x1000x80xf32>, %k: tensor<2x2x1000x80xf32>, 
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c64
 // CHECK-NOT: arith.cmpi
 // CHECK: vector.reduction <maximumf>
+// AVX512-LABEL: func.func @noncausal_bf16
 func.func @noncausal_bf16(%q: tensor<1x2x128x64xbf16>, %k: tensor<1x2x256x64xbf16>) -> (tensor<1x2x128x64xf32>, tensor<1x2x128xf32>) {
   %o, %l = ring.block_attention %q, %k, %k : tensor<1x2x128x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16> -> tensor<1x2x128x64xf32>, tensor<1x2x128xf32>
   return %o, %l : tensor<1x2x128x64xf32>, tensor<1x2x128xf32>
@@ -73,7 +94,9 @@ func.func @noncausal_bf16(%q: tensor<1x2x128x64xbf16>, %k: tensor<1x2x256x64xbf1
 // the key stride.
 // CHECK-LABEL: func.func @causal_strided
 // CHECK: arith.floordivsi %{{.*}}, %c4
-// CHECK: arith.muli %{{.*}}, %cst{{.*}} : vector<16xi32>
+// CHECK: arith.muli %{{.*}}, %cst{{.*}} : vector<8xi32>
+// AVX512-LABEL: func.func @causal_strided
+// AVX512: arith.muli %{{.*}}, %cst{{.*}} : vector<16xi32>
 func.func @causal_strided(%q: tensor<1x1x64x16xf32>, %qo: index, %ko: index) -> tensor<1x1x64x16xf32> {
   %o, %l = ring.block_attention %q, %q, %q causal query_pos(%qo, 4) key_pos(%ko, 4) : tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32> -> tensor<1x1x64x16xf32>, tensor<1x1x64xf32>
   return %o : tensor<1x1x64x16xf32>

@@ -28,6 +28,7 @@
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 #include "RingAttn/Support/ReferenceAttention.h"
+#include "RingAttn/Transforms/CpuTarget.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -150,11 +151,22 @@ static cl::opt<std::string> chip(
              "chip: sm_90 for H100/H200; the default sm_80 also runs on "
              "newer GPUs through its embedded PTX)"),
     cl::init("sm_80"), cl::cat(category));
-static cl::opt<int64_t> queryTile("query-tile",
-                                  cl::desc("ring-lower-cpu query tile"),
-                                  cl::init(64), cl::cat(category));
-static cl::opt<int64_t> keyTile("key-tile", cl::desc("ring-lower-cpu key tile"),
-                                cl::init(64), cl::cat(category));
+static cl::opt<int64_t> queryTile(
+    "query-tile", cl::desc("ring-lower-cpu query tile (0: chosen for the CPU)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<int64_t> keyTile(
+    "key-tile", cl::desc("ring-lower-cpu key tile (0: chosen for the CPU)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<std::string> targetCpu(
+    "target-cpu",
+    cl::desc("CPU to compile for, as LLVM names it (x86-64-v3 for AVX2, "
+             "x86-64-v4 for AVX-512); default: this machine's"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> targetFeatures(
+    "target-features",
+    cl::desc("+feature/-feature changes to the CPU's features "
+             "(+avx2,-avx512f)"),
+    cl::init(""), cl::cat(category));
 
 /// Relative error (||out - ref|| / ||ref||) --check accepts per element type;
 /// see docs/Tools.md for how they were chosen.
@@ -232,9 +244,10 @@ static void injectFault() {
 /// What every MPI process must agree on: the module text, the entry and the
 /// options that change what runs.
 static uint64_t fingerprint(const std::string &path, const EntryPoint &entry) {
-  std::string key = entry.name + "|" + chip + "|" + std::to_string(queryTile) + "|" +
-                    std::to_string(keyTile) + "|" + std::to_string(seed) +
-                    "|" + inputsOpt;
+  std::string key = entry.name + "|" + chip + "|" +
+                    std::to_string(queryTile) + "|" + std::to_string(keyTile) +
+                    "|" + targetCpu + "|" + targetFeatures + "|" +
+                    std::to_string(seed) + "|" + inputsOpt;
   if (auto buffer = llvm::MemoryBuffer::getFile(path))
     key += (*buffer)->getBuffer().str();
   return llvm::xxh3_64bits(key);
@@ -297,6 +310,8 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
       ring::LowerCPUPipelineOptions options;
       options.queryTile = queryTile;
       options.keyTile = keyTile;
+      options.targetCpu = targetCpu;
+      options.targetFeatures = targetFeatures;
       ring::buildLowerCPUPipeline(pm, options);
     }
     if (failed(pm.run(*module))) {
@@ -372,6 +387,15 @@ static std::unique_ptr<Launcher> makeLauncher(const EntryPoint &entry,
 /// strided copy, used to assemble zigzag chunks) resolvable.
 static llvm::Expected<std::unique_ptr<ExecutionEngine>>
 compileForHost(ModuleOp module) {
+  // Code for a CPU this one is not would stop on an illegal instruction.
+  if (LLVM::TargetAttr target = ring::getCpuTarget(module)) {
+    std::string missing = ring::featuresMissingOnHost(target);
+    if (!missing.empty())
+      return llvm::createStringError(
+          "the module is compiled for " + target.getChip().str() +
+          " with features this CPU lacks (" + missing +
+          "); pass --target-cpu naming a CPU this machine runs");
+  }
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
     return tmBuilder.takeError();

@@ -16,9 +16,11 @@
 #include "FlashAttentionKernel.h"
 
 #include "RingAttn/Support/Float16.h"
+#include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -39,6 +41,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
@@ -309,10 +312,16 @@ struct Buffer {
   char *data;
 };
 
-class FlashKernelEmulation : public ::testing::TestWithParam<Case> {};
+/// A kernel case, and the CPU the emulation is compiled for: the host, and
+/// x86-64-v3 (AVX2) so that an AVX-512 machine runs the AVX2 code too.
+using EmulationParam = std::tuple<Case, const char *>;
+
+class FlashKernelEmulation : public ::testing::TestWithParam<EmulationParam> {
+};
 
 TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
-  const Case &c = GetParam();
+  const Case &c = std::get<0>(GetParam());
+  const std::string cpu = std::get<1>(GetParam());
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   DialectRegistry registry;
@@ -350,11 +359,19 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // bf16 rounding as integer arithmetic, as ring-lower-cpu does: no
+  // __truncsfbf2 libcall on CPUs without AVX-512 BF16.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  ring::RingSetCpuTargetOptions target;
+  target.cpu = cpu == "host" ? "" : cpu;
+  pm.addPass(ring::createRingSetCpuTarget(target));
   ASSERT_TRUE(succeeded(pm.run(*module)));
   auto engine = ExecutionEngine::create(*module);
   ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
@@ -498,7 +515,7 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
 // (keys after every query), head_dim 7 and 72 on the SIMT path.
 INSTANTIATE_TEST_SUITE_P(
     Kernels, FlashKernelEmulation,
-    ::testing::Values(
+    ::testing::Combine(::testing::Values(
         Case{"bf16_mma_causal_gqa_strided", "bf16", 1, 4, 2, 70, 80, 64,
              true, true, 10, 2, 3, 2, 2e-2},
         Case{"f16_mma_full_ragged", "f16", 1, 2, 2, 40, 72, 128, false, true,
@@ -509,8 +526,11 @@ INSTANTIATE_TEST_SUITE_P(
              1, 0, 1, 1e-5},
         Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72, false, false, 0, 1,
              0, 1, 1e-2}),
-    [](const ::testing::TestParamInfo<Case> &info) {
-      return std::string(info.param.name);
+        ::testing::Values("host", "x86-64-v3")),
+    [](const ::testing::TestParamInfo<EmulationParam> &info) {
+      std::string cpu = std::get<1>(info.param);
+      std::replace(cpu.begin(), cpu.end(), '-', '_');
+      return std::string(std::get<0>(info.param).name) + "_" + cpu;
     });
 
 } // namespace

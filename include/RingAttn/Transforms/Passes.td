@@ -113,8 +113,8 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "func::FuncOp">
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
            "Query rows per tile; 0: 16 micro-kernels of the target">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
-           "Key rows per tile (a multiple of the target's key chunk, 16 "
-           "keys on AVX2 and 64 on AVX-512); 0: 64">
+           "Key rows per tile (a multiple of the target's f32 vector "
+           "lanes, 8 on AVX2 and 16 on AVX-512); 0: 64">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

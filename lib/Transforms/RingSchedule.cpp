@@ -307,6 +307,15 @@ struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
             << *op.getAxis() << " of " << op.getGridAttr() << " is dynamic";
         return signalPassFailure();
       }
+      if (ranks == 1) {
+        // One rank holds the whole sequence in natural order under every
+        // layout: this is single-device attention, with no copy of K and V
+        // and no merge.
+        op.removeGridAttr();
+        op.removeAxisAttr();
+        op.setLayout(SequenceLayout::Contiguous);
+        continue;
+      }
       ImplicitLocOpBuilder b(op.getLoc(), op);
       RingScheduleEmitter emitter(b, op, ranks);
       Value result = emitter.emit();

@@ -87,13 +87,17 @@ func.func @noncausal(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
 
 shard.grid @one(shape = 1)
 
-// A ring of one: no loop and no shift.
+// A ring of one rank holds the whole sequence in natural order under every
+// layout: it is single-device attention (no copy of K/V, no loop, no shift,
+// no merge), so it costs what plain attention costs.
 // CHECK-LABEL: func.func @single_rank
 // CHECK-NOT: scf.for
 // CHECK-NOT: ring.shift_start
-// CHECK: ring.block_attention
+// CHECK-NOT: ring.combine
+// CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} causal : tensor
+// CHECK-NEXT: return
 func.func @single_rank(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
-  %o = ring.attention %q, %q, %q causal ring @one axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+  %o = ring.attention %q, %q, %q causal ring @one axis 0 layout zigzag : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
   return %o : tensor<1x2x64x16xf32>
 }
 
@@ -121,3 +125,4 @@ func.func @dynamic_ring(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
   %o = ring.attention %q, %q, %q ring @dynamic axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
   return %o : tensor<1x2x64x16xf32>
 }
+

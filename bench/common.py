@@ -15,11 +15,24 @@ def cpu_name():
     return platform.processor()
 
 
+def vector_isa():
+    """The widest x86 vector extension of this machine: the CPU kernels and
+    the BLAS baselines differ by it."""
+    flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    if "avx512f" in flags:
+        return "AVX-512"
+    return "AVX2" if "avx2" in flags else "SSE"
+
+
 def write_module(path, heads, local, dim, causal, ranks=None,
-                 layout="contiguous"):
-    """An f32 attention entry, batch 1: single-device when `ranks` is None,
+                 layout="contiguous", dtype="f32"):
+    """An attention entry, batch 1: single-device when `ranks` is None,
     else ring attention over `ranks` ranks holding `local` tokens each."""
-    t = f"tensor<1x{heads}x{local}x{dim}xf32>"
+    t = f"tensor<1x{heads}x{local}x{dim}x{dtype}>"
     ring = f" ring @ring axis 0 layout {layout}" if ranks else ""
     with open(path, "w") as f:
         if ranks:

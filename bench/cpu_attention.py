@@ -3,14 +3,18 @@
 
 Measures, in one run on this machine:
   * RingAttn: ring-run --json on f32 attention, 8 heads, seq in {1024, 4096,
-    16384}, head_dim in {64, 128}, non-causal and causal; one thread.
-  * the machine's sgemm rate: OpenBLAS, one thread, with the kernel it ran;
+    16384}, head_dim in {64, 128}, non-causal and causal; bf16 at seq 4096,
+    d=128; one thread; kernels tiled for this machine's CPU (the default).
+  * the machine's sgemm rate: OpenBLAS, one thread, for each kernel that can
+    run here (SkylakeX needs AVX-512), with the kernel it ran; ratios are
+    taken against the fastest;
   * a plain BLAS attention (QK^T sgemm, softmax, PV sgemm, materializing the
     seq x seq scores), same shapes, one thread;
   * peak memory of RingAttn against the sequence length (1 head, d=128,
     causal), up to seq 65536.
 
-Writes docs/bench/cpu-attention.md and prints the table.
+Writes this machine's section of docs/bench/cpu-attention.md (one section
+per vector extension: AVX2, AVX-512; the others are kept) and prints it.
 Usage: bench/cpu_attention.py [--quick]
 """
 
@@ -21,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import ROOT, RING_RUN, cpu_name, write_module
+from common import ROOT, RING_RUN, cpu_name, vector_isa, write_module
 
 BLAS = os.path.join(ROOT, "build", "bench", "blas-attention")
 
@@ -44,9 +48,9 @@ def prepare():
                     "-lopenblas"], check=True)
 
 
-def ring_run(tmp, heads, seq, dim, causal, repeat):
-    path = os.path.join(tmp, f"a-{heads}-{seq}-{dim}-{int(causal)}.mlir")
-    write_module(path, heads, seq, dim, causal)
+def ring_run(tmp, heads, seq, dim, causal, repeat, dtype="f32"):
+    path = os.path.join(tmp, f"a-{heads}-{seq}-{dim}-{int(causal)}-{dtype}.mlir")
+    write_module(path, heads, seq, dim, causal, dtype=dtype)
     return json.loads(sh([RING_RUN, path, "--json", "--repeat", str(repeat)]))
 
 
@@ -61,7 +65,7 @@ def blas(args, coretype):
     return json.loads(sh([BLAS] + [str(a) for a in args], env=blas_env(coretype)))
 
 
-def plot_gflops(points, sgemm):
+def plot_gflops(points, sgemm, isa):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -74,12 +78,36 @@ def plot_gflops(points, sgemm):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("sequence length")
     ax.set_ylabel("GFLOP/s, one core")
-    ax.set_title("Single-device f32 attention, 8 heads")
+    ax.set_title(f"Single-device f32 attention, 8 heads ({isa})")
     ax.legend(fontsize=7)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    fig.savefig(os.path.join(ROOT, "docs", "bench", "cpu-attention.png"), dpi=110)
+    fig.savefig(os.path.join(ROOT, "docs", "bench",
+                             f"cpu-attention-{isa.lower()}.png"), dpi=110)
     plt.close(fig)
+
+
+def sgemm_kernels(isa):
+    """OpenBLAS kernels worth trying here, best first."""
+    return ["SkylakeX", "Haswell"] if isa == "AVX-512" else ["Zen", "Haswell"]
+
+
+def replace_section(path, heading, body):
+    """docs/bench/cpu-attention.md keeps one section per vector extension:
+    this run rewrites its own and keeps the others."""
+    title = "# CPU attention benchmark\n"
+    sections = {}
+    if os.path.exists(path):
+        text = open(path).read()
+        for part in text.split("\n## ")[1:]:
+            name = part.split("\n", 1)[0]
+            sections[name] = "## " + part.rstrip() + "\n"
+    sections[heading] = f"## {heading}\n\n" + body
+    order = sorted(sections, key=lambda n: (not n.startswith("AVX2"), n))
+    with open(path, "w") as f:
+        f.write(title + "\nOne section per machine kind, each from one run of "
+                "`bench/run cpu` on it. Ratios are taken within a section.\n\n")
+        f.write("\n".join(sections[n] for n in order))
 
 
 def main():
@@ -88,46 +116,52 @@ def main():
                         help="only seq 1024 and 4096 (no 16384, no 65536)")
     args = parser.parse_args()
     prepare()
+    isa = vector_isa()
     seqs = [1024, 4096] if args.quick else [1024, 4096, 16384]
     heads = 8
     lines = []
     out = lines.append
     with tempfile.TemporaryDirectory() as tmp:
-        sgemm = {c: blas(["sgemm", 2048], c) for c in ("SkylakeX", "Haswell")}
-        out("# CPU attention benchmark\n")
-        out(f"Machine: {cpu_name()}, {os.cpu_count()} cores; one thread for "
-            "every number below. Command: `bench/run cpu`.\n")
-        out("sgemm 2048^3 (OpenBLAS " + sgemm["SkylakeX"]["config"].split()[1]
+        sgemm = {c: blas(["sgemm", 2048], c) for c in sgemm_kernels(isa)}
+        best = max(sgemm, key=lambda c: sgemm[c]["gflops"])
+        ref = sgemm[best]["gflops"]
+        out(f"Machine: {cpu_name()} ({isa}), {os.cpu_count()} cores; one "
+            "thread for every number below. Command: `bench/run cpu`. "
+            "RingAttn's kernels are tiled for this CPU (`ring-run`'s default "
+            "target).\n")
+        out("sgemm 2048^3 (OpenBLAS " + sgemm[best]["config"].split()[1]
             + ", one thread):\n")
         out("| OPENBLAS_CORETYPE | kernel it ran | GFLOP/s |\n|---|---|---|")
         for c, r in sgemm.items():
             out(f"| {c} | {r['kernel']} | {r['gflops']:.1f} |")
-        ref = sgemm["SkylakeX"]["gflops"]
-        out("\nAttention, f32, batch 1, 8 heads. FLOPs are 4·S·S·D per head "
-            "(half when causal: only visible pairs count). The BLAS baseline "
-            "uses the SkylakeX kernel and materializes the S×S scores.\n")
-        out("| seq | head_dim | causal | RingAttn GFLOP/s | / sgemm | "
+        out(f"\nAttention, batch 1, 8 heads. FLOPs are 4·S·S·D per head "
+            "(half when causal: only visible pairs count). `/ sgemm` is over "
+            f"the fastest sgemm above ({best}). The BLAS baseline uses the "
+            f"{best} kernel and materializes the S×S scores.\n")
+        out("| dtype | seq | head_dim | causal | RingAttn GFLOP/s | / sgemm | "
             "BLAS attention GFLOP/s | RingAttn / BLAS | RingAttn peak RSS MiB "
             "| BLAS peak RSS MiB |")
-        out("|---|---|---|---|---|---|---|---|---|")
+        out("|---|---|---|---|---|---|---|---|---|---|")
         points = {}
-        for seq in seqs:
-            for dim in (64, 128):
-                for causal in (False, True):
-                    repeat = 1 if seq >= 16384 else 3
-                    r = ring_run(tmp, heads, seq, dim, causal, repeat)
-                    b = blas(["attention", 1, heads, seq, dim] +
-                             (["causal"] if causal else []), "SkylakeX")
-                    out(f"| {seq} | {dim} | {'yes' if causal else 'no'} | "
-                        f"{r['gflops']:.1f} | {r['gflops'] / ref:.2f} | "
-                        f"{b['gflops']:.1f} | {r['gflops'] / b['gflops']:.2f} | "
-                        f"{r['peak_rss_mib']:.0f} | {b['peak_rss_mib']:.0f} |")
-                    print(lines[-1], flush=True)
-                    key = f"d={dim}{' causal' if causal else ''}"
-                    points.setdefault(("RingAttn " + key), []).append((seq, r["gflops"]))
-                    points.setdefault(("BLAS attention " + key), []).append((seq, b["gflops"]))
-        plot_gflops(points, ref)
-        out("\n![GFLOP/s](cpu-attention.png)\n")
+        shapes = [("f32", seq, dim, causal) for seq in seqs
+                  for dim in (64, 128) for causal in (False, True)]
+        shapes += [("bf16", 4096, 128, False), ("bf16", 4096, 128, True)]
+        for dtype, seq, dim, causal in shapes:
+            repeat = 1 if seq >= 16384 else 3
+            r = ring_run(tmp, heads, seq, dim, causal, repeat, dtype)
+            b = blas(["attention", 1, heads, seq, dim] +
+                     (["causal"] if causal else []), best)
+            out(f"| {dtype} | {seq} | {dim} | {'yes' if causal else 'no'} | "
+                f"{r['gflops']:.1f} | {r['gflops'] / ref:.2f} | "
+                f"{b['gflops']:.1f} | {r['gflops'] / b['gflops']:.2f} | "
+                f"{r['peak_rss_mib']:.0f} | {b['peak_rss_mib']:.0f} |")
+            print(lines[-1], flush=True)
+            if dtype == "f32":
+                key = f"d={dim}{' causal' if causal else ''}"
+                points.setdefault(("RingAttn " + key), []).append((seq, r["gflops"]))
+                points.setdefault(("BLAS attention " + key), []).append((seq, b["gflops"]))
+        plot_gflops(points, ref, isa)
+        out(f"\n![GFLOP/s](cpu-attention-{isa.lower()}.png)\n")
         out("\nPeak memory of RingAttn against the sequence length (1 head, "
             "d=128, f32, causal). Inputs and output alone are 4·S·128·4 "
             "bytes; the process also holds the JIT and the MLIR context.\n")
@@ -141,8 +175,8 @@ def main():
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.join(ROOT, "docs", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "docs", "bench", "cpu-attention.md"), "w") as f:
-        f.write(text)
+    replace_section(os.path.join(ROOT, "docs", "bench", "cpu-attention.md"),
+                    f"{isa}: {cpu_name()}", text)
     print(text)
 
 

@@ -66,6 +66,8 @@ if {"avx2", "fma"} <= cpu_flags:
     config.available_features.add("avx2")
 if "avx512f" in cpu_flags:
     config.available_features.add("avx512")
+if "amx_tile" in cpu_flags:
+    config.available_features.add("amx")
 
 # Optional parts of the machine, so tests can say `REQUIRES: mpi` and so on.
 if config.mpirun and os.path.exists(config.mpirun):

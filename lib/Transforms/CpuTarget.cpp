@@ -45,14 +45,13 @@ LLVM::TargetAttr ring::getCpuTarget(ModuleOp module) {
       module->getAttr(LLVM::LLVMDialect::getTargetAttrName()));
 }
 
-/// The host's features as an LLVM feature list.
-static std::string hostFeatureList() {
-  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+/// `set` as a sorted LLVM feature list: "+name" or "-name" each.
+static SmallVector<std::string> featureList(const llvm::StringMap<bool> &set) {
   SmallVector<std::string> list;
-  for (const auto &[name, enabled] : host)
+  for (const auto &[name, enabled] : set)
     list.push_back((enabled ? "+" : "-") + name.str());
   llvm::sort(list);
-  return llvm::join(list, ",");
+  return list;
 }
 
 CpuKernelShape ring::getCpuKernelShape(Operation *op) {
@@ -62,7 +61,8 @@ CpuKernelShape ring::getCpuKernelShape(Operation *op) {
     if (target.getFeatures())
       return CpuKernelShape::forFeatures(
           target.getFeatures().getFeaturesString());
-  return CpuKernelShape::forFeatures(hostFeatureList());
+  return CpuKernelShape::forFeatures(
+      llvm::join(featureList(llvm::sys::getHostCPUFeatures()), ","));
 }
 
 FailureOr<LLVM::TargetAttr> ring::resolveCpuTarget(MLIRContext *context,
@@ -94,6 +94,8 @@ FailureOr<LLVM::TargetAttr> ring::resolveCpuTarget(MLIRContext *context,
       llvm::X86::updateImpliedFeatures(name, /*Enabled=*/true, set);
     }
   }
+  // Host detection knows every x86 feature name, set or not.
+  llvm::StringMap<bool> known = llvm::sys::getHostCPUFeatures();
   SmallVector<StringRef> overrides;
   features.split(overrides, ',', -1, /*KeepEmpty=*/false);
   for (StringRef feature : overrides) {
@@ -108,18 +110,14 @@ FailureOr<LLVM::TargetAttr> ring::resolveCpuTarget(MLIRContext *context,
       set[feature] = enable;
       continue;
     }
-    // Host detection knows every x86 feature name, set or not.
-    if (!llvm::sys::getHostCPUFeatures().count(feature)) {
+    if (!known.count(feature)) {
       error = "unknown x86 target feature '" + feature.str() + "'";
       return failure();
     }
     set[feature] = enable;
     llvm::X86::updateImpliedFeatures(feature, enable, set);
   }
-  SmallVector<std::string> list;
-  for (const auto &[name, enabled] : set)
-    list.push_back((enabled ? "+" : "-") + name.str());
-  llvm::sort(list);
+  SmallVector<std::string> list = featureList(set);
   SmallVector<StringRef> refs(list.begin(), list.end());
   return LLVM::TargetAttr::get(
       context, StringAttr::get(context, triple.str()),

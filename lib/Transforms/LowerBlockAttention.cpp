@@ -31,6 +31,7 @@
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <limits>
@@ -72,6 +73,10 @@ public:
     keyLen = k.getDimSize(2);
     headDim = q.getDimSize(3);
     elementType = q.getElementType();
+    causal = op.isCausal();
+    queryStride = op.getQueryStride();
+    keyStride = op.getKeyStride();
+    scale = op.getScaleOrDefault();
     paddedKeyLen = llvm::divideCeil(keyLen, keyTile) * keyTile;
     // Whole micro-kernels: the rows past the query tile repeat its last row.
     tileRows = llvm::divideCeil(queryTile, shape.rows) * shape.rows;
@@ -87,8 +92,12 @@ public:
     outVec = VectorType::get({outLanes}, f32);
   }
 
-  /// Returns the (out, lse) tensors replacing the op.
-  std::pair<Value, Value> emit();
+  /// Kernel functions by signature, shared by the blocks of a module.
+  using KernelCache = llvm::StringMap<func::FuncOp>;
+
+  /// Calls the kernel for the op (created on first use) and returns the
+  /// (out, lse) tensors replacing the op.
+  std::pair<Value, Value> emit(KernelCache &kernels);
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -159,6 +168,8 @@ private:
                         int64_t count);
   void processKeyTile(Value q0, Value k0, Value rowBlock);
   void storeTile(Value batchIdx, Value queryHead, Value q0, Value rows);
+  void emitKernelBody();
+  func::FuncOp getOrCreateKernel(KernelCache &kernels, TypeRange argTypes);
 
   ImplicitLocOpBuilder &b;
   BlockAttentionOp op;
@@ -171,8 +182,13 @@ private:
   int64_t groupWidth() const { return shape.outVectors * outLanes; }
   Type elementType, f32, i32;
   VectorType scoreVec, outVec;
+  bool causal;
+  int64_t queryStride, keyStride;
+  float scale;
 
-  // Buffers: inputs and outputs, then scratch.
+  // The kernel's arguments, in this order: inputs, positions, outputs, then
+  // scratch. Inside the kernel they are its block arguments.
+  Value queryOffset, keyOffset; // global position of row 0 of the block
   Value query, key, value, out, lse;
   // K transposed in panels of one key chunk, and V in panels of one P V
   // register tile's columns, both f32: a micro-kernel walks its panel
@@ -262,7 +278,7 @@ void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
 /// stored. Resets m, l and O.
 void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
                                           Value q0) {
-  Value scale = f32Const(op.getScaleOrDefault());
+  Value scaleValue = f32Const(scale);
   Value lastRow = idx(queryLen - 1);
   Value zeros = zeroVector(outVec);
   Value lastTileRow = idx(queryTile - 1);
@@ -274,7 +290,7 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
               [&](Value d) {
                 Value x = memref::LoadOp::create(
                     b, query, ValueRange{batchIdx, queryHead, row, d});
-                Value scaled = arith::MulFOp::create(b, toF32(x), scale);
+                Value scaled = arith::MulFOp::create(b, toF32(x), scaleValue);
                 memref::StoreOp::create(b, scaled, queryF, ValueRange{i, d});
               });
          loop(idx(0), idx(headDim), idx(outLanes),
@@ -290,10 +306,9 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
 /// keys j with key_offset + key_stride * j <= max query position.
 Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
   Value lastQuery = add(q0, arith::SubIOp::create(b, rows, idx(1)));
-  Value maxPos = add(op.getQueryOffset(), mul(idx(op.getQueryStride()),
-                                              lastQuery));
-  Value span = arith::SubIOp::create(b, maxPos, op.getKeyOffset());
-  Value lastKey = arith::FloorDivSIOp::create(b, span, idx(op.getKeyStride()));
+  Value maxPos = add(queryOffset, mul(idx(queryStride), lastQuery));
+  Value span = arith::SubIOp::create(b, maxPos, keyOffset);
+  Value lastKey = arith::FloorDivSIOp::create(b, span, idx(keyStride));
   Value end = add(lastKey, idx(1));
   end = arith::MaxSIOp::create(b, end, idx(0));
   return arith::MinSIOp::create(b, end, idx(keyLen));
@@ -304,7 +319,7 @@ Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
 void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
                                        Value k0, Value rowBlock) {
   bool raggedTail = keyLen % keyTile != 0;
-  if (!raggedTail && !op.isCausal())
+  if (!raggedTail && !causal)
     return;
   const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
   VectorType laneIdxType = VectorType::get({lanes}, i32);
@@ -322,17 +337,16 @@ void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
       inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIdx,
                                       splat(laneIdxType, toI32(idx(keyLen))));
     Value keyPos;
-    if (op.isCausal())
+    if (causal)
       keyPos = arith::AddIOp::create(
-          b, splat(laneIdxType, toI32(op.getKeyOffset())),
-          arith::MulIOp::create(
-              b, splat(laneIdxType, toI32(idx(op.getKeyStride()))), keyIdx));
+          b, splat(laneIdxType, toI32(keyOffset)),
+          arith::MulIOp::create(b, splat(laneIdxType, toI32(idx(keyStride))),
+                                keyIdx));
     for (int64_t r = 0; r < shape.rows; ++r) {
       Value visible = inRange;
-      if (op.isCausal()) {
+      if (causal) {
         Value queryIdx = add(q0, add(rowBlock, idx(r)));
-        Value queryPos = add(op.getQueryOffset(),
-                             mul(idx(op.getQueryStride()), queryIdx));
+        Value queryPos = add(queryOffset, mul(idx(queryStride), queryIdx));
         Value notFuture =
             arith::CmpIOp::create(b, arith::CmpIPredicate::sge,
                                   splat(laneIdxType, toI32(queryPos)), keyPos);
@@ -487,35 +501,9 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
   });
 }
 
-std::pair<Value, Value> FlashAttentionEmitter::emit() {
-  // Operands may be slices of larger buffers (the chunks of a ring layout):
-  // any offset and outer strides, rows contiguous.
-  auto asBuffer = [&](Value tensor) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    int64_t dyn = ShapedType::kDynamic;
-    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
-    return bufferization::ToBufferOp::create(
-        b, MemRefType::get(type.getShape(), type.getElementType(), layout),
-        tensor, /*read_only=*/true);
-  };
-  query = asBuffer(op.getQuery());
-  key = asBuffer(op.getKey());
-  value = asBuffer(op.getValue());
-  out = alloc(op.getOut().getType().getShape());
-  lse = alloc(op.getLse().getType().getShape());
-
-  keyPanels = scratch("keyPanels", {paddedKeyLen / shape.keyChunk(), headDim,
-                                    shape.keyChunk()});
-  valuePanels =
-      scratch("valuePanels", {llvm::divideCeil(headDim, groupWidth()),
-                              paddedKeyLen, groupWidth()});
-  queryF = scratch("queryF", {tileRows, headDim});
-  probs = scratch("probs", {shape.rows, keyTile});
-  rowScale = scratch("rowScale", {shape.rows});
-  acc = scratch("acc", {tileRows, headDim});
-  rowMax = scratch("rowMax", {tileRows});
-  rowSum = scratch("rowSum", {tileRows});
-
+/// The kernel: packs K and V, then walks query tiles, key tiles and row
+/// groups. Its buffers and positions are the kernel's arguments.
+void FlashAttentionEmitter::emitKernelBody() {
   // Zero the key padding once; packing never writes it.
   Value zero = f32Const(0.0f);
   loop(idx(keyLen), idx(paddedKeyLen), idx(1),
@@ -543,8 +531,8 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
                              b, idx(queryTile),
                              arith::SubIOp::create(b, idx(queryLen), q0));
                          loadQueryTile(n, queryHead, q0);
-                         Value keyEnd = op.isCausal() ? causalKeyEnd(q0, rows)
-                                                      : idx(keyLen);
+                         Value keyEnd = causal ? causalKeyEnd(q0, rows)
+                                                 : idx(keyLen);
                          // Only the micro-kernels that hold valid rows.
                          Value rowEnd = mul(
                              arith::CeilDivSIOp::create(b, rows,
@@ -563,14 +551,90 @@ std::pair<Value, Value> FlashAttentionEmitter::emit() {
          });
   });
 
+}
+
+/// The kernel function for this op's signature (shapes, types, mask,
+/// strides, scale), created at the end of the module on first use: every
+/// block of the same signature calls one copy, so the compile time does not
+/// grow with the number of blocks (a zigzag ring has eight per entry).
+func::FuncOp FlashAttentionEmitter::getOrCreateKernel(KernelCache &kernels,
+                                                      TypeRange argTypes) {
+  std::string signature;
+  llvm::raw_string_ostream os(signature);
+  llvm::interleave(argTypes, os, ",");
+  os << "|" << causal << "|" << queryStride << "|" << keyStride << "|"
+     << llvm::bit_cast<uint32_t>(scale);
+  func::FuncOp &kernel = kernels[signature];
+  if (kernel)
+    return kernel;
+
+  OpBuilder::InsertionGuard guard(b);
+  auto module = op->getParentOfType<ModuleOp>();
+  b.setInsertionPointToEnd(module.getBody());
+  kernel = func::FuncOp::create(b, "__ring_block_attention",
+                                b.getFunctionType(argTypes, {}));
+  SymbolTable(module).insert(kernel); // unique name
+  kernel.setPrivate();
+  // Internal to the object: two AOT objects each have their kernels.
+  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                      b.getContext(), LLVM::Linkage::Internal));
+  Block *entry = kernel.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  ValueRange args = entry->getArguments();
+  std::tie(query, key, value, queryOffset, keyOffset, out, lse) =
+      std::make_tuple(args[0], args[1], args[2], args[3], args[4], args[5],
+                      args[6]);
+  std::tie(keyPanels, valuePanels, queryF, probs, rowScale, acc, rowMax,
+           rowSum) = std::make_tuple(args[7], args[8], args[9], args[10],
+                                     args[11], args[12], args[13], args[14]);
+  emitKernelBody();
+  func::ReturnOp::create(b);
+  return kernel;
+}
+
+std::pair<Value, Value> FlashAttentionEmitter::emit(KernelCache &kernels) {
+  // Operands may be slices of larger buffers (the chunks of a ring layout):
+  // any offset and outer strides, rows contiguous.
+  auto asBuffer = [&](Value tensor) -> Value {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    int64_t dyn = ShapedType::kDynamic;
+    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
+    return bufferization::ToBufferOp::create(
+        b, MemRefType::get(type.getShape(), type.getElementType(), layout),
+        tensor, /*read_only=*/true);
+  };
+  Value outBuffer = alloc(op.getOut().getType().getShape());
+  Value lseBuffer = alloc(op.getLse().getType().getShape());
+  SmallVector<Value> operands = {
+      asBuffer(op.getQuery()),
+      asBuffer(op.getKey()),
+      asBuffer(op.getValue()),
+      op.getQueryOffset() ? op.getQueryOffset() : idx(0),
+      op.getKeyOffset() ? op.getKeyOffset() : idx(0),
+      outBuffer,
+      lseBuffer,
+      scratch("keyPanels",
+              {paddedKeyLen / shape.keyChunk(), headDim, shape.keyChunk()}),
+      scratch("valuePanels", {llvm::divideCeil(headDim, groupWidth()),
+                              paddedKeyLen, groupWidth()}),
+      scratch("queryF", {tileRows, headDim}),
+      scratch("probs", {shape.rows, keyTile}),
+      scratch("rowScale", {shape.rows}),
+      scratch("acc", {tileRows, headDim}),
+      scratch("rowMax", {tileRows}),
+      scratch("rowSum", {tileRows})};
+  func::FuncOp kernel =
+      getOrCreateKernel(kernels, ValueRange(operands).getTypes());
+  func::CallOp::create(b, kernel, operands);
+
   auto asTensor = [&](Value buffer, Type type) {
     return bufferization::ToTensorOp::create(b, type, buffer,
                                              /*restrict=*/true,
                                              /*writable=*/true)
         .getResult();
   };
-  return {asTensor(out, op.getOut().getType()),
-          asTensor(lse, op.getLse().getType())};
+  return {asTensor(outBuffer, op.getOut().getType()),
+          asTensor(lseBuffer, op.getLse().getType())};
 }
 
 struct RingLowerBlockAttentionPass
@@ -578,21 +642,26 @@ struct RingLowerBlockAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
+    SmallVector<BlockAttentionOp> ops;
+    getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
     CpuKernelShape shape = getCpuKernelShape(getOperation());
     // Sixteen micro-kernels per query tile; four key chunks (or 64 keys)
-    // per key tile.
+    // per key tile. A bad tile is reported at the first block it would
+    // tile.
     int64_t rowsPerTile = queryTile ? queryTile.getValue() : 16 * shape.rows;
     int64_t keysPerTile =
         keyTile ? keyTile.getValue() : std::max<int64_t>(64, shape.keyChunk());
     if (rowsPerTile <= 0) {
-      getOperation().emitError("ring-lower-block-attention: query-tile must "
-                               "be positive (got ")
+      ops.front().emitError("ring-lower-block-attention: query-tile must be "
+                            "positive (got ")
           << rowsPerTile << ")";
       return signalPassFailure();
     }
     if (keysPerTile <= 0 || keysPerTile % shape.lanes != 0) {
-      getOperation().emitError("ring-lower-block-attention: key-tile must be "
-                               "a positive multiple of ")
+      ops.front().emitError("ring-lower-block-attention: key-tile must be a "
+                            "positive multiple of ")
           << shape.lanes << ", the f32 lanes of a vector on this target (got "
           << keysPerTile << ")";
       return signalPassFailure();
@@ -600,9 +669,9 @@ struct RingLowerBlockAttentionPass
     // A key tile narrower than the register tile takes fewer vectors.
     while (keysPerTile % shape.keyChunk() != 0)
       --shape.scoreVectors;
-    SmallVector<BlockAttentionOp> ops;
-    getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
-    FlashAttentionEmitter::ScratchPool scratchPool;
+    FlashAttentionEmitter::KernelCache kernels;
+    // Scratch is allocated in each calling function, shared by its blocks.
+    DenseMap<Operation *, FlashAttentionEmitter::ScratchPool> scratchPools;
     for (BlockAttentionOp op : ops) {
       if (op.getQuery().getType().getDimSize(2) == 0) {
         op.emitError("block attention of an empty query block is not "
@@ -610,9 +679,11 @@ struct RingLowerBlockAttentionPass
         return signalPassFailure();
       }
       ImplicitLocOpBuilder b(op.getLoc(), op);
+      auto &scratchPool =
+          scratchPools[op->getParentOfType<FunctionOpInterface>()];
       FlashAttentionEmitter emitter(b, op, shape, rowsPerTile, keysPerTile,
                                     scratchPool);
-      auto [out, lse] = emitter.emit();
+      auto [out, lse] = emitter.emit(kernels);
       op.getOut().replaceAllUsesWith(out);
       op.getLse().replaceAllUsesWith(lse);
       op.erase();

@@ -52,7 +52,7 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   RingSetCpuTargetOptions target{options.targetCpu, options.targetFeatures};
   pm.addPass(createRingSetCpuTarget(target));
   addRingScheduling(pm);
-  pm.addNestedPass<func::FuncOp>(createRingLowerBlockAttention(
+  pm.addPass(createRingLowerBlockAttention(
       {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);

@@ -92,22 +92,28 @@ def RingLowerAttention : Pass<"ring-lower-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
-def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "func::FuncOp"> {
+def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
   let summary = "Tile ring.block_attention into flash-style vector loops";
   let description = [{
-    Lowers each `ring.block_attention` to loops over query tiles and key
-    tiles with an online softmax, f32 accumulation and a register-tiled
-    micro-kernel on `vector` ops, on buffers bridged from the op's tensors
-    (`bufferization.to_buffer` / `to_tensor`).
+    Lowers each `ring.block_attention` to a call of a flash-attention
+    kernel: loops over query tiles and key tiles with an online softmax, f32
+    accumulation and register-tiled micro-kernels on `vector` ops, sized for
+    the module's CPU (`llvm.target`, see `ring-set-cpu-target`; the host when
+    the module names none). Blocks of the same signature (shapes, types,
+    mask, position strides, scale) share one private kernel function
+    (`@__ring_block_attention*`, internal linkage); the call passes the
+    operands as buffers (`bufferization.to_buffer` / `to_tensor`), the
+    blocks' global positions, and scratch allocated once at the entry of the
+    calling function.
 
-    Per (batch, key/value head) the key block is transposed once into an f32
-    scratch buffer (and the value block converted), then shared by every
-    query head of the group (GQA/MQA). Per query tile, a loop over key tiles
-    computes `S = Q K^T` four query rows at a time into vector accumulators,
-    masks it (causal positions, ragged last tile), updates the running max
-    and sum, and accumulates `P V`. Key tiles entirely in the future of a
-    causal query tile are not visited. Scratch memory is linear in the
-    sequence length: nothing of size `seq x seq` exists.
+    Per (batch, key/value head) the key block is packed once into f32
+    panels of K transposed (and the value block into panels of V), shared
+    by every query head of the group (GQA/MQA). Per query tile, a loop over
+    key tiles computes `S = Q K^T` six query rows at a time into vector
+    accumulators, masks it (causal positions, ragged last tile), updates the
+    running max and sum, and accumulates `P V`. Key tiles entirely in the
+    future of a causal query tile are not visited. Scratch memory is linear
+    in the sequence length: nothing of size `seq x seq` exists.
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
@@ -118,6 +124,7 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "func::FuncOp">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];

@@ -46,7 +46,7 @@
 // SHORT: ring-run: error: {{.*}}short.npy: file holds fewer elements than its shape says
 
 // RUN: not ring-run %s --entry small --target-cpu x86-64-v3 --key-tile 12 2>&1 | FileCheck %s --check-prefix=TILE
-// TILE: {{^}}ring-run: error: {{.*}}errors.mlir:{{[0-9]+}}:1: ring-lower-cpu failed: ring-lower-block-attention: key-tile must be a positive multiple of 8, the f32 lanes of a vector on this target (got 12){{$}}
+// TILE: {{^}}ring-run: error: {{.*}}errors.mlir:{{[0-9]+}}:{{[0-9]+}}: ring-lower-cpu failed: ring-lower-block-attention: key-tile must be a positive multiple of 8, the f32 lanes of a vector on this target (got 12){{$}}
 // RUN: not ring-run %s --entry small --target-cpu pentium9 2>&1 | FileCheck %s --check-prefix=BADCPU
 // BADCPU: {{^}}ring-run: error: {{.*}}ring-lower-cpu failed: ring-set-cpu-target: unknown x86-64 CPU 'pentium9' (for example x86-64, x86-64-v3, x86-64-v4, znver3, skylake-avx512){{$}}
 // RUN: not ring-run %s --entry small --target-features=avx2 2>&1 | FileCheck %s --check-prefix=BADFEATURE

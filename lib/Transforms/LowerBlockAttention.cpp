@@ -1,6 +1,7 @@
 //===- LowerBlockAttention.cpp - Flash-style tiled block attention --------===//
 //
-// Lowers ring.block_attention to loops over query tiles and key tiles with an
+// Lowers ring.block_attention to a call of a kernel function (one per block
+// signature) that loops over query tiles and key tiles with an
 // online softmax (FlashAttention's forward pass), written directly in the
 // vector dialect so the inner loops are register-tiled broadcast-FMA
 // micro-kernels. Their vector width and tile come from the module's CPU
@@ -8,7 +9,7 @@
 // 16-lane vectors and a 6 x 4 tile on AVX-512's 32.
 //
 // For each (batch, kv head):
-//   KT[d, j] = K[j, d], Vp[j, d] = V[j, d]       f32, zero padded to the tile
+//   KT, Vp = K^T, V in f32 panels              zero padded to the tile
 //   for each query head of the group, for each query tile q0:
 //     Qs = scale * Q[q0 : q0+Tq]; m = -inf; l = 0; O = 0
 //     for each key tile k0 (stopping at the causal frontier):
@@ -20,9 +21,9 @@
 //     out = O / l, lse = m + log l                 (l = 0: out 0, lse -inf)
 //
 // Every loop is an scf.for, only the register tile is unrolled, so the
-// compile time does not grow with the tile sizes. Scratch buffers are
-// allocated once, at the entry of the function, and are linear in the
-// sequence length.
+// compile time does not grow with the tile sizes nor, kernels being shared,
+// with the number of blocks. Scratch buffers are allocated once, at the
+// entry of the calling function, and are linear in the sequence length.
 //
 //===----------------------------------------------------------------------===//
 

@@ -11,7 +11,7 @@
 // The GPU backends compile with ring-lower-nvvm; the emulated link is the
 // threads backend's.
 // RUN: not ring-run %s --backend gpu --link-gbps 10 2>&1 | FileCheck %s --check-prefix=LINK
-// LINK: ring-run: error: --link-* emulate an interconnect on the threads backend; the gpu backend moves blocks with device copies
+// LINK: ring-run: error: --link-gbps and --link-latency-us emulate an interconnect on the threads backend only
 // A module lowered for one kind of backend is refused by the other.
 // RUN: ring-opt %s -ring-lower-nvvm=format=isa -o %t.gpu.mlir
 // RUN: not ring-run %t.gpu.mlir 2>&1 | FileCheck %s --check-prefix=LOWERED-GPU
@@ -20,7 +20,7 @@
 // RUN: not ring-run %t.cpu.mlir --backend gpu 2>&1 | FileCheck %s --check-prefix=LOWERED-CPU
 // LOWERED-CPU: ring-run: error: {{.*}}.cpu.mlir was lowered for the CPU (ring-lower-cpu); run it with --backend threads or mpi
 // RUN: not ring-run %s --backend tpu 2>&1 | FileCheck %s --check-prefix=BACKEND
-// BACKEND: ring-run: error: backend 'tpu' is not available in this build (available: threads{{.*}}gpu
+// BACKEND: ring-run: error: --backend 'tpu' is not available in this build (available: threads{{.*}}gpu
 
 func.func @attention(%q: tensor<1x1x16x16xf32>, %k: tensor<1x1x16x16xf32>, %v: tensor<1x1x16x16xf32>) -> tensor<1x1x16x16xf32> {
   %o = ring.attention %q, %k, %v : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>

@@ -1,0 +1,58 @@
+//===- Options.h - ring-run's command line ----------------------*- C++ -*-===//
+//
+// ring-run's options, parsed and checked in one place before anything else
+// runs: a bad option is an error before the module is read, compiled or run,
+// on every process of an MPI job alike.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_OPTIONS_H
+#define RINGATTN_TOOLS_RINGRUN_OPTIONS_H
+
+#include <cstdint>
+#include <string>
+
+namespace ringattn {
+
+/// What ring-run was asked to do; docs/Tools.md describes each option.
+struct RunOptions {
+  std::string inputFile;
+  std::string entryName;
+  std::string inputs; ///< "q.npy,k.npy,v.npy", or empty for random operands
+  std::string outputFile;
+  uint64_t seed = 0;
+  bool check = false;
+  double tolerance = -1; ///< negative: the element type's default
+  unsigned repeat = 1;
+  bool json = false;
+  int ranks = 0; ///< 0: the ring size the module was compiled for
+  std::string backend = "threads";
+  double linkGbps = 0, linkLatencyUs = 0;
+  double timeoutSeconds = 60;
+  bool noCommunication = false;
+  int faultRank = -1;          ///< testing: the rank that misbehaves
+  std::string fault = "stall"; ///< testing: stall or exit
+  std::string traceFile;
+  std::string chip = "sm_80";
+  int64_t queryTile = 0, keyTile = 0;
+  std::string targetCpu, targetFeatures;
+  std::string cacheDir; ///< compiled objects are kept here; empty: no cache
+
+  /// Whether the ranks run on GPUs (the gpu and nccl backends).
+  bool onGpu() const { return backend == "gpu" || backend == "nccl"; }
+  /// Whether each rank is an MPI process (the mpi and nccl backends).
+  bool underMpi() const { return backend == "mpi" || backend == "nccl"; }
+};
+
+/// Parses argv into `options` and checks the values. On failure returns
+/// false with `error` one line naming the option. Parsing again resets every
+/// option first, so it may be called more than once (the fuzzer does).
+bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
+                     std::string &error);
+
+/// The backends this build has, as listed in errors.
+const char *availableBackends();
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_OPTIONS_H

@@ -1,0 +1,45 @@
+//===- Summary.h - What ring-run prints after the runs ----------*- C++ -*-===//
+//
+// The summary of one ring-run invocation: timing, memory, per-rank balance
+// and the check, as text or as one JSON line (docs/Tools.md lists the keys).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_TOOLS_RINGRUN_SUMMARY_H
+#define RINGATTN_TOOLS_RINGRUN_SUMMARY_H
+
+#include "EntryPoint.h"
+#include "Options.h"
+
+#include "RingAttn/Runtime/RingRuntime.h"
+#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Support/ReferenceAttention.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <vector>
+
+namespace ringattn {
+
+/// What one ring-run invocation measured and checked.
+struct Summary {
+  const EntryPoint &entry;
+  const runtime::RunReport &report; ///< of the last run
+  const std::vector<double> &times; ///< sorted wall times of every run
+  double compileSeconds;
+  double runMemoryMiB;
+  double peakMemoryMiB;
+  bool checked;
+  ErrorStats stats;
+  double tolerance;
+  bool passed;
+};
+
+/// Prints `summary` of a run on `ranks` ranks to `os`: text or, with
+/// --json, one JSON line.
+void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
+                  const RunOptions &options);
+
+} // namespace ringattn
+
+#endif // RINGATTN_TOOLS_RINGRUN_SUMMARY_H

@@ -38,14 +38,14 @@ func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
   return func;
 }
 
-/// The address of the first element of `buffer`.
-Value elementPointer(ImplicitLocOpBuilder &b, Value buffer) {
-  auto type = cast<MemRefType>(buffer.getType());
+/// The address of the first element of `buffer`, of `elementBytes`-byte
+/// elements.
+Value elementPointer(ImplicitLocOpBuilder &b, Value buffer,
+                     int64_t elementBytes) {
   Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
   auto metadata = memref::ExtractStridedMetadataOp::create(b, buffer);
   Value bytes = arith::MulIOp::create(
-      b, metadata.getOffset(),
-      arith::ConstantIndexOp::create(b, type.getElementTypeBitWidth() / 8));
+      b, metadata.getOffset(), arith::ConstantIndexOp::create(b, elementBytes));
   Value address = arith::IndexCastOp::create(
       b, b.getI64Type(), arith::AddIOp::create(b, base, bytes));
   return LLVM::IntToPtrOp::create(b, LLVM::LLVMPointerType::get(b.getContext()),
@@ -91,10 +91,11 @@ void ConvertRingToRuntimePass::runOnOperation() {
       return signalPassFailure();
     }
     // The verifier has checked that the shift's grid is 1-D, the one ring
-    // the runtime knows; shard.process_multi_index below has no such check.
+    // the runtime knows (shard.process_multi_index below has no such
+    // check), and that the buffer is one range of whole-byte elements whose
+    // size fits int64.
     ImplicitLocOpBuilder b(start.getLoc(), start);
-    auto type = cast<MemRefType>(start.getSource().getType());
-    int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    int64_t elementBytes = *start.getElementBytes();
     func::FuncOp startFn = declare(module, kShiftStart,
                                    FunctionType::get(ctx, {ptr, ptr, i64, i64},
                                                      {ptr}));
@@ -103,9 +104,10 @@ void ConvertRingToRuntimePass::runOnOperation() {
     Value handle =
         func::CallOp::create(
             b, startFn,
-            ValueRange{elementPointer(b, start.getSource()),
-                       elementPointer(b, start.getDest()),
-                       arith::ConstantIntOp::create(b, bytes, 64),
+            ValueRange{elementPointer(b, start.getSource(), elementBytes),
+                       elementPointer(b, start.getDest(), elementBytes),
+                       arith::ConstantIntOp::create(
+                           b, start.getPayloadBytes(), 64),
                        arith::ConstantIntOp::create(b, start.getOffset(), 64)})
             .getResult(0);
     auto wait = cast<ShiftWaitOp>(*start.getFuture().user_begin());

@@ -334,3 +334,233 @@ func.func @dest_type(%kv: memref<1x2x8x16xf32>, %buf: memref<1x2x8x8xf32>) {
   %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
   return
 }
+
+// -----
+
+// head_dim 0 used to surface as "scale must be finite" from the default
+// scale 1/sqrt(0).
+func.func @attention_head_dim_zero(%q: tensor<1x2x8x0xf32>) {
+  // expected-error @+1 {{head_dim must be positive (got 0)}}
+  %o = ring.attention %q, %q, %q : tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>
+  return
+}
+
+// -----
+
+func.func @block_head_dim_zero(%q: tensor<1x2x8x0xf32>) {
+  // expected-error @+1 {{head_dim must be positive (got 0)}}
+  %o, %l = ring.block_attention %q, %q, %q scale 1.0 : tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32> -> tensor<1x2x8x0xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+// Ring sizes: 1 to 2^20 ranks (the runtime counts ranks in C ints).
+shard.grid @ring(shape = 0)
+func.func @attention_ring_size_zero(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring size 0 of grid @ring is out of range: a ring has 1 to 1048576 ranks}}
+  %o = ring.attention %q, %q, %q ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 1048577)
+func.func @attention_ring_size_above_limit(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring size 1048577 of grid @ring is out of range: a ring has 1 to 1048576 ranks}}
+  %o = ring.attention %q, %q, %q ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4294967296)
+func.func @attention_ring_size_2_32(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring size 4294967296 of grid @ring is out of range: a ring has 1 to 1048576 ranks}}
+  %o = ring.attention %q, %q, %q causal ring @ring axis 0 layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 9223372036854775807)
+func.func @shift_ring_size_int64_max(%kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{ring size 9223372036854775807 of grid @ring is out of range: a ring has 1 to 1048576 ranks}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<1x2x8x16xf32>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+// Byte sizes beyond int64 used to verify and lower to 0-byte operands.
+func.func @attention_bytes_overflow(%q: tensor<4294967296x4294967296x4x4xf32>) {
+  // expected-error @+1 {{operand #0 has shape [4294967296, 4294967296, 4, 4] of 4-byte elements, whose byte size overflows int64}}
+  %o = ring.attention %q, %q, %q : tensor<4294967296x4294967296x4x4xf32>, tensor<4294967296x4294967296x4x4xf32>, tensor<4294967296x4294967296x4x4xf32>
+  return
+}
+
+// -----
+
+// The element count fits int64; the bytes do not.
+func.func @block_bytes_overflow(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x1152921504606846976x16xbf16>) {
+  // expected-error @+1 {{operand #1 has shape [1, 2, 1152921504606846976, 16] of 2-byte elements, whose byte size overflows int64}}
+  %o, %l = "ring.block_attention"(%q, %k, %k) {operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x1152921504606846976x16xbf16>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @combine_bytes_overflow(%o: tensor<1x4x4611686018427387904x1xf32>, %l: tensor<1x4x4611686018427387904xf32>) {
+  // expected-error @+1 {{operand #0 has shape [1, 4, 4611686018427387904, 1] of 4-byte elements, whose byte size overflows int64}}
+  %a, %b = ring.combine (%o, %l), (%o, %l) : tensor<1x4x4611686018427387904x1xf32>, tensor<1x4x4611686018427387904xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_bytes_overflow(%a: memref<4294967296x4294967296x4x4xi8>, %b: memref<4294967296x4294967296x4x4xi8>) {
+  // expected-error @+1 {{operand #0 has shape [4294967296, 4294967296, 4, 4] of 1-byte elements, whose byte size overflows int64}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4294967296x4294967296x4x4xi8>
+  %r = ring.shift_wait %f : !ring.future<memref<4294967296x4294967296x4x4xi8>>
+  return
+}
+
+// -----
+
+// A shift sends bytes: elements without an exact byte layout are rejected
+// (i1, i4 and i7 are stored in whole bytes, f80 in 16 bytes).
+shard.grid @ring(shape = 2)
+func.func @shift_i1(%a: memref<4xi1>, %b: memref<4xi1>) {
+  // expected-error @+1 {{cannot shift elements of type 'i1': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xi1>
+  %r = ring.shift_wait %f : !ring.future<memref<4xi1>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_i4(%a: memref<4xi4>, %b: memref<4xi4>) {
+  // expected-error @+1 {{cannot shift elements of type 'i4': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xi4>
+  %r = ring.shift_wait %f : !ring.future<memref<4xi4>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_i7(%kv: tensor<4xi7>) {
+  // expected-error @+1 {{cannot shift elements of type 'i7': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<4xi7>
+  %r = ring.shift_wait %f : !ring.future<tensor<4xi7>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_i24(%a: memref<4xi24>, %b: memref<4xi24>) {
+  // expected-error @+1 {{cannot shift elements of type 'i24': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xi24>
+  %r = ring.shift_wait %f : !ring.future<memref<4xi24>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_f80(%a: memref<4xf80>, %b: memref<4xf80>) {
+  // expected-error @+1 {{cannot shift elements of type 'f80': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xf80>
+  %r = ring.shift_wait %f : !ring.future<memref<4xf80>>
+  return
+}
+
+// -----
+
+// Complex, vector, pointer and future elements used to crash
+// convert-ring-to-runtime.
+shard.grid @ring(shape = 2)
+func.func @shift_complex(%a: memref<4xcomplex<f32>>, %b: memref<4xcomplex<f32>>) {
+  // expected-error @+1 {{cannot shift elements of type 'complex<f32>': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xcomplex<f32>>
+  %r = ring.shift_wait %f : !ring.future<memref<4xcomplex<f32>>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_vector(%a: memref<4xvector<4xf32>>, %b: memref<4xvector<4xf32>>) {
+  // expected-error @+1 {{cannot shift elements of type 'vector<4xf32>': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4xvector<4xf32>>
+  %r = ring.shift_wait %f : !ring.future<memref<4xvector<4xf32>>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_pointer(%kv: tensor<4x!llvm.ptr>) {
+  // expected-error @+1 {{cannot shift elements of type '!llvm.ptr': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<4x!llvm.ptr>
+  %r = ring.shift_wait %f : !ring.future<tensor<4x!llvm.ptr>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_future(%kv: tensor<4x!ring.future<tensor<4xf32>>>) {
+  // expected-error @+1 {{cannot shift elements of type '!ring.future<tensor<4xf32>>': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}
+  %f = ring.shift_start %kv ring @ring axis 0 : tensor<4x!ring.future<tensor<4xf32>>>
+  %r = ring.shift_wait %f : !ring.future<tensor<4x!ring.future<tensor<4xf32>>>>
+  return
+}
+
+// -----
+
+// A shift sends one contiguous range: buffers with gaps, out of row-major
+// order or with a layout that is not strided are rejected.
+shard.grid @ring(shape = 2)
+func.func @shift_gaps(%a: memref<4x4xf32, strided<[8, 1]>>, %b: memref<4x4xf32, strided<[8, 1]>>) {
+  // expected-error @+1 {{cannot shift 'memref<4x4xf32, strided<[8, 1]>>': its strides [8, 1] are not the contiguous row-major strides [4, 1], and a shift sends one contiguous range}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4x4xf32, strided<[8, 1]>>
+  %r = ring.shift_wait %f : !ring.future<memref<4x4xf32, strided<[8, 1]>>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_transposed(%a: memref<4x4xf32, strided<[1, 4]>>, %b: memref<4x4xf32, strided<[1, 4]>>) {
+  // expected-error @+1 {{cannot shift 'memref<4x4xf32, strided<[1, 4]>>': its strides [1, 4] are not the contiguous row-major strides [4, 1], and a shift sends one contiguous range}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4x4xf32, strided<[1, 4]>>
+  %r = ring.shift_wait %f : !ring.future<memref<4x4xf32, strided<[1, 4]>>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @shift_dynamic_strides(%a: memref<4x4xf32, strided<[?, 1], offset: ?>>, %b: memref<4x4xf32, strided<[?, 1], offset: ?>>) {
+  // expected-error @+1 {{cannot shift 'memref<4x4xf32, strided<[?, 1], offset: ?>>': its strides [?, 1] are not the contiguous row-major strides [4, 1], and a shift sends one contiguous range}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4x4xf32, strided<[?, 1], offset: ?>>
+  %r = ring.shift_wait %f : !ring.future<memref<4x4xf32, strided<[?, 1], offset: ?>>>
+  return
+}
+
+// -----
+
+// An affine-map layout that is not strided used to fail inside the lowering
+// with memref.extract_strided_metadata's internal message.
+shard.grid @ring(shape = 2)
+func.func @shift_affine_map_layout(%a: memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>, %b: memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>) {
+  // expected-error @+1 {{cannot shift 'memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>': its layout affine_map<(d0, d1) -> (d1, d0)> is not strided, and a shift sends one contiguous row-major range}}
+  %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>
+  %r = ring.shift_wait %f : !ring.future<memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>>
+  return
+}

@@ -74,6 +74,27 @@ func.func @shift_buffers(%cur: memref<1x2x48x64xbf16>, %spare: memref<1x2x48x64x
   return %r : memref<1x2x48x64xbf16>
 }
 
+// What a shift sends exactly: index elements (the data layout's width),
+// 8-bit floats, and one contiguous range at any offset (the stride of a
+// unit dimension is never used), on the largest ring (2^20 ranks).
+shard.grid @ring_max(shape = 1048576)
+// CHECK-LABEL: func.func @shift_exact_bytes
+func.func @shift_exact_bytes(%i: memref<4xindex>, %j: memref<4xindex>,
+                             %e: tensor<8xf8E4M3FN>,
+                             %s: memref<4x1x4xf32, strided<[4, 7, 1], offset: 3>>,
+                             %t: memref<4x1x4xf32, strided<[4, 7, 1], offset: 3>>) {
+  // CHECK: ring.shift_start %{{.*}} into %{{.*}} ring @ring_max axis 0 : memref<4xindex>
+  %f = ring.shift_start %i into %j ring @ring_max axis 0 : memref<4xindex>
+  %a = ring.shift_wait %f : !ring.future<memref<4xindex>>
+  // CHECK: ring.shift_start %{{.*}} ring @ring_max axis 0 : tensor<8xf8E4M3FN>
+  %g = ring.shift_start %e ring @ring_max axis 0 : tensor<8xf8E4M3FN>
+  %b = ring.shift_wait %g : !ring.future<tensor<8xf8E4M3FN>>
+  // CHECK: ring.shift_start %{{.*}} into %{{.*}} ring @ring_max axis 0 : memref<4x1x4xf32, strided<[4, 7, 1], offset: 3>>
+  %h = ring.shift_start %s into %t ring @ring_max axis 0 : memref<4x1x4xf32, strided<[4, 7, 1], offset: 3>>
+  %c = ring.shift_wait %h : !ring.future<memref<4x1x4xf32, strided<[4, 7, 1], offset: 3>>>
+  return
+}
+
 // The layout attribute stands on its own too.
 // CHECK-LABEL: func.func @layout_attribute
 // CHECK-SAME: ring.layout = #ring<layout striped>

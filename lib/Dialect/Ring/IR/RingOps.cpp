@@ -12,6 +12,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 
@@ -27,12 +29,117 @@ namespace {
 enum Dim { kBatch = 0, kHeads = 1, kSeq = 2, kHeadDim = 3 };
 } // namespace
 
+/// "[4, ?, 8]": a shape or a list of strides.
 static std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s = "[";
   llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os);
+  llvm::interleaveComma(shape, os, [&](int64_t size) {
+    if (ShapedType::isDynamic(size))
+      os << "?";
+    else
+      os << size;
+  });
   os << "]";
   return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Sizes and layouts in memory
+//===----------------------------------------------------------------------===//
+
+/// Bytes of one element in memory when its bytes are exactly its bits:
+/// integers and floats of a power-of-two width of at least 8 bits, and index
+/// at the data layout's width. LLVM stores i1, i4 and i7 in whole bytes and
+/// f80 in 16, so counting their bits would send the wrong bytes.
+static std::optional<int64_t> exactElementBytes(Type type, Operation *scope) {
+  int64_t bits;
+  if (isa<IndexType>(type))
+    bits = DataLayout::closest(scope).getTypeSizeInBits(type).getFixedValue();
+  else if (type.isIntOrFloat())
+    bits = type.getIntOrFloatBitWidth();
+  else
+    return std::nullopt;
+  if (bits < 8 || !llvm::isPowerOf2_64(bits))
+    return std::nullopt;
+  return bits / 8;
+}
+
+/// Bytes of `shape` in `elementBytes`-byte elements; std::nullopt when the
+/// count overflows int64.
+static std::optional<int64_t> checkedByteSize(ArrayRef<int64_t> shape,
+                                              int64_t elementBytes) {
+  if (llvm::is_contained(shape, 0))
+    return 0;
+  std::optional<int64_t> bytes = elementBytes;
+  for (int64_t size : shape)
+    if (!(bytes = llvm::checkedMul(*bytes, size)))
+      return std::nullopt;
+  return bytes;
+}
+
+/// Every static shape the op touches has a byte size that fits int64: the
+/// lowerings and the runtime count bytes in int64, and an overflowed count
+/// became a 0-byte buffer that crashed at run time.
+static LogicalResult verifyByteSizes(Operation *op) {
+  auto check = [&](Type type, StringRef kind,
+                   unsigned index) -> LogicalResult {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasStaticShape())
+      return success();
+    Type element = shaped.getElementType();
+    // At least one byte per element, whatever its layout.
+    int64_t elementBytes = exactElementBytes(element, op).value_or(
+        element.isIntOrFloat()
+            ? llvm::divideCeil(element.getIntOrFloatBitWidth(), 8)
+            : 1);
+    if (checkedByteSize(shaped.getShape(), elementBytes))
+      return success();
+    return op->emitOpError()
+           << kind << " #" << index << " has shape "
+           << shapeString(shaped.getShape()) << " of " << elementBytes
+           << "-byte elements, whose byte size overflows int64";
+  };
+  for (OpOperand &operand : op->getOpOperands())
+    if (failed(check(operand.get().getType(), "operand",
+                     operand.getOperandNumber())))
+      return failure();
+  for (OpResult result : op->getResults())
+    if (failed(check(result.getType(), "result", result.getResultNumber())))
+      return failure();
+  return success();
+}
+
+/// The row-major strides of `shape` with no gaps.
+static SmallVector<int64_t> contiguousStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// `type` is one contiguous row-major range (any offset): a shift sends
+/// the bytes from its first element to its last.
+static LogicalResult verifyContiguous(Operation *op, MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return op->emitOpError("cannot shift ")
+           << type << ": its layout " << type.getLayout()
+           << " is not strided, and a shift sends one contiguous row-major "
+              "range";
+  ArrayRef<int64_t> shape = type.getShape();
+  if (llvm::is_contained(shape, 0))
+    return success();
+  SmallVector<int64_t> expected = contiguousStrides(shape);
+  for (auto [size, stride, want] : llvm::zip_equal(shape, strides, expected))
+    // The stride of a dimension of size 1 is never used.
+    if (size != 1 && stride != want)
+      return op->emitOpError("cannot shift ")
+             << type << ": its strides " << shapeString(strides)
+             << " are not the contiguous row-major strides "
+             << shapeString(expected)
+             << ", and a shift sends one contiguous range";
+  return success();
 }
 
 /// The relations between query, key and value that every attention op needs.
@@ -57,6 +164,9 @@ static LogicalResult verifyAttentionOperands(Operation *op,
     return op->emitOpError("query and key must have the same head_dim (got ")
            << q.getDimSize(kHeadDim) << " and " << k.getDimSize(kHeadDim)
            << ")";
+  // The default scale 1/sqrt(head_dim) needs it, and so does any attention.
+  if (q.getDimSize(kHeadDim) == 0)
+    return op->emitOpError("head_dim must be positive (got 0)");
   int64_t hq = q.getDimSize(kHeads), hkv = k.getDimSize(kHeads);
   if (hkv == 0 || hq % hkv != 0)
     return op->emitOpError("key/value heads (")
@@ -97,6 +207,13 @@ static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
            << grid << " of rank " << gridOp.getRank()
            << " is not supported: the runtime's ring spans all ranks, so the "
               "grid must be 1-D";
+  // A dynamic size is left to the passes that need it (ring-schedule).
+  int64_t size = gridOp.getShape()[axis];
+  if (!ShapedType::isDynamic(size) && (size < 1 || size > kMaxRingSize))
+    return op->emitOpError("ring size ")
+           << size << " of grid " << grid
+           << " is out of range: a ring has 1 to " << kMaxRingSize
+           << " ranks";
   return success();
 }
 
@@ -111,7 +228,8 @@ float AttentionOp::getScaleOrDefault() {
 LogicalResult AttentionOp::verify() {
   RankedTensorType q = getQuery().getType();
   RankedTensorType k = getKey().getType();
-  if (failed(verifyAttentionOperands(*this, q, k, getValue().getType())) ||
+  if (failed(verifyByteSizes(*this)) ||
+      failed(verifyAttentionOperands(*this, q, k, getValue().getType())) ||
       failed(verifyScale(*this, getScaleAttr())))
     return failure();
   if (static_cast<bool>(getGridAttr()) != static_cast<bool>(getAxisAttr()))
@@ -153,7 +271,8 @@ float BlockAttentionOp::getScaleOrDefault() {
 
 LogicalResult BlockAttentionOp::verify() {
   RankedTensorType q = getQuery().getType();
-  if (failed(verifyAttentionOperands(*this, q, getKey().getType(),
+  if (failed(verifyByteSizes(*this)) ||
+      failed(verifyAttentionOperands(*this, q, getKey().getType(),
                                      getValue().getType())) ||
       failed(verifyScale(*this, getScaleAttr())))
     return failure();
@@ -179,6 +298,8 @@ LogicalResult BlockAttentionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CombineOp::verify() {
+  if (failed(verifyByteSizes(*this)))
+    return failure();
   ArrayRef<int64_t> outShape = getOutA().getType().getShape();
   ArrayRef<int64_t> lseShape = getLseA().getType().getShape();
   if (lseShape != outShape.drop_back())
@@ -219,9 +340,29 @@ LogicalResult CombineOp::fold(FoldAdaptor,
 // ShiftStartOp / ShiftWaitOp
 //===----------------------------------------------------------------------===//
 
+std::optional<int64_t> ShiftStartOp::getElementBytes() {
+  auto type = cast<ShapedType>(getSource().getType());
+  return exactElementBytes(type.getElementType(), *this);
+}
+
+int64_t ShiftStartOp::getPayloadBytes() {
+  auto type = cast<ShapedType>(getSource().getType());
+  return *checkedByteSize(type.getShape(), *getElementBytes());
+}
+
 LogicalResult ShiftStartOp::verify() {
-  bool onBuffers = isa<MemRefType>(getSource().getType());
-  if (onBuffers && !getDest())
+  if (!getElementBytes())
+    return emitOpError("cannot shift elements of type ")
+           << cast<ShapedType>(getSource().getType()).getElementType()
+           << ": a shift sends bytes, so elements must be index or an "
+              "integer or float whose width is a power of two of at least 8 "
+              "bits";
+  if (failed(verifyByteSizes(*this)))
+    return failure();
+  auto buffer = dyn_cast<MemRefType>(getSource().getType());
+  if (buffer && failed(verifyContiguous(*this, buffer)))
+    return failure();
+  if (buffer && !getDest())
     return emitOpError("a shift of a buffer needs a destination buffer "
                        "('into %dest')");
   Value future = getFuture();

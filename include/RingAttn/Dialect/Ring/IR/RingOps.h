@@ -16,4 +16,14 @@
 #define GET_OP_CLASSES
 #include "RingAttn/Dialect/Ring/IR/RingOps.h.inc"
 
+namespace mlir {
+namespace ring {
+
+/// The largest ring the ops accept: the runtime and the tools count ranks in
+/// C `int`s, and a ring this large is already far beyond any machine.
+constexpr int64_t kMaxRingSize = int64_t(1) << 20;
+
+} // namespace ring
+} // namespace mlir
+
 #endif // RINGATTN_DIALECT_RING_IR_RINGOPS_H

@@ -49,6 +49,9 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     `layout`, and the result is this rank's shard of exact attention over the
     whole sequence. The grid must be 1-D (`axis 0`): the runtime's ring
     spans all ranks, so a ring along one axis of a larger grid is rejected.
+    A static ring size must be between 1 and 2^20 ranks (the runtime counts
+    ranks in C `int`s); `head_dim` must be positive; no operand may have a
+    byte size beyond int64.
 
     ```mlir
     shard.grid @ring(shape = 4)
@@ -186,7 +189,14 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     overlaps whatever runs until the matching `ring.shift_wait`. The send and
     the receive are issued together, so a ring of any size cannot deadlock.
     As for `ring.attention`, `@grid` must be 1-D: the runtime's ring spans
-    all ranks.
+    all ranks, and its size must be between 1 and 2^20 ranks.
+
+    A shift sends the value's bytes as they lie in memory, so every byte
+    must belong to exactly one element and the elements must be one range:
+    the element type is `index` (at the data layout's width) or an integer
+    or float whose width is a power of two of at least 8 bits (not `i1`,
+    `i4`, `i7`, `f80`, `complex` or `vector`); a buffer has a contiguous
+    row-major layout (any offset, no gaps); and the byte size fits int64.
 
     On tensors the received value is new (value semantics). On buffers the
     op is in destination style: the received bytes land in `dest`, which must
@@ -218,6 +228,13 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// Bytes of one element of the shifted value in memory (index at the
+    /// data layout's width); std::nullopt for a type the verifier rejects.
+    std::optional<int64_t> getElementBytes();
+    /// Bytes the shift sends: the whole value (verified to fit int64).
+    int64_t getPayloadBytes();
+  }];
 }
 
 def Ring_ShiftWaitOp : Ring_Op<"shift_wait", [

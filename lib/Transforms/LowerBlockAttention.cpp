@@ -53,6 +53,19 @@ namespace {
 using BodyFn = function_ref<void(Value)>;
 using CarriedBodyFn = function_ref<SmallVector<Value>(Value, ValueRange)>;
 
+// The sizes the kernel holds (documented in Passes.td). Tiles are clamped to
+// the block first, so a larger tile option is refused before any block.
+/// Query rows or keys of one tile: the per-tile scratch is tile x head_dim.
+constexpr int64_t kMaxTile = 16384;
+/// head_dim: the per-tile scratch and the packed panels grow with it.
+constexpr int64_t kMaxHeadDim = 16384;
+/// Query or key rows of one block: the mask compares key indices and
+/// positions in 32-bit vector lanes.
+constexpr int64_t kMaxBlockRows = int64_t(1) << 30;
+/// P V register tiles per output row emitted inline; more run in a loop, so
+/// the code does not grow with head_dim.
+constexpr int64_t kMaxUnrolledValueTiles = 16;
+
 /// Emits IR for one block_attention op on buffers.
 class FlashAttentionEmitter {
 public:
@@ -165,8 +178,8 @@ private:
                   Value rowBlock);
   void computeScores(Value q0, Value k0, Value rowBlock);
   void updateSoftmax(Value rowBlock);
-  void accumulateValues(Value k0, Value rowBlock, int64_t firstVector,
-                        int64_t count);
+  void accumulateValues(Value k0, Value rowBlock, Value panel, int64_t count);
+  void accumulateRow(Value k0, Value rowBlock);
   void processKeyTile(Value q0, Value k0, Value rowBlock);
   void storeTile(Value batchIdx, Value queryHead, Value q0, Value rows);
   void emitKernelBody();
@@ -430,13 +443,13 @@ void FlashAttentionEmitter::updateSoftmax(Value rowBlock) {
   });
 }
 
-/// O[rows, vectors firstVector + (0 .. count)] = alpha O + P . Vp[k0 : k0 +
-/// keyTile]: rows x count output vectors in registers over the key tile.
+/// O[rows, the first `count` vectors of value panel `panel`] = alpha O +
+/// P . Vp[k0 : k0 + keyTile]: rows x count output vectors in registers over
+/// the key tile.
 void FlashAttentionEmitter::accumulateValues(Value k0, Value rowBlock,
-                                             int64_t firstVector,
-                                             int64_t count) {
-  auto column = [&](int64_t c) { return idx((firstVector + c) * outLanes); };
-  Value panel = idx(firstVector / shape.outVectors);
+                                             Value panel, int64_t count) {
+  Value panelColumn = mul(panel, idx(groupWidth()));
+  auto column = [&](int64_t c) { return add(panelColumn, idx(c * outLanes)); };
   SmallVector<Value> init;
   for (int64_t r = 0; r < shape.rows; ++r) {
     Value alpha = splat(outVec, memref::LoadOp::create(b, rowScale, idx(r)));
@@ -466,12 +479,27 @@ void FlashAttentionEmitter::accumulateValues(Value k0, Value rowBlock,
 void FlashAttentionEmitter::processKeyTile(Value q0, Value k0, Value rowBlock) {
   computeScores(q0, k0, rowBlock);
   updateSoftmax(rowBlock);
-  // The output row a few vectors at a time, so the accumulators stay in
-  // registers.
+  accumulateRow(k0, rowBlock);
+}
+
+/// O += P V over the whole output row, one value panel (shape.outVectors
+/// vectors) at a time so the accumulators stay in registers: inline for a
+/// few panels, in a loop for many (a large or odd head_dim), then the
+/// narrower last panel.
+void FlashAttentionEmitter::accumulateRow(Value k0, Value rowBlock) {
   const int64_t rowVectors = headDim / outLanes;
-  for (int64_t first = 0; first < rowVectors; first += shape.outVectors)
-    accumulateValues(k0, rowBlock, first,
-                     std::min(shape.outVectors, rowVectors - first));
+  const int64_t panels = rowVectors / shape.outVectors;
+  const int64_t tail = rowVectors % shape.outVectors;
+  if (panels <= kMaxUnrolledValueTiles) {
+    for (int64_t p = 0; p < panels; ++p)
+      accumulateValues(k0, rowBlock, idx(p), shape.outVectors);
+  } else {
+    loop(idx(0), idx(panels), idx(1), [&](Value p) {
+      accumulateValues(k0, rowBlock, p, shape.outVectors);
+    });
+  }
+  if (tail)
+    accumulateValues(k0, rowBlock, idx(panels), tail);
 }
 
 /// out = O / l and lse = m + log(l) for the valid rows of the tile; a row
@@ -638,6 +666,71 @@ std::pair<Value, Value> FlashAttentionEmitter::emit(KernelCache &kernels) {
           asTensor(lseBuffer, op.getLse().getType())};
 }
 
+/// The requested tiles, checked against the target and the kernel's
+/// limits; a bad tile is reported at the first block it would tile.
+static LogicalResult checkTileOptions(BlockAttentionOp first,
+                                      const CpuKernelShape &shape,
+                                      int64_t rowsPerTile,
+                                      int64_t keysPerTile) {
+  if (rowsPerTile <= 0)
+    return first.emitError("ring-lower-block-attention: query-tile must be "
+                           "positive (got ")
+           << rowsPerTile << ")";
+  if (keysPerTile <= 0 || keysPerTile % shape.lanes != 0)
+    return first.emitError("ring-lower-block-attention: key-tile must be a "
+                           "positive multiple of ")
+           << shape.lanes << ", the f32 lanes of a vector on this target (got "
+           << keysPerTile << ")";
+  if (rowsPerTile > kMaxTile || keysPerTile > kMaxTile)
+    return first.emitError("ring-lower-block-attention: query-tile ")
+           << rowsPerTile << " and key-tile " << keysPerTile
+           << " must be at most " << kMaxTile
+           << ", the largest tile the kernel holds";
+  return success();
+}
+
+/// The block's sizes are within what the kernel holds.
+static LogicalResult checkBlockSizes(BlockAttentionOp op) {
+  RankedTensorType q = op.getQuery().getType();
+  int64_t queryLen = q.getDimSize(2), headDim = q.getDimSize(3);
+  int64_t keyLen = op.getKey().getType().getDimSize(2);
+  if (queryLen == 0)
+    return op.emitError("block attention of an empty query block is not "
+                        "supported");
+  if (headDim > kMaxHeadDim)
+    return op.emitError("ring-lower-block-attention: head_dim ")
+           << headDim << " exceeds the CPU kernel's limit of " << kMaxHeadDim;
+  if (queryLen > kMaxBlockRows || keyLen > kMaxBlockRows)
+    return op.emitError("ring-lower-block-attention: a block of ")
+           << queryLen << " query rows and " << keyLen
+           << " key rows exceeds the CPU kernel's limit of " << kMaxBlockRows
+           << " rows (it compares positions in 32-bit lanes)";
+  return success();
+}
+
+/// The tiles of one block.
+struct BlockTiles {
+  CpuKernelShape shape;
+  int64_t queryTile, keyTile;
+};
+
+/// The requested tiles clamped to the block, so a tile larger than the data
+/// costs neither padding nor compile time: the query tile to the query rows,
+/// the key tile to the keys rounded up to whole vectors. A key tile
+/// narrower than the register tile takes fewer vectors.
+static BlockTiles clampTiles(BlockAttentionOp op, CpuKernelShape shape,
+                             int64_t rowsPerTile, int64_t keysPerTile) {
+  int64_t queryLen = op.getQuery().getType().getDimSize(2);
+  int64_t keyLen = op.getKey().getType().getDimSize(2);
+  int64_t keyExtent =
+      std::max<int64_t>(llvm::alignTo(keyLen, shape.lanes), shape.lanes);
+  BlockTiles tiles{shape, std::min(rowsPerTile, queryLen),
+                   std::min(keysPerTile, keyExtent)};
+  while (tiles.keyTile % tiles.shape.keyChunk() != 0)
+    --tiles.shape.scoreVectors;
+  return tiles;
+}
+
 struct RingLowerBlockAttentionPass
     : ring::impl::RingLowerBlockAttentionBase<RingLowerBlockAttentionPass> {
   using Base::Base;
@@ -649,41 +742,24 @@ struct RingLowerBlockAttentionPass
       return;
     CpuKernelShape shape = getCpuKernelShape(getOperation());
     // Sixteen micro-kernels per query tile; four key chunks (or 64 keys)
-    // per key tile. A bad tile is reported at the first block it would
-    // tile.
+    // per key tile.
     int64_t rowsPerTile = queryTile ? queryTile.getValue() : 16 * shape.rows;
     int64_t keysPerTile =
         keyTile ? keyTile.getValue() : std::max<int64_t>(64, shape.keyChunk());
-    if (rowsPerTile <= 0) {
-      ops.front().emitError("ring-lower-block-attention: query-tile must be "
-                            "positive (got ")
-          << rowsPerTile << ")";
+    if (failed(checkTileOptions(ops.front(), shape, rowsPerTile, keysPerTile)))
       return signalPassFailure();
-    }
-    if (keysPerTile <= 0 || keysPerTile % shape.lanes != 0) {
-      ops.front().emitError("ring-lower-block-attention: key-tile must be a "
-                            "positive multiple of ")
-          << shape.lanes << ", the f32 lanes of a vector on this target (got "
-          << keysPerTile << ")";
-      return signalPassFailure();
-    }
-    // A key tile narrower than the register tile takes fewer vectors.
-    while (keysPerTile % shape.keyChunk() != 0)
-      --shape.scoreVectors;
     FlashAttentionEmitter::KernelCache kernels;
     // Scratch is allocated in each calling function, shared by its blocks.
     DenseMap<Operation *, FlashAttentionEmitter::ScratchPool> scratchPools;
     for (BlockAttentionOp op : ops) {
-      if (op.getQuery().getType().getDimSize(2) == 0) {
-        op.emitError("block attention of an empty query block is not "
-                     "supported");
+      if (failed(checkBlockSizes(op)))
         return signalPassFailure();
-      }
+      BlockTiles tiles = clampTiles(op, shape, rowsPerTile, keysPerTile);
       ImplicitLocOpBuilder b(op.getLoc(), op);
       auto &scratchPool =
           scratchPools[op->getParentOfType<FunctionOpInterface>()];
-      FlashAttentionEmitter emitter(b, op, shape, rowsPerTile, keysPerTile,
-                                    scratchPool);
+      FlashAttentionEmitter emitter(b, op, tiles.shape, tiles.queryTile,
+                                    tiles.keyTile, scratchPool);
       auto [out, lse] = emitter.emit(kernels);
       op.getOut().replaceAllUsesWith(out);
       op.getLse().replaceAllUsesWith(lse);

@@ -114,13 +114,28 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
     running max and sum, and accumulates `P V`. Key tiles entirely in the
     future of a causal query tile are not visited. Scratch memory is linear
     in the sequence length: nothing of size `seq x seq` exists.
+
+    Tiles larger than a block are clamped to it: the query tile to the
+    block's query rows, the key tile to its keys rounded up to whole
+    vectors (narrowing the `Q K^T` register tile if that is less than one
+    key chunk), so a large tile costs neither padding nor compile time. The
+    `P V` register tiles of an output row are inline up to 16 per row and in
+    a loop beyond, so the code does not grow with `head_dim`.
+
+    Limits, each refused with an error at the block (or, for the options,
+    at the first block): `query-tile` and `key-tile` at most 16384;
+    `head_dim` at most 16384 (the per-tile scratch is tile x `head_dim`);
+    at most 2^30 query or key rows per block (the mask compares key indices
+    and positions in 32-bit vector lanes).
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
-           "Query rows per tile; 0: 16 micro-kernels of the target">,
+           "Query rows per tile, at most 16384 (clamped to the block); "
+           "0: 16 micro-kernels of the target">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
-           "Key rows per tile (a multiple of the target's f32 vector "
-           "lanes, 8 on AVX2 and 16 on AVX-512); 0: 64">
+           "Key rows per tile, a multiple of the target's f32 vector "
+           "lanes (8 on AVX2, 16 on AVX-512) of at most 16384 (clamped to "
+           "the block); 0: 64">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

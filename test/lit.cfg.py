@@ -25,6 +25,11 @@ config.substitutions.append(
     ("%fake_cuda", os.path.join(config.ringattn_obj_dir, "unittests", "Runtime",
                                 "libRingAttnFakeCuda.so")))
 
+# The runtime ring-lower-cpu's code calls (RingRuntime.h), for mlir-runner.
+config.substitutions.append(
+    ("%ringattn_runtime", os.path.join(config.ringattn_obj_dir, "lib", "Runtime",
+                                       "libRingAttnRuntime.so")))
+
 # Runtime libraries of upstream mlir-runner, for tests that run lowered code.
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(("%mlir_lib_dir", llvm_lib_dir))

@@ -281,6 +281,19 @@ void Communicator::finishRank(RankState &rank, bool returned) {
   rank.report.busyCpuSeconds = rank.busyCpuSeconds;
 }
 
+void Communicator::rankDidNotStart(int index, const std::string &message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  RankState &rank = *ranks_[index];
+  if (aborted_)
+    rank.report.error =
+        formatString("rank %d: stopped because %s", index, firstError_.c_str());
+  else
+    fail(index, message);
+  rank.report.ok = false;
+  rank.finished = true;
+  rankFinished_.notify_all();
+}
+
 std::vector<bool> Communicator::awaitRanks() {
   std::unique_lock<std::mutex> lock(mutex_);
   auto allFinished = [&] {

@@ -141,8 +141,14 @@ public:
   /// Publishes the rank's report once its body returned or unwound.
   void finishRank(RankState &rank, bool returned);
 
+  /// Marks a rank whose thread could not be created as failed with
+  /// `message` (the first such failure fails the ring), and as finished.
+  void rankDidNotStart(int index, const std::string &message);
+
   // runRankThreads' side. The copy engines exist only without a transport.
-  void startCopyEngines();
+  /// Starts the copy engines; false, with `error`, when a thread could not
+  /// be created (the ones started are stopped again).
+  bool startCopyEngines(std::string &error);
   /// Waits for every rank to finish, or, once the ring failed, for at most
   /// the timeout; marks the ranks still running as abandoned and returns
   /// which ranks finished.

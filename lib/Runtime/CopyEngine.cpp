@@ -8,6 +8,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Communicator.h"
+#include "Format.h"
+
+#include <system_error>
 
 #include <cstring>
 
@@ -22,12 +25,22 @@ static Clock::duration modelledDuration(const LinkModel &link, int64_t bytes) {
   return secondsToDuration(seconds);
 }
 
-void Communicator::startCopyEngines() {
+bool Communicator::startCopyEngines(std::string &error) {
   if (transport_)
-    return;
-  for (int index = 0; index < size(); ++index)
-    engines_[index]->thread =
-        std::thread([this, index] { runCopyEngine(index); });
+    return true;
+  for (int index = 0; index < size(); ++index) {
+    try {
+      engines_[index]->thread =
+          std::thread([this, index] { runCopyEngine(index); });
+    } catch (const std::system_error &e) {
+      error = formatString("could not start the copy engine of rank %d of "
+                           "%d (%s); the system allows fewer threads",
+                           index, size(), e.what());
+      stopCopyEngines();
+      return false;
+    }
+  }
+  return true;
 }
 
 void Communicator::stopCopyEngines() {

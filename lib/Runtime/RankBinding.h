@@ -12,6 +12,8 @@
 
 #include "RingAttn/Runtime/RingRuntime.h"
 
+#include "ScratchMemory.h"
+
 #include <cstdint>
 
 namespace ringattn {
@@ -33,6 +35,9 @@ public:
   /// fail() with a printf-style message.
   [[noreturn]] void failf(const char *format, ...)
       __attribute__((format(printf, 2, 3)));
+
+  /// What the rank's compiled code allocated and has not freed.
+  ScratchMemory scratch;
 };
 
 /// Binds the calling thread to `binding` (null unbinds).

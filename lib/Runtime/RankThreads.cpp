@@ -18,6 +18,7 @@
 #include "Format.h"
 
 #include <csetjmp>
+#include <system_error>
 #include <thread>
 
 namespace ringattn {
@@ -93,13 +94,30 @@ static void runRank(std::shared_ptr<Communicator> comm, int index,
 
 RunReport runRankThreads(const std::shared_ptr<Communicator> &comm,
                          const BindingFactory &makeBinding) {
-  comm->startCopyEngines();
-  std::vector<std::thread> threads;
-  for (int index = 0; index < comm->size(); ++index)
-    threads.emplace_back(runRank, comm, index, makeBinding);
+  std::string error;
+  if (!comm->startCopyEngines(error)) {
+    for (int index = 0; index < comm->size(); ++index)
+      comm->rankDidNotStart(index, error);
+    return comm->collectReport();
+  }
+  // A system out of threads fails the ring like a rank that failed: the
+  // ranks started stop, and the run reports why.
+  std::vector<std::thread> threads(comm->size());
+  for (int index = 0; index < comm->size(); ++index) {
+    try {
+      threads[index] = std::thread(runRank, comm, index, makeBinding);
+    } catch (const std::system_error &e) {
+      comm->rankDidNotStart(
+          index, formatString("rank %d: could not start its thread (%s); the "
+                              "system allows fewer threads than %d ranks",
+                              index, e.what(), comm->size()));
+    }
+  }
 
   std::vector<bool> finished = comm->awaitRanks();
   for (int index = 0; index < comm->size(); ++index) {
+    if (!threads[index].joinable())
+      continue; // never started
     if (finished[index])
       threads[index].join();
     else

@@ -70,7 +70,11 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations through the runtime, which checks them and frees what a
+  // failed rank leaves (RingRuntime.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   // bf16 conversions as integer arithmetic: without AVX-512 BF16, LLVM
   // would call __truncsfbf2, which Debian 12's libgcc does not have.

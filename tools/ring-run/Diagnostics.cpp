@@ -53,23 +53,41 @@ std::string oneLine(llvm::StringRef text) {
   return line;
 }
 
+/// "1, 3-6, 9": ascending rank indices with runs of three or more joined,
+/// so a ring of thousands of ranks still reports on one readable line.
+static std::string joinRanks(llvm::ArrayRef<size_t> ranks) {
+  std::string text;
+  for (size_t i = 0; i < ranks.size();) {
+    size_t j = i;
+    while (j + 1 < ranks.size() && ranks[j + 1] == ranks[j] + 1)
+      ++j;
+    text += (text.empty() ? "" : ", ") + std::to_string(ranks[i]);
+    if (j >= i + 2)
+      text += "-" + std::to_string(ranks[j]);
+    else if (j == i + 1)
+      text += ", " + std::to_string(ranks[j]);
+    i = j + 1;
+  }
+  return text;
+}
+
 std::string describeRingFailure(const runtime::RunReport &report) {
   std::string line = report.error;
   std::string stoppedBecause = ": stopped because " + report.error;
-  llvm::SmallVector<std::string> stopped;
+  llvm::SmallVector<size_t> stopped;
   for (auto [index, rank] : llvm::enumerate(report.ranks)) {
     if (rank.ok || rank.error == report.error)
       continue;
     if (!report.error.empty() &&
         llvm::StringRef(rank.error).ends_with(stoppedBecause))
-      stopped.push_back(std::to_string(index));
+      stopped.push_back(index);
     else
       line += (line.empty() ? "" : "; ") + rank.error;
   }
   if (!stopped.empty())
     line += std::string(line.empty() ? "" : "; ") +
             (stopped.size() == 1 ? "rank " : "ranks ") +
-            llvm::join(stopped, ", ") + " stopped because of it";
+            joinRanks(stopped) + " stopped because of it";
   return oneLine(line);
 }
 

@@ -23,7 +23,7 @@ public:
   int ranks() const override { return ranks_; }
   bool isRoot() const override { return true; }
   bool runsRank(int) const override { return true; }
-  bool allOk(bool ok) override { return ok; }
+  int firstFailure(bool ok) override { return ok ? -1 : 0; }
   bool agree(uint64_t, std::string &) override { return true; }
   void scatter(std::vector<HostTensor> &) override {}
   void gather(std::vector<HostTensor> &) override {}

@@ -29,13 +29,17 @@ public:
 
   /// The number of ranks of the ring.
   virtual int ranks() const = 0;
+  /// This process's index among the job's processes (0 in process).
+  virtual int processRank() const { return 0; }
   /// Whether this process holds the global operands, checks and prints.
   virtual bool isRoot() const = 0;
   /// Whether this process runs rank `rank`.
   virtual bool runsRank(int rank) const = 0;
-  /// True when every process reports `ok` (the root read its inputs, ...);
-  /// processes that see false exit quietly, the failing one reported why.
-  virtual bool allOk(bool ok) = 0;
+  /// -1 when every process reports `ok` (it read its module, the root its
+  /// inputs, ...), else the lowest processRank() that did not: that process
+  /// reports its error, the others exit quietly, so an error every process
+  /// hit prints once.
+  virtual int firstFailure(bool ok) = 0;
   /// Fails, with `error` naming a rank, unless every process computed the
   /// same `fingerprint` of its module and options.
   virtual bool agree(uint64_t fingerprint, std::string &error) = 0;
@@ -50,14 +54,19 @@ public:
   /// Whether the ranks run compiled GPU code, whose operands must be
   /// staged in device memory.
   virtual bool onGpu() const { return false; }
+  /// Ends the job's communication (MPI_Finalize): the root checks and
+  /// reports afterwards, so no process waits on its float64 reference.
+  virtual void finish() {}
 };
 
 std::unique_ptr<Launcher> makeThreadsLauncher(const runtime::ThreadsOptions &);
 
-/// One rank per process of MPI_COMM_WORLD; MPI must be initialized. With
-/// `nccl`, each process drives one GPU (its node-local rank's) and the ring
-/// communicates through NCCL, bootstrapped over MPI.
-std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds, bool nccl);
+/// One rank per process of MPI_COMM_WORLD; initializes MPI, and finalizes
+/// it in finish(). With `nccl`, each process drives one GPU (its node-local
+/// rank's) and the ring communicates through NCCL, bootstrapped over MPI.
+/// Every collective is bounded by `timeoutSeconds` (see MpiLauncher.cpp).
+std::unique_ptr<Launcher> makeMpiLauncher(int &argc, char **&argv,
+                                          double timeoutSeconds, bool nccl);
 /// N ranks as threads sharing this process's GPU.
 std::unique_ptr<Launcher> makeOneGpuLauncher(const runtime::GpuOptions &);
 

@@ -1,4 +1,14 @@
 //===- MpiLauncher.cpp - One rank per MPI process -------------------------===//
+//
+// Every collective of the launcher is nonblocking and waited against the
+// --timeout-s deadline: a process that stopped (SIGSTOP, a hung node) or
+// failed where its peers cannot see it must not hold the others forever. Past
+// the deadline the job is aborted with a message naming the rank and the
+// phase. MPI_Init and MPI_Finalize have no nonblocking form; a watchdog
+// bounds them instead, and ends the process (the MPI launcher then ends the
+// job) if they do not return in time. docs/MPI.md states this fault model.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Launcher.h"
 
@@ -7,42 +17,90 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
 
 namespace ringattn {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+/// Runs `step` (MPI_Init or MPI_Finalize) under a deadline; if it does not
+/// return within `seconds`, a watchdog prints why and ends the process.
+void withWatchdog(const char *phase, double seconds,
+                  const std::function<void()> &step) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (finished.wait_for(lock, std::chrono::duration<double>(seconds),
+                          [&] { return done; }))
+      return;
+    std::fprintf(stderr,
+                 "ring-run: error: %s did not complete within %g s: another "
+                 "process of the job has stopped or failed\n",
+                 phase, seconds);
+    std::fflush(stderr);
+    ::_exit(1);
+  });
+  step();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  finished.notify_one();
+  watchdog.join();
+}
+
+/// The bytes of a message larger than MPI's int count go in pieces.
+constexpr int64_t kMaxMessageBytes = int64_t(1) << 30;
+
 class MpiLauncher final : public Launcher {
 public:
-  MpiLauncher(double timeoutSeconds, bool nccl)
+  MpiLauncher(int &argc, char **&argv, double timeoutSeconds, bool nccl)
       : timeout_(timeoutSeconds), nccl_(nccl) {
+    // The runtime's progress thread calls MPI while the rank computes.
+    withWatchdog("MPI_Init", timeout_, [&] {
+      int provided = 0;
+      MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+    });
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
-    // One GPU per process: the process's rank among those on its node.
-    MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_,
-                        MPI_INFO_NULL, &node);
-    MPI_Comm_rank(node, &localRank_);
-    MPI_Comm_free(&node);
+    localRank_ = nodeLocalRank();
     if (nccl_)
       runtime::selectGpuDevice(localRank_);
   }
 
+  ~MpiLauncher() override { finish(); }
+
   int ranks() const override { return size_; }
+  int processRank() const override { return rank_; }
   bool isRoot() const override { return rank_ == 0; }
   bool runsRank(int rank) const override { return rank == rank_; }
   bool onGpu() const override { return nccl_; }
 
-  bool allOk(bool ok) override {
-    int mine = ok ? 1 : 0, all = 0;
-    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    return all == 1;
+  int firstFailure(bool ok) override {
+    int mine = ok ? size_ : rank_, first = size_;
+    MPI_Request request;
+    MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD,
+                   &request);
+    await(request, "agreeing that every process is ready");
+    return first == size_ ? -1 : first;
   }
 
   bool agree(uint64_t fingerprint, std::string &error) override {
     std::vector<uint64_t> all(size_);
-    MPI_Allgather(&fingerprint, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T,
-                  MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Iallgather(&fingerprint, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T,
+                   MPI_COMM_WORLD, &request);
+    await(request, "comparing the module and options of every process");
     for (int r = 1; r < size_; ++r)
       if (all[r] != all[0]) {
         error = "rank " + std::to_string(r) +
@@ -55,35 +113,34 @@ public:
 
   void scatter(std::vector<HostTensor> &shards) override {
     for (int r = 1; r < size_; ++r) {
-      HostTensor &shard = shards[r];
       if (rank_ == 0)
-        MPI_Send(shard.data(), bytes(shard), MPI_BYTE, r, 0, MPI_COMM_WORLD);
+        transfer(shards[r], r, /*send=*/true, "sending the operands");
       else if (rank_ == r)
-        MPI_Recv(shard.data(), bytes(shard), MPI_BYTE, 0, 0, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
+        transfer(shards[r], 0, /*send=*/false, "receiving the operands");
     }
   }
 
   void gather(std::vector<HostTensor> &shards) override {
     for (int r = 1; r < size_; ++r) {
-      HostTensor &shard = shards[r];
       if (rank_ == r)
-        MPI_Send(shard.data(), bytes(shard), MPI_BYTE, 0, 1, MPI_COMM_WORLD);
+        transfer(shards[r], 0, /*send=*/true, "sending the output");
       else if (rank_ == 0)
-        MPI_Recv(shard.data(), bytes(shard), MPI_BYTE, r, 1, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
+        transfer(shards[r], r, /*send=*/false, "receiving the output");
     }
   }
 
   runtime::RunReport run(const std::function<void(int)> &body, bool,
                          double &seconds) override {
-    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    await(request, "waiting for every rank to start the run");
     runtime::RankReport mine = nccl_ ? runNccl(body) : runMpi(body);
     // The root reports every rank: wall time and busy times.
     double times[3] = {mine.seconds, mine.busySeconds, mine.busyCpuSeconds};
     std::vector<double> all(3 * size_);
-    MPI_Gather(times, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
-               MPI_COMM_WORLD);
+    MPI_Igather(times, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
+                MPI_COMM_WORLD, &request);
+    await(request, "collecting the timings of the run");
     runtime::RunReport report;
     seconds = 0;
     for (int r = 0; r < size_; ++r) {
@@ -97,7 +154,82 @@ public:
     return report;
   }
 
+  void finish() override {
+    if (finished_)
+      return;
+    finished_ = true;
+    // Every process reaches the end before any finalizes, so MPI_Finalize
+    // waits on nobody that stopped.
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    await(request, "waiting for every process to finish");
+    withWatchdog("MPI_Finalize", timeout_, [] { MPI_Finalize(); });
+  }
+
 private:
+  /// Waits for `request` until the deadline; past it, aborts the job with a
+  /// message naming this rank and `phase`.
+  void await(MPI_Request &request, const char *phase) {
+    Clock::time_point deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(timeout_));
+    auto pause = std::chrono::microseconds(20);
+    for (;;) {
+      int done = 0;
+      MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+      if (done)
+        return;
+      if (Clock::now() > deadline) {
+        std::fprintf(stderr,
+                     "ring-run: error: rank %d: timed out after %g s %s: "
+                     "another process has stopped or failed\n",
+                     rank_, timeout_, phase);
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  }
+
+  /// Sends `tensor` to, or receives it from, process `peer`, in pieces of
+  /// at most kMaxMessageBytes.
+  void transfer(HostTensor &tensor, int peer, bool send, const char *phase) {
+    auto *data = static_cast<char *>(tensor.data());
+    int64_t total = tensor.numElements() * tensor.bytesPerElement();
+    std::vector<MPI_Request> requests;
+    for (int64_t offset = 0; offset < total; offset += kMaxMessageBytes) {
+      int count = static_cast<int>(std::min(kMaxMessageBytes, total - offset));
+      requests.emplace_back();
+      if (send)
+        MPI_Isend(data + offset, count, MPI_BYTE, peer, 0, MPI_COMM_WORLD,
+                  &requests.back());
+      else
+        MPI_Irecv(data + offset, count, MPI_BYTE, peer, 0, MPI_COMM_WORLD,
+                  &requests.back());
+    }
+    for (MPI_Request &request : requests)
+      await(request, phase);
+  }
+
+  /// The process's rank among those on its node (one GPU each), from the
+  /// node names: MPI_Comm_split_type would block without a deadline.
+  int nodeLocalRank() {
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int length = 0;
+    MPI_Get_processor_name(name, &length);
+    std::vector<char> all(size_t(size_) * MPI_MAX_PROCESSOR_NAME);
+    MPI_Request request;
+    MPI_Iallgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(),
+                   MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD, &request);
+    await(request, "learning which processes share a node");
+    int local = 0;
+    for (int r = 0; r < rank_; ++r)
+      local += std::strncmp(&all[size_t(r) * MPI_MAX_PROCESSOR_NAME], name,
+                            MPI_MAX_PROCESSOR_NAME) == 0;
+    return local;
+  }
+
   runtime::RankReport runMpi(const std::function<void(int)> &body) {
     runtime::MpiOptions options;
     options.timeoutSeconds = timeout_;
@@ -110,9 +242,12 @@ private:
     options.size = size_;
     options.device = localRank_;
     options.timeoutSeconds = timeout_;
-    options.exchangeUniqueId = [](runtime::NcclUniqueId &id, std::string &) {
-      MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0,
-                MPI_COMM_WORLD);
+    options.exchangeUniqueId = [this](runtime::NcclUniqueId &id,
+                                      std::string &) {
+      MPI_Request request;
+      MPI_Ibcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0,
+                 MPI_COMM_WORLD, &request);
+      await(request, "sharing the NCCL unique id");
       return true;
     };
     runtime::RankReport report = runtime::runOnNccl(options, body);
@@ -124,19 +259,17 @@ private:
     return report;
   }
 
-  static int bytes(const HostTensor &tensor) {
-    return static_cast<int>(tensor.numElements() * tensor.bytesPerElement());
-  }
-
   double timeout_;
   bool nccl_;
+  bool finished_ = false;
   int rank_ = 0, size_ = 1, localRank_ = 0;
 };
 
 } // namespace
 
-std::unique_ptr<Launcher> makeMpiLauncher(double timeoutSeconds, bool nccl) {
-  return std::make_unique<MpiLauncher>(timeoutSeconds, nccl);
+std::unique_ptr<Launcher> makeMpiLauncher(int &argc, char **&argv,
+                                          double timeoutSeconds, bool nccl) {
+  return std::make_unique<MpiLauncher>(argc, argv, timeoutSeconds, nccl);
 }
 
 } // namespace ringattn

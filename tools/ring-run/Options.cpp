@@ -158,6 +158,9 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
     return "--link-gbps and --link-latency-us must be finite and >= 0";
   if (o.queryTile < 0 || o.keyTile < 0)
     return "--query-tile and --key-tile must be >= 0 (0: chosen for the CPU)";
+  if (!o.inputs.empty() && llvm::StringRef(o.inputs).count(',') != 2)
+    return "--inputs takes three comma-separated files (q,k,v), got " +
+           std::to_string(llvm::StringRef(o.inputs).count(',') + 1);
   if (o.fault != "stall" && o.fault != "exit")
     return "--fault must be stall or exit (got '" + o.fault + "')";
   if (o.noCommunication && (o.check || !o.outputFile.empty()))

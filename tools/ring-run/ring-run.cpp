@@ -223,49 +223,46 @@ static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
   return module;
 }
 
-/// The launcher --backend asks for, checked against what `entry` was
-/// compiled for.
-static std::unique_ptr<Launcher> makeLauncher(const EntryPoint &entry,
-                                              std::string &error) {
-  std::unique_ptr<Launcher> launcher;
-  if (cli.backend == "threads") {
-    runtime::ThreadsOptions threads;
-    threads.ranks = cli.ranks ? cli.ranks : entry.ranks;
-    threads.link = {cli.linkGbps, cli.linkLatencyUs};
-    threads.timeoutSeconds = cli.timeoutSeconds;
-    threads.dropTransfers = cli.noCommunication;
-    launcher = makeThreadsLauncher(threads);
-  } else if (cli.backend == "gpu") {
+/// The in-process launcher --backend asks for (threads or gpu), with the
+/// ring size `entry` was compiled for unless --ranks says otherwise.
+static std::unique_ptr<Launcher>
+makeInProcessLauncher(const EntryPoint &entry) {
+  int ranks = cli.ranks ? cli.ranks : entry.ranks;
+  if (cli.backend == "gpu") {
     runtime::GpuOptions gpu;
-    gpu.ranks = cli.ranks ? cli.ranks : entry.ranks;
+    gpu.ranks = ranks;
     gpu.timeoutSeconds = cli.timeoutSeconds;
     gpu.dropTransfers = cli.noCommunication;
-    launcher = makeOneGpuLauncher(gpu);
-  } else {
-#if RINGATTN_HAVE_MPI
-    launcher = makeMpiLauncher(cli.timeoutSeconds, cli.backend == "nccl");
-    if (cli.ranks && cli.ranks != launcher->ranks()) {
-      error = "--ranks is " + std::to_string(cli.ranks) + " but mpirun " +
-              "started " + std::to_string(launcher->ranks()) + " processes";
-      return nullptr;
-    }
-#else
-    return nullptr; // parseRunOptions accepts only the backends built
-#endif
+    return makeOneGpuLauncher(gpu);
   }
-  int ranks = launcher->ranks();
-  if (ranks != entry.ranks) {
-    error = "@" + entry.name + " was compiled for " +
-            (entry.ranks == 1
-                 ? std::string("one device")
-                 : "a ring of " + std::to_string(entry.ranks) + " ranks") +
-            " but " +
-            (cli.backend == "mpi" || cli.backend == "nccl"
-                 ? "mpirun started " + std::to_string(ranks) + " processes"
-                 : "--ranks is " + std::to_string(ranks));
-    return nullptr;
+  runtime::ThreadsOptions threads;
+  threads.ranks = ranks;
+  threads.link = {cli.linkGbps, cli.linkLatencyUs};
+  threads.timeoutSeconds = cli.timeoutSeconds;
+  threads.dropTransfers = cli.noCommunication;
+  return makeThreadsLauncher(threads);
+}
+
+/// Whether `launcher` runs as many ranks as `entry` was compiled for.
+static bool ranksMatch(const Launcher &launcher, const EntryPoint &entry,
+                       std::string &error) {
+  int ranks = launcher.ranks();
+  if (cli.underMpi() && cli.ranks && cli.ranks != ranks) {
+    error = "--ranks is " + std::to_string(cli.ranks) + " but mpirun " +
+            "started " + std::to_string(ranks) + " processes";
+    return false;
   }
-  return launcher;
+  if (ranks == entry.ranks)
+    return true;
+  error =
+      "@" + entry.name + " was compiled for " +
+      (entry.ranks == 1
+           ? std::string("one device")
+           : "a ring of " + std::to_string(entry.ranks) + " ranks") +
+      " but " +
+      (cli.underMpi() ? "mpirun started " + std::to_string(ranks) + " processes"
+                      : "--ranks is " + std::to_string(ranks));
+  return false;
 }
 
 /// JIT-compiles `module` for this CPU, with the runtime's C ABI (and MLIR's
@@ -305,6 +302,12 @@ compileForHost(ModuleOp module) {
     add("ringattn_shift_start",
         reinterpret_cast<void *>(&ringattn_shift_start));
     add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
+    add("_mlir_memref_to_llvm_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
+    add("_mlir_memref_to_llvm_free",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
     add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
     return symbols;
   });
@@ -318,22 +321,23 @@ int main(int argc, char **argv) {
   std::string error;
   if (!parseRunOptions(argc, argv, cli, error))
     return fail(error);
+  // Under MPI every process runs all of main, and the launcher (which owns
+  // MPI) comes first: steps that fail on some processes only must end the
+  // job on all of them.
+  std::unique_ptr<Launcher> launcher;
 #if RINGATTN_HAVE_MPI
-  // Every process of an MPI run executes all of main; MPI lives as long.
-  struct MpiSession {
-    bool active = false;
-    ~MpiSession() {
-      if (active)
-        MPI_Finalize();
-    }
-  } mpiSession;
-  if (cli.backend == "mpi" || cli.backend == "nccl") {
-    // The runtime's progress thread calls MPI while the rank computes.
-    int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
-    mpiSession.active = true;
-  }
+  if (cli.underMpi())
+    launcher =
+        makeMpiLauncher(argc, argv, cli.timeoutSeconds, cli.backend == "nccl");
 #endif
+  // True when every process succeeded; else the lowest failing process
+  // prints its `error` (once, not once per process) and all exit 1.
+  auto everyProcessOk = [&](bool ok) {
+    int first = launcher ? launcher->firstFailure(ok) : (ok ? -1 : 0);
+    if (first >= 0 && first == (launcher ? launcher->processRank() : 0))
+      fail(error);
+    return first < 0;
+  };
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -353,25 +357,29 @@ int main(int argc, char **argv) {
   FirstErrorHandler diagnostics(&context);
   OwningOpRef<ModuleOp> module =
       loadModule(context, sourceMgr, diagnostics, error);
-  if (!module)
-    return fail(error);
-
   EntryPoint entry;
-  if (!findEntryPoint(*module, cli.entryName, entry, error))
-    return fail(cli.inputFile + ": " + error);
+  bool ok = module && findEntryPoint(*module, cli.entryName, entry, error);
+  if (module && !ok)
+    error = cli.inputFile + ": " + error;
+  if (!everyProcessOk(ok))
+    return 1;
 
-  std::unique_ptr<Launcher> launcher = makeLauncher(entry, error);
   if (!launcher)
-    return fail(error);
-  if (gpuBackend()) {
+    launcher = makeInProcessLauncher(entry);
+  ok = ranksMatch(*launcher, entry, error);
+  if (ok && gpuBackend()) {
     // Before the JIT: loading the compiled module loads its kernels.
     std::string why;
-    if (!runtime::gpuAvailable(why))
-      return fail("--backend " + cli.backend + " needs a GPU: " + why);
+    ok = runtime::gpuAvailable(why);
+    if (!ok)
+      error = "--backend " + cli.backend + " needs a GPU: " + why;
   }
+  if (!everyProcessOk(ok))
+    return 1;
   int ranks = launcher->ranks();
-  if (!launcher->agree(fingerprint(cli.inputFile, entry), error))
-    return fail(error);
+  if (!everyProcessOk(
+          launcher->agree(fingerprint(cli.inputFile, entry), error)))
+    return 1;
 
   // The root holds the global operands and splits them into each rank's
   // shard of the sequence; the launcher moves the shards where they run.
@@ -389,13 +397,8 @@ int main(int argc, char **argv) {
   HostTensor out(entry.elementType, operandShape(root, false));
   bool inputsOk = true;
   if (root && !cli.inputs.empty()) {
-    SmallVector<StringRef> paths;
+    SmallVector<StringRef> paths; // three, as parseRunOptions checked
     StringRef(cli.inputs).split(paths, ',');
-    if (paths.size() != 3) {
-      error = "--inputs takes three comma-separated files (q,k,v), got " +
-              std::to_string(paths.size());
-      inputsOk = false;
-    }
     HostTensor *operands[] = {&q, &k, &v};
     for (int i = 0; inputsOk && i < 3; ++i)
       inputsOk = operands[i]->load(paths[i].str(), error);
@@ -408,9 +411,7 @@ int main(int argc, char **argv) {
     k.fillRandom(rng);
     v.fillRandom(rng);
   }
-  if (!inputsOk)
-    fail(error);
-  if (!launcher->allOk(inputsOk))
+  if (!everyProcessOk(inputsOk))
     return 1;
   // Shards of the ranks this process runs, or (root) of every rank.
   auto shardsOf = [&](HostTensor &global, bool kv) {
@@ -439,19 +440,23 @@ int main(int argc, char **argv) {
 
   auto compileStart = std::chrono::steady_clock::now();
   auto engine = compileForHost(*module);
-  if (!engine) {
-    // Translation to LLVM IR reports its reason as a diagnostic.
-    std::string why = toString(engine.takeError());
-    if (diagnostics.hasError())
-      why += ": " + diagnostics.where() + diagnostics.message();
-    return fail("JIT compilation failed: " + why);
-  }
   // Looking the function up materializes it, so timings exclude compilation.
   std::string symbol = "_mlir_ciface_" + entry.name;
-  auto function = (*engine)->lookupPacked(symbol);
-  if (!function)
-    return fail("the compiled module has no " + symbol + ": " +
-                toString(function.takeError()));
+  llvm::Expected<void (*)(void **)> function =
+      engine ? (*engine)->lookupPacked(symbol)
+             : llvm::Expected<void (*)(void **)>(engine.takeError());
+  if (!function) {
+    error = toString(function.takeError());
+    if (!engine)
+      error = "JIT compilation failed: " + error;
+    else
+      error = "the compiled module has no " + symbol + ": " + error;
+    // Translation to LLVM IR reports its reason as a diagnostic.
+    if (diagnostics.hasError())
+      error += ": " + diagnostics.where() + diagnostics.message();
+  }
+  if (!everyProcessOk(static_cast<bool>(function)))
+    return 1;
   double compileSeconds = std::chrono::duration<double>(
                               std::chrono::steady_clock::now() - compileStart)
                               .count();
@@ -510,6 +515,7 @@ int main(int argc, char **argv) {
                   "'s output from the GPU: " + error);
   double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
   launcher->gather(outShards);
+  launcher->finish();
   if (!root)
     return 0; // the root checks and reports
   // Back to whole tensors in natural order.

@@ -331,6 +331,40 @@ TEST(ThreadsBackend, FailRankStopsTheRing) {
   }
 }
 
+// A rank unwound mid-run skips the compiled code's deallocations; its scratch
+// is freed by the runtime (LeakSanitizer checks this in scripts/sanitize.sh).
+TEST(ThreadsBackend, ScratchOfAFailedRankIsFreed) {
+  const int n = 3;
+  RunReport report = runOnThreads(ringOf(n, 10), [&](int r) {
+    void *freedByTheCode = _mlir_memref_to_llvm_alloc(4096);
+    _mlir_memref_to_llvm_free(freedByTheCode);
+    void *leftBehind = _mlir_memref_to_llvm_aligned_alloc(64, 1 << 20);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(leftBehind) % 64, 0u);
+    static_cast<char *>(leftBehind)[0] = 1;
+    if (r == 1)
+      failRank("boom");
+    char block[16];
+    ringattn_shift_wait(ringattn_shift_start(block, block + 8, 8, 1));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 1: boom");
+}
+
+#if !defined(__SANITIZE_ADDRESS__) // ASan stops on a too-large allocation
+// Compiled code never sees a null buffer: a failed allocation stops the rank.
+TEST(ThreadsBackend, FailedScratchAllocationStopsTheRank) {
+  RunReport report = runOnThreads(ringOf(2, 10), [&](int r) {
+    if (r == 0)
+      _mlir_memref_to_llvm_alloc(uint64_t(1) << 62);
+    char block[16];
+    ringattn_shift_wait(ringattn_shift_start(block, block + 8, 8, 1));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 0: out of memory: the compiled code could not "
+                          "allocate 4611686018427387904 bytes of scratch");
+}
+#endif
+
 TEST(ThreadsBackend, RankThatNeverStopsIsAbandoned) {
   const int n = 3;
   const double timeout = 0.3;

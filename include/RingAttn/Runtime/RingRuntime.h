@@ -43,6 +43,16 @@ RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
  */
 void ringattn_shift_wait(RingShift *shift);
 
+/**
+ * The heap of compiled code: ring-lower-cpu lowers memref.alloc and
+ * memref.dealloc to these (finalize-memref-to-llvm's generic functions). An
+ * allocation that fails stops the calling rank with a message; what a rank
+ * that failed mid-run did not free is freed by the runtime.
+ */
+void *_mlir_memref_to_llvm_alloc(uint64_t bytes);
+void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes);
+void _mlir_memref_to_llvm_free(void *pointer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,7 @@
 // 0-3 see no key, so they must give out = 0 and lse = -inf (not NaN). With
 // q = k = ones (score 16 * 0.25 = 4 everywhere) and v[j] = j, query i >= 4
 // averages v over keys 0..i-4: out = (i-4)/2, lse = 4 + ln(i-3).
-// RUN: ring-opt %s -ring-lower-cpu | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
+// RUN: ring-opt %s -ring-lower-cpu | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%ringattn_runtime | FileCheck %s
 
 // CHECK: [-inf,  -inf,  -inf,  -inf,  4,  4.69315,  5.09861,  5.38629]
 // CHECK: [0,     0,     0,     0],

@@ -35,7 +35,20 @@
 // with mpirun, are refused by every process.
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --link-gbps 1 > %t/link.log 2>&1
 // RUN: FileCheck %s --check-prefix=LINK < %t/link.log
-// LINK: ring-run: error: --no-communication and --trace are options of the threads and gpu backends, --link-* of the threads backend
+// LINK: ring-run: error: --link-gbps and --link-latency-us emulate an interconnect on the threads backend only
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --ranks 2 > %t/ranks.log 2>&1
 // RUN: FileCheck %s --check-prefix=RANKS < %t/ranks.log
 // RANKS: ring-run: error: --ranks is 2 but mpirun started 3 processes
+
+// A process that fails before the processes agree (its module does not
+// exist, or it was given a bad option) ends the job at once; an error every
+// process hits prints once, not once per process.
+// RUN: not timeout 60 %mpirun -np 1 ring-run %t/ring3.mlir --backend mpi : -np 1 ring-run %t/missing.mlir --backend mpi > %t/missing.log 2>&1
+// RUN: FileCheck %s --check-prefix=MISSING < %t/missing.log
+// MISSING: ring-run: error: cannot open input file '{{.*}}missing.mlir'
+// RUN: not timeout 60 %mpirun -np 2 ring-run %t/ring3.mlir --backend mpi : -np 1 ring-run %t/ring3.mlir --backend mpi --bogus > %t/option.log 2>&1
+// RUN: FileCheck %s --check-prefix=OPTION < %t/option.log
+// OPTION: ring-run: error: Unknown command line argument '--bogus'.
+// RUN: grep -c '^[r]ing-run: error:' %t/count.log | FileCheck %s --check-prefix=ONCE
+// RUN: grep -c '^[r]ing-run: error:' %t/ranks.log | FileCheck %s --check-prefix=ONCE
+// ONCE: {{^}}1{{$}}

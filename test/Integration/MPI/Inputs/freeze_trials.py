@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Stops (SIGSTOP) or kills one process of an MPI ring-run job at a random
+moment, again and again, and checks that every trial ends within the timeout
+with a clear error and with no process of the job left behind.
+
+usage: freeze_trials.py --signal STOP|KILL --ranks N --trials T
+                        --timeout-s S --window-s W -- MPIRUN... RING-RUN ARGS...
+The job must run long enough to be hit (give ring-run a large --repeat).
+"""
+import argparse
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+
+
+# What a peer of a stopped process prints: the launcher's and the runtime's
+# deadline errors (MpiLauncher.cpp, MpiBackend.cpp).
+DEADLINE_ERROR = re.compile(
+    r"^(ring-run: error: rank \d+: timed out after .* s .+"
+    r"|ring-run: error: MPI_(Init|Finalize) did not complete within .*"
+    r"|ringattn: rank \d+: timed out after .* waiting for shift .*)$",
+    re.MULTILINE)
+
+
+def descendants(pid):
+    """Pids of every process below `pid` (mpirun's ring-run processes)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def ring_run_processes(pid):
+    result = []
+    for child in descendants(pid):
+        try:
+            with open(f"/proc/{child}/comm") as f:
+                if f.read().strip() == "ring-run":
+                    result.append(child)
+        except OSError:
+            pass
+    return result
+
+
+def trial(args, command, rng):
+    job = subprocess.Popen(command, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    time.sleep(rng.uniform(0.05, args.window_s))
+    victims = ring_run_processes(job.pid)
+    victim = rng.choice(victims) if victims else None
+    hit_at = time.monotonic()
+    if victim is not None:
+        os.kill(victim, signal.SIGSTOP if args.signal == "STOP"
+                else signal.SIGKILL)
+    # The job's own deadlines end it; the margin covers mpirun tearing the
+    # processes down on a busy 2-core machine.
+    limit = args.timeout_s + 5
+    try:
+        output, _ = job.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        leftovers = ring_run_processes(job.pid)
+        os.killpg(job.pid, signal.SIGKILL)
+        job.communicate()
+        return (f"HANG: {args.signal} of pid {victim} at a random moment: "
+                f"the job did not end within {limit} s "
+                f"({len(leftovers)} ring-run processes left)")
+    ended = time.monotonic() - hit_at
+    if victim is None:
+        return "SKIP: no ring-run process was running yet"
+    if job.returncode == 0:
+        return f"FAIL: exit 0 although a process was {args.signal}ped\n{output}"
+    if args.signal == "STOP" and not DEADLINE_ERROR.search(output):
+        return f"FAIL: no error line naming the rank and phase\n{output}"
+    time.sleep(0.5)
+    left = [p for p in [victim] if os.path.exists(f"/proc/{p}")
+            and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0]
+            != "Z"]
+    if left:
+        os.kill(victim, signal.SIGKILL)
+        return f"FAIL: the {args.signal}ped process {victim} was left running"
+    return f"PASS: ended {ended:.1f} s after the {args.signal}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--signal", choices=["STOP", "KILL"], required=True)
+    parser.add_argument("--trials", type=int, required=True)
+    parser.add_argument("--timeout-s", type=float, required=True)
+    parser.add_argument("--window-s", type=float, required=True)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    print(f"seed {seed}")
+    passed = 0
+    for index in range(args.trials):
+        outcome = trial(args, command, rng)
+        print(f"trial {index}: {outcome}", flush=True)
+        passed += outcome.startswith(("PASS", "SKIP"))
+    print(f"{passed} of {args.trials} trials ended in time")
+    return 0 if passed == args.trials else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -115,14 +115,6 @@ cl::opt<std::string>
                             "(+avx2,-avx512f)"),
                    cl::init(""), cl::cat(category));
 
-cl::opt<std::string> cacheDir(
-    "cache-dir",
-    cl::desc("Directory that keeps compiled objects, keyed by the module and "
-             "the options that shape the code; a later run of the same "
-             "module skips compilation (default: $RINGATTN_CACHE_DIR, else "
-             "no cache)"),
-    cl::init(""), cl::cat(category));
-
 #if RINGATTN_HAVE_MPI
 constexpr const char *kBackends = "threads, mpi, gpu, nccl";
 #else
@@ -264,10 +256,6 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
   options.keyTile = keyTile;
   options.targetCpu = targetCpu;
   options.targetFeatures = targetFeatures;
-  options.cacheDir = cacheDir;
-  if (options.cacheDir.empty())
-    if (const char *fromEnv = std::getenv("RINGATTN_CACHE_DIR"))
-      options.cacheDir = fromEnv;
   error = checkValues(options, toleranceOpt.getNumOccurrences() > 0);
   return error.empty();
 }

@@ -6,6 +6,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <csignal>
+#include <unistd.h>
 
 using namespace ringattn;
 
@@ -30,6 +36,44 @@ std::string writeRaw(const std::string &name, const std::string &dict,
   out.put(static_cast<char>(header.size() >> 8));
   out << header << std::string(dataBytes, '\0');
   return path;
+}
+
+/// Writes `bytes` as they are.
+std::string writeBytes(const std::string &name, const std::string &bytes) {
+  std::string path = tempPath(name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::string readAll(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A small float32 array of `n` elements whose bytes are `seed`, `seed`+1...
+NpyArray sample(int64_t n, uint8_t seed) {
+  NpyArray array;
+  array.shape = {n};
+  for (int64_t i = 0; i < 4 * n; ++i)
+    array.data.push_back(static_cast<uint8_t>(seed + i));
+  return array;
+}
+
+/// The names in the directory of tempPath() that start with `prefix`.
+int countEntries(const std::string &directory, const std::string &prefix) {
+  int count = 0;
+  std::string listing = directory + "/listing.txt";
+  std::string command =
+      "ls -A '" + directory + "' > '" + listing + "' 2>/dev/null";
+  if (std::system(command.c_str()) != 0)
+    return -1;
+  std::istringstream names(readAll(listing));
+  for (std::string name; std::getline(names, name);)
+    if (name.rfind(prefix, 0) == 0)
+      ++count;
+  return count;
 }
 
 TEST(Npy, RoundTripsFloat32AndFloat16) {
@@ -98,7 +142,219 @@ TEST(Npy, ReportsUnwritablePaths) {
   array.data.resize(4);
   std::string error;
   EXPECT_FALSE(writeNpy("/nonexistent-dir/x.npy", array, error));
-  EXPECT_NE(error.find("cannot create file"), std::string::npos) << error;
+  EXPECT_NE(error.find("cannot write /nonexistent-dir/x.npy"),
+            std::string::npos)
+      << error;
+}
+
+// Headers that used to throw from std::stoll (text, overflow), wrap around
+// (negative dimensions, element counts past 64 bits) or allocate what the
+// shape claimed before looking at the file's size. Each is now an error
+// naming the file and the problem.
+TEST(Npy, RejectsHostileShapes) {
+  const std::string prefix =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': ";
+  const BadFile cases[] = {
+      {"text-dim.npy", prefix + "(abc,), }", 4, 1,
+       "expected a dimension (an integer)"},
+      {"empty-dim.npy", prefix + "(, 3), }", 12, 1,
+       "expected a dimension (an integer)"},
+      {"negative-dim.npy", prefix + "(-3, 4), }", 48, 1,
+       "dimension 0 of the shape is negative (-3)"},
+      {"huge-dim.npy", prefix + "(2, 99999999999999999999), }", 8, 1,
+       "dimension 1 of the shape (99999999999999999999) does not fit in 64 "
+       "bits"},
+      {"count-overflow.npy", prefix + "(4294967296, 4294967296, 4, 4), }", 4, 1,
+       "the shape's element count overflows 64 bits"},
+      {"bytes-overflow.npy", prefix + "(4611686018427387904,), }", 4, 1,
+       "the data size of 4611686018427387904 elements overflows 64 bits"},
+      // 4 TB claimed, 8 bytes present: refused before allocating.
+      {"huge-shape.npy", prefix + "(1000000000000,), }", 8, 1,
+       "file holds fewer elements than its shape says (4000000000000 bytes "
+       "of data needed, 8 present)"},
+      {"unclosed-shape.npy", prefix + "(3 }", 12, 1, "expected ','"},
+      {"float-dim.npy", prefix + "(3.5,), }", 14, 1, "expected ','"},
+  };
+  for (const BadFile &bad : cases) {
+    std::string path = writeRaw(bad.name, bad.dict, bad.bytes, bad.version);
+    NpyArray array;
+    std::string error;
+    EXPECT_FALSE(readNpy(path, array, error)) << bad.name;
+    EXPECT_NE(error.find(path + ": "), std::string::npos) << error;
+    EXPECT_NE(error.find(bad.message), std::string::npos)
+        << bad.name << ": " << error;
+  }
+}
+
+TEST(Npy, RejectsMalformedDicts) {
+  const BadFile cases[] = {
+      {"not-a-dict.npy", "descr", 0, 1, "malformed .npy header: expected '{'"},
+      {"unterminated.npy", "{'descr: ", 0, 1, "unterminated string"},
+      {"bad-bool.npy", "{'descr': '<f4', 'fortran_order': maybe, }", 0, 1,
+       "expected True or False"},
+      {"unknown-key.npy",
+       "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1, }", 4,
+       1, "unexpected key 'x'"},
+      {"twice.npy",
+       "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, }", 4, 1,
+       "key 'descr' given twice"},
+      {"trailing.npy",
+       "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } junk", 4,
+       1, "unexpected text after the dict"},
+      {"no-order.npy", "{'descr': '<f4', 'shape': (1,), }", 4, 1,
+       "has no 'fortran_order'"},
+  };
+  for (const BadFile &bad : cases) {
+    std::string path = writeRaw(bad.name, bad.dict, bad.bytes, bad.version);
+    NpyArray array;
+    std::string error;
+    EXPECT_FALSE(readNpy(path, array, error)) << bad.name;
+    EXPECT_NE(error.find(path + ": "), std::string::npos) << error;
+    EXPECT_NE(error.find(bad.message), std::string::npos)
+        << bad.name << ": " << error;
+  }
+}
+
+TEST(Npy, RejectsBadPreambles) {
+  struct Case {
+    const char *name;
+    std::string bytes;
+    const char *message;
+  };
+  const Case cases[] = {
+      {"empty.npy", "", "truncated .npy header"},
+      {"magic-only.npy", std::string("\x93NUMPY", 6), "truncated .npy header"},
+      {"text.npy", "hello, world", "not a .npy file (bad magic)"},
+      // A version 2 header claiming 4 GiB: refused without allocating it.
+      {"huge-header.npy", std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12),
+       "header length 4294967295 is beyond"},
+      {"short-header.npy", std::string("\x93NUMPY\x01\x00\x40\x00{'de", 14),
+       "truncated .npy header"},
+  };
+  for (const Case &bad : cases) {
+    std::string path = writeBytes(bad.name, bad.bytes);
+    NpyArray array;
+    std::string error;
+    EXPECT_FALSE(readNpy(path, array, error)) << bad.name;
+    EXPECT_NE(error.find(path + ": "), std::string::npos) << error;
+    EXPECT_NE(error.find(bad.message), std::string::npos)
+        << bad.name << ": " << error;
+  }
+}
+
+TEST(Npy, ParsesWhatNumpyWrites) {
+  // Double quotes, no trailing comma, a scalar, Python 2 longs, version 3.
+  const char *dicts[] = {
+      "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2,3)}",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }",
+  };
+  for (const char *dict : dicts) {
+    std::string path = writeRaw("numpy.npy", dict, 24, 1);
+    NpyArray array;
+    std::string error;
+    ASSERT_TRUE(readNpy(path, array, error)) << dict << ": " << error;
+    EXPECT_EQ(array.shape, (std::vector<int64_t>{2, 3}));
+  }
+  std::string path = writeRaw(
+      "scalar.npy", "{'descr': '<f2', 'fortran_order': False, 'shape': (), }",
+      2);
+  NpyArray array;
+  std::string error;
+  ASSERT_TRUE(readNpy(path, array, error)) << error;
+  EXPECT_TRUE(array.shape.empty());
+  EXPECT_EQ(array.data.size(), 2u);
+}
+
+// The header alone, for a caller that checks the shape before allocating.
+TEST(Npy, OpensTheHeaderBeforeTheData) {
+  std::string path = writeRaw(
+      "header.npy",
+      "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }", 12);
+  NpyFile file;
+  std::string error;
+  ASSERT_TRUE(file.open(path, error)) << error;
+  EXPECT_EQ(file.header().dtype, NpyDType::F16);
+  EXPECT_EQ(file.header().shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(file.header().dataBytes, 12u);
+  uint8_t data[12];
+  EXPECT_TRUE(file.readData(data, 12, error)) << error;
+  EXPECT_FALSE(file.readData(data, 1, error));
+}
+
+// The buffer parser the fuzzer drives: it says when it needs more bytes.
+TEST(Npy, ParsesHeadersFromMemory) {
+  std::string bytes = readAll(writeRaw(
+      "memory.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }",
+      12));
+  NpyHeader header;
+  std::string error;
+  bool needMore = false;
+  EXPECT_FALSE(
+      parseNpyHeader(bytes.data(), 20, "buffer", header, error, &needMore));
+  EXPECT_TRUE(needMore);
+  EXPECT_EQ(header.dataOffset, 128u);
+  ASSERT_TRUE(parseNpyHeader(bytes.data(), bytes.size(), "buffer", header,
+                             error, &needMore))
+      << error;
+  EXPECT_EQ(header.dataOffset, 128u);
+  EXPECT_EQ(header.dataBytes, 12u);
+}
+
+// --output /dev/full used to exit 0: a small file's bytes stayed in the
+// stream's buffer until an unchecked close.
+TEST(Npy, ReportsADeviceThatRefusesTheBytes) {
+  std::string error;
+  EXPECT_FALSE(writeNpy("/dev/full", sample(2, 0), error));
+  EXPECT_EQ(error, "cannot write /dev/full: No space left on device");
+  EXPECT_TRUE(writeNpy("/dev/null", sample(2, 0), error)) << error;
+}
+
+// A write that fails partway (here at the file size limit) is an error
+// naming the file; the existing file keeps its contents and no temporary
+// file is left. It used to leave the file truncated.
+TEST(Npy, FailedWriteKeepsTheOldFile) {
+  std::string directory = ::testing::TempDir() + "ringattn-npy-partial";
+  std::string command = "rm -rf '" + directory + "' && mkdir -p '" +
+                        directory + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::string path = directory + "/out.npy";
+  std::string error;
+  ASSERT_TRUE(writeNpy(path, sample(1000, 1), error)) << error;
+  std::string before = readAll(path);
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Only the child is limited; SIGXFSZ ignored makes write() fail EFBIG.
+    std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {2048, 2048};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    std::string childError;
+    bool wrote = writeNpy(path, sample(1000, 2), childError);
+    bool named = childError == "cannot write " + path + ": File too large";
+    _exit(!wrote && named ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the write did not fail with the file named";
+  EXPECT_EQ(readAll(path), before);
+  EXPECT_EQ(countEntries(directory, ".out.npy."), 0) << "temporary file left";
+}
+
+TEST(Npy, ReplacesTheFileWhole) {
+  std::string path = tempPath("replace.npy");
+  std::string error;
+  ASSERT_TRUE(writeNpy(path, sample(4, 1), error)) << error;
+  ASSERT_TRUE(writeNpy(path, sample(2, 9), error)) << error;
+  NpyArray back;
+  ASSERT_TRUE(readNpy(path, back, error)) << error;
+  EXPECT_EQ(back.data, sample(2, 9).data);
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  mode_t mask = umask(0);
+  umask(mask);
+  EXPECT_EQ(info.st_mode & 0777, 0644 & ~mask);
 }
 
 } // namespace

@@ -9,10 +9,8 @@
 
 #include "Format.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Support/AtomicFile.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <set>
 
 namespace ringattn {
@@ -40,45 +38,35 @@ static std::string trackName(int tid) {
   return formatString("rank %d", tid);
 }
 
-bool writeChromeTrace(const std::string &path, const std::vector<Span> &spans,
-                      std::string &error) {
-  std::FILE *file = std::fopen(path.c_str(), "w");
-  if (!file) {
-    error = formatString("cannot write trace '%s': %s", path.c_str(),
-                         std::strerror(errno));
-    return false;
-  }
-
+/// The whole trace as text; traces are small (a few spans per ring step).
+static std::string traceText(const std::vector<Span> &spans) {
   std::set<int> tracks;
-  std::fputs("{\"traceEvents\": [\n", file);
+  std::string text = "{\"traceEvents\": [\n";
   const char *separator = "";
   for (const Span &span : spans) {
     tracks.insert(trackOf(span));
-    std::fprintf(file,
-                 "%s  {\"name\": \"%s\", \"ph\": \"X\", \"ts\": %.3f, "
-                 "\"dur\": %.3f, \"pid\": 0, \"tid\": %d}",
-                 separator, eventName(span).c_str(), span.beginUs,
-                 span.endUs - span.beginUs, trackOf(span));
+    text += formatString("%s  {\"name\": \"%s\", \"ph\": \"X\", \"ts\": %.3f, "
+                         "\"dur\": %.3f, \"pid\": 0, \"tid\": %d}",
+                         separator, eventName(span).c_str(), span.beginUs,
+                         span.endUs - span.beginUs, trackOf(span));
     separator = ",\n";
   }
   for (int tid : tracks) {
-    std::fprintf(file,
-                 "%s  {\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, "
-                 "\"tid\": %d, \"args\": {\"name\": \"%s\"}}",
-                 separator, tid, trackName(tid).c_str());
+    text += formatString("%s  {\"name\": \"thread_name\", \"ph\": \"M\", "
+                         "\"pid\": 0, \"tid\": %d, \"args\": {\"name\": "
+                         "\"%s\"}}",
+                         separator, tid, trackName(tid).c_str());
     separator = ",\n";
   }
-  std::fputs("\n], \"displayTimeUnit\": \"ms\"}\n", file);
+  return text + "\n], \"displayTimeUnit\": \"ms\"}\n";
+}
 
-  bool written = !std::ferror(file);
-  if (std::fclose(file) != 0)
-    written = false;
-  if (!written) {
-    error = formatString("cannot write trace '%s': %s", path.c_str(),
-                         std::strerror(errno));
-    return false;
-  }
-  return true;
+bool writeChromeTrace(const std::string &path, const std::vector<Span> &spans,
+                      std::string &error) {
+  // Atomically: a trace is complete, or the old file stays (AtomicFile.h).
+  AtomicFile file;
+  return file.open(path, error) && file.write(traceText(spans), error) &&
+         file.commit(error);
 }
 
 } // namespace runtime

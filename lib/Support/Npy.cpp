@@ -1,22 +1,21 @@
 //===- Npy.cpp - Reading and writing NumPy .npy files ---------------------===//
 //
-// The format: "\x93NUMPY", a version, a header length, then a Python dict
-// literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
-// padded to a multiple of 64 bytes, then the raw data.
+// NpyHeader.cpp parses and checks the header; this file moves bytes between
+// files and memory. Reads check the header's data size against the file's
+// before allocating; writes go through AtomicFile, so an output is complete
+// or not replaced at all.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Support/Npy.h"
+#include "RingAttn/Support/AtomicFile.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <sys/stat.h>
 
 namespace ringattn {
-
-const char *npyDTypeName(NpyDType dtype) {
-  return dtype == NpyDType::F32 ? "float32" : "float16";
-}
 
 int64_t NpyArray::numElements() const {
   int64_t n = 1;
@@ -25,138 +24,141 @@ int64_t NpyArray::numElements() const {
   return n;
 }
 
-static size_t elementSize(NpyDType dtype) {
-  return dtype == NpyDType::F32 ? 4 : 2;
+NpyFile::~NpyFile() {
+  if (file)
+    std::fclose(file);
 }
 
-/// The text after `key': ` in the header dict, or npos.
-static size_t findValue(const std::string &header, const std::string &key) {
-  size_t at = header.find("'" + key + "'");
-  if (at == std::string::npos)
-    return at;
-  at = header.find(':', at);
-  if (at == std::string::npos)
-    return at;
-  return header.find_first_not_of(" ", at + 1);
+/// Reads the header: the fixed prefix first, then as much more as it says.
+static bool readHeader(std::FILE *file, const std::string &path,
+                       NpyHeader &header, std::string &error) {
+  std::string bytes(12, '\0');
+  size_t have = std::fread(&bytes[0], 1, bytes.size(), file);
+  for (;;) {
+    bool needMore = false;
+    if (parseNpyHeader(bytes.data(), have, path, header, error, &needMore))
+      return true;
+    if (!needMore || have < bytes.size())
+      return false; // malformed, or the file ended
+    // The header's length is checked against a cap before it gets here.
+    bytes.resize(header.dataOffset);
+    have += std::fread(&bytes[have], 1, bytes.size() - have, file);
+  }
 }
 
-bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open file";
+bool NpyFile::open(const std::string &filePath, std::string &error) {
+  path = filePath;
+  dataRead = 0;
+  if (file)
+    std::fclose(file);
+  file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    error = path + ": cannot open file: " + std::strerror(errno);
     return false;
   }
-  char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
-    error = path + ": not a .npy file (bad magic)";
+  if (!readHeader(file, path, head, error))
     return false;
+  // For a regular file the data's size is known now: a shape that asks for
+  // more than is there fails before anything is allocated for it.
+  struct stat info;
+  if (::fstat(fileno(file), &info) == 0 && S_ISREG(info.st_mode)) {
+    uint64_t size = static_cast<uint64_t>(info.st_size);
+    uint64_t available = size > head.dataOffset ? size - head.dataOffset : 0;
+    if (head.dataBytes > available) {
+      error = path + ": file holds fewer elements than its shape says (" +
+              std::to_string(head.dataBytes) + " bytes of data needed, " +
+              std::to_string(available) + " present)";
+      return false;
+    }
   }
-  uint8_t major = static_cast<uint8_t>(magic[6]);
-  uint32_t headerLen = 0;
-  if (major == 1) {
-    unsigned char len[2];
-    in.read(reinterpret_cast<char *>(len), 2);
-    headerLen = len[0] | (len[1] << 8);
-  } else if (major == 2 || major == 3) {
-    unsigned char len[4];
-    in.read(reinterpret_cast<char *>(len), 4);
-    headerLen = len[0] | (len[1] << 8) | (len[2] << 16) | (len[3] << 24);
-  } else {
-    error = path + ": unsupported .npy version " + std::to_string(major);
-    return false;
-  }
-  std::string header(headerLen, '\0');
-  if (!in || !in.read(header.data(), headerLen)) {
-    error = path + ": truncated .npy header";
-    return false;
-  }
+  return true;
+}
 
-  size_t descr = findValue(header, "descr");
-  if (descr == std::string::npos || header[descr] != '\'') {
-    error = path + ": .npy header has no 'descr'";
+bool NpyFile::readData(void *destination, uint64_t bytes,
+                       std::string &error) {
+  if (bytes > head.dataBytes - dataRead) {
+    error = path + ": reading past the data its shape says it holds";
     return false;
   }
-  std::string dtype =
-      header.substr(descr + 1, header.find('\'', descr + 1) - descr - 1);
-  if (dtype == "<f4")
-    array.dtype = NpyDType::F32;
-  else if (dtype == "<f2")
-    array.dtype = NpyDType::F16;
-  else {
-    error = path + ": unsupported dtype '" + dtype +
-            "' (RingAttn reads float32 '<f4' and float16 '<f2')";
-    return false;
-  }
-
-  size_t order = findValue(header, "fortran_order");
-  if (order == std::string::npos || header.compare(order, 5, "False") != 0) {
-    error = path + ": Fortran-ordered arrays are not supported (save with "
-                   "numpy.ascontiguousarray)";
-    return false;
-  }
-
-  size_t shapeAt = findValue(header, "shape");
-  size_t close = header.find(')', shapeAt);
-  if (shapeAt == std::string::npos || header[shapeAt] != '(' ||
-      close == std::string::npos) {
-    error = path + ": .npy header has no 'shape'";
-    return false;
-  }
-  array.shape.clear();
-  std::stringstream dims(header.substr(shapeAt + 1, close - shapeAt - 1));
-  std::string dim;
-  while (std::getline(dims, dim, ',')) {
-    if (dim.find_first_not_of(" ") == std::string::npos)
-      continue;
-    array.shape.push_back(std::stoll(dim));
-  }
-
-  size_t bytes = array.numElements() * elementSize(array.dtype);
-  array.data.resize(bytes);
-  if (!in.read(reinterpret_cast<char *>(array.data.data()), bytes)) {
+  if (std::fread(destination, 1, bytes, file) != bytes) {
     error = path + ": file holds fewer elements than its shape says";
     return false;
   }
+  dataRead += bytes;
   return true;
+}
+
+bool NpyFile::readData(std::vector<uint8_t> &data, std::string &error) {
+  constexpr uint64_t chunk = 64 << 20;
+  data.clear();
+  while (dataRead < head.dataBytes) {
+    size_t done = data.size();
+    uint64_t n = std::min(chunk, head.dataBytes - dataRead);
+    data.resize(done + n);
+    if (!readData(data.data() + done, n, error))
+      return false;
+  }
+  return true;
+}
+
+bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
+  NpyFile file;
+  if (!file.open(path, error) || !file.readData(array.data, error))
+    return false;
+  array.dtype = file.header().dtype;
+  array.shape = file.header().shape;
+  return true;
+}
+
+/// The header dict for `shape`, padded so that the data starts at a multiple
+/// of 64 bytes after a `prefix`-byte magic, version and length.
+static std::string headerDict(NpyDType dtype, const std::vector<int64_t> &shape,
+                              size_t prefix) {
+  std::string text = "(";
+  for (int64_t d : shape)
+    text += std::to_string(d) + ", ";
+  if (shape.size() > 1)
+    text.erase(text.size() - 2);
+  else if (shape.size() == 1)
+    text.erase(text.size() - 1); // "(n,)"
+  text += ")";
+  std::string dict = std::string("{'descr': '") +
+                     (dtype == NpyDType::F32 ? "<f4" : "<f2") +
+                     "', 'fortran_order': False, 'shape': " + text + ", }";
+  size_t total = prefix + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  return dict + '\n';
+}
+
+/// Magic, version and header: version 1 unless the header needs more than
+/// its 2-byte length allows.
+static std::string npyPreamble(NpyDType dtype,
+                               const std::vector<int64_t> &shape) {
+  std::string dict = headerDict(dtype, shape, 10);
+  bool wide = dict.size() > 0xFFFF;
+  if (wide)
+    dict = headerDict(dtype, shape, 12);
+  std::string preamble("\x93NUMPY", 6);
+  preamble += static_cast<char>(wide ? 2 : 1);
+  preamble += '\0';
+  for (int i = 0, n = wide ? 4 : 2; i < n; ++i)
+    preamble += static_cast<char>((dict.size() >> (8 * i)) & 0xFF);
+  return preamble + dict;
+}
+
+bool writeNpy(const std::string &path, NpyDType dtype,
+              const std::vector<int64_t> &shape, const void *data,
+              size_t bytes, std::string &error) {
+  AtomicFile file;
+  return file.open(path, error) &&
+         file.write(npyPreamble(dtype, shape), error) &&
+         file.write(data, bytes, error) && file.commit(error);
 }
 
 bool writeNpy(const std::string &path, const NpyArray &array,
               std::string &error) {
-  std::string shape = "(";
-  for (int64_t d : array.shape)
-    shape += std::to_string(d) + ", ";
-  if (array.shape.size() > 1)
-    shape.erase(shape.size() - 2);
-  else if (array.shape.size() == 1)
-    shape.erase(shape.size() - 1); // "(n,)"
-  shape += ")";
-  std::string header = std::string("{'descr': '") +
-                       (array.dtype == NpyDType::F32 ? "<f4" : "<f2") +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
-  // Pad so that magic (6) + version (2) + length (2) + header is a multiple
-  // of 64, ending in a newline.
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-
-  std::ofstream out(path, std::ios::binary);
-  if (!out) {
-    error = path + ": cannot create file";
-    return false;
-  }
-  uint16_t len = static_cast<uint16_t>(header.size());
-  out.write("\x93NUMPY\x01\x00", 8);
-  char lenBytes[2] = {static_cast<char>(len & 0xFF),
-                      static_cast<char>(len >> 8)};
-  out.write(lenBytes, 2);
-  out.write(header.data(), header.size());
-  out.write(reinterpret_cast<const char *>(array.data.data()),
-            array.data.size());
-  if (!out) {
-    error = path + ": write failed";
-    return false;
-  }
-  return true;
+  return writeNpy(path, array.dtype, array.shape, array.data.data(),
+                  array.data.size(), error);
 }
 
 } // namespace ringattn

@@ -4,6 +4,8 @@
 #define RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,14 +21,28 @@ const char *elementTypeName(ElementType type);
 /// memref descriptor can point straight at it.
 class HostTensor {
 public:
+  /// An empty tensor, to be given its shape by allocate.
+  HostTensor() = default;
+  /// A zero-filled tensor. Stops the process with a message naming the shape
+  /// and size if the memory is not there: for operands whose size comes from
+  /// the user, use allocate, which reports that as an error instead.
   HostTensor(ElementType type, std::vector<int64_t> shape);
+
+  /// Makes this a zero-filled tensor of `type` and `shape`, replacing what
+  /// it held. Never throws or aborts: returns false with `error` naming
+  /// `operand`, its shape and its size in bytes when a dimension is
+  /// negative, the byte count overflows 64 bits, or the memory cannot be
+  /// allocated.
+  bool allocate(const std::string &operand, ElementType type,
+                std::vector<int64_t> shape, std::string &error);
 
   ElementType type() const { return elementType; }
   const std::vector<int64_t> &shape() const { return dims; }
   int64_t numElements() const;
-  void *data() { return storage.data(); }
-  const void *data() const { return storage.data(); }
+  void *data() { return storage.get(); }
+  const void *data() const { return storage.get(); }
   int64_t bytesPerElement() const { return type() == ElementType::F32 ? 4 : 2; }
+  size_t sizeInBytes() const { return bytes; }
 
   /// Fills with values uniform in [-1, 1), rounded to the element type.
   void fillRandom(std::mt19937_64 &rng);
@@ -39,9 +55,16 @@ public:
   std::vector<double> toDouble() const;
 
 private:
-  ElementType elementType;
+  struct Free {
+    void operator()(void *memory) const { std::free(memory); }
+  };
+
+  ElementType elementType = ElementType::F32;
   std::vector<int64_t> dims;
-  std::vector<uint8_t> storage;
+  /// malloc'ed, not a std::vector: a failed allocation must be an error
+  /// ring-run reports, not std::bad_alloc ("LLVM ERROR: out of memory").
+  std::unique_ptr<uint8_t, Free> storage;
+  size_t bytes = 0;
 };
 
 std::string shapeString(const std::vector<int64_t> &shape);

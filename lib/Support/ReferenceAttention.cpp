@@ -52,15 +52,21 @@ ErrorStats compare(const std::vector<double> &actual,
                    const std::vector<double> &expected) {
   ErrorStats stats;
   double diff2 = 0, ref2 = 0;
+  stats.count = static_cast<int64_t>(actual.size());
   for (size_t i = 0; i < actual.size(); ++i) {
-    if (!std::isfinite(actual[i]))
-      stats.finite = false;
+    if (std::isnan(actual[i]))
+      ++stats.nanCount;
+    else if (std::isinf(actual[i]))
+      ++stats.infCount;
+    if (!std::isfinite(expected[i]))
+      stats.expectedFinite = false;
     double diff = actual[i] - expected[i];
     stats.maxAbs = std::max(stats.maxAbs, std::fabs(diff));
     diff2 += diff * diff;
     ref2 += expected[i] * expected[i];
   }
   stats.relative = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+  stats.finite = stats.nanCount == 0 && stats.infCount == 0;
   if (!stats.finite) {
     stats.maxAbs = std::numeric_limits<double>::infinity();
     stats.relative = std::numeric_limits<double>::infinity();

@@ -3,10 +3,48 @@
 #include "Summary.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 namespace ringattn {
+
+/// `text` as a JSON string: quoted, escaped, invalid UTF-8 replaced (a
+/// quoted MLIR symbol name may hold any byte).
+static std::string jsonString(llvm::StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  llvm::json::OStream(os).value(llvm::json::fixUTF8(text));
+  return out;
+}
+
+/// `value` with `decimals` digits after the point (`exponent`: in
+/// scientific notation, like formatv's e3), or null: JSON has no NaN or
+/// infinity.
+static std::string jsonNumber(double value, int decimals,
+                              bool exponent = false) {
+  if (!std::isfinite(value))
+    return "null";
+  char text[64];
+  std::snprintf(text, sizeof text, exponent ? "%.*e" : "%.*f", decimals,
+                value);
+  return text;
+}
+
+/// "2560 NaN and 3 inf of 2560 values": what is wrong with an output that
+/// is not finite.
+static std::string nonFiniteCounts(const ErrorStats &stats) {
+  std::string counts;
+  if (stats.nanCount)
+    counts = std::to_string(stats.nanCount) + " NaN";
+  if (stats.nanCount && stats.infCount)
+    counts += " and ";
+  if (stats.infCount)
+    counts += std::to_string(stats.infCount) + " inf";
+  return counts + " of " + std::to_string(stats.count) + " values";
+}
 
 /// FLOPs of the attention: 2 for each multiply-add of QK^T and of PV, over
 /// the (query, key) pairs the mask leaves visible.
@@ -31,16 +69,8 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
   // Per-rank wall and busy (compute) time of the last run. The imbalance is
   // max/mean of the ranks' busy CPU time: their work, even when ranks share
   // cores.
-  std::string rankMs, busyMs, busyCpuMs;
   double maxBusy = 0, sumBusy = 0;
-  auto appendMs = [](std::string &list, double seconds) {
-    list += (list.empty() ? "" : ", ") +
-            llvm::formatv("{0:f3}", seconds * 1e3).str();
-  };
   for (const runtime::RankReport &rank : report.ranks) {
-    appendMs(rankMs, rank.seconds);
-    appendMs(busyMs, rank.busySeconds);
-    appendMs(busyCpuMs, rank.busyCpuSeconds);
     maxBusy = std::max(maxBusy, rank.busyCpuSeconds);
     sumBusy += rank.busyCpuSeconds;
   }
@@ -52,28 +82,45 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
                     s.queryHeads, s.kvHeads, s.queryLen, s.keyLen, s.headDim)
           .str();
   if (options.json) {
+    // Every string escaped, every number finite or null: the line parses.
+    auto list = [](const std::vector<double> &values, int decimals) {
+      std::string text;
+      for (double value : values)
+        text += (text.empty() ? "" : ", ") + jsonNumber(value, decimals);
+      return text;
+    };
+    std::vector<double> rankSeconds, busySeconds, busyCpuSeconds;
+    for (const runtime::RankReport &rank : report.ranks) {
+      rankSeconds.push_back(rank.seconds * 1e3);
+      busySeconds.push_back(rank.busySeconds * 1e3);
+      busyCpuSeconds.push_back(rank.busyCpuSeconds * 1e3);
+    }
     os << llvm::formatv(
-        "{{\"entry\": \"{0}\", \"dtype\": \"{1}\", \"batch\": {2}, "
+        "{{\"entry\": {0}, \"dtype\": {1}, \"batch\": {2}, "
         "\"query_heads\": {3}, \"kv_heads\": {4}, \"query_len\": {5}, "
         "\"key_len\": {6}, \"head_dim\": {7}, \"causal\": {8}, "
-        "\"compile_s\": {9:f3}, \"time_ms\": {10:f4}, \"gflops\": {11:f2}, "
-        "\"peak_rss_mib\": {12:f1}, \"ranks\": {13}, \"layout\": \"{14}\", "
-        "\"backend\": \"{15}\", \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
-        "\"busy_cpu_ms\": [{18}], \"imbalance\": {19:f3}, "
-        "\"communication\": {20}, \"run_rss_mib\": {21:f1}, "
-        "\"best_ms\": {22:f4}",
-        entry.name, elementTypeName(entry.elementType), s.batch, s.queryHeads,
-        s.kvHeads, s.queryLen, s.keyLen, s.headDim,
-        entry.causal ? "true" : "false", compileSeconds, median * 1e3, gflops,
-        summary.peakMemoryMiB, ranks, layoutName(entry.layout), options.backend,
-        rankMs, busyMs, busyCpuMs, imbalance,
-        options.noCommunication ? "false" : "true", runMemoryMiB,
-        times.front() * 1e3);
+        "\"compile_s\": {9}, \"time_ms\": {10}, \"gflops\": {11}, "
+        "\"peak_rss_mib\": {12}, \"ranks\": {13}, \"layout\": {14}, "
+        "\"backend\": {15}, \"rank_ms\": [{16}], \"busy_ms\": [{17}], "
+        "\"busy_cpu_ms\": [{18}], \"imbalance\": {19}, "
+        "\"communication\": {20}, \"run_rss_mib\": {21}, "
+        "\"best_ms\": {22}",
+        jsonString(entry.name), jsonString(elementTypeName(entry.elementType)),
+        s.batch, s.queryHeads, s.kvHeads, s.queryLen, s.keyLen, s.headDim,
+        entry.causal ? "true" : "false", jsonNumber(compileSeconds, 3),
+        jsonNumber(median * 1e3, 4), jsonNumber(gflops, 2),
+        jsonNumber(summary.peakMemoryMiB, 1), ranks,
+        jsonString(layoutName(entry.layout)), jsonString(options.backend),
+        list(rankSeconds, 3), list(busySeconds, 3), list(busyCpuSeconds, 3),
+        jsonNumber(imbalance, 3), options.noCommunication ? "false" : "true",
+        jsonNumber(runMemoryMiB, 1), jsonNumber(times.front() * 1e3, 4));
     if (summary.checked)
       os << llvm::formatv(
-          ", \"max_abs_err\": {0:e3}, \"rel_err\": {1:e3}, \"tolerance\": "
-          "{2:e1}, \"passed\": {3}",
-          stats.maxAbs, stats.relative, tolerance, passed ? "true" : "false");
+          ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "
+          "\"output_nan\": {3}, \"output_inf\": {4}, \"passed\": {5}",
+          jsonNumber(stats.maxAbs, 3, true), jsonNumber(stats.relative, 3, true),
+          jsonNumber(tolerance, 1, true), stats.nanCount, stats.infCount,
+          passed ? "true" : "false");
     os << "}\n";
   } else {
     os << llvm::formatv(
@@ -92,7 +139,11 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
             report.ranks[r].busyCpuSeconds * 1e3);
       os << llvm::formatv("  busy CPU max/mean: {0:f3}\n", imbalance);
     }
-    if (summary.checked)
+    if (summary.checked && !stats.finite)
+      os << "check: output has " << nonFiniteCounts(stats)
+         << (stats.expectedFinite ? "" : " (the inputs hold NaN or inf)")
+         << llvm::formatv(" tolerance={0:e1} FAIL\n", tolerance);
+    else if (summary.checked)
       os << llvm::formatv(
           "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",
           stats.maxAbs, stats.relative, tolerance, passed ? "PASS" : "FAIL");

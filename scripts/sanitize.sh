@@ -53,6 +53,7 @@ build() {
     "${gpuRuntime[@]}" unittests/Runtime/GpuTestMain.cpp \
     unittests/Runtime/GpuRuntimeWrappersTest.cpp \
     unittests/Runtime/NcclBackendTest.cpp \
+    unittests/Runtime/NcclBootstrapTest.cpp \
     unittests/Runtime/OneGpuBackendTest.cpp -o "$out/$name-gpu-fake" \
     "${libs[@]}"
 }

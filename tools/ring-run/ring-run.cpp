@@ -48,6 +48,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -63,6 +64,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -123,6 +125,31 @@ static double currentMemoryMiB() {
     std::fclose(statm);
   }
   return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
+}
+
+/// Whether the float64 reference of --check (q, k, v, the output and the
+/// expected output as doubles) fits in memory; checked before the runs, so
+/// that a check that cannot be made fails at once, with a message.
+static bool referenceMemoryAvailable(const EntryPoint &entry,
+                                     std::string &error) {
+  auto elements = [](const std::vector<int64_t> &shape) {
+    double n = 1;
+    for (int64_t d : shape)
+      n *= static_cast<double>(d);
+    return n;
+  };
+  double bytes = 8 * (2 * elements(entry.globalKVShape()) +
+                      3 * elements(entry.globalQueryShape()));
+  void *trial = bytes < 9e18 ? std::malloc(static_cast<size_t>(bytes))
+                             : nullptr;
+  std::free(trial);
+  if (trial)
+    return true;
+  error = llvm::formatv("--check needs {0:f1} GiB for its float64 reference, "
+                        "more memory than is available",
+                        bytes / (1ull << 30))
+              .str();
+  return false;
 }
 
 /// --fault-rank's misbehaviour: a process that dies, or a rank that stalls
@@ -391,12 +418,17 @@ int main(int argc, char **argv) {
       s[2] /= ranks;
     return s;
   };
-  HostTensor q(entry.elementType, operandShape(root, false));
-  HostTensor k(entry.elementType, operandShape(root, true));
-  HostTensor v(entry.elementType, operandShape(root, true));
-  HostTensor out(entry.elementType, operandShape(root, false));
-  bool inputsOk = true;
-  if (root && !cli.inputs.empty()) {
+  // Sizes come from the user's module: memory that is not there is an
+  // error naming the operand, like any other.
+  HostTensor q, k, v, out;
+  bool inputsOk =
+      q.allocate("q", entry.elementType, operandShape(root, false), error) &&
+      k.allocate("k", entry.elementType, operandShape(root, true), error) &&
+      v.allocate("v", entry.elementType, operandShape(root, true), error) &&
+      out.allocate("the output", entry.elementType, operandShape(root, false),
+                   error) &&
+      (!root || !cli.check || referenceMemoryAvailable(entry, error));
+  if (inputsOk && root && !cli.inputs.empty()) {
     SmallVector<StringRef> paths; // three, as parseRunOptions checked
     StringRef(cli.inputs).split(paths, ',');
     HostTensor *operands[] = {&q, &k, &v};
@@ -405,7 +437,7 @@ int main(int argc, char **argv) {
     if (inputsOk && entry.elementType == ElementType::BF16)
       llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
                       "files, rounded to bf16\n";
-  } else if (root) {
+  } else if (inputsOk && root) {
     std::mt19937_64 rng(cli.seed);
     q.fillRandom(rng);
     k.fillRandom(rng);

@@ -53,3 +53,24 @@ extern "C" RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
 extern "C" void ringattn_shift_wait(RingShift *shift) {
   currentRank("ringattn_shift_wait").shiftWait(shift);
 }
+
+extern "C" void ringattn_bad_operand(int64_t operand, int64_t dim,
+                                     int64_t expectedSize, int64_t size,
+                                     int64_t expectedStride, int64_t stride) {
+  // Also called outside a rank (an AOT caller): say it before aborting.
+  const char *format =
+      "entry operand %lld has size %lld and stride %lld in dimension %lld, "
+      "but the entry was compiled for size %lld and stride %lld (the "
+      "caller's buffers do not match the module's types or its ring.abi)";
+  if (!threadRank) {
+    std::fprintf(stderr, "ringattn: ");
+    std::fprintf(stderr, format, (long long)operand, (long long)size,
+                 (long long)stride, (long long)dim, (long long)expectedSize,
+                 (long long)expectedStride);
+    std::fprintf(stderr, "\n");
+    std::abort();
+  }
+  threadRank->failf(format, (long long)operand, (long long)size,
+                    (long long)stride, (long long)dim, (long long)expectedSize,
+                    (long long)expectedStride);
+}

@@ -56,6 +56,7 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
       {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);
+  pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertRingToRuntime());
 
@@ -123,6 +124,7 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
       {options.tensorCores.getValue() && sm >= 80}));
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);
+  pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createRingOffloadToGPU());

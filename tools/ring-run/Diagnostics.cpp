@@ -71,23 +71,45 @@ static std::string joinRanks(llvm::ArrayRef<size_t> ranks) {
   return text;
 }
 
+/// `error` without its "rank k: " prefix.
+static llvm::StringRef withoutRank(llvm::StringRef error) {
+  if (error.consume_front("rank ")) {
+    size_t colon = error.find(": ");
+    if (colon != llvm::StringRef::npos)
+      return error.drop_front(colon + 2);
+  }
+  return error;
+}
+
+/// "; rank 3 <what>" or "; ranks 1-3 <what>", or "" for no ranks.
+static std::string ranksThat(llvm::ArrayRef<size_t> ranks,
+                             llvm::StringRef what) {
+  if (ranks.empty())
+    return "";
+  return std::string("; ") + (ranks.size() == 1 ? "rank " : "ranks ") +
+         joinRanks(ranks) + " " + what.str();
+}
+
 std::string describeRingFailure(const runtime::RunReport &report) {
   std::string line = report.error;
   std::string stoppedBecause = ": stopped because " + report.error;
-  llvm::SmallVector<size_t> stopped;
+  llvm::StringRef firstWhy = withoutRank(report.error);
+  llvm::SmallVector<size_t> stopped, sameWay;
   for (auto [index, rank] : llvm::enumerate(report.ranks)) {
     if (rank.ok || rank.error == report.error)
       continue;
     if (!report.error.empty() &&
         llvm::StringRef(rank.error).ends_with(stoppedBecause))
       stopped.push_back(index);
+    else if (!firstWhy.empty() && withoutRank(rank.error) == firstWhy)
+      sameWay.push_back(index);
     else
       line += (line.empty() ? "" : "; ") + rank.error;
   }
-  if (!stopped.empty())
-    line += std::string(line.empty() ? "" : "; ") +
-            (stopped.size() == 1 ? "rank " : "ranks ") +
-            joinRanks(stopped) + " stopped because of it";
+  line += ranksThat(sameWay, "failed the same way");
+  line += ranksThat(stopped, "stopped because of it");
+  if (llvm::StringRef(line).starts_with("; "))
+    line.erase(0, 2);
   return oneLine(line);
 }
 

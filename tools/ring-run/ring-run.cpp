@@ -335,6 +335,7 @@ compileForHost(ModuleOp module) {
         reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
     add("_mlir_memref_to_llvm_free",
         reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+    add("ringattn_bad_operand", reinterpret_cast<void *>(&ringattn_bad_operand));
     add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
     return symbols;
   });

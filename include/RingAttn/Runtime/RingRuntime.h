@@ -44,6 +44,15 @@ RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
 void ringattn_shift_wait(RingShift *shift);
 
 /**
+ * Called by a compiled entry point (ring-check-entry-operands) when its
+ * operand `operand` has `size` elements with stride `stride` in dimension
+ * `dim` where the code was compiled for `expectedSize` and `expectedStride`.
+ * Stops the calling rank with a message saying so; never returns.
+ */
+void ringattn_bad_operand(int64_t operand, int64_t dim, int64_t expectedSize,
+                          int64_t size, int64_t expectedStride, int64_t stride);
+
+/**
  * The heap of compiled code: ring-lower-cpu lowers memref.alloc and
  * memref.dealloc to these (finalize-memref-to-llvm's generic functions). An
  * allocation that fails stops the calling rank with a message; what a rank

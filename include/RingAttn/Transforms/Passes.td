@@ -26,6 +26,35 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   }];
 }
 
+def RingCheckEntryOperands : Pass<"ring-check-entry-operands", "ModuleOp"> {
+  let summary = "Check at run time that entry operands have the compiled shapes";
+  let description = [{
+    Runs after bufferization, on the functions `ring-export-abi` marked. Their
+    static memref arguments (q, k, v and the output out-parameter) become
+    dynamic ones of the same element type, each checked on entry against the
+    shape and row-major strides the code was compiled for, then cast back to
+    the static type the body uses:
+
+    ```
+    func.func @attention(%q: memref<?x?x?x?xf32>, ...) {
+      // for each operand i and dimension d, when size or stride differs:
+      call @ringattn_bad_operand(i, d, expected size, size,
+                                 expected stride, stride)
+      %q0 = memref.cast %q : memref<?x?x?x?xf32> to memref<1x4x32x32xf32>
+      ...
+    ```
+
+    A memref descriptor's layout does not depend on its static shape, so
+    callers pass the same descriptors as before. A caller whose buffers
+    disagree with the code (a hand-edited `ring.abi`, a wrong AOT call)
+    stops the rank with a message naming the operand and dimension instead of
+    reading or writing past its buffers. Calls of the entry within the module
+    get casts to the dynamic type.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "func::FuncDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect"];
+}
+
 def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
   let summary = "Turn ring attention into a loop over ring steps";
   let description = [{

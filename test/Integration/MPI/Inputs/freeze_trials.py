@@ -5,7 +5,8 @@ with a clear error and with no process of the job left behind.
 
 usage: freeze_trials.py --signal STOP|KILL --ranks N --trials T
                         --timeout-s S --window-s W -- MPIRUN... RING-RUN ARGS...
-The job must run long enough to be hit (give ring-run a large --repeat).
+The job must run long enough to be hit: give ring-run a large --repeat (the
+script also runs it once with --repeat 1 to time its startup).
 """
 import argparse
 import os
@@ -58,7 +59,7 @@ def ring_run_processes(pid):
     return result
 
 
-def trial(args, command, rng):
+def trial(args, command, rng, startup):
     job = subprocess.Popen(command, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
                            start_new_session=True)
@@ -69,18 +70,20 @@ def trial(args, command, rng):
     if victim is not None:
         os.kill(victim, signal.SIGSTOP if args.signal == "STOP"
                 else signal.SIGKILL)
-    # The job's own deadlines end it; the margin covers mpirun tearing the
-    # processes down on a busy 2-core machine.
-    limit = args.timeout_s + 5
+    # The job's own deadlines end it. Deadlines bound waiting, not work: a
+    # process stopped during startup is noticed once the others finish
+    # compiling (up to `startup` seconds). The margin covers mpirun tearing
+    # the processes down on a busy 2-core machine.
+    limit = args.timeout_s + 5 + startup
     try:
         output, _ = job.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         leftovers = ring_run_processes(job.pid)
         os.killpg(job.pid, signal.SIGKILL)
-        job.communicate()
+        output, _ = job.communicate()
         return (f"HANG: {args.signal} of pid {victim} at a random moment: "
                 f"the job did not end within {limit} s "
-                f"({len(leftovers)} ring-run processes left)")
+                f"({len(leftovers)} ring-run processes left)\n{output}")
     ended = time.monotonic() - hit_at
     if victim is None:
         return "SKIP: no ring-run process was running yet"
@@ -98,6 +101,16 @@ def trial(args, command, rng):
     return f"PASS: ended {ended:.1f} s after the {args.signal}"
 
 
+def startup_seconds(command):
+    """How long the job takes to start and run once, undisturbed."""
+    once = list(command)
+    once[once.index("--repeat") + 1] = "1"
+    begin = time.monotonic()
+    subprocess.run(once, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    return time.monotonic() - begin
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--signal", choices=["STOP", "KILL"], required=True)
@@ -111,9 +124,11 @@ def main():
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     print(f"seed {seed}")
+    startup = startup_seconds(command)
+    print(f"an undisturbed job starts and runs once in {startup:.1f} s")
     passed = 0
     for index in range(args.trials):
-        outcome = trial(args, command, rng)
+        outcome = trial(args, command, rng, startup)
         print(f"trial {index}: {outcome}", flush=True)
         passed += outcome.startswith(("PASS", "SKIP"))
     print(f"{passed} of {args.trials} trials ended in time")

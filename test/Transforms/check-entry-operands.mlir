@@ -1,0 +1,54 @@
+// RUN: ring-opt %s -split-input-file -ring-check-entry-operands -verify-diagnostics | FileCheck %s
+
+// An entry's static memrefs become dynamic, checked against the compiled
+// sizes and row-major strides, and cast back for the body; a call of the
+// entry in the module casts its arguments. Functions without ring.abi are
+// left alone.
+// CHECK-LABEL: func.func private @ringattn_bad_operand(i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<?x?x?x?xf32>, %{{[a-z0-9]+}}: memref<?x?x?x?xf32>)
+// CHECK: %{{.*}}, %{{.*}}, %[[SIZES:[a-z0-9_]+]]:4, %[[STRIDES:[a-z0-9_]+]]:4 = memref.extract_strided_metadata %[[Q]]
+// Dimension 3 (16 elements, stride 1) first, then 2, 1 and 0.
+// CHECK: %[[SIZE:.*]] = arith.index_cast %[[SIZES]]#3 : index to i64
+// CHECK: %[[STRIDE:.*]] = arith.index_cast %[[STRIDES]]#3 : index to i64
+// CHECK: %[[C16:.*]] = arith.constant 16 : i64
+// CHECK: %[[BADSIZE:.*]] = arith.cmpi ne, %[[SIZE]], %[[C16]]
+// CHECK: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK: %[[BADSTRIDE:.*]] = arith.cmpi ne, %[[STRIDE]], %[[C1]]
+// CHECK: %[[BAD:.*]] = arith.ori %[[BADSIZE]], %[[BADSTRIDE]]
+// CHECK: scf.if %[[BAD]] {
+// CHECK: func.call @ringattn_bad_operand(%{{.*}}, %{{.*}}, %{{.*}}, %[[SIZE]], %{{.*}}, %[[STRIDE]])
+// Dimension 0 has size 1: its stride is not checked.
+// CHECK: %[[SIZE0:.*]] = arith.index_cast %[[SIZES]]#0 : index to i64
+// CHECK: %[[BAD0:.*]] = arith.cmpi ne, %[[SIZE0]], %{{.*}} : i64
+// CHECK-NEXT: scf.if %[[BAD0]] {
+// CHECK: %[[QS:.*]] = memref.cast %[[Q]] : memref<?x?x?x?xf32> to memref<1x2x8x16xf32>
+// CHECK: memref.copy %[[QS]]
+// CHECK-LABEL: func.func @caller(
+// CHECK: %[[A:.*]] = memref.cast %{{.*}} : memref<1x2x8x16xf32> to memref<?x?x?x?xf32>
+// CHECK: call @attention(%[[A]]
+// CHECK-LABEL: func.func @plain(
+// CHECK-SAME: memref<4xf32>
+func.func @attention(%q: memref<1x2x8x16xf32>, %out: memref<1x2x8x16xf32>) attributes {ring.abi = {}} {
+  memref.copy %q, %out : memref<1x2x8x16xf32> to memref<1x2x8x16xf32>
+  return
+}
+func.func @caller(%a: memref<1x2x8x16xf32>, %b: memref<1x2x8x16xf32>) {
+  call @attention(%a, %b) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>) -> ()
+  return
+}
+func.func @plain(%a: memref<4xf32>) {
+  return
+}
+
+// -----
+
+// A use of the entry that is not a call cannot be given checked operands.
+func.func @attention(%q: memref<1x1x4x16xf32>) attributes {ring.abi = {}} {
+  return
+}
+func.func @address() {
+  // expected-error @below {{uses entry point @attention other than by a call; its operands cannot be checked}}
+  %f = func.constant @attention : (memref<1x1x4x16xf32>) -> ()
+  return
+}

@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang-22 and its sanitizer/libFuzzer runtimes: scripts/fuzz.sh.
 packages=(cmake ninja-build g++ python3 llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools libgtest-dev libgmock-dev
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin clang-22 libclang-rt-22-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs and builds what is missing, then ctest runs the
 # lit suite (round-trip, verifier, lowering and integration tests) and the
-# GoogleTest unit tests, and the runtime is rebuilt and tested under
-# ASan+UBSan and TSan.
+# GoogleTest unit tests, the runtime is rebuilt and tested under ASan+UBSan
+# and TSan, and the whole project is rebuilt with clang under ASan+UBSan for
+# sanitized end-to-end tests and a short run of each fuzzer
+# (docs/Testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 ctest --test-dir build --output-on-failure -j"${RINGATTN_JOBS:-2}"
 scripts/sanitize.sh
+scripts/fuzz.sh

@@ -207,7 +207,8 @@ TEST(UniqueIdFile, MalformedFileIsRefused) {
   NcclUniqueId id{};
   std::string error;
   EXPECT_FALSE(exchangeUniqueIdThroughFile(path, 1, 1, id, error));
-  EXPECT_EQ(error, path + " is not an NCCL unique id (fewer than 128 bytes)");
+  EXPECT_THAT(error, HasSubstr("the NCCL unique-id file " + path +
+                               " is not a RingAttn NCCL unique-id file"));
 }
 
 TEST(UniqueIdFile, UnwritablePathIsReported) {
@@ -215,8 +216,8 @@ TEST(UniqueIdFile, UnwritablePathIsReported) {
   std::string error;
   EXPECT_FALSE(
       exchangeUniqueIdThroughFile("/nonexistent/dir/id", 0, 1, id, error));
-  EXPECT_THAT(error, HasSubstr("cannot write the NCCL unique id to "
-                               "/nonexistent/dir/id: "));
+  EXPECT_THAT(error, HasSubstr("cannot share the NCCL unique id: cannot "
+                               "write /nonexistent/dir/id: "));
 }
 
 } // namespace

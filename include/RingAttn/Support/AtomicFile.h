@@ -147,7 +147,9 @@ public:
       fd = -1;
       return result == 0 || fail("", errno, error);
     }
-    if (::fsync(fd) != 0)
+    // EINVAL/ENOTSUP: a file system that cannot sync (some FUSE ones);
+    // every other error means the bytes may not be on disk.
+    if (::fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP)
       return fail("", errno, error);
     int result = ::close(fd);
     fd = -1;

@@ -43,6 +43,9 @@ public:
   /// Fails, with `error` naming a rank, unless every process computed the
   /// same `fingerprint` of its module and options.
   virtual bool agree(uint64_t fingerprint, std::string &error) = 0;
+  /// Gives every process the root's compiled `object` and its cache `key`
+  /// (in process: nothing to do).
+  virtual void shareObject(std::string &key, std::string &object) {}
   /// Moves shard r from the root to the process that runs rank r.
   virtual void scatter(std::vector<HostTensor> &shards) = 0;
   /// Moves every rank's shard to the root.

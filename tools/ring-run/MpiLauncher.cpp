@@ -111,6 +111,19 @@ public:
     return true;
   }
 
+  void shareObject(std::string &key, std::string &object) override {
+    int64_t sizes[2] = {static_cast<int64_t>(key.size()),
+                        static_cast<int64_t>(object.size())};
+    MPI_Request request;
+    MPI_Ibcast(sizes, 2, MPI_INT64_T, 0, MPI_COMM_WORLD, &request);
+    // Rank 0 is compiling meanwhile: the deadline covers that too.
+    await(request, "waiting for rank 0's compiled module");
+    key.resize(sizes[0]);
+    object.resize(sizes[1]);
+    broadcast(key.data(), sizes[0], "receiving rank 0's compiled module");
+    broadcast(object.data(), sizes[1], "receiving rank 0's compiled module");
+  }
+
   void scatter(std::vector<HostTensor> &shards) override {
     for (int r = 1; r < size_; ++r) {
       if (rank_ == 0)
@@ -210,6 +223,17 @@ private:
     }
     for (MPI_Request &request : requests)
       await(request, phase);
+  }
+
+  /// Broadcasts `bytes` bytes at `data` from rank 0, in pieces of at most
+  /// kMaxMessageBytes.
+  void broadcast(char *data, int64_t bytes, const char *phase) {
+    for (int64_t offset = 0; offset < bytes; offset += kMaxMessageBytes) {
+      int count = static_cast<int>(std::min(kMaxMessageBytes, bytes - offset));
+      MPI_Request request;
+      MPI_Ibcast(data + offset, count, MPI_BYTE, 0, MPI_COMM_WORLD, &request);
+      await(request, phase);
+    }
   }
 
   /// The process's rank among those on its node (one GPU each), from the

@@ -115,6 +115,14 @@ cl::opt<std::string>
                             "(+avx2,-avx512f)"),
                    cl::init(""), cl::cat(category));
 
+cl::opt<std::string> cacheDir(
+    "cache-dir",
+    cl::desc("Keep compiled objects in this directory, keyed by the lowered "
+             "module, the CPU and LLVM: a later run of the same module loads "
+             "the object instead of compiling (default: $RINGATTN_CACHE_DIR; "
+             "unset: no cache)"),
+    cl::init(""), cl::cat(category));
+
 #if RINGATTN_HAVE_MPI
 constexpr const char *kBackends = "threads, mpi, gpu, nccl";
 #else
@@ -164,6 +172,8 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
   if (o.underMpi() && (o.noCommunication || !o.traceFile.empty()))
     return "--no-communication and --trace are options of the threads and "
            "gpu backends";
+  if (!o.cacheDir.empty() && ::access(o.cacheDir.c_str(), W_OK) != 0)
+    return "--cache-dir " + o.cacheDir + " does not exist or is not writable";
   if (!o.outputFile.empty() && !canCreate(o.outputFile))
     return "cannot write --output " + o.outputFile +
            ": its directory does not exist or is not writable";
@@ -256,6 +266,10 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
   options.keyTile = keyTile;
   options.targetCpu = targetCpu;
   options.targetFeatures = targetFeatures;
+  options.cacheDir = cacheDir;
+  if (const char *fromEnvironment = std::getenv("RINGATTN_CACHE_DIR");
+      options.cacheDir.empty() && fromEnvironment)
+    options.cacheDir = fromEnvironment;
   error = checkValues(options, toleranceOpt.getNumOccurrences() > 0);
   return error.empty();
 }

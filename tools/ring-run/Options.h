@@ -36,6 +36,7 @@ struct RunOptions {
   std::string chip = "sm_80";
   int64_t queryTile = 0, keyTile = 0;
   std::string targetCpu, targetFeatures;
+  std::string cacheDir; ///< keeps compiled objects; empty: no cache
 
   /// Whether the ranks run on GPUs (the gpu and nccl backends).
   bool onGpu() const { return backend == "gpu" || backend == "nccl"; }

@@ -28,8 +28,7 @@ static std::string jsonNumber(double value, int decimals,
   if (!std::isfinite(value))
     return "null";
   char text[64];
-  std::snprintf(text, sizeof text, exponent ? "%.*e" : "%.*f", decimals,
-                value);
+  std::snprintf(text, sizeof text, exponent ? "%.*e" : "%.*f", decimals, value);
   return text;
 }
 
@@ -114,13 +113,14 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         list(rankSeconds, 3), list(busySeconds, 3), list(busyCpuSeconds, 3),
         jsonNumber(imbalance, 3), options.noCommunication ? "false" : "true",
         jsonNumber(runMemoryMiB, 1), jsonNumber(times.front() * 1e3, 4));
+    os << ", \"object\": " << jsonString(summary.objectSource);
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "
           "\"output_nan\": {3}, \"output_inf\": {4}, \"passed\": {5}",
-          jsonNumber(stats.maxAbs, 3, true), jsonNumber(stats.relative, 3, true),
-          jsonNumber(tolerance, 1, true), stats.nanCount, stats.infCount,
-          passed ? "true" : "false");
+          jsonNumber(stats.maxAbs, 3, true),
+          jsonNumber(stats.relative, 3, true), jsonNumber(tolerance, 1, true),
+          stats.nanCount, stats.infCount, passed ? "true" : "false");
     os << "}\n";
   } else {
     os << llvm::formatv(

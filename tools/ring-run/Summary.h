@@ -27,6 +27,8 @@ struct Summary {
   const runtime::RunReport &report; ///< of the last run
   const std::vector<double> &times; ///< sorted wall times of every run
   double compileSeconds;
+  /// Where the root's compiled code came from: "compiled" or "cache".
+  const char *objectSource;
   double runMemoryMiB;
   double peakMemoryMiB;
   bool checked;

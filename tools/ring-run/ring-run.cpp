@@ -19,6 +19,7 @@
 #include "DeviceOperands.h"
 #include "Diagnostics.h"
 #include "EntryPoint.h"
+#include "HostCompiler.h"
 #include "HostTensor.h"
 #include "Launcher.h"
 #include "Options.h"
@@ -36,8 +37,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -49,7 +48,6 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -140,8 +138,8 @@ static bool referenceMemoryAvailable(const EntryPoint &entry,
   };
   double bytes = 8 * (2 * elements(entry.globalKVShape()) +
                       3 * elements(entry.globalQueryShape()));
-  void *trial = bytes < 9e18 ? std::malloc(static_cast<size_t>(bytes))
-                             : nullptr;
+  void *trial =
+      bytes < 9e18 ? std::malloc(static_cast<size_t>(bytes)) : nullptr;
   std::free(trial);
   if (trial)
     return true;
@@ -292,56 +290,67 @@ static bool ranksMatch(const Launcher &launcher, const EntryPoint &entry,
   return false;
 }
 
-/// JIT-compiles `module` for this CPU, with the runtime's C ABI (and MLIR's
-/// strided copy, used to assemble zigzag chunks) resolvable.
-static llvm::Expected<std::unique_ptr<ExecutionEngine>>
-compileForHost(ModuleOp module) {
-  // Code for a CPU this one is not would stop on an illegal instruction.
-  if (LLVM::TargetAttr target = ring::getCpuTarget(module)) {
-    std::string missing = ring::featuresMissingOnHost(target);
-    if (!missing.empty())
-      return llvm::createStringError(
-          "the module is compiled for " + target.getChip().str() +
+/// Fails if `module` was compiled for a CPU with features this one lacks:
+/// its code would stop on an illegal instruction.
+static bool hostCanRun(ModuleOp module, std::string &error) {
+  LLVM::TargetAttr target = ring::getCpuTarget(module);
+  std::string missing = target ? ring::featuresMissingOnHost(target) : "";
+  if (missing.empty())
+    return true;
+  error = "the module is compiled for " + target.getChip().str() +
           " with features this CPU lacks (" + missing +
-          "); pass --target-cpu naming a CPU this machine runs");
+          "); pass --target-cpu naming a CPU this machine runs";
+  return false;
+}
+
+/// The object code of `module` under `key`: from the cache when it holds
+/// one and `readCache` (`source` "cache"), else compiled and then kept there
+/// ("compiled").
+/// Empty, with `error`, on failure.
+static std::string objectFor(ModuleOp module, const std::string &key,
+                             const FirstErrorHandler &diagnostics,
+                             bool readCache, const char *&source,
+                             std::string &error) {
+  source = "cache";
+  if (readCache && !cli.cacheDir.empty())
+    if (auto cached = readCachedObject(cli.cacheDir, key))
+      return cached->getBuffer().str();
+  source = "compiled";
+  auto object = compileToObject(module);
+  if (!object) {
+    // Translation to LLVM IR reports its reason as a diagnostic.
+    error = "JIT compilation failed: " + toString(object.takeError());
+    if (diagnostics.hasError())
+      error += ": " + diagnostics.where() + diagnostics.message();
+    return "";
   }
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return tmBuilder.takeError();
-  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto targetMachine = tmBuilder->createTargetMachine();
-  if (!targetMachine)
-    return targetMachine.takeError();
-  ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, targetMachine->get());
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(module, options);
-  if (!engine)
-    return engine.takeError();
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](const char *name, void *address) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("ringattn_rank", reinterpret_cast<void *>(&ringattn_rank));
-    add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
-    add("ringattn_shift_start",
-        reinterpret_cast<void *>(&ringattn_shift_start));
-    add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
-    add("_mlir_memref_to_llvm_alloc",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
-    add("_mlir_memref_to_llvm_aligned_alloc",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
-    add("_mlir_memref_to_llvm_free",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
-    add("ringattn_bad_operand", reinterpret_cast<void *>(&ringattn_bad_operand));
-    add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
-    return symbols;
-  });
-  // Global constructors: a GPU module loads its kernel binaries here.
-  (*engine)->initialize();
-  return std::move(*engine);
+  std::string cacheError;
+  if (!cli.cacheDir.empty() &&
+      !writeCachedObject(cli.cacheDir, key, **object, cacheError))
+    llvm::errs() << "ring-run: warning: not cached: " << cacheError << "\n";
+  return (*object)->getBuffer().str();
+}
+
+/// Links `object` into this process and finds the entry `symbol` in it.
+static std::unique_ptr<LoadedObject> loadEntry(const std::string &object,
+                                               const std::string &symbol,
+                                               void *&function,
+                                               std::string &error) {
+  auto loaded = LoadedObject::load(
+      llvm::MemoryBuffer::getMemBuffer(object, "ring-run", false));
+  if (!loaded) {
+    error =
+        "loading the compiled module failed: " + toString(loaded.takeError());
+    return nullptr;
+  }
+  auto address = (*loaded)->lookup(symbol);
+  if (!address) {
+    error = "the compiled module has no " + symbol + ": " +
+            toString(address.takeError());
+    return nullptr;
+  }
+  function = *address;
+  return std::move(*loaded);
 }
 
 int main(int argc, char **argv) {
@@ -471,34 +480,54 @@ int main(int argc, char **argv) {
   launcher->scatter(kShards);
   launcher->scatter(vShards);
 
+  // One process compiles (or finds the object in --cache-dir) and the
+  // others load what it sends, unless their own lowering came out different
+  // (another CPU): they compile their own.
   auto compileStart = std::chrono::steady_clock::now();
-  auto engine = compileForHost(*module);
-  // Looking the function up materializes it, so timings exclude compilation.
+  ok = hostCanRun(*module, error);
+  std::string key = objectCacheKey(*module), object;
   std::string symbol = "_mlir_ciface_" + entry.name;
-  llvm::Expected<void (*)(void **)> function =
-      engine ? (*engine)->lookupPacked(symbol)
-             : llvm::Expected<void (*)(void **)>(engine.takeError());
-  if (!function) {
-    error = toString(function.takeError());
-    if (!engine)
-      error = "JIT compilation failed: " + error;
-    else
-      error = "the compiled module has no " + symbol + ": " + error;
-    // Translation to LLVM IR reports its reason as a diagnostic.
-    if (diagnostics.hasError())
-      error += ": " + diagnostics.where() + diagnostics.message();
+  const char *objectSource = "compiled";
+  void *function = nullptr;
+  std::unique_ptr<LoadedObject> loaded;
+  if (ok && root) {
+    object = objectFor(*module, key, diagnostics, /*readCache=*/true,
+                       objectSource, error);
+    if (!object.empty())
+      loaded = loadEntry(object, symbol, function, error);
+    if (!loaded && llvm::StringRef(objectSource) == "cache") {
+      // A damaged or stale cache entry is compiled over, not fatal.
+      llvm::errs() << "ring-run: warning: ignoring the cached object: " << error
+                   << "\n";
+      object = objectFor(*module, key, diagnostics, /*readCache=*/false,
+                         objectSource, error);
+      if (!object.empty())
+        loaded = loadEntry(object, symbol, function, error);
+    }
+    ok = loaded != nullptr;
   }
-  if (!everyProcessOk(static_cast<bool>(function)))
+  if (!everyProcessOk(ok))
     return 1;
+  std::string rootKey = key;
+  launcher->shareObject(rootKey, object);
+  if (!root) {
+    if (rootKey != key)
+      object = objectFor(*module, key, diagnostics, /*readCache=*/true,
+                         objectSource, error);
+    if (!object.empty())
+      loaded = loadEntry(object, symbol, function, error);
+  }
+  if (!everyProcessOk(loaded != nullptr))
+    return 1;
+  auto entryFunction =
+      reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
   double compileSeconds = std::chrono::duration<double>(
                               std::chrono::steady_clock::now() - compileStart)
                               .count();
 
-  // Every operand is passed as a pointer to its memref descriptor.
+  // The C interface takes every operand as a pointer to its descriptor.
   struct RankArgs {
     StridedMemRefType<char, 4> descriptors[4];
-    void *pointers[4];
-    void *args[4];
   };
   std::vector<RankArgs> rankArgs(ranks);
   std::vector<DeviceOperands> deviceOperands(launcher->onGpu() ? ranks : 0);
@@ -517,8 +546,6 @@ int main(int argc, char **argv) {
       a.descriptors[i] = describe<char>(
           *operands[i],
           launcher->onGpu() ? deviceOperands[r].data(i) : operands[i]->data());
-      a.pointers[i] = &a.descriptors[i];
-      a.args[i] = &a.pointers[i];
     }
   }
   std::vector<double> times;
@@ -533,7 +560,8 @@ int main(int argc, char **argv) {
         [&](int rank) {
           if (rank == cli.faultRank)
             injectFault();
-          (*function)(rankArgs[rank].args);
+          StridedMemRefType<char, 4> *d = rankArgs[rank].descriptors;
+          entryFunction(&d[0], &d[1], &d[2], &d[3]);
         },
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
@@ -579,9 +607,9 @@ int main(int argc, char **argv) {
     passed = stats.finite && stats.relative <= tolerance;
   }
 
-  Summary summary{entry,        report,          times,     compileSeconds,
-                  runMemoryMiB, peakMemoryMiB(), cli.check, stats,
-                  tolerance,    passed};
+  Summary summary{entry,        report,       times,           compileSeconds,
+                  objectSource, runMemoryMiB, peakMemoryMiB(), cli.check,
+                  stats,        tolerance,    passed};
   printSummary(llvm::outs(), summary, ranks, cli);
   return passed ? 0 : 1;
 }

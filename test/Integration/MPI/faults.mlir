@@ -6,9 +6,9 @@
 // RUN: sed -e 's/@N@/3/g' -e 's/@LAYOUT@/striped/g' -e 's/@CAUSAL@/causal/g' -e 's/@HKV@/2/g' %S/../Ring/Inputs/ring.mlir.in > %t/other3.mlir
 
 // A rank that hangs: its peers time out and abort the job.
-// RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 0.5 --fault-rank 1 --fault stall > %t/stall.log 2>&1
+// RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 5 --fault-rank 1 --fault stall > %t/stall.log 2>&1
 // RUN: FileCheck %s --check-prefix=STALL < %t/stall.log
-// STALL: ringattn: rank {{[02]}}: timed out after 0.5 s waiting for shift 0 (receive from rank {{[0-2]}}, send to rank {{[0-2]}})
+// STALL: ringattn: rank {{[02]}}: timed out after 5 s waiting for shift 0 (receive from rank {{[0-2]}}, send to rank {{[0-2]}})
 
 // A rank that dies: the job ends with an error, not a hang.
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 2 --fault-rank 2 --fault exit > %t/exit.log 2>&1

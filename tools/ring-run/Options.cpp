@@ -231,6 +231,14 @@ const char *availableBackends() { return kBackends; }
 
 bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
                      std::string &error) {
+  // LLVM would read `@FILE` arguments as response files, whatever FILE is
+  // (`@/dev/zero` never ends); ring-run takes its options on the line.
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] == '@') {
+      error = std::string("response files are not supported (argument '") +
+              argv[i] + "')";
+      return false;
+    }
   cl::ResetAllOptionOccurrences();
   cl::HideUnrelatedOptions(category);
   std::string parseErrors;

@@ -164,13 +164,13 @@ static void injectFault() {
 
 /// What every MPI process must agree on: the module text, the entry and the
 /// options that change what runs.
-static uint64_t fingerprint(const std::string &path, const EntryPoint &entry) {
-  std::string key =
-      entry.name + "|" + cli.chip + "|" + std::to_string(cli.queryTile) + "|" +
-      std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
-      cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" + cli.inputs;
-  if (auto buffer = llvm::MemoryBuffer::getFile(path))
-    key += (*buffer)->getBuffer().str();
+static uint64_t fingerprint(llvm::StringRef moduleText,
+                            const EntryPoint &entry) {
+  std::string key = entry.name + "|" + cli.chip + "|" +
+                    std::to_string(cli.queryTile) + "|" +
+                    std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
+                    cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" +
+                    cli.inputs + "|" + moduleText.str();
   return llvm::xxh3_64bits(key);
 }
 
@@ -414,8 +414,9 @@ int main(int argc, char **argv) {
   if (!everyProcessOk(ok))
     return 1;
   int ranks = launcher->ranks();
-  if (!everyProcessOk(
-          launcher->agree(fingerprint(cli.inputFile, entry), error)))
+  if (!everyProcessOk(launcher->agree(
+          fingerprint(sourceMgr.getMemoryBuffer(1)->getBuffer(), entry),
+          error)))
     return 1;
 
   // The root holds the global operands and splits them into each rank's

@@ -64,7 +64,11 @@ def trial(args, command, rng, startup):
                            stderr=subprocess.STDOUT, text=True,
                            start_new_session=True)
     time.sleep(rng.uniform(0.05, args.window_s))
+    # mpirun may not have started the processes yet: wait for them.
     victims = ring_run_processes(job.pid)
+    while not victims and job.poll() is None:
+        time.sleep(0.05)
+        victims = ring_run_processes(job.pid)
     victim = rng.choice(victims) if victims else None
     hit_at = time.monotonic()
     if victim is not None:

@@ -91,12 +91,14 @@ static std::string ranksThat(llvm::ArrayRef<size_t> ranks,
 }
 
 std::string describeRingFailure(const runtime::RunReport &report) {
-  std::string line = report.error;
   std::string stoppedBecause = ": stopped because " + report.error;
   llvm::StringRef firstWhy = withoutRank(report.error);
+  // Ranks that fail the same way race to be first; the line names the lowest
+  // of them so that it does not depend on the threads' timing.
   llvm::SmallVector<size_t> stopped, sameWay;
+  std::string others;
   for (auto [index, rank] : llvm::enumerate(report.ranks)) {
-    if (rank.ok || rank.error == report.error)
+    if (rank.ok)
       continue;
     if (!report.error.empty() &&
         llvm::StringRef(rank.error).ends_with(stoppedBecause))
@@ -104,8 +106,14 @@ std::string describeRingFailure(const runtime::RunReport &report) {
     else if (!firstWhy.empty() && withoutRank(rank.error) == firstWhy)
       sameWay.push_back(index);
     else
-      line += (line.empty() ? "" : "; ") + rank.error;
+      others += "; " + rank.error;
   }
+  std::string line = report.error;
+  if (!sameWay.empty()) {
+    line = report.ranks[sameWay.front()].error;
+    sameWay.erase(sameWay.begin());
+  }
+  line += others;
   line += ranksThat(sameWay, "failed the same way");
   line += ranksThat(stopped, "stopped because of it");
   if (llvm::StringRef(line).starts_with("; "))

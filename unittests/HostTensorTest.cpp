@@ -67,8 +67,9 @@ TEST(HostTensor, ChecksTheFileShapeBeforeReading) {
   out.put(0);
   out << dict << std::string(64, '\0');
   out.close();
-  HostTensor tensor(ElementType::F32, {1, 1, 4, 4});
+  HostTensor tensor;
   std::string error;
+  ASSERT_TRUE(tensor.allocate("q", ElementType::F32, {1, 1, 4, 4}, error));
   EXPECT_FALSE(tensor.load(path, error));
   EXPECT_EQ(error, path + ": file holds fewer elements than its shape says "
                           "(4000000000000 bytes of data needed, 64 present)");
@@ -77,14 +78,15 @@ TEST(HostTensor, ChecksTheFileShapeBeforeReading) {
 TEST(HostTensor, LoadsAndSavesEachElementType) {
   for (ElementType type : {ElementType::F32, ElementType::F16,
                            ElementType::BF16}) {
-    HostTensor tensor(type, {1, 2, 3, 4});
+    std::string error;
+    HostTensor tensor, back;
+    ASSERT_TRUE(tensor.allocate("q", type, {1, 2, 3, 4}, error)) << error;
+    ASSERT_TRUE(back.allocate("back", type, {1, 2, 3, 4}, error)) << error;
     std::mt19937_64 rng(7);
     tensor.fillRandom(rng);
     std::string path = ::testing::TempDir() + "ringattn-hosttensor-" +
                        elementTypeName(type) + ".npy";
-    std::string error;
     ASSERT_TRUE(tensor.save(path, error)) << error;
-    HostTensor back(type, {1, 2, 3, 4});
     ASSERT_TRUE(back.load(path, error)) << error;
     EXPECT_EQ(back.toDouble(), tensor.toDouble()) << elementTypeName(type);
   }

@@ -6,7 +6,6 @@
 #include "RingAttn/Support/Npy.h"
 
 #include "llvm/ADT/Twine.h"
-#include "llvm/Support/ErrorHandling.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -94,12 +93,6 @@ bool HostTensor::allocate(const std::string &operand, ElementType type,
   storage.reset(static_cast<uint8_t *>(memory));
   bytes = static_cast<size_t>(size);
   return true;
-}
-
-HostTensor::HostTensor(ElementType type, std::vector<int64_t> shape) {
-  std::string error;
-  if (!allocate("a tensor", type, std::move(shape), error))
-    llvm::report_fatal_error(llvm::Twine(error), /*gen_crash_diag=*/false);
 }
 
 int64_t HostTensor::numElements() const {

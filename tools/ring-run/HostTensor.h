@@ -23,10 +23,6 @@ class HostTensor {
 public:
   /// An empty tensor, to be given its shape by allocate.
   HostTensor() = default;
-  /// A zero-filled tensor. Stops the process with a message naming the shape
-  /// and size if the memory is not there: for operands whose size comes from
-  /// the user, use allocate, which reports that as an error instead.
-  HostTensor(ElementType type, std::vector<int64_t> shape);
 
   /// Makes this a zero-filled tensor of `type` and `shape`, replacing what
   /// it held. Never throws or aborts: returns false with `error` naming

@@ -30,16 +30,21 @@ void copyTokens(const HostTensor &from, HostTensor &to, Layout layout,
 }
 } // namespace
 
-std::vector<HostTensor> scatterSequence(const HostTensor &global, Layout layout,
-                                        int ranks) {
+bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
+                     const std::string &operand,
+                     std::vector<HostTensor> &shards, std::string &error) {
   std::vector<int64_t> localShape = global.shape();
   localShape[2] /= ranks;
-  std::vector<HostTensor> shards;
+  shards.clear();
+  shards.resize(ranks);
   for (int r = 0; r < ranks; ++r) {
-    shards.emplace_back(global.type(), localShape);
-    copyTokens(global, shards.back(), layout, ranks, r, /*toShard=*/true);
+    if (!shards[r].allocate("rank " + std::to_string(r) + "'s shard of " +
+                                operand,
+                            global.type(), localShape, error))
+      return false;
+    copyTokens(global, shards[r], layout, ranks, r, /*toShard=*/true);
   }
-  return shards;
+  return true;
 }
 
 void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,

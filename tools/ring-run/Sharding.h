@@ -7,15 +7,18 @@
 
 #include "RingAttn/Support/SequenceLayout.h"
 
+#include <string>
 #include <vector>
 
 namespace ringattn {
 
 /// Splits a global [batch, heads, N*L, head_dim] tensor into the N local
 /// [batch, heads, L, head_dim] shards of `layout`: local token t of rank r is
-/// global token globalPosition(layout, N, r, L, t).
-std::vector<HostTensor> scatterSequence(const HostTensor &global, Layout layout,
-                                        int ranks);
+/// global token globalPosition(layout, N, r, L, t). False with `error`
+/// naming `operand` and the rank if a shard's memory is not there.
+bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
+                     const std::string &operand,
+                     std::vector<HostTensor> &shards, std::string &error);
 
 /// The inverse of scatterSequence: writes every shard back into `global`.
 void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,

@@ -456,27 +456,37 @@ int main(int argc, char **argv) {
   }
   if (!everyProcessOk(inputsOk))
     return 1;
-  // Shards of the ranks this process runs, or (root) of every rank.
-  auto shardsOf = [&](HostTensor &global, bool kv) {
+  // Shards of the ranks this process runs, or (root) of every rank. Their
+  // memory, like the global operands', is an error naming the operand.
+  auto shardsOf = [&](HostTensor &global, const std::string &operand, bool kv,
+                      std::vector<HostTensor> &shards) {
     if (root && ranks == 1) { // one device: the whole tensor is the shard
-      std::vector<HostTensor> whole;
-      whole.push_back(std::move(global));
-      return whole;
+      shards.clear();
+      shards.push_back(std::move(global));
+      return true;
     }
     if (root)
-      return scatterSequence(global, entry.layout, ranks);
-    std::vector<HostTensor> shards;
+      return scatterSequence(global, entry.layout, ranks, operand, shards,
+                             error);
+    shards.clear();
+    shards.resize(ranks);
     for (int r = 0; r < ranks; ++r)
-      shards.emplace_back(entry.elementType,
-                          launcher->runsRank(r)
-                              ? operandShape(false, kv)
-                              : std::vector<int64_t>{0, 0, 0, 0});
-    return shards;
+      if (!shards[r].allocate(
+              "rank " + std::to_string(r) + "'s shard of " + operand,
+              entry.elementType,
+              launcher->runsRank(r) ? operandShape(false, kv)
+                                    : std::vector<int64_t>{0, 0, 0, 0},
+              error))
+        return false;
+    return true;
   };
-  std::vector<HostTensor> qShards = shardsOf(q, false);
-  std::vector<HostTensor> kShards = shardsOf(k, true);
-  std::vector<HostTensor> vShards = shardsOf(v, true);
-  std::vector<HostTensor> outShards = shardsOf(out, false);
+  std::vector<HostTensor> qShards, kShards, vShards, outShards;
+  bool shardsOk = shardsOf(q, "q", false, qShards) &&
+                  shardsOf(k, "k", true, kShards) &&
+                  shardsOf(v, "v", true, vShards) &&
+                  shardsOf(out, "the output", false, outShards);
+  if (!everyProcessOk(shardsOk))
+    return 1;
   launcher->scatter(qShards);
   launcher->scatter(kShards);
   launcher->scatter(vShards);

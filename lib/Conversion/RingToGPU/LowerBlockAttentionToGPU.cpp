@@ -4,9 +4,9 @@
 // kernel that fits its element type, head dimension and mask, built once per
 // module in the gpu.module @ring_kernels. Like the CPU lowering, it runs on
 // tensors: the operands are bridged to buffers, the results are buffers
-// allocated once at the entry of the function (shared by the blocks of the
-// same shape, which the ring schedule consumes one at a time) and bridged
-// back, so bufferization sees no ring op and the ring loop no allocation.
+// allocated at the entry of the function (one pair per op: a block in the
+// ring loop reuses its own on every step) and bridged back, so
+// bufferization sees no ring op and the ring loop no allocation.
 //
 // Until the buffers are final the launch is a call of a private declaration
 // that stands in for the kernel (see KernelLaunch.h): bufferization and
@@ -27,8 +27,6 @@
 
 #include "llvm/Support/MathExtras.h"
 
-#include "llvm/ADT/DenseMap.h"
-
 namespace mlir {
 namespace ring {
 #define GEN_PASS_DEF_RINGLOWERBLOCKATTENTIONGPU
@@ -44,23 +42,14 @@ namespace {
 /// Static shared memory a kernel may use without opting in.
 constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
-/// Result buffers allocated at the entry of a function, by shape.
-class ResultBuffers {
-public:
-  Value get(FunctionOpInterface func, MemRefType type) {
-    auto key = std::make_pair(func.getOperation(), type);
-    Value &buffer = buffers[key];
-    if (!buffer) {
-      OpBuilder b(func->getContext());
-      b.setInsertionPointToStart(&func.getFunctionBody().front());
-      buffer = memref::AllocOp::create(b, func.getLoc(), type);
-    }
-    return buffer;
-  }
-
-private:
-  llvm::DenseMap<std::pair<Operation *, Type>, Value> buffers;
-};
+/// A result buffer allocated at the entry of the function that holds `op`.
+/// Each op gets its own: two blocks' results may be live at once.
+Value allocateAtEntry(Operation *op, MemRefType type) {
+  auto func = op->getParentOfType<FunctionOpInterface>();
+  OpBuilder b(op->getContext());
+  b.setInsertionPointToStart(&func.getFunctionBody().front());
+  return memref::AllocOp::create(b, func.getLoc(), type);
+}
 
 MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
   int64_t rank = type.getRank();
@@ -84,14 +73,12 @@ struct RingLowerBlockAttentionGPUPass
     if (ops.empty())
       return;
     gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
-    ResultBuffers results;
     for (BlockAttentionOp op : ops)
-      if (failed(lower(op, kernels, results)))
+      if (failed(lower(op, kernels)))
         return signalPassFailure();
   }
 
-  LogicalResult lower(BlockAttentionOp op, gpu::GPUModuleOp kernels,
-                      ResultBuffers &results) {
+  LogicalResult lower(BlockAttentionOp op, gpu::GPUModuleOp kernels) {
     RankedTensorType queryType = op.getQuery().getType();
     int64_t queryLen = queryType.getDimSize(2);
     int64_t headDim = queryType.getDimSize(3);
@@ -111,7 +98,6 @@ struct RingLowerBlockAttentionGPUPass
 
     ImplicitLocOpBuilder b(op.getLoc(), op);
     MLIRContext *ctx = op.getContext();
-    auto func = op->getParentOfType<FunctionOpInterface>();
     auto asKernelArg = [&](Value buffer) {
       auto type = cast<MemRefType>(buffer.getType());
       return memref::CastOp::create(b, dynamicStridedLike(ctx, type), buffer)
@@ -126,8 +112,8 @@ struct RingLowerBlockAttentionGPUPass
           tensor, /*read_only=*/true));
     };
     auto resultBuffer = [&](RankedTensorType type) {
-      return results.get(func, MemRefType::get(type.getShape(),
-                                               type.getElementType()));
+      return allocateAtEntry(op, MemRefType::get(type.getShape(),
+                                                 type.getElementType()));
     };
     Value out = resultBuffer(op.getOut().getType());
     Value lse = resultBuffer(op.getLse().getType());

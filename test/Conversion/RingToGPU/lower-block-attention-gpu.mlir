@@ -52,13 +52,19 @@ func.func @causal_gqa_bf16(%q: tensor<1x4x100x64xbf16>, %k: tensor<1x2x80x64xbf1
 
 // f32 (and head_dim 7): the SIMT kernel, one thread per query row with its
 // q row and accumulator in private memory; 64 keys of 7 f32 per tile.
-// Two blocks of one shape share the kernel and the result buffers.
+// Two blocks of one shape share the kernel but not their result buffers:
+// both results are live at the combine (sharing them was a miscompile).
 
 // CHECK-LABEL: func.func @two_blocks_f32
-// CHECK-COUNT-2: memref.alloc()
+// CHECK-COUNT-4: memref.alloc()
 // CHECK-NOT: memref.alloc()
+// CHECK: memref.cast %[[BUF1:alloc[_0-9]*]] : memref<2x2x16x7xf32> to
 // CHECK: call @__ring_launch_ring_kernels_flash_attention_f32_d7_simt
+// CHECK: %[[R1:.*]] = bufferization.to_tensor %[[BUF1]] restrict
+// CHECK-NOT: memref.cast %[[BUF1]] :
 // CHECK: call @__ring_launch_ring_kernels_flash_attention_f32_d7_simt
+// CHECK: %[[R2:.*]] = bufferization.to_tensor %{{.*}} restrict
+// CHECK: ring.combine(%[[R1]], %{{.*}}), (%[[R2]], %{{.*}})
 // CHECK: gpu.func @flash_attention_f32_d7_simt
 // CHECK-SAME: workgroup(%{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: private(%{{.*}} : memref<7xf32, #gpu.address_space<private>>, %{{.*}} : memref<7xf32, #gpu.address_space<private>>)

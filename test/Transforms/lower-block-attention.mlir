@@ -107,16 +107,18 @@ func.func @causal_strided(%q: tensor<1x1x64x16xf32>, %qo: index, %ko: index) -> 
 // Blocks of one signature share one kernel function (a ring's blocks at
 // different positions call it with their offsets); another signature (here
 // non-causal) gets its own. Kernels are private, with internal linkage, and
-// their scratch is allocated once, in the caller.
+// their scratch is allocated once, in the caller. The caller, now control
+// code, is compiled for size; the kernels for speed, never inlined into it.
 // CHECK-LABEL: func.func @shared_kernels
+// CHECK-SAME: attributes {passthrough = ["optsize"]}
 // Three outputs and their lse, and one set of eight scratch buffers.
 // CHECK-COUNT-14: memref.alloc()
 // CHECK-NOT: memref.alloc()
 // CHECK: call @[[CAUSAL:__ring_block_attention[_0-9]*]](%{{.*}}, %{{.*}}, %{{.*}}, %[[P0:arg[0-9]+]], %[[P1:arg[0-9]+]], %{{.*}})
 // CHECK: call @[[CAUSAL]](%{{.*}}, %{{.*}}, %{{.*}}, %[[P1]], %[[P0]], %{{.*}})
 // CHECK: call @[[FULL:__ring_block_attention[_0-9]*]](
-// CHECK-DAG: func.func private @[[CAUSAL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>}
-// CHECK-DAG: func.func private @[[FULL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>}
+// CHECK-DAG: func.func private @[[CAUSAL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+// CHECK-DAG: func.func private @[[FULL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK-NOT: func.func private
 func.func @shared_kernels(%q: tensor<1x1x32x16xf32>, %p0: index, %p1: index) -> (tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>) {
   %a, %la = ring.block_attention %q, %q, %q causal query_pos(%p0, 1) key_pos(%p1, 1) : tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32> -> tensor<1x1x32x16xf32>, tensor<1x1x32xf32>

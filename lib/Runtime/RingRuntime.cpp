@@ -2,11 +2,24 @@
 
 #include "RankBinding.h"
 
+#include "RingAttn/Runtime/RingRuntime.h"
+#include "RingAttn/Runtime/RuntimeABI.h"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 using namespace ringattn::runtime;
+
+// The C declarations are what RuntimeABI.def says compiled code calls.
+namespace ringattn::abi {
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
+  static_assert(std::is_same_v<KindsOf<decltype(::name)>::type,                \
+                               result parameters>,                             \
+                #name " in RingRuntime.h does not match RuntimeABI.def");
+#include "RingAttn/Runtime/RuntimeABI.def"
+} // namespace ringattn::abi
 
 /// The backend rank the calling thread runs, or null outside a rank.
 static thread_local RankBinding *threadRank = nullptr;

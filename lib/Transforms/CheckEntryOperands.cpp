@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RingAttn/Conversion/RuntimeFunctions.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -23,9 +24,6 @@ namespace ring {
 
 using namespace mlir;
 
-/// The runtime function a mismatch calls (RingRuntime.h); it stops the rank.
-static constexpr llvm::StringLiteral kBadOperand = "ringattn_bad_operand";
-
 /// `type` with every size dynamic, identity layout: what callers may pass.
 static MemRefType dynamicOf(MemRefType type) {
   SmallVector<int64_t> sizes(type.getRank(), ShapedType::kDynamic);
@@ -33,20 +31,9 @@ static MemRefType dynamicOf(MemRefType type) {
                          MemRefLayoutAttrInterface(), type.getMemorySpace());
 }
 
-static func::FuncOp declareBadOperand(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kBadOperand))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  Type i64 = b.getI64Type();
-  auto func =
-      func::FuncOp::create(b, module.getLoc(), kBadOperand,
-                           b.getFunctionType(SmallVector<Type>(6, i64), {}));
-  func.setPrivate();
-  return func;
-}
-
-/// At the builder's point: calls kBadOperand unless `operand` (argument
-/// `index`, dynamic) has the sizes and row-major strides of `expected`.
+/// At the builder's point: calls ringattn_bad_operand (it stops the rank)
+/// unless `operand` (argument `index`, dynamic) has the sizes and row-major
+/// strides of `expected`.
 static void emitCheck(OpBuilder &b, Location loc, Value operand, int64_t index,
                       MemRefType expected, func::FuncOp badOperand) {
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, operand);
@@ -134,7 +121,8 @@ struct RingCheckEntryOperandsPass
         entries.push_back(func);
     if (entries.empty())
       return;
-    func::FuncOp badOperand = declareBadOperand(module);
+    func::FuncOp badOperand = ring::declareRuntimeFunction(
+        module, ringattn::abi::Function::ringattn_bad_operand);
     for (func::FuncOp func : entries) {
       checkOperands(func, badOperand);
       if (failed(updateCalls(module, func)))

@@ -139,7 +139,7 @@ bool writeCachedObject(const std::string &directory, const std::string &key,
          file.commit(error);
 }
 
-/// The runtime's C ABI and MLIR's strided copy (zigzag chunks), which the
+/// The runtime's C ABI (RuntimeABI.def) and MLIR's strided copy (zigzag chunks), which the
 /// compiled code calls; everything else resolves in this process.
 static llvm::orc::SymbolMap
 runtimeSymbols(llvm::orc::MangleAndInterner &mangle) {
@@ -148,17 +148,9 @@ runtimeSymbols(llvm::orc::MangleAndInterner &mangle) {
     symbols[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
                              llvm::JITSymbolFlags::Exported};
   };
-  add("ringattn_rank", reinterpret_cast<void *>(&ringattn_rank));
-  add("ringattn_size", reinterpret_cast<void *>(&ringattn_size));
-  add("ringattn_shift_start", reinterpret_cast<void *>(&ringattn_shift_start));
-  add("ringattn_shift_wait", reinterpret_cast<void *>(&ringattn_shift_wait));
-  add("ringattn_bad_operand", reinterpret_cast<void *>(&ringattn_bad_operand));
-  add("_mlir_memref_to_llvm_alloc",
-      reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
-  add("_mlir_memref_to_llvm_aligned_alloc",
-      reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
-  add("_mlir_memref_to_llvm_free",
-      reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
+  add(#name, reinterpret_cast<void *>(&name));
+#include "RingAttn/Runtime/RuntimeABI.def"
   add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
   return symbols;
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RuntimeFunctions.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -24,19 +25,7 @@ using namespace mlir::ring;
 
 namespace {
 
-constexpr StringLiteral kShiftStart = "ringattn_shift_start";
-constexpr StringLiteral kShiftWait = "ringattn_shift_wait";
-constexpr StringLiteral kRank = "ringattn_rank";
-
-/// Declares `name` in `module` unless it is there already.
-func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(b, module.getLoc(), name, type);
-  func.setPrivate();
-  return func;
-}
+using ringattn::abi::Function;
 
 /// The address of the first element of `buffer`, of `elementBytes`-byte
 /// elements.
@@ -70,10 +59,6 @@ struct ConvertRingToRuntimePass
 
 void ConvertRingToRuntimePass::runOnOperation() {
   ModuleOp module = getOperation();
-  MLIRContext *ctx = &getContext();
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  Type i64 = IntegerType::get(ctx, 64);
-
   SmallVector<ShiftStartOp> shifts;
   SmallVector<shard::ProcessMultiIndexOp> rankQueries;
   module.walk([&](Operation *op) {
@@ -96,11 +81,10 @@ void ConvertRingToRuntimePass::runOnOperation() {
     // size fits int64.
     ImplicitLocOpBuilder b(start.getLoc(), start);
     int64_t elementBytes = *start.getElementBytes();
-    func::FuncOp startFn = declare(module, kShiftStart,
-                                   FunctionType::get(ctx, {ptr, ptr, i64, i64},
-                                                     {ptr}));
+    func::FuncOp startFn =
+        declareRuntimeFunction(module, Function::ringattn_shift_start);
     func::FuncOp waitFn =
-        declare(module, kShiftWait, FunctionType::get(ctx, {ptr}, {}));
+        declareRuntimeFunction(module, Function::ringattn_shift_wait);
     Value handle =
         func::CallOp::create(
             b, startFn,
@@ -125,7 +109,7 @@ void ConvertRingToRuntimePass::runOnOperation() {
       return signalPassFailure();
     ImplicitLocOpBuilder b(query.getLoc(), query);
     func::FuncOp rankFn =
-        declare(module, kRank, FunctionType::get(ctx, {}, {i64}));
+        declareRuntimeFunction(module, Function::ringattn_rank);
     Value rank = func::CallOp::create(b, rankFn, ValueRange{}).getResult(0);
     query.getResult()[0].replaceAllUsesWith(
         arith::IndexCastOp::create(b, b.getIndexType(), rank));

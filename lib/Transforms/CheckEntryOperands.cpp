@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/RuntimeFunctions.h"
+#include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -117,7 +118,7 @@ struct RingCheckEntryOperandsPass
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> entries;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("ring.abi") && !func.isExternal())
+      if (func->hasAttr(ring::EntryABI::kAttrName) && !func.isExternal())
         entries.push_back(func);
     if (entries.empty())
       return;

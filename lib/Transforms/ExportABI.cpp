@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -45,33 +46,29 @@ namespace {
 struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    Builder b(ctx);
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       AttentionOp attention = getEntryAttention(func);
       if (!attention)
         continue;
-      SmallVector<NamedAttribute> abi = {
-          b.getNamedAttr("query", TypeAttr::get(attention.getQuery().getType())),
-          b.getNamedAttr("key", TypeAttr::get(attention.getKey().getType())),
-          b.getNamedAttr("value", TypeAttr::get(attention.getValue().getType())),
-          b.getNamedAttr("causal", b.getBoolAttr(attention.getCausal())),
-          b.getNamedAttr("scale",
-                         b.getF32FloatAttr(attention.getScaleOrDefault()))};
+      EntryABI abi;
+      abi.query = attention.getQuery().getType();
+      abi.key = attention.getKey().getType();
+      abi.value = attention.getValue().getType();
+      abi.causal = attention.getCausal();
+      abi.scale = attention.getScaleOrDefault();
       if (attention.isRing()) {
         // The ring size, not the grid symbol: grids are erased once lowered.
         auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
             attention, attention.getGridAttr());
-        abi.push_back(b.getNamedAttr(
-            "ranks", b.getI64IntegerAttr(grid.getShape()[*attention.getAxis()])));
-        // Builtin attributes only, so upstream tools (mlir-translate,
-        // mlir-runner) read the lowered module.
-        abi.push_back(b.getNamedAttr(
-            "layout",
-            b.getStringAttr(stringifySequenceLayout(attention.getLayout()))));
+        int64_t ranks = grid.getShape()[*attention.getAxis()];
+        if (ShapedType::isDynamic(ranks))
+          continue; // no C ABI; ring-schedule says why it cannot lower it
+        abi.ranks = ranks;
+        abi.layout = attention.getLayout();
       }
-      func->setAttr("ring.abi", b.getDictionaryAttr(abi));
+      func->setAttr(EntryABI::kAttrName, abi.toAttr(ctx));
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                    b.getUnitAttr());
+                    UnitAttr::get(ctx));
     }
   }
 };

@@ -29,7 +29,7 @@
 // CHECK-LABEL: func.func @plain(
 // CHECK-SAME: memref<4xf32>
 // CHECK-LABEL: func.func private @ringattn_bad_operand(i64, i64, i64, i64, i64, i64)
-func.func @attention(%q: memref<1x2x8x16xf32>, %out: memref<1x2x8x16xf32>) attributes {ring.abi = {}} {
+func.func @attention(%q: memref<1x2x8x16xf32>, %out: memref<1x2x8x16xf32>) attributes {ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
   memref.copy %q, %out : memref<1x2x8x16xf32> to memref<1x2x8x16xf32>
   return
 }
@@ -44,7 +44,7 @@ func.func @plain(%a: memref<4xf32>) {
 // -----
 
 // A use of the entry that is not a call cannot be given checked operands.
-func.func @attention(%q: memref<1x1x4x16xf32>) attributes {ring.abi = {}} {
+func.func @attention(%q: memref<1x1x4x16xf32>) attributes {ring.abi = {causal = false, key = tensor<1x1x4x16xf32>, query = tensor<1x1x4x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x1x4x16xf32>}} {
   return
 }
 func.func @address() {

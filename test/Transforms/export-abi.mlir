@@ -38,3 +38,12 @@ func.func @not_returned(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: 
   %o = ring.attention %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
   return %q : tensor<1x2x8x16xf32>
 }
+
+// A ring of dynamic size has no C ABI to record (ring-schedule rejects it).
+shard.grid @dynamic(shape = ?)
+// CHECK-LABEL: func.func @dynamic_ring
+// CHECK-NOT: ring.abi
+func.func @dynamic_ring(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = ring.attention %q, %k, %v ring @dynamic axis 0 layout contiguous : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -2,6 +2,8 @@
 
 #include "EntryPoint.h"
 
+#include "RingAttn/Dialect/Ring/IR/EntryABI.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -11,31 +13,19 @@ namespace ringattn {
 
 static constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 
-static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
+static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
                       std::string &error) {
-  auto tensorOf = [&](StringRef key) -> RankedTensorType {
-    auto attr = abi.getAs<TypeAttr>(key);
-    return attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
-  };
-  RankedTensorType q = tensorOf("query"), k = tensorOf("key");
-  auto causal = abi.getAs<BoolAttr>("causal");
-  auto scale = abi.getAs<FloatAttr>("scale");
-  if (!q || !k || !tensorOf("value") || !causal || !scale ||
-      q.getRank() != 4 || k.getRank() != 4) {
-    error = "@" + name.str() + ": malformed ring.abi attribute";
+  std::string why;
+  FailureOr<ring::EntryABI> abi = ring::EntryABI::fromAttr(attr, why);
+  if (failed(abi)) {
+    error = "@" + name.str() + ": malformed ring.abi attribute: " + why;
     return false;
   }
-  if (auto ranks = abi.getAs<IntegerAttr>("ranks")) {
-    entry.ranks = ranks.getInt();
-    auto layout = abi.getAs<StringAttr>("layout");
-    std::optional<Layout> parsed =
-        layout ? parseLayout(layout.getValue().str()) : std::nullopt;
-    if (entry.ranks < 1 || !parsed) {
-      error = "@" + name.str() + ": malformed ring.abi attribute";
-      return false;
-    }
-    entry.layout = *parsed;
+  if (abi->ranks) {
+    entry.ranks = *abi->ranks;
+    entry.layout = *parseLayout(ring::stringifySequenceLayout(*abi->layout));
   }
+  RankedTensorType q = abi->query, k = abi->key;
   Type element = q.getElementType();
   if (element.isF32())
     entry.elementType = ElementType::F32;
@@ -53,8 +43,8 @@ static bool decodeAbi(StringRef name, DictionaryAttr abi, EntryPoint &entry,
   entry.shape = {q.getDimSize(0),           q.getDimSize(1),
                  k.getDimSize(1),           q.getDimSize(2) * entry.ranks,
                  k.getDimSize(2) * entry.ranks, q.getDimSize(3)};
-  entry.causal = causal.getValue();
-  entry.scale = scale.getValueAsDouble();
+  entry.causal = abi->causal;
+  entry.scale = abi->scale;
   return true;
 }
 
@@ -71,7 +61,7 @@ bool findEntryPoint(ModuleOp module, const std::string &name,
   SmallVector<std::pair<StringRef, DictionaryAttr>> entries;
   for (Operation &op : module.getBody()->getOperations()) {
     auto symbol = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
-    auto abi = op.getAttrOfType<DictionaryAttr>("ring.abi");
+    auto abi = op.getAttrOfType<DictionaryAttr>(ring::EntryABI::kAttrName);
     if (!symbol || !abi || symbol.getValue().starts_with(kCInterfacePrefix))
       continue;
     entries.emplace_back(symbol.getValue(), abi);

@@ -58,7 +58,7 @@
 // OUT: ring-run: error: cannot write --output {{.*}}/no/such/dir/out.npy: its directory does not exist or is not writable
 
 // RUN: not ring-run %S/Inputs/bad-abi.mlir 2>&1 | FileCheck %s --check-prefix=ABI
-// ABI: ring-run: error: {{.*}}bad-abi.mlir: @attention: malformed ring.abi attribute
+// ABI: ring-run: error: {{.*}}bad-abi.mlir:2:1: malformed 'ring.abi': 'query' must be a 4-D ranked tensor type
 
 // RUN: not ring-run %S/Inputs/no-ciface.mlir 2>&1 | FileCheck %s --check-prefix=CIFACE
 // CIFACE: ring-run: error: the compiled module has no _mlir_ciface_attention

@@ -1,7 +1,10 @@
 //===- RingDialect.cpp - The ring dialect ---------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::ring;
@@ -15,4 +18,98 @@ void RingDialect::initialize() {
       >();
   registerTypes();
   registerAttributes();
+}
+
+//===----------------------------------------------------------------------===//
+// ring.abi
+//===----------------------------------------------------------------------===//
+
+// The keys of the ring.abi dictionary, named nowhere else.
+static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
+                               kValueKey = "value", kCausalKey = "causal",
+                               kScaleKey = "scale", kRanksKey = "ranks",
+                               kLayoutKey = "layout";
+
+DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
+  Builder b(ctx);
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr(kQueryKey, TypeAttr::get(query)),
+      b.getNamedAttr(kKeyKey, TypeAttr::get(key)),
+      b.getNamedAttr(kValueKey, TypeAttr::get(value)),
+      b.getNamedAttr(kCausalKey, b.getBoolAttr(causal)),
+      b.getNamedAttr(kScaleKey, b.getF32FloatAttr(scale))};
+  if (ranks)
+    entries.push_back(b.getNamedAttr(kRanksKey, b.getI64IntegerAttr(*ranks)));
+  if (layout)
+    entries.push_back(b.getNamedAttr(
+        kLayoutKey, b.getStringAttr(stringifySequenceLayout(*layout))));
+  return b.getDictionaryAttr(entries);
+}
+
+FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi,
+                                       std::string &error) {
+  EntryABI entry;
+  auto fail = [&](StringRef key, StringRef what) {
+    error = ("'" + key + "' " + what).str();
+    return failure();
+  };
+  auto operand = [&](StringRef key, RankedTensorType &type) {
+    auto attr = abi.getAs<TypeAttr>(key);
+    type = attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
+    if (!type || type.getRank() != 4)
+      return fail(key, "must be a 4-D ranked tensor type");
+    return success();
+  };
+  if (failed(operand(kQueryKey, entry.query)) ||
+      failed(operand(kKeyKey, entry.key)) ||
+      failed(operand(kValueKey, entry.value)))
+    return failure();
+  auto causal = abi.getAs<BoolAttr>(kCausalKey);
+  if (!causal)
+    return fail(kCausalKey, "must be a bool");
+  entry.causal = causal.getValue();
+  auto scale = abi.getAs<FloatAttr>(kScaleKey);
+  if (!scale || !scale.getType().isF32())
+    return fail(kScaleKey, "must be an f32");
+  entry.scale = scale.getValueAsDouble();
+  auto ranks = abi.getAs<IntegerAttr>(kRanksKey);
+  auto layout = abi.getAs<StringAttr>(kLayoutKey);
+  if (abi.contains(kRanksKey) != abi.contains(kLayoutKey))
+    return fail(abi.contains(kRanksKey) ? kLayoutKey : kRanksKey,
+                "must be given with a ring's other key");
+  if (abi.contains(kRanksKey)) {
+    if (!ranks || ranks.getInt() < 1 || ranks.getInt() > kMaxRingSize)
+      return fail(kRanksKey, "must be an integer from 1 to 2^20");
+    entry.ranks = ranks.getInt();
+    std::optional<SequenceLayout> parsed =
+        layout ? symbolizeSequenceLayout(layout.getValue()) : std::nullopt;
+    if (!parsed)
+      return fail(kLayoutKey,
+                  "must be \"contiguous\", \"zigzag\" or \"striped\"");
+    entry.layout = *parsed;
+  }
+  for (NamedAttribute attr : abi)
+    if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
+                             kScaleKey, kRanksKey, kLayoutKey},
+                            attr.getName().getValue()))
+      return fail(attr.getName().getValue(), "is not a ring.abi key");
+  return entry;
+}
+
+LogicalResult RingDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  if (attr.getName() != EntryABI::kAttrName)
+    return success();
+  if (!isa<FunctionOpInterface>(op))
+    return op->emitError("'") << EntryABI::kAttrName
+                              << "' belongs on a function";
+  auto abi = dyn_cast<DictionaryAttr>(attr.getValue());
+  if (!abi)
+    return op->emitError("'") << EntryABI::kAttrName
+                              << "' must be a dictionary";
+  std::string error;
+  if (failed(EntryABI::fromAttr(abi, error)))
+    return op->emitError("malformed '")
+           << EntryABI::kAttrName << "': " << error;
+  return success();
 }

@@ -36,6 +36,8 @@ def Ring_Dialect : Dialect {
   let dependentDialects = ["::mlir::shard::ShardDialect"];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
+  // `ring.abi` on entry functions (EntryABI.h).
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
     void registerTypes();

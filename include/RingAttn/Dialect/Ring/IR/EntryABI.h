@@ -1,0 +1,45 @@
+//===- EntryABI.h - What a caller needs to know about an entry --*- C++ -*-===//
+//
+// An attention entry point carries `ring.abi`, a dictionary of builtin
+// attributes (so it survives lowering to the LLVM dialect and upstream tools
+// read it). This is the one place that names its keys: ring-export-abi
+// writes it with toAttr, the dialect verifies it with fromAttr, and callers
+// (ring-run) read it with fromAttr.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_DIALECT_RING_IR_ENTRYABI_H
+#define RINGATTN_DIALECT_RING_IR_ENTRYABI_H
+
+#include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::ring {
+
+struct EntryABI {
+  /// The name of the discardable attribute on the entry function.
+  static constexpr StringLiteral kAttrName = "ring.abi";
+
+  /// This rank's operands, [batch, heads, seq, head_dim] each.
+  RankedTensorType query, key, value;
+  bool causal = false;
+  float scale = 1.0f;
+  /// For a ring entry: the ranks of its ring axis and how the sequence is
+  /// laid out over them. Absent for single-device attention.
+  std::optional<int64_t> ranks;
+  std::optional<SequenceLayout> layout;
+
+  DictionaryAttr toAttr(MLIRContext *ctx) const;
+  /// Decodes `abi`; failure with `error` saying which key is missing or
+  /// malformed.
+  static FailureOr<EntryABI> fromAttr(DictionaryAttr abi, std::string &error);
+};
+
+} // namespace mlir::ring
+
+#endif // RINGATTN_DIALECT_RING_IR_ENTRYABI_H

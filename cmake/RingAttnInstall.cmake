@@ -24,7 +24,8 @@ set(RINGATTN_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/RingAttn")
 # The compiler libraries (add_mlir_library: static, linked against
 # libMLIR.so) and the plain C++ ones.
 set(RINGATTN_MLIR_LIBRARIES
-  MLIRRing RingAttnConversion RingAttnGPUConversion RingAttnTransforms)
+  MLIRRing RingAttnConversion RingAttnGPUConversion RingAttnTransforms
+  RingAttnCAPI)
 set(RINGATTN_RUNTIME_LIBRARIES RingAttnSupport RingAttnRuntime
   RingAttnRuntimeGPU)
 if(TARGET RingAttnRuntimeMPI)
@@ -77,8 +78,9 @@ install(TARGETS ${RINGATTN_MLIR_LIBRARIES} ${RINGATTN_RUNTIME_LIBRARIES}
   RUNTIME DESTINATION bin
   )
 
-# Public headers: the sources and what TableGen generated from them.
+# Public headers: the sources, the C API and what TableGen generated.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/RingAttn"
+  "${PROJECT_SOURCE_DIR}/include/RingAttn-c"
   "${PROJECT_BINARY_DIR}/include/RingAttn"
   DESTINATION include
   COMPONENT ringattn

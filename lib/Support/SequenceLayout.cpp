@@ -28,22 +28,34 @@ const char *layoutName(Layout layout) {
   return "unknown";
 }
 
+std::vector<ChunkForm> layoutChunkForms(Layout layout, int64_t ranks,
+                                        int64_t localLength) {
+  assert(ranks > 0 && "a ring has ranks");
+  switch (layout) {
+  case Layout::Contiguous:
+    return {{0, localLength, localLength, 0, 1}};
+  case Layout::Zigzag: {
+    // Rank r holds chunk r and chunk 2N - 1 - r of the 2N halves.
+    assert(localLength % 2 == 0 && "zigzag needs an even local length");
+    int64_t half = localLength / 2;
+    return {{0, half, half, 0, 1},
+            {half, half, -half, (2 * ranks - 1) * half, 1}};
+  }
+  case Layout::Striped:
+    return {{0, localLength, 1, 0, ranks}};
+  }
+  return {};
+}
+
 std::vector<Chunk> layoutChunks(Layout layout, int64_t ranks, int64_t rank,
                                 int64_t localLength) {
   assert(ranks > 0 && rank >= 0 && rank < ranks && "rank out of range");
-  switch (layout) {
-  case Layout::Contiguous:
-    return {{0, localLength, rank * localLength, 1}};
-  case Layout::Zigzag: {
-    assert(localLength % 2 == 0 && "zigzag needs an even local length");
-    int64_t half = localLength / 2;
-    return {{0, half, rank * half, 1},
-            {half, half, (2 * ranks - 1 - rank) * half, 1}};
-  }
-  case Layout::Striped:
-    return {{0, localLength, rank, ranks}};
-  }
-  return {};
+  std::vector<Chunk> chunks;
+  for (const ChunkForm &form : layoutChunkForms(layout, ranks, localLength))
+    chunks.push_back({form.localBegin, form.length,
+                      form.offsetPerRank * rank + form.offsetBase,
+                      form.globalStride});
+  return chunks;
 }
 
 int64_t globalPosition(Layout layout, int64_t ranks, int64_t rank,

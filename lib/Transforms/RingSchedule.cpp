@@ -22,6 +22,7 @@
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Support/SequenceLayout.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -85,18 +86,20 @@ private:
 };
 
 SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
-  switch (op.getLayout()) {
-  case SequenceLayout::Contiguous:
-    return {{0, localLen, mul(r, localLen), 1}};
-  case SequenceLayout::Zigzag: {
-    int64_t half = localLen / 2;
-    Value mirrored = arith::SubIOp::create(b, idx(2 * ranks - 1), r);
-    return {{0, half, mul(r, half), 1}, {half, half, mul(mirrored, half), 1}};
+  // The layout's arithmetic is lib/Support's; here it becomes IR in `r`.
+  std::optional<ringattn::Layout> layout =
+      ringattn::parseLayout(stringifySequenceLayout(op.getLayout()).str());
+  assert(layout && "the dialect's layouts are lib/Support's, by name");
+  SmallVector<Chunk> chunks;
+  for (const ringattn::ChunkForm &form :
+       ringattn::layoutChunkForms(*layout, ranks, localLen)) {
+    Value offset = form.offsetPerRank == 1 ? r : mul(r, form.offsetPerRank);
+    if (form.offsetBase != 0)
+      offset = arith::AddIOp::create(b, offset, idx(form.offsetBase));
+    chunks.push_back({form.localBegin, form.length, offset,
+                      form.globalStride});
   }
-  case SequenceLayout::Striped:
-    return {{0, localLen, r, ranks}};
-  }
-  llvm_unreachable("unknown layout");
+  return chunks;
 }
 
 /// The rows [begin, begin + length) of dimension 2 (the sequence).

@@ -30,6 +30,24 @@ struct Chunk {
   int64_t globalStride;
 };
 
+/// A chunk of every rank's local tokens whose global offset is affine in the
+/// rank: rank r's local token `localBegin + i` (0 <= i < length) is global
+/// token `offsetPerRank * r + offsetBase + globalStride * i`. The compiler
+/// builds that expression in IR for a rank known only at run time.
+struct ChunkForm {
+  int64_t localBegin;
+  int64_t length;
+  int64_t offsetPerRank;
+  int64_t offsetBase;
+  int64_t globalStride;
+};
+
+/// The chunks of `layout` over `ranks` ranks of `localLength` tokens each.
+/// Zigzag needs an even `localLength`. Every other function here is
+/// computed from these.
+std::vector<ChunkForm> layoutChunkForms(Layout layout, int64_t ranks,
+                                        int64_t localLength);
+
 /// The affine chunks of rank `rank` of `ranks`, each holding `localLength`
 /// tokens. Zigzag needs an even `localLength`.
 std::vector<Chunk> layoutChunks(Layout layout, int64_t ranks, int64_t rank,

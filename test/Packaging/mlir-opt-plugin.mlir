@@ -1,5 +1,5 @@
 // The ring dialect and passes loaded into upstream mlir-opt (not ring-opt)
-// from libRingAttnPlugin.so (test/Packaging/plugin): the dialect plugin
+// from libRingAttnPlugin.so (tools/ring-plugin): the dialect plugin
 // round-trips a ring.attention and registers the passes and ring-lower-cpu;
 // the pass plugin, loaded beside it, registers nothing twice.
 // RUN: %mlir_lib_dir/../bin/mlir-opt %s \

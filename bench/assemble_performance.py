@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Writes docs/Performance.md from the pages the benchmarks generated
 (docs/bench/*.md), so that the collected results and the pages never
 disagree. bench/run all calls it last."""

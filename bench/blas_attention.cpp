@@ -1,4 +1,5 @@
 //===- blas_attention.cpp - BLAS baselines for the attention benchmark ----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //   blas-attention sgemm N                 square sgemm rate
 //   blas-attention attention B H S D [causal]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """What the benchmark scripts share: paths, the machine, and modules."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Single-device CPU attention benchmark (issue: blockwise attention on CPU).
 
 Measures, in one run on this machine:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """PyTorch's scaled_dot_product_attention on the GPU, the baseline of
 scripts/gpu-check.sh: bf16 [1, heads, seq, head_dim], causal or not, timed
 with CUDA events (best of --repeat after a warm-up). Prints one JSON line per

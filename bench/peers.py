@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """RingAttn against the systems users already know, side by side (not tests).
 
 For each shape, on the same random f32 inputs and in one run:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Ring attention benchmarks on the threads backend (not tests).
 
   overlap   N=2 (one rank per core), f32, 4 heads, d=128, non-causal, a link

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Installation and the RingAttn CMake package (docs/Packaging.md).
 #
 # `cmake --install build --prefix P` puts the headers in P/include, the

@@ -1,4 +1,5 @@
 //===- IRFuzzer.cpp - Fuzzing the IR parser, verifiers and ring passes ----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The input is module text. It is parsed and verified in a fresh context with
 // every dialect ring-opt has; a module that verifies then goes through each

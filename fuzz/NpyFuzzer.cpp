@@ -1,4 +1,5 @@
 //===- NpyFuzzer.cpp - Fuzzing the .npy reader ----------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Every input is a candidate .npy file. The header parser runs on it in
 // memory, then readNpy on it as a file; whatever reads must write and read

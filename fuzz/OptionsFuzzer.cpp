@@ -1,4 +1,5 @@
 //===- OptionsFuzzer.cpp - Fuzzing ring-run's command line ----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The input is an argument list, NUL-separated, after argv[0] = "ring-run".
 // parseRunOptions (tools/ring-run/Options.cpp) must accept it or explain it

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """make-corpus.py OUT: seed corpora for the fuzzers, made from the tests.
 
 OUT/ir      every test/**/*.mlir (and .mlir.in), split at `// -----` as

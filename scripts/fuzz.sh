@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Builds RingAttn with clang-22 and AddressSanitizer + UndefinedBehaviorSanitizer
 # on the whole project (compiler libraries, runtime, lib/Support, ring-opt,
 # ring-run) in build-fuzz/, then:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The GPU check (docs/GPU.md), in two halves, because the GPU machines this
 # project borrows have CUDA and PyTorch but not the LLVM 22 toolchain:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The main job: build RingAttn, then compile causal zigzag ring attention for
 # 4 in-process devices (threads), run it, and check the gathered result
 # against the float64 reference over the whole sequence.

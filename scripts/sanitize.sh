@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Builds the runtime and its unit tests twice, with AddressSanitizer +
 # UndefinedBehaviorSanitizer and with ThreadSanitizer, runs both, and fails if
 # a test fails or a sanitizer reports anything. Plain g++ (no CMake, no

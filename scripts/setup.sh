@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Installs what RingAttn needs on Debian 12 (only what is missing), then
 # configures and builds it into build/. Safe to run again: the second run
 # installs nothing and rebuilds incrementally.
@@ -24,6 +25,7 @@ fi
 jobs="${RINGATTN_JOBS:-2}"
 if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
+    -DRINGATTN_WERROR="${RINGATTN_WERROR:-OFF}"
 fi
 ninja -C build -j"$jobs" "$@"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Runs every test: installs and builds what is missing, then ctest runs the
 # lit suite (round-trip, verifier, lowering and integration tests) and the
 # GoogleTest unit tests, the runtime is rebuilt and tested under ASan+UBSan

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Regenerates the ODS reference pages and copies them into docs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

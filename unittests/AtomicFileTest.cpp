@@ -1,4 +1,5 @@
 //===- AtomicFileTest.cpp - Files written whole or not at all -------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/AtomicFile.h"
 

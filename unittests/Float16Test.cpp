@@ -1,4 +1,5 @@
 //===- Float16Test.cpp - f16 and bf16 conversions -------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/Float16.h"
 

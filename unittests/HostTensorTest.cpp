@@ -1,4 +1,5 @@
 //===- HostTensorTest.cpp - ring-run's operands in host memory ------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run's operand shapes come from the user's module: a shape too large
 // for memory or for 64 bits must be an error naming the operand, not an

@@ -1,4 +1,5 @@
 //===- NpyTest.cpp - .npy reading and writing -----------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/Npy.h"
 

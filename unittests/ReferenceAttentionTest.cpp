@@ -1,4 +1,5 @@
 //===- ReferenceAttentionTest.cpp - The float64 reference -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The reference is what every kernel is judged by, so it is checked against
 // cases whose answer is known in closed form.

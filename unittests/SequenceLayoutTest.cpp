@@ -1,4 +1,5 @@
 //===- SequenceLayoutTest.cpp - Layout position arithmetic ----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/SequenceLayout.h"
 

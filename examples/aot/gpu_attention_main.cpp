@@ -1,4 +1,5 @@
 //===- gpu_attention_main.cpp - An ahead-of-time GPU attention program ----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Links with an object file compiled from a ring attention module by
 // ring-lower-nvvm (see docs/GPU.md) and with the runtime, and runs the entry

@@ -1,4 +1,5 @@
 //===- ring_attention_main.cpp - An ahead-of-time ring attention program --===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Links with an object file compiled from a ring attention module (see
 // docs/AOT.md) and with the runtime, and runs under mpirun:

@@ -1,4 +1,5 @@
 //===- Dialects.cpp - C API of the ring dialect and its passes ------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn-c/Dialects.h"
 

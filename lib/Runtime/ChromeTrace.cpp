@@ -1,4 +1,5 @@
 //===- ChromeTrace.cpp - Spans as a Chrome trace (JSON) -------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The Trace Event Format's JSON object form: complete events ("ph": "X") for
 // spans, on one track per rank (tid = rank) for compute and one per copy

@@ -1,4 +1,5 @@
 //===- Communicator.cpp - Matching shifts, waiting, failing a ring --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Every rank posts its k-th shift as one RingShift. Whichever of a sender and
 // its receiver posts shift k second matches the pair and queues the copy on

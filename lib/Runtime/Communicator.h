@@ -1,4 +1,5 @@
 //===- Communicator.h - Shared state of a threads-backend ring -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the runtime. A Communicator holds the ranks, their posted
 // shifts, the copy engines that move them, and the ring's failure state. One

@@ -1,4 +1,5 @@
 //===- CopyEngine.cpp - Each rank's outgoing link as a thread -------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A copy engine takes the matched transfers of one sending rank in the order
 // they were matched, copies each buffer, then holds the link until the

@@ -1,4 +1,5 @@
 //===- Format.h - printf into a std::string ---------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the runtime: its messages are printf-shaped ("rank %d: ...").
 //

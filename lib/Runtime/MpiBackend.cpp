@@ -1,4 +1,5 @@
 //===- MpiBackend.cpp - One rank per MPI process --------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A shift posts MPI_Irecv and MPI_Isend together, so every rank of a ring of
 // any size can make progress: no rank blocks in a send while its neighbour

@@ -1,4 +1,5 @@
 //===- RankBinding.h - What the C ABI acts on -------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the runtime. Each backend binds the thread that runs a rank to
 // a RankBinding; the C ABI of RingRuntime.h dispatches to the binding of the

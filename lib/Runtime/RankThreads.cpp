@@ -1,4 +1,5 @@
 //===- RankThreads.cpp - A communicator's ranks as threads ----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Each rank runs on a thread of its own, bound (RankBinding.h) to its
 // RankState, so that the C ABI of RingRuntime.h acts on the calling rank.

@@ -1,4 +1,5 @@
 //===- RankThreads.h - A communicator's ranks as threads --------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the runtime. The threads backend and the one-GPU backend both
 // run N ranks as threads of one process around a Communicator; they differ in

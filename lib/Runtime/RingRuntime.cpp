@@ -1,4 +1,5 @@
 //===- RingRuntime.cpp - The C ABI, dispatched to the calling rank --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RankBinding.h"
 

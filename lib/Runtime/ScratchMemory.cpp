@@ -1,4 +1,5 @@
 //===- ScratchMemory.cpp - Allocation functions of compiled code ----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "ScratchMemory.h"
 

@@ -1,4 +1,5 @@
 //===- ScratchMemory.h - What a rank's compiled code allocates --*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the runtime. ring-lower-cpu lowers memref.alloc and
 // memref.dealloc to the runtime's _mlir_memref_to_llvm_* functions

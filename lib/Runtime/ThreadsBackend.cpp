@@ -1,4 +1,5 @@
 //===- ThreadsBackend.cpp - Ranks as threads, bytes by copy engines -------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // runOnThreads runs each rank on a thread bound to the plain communicator
 // binding (RankThreads.h); the communicator's copy engines move the bytes.

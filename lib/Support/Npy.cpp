@@ -1,4 +1,5 @@
 //===- Npy.cpp - Reading and writing NumPy .npy files ---------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // NpyHeader.cpp parses and checks the header; this file moves bytes between
 // files and memory. Reads check the header's data size against the file's

@@ -1,4 +1,5 @@
 //===- NpyHeader.cpp - Parsing the header of a .npy file ------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The format: "\x93NUMPY", a version (major, minor), the header's length (2
 // bytes little-endian in version 1, 4 in versions 2 and 3), then a Python

@@ -1,4 +1,5 @@
 //===- ReferenceAttention.cpp - Plain float64 attention -------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/ReferenceAttention.h"
 

@@ -1,4 +1,5 @@
 //===- SequenceLayout.cpp - Where a rank's tokens sit globally ------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Support/SequenceLayout.h"
 

@@ -1,4 +1,5 @@
 //===- ApproximateMath.cpp - Polynomial exp and log -----------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Transforms/Passes.h"
 

@@ -1,4 +1,5 @@
 //===- CheckEntryOperands.cpp - Entry operands checked at run time --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The code of an entry point is compiled for the static shapes of its
 // operands, and a memref descriptor's sizes and strides are ignored for a

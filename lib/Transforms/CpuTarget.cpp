@@ -1,4 +1,5 @@
 //===- CpuTarget.cpp - The CPU a module is compiled for -------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Transforms/CpuTarget.h"
 

@@ -1,4 +1,5 @@
 //===- ExportABI.cpp - Describe attention entry points --------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Marks functions of the form `(q, k, v) -> ring.attention(q, k, v)` for the
 // C interface and records what a caller needs to know about them in a

@@ -1,4 +1,5 @@
 //===- LowerAttention.cpp - Single-device attention is one block ----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"

@@ -1,4 +1,5 @@
 //===- LowerBlockAttention.cpp - Flash-style tiled block attention --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Lowers ring.block_attention to a call of a kernel function (one per block
 // signature) that loops over query tiles and key tiles with an
@@ -667,7 +668,7 @@ std::pair<Value, Value> FlashAttentionEmitter::emit(KernelCache &kernels) {
       lseBuffer,
       scratch("keyPanels",
               {paddedKeyLen / shape.keyChunk(), headDim, shape.keyChunk()}),
-      scratch("valuePanels", {llvm::divideCeil(headDim, groupWidth()),
+      scratch("valuePanels", {llvm::divideCeilSigned(headDim, groupWidth()),
                               paddedKeyLen, groupWidth()}),
       scratch("queryF", {tileRows, headDim}),
       scratch("probs", {shape.rows, keyTile}),

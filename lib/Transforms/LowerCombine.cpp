@@ -1,4 +1,5 @@
 //===- LowerCombine.cpp - ring.combine as in-place element-wise linalg ----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"

@@ -1,4 +1,5 @@
 //===- Pipelines.cpp - Named RingAttn pass pipelines ----------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Transforms/Passes.h"
 

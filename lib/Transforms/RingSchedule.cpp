@@ -1,4 +1,5 @@
 //===- RingSchedule.cpp - Ring attention as a loop over ring steps --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Rewrites `ring.attention ... ring @grid axis k` into the ring schedule of
 // Ring Attention. With N ranks on the axis and this rank r:

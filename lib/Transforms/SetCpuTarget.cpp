@@ -1,4 +1,5 @@
 //===- SetCpuTarget.cpp - Name the CPU the module is compiled for ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Attaches `llvm.target` to the module (the host unless options name a CPU)
 // and copies its CPU and features onto every llvm.func definition, where

@@ -1,4 +1,5 @@
 //===- VerifyLowered.cpp - No ring op survives lowering -------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Dialect/Ring/IR/RingTypes.h"

@@ -1,4 +1,5 @@
 //===- ring-opt.cpp - The RingAttn pass driver ----------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // mlir-opt plus the ring dialect, its passes and its pipelines.
 //

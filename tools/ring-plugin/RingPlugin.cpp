@@ -1,4 +1,5 @@
 //===- RingPlugin.cpp - The ring dialect and passes as an MLIR plugin -----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Loaded by an upstream mlir-opt (the same LLVM/MLIR release, linked against
 // the same libMLIR.so):

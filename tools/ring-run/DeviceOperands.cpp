@@ -1,4 +1,5 @@
 //===- DeviceOperands.cpp - One rank's operands in GPU memory -------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "DeviceOperands.h"
 

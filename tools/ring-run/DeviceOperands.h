@@ -1,4 +1,5 @@
 //===- DeviceOperands.h - One rank's operands in GPU memory -----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The GPU backends run compiled code whose operands live in device memory:
 // ring-run stages each rank's q, k, v shards there before the timed runs and

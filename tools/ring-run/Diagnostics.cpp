@@ -1,4 +1,5 @@
 //===- Diagnostics.cpp - ring-run's errors, one line each -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "Diagnostics.h"
 

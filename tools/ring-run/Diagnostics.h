@@ -1,4 +1,5 @@
 //===- Diagnostics.h - ring-run's errors, one line each ---------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Every ring-run error is one line, `ring-run: error: ...` (docs/Tools.md).
 // MLIR reports a failed parse, verifier or pass as diagnostics with source

@@ -1,4 +1,5 @@
 //===- EntryPoint.cpp - What ring-run calls and how -----------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "EntryPoint.h"
 

@@ -1,4 +1,5 @@
 //===- EntryPoint.h - What ring-run calls and how ---------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
 #define RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H

@@ -1,4 +1,5 @@
 //===- HostCompiler.cpp - Lowered modules to loaded host code -------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "HostCompiler.h"
 

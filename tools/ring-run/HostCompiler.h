@@ -1,4 +1,5 @@
 //===- HostCompiler.h - Lowered modules to loaded host code -----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run compiles in two steps so that the object in between can travel
 // and be kept: compileToObject turns a module lowered to the LLVM dialect

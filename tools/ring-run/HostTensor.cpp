@@ -1,4 +1,5 @@
 //===- HostTensor.cpp - Attention operands in host memory -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "HostTensor.h"
 

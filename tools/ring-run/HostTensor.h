@@ -1,4 +1,5 @@
 //===- HostTensor.h - Attention operands in host memory ---------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H
 #define RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H

@@ -1,4 +1,5 @@
 //===- InProcessLauncher.cpp - Every rank a thread of this process --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The threads and gpu backends: one process holds the global operands and
 // runs every rank, so there is nothing to move between processes.

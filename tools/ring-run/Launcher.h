@@ -1,4 +1,5 @@
 //===- Launcher.h - Where ring-run's ranks run ------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run drives every backend the same way: the root process holds the
 // global operands, the launcher moves each rank's shard to the process that

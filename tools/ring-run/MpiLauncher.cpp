@@ -1,4 +1,5 @@
 //===- MpiLauncher.cpp - One rank per MPI process -------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Every collective of the launcher is nonblocking and waited against the
 // --timeout-s deadline: a process that stopped (SIGSTOP, a hung node) or

@@ -1,4 +1,5 @@
 //===- Options.h - ring-run's command line ----------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run's options, parsed and checked in one place before anything else
 // runs: a bad option is an error before the module is read, compiled or run,

@@ -1,4 +1,5 @@
 //===- Sharding.cpp - Global tensors to per-rank shards and back ----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "Sharding.h"
 

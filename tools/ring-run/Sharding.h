@@ -1,4 +1,5 @@
 //===- Sharding.h - Global tensors to per-rank shards and back --*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TOOLS_RINGRUN_SHARDING_H
 #define RINGATTN_TOOLS_RINGRUN_SHARDING_H

@@ -1,4 +1,5 @@
 //===- Summary.cpp - What ring-run prints after the runs ------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "Summary.h"
 

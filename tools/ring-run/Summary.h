@@ -1,4 +1,5 @@
 //===- Summary.h - What ring-run prints after the runs ----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The summary of one ring-run invocation: timing, memory, per-rank balance
 // and the check, as text or as one JSON line (docs/Tools.md lists the keys).

@@ -1,4 +1,5 @@
 //===- ring-run.cpp - Compile and run ring attention modules --------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run FILE.mlir [--entry NAME] [--inputs q.npy,k.npy,v.npy]
 //                    [--output out.npy] [--seed S] [--check] [--repeat R]

@@ -1,4 +1,5 @@
 //===- FlashKernelEmulationTest.cpp - GPU kernels, run on the CPU ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The flash-attention kernels of ring-lower-block-attention-gpu, run without
 // a GPU: each kernel is rewritten into a host function of (its arguments,

@@ -1,4 +1,5 @@
 //===- FakeCudaDriver.cpp - A CUDA driver that runs on the host -----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A test double for libcuda, loaded through RINGATTN_CUDA_DRIVER, so that
 // the GPU runtime's logic (contexts per thread, streams, events, the

@@ -1,4 +1,5 @@
 //===- FakeNccl.cpp - NCCL between threads of one process -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A test double for libnccl, loaded through RINGATTN_NCCL_LIBRARY, so that
 // the NCCL backend runs on machines without GPUs: each thread that calls

@@ -1,4 +1,5 @@
 //===- GpuLoadingTest.cpp - Loading the driver and NCCL; bootstrap --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Runs in the machine's own environment: whatever libcuda and libnccl it has
 // (none, a stub, or real ones). Loads libraries by explicit path, which does

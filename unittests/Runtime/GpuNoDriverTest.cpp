@@ -1,4 +1,5 @@
 //===- GpuNoDriverTest.cpp - The GPU runtime where there is no GPU --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Built to run with RINGATTN_CUDA_DRIVER and RINGATTN_NCCL_LIBRARY pointing
 // at files that do not exist (GpuTestMain.cpp sets them): every entry point

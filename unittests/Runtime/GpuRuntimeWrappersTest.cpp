@@ -1,4 +1,5 @@
 //===- GpuRuntimeWrappersTest.cpp - The mgpu* ABI on the fake driver ------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Outside any rank, as a JIT's global constructors and plain GPU programs
 // call them: results are checked and failures printed, never crashing.

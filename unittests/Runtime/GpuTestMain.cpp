@@ -1,4 +1,5 @@
 //===- GpuTestMain.cpp - main() for the GPU runtime tests -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The GPU runtime loads the CUDA driver and NCCL once per process, from the
 // environment. Each GPU test executable is built for one environment (the

@@ -1,4 +1,5 @@
 //===- GpuTestSupport.h - Helpers of the GPU runtime tests ------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_UNITTESTS_RUNTIME_GPUTESTSUPPORT_H
 #define RINGATTN_UNITTESTS_RUNTIME_GPUTESTSUPPORT_H

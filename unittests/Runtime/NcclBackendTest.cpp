@@ -1,4 +1,5 @@
 //===- NcclBackendTest.cpp - The NCCL backend on the test doubles ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Each thread runs runOnNccl as one rank, over the fake NCCL (FakeNccl.cpp,
 // ranks of one process meeting by unique id) and the fake driver. The ranks

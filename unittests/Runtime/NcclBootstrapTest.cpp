@@ -1,4 +1,5 @@
 //===- NcclBootstrapTest.cpp - The NCCL unique id through a file ----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // exchangeUniqueIdThroughFile treats the id file as a credential: written
 // 0600 under an unguessable temporary name, renamed into place without

@@ -1,4 +1,5 @@
 //===- OneGpuBackendTest.cpp - N ranks on one (fake) GPU ------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Runs with the fake driver (FakeCudaDriver.cpp), so the device copies are
 // host copies that happen when issued, and a stream can be made to stall.

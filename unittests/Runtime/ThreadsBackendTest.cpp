@@ -1,4 +1,5 @@
 //===- ThreadsBackendTest.cpp - The threads backend and its C ABI ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Rank bodies here keep their buffers and results outside the body: a rank
 // that fails or is stopped leaves its body by longjmp, which would skip the

@@ -1,4 +1,5 @@
 //===- Passes.h - RingAttn conversion passes --------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_CONVERSION_PASSES_H
 #define RINGATTN_CONVERSION_PASSES_H

@@ -1,4 +1,5 @@
 //===- Passes.td - RingAttn conversion passes --------------*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_CONVERSION_PASSES_TD
 #define RINGATTN_CONVERSION_PASSES_TD

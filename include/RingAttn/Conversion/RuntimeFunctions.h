@@ -1,4 +1,5 @@
 //===- RuntimeFunctions.h - Declaring the runtime's C functions -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The lowerings that call the runtime declare its functions from the one
 // table of the C ABI (RingAttn/Runtime/RuntimeABI.def), never by hand.

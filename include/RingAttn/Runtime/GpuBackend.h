@@ -1,4 +1,5 @@
 //===- GpuBackend.h - N ranks sharing one GPU -------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The single-GPU backend: N ranks are threads of one process sharing one
 // device, each with a compute stream (the stream compiled code gets from

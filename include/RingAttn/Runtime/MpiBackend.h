@@ -1,4 +1,5 @@
 //===- MpiBackend.h - One rank per MPI process ------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The cluster backend: each MPI process of a communicator is one rank of the
 // ring; a shift is a non-blocking send and receive issued together

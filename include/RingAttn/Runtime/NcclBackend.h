@@ -1,4 +1,5 @@
 //===- NcclBackend.h - One rank per GPU over NCCL ---------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The multi-GPU backend: each process (one per GPU) is one rank; a shift is
 // an NCCL send and receive issued together on the rank's communication

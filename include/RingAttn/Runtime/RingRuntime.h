@@ -1,4 +1,5 @@
 /*===- RingRuntime.h - The C ABI compiled ring code calls ---------*- C -*-===*\
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
  *
  * Lowered RingAttn modules call these functions (see docs/Runtime.md). The
  * communicator is implicit: the runtime binds one to each rank before it

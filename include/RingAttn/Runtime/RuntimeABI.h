@@ -1,4 +1,5 @@
 //===- RuntimeABI.h - The runtime's C ABI as C++ types ----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // RuntimeABI.def's vocabulary: each function's signature as a C++ function
 // type over the kinds I64, Ptr and Void, so the runtime's C declarations, the

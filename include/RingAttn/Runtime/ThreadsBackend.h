@@ -1,4 +1,5 @@
 //===- ThreadsBackend.h - N ranks as threads of one process -----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The embedded backend: each rank is a thread; each rank's outgoing link is a
 // copy engine (its own thread) that moves shifted buffers while the ranks

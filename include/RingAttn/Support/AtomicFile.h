@@ -1,4 +1,5 @@
 //===- AtomicFile.h - A file written whole or not at all --------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Every file RingAttn's tools write (ring-run's --output and --trace, the NCCL
 // unique id) goes through AtomicFile: the bytes go to a new temporary file

@@ -1,4 +1,5 @@
 //===- Float16.h - f16 and bf16 bit conversions -----------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Round-to-nearest-even conversions between float and the 16-bit formats the
 // kernels take, so host code can build inputs and read outputs.

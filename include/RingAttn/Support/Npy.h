@@ -1,4 +1,5 @@
 //===- Npy.h - Reading and writing NumPy .npy files -------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Reading never throws and never trusts the header: the shape is parsed by
 // hand, negative or overflowing dimensions are errors, and the data's size

@@ -1,4 +1,5 @@
 //===- ReferenceAttention.h - Plain float64 attention -----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The independent reference every kernel is checked against: attention
 // computed row by row in double precision, straight from the definition,

@@ -1,4 +1,5 @@
 //===- SequenceLayout.h - Where a rank's tokens sit globally ----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The position arithmetic of the sequence layouts (docs/Semantics.md), in
 // plain C++ so that the compiler, the runtime and the tools share one copy.

@@ -1,4 +1,5 @@
 //===- CpuTarget.h - The CPU a module is compiled for -----------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The CPU kernels are register-tiled: their vector width and tile shape must
 // match the machine's vector registers (16 ymm on AVX2, 32 zmm on AVX-512),

@@ -1,4 +1,5 @@
 //===- Passes.td - RingAttn passes -------------------------*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TRANSFORMS_PASSES_TD
 #define RINGATTN_TRANSFORMS_PASSES_TD

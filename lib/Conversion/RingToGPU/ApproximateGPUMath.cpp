@@ -1,4 +1,5 @@
 //===- ApproximateGPUMath.cpp - exp and log on the GPU's special units ----===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The softmax of the kernels needs exp2 (flash attention), and the merge of
 // ring.combine exp and log, all in f32. NVIDIA GPUs compute 2^x and log2(x)

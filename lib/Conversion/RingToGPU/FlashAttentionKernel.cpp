@@ -1,4 +1,5 @@
 //===- FlashAttentionKernel.cpp - Block attention as a GPU kernel ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A thread block computes kQueryTile query rows of one (batch, query head)
 // against the whole key/value block (GQA: the key/value head of its group):

@@ -1,4 +1,5 @@
 //===- FlashAttentionKernel.h - Block attention as a GPU kernel -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the ring-to-GPU conversion. Builds the gpu.func that computes
 // one ring.block_attention: a thread block owns a tile of query rows of one

@@ -1,4 +1,5 @@
 //===- KernelLaunch.cpp - Kernel launches that survive bufferization ------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "KernelLaunch.h"
 

@@ -1,4 +1,5 @@
 //===- LowerBlockAttentionToGPU.cpp - block_attention as kernel launches --===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Replaces each ring.block_attention with a launch of the flash-attention
 // kernel that fits its element type, head dimension and mask, built once per

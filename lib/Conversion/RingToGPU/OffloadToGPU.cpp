@@ -1,4 +1,5 @@
 //===- OffloadToGPU.cpp - Host functions that drive a GPU -----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // After bufferization and linalg-to-loops, the host functions of a GPU
 // module still hold the element-wise work around the kernels (the merge of

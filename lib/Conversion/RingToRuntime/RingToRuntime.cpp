@@ -1,4 +1,5 @@
 //===- RingToRuntime.cpp - Ring communication as runtime calls ------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Lowers the buffer form of the ring communication ops, and the rank query
 // of the shard dialect, to calls into the runtime's C ABI

@@ -1,4 +1,5 @@
 //===- CudaDriver.cpp - Loading the CUDA driver, devices, contexts --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The driver is loaded and initialized once per process (a function-local
 // static, so concurrent first calls are safe) and never unloaded: modules,

@@ -1,4 +1,5 @@
 //===- CudaDriver.h - The CUDA driver API, loaded at run time ---*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the GPU runtime. The driver (libcuda) is opened with dlopen, so
 // the runtime builds without CUDA headers and runs, reporting "no GPU",

@@ -1,4 +1,5 @@
 //===- CudaDriverSignatureCheck.cpp - CudaDriver.h against cuda.h ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Compiled only where the CUDA toolkit's headers are installed; it holds no
 // code. Every entry point of CudaDriverFunctions.def must have the type

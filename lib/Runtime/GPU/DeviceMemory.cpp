@@ -1,4 +1,5 @@
 //===- DeviceMemory.cpp - Device buffers for host code --------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // What a driver program needs to stage a run on the GPU: allocate, fill,
 // read back, free. Unlike the mgpu wrappers these never fail a rank; they

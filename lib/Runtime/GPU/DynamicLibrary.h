@@ -1,4 +1,5 @@
 //===- DynamicLibrary.h - dlopen and dlsym with their errors ----*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the GPU runtime: the CUDA driver and NCCL are opened at run
 // time; these wrap the calls and keep dlerror()'s message for the caller to

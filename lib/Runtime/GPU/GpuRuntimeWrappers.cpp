@@ -1,4 +1,5 @@
 //===- GpuRuntimeWrappers.cpp - The mgpu* functions over the driver -------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // What MLIR's GPU lowering calls, written against the dynamically loaded
 // driver (Debian's MLIR ships no CUDA wrappers, and upstream's link libcuda

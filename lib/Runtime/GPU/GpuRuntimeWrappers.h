@@ -1,4 +1,5 @@
 //===- GpuRuntimeWrappers.h - The mgpu ABI and what it binds to -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the GPU runtime. MLIR's GPU-to-LLVM lowering (LLVM 22) calls
 // the mgpu* functions below; the GPU backends bind each rank's thread to its

@@ -1,4 +1,5 @@
 //===- NcclBackend.cpp - One rank per GPU over NCCL -----------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // A shift k on this rank:
 //

@@ -1,4 +1,5 @@
 //===- NcclBootstrap.cpp - Sharing the NCCL unique id through a file ------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Whoever holds the unique id can join the job's NCCL communicator, and
 // whoever can replace the file can hand the ranks an id of their choosing, so

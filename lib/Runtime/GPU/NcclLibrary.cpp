@@ -1,4 +1,5 @@
 //===- NcclLibrary.cpp - Loading NCCL -------------------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "NcclLibrary.h"
 #include "DynamicLibrary.h"

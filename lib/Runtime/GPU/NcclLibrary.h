@@ -1,4 +1,5 @@
 //===- NcclLibrary.h - NCCL, loaded at run time -----------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the GPU runtime. NCCL is opened with dlopen, like the driver,
 // so the runtime builds and runs where it is absent. The declarations mirror

@@ -1,4 +1,5 @@
 //===- NcclSignatureCheck.cpp - NcclLibrary.h against nccl.h --------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Compiled only where nccl.h is installed; it holds no code. Every entry
 // point of NcclFunctions.def must have nccl.h's type, and our prefix of

@@ -1,4 +1,5 @@
 //===- OneGpuBackend.cpp - N ranks as threads sharing one GPU -------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The ranks are threads around the threads backend's Communicator, which
 // matches shifts exactly as it does for CPU ranks; only the bytes move

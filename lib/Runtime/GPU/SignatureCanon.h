@@ -1,4 +1,5 @@
 //===- SignatureCanon.h - Our declarations against the SDK's --*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the signature checks. Our declarations pass the SDK's enums as
 // int; Canon<T> maps a type to the one we use for it (every enum to int,

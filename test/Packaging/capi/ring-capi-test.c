@@ -1,4 +1,5 @@
 /*===- ring-capi-test.c - The ring dialect through MLIR's C API ----------===*\
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 |*                                                                            *|
 |* Registers the ring dialect and its passes through include/RingAttn-c/,     *|
 |* parses a ring.attention, runs ring-lower-cpu and fails unless no ring op   *|

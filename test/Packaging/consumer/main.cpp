@@ -1,4 +1,5 @@
 //===- main.cpp - A program built against the installed RingAttn ----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Built by test/Packaging/run-consumer.cmake out of tree, with nothing but
 // find_package(RingAttn REQUIRED CONFIG): registers the ring dialect and

@@ -1,4 +1,5 @@
 //===- BufferizableOpInterfaceImpl.cpp - Bufferization of ring ops --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The tensor form of a shift becomes the buffer form:
 //

@@ -1,4 +1,5 @@
 //===- RingAttributes.cpp - Attributes of the ring dialect ----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"

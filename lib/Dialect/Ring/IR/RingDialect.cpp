@@ -1,4 +1,5 @@
 //===- RingDialect.cpp - The ring dialect ---------------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"

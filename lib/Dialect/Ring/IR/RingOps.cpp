@@ -1,4 +1,5 @@
 //===- RingOps.cpp - Operations of the ring dialect -----------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Verifiers, folders and canonicalizations. Every diagnostic emitted here has
 // a test in test/Dialect/Ring/errors.mlir.
@@ -393,7 +394,7 @@ struct FoldIdentityShift : OpRewritePattern<ShiftStartOp> {
                                 PatternRewriter &rewriter) const override {
     auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
         start, start.getGridAttr());
-    if (!grid || start.getAxis() < 0 || start.getAxis() >= grid.getRank())
+    if (!grid || start.getAxis() >= static_cast<uint64_t>(grid.getRank()))
       return failure();
     int64_t size = grid.getShape()[start.getAxis()];
     if (ShapedType::isDynamic(size) || size <= 0 ||

@@ -1,4 +1,5 @@
 //===- RingTypes.cpp - Types of the ring dialect --------------------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingTypes.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"

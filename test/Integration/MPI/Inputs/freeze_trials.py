@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Stops (SIGSTOP) or kills one process of an MPI ring-run job at a random
 moment, again and again, and checks that every trial ends within the timeout
 with a clear error and with no process of the job left behind.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """compare_errors.py ONE.json MANY.json FACTOR: the relative error of the run
 on many ranks is at most FACTOR times that of the run on one rank."""
 import json

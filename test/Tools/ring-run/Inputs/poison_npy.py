@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """poison_npy.py IN.npy OUT.npy VALUE: copies a float32 .npy file with its
 first element replaced by VALUE (nan, inf, ...); the header is kept."""
 import struct

@@ -1,4 +1,5 @@
 //===- EntryABI.h - What a caller needs to know about an entry --*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // An attention entry point carries `ring.abi`, a dictionary of builtin
 // attributes (so it survives lowering to the LLVM dialect and upstream tools

@@ -1,4 +1,5 @@
 //===- RingAttributes.h - Attributes of the ring dialect --------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_DIALECT_RING_IR_RINGATTRIBUTES_H
 #define RINGATTN_DIALECT_RING_IR_RINGATTRIBUTES_H

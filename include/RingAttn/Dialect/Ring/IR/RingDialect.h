@@ -1,4 +1,5 @@
 //===- RingDialect.h - The ring dialect -------------------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_DIALECT_RING_IR_RINGDIALECT_H
 #define RINGATTN_DIALECT_RING_IR_RINGDIALECT_H

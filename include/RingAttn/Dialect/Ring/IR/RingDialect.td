@@ -1,4 +1,5 @@
 //===- RingDialect.td - The ring dialect -------------------*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The `ring` dialect: blockwise attention and the asynchronous ring
 // communication that Ring Attention (Liu, Zaharia, Abbeel 2023) is built from.

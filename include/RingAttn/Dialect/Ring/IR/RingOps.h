@@ -1,4 +1,5 @@
 //===- RingOps.h - Operations of the ring dialect ---------------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_DIALECT_RING_IR_RINGOPS_H
 #define RINGATTN_DIALECT_RING_IR_RINGOPS_H

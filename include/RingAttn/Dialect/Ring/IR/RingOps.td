@@ -1,4 +1,5 @@
 //===- RingOps.td - Operations of the ring dialect ---------*- tablegen -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_DIALECT_RING_IR_RINGOPS_TD
 #define RINGATTN_DIALECT_RING_IR_RINGOPS_TD

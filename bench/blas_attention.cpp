@@ -111,8 +111,8 @@ int main(int argc, char **argv) {
   if (argc == 3 && !std::strcmp(argv[1], "sgemm"))
     return sgemm(std::atoi(argv[2]));
   if ((argc == 6 || argc == 7) && !std::strcmp(argv[1], "attention"))
-    return attention(std::atoi(argv[2]), std::atoi(argv[3]),
-                     std::atoi(argv[4]), std::atoi(argv[5]),
+    return attention(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]),
+                     std::atoi(argv[5]),
                      argc == 7 && !std::strcmp(argv[6], "causal"));
   std::fprintf(stderr, "usage: blas-attention sgemm N\n"
                        "       blas-attention attention B H S D [causal]\n");

@@ -77,8 +77,8 @@ TEST(HostTensor, ChecksTheFileShapeBeforeReading) {
 }
 
 TEST(HostTensor, LoadsAndSavesEachElementType) {
-  for (ElementType type : {ElementType::F32, ElementType::F16,
-                           ElementType::BF16}) {
+  for (ElementType type :
+       {ElementType::F32, ElementType::F16, ElementType::BF16}) {
     std::string error;
     HostTensor tensor, back;
     ASSERT_TRUE(tensor.allocate("q", type, {1, 2, 3, 4}, error)) << error;

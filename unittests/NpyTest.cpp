@@ -5,13 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <csignal>
 #include <unistd.h>
 
 using namespace ringattn;
@@ -98,8 +98,9 @@ TEST(Npy, RoundTripsFloat32AndFloat16) {
 TEST(Npy, ReadsOneDimensionalAndVersion2) {
   std::string error;
   NpyArray array;
-  std::string path = writeRaw(
-      "v1.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 12);
+  std::string path =
+      writeRaw("v1.npy",
+               "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 12);
   ASSERT_TRUE(readNpy(path, array, error)) << error;
   EXPECT_EQ(array.shape, std::vector<int64_t>{3});
 }
@@ -114,14 +115,16 @@ struct BadFile {
 
 TEST(Npy, ExplainsWhatIsWrong) {
   const BadFile cases[] = {
-      {"version.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }",
-       4, 9, "unsupported .npy version 9"},
+      {"version.npy",
+       "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 4, 9,
+       "unsupported .npy version 9"},
       {"descr.npy", "{'fortran_order': False, 'shape': (1,), }", 4, 1,
        "has no 'descr'"},
       {"f8.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 8,
        1, "unsupported dtype '<f8'"},
-      {"fortran.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
-       4, 1, "Fortran-ordered arrays are not supported"},
+      {"fortran.npy",
+       "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", 4, 1,
+       "Fortran-ordered arrays are not supported"},
       {"shape.npy", "{'descr': '<f4', 'fortran_order': False, }", 4, 1,
        "has no 'shape'"},
       {"short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
@@ -200,8 +203,8 @@ TEST(Npy, RejectsMalformedDicts) {
        "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, }", 4, 1,
        "key 'descr' given twice"},
       {"trailing.npy",
-       "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } junk", 4,
-       1, "unexpected text after the dict"},
+       "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } junk", 4, 1,
+       "unexpected text after the dict"},
       {"no-order.npy", "{'descr': '<f4', 'shape': (1,), }", 4, 1,
        "has no 'fortran_order'"},
   };
@@ -256,9 +259,9 @@ TEST(Npy, ParsesWhatNumpyWrites) {
     ASSERT_TRUE(readNpy(path, array, error)) << dict << ": " << error;
     EXPECT_EQ(array.shape, (std::vector<int64_t>{2, 3}));
   }
-  std::string path = writeRaw(
-      "scalar.npy", "{'descr': '<f2', 'fortran_order': False, 'shape': (), }",
-      2);
+  std::string path =
+      writeRaw("scalar.npy",
+               "{'descr': '<f2', 'fortran_order': False, 'shape': (), }", 2);
   NpyArray array;
   std::string error;
   ASSERT_TRUE(readNpy(path, array, error)) << error;
@@ -315,8 +318,8 @@ TEST(Npy, ReportsADeviceThatRefusesTheBytes) {
 // file is left. It used to leave the file truncated.
 TEST(Npy, FailedWriteKeepsTheOldFile) {
   std::string directory = ::testing::TempDir() + "ringattn-npy-partial";
-  std::string command = "rm -rf '" + directory + "' && mkdir -p '" +
-                        directory + "'";
+  std::string command =
+      "rm -rf '" + directory + "' && mkdir -p '" + directory + "'";
   ASSERT_EQ(std::system(command.c_str()), 0);
   std::string path = directory + "/out.npy";
   std::string error;

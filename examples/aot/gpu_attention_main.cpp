@@ -113,8 +113,8 @@ int main(int argc, char **argv) {
       positional.size() == 9 ? parseLayout(positional[5]) : std::nullopt;
   std::optional<Type> type;
   if (positional.size() == 9)
-    type = positional[8] == "f32"   ? std::optional<Type>(Type::F32)
-           : positional[8] == "f16" ? std::optional<Type>(Type::F16)
+    type = positional[8] == "f32"    ? std::optional<Type>(Type::F32)
+           : positional[8] == "f16"  ? std::optional<Type>(Type::F16)
            : positional[8] == "bf16" ? std::optional<Type>(Type::BF16)
                                      : std::nullopt;
   if (!layout || !type) {
@@ -180,7 +180,9 @@ int main(int argc, char **argv) {
         if (!runtime::gpuCopyToDevice(buffer, part.data(), bytes, error))
           return fail(error);
       }
-      descriptors[4 * r + i] = {buffer, buffer, 0,
+      descriptors[4 * r + i] = {buffer,
+                                buffer,
+                                0,
                                 {b, heads[i], local, d},
                                 {heads[i] * local * d, local * d, d, 1}};
     }
@@ -225,11 +227,12 @@ int main(int argc, char **argv) {
     }
     AttentionShape s{b, hq, hkv, global, global, d};
     ErrorStats stats = compare(
-        result, referenceAttention(s, q.values, k.values, v.values,
-                                   1.0 / std::sqrt(static_cast<double>(d)),
-                                   causal));
-    double tolerance = *type == Type::F32 ? 1e-4 : *type == Type::F16 ? 4e-3
-                                                                      : 2e-2;
+        result,
+        referenceAttention(s, q.values, k.values, v.values,
+                           1.0 / std::sqrt(static_cast<double>(d)), causal));
+    double tolerance = *type == Type::F32   ? 1e-4
+                       : *type == Type::F16 ? 4e-3
+                                            : 2e-2;
     pass = stats.finite && stats.relative <= tolerance;
     char buffer[160];
     std::snprintf(buffer, sizeof(buffer),

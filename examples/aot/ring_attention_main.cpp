@@ -53,11 +53,13 @@ int main(int argc, char **argv) {
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  std::optional<Layout> layout = argc >= 7 ? parseLayout(argv[6]) : std::nullopt;
+  std::optional<Layout> layout =
+      argc >= 7 ? parseLayout(argv[6]) : std::nullopt;
   if (argc < 7 || !layout) {
     if (rank == 0)
-      std::fprintf(stderr, "usage: %s B HQ HKV L D contiguous|zigzag|striped "
-                           "[causal]\n",
+      std::fprintf(stderr,
+                   "usage: %s B HQ HKV L D contiguous|zigzag|striped "
+                   "[causal]\n",
                    argv[0]);
     MPI_Finalize();
     return 2;
@@ -83,17 +85,19 @@ int main(int argc, char **argv) {
     std::vector<float> part(b * heads * local * d);
     for (int64_t p = 0; p < b * heads; ++p)
       for (int64_t t = 0; t < local; ++t)
-        std::memcpy(&part[(p * local + t) * d],
-                    &x[(p * global +
-                        globalPosition(*layout, ranks, rank, local, t)) *
-                       d],
-                    d * sizeof(float));
+        std::memcpy(
+            &part[(p * local + t) * d],
+            &x[(p * global + globalPosition(*layout, ranks, rank, local, t)) *
+               d],
+            d * sizeof(float));
     return part;
   };
   std::vector<float> qs = shard(q, hq), ks = shard(k, hkv), vs = shard(v, hkv);
   std::vector<float> out(qs.size());
-  Memref4 qd = describe(qs, b, hq, local, d), kd = describe(ks, b, hkv, local, d),
-          vd = describe(vs, b, hkv, local, d), od = describe(out, b, hq, local, d);
+  Memref4 qd = describe(qs, b, hq, local, d),
+          kd = describe(ks, b, hkv, local, d),
+          vd = describe(vs, b, hkv, local, d),
+          od = describe(out, b, hq, local, d);
 
   runtime::MpiOptions options;
   options.timeoutSeconds = 30;
@@ -112,14 +116,15 @@ int main(int argc, char **argv) {
         for (int64_t t = 0; t < local; ++t)
           for (int64_t x = 0; x < d; ++x)
             result[(p * global + globalPosition(*layout, ranks, r, local, t)) *
-                       d + x] = all[r * out.size() + (p * local + t) * d + x];
+                       d +
+                   x] = all[r * out.size() + (p * local + t) * d + x];
     AttentionShape s{b, hq, hkv, global, global, d};
     std::vector<double> qd64(q.begin(), q.end()), kd64(k.begin(), k.end()),
         vd64(v.begin(), v.end());
     ErrorStats stats = compare(
-        result, referenceAttention(s, qd64, kd64, vd64,
-                                   1.0 / std::sqrt(static_cast<double>(d)),
-                                   causal));
+        result,
+        referenceAttention(s, qd64, kd64, vd64,
+                           1.0 / std::sqrt(static_cast<double>(d)), causal));
     bool pass = stats.finite && stats.relative <= 1e-5;
     std::printf("aot ring attention: %d ranks, %s%s, rank 0 took %.3f ms, "
                 "rel_err=%.3e %s\n",

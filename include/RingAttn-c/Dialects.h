@@ -1,4 +1,5 @@
-/*===- Dialects.h - C API of the ring dialect and its passes -------*- C -*-===*\
+/*===- Dialects.h - C API of the ring dialect and its passes -------*- C
+-*-===*\
  * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 |*                                                                            *|
 |* The ring dialect for MLIR's C API (mlir-c/IR.h), modelled on the C API of  *|

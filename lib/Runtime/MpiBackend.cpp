@@ -51,8 +51,8 @@ struct MpiShift {
   int tag;
   int sendTo, receiveFrom;
   MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-  bool done = false;    ///< guarded by the progress engine's mutex
-  int received = 0;     ///< bytes that arrived
+  bool done = false; ///< guarded by the progress engine's mutex
+  int received = 0;  ///< bytes that arrived
 };
 
 /// The thread that drives MPI while the rank computes.
@@ -82,9 +82,8 @@ public:
   /// or the deadline passed (false, `error` empty).
   bool wait(MpiShift *shift, Clock::time_point deadline, std::string &error) {
     std::unique_lock<std::mutex> lock(mutex_);
-    bool finished = done_.wait_until(lock, deadline, [&] {
-      return shift->done || !error_.empty();
-    });
+    bool finished = done_.wait_until(
+        lock, deadline, [&] { return shift->done || !error_.empty(); });
     error = error_;
     return finished && error_.empty();
   }

@@ -15,10 +15,10 @@ using namespace ringattn::runtime;
 
 // The C declarations are what RuntimeABI.def says compiled code calls.
 namespace ringattn::abi {
-#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
-  static_assert(std::is_same_v<KindsOf<decltype(::name)>::type,                \
-                               result parameters>,                             \
-                #name " in RingRuntime.h does not match RuntimeABI.def");
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                    \
+  static_assert(                                                               \
+      std::is_same_v<KindsOf<decltype(::name)>::type, result parameters>,      \
+      #name " in RingRuntime.h does not match RuntimeABI.def");
 #include "RingAttn/Runtime/RuntimeABI.def"
 } // namespace ringattn::abi
 
@@ -61,7 +61,8 @@ extern "C" int64_t ringattn_size(void) {
 
 extern "C" RingShift *ringattn_shift_start(void *src, void *dst, int64_t bytes,
                                            int64_t offset) {
-  return currentRank("ringattn_shift_start").shiftStart(src, dst, bytes, offset);
+  return currentRank("ringattn_shift_start")
+      .shiftStart(src, dst, bytes, offset);
 }
 
 extern "C" void ringattn_shift_wait(RingShift *shift) {

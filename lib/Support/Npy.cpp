@@ -75,8 +75,7 @@ bool NpyFile::open(const std::string &filePath, std::string &error) {
   return true;
 }
 
-bool NpyFile::readData(void *destination, uint64_t bytes,
-                       std::string &error) {
+bool NpyFile::readData(void *destination, uint64_t bytes, std::string &error) {
   if (bytes > head.dataBytes - dataRead) {
     error = path + ": reading past the data its shape says it holds";
     return false;
@@ -148,8 +147,8 @@ static std::string npyPreamble(NpyDType dtype,
 }
 
 bool writeNpy(const std::string &path, NpyDType dtype,
-              const std::vector<int64_t> &shape, const void *data,
-              size_t bytes, std::string &error) {
+              const std::vector<int64_t> &shape, const void *data, size_t bytes,
+              std::string &error) {
   AtomicFile file;
   return file.open(path, error) &&
          file.write(npyPreamble(dtype, shape), error) &&

@@ -25,9 +25,7 @@ const char *npyDTypeName(NpyDType dtype) {
   return dtype == NpyDType::F32 ? "float32" : "float16";
 }
 
-size_t npyElementSize(NpyDType dtype) {
-  return dtype == NpyDType::F32 ? 4 : 2;
-}
+size_t npyElementSize(NpyDType dtype) { return dtype == NpyDType::F32 ? 4 : 2; }
 
 namespace {
 
@@ -45,8 +43,8 @@ public:
   std::string problem;
 
   void skipSpace() {
-    while (at < end && (*at == ' ' || *at == '\t' || *at == '\n' ||
-                        *at == '\r'))
+    while (at < end &&
+           (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r'))
       ++at;
   }
 
@@ -119,7 +117,8 @@ public:
   }
 
   bool fail(const std::string &what) {
-    problem = what + " at offset " + std::to_string(at - begin) + " of the header";
+    problem =
+        what + " at offset " + std::to_string(at - begin) + " of the header";
     return false;
   }
 
@@ -248,9 +247,9 @@ bool dataSize(const NpyHeader &header, uint64_t &bytes, std::string &problem) {
       problem = "the shape's element count overflows 64 bits";
       return false;
     }
-  if (__builtin_mul_overflow(static_cast<uint64_t>(count),
-                             static_cast<uint64_t>(npyElementSize(header.dtype)),
-                             &bytes)) {
+  if (__builtin_mul_overflow(
+          static_cast<uint64_t>(count),
+          static_cast<uint64_t>(npyElementSize(header.dtype)), &bytes)) {
     problem = "the data size of " + std::to_string(count) +
               " elements overflows 64 bits";
     return false;

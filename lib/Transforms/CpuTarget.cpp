@@ -56,8 +56,8 @@ static SmallVector<std::string> featureList(const llvm::StringMap<bool> &set) {
 }
 
 CpuKernelShape ring::getCpuKernelShape(Operation *op) {
-  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op)
-                                  : op->getParentOfType<ModuleOp>();
+  auto module =
+      isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
   if (LLVM::TargetAttr target = module ? getCpuTarget(module) : nullptr)
     if (target.getFeatures())
       return CpuKernelShape::forFeatures(

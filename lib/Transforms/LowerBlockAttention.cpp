@@ -152,9 +152,7 @@ private:
   Value toF32(Value x) {
     return x.getType() == f32 ? x : arith::ExtFOp::create(b, f32, x);
   }
-  Value toI32(Value index) {
-    return arith::IndexCastOp::create(b, i32, index);
-  }
+  Value toI32(Value index) { return arith::IndexCastOp::create(b, i32, index); }
 
   /// An scf.for whose body `body` fills through `b`.
   void loop(Value lb, Value ub, Value step, BodyFn body);
@@ -166,9 +164,8 @@ private:
   /// ring loop (or behind its causal skip test) reuses it on every step.
   Value alloc(ArrayRef<int64_t> shape) {
     OpBuilder::InsertionGuard guard(b);
-    Block &entry = op->getParentOfType<FunctionOpInterface>()
-                       .getFunctionBody()
-                       .front();
+    Block &entry =
+        op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
     b.setInsertionPointToStart(&entry);
     return memref::AllocOp::create(b, MemRefType::get(shape, f32));
   }
@@ -188,7 +185,8 @@ private:
   /// registers.
   SmallVector<Value>
   broadcastFmaLoop(int64_t extent, VectorType type, int64_t vectors,
-                   ValueRange init, function_ref<Value(Value, int64_t)> vectorAt,
+                   ValueRange init,
+                   function_ref<Value(Value, int64_t)> vectorAt,
                    function_ref<Value(Value, int64_t)> scalarAt);
   SmallVector<Value> keyPanelIndex(Value j, Value d);
   SmallVector<Value> valuePanelIndex(Value j, Value d);
@@ -230,16 +228,15 @@ private:
   // contiguously (a transposed K row would stride over the whole block).
   Value keyPanels;   // [paddedKeyLen / keyChunk, headDim, keyChunk]
   Value valuePanels; // [column groups, paddedKeyLen, outVectors * outLanes]
-  Value queryF;   // [tileRows, headDim]      scale * Q tile, f32
-  Value probs;    // [rows, keyTile]          S, then P, of the current rows
-  Value rowScale; // [rows]                   alpha of the current rows
-  Value acc;      // [tileRows, headDim]      unnormalized O
-  Value rowMax;   // [tileRows]               running max m
-  Value rowSum;   // [tileRows]               running sum l
+  Value queryF;      // [tileRows, headDim]      scale * Q tile, f32
+  Value probs;       // [rows, keyTile]          S, then P, of the current rows
+  Value rowScale;    // [rows]                   alpha of the current rows
+  Value acc;         // [tileRows, headDim]      unnormalized O
+  Value rowMax;      // [tileRows]               running max m
+  Value rowSum;      // [tileRows]               running sum l
 };
 
-void FlashAttentionEmitter::loop(Value lb, Value ub, Value step,
-                                 BodyFn body) {
+void FlashAttentionEmitter::loop(Value lb, Value ub, Value step, BodyFn body) {
   auto forOp = scf::ForOp::create(b, lb, ub, step);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forOp.getBody()->getTerminator());
@@ -296,15 +293,13 @@ SmallVector<Value> FlashAttentionEmitter::valuePanelIndex(Value j, Value d) {
 /// keys past keyLen stay zero from the initial fill.
 void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
   loop(idx(0), idx(keyLen), idx(1), [&](Value j) {
-    loop(idx(0), idx(headDim), idx(1),
-         [&](Value d) {
-           ValueRange src{batchIdx, kvHead, j, d};
-           Value k = memref::LoadOp::create(b, key, src);
-           Value v = memref::LoadOp::create(b, value, src);
-           memref::StoreOp::create(b, toF32(k), keyPanels, keyPanelIndex(j, d));
-           memref::StoreOp::create(b, toF32(v), valuePanels,
-                                   valuePanelIndex(j, d));
-         });
+    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+      ValueRange src{batchIdx, kvHead, j, d};
+      Value k = memref::LoadOp::create(b, key, src);
+      Value v = memref::LoadOp::create(b, value, src);
+      memref::StoreOp::create(b, toF32(k), keyPanels, keyPanelIndex(j, d));
+      memref::StoreOp::create(b, toF32(v), valuePanels, valuePanelIndex(j, d));
+    });
   });
 }
 
@@ -317,24 +312,21 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
   Value lastRow = idx(queryLen - 1);
   Value zeros = zeroVector(outVec);
   Value lastTileRow = idx(queryTile - 1);
-  loop(idx(0), idx(tileRows), idx(1),
-       [&](Value i) {
-         Value inTile = arith::MinSIOp::create(b, i, lastTileRow);
-         Value row = arith::MinSIOp::create(b, add(q0, inTile), lastRow);
-         loop(idx(0), idx(headDim), idx(1),
-              [&](Value d) {
-                Value x = memref::LoadOp::create(
-                    b, query, ValueRange{batchIdx, queryHead, row, d});
-                Value scaled = arith::MulFOp::create(b, toF32(x), scaleValue);
-                memref::StoreOp::create(b, scaled, queryF, ValueRange{i, d});
-              });
-         loop(idx(0), idx(headDim), idx(outLanes),
-              [&](Value d) {
-                vector::StoreOp::create(b, zeros, acc, ValueRange{i, d});
-              });
-         memref::StoreOp::create(b, minusInf(), rowMax, i);
-         memref::StoreOp::create(b, f32Const(0.0f), rowSum, i);
-       });
+  loop(idx(0), idx(tileRows), idx(1), [&](Value i) {
+    Value inTile = arith::MinSIOp::create(b, i, lastTileRow);
+    Value row = arith::MinSIOp::create(b, add(q0, inTile), lastRow);
+    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+      Value x = memref::LoadOp::create(b, query,
+                                       ValueRange{batchIdx, queryHead, row, d});
+      Value scaled = arith::MulFOp::create(b, toF32(x), scaleValue);
+      memref::StoreOp::create(b, scaled, queryF, ValueRange{i, d});
+    });
+    loop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
+      vector::StoreOp::create(b, zeros, acc, ValueRange{i, d});
+    });
+    memref::StoreOp::create(b, minusInf(), rowMax, i);
+    memref::StoreOp::create(b, f32Const(0.0f), rowSum, i);
+  });
 }
 
 /// One past the last key any query of [q0, q0 + rows) may see:
@@ -426,34 +418,32 @@ void FlashAttentionEmitter::updateSoftmax(Value rowBlock) {
   const int64_t lanes = shape.lanes;
   loop(idx(0), idx(shape.rows), idx(1), [&](Value r) {
     Value row = add(rowBlock, r);
-    Value tileMax =
-        loopCarried(idx(0), idx(keyTile), idx(lanes),
-                    {splat(scoreVec, minusInf())},
-                    [&](Value j, ValueRange max) -> SmallVector<Value> {
-                      Value s = vector::LoadOp::create(b, scoreVec, probs,
-                                                       ValueRange{r, j});
-                      return {arith::MaximumFOp::create(b, max[0], s)};
-                    })[0];
+    Value tileMax = loopCarried(
+        idx(0), idx(keyTile), idx(lanes), {splat(scoreVec, minusInf())},
+        [&](Value j, ValueRange max) -> SmallVector<Value> {
+          Value s =
+              vector::LoadOp::create(b, scoreVec, probs, ValueRange{r, j});
+          return {arith::MaximumFOp::create(b, max[0], s)};
+        })[0];
     tileMax = vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF,
                                           tileMax);
     Value oldMax = memref::LoadOp::create(b, rowMax, row);
     Value newMax = arith::MaximumFOp::create(b, oldMax, tileMax);
     // A row with nothing visible yet keeps m = -inf; subtracting 0 instead
     // keeps exp(-inf - m) at 0 rather than NaN.
-    Value noneVisible = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
-                                              newMax, minusInf());
+    Value noneVisible =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, newMax, minusInf());
     Value ref = arith::SelectOp::create(b, noneVisible, f32Const(0.0f), newMax);
     Value refVec = splat(scoreVec, ref);
-    Value sum =
-        loopCarried(idx(0), idx(keyTile), idx(lanes), {zeroVector(scoreVec)},
-                    [&](Value j, ValueRange sum) -> SmallVector<Value> {
-                      Value s = vector::LoadOp::create(b, scoreVec, probs,
-                                                       ValueRange{r, j});
-                      Value p = math::ExpOp::create(
-                          b, arith::SubFOp::create(b, s, refVec));
-                      vector::StoreOp::create(b, p, probs, ValueRange{r, j});
-                      return {arith::AddFOp::create(b, sum[0], p)};
-                    })[0];
+    Value sum = loopCarried(
+        idx(0), idx(keyTile), idx(lanes), {zeroVector(scoreVec)},
+        [&](Value j, ValueRange sum) -> SmallVector<Value> {
+          Value s =
+              vector::LoadOp::create(b, scoreVec, probs, ValueRange{r, j});
+          Value p = math::ExpOp::create(b, arith::SubFOp::create(b, s, refVec));
+          vector::StoreOp::create(b, p, probs, ValueRange{r, j});
+          return {arith::AddFOp::create(b, sum[0], p)};
+        })[0];
     sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD, sum);
     Value alpha = math::ExpOp::create(b, arith::SubFOp::create(b, oldMax, ref));
     Value oldSum = memref::LoadOp::create(b, rowSum, row);
@@ -483,9 +473,9 @@ void FlashAttentionEmitter::accumulateValues(Value k0, Value rowBlock,
   SmallVector<Value> result = broadcastFmaLoop(
       keyTile, outVec, count, init,
       [&](Value j, int64_t c) {
-        return vector::LoadOp::create(b, outVec, valuePanels,
-                                      ValueRange{panel, add(k0, j),
-                                                 idx(c * outLanes)});
+        return vector::LoadOp::create(
+            b, outVec, valuePanels,
+            ValueRange{panel, add(k0, j), idx(c * outLanes)});
       },
       [&](Value j, int64_t r) {
         return memref::LoadOp::create(b, probs, ValueRange{idx(r), j});
@@ -515,9 +505,8 @@ void FlashAttentionEmitter::accumulateRow(Value k0, Value rowBlock) {
     for (int64_t p = 0; p < panels; ++p)
       accumulateValues(k0, rowBlock, idx(p), shape.outVectors);
   } else {
-    loop(idx(0), idx(panels), idx(1), [&](Value p) {
-      accumulateValues(k0, rowBlock, p, shape.outVectors);
-    });
+    loop(idx(0), idx(panels), idx(1),
+         [&](Value p) { accumulateValues(k0, rowBlock, p, shape.outVectors); });
   }
   if (tail)
     accumulateValues(k0, rowBlock, idx(panels), tail);
@@ -542,12 +531,11 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
     memref::StoreOp::create(b, rowLse, lse,
                             ValueRange{batchIdx, queryHead, row});
     Value invVec = splat(outVec, inv);
-    loop(idx(0), idx(headDim), idx(outLanes),
-         [&](Value d) {
-           Value o = vector::LoadOp::create(b, outVec, acc, ValueRange{i, d});
-           vector::StoreOp::create(b, arith::MulFOp::create(b, o, invVec), out,
-                                   ValueRange{batchIdx, queryHead, row, d});
-         });
+    loop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
+      Value o = vector::LoadOp::create(b, outVec, acc, ValueRange{i, d});
+      vector::StoreOp::create(b, arith::MulFOp::create(b, o, invVec), out,
+                              ValueRange{batchIdx, queryHead, row, d});
+    });
   });
 }
 
@@ -556,51 +544,37 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
 void FlashAttentionEmitter::emitKernelBody() {
   // Zero the key padding once; packing never writes it.
   Value zero = f32Const(0.0f);
-  loop(idx(keyLen), idx(paddedKeyLen), idx(1),
-       [&](Value j) {
-         loop(idx(0), idx(headDim), idx(1),
-              [&](Value d) {
-                memref::StoreOp::create(b, zero, keyPanels,
-                                        keyPanelIndex(j, d));
-                memref::StoreOp::create(b, zero, valuePanels,
-                                        valuePanelIndex(j, d));
-              });
-       });
+  loop(idx(keyLen), idx(paddedKeyLen), idx(1), [&](Value j) {
+    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+      memref::StoreOp::create(b, zero, keyPanels, keyPanelIndex(j, d));
+      memref::StoreOp::create(b, zero, valuePanels, valuePanelIndex(j, d));
+    });
+  });
 
   const int64_t group = queryHeads / kvHeads;
   loop(idx(0), idx(batch), idx(1), [&](Value n) {
-    loop(idx(0), idx(kvHeads), idx(1),
-         [&](Value kvHead) {
-           packKeyValue(n, kvHead);
-           loop(idx(0), idx(group), idx(1),
-                [&](Value g) {
-                  Value queryHead = add(mul(kvHead, idx(group)), g);
-                  loop(idx(0), idx(queryLen), idx(queryTile),
-                       [&](Value q0) {
-                         Value rows = arith::MinSIOp::create(
-                             b, idx(queryTile),
-                             arith::SubIOp::create(b, idx(queryLen), q0));
-                         loadQueryTile(n, queryHead, q0);
-                         Value keyEnd = causal ? causalKeyEnd(q0, rows)
-                                                 : idx(keyLen);
-                         // Only the micro-kernels that hold valid rows.
-                         Value rowEnd = mul(
-                             arith::CeilDivSIOp::create(b, rows,
-                                                        idx(shape.rows)),
-                             idx(shape.rows));
-                         loop(idx(0), keyEnd, idx(keyTile),
-                              [&](Value k0) {
-                                loop(idx(0), rowEnd, idx(shape.rows),
-                                     [&](Value rb) {
-                                       processKeyTile(q0, k0, rb);
-                                     });
-                              });
-                         storeTile(n, queryHead, q0, rows);
-                       });
-                });
-         });
+    loop(idx(0), idx(kvHeads), idx(1), [&](Value kvHead) {
+      packKeyValue(n, kvHead);
+      loop(idx(0), idx(group), idx(1), [&](Value g) {
+        Value queryHead = add(mul(kvHead, idx(group)), g);
+        loop(idx(0), idx(queryLen), idx(queryTile), [&](Value q0) {
+          Value rows = arith::MinSIOp::create(
+              b, idx(queryTile), arith::SubIOp::create(b, idx(queryLen), q0));
+          loadQueryTile(n, queryHead, q0);
+          Value keyEnd = causal ? causalKeyEnd(q0, rows) : idx(keyLen);
+          // Only the micro-kernels that hold valid rows.
+          Value rowEnd =
+              mul(arith::CeilDivSIOp::create(b, rows, idx(shape.rows)),
+                  idx(shape.rows));
+          loop(idx(0), keyEnd, idx(keyTile), [&](Value k0) {
+            loop(idx(0), rowEnd, idx(shape.rows),
+                 [&](Value rb) { processKeyTile(q0, k0, rb); });
+          });
+          storeTile(n, queryHead, q0, rows);
+        });
+      });
+    });
   });
-
 }
 
 /// The kernel function for this op's signature (shapes, types, mask,
@@ -651,7 +625,8 @@ std::pair<Value, Value> FlashAttentionEmitter::emit(KernelCache &kernels) {
   auto asBuffer = [&](Value tensor) -> Value {
     auto type = cast<RankedTensorType>(tensor.getType());
     int64_t dyn = ShapedType::kDynamic;
-    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
+    auto layout =
+        StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
     return bufferization::ToBufferOp::create(
         b, MemRefType::get(type.getShape(), type.getElementType(), layout),
         tensor, /*read_only=*/true);

@@ -43,8 +43,7 @@ void lowerCombine(CombineOp op) {
       b, TypeRange{op.getLseA().getType(), op.getLseB().getType()},
       ValueRange{}, ValueRange{op.getLseA(), op.getLseB()},
       ArrayRef<AffineMap>{rows, rows},
-      SmallVector<utils::IteratorType>(rank - 1,
-                                       utils::IteratorType::parallel),
+      SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
       [](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nested);
         Value la = args[0], lb = args[1];
@@ -52,9 +51,9 @@ void lowerCombine(CombineOp op) {
           return arith::ConstantOp::create(ib, ib.getF32FloatAttr(v));
         };
         Value max = arith::MaximumFOp::create(ib, la, lb);
-        Value empty = arith::CmpFOp::create(
-            ib, arith::CmpFPredicate::OEQ, max,
-            f32(-std::numeric_limits<float>::infinity()));
+        Value empty =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, max,
+                                  f32(-std::numeric_limits<float>::infinity()));
         // Subtracting 0 instead of -inf keeps exp(-inf - m) at 0, not NaN.
         Value ref = arith::SelectOp::create(ib, empty, f32(0.0f), max);
         Value wa = math::ExpOp::create(ib, arith::SubFOp::create(ib, la, ref));
@@ -76,8 +75,8 @@ void lowerCombine(CombineOp op) {
         ImplicitLocOpBuilder ib(loc, nested);
         Value ob = args[0], weight = args[1], oa = args[2];
         Value delta = arith::SubFOp::create(ib, ob, oa);
-        linalg::YieldOp::create(ib,
-                                ValueRange{math::FmaOp::create(ib, weight, delta, oa)});
+        linalg::YieldOp::create(
+            ib, ValueRange{math::FmaOp::create(ib, weight, delta, oa)});
       });
   op.getOut().replaceAllUsesWith(out.getResult(0));
   op.getLse().replaceAllUsesWith(merged.getResult(0));

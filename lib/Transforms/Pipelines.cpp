@@ -8,9 +8,9 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -112,8 +112,8 @@ static std::string defaultFeatures(unsigned sm) {
 /// Whether ptxas can turn PTX into machine code here.
 static bool havePtxas() {
   return static_cast<bool>(llvm::sys::findProgramByName("ptxas")) ||
-         static_cast<bool>(llvm::sys::findProgramByName(
-             "ptxas", {"/usr/local/cuda/bin"}));
+         static_cast<bool>(
+             llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"}));
 }
 
 void ring::buildLowerNVVMPipeline(OpPassManager &pm,

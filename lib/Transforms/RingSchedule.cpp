@@ -22,8 +22,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
-#include "RingAttn/Transforms/Passes.h"
 #include "RingAttn/Support/SequenceLayout.h"
+#include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -97,8 +97,7 @@ SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
     Value offset = form.offsetPerRank == 1 ? r : mul(r, form.offsetPerRank);
     if (form.offsetBase != 0)
       offset = arith::AddIOp::create(b, offset, idx(form.offsetBase));
-    chunks.push_back({form.localBegin, form.length, offset,
-                      form.globalStride});
+    chunks.push_back({form.localBegin, form.length, offset, form.globalStride});
   }
   return chunks;
 }
@@ -196,8 +195,9 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
   }
 
   Value source = arith::RemUIOp::create(
-      b, arith::SubIOp::create(b, arith::AddIOp::create(b, rank, idx(ranks)),
-                               stepIdx),
+      b,
+      arith::SubIOp::create(b, arith::AddIOp::create(b, rank, idx(ranks)),
+                            stepIdx),
       idx(ranks));
   SmallVector<Chunk> keyChunks = chunksOf(source);
   SmallVector<Value> next;
@@ -238,9 +238,8 @@ Value RingScheduleEmitter::emit() {
 
   // Causal blocks need the positions of each chunk of the layout; without a
   // mask the whole local block is one chunk.
-  queryChunks = op.getCausal()
-                    ? chunksOf(rank)
-                    : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  queryChunks = op.getCausal() ? chunksOf(rank)
+                               : SmallVector<Chunk>{{0, localLen, Value(), 1}};
   SmallVector<Value> state;
   for (const Chunk &qc : queryChunks) {
     SmallVector<int64_t> shape(oType.getShape());
@@ -256,14 +255,13 @@ Value RingScheduleEmitter::emit() {
                                 ib.getI64IntegerAttr(/*offset=*/1));
   };
   if (ranks > 1) {
-    auto loop =
-        scf::ForOp::create(b, idx(0), idx(ranks - 1), idx(1), state);
+    auto loop = scf::ForOp::create(b, idx(0), idx(ranks - 1), idx(1), state);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value s = loop.getInductionVar();
-    Value even = arith::CmpIOp::create(
-        b, arith::CmpIPredicate::eq, arith::AndIOp::create(b, s, idx(1)),
-        idx(0));
+    Value even =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                              arith::AndIOp::create(b, s, idx(1)), idx(0));
     auto pick = [&](Value x, Value y) {
       return arith::SelectOp::create(b, even, x, y).getResult();
     };
@@ -281,8 +279,8 @@ Value RingScheduleEmitter::emit() {
   }
   // The last step computes on the block that arrived last; nothing is sent.
   bool lastInA = (ranks - 1) % 2 == 0;
-  state = step(idx(ranks - 1), lastInA ? keyA : keyB,
-               lastInA ? valueA : valueB, state);
+  state = step(idx(ranks - 1), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
+               state);
   // Assemble the chunks' outputs (the log-sum-exp is not needed past here).
   Value o = state[0];
   if (queryChunks.size() > 1) {

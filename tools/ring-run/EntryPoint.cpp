@@ -41,9 +41,12 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
   entry.name = name.str();
   entry.queryShape.assign(q.getShape().begin(), q.getShape().end());
   entry.kvShape.assign(k.getShape().begin(), k.getShape().end());
-  entry.shape = {q.getDimSize(0),           q.getDimSize(1),
-                 k.getDimSize(1),           q.getDimSize(2) * entry.ranks,
-                 k.getDimSize(2) * entry.ranks, q.getDimSize(3)};
+  entry.shape = {q.getDimSize(0),
+                 q.getDimSize(1),
+                 k.getDimSize(1),
+                 q.getDimSize(2) * entry.ranks,
+                 k.getDimSize(2) * entry.ranks,
+                 q.getDimSize(3)};
   entry.causal = abi->causal;
   entry.scale = abi->scale;
   return true;
@@ -57,11 +60,12 @@ std::vector<int64_t> EntryPoint::globalKVShape() const {
   return {shape.batch, shape.kvHeads, shape.keyLen, shape.headDim};
 }
 
-bool findEntryPoint(ModuleOp module, const std::string &name,
-                    EntryPoint &entry, std::string &error) {
+bool findEntryPoint(ModuleOp module, const std::string &name, EntryPoint &entry,
+                    std::string &error) {
   SmallVector<std::pair<StringRef, DictionaryAttr>> entries;
   for (Operation &op : module.getBody()->getOperations()) {
-    auto symbol = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+    auto symbol =
+        op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
     auto abi = op.getAttrOfType<DictionaryAttr>(ring::EntryABI::kAttrName);
     if (!symbol || !abi || symbol.getValue().starts_with(kCInterfacePrefix))
       continue;

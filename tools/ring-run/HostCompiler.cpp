@@ -140,8 +140,9 @@ bool writeCachedObject(const std::string &directory, const std::string &key,
          file.commit(error);
 }
 
-/// The runtime's C ABI (RuntimeABI.def) and MLIR's strided copy (zigzag chunks), which the
-/// compiled code calls; everything else resolves in this process.
+/// The runtime's C ABI (RuntimeABI.def) and MLIR's strided copy (zigzag
+/// chunks), which the compiled code calls; everything else resolves in this
+/// process.
 static llvm::orc::SymbolMap
 runtimeSymbols(llvm::orc::MangleAndInterner &mangle) {
   llvm::orc::SymbolMap symbols;
@@ -149,7 +150,7 @@ runtimeSymbols(llvm::orc::MangleAndInterner &mangle) {
     symbols[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
                              llvm::JITSymbolFlags::Exported};
   };
-#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                    \
   add(#name, reinterpret_cast<void *>(&name));
 #include "RingAttn/Runtime/RuntimeABI.def"
   add("memrefCopy", reinterpret_cast<void *>(&memrefCopy));
@@ -197,13 +198,13 @@ LoadedObject::load(std::unique_ptr<llvm::MemoryBuffer> object) {
   auto init = loaded->lookup(kInitFunction);
   if (!init)
     return init.takeError();
-  reinterpret_cast<void (*)()> (*init)();
+  reinterpret_cast<void (*)()>(*init)();
   return std::move(loaded);
 }
 
 LoadedObject::~LoadedObject() {
   if (auto fini = lookup(kFiniFunction))
-    reinterpret_cast<void (*)()> (*fini)();
+    reinterpret_cast<void (*)()>(*fini)();
   else
     llvm::consumeError(fini.takeError());
 }

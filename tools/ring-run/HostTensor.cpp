@@ -47,8 +47,8 @@ static std::string bytesString(uint64_t bytes) {
   if (unit == 0)
     return std::to_string(bytes) + " bytes";
   char text[64];
-  std::snprintf(text, sizeof text, "%.1f %s (%llu bytes)", scaled,
-                units[unit], static_cast<unsigned long long>(bytes));
+  std::snprintf(text, sizeof text, "%.1f %s (%llu bytes)", scaled, units[unit],
+                static_cast<unsigned long long>(bytes));
   return text;
 }
 
@@ -161,10 +161,9 @@ bool HostTensor::save(const std::string &path, std::string &error) const {
   // f32 and f16 are written as they are; bf16 is widened to float32, which
   // is exact.
   if (elementType != ElementType::BF16)
-    return writeNpy(path,
-                    elementType == ElementType::F16 ? NpyDType::F16
-                                                    : NpyDType::F32,
-                    dims, data(), bytes, error);
+    return writeNpy(
+        path, elementType == ElementType::F16 ? NpyDType::F16 : NpyDType::F32,
+        dims, data(), bytes, error);
   int64_t n = numElements();
   std::unique_ptr<float[]> floats(new (std::nothrow) float[n]);
   if (!floats) {
@@ -187,12 +186,11 @@ std::vector<double> HostTensor::toDouble() const {
       values[i] = reinterpret_cast<const float *>(data())[i];
       break;
     case ElementType::F16:
-      values[i] =
-          halfToFloat(reinterpret_cast<const uint16_t *>(data())[i]);
+      values[i] = halfToFloat(reinterpret_cast<const uint16_t *>(data())[i]);
       break;
     case ElementType::BF16:
-      values[i] = bfloat16ToFloat(
-          reinterpret_cast<const uint16_t *>(data())[i]);
+      values[i] =
+          bfloat16ToFloat(reinterpret_cast<const uint16_t *>(data())[i]);
       break;
     }
   }

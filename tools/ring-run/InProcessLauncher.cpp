@@ -34,9 +34,9 @@ public:
                          double &seconds) override {
     auto start = std::chrono::steady_clock::now();
     runtime::RunReport report = runRanks_(trace, body);
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                  .count();
+    seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     return report;
   }
 
@@ -59,7 +59,8 @@ makeThreadsLauncher(const runtime::ThreadsOptions &options) {
       });
 }
 
-std::unique_ptr<Launcher> makeOneGpuLauncher(const runtime::GpuOptions &options) {
+std::unique_ptr<Launcher>
+makeOneGpuLauncher(const runtime::GpuOptions &options) {
   return std::make_unique<InProcessLauncher>(
       options.ranks, /*onGpu=*/true,
       [options](bool trace, const std::function<void(int)> &body) {

@@ -190,7 +190,8 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel) {
   for (BlockArgument shared : kernel.getWorkgroupAttributions())
     inputs.push_back(withoutMemorySpace(shared.getType()));
   b.setInsertionPointToEnd(module.getBody());
-  auto host = func::FuncOp::create(b, "emulated", b.getFunctionType(inputs, {}));
+  auto host =
+      func::FuncOp::create(b, "emulated", b.getFunctionType(inputs, {}));
   host->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   Block *entry = host.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -233,8 +234,8 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel) {
     } else if (auto product = dyn_cast<NVVM::MmaOp>(op)) {
       OpBuilder::InsertionGuard guard(b);
       SmallVector<Value> args;
-      for (Value operand : llvm::concat<Value>(product.getOperandA(),
-                                               product.getOperandB())) {
+      for (Value operand :
+           llvm::concat<Value>(product.getOperandA(), product.getOperandB())) {
         if (isa<VectorType>(operand.getType())) // f16 pairs
           operand = vector::ExtractOp::create(
               b,
@@ -251,10 +252,10 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel) {
       for (Operation *user : llvm::make_early_inc_range(product->getUsers())) {
         auto extract = cast<LLVM::ExtractValueOp>(user);
         b.setInsertionPoint(extract);
-        Value loaded = memref::LoadOp::create(
-            b, d,
-            ValueRange{arith::ConstantIndexOp::create(
-                b, extract.getPosition()[0])});
+        Value loaded =
+            memref::LoadOp::create(b, d,
+                                   ValueRange{arith::ConstantIndexOp::create(
+                                       b, extract.getPosition()[0])});
         extract.getResult().replaceAllUsesWith(loaded);
         extract.erase();
       }
@@ -317,8 +318,7 @@ struct Buffer {
 /// x86-64-v3 (AVX2) so that an AVX-512 machine runs the AVX2 code too.
 using EmulationParam = std::tuple<Case, const char *>;
 
-class FlashKernelEmulation : public ::testing::TestWithParam<EmulationParam> {
-};
+class FlashKernelEmulation : public ::testing::TestWithParam<EmulationParam> {};
 
 TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
   const Case &c = std::get<0>(GetParam());
@@ -348,8 +348,8 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
   emulateOnHost(*module, kernel);
   SmallVector<int64_t> sharedShapes[2];
   for (auto [i, shared] : llvm::enumerate(kernel.getWorkgroupAttributions()))
-    sharedShapes[i] = llvm::to_vector(
-        cast<MemRefType>(shared.getType()).getShape());
+    sharedShapes[i] =
+        llvm::to_vector(cast<MemRefType>(shared.getType()).getShape());
   int threads = (*kernel.getKnownBlockSize())[0];
   kernels.erase();
   ASSERT_TRUE(succeeded(verify(*module)));
@@ -452,10 +452,9 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
             Desc<4> q2 = qd, k2 = kd, v2 = vd, o2 = od;
             Desc<3> l2 = ld;
             Desc<2> a = s0, bb = s1;
-            fn(&q2, &k2, &v2, &o2, &l2,
-               float(scale * 1.4426950408889634), c.queryOffset,
-               c.queryStride, c.keyOffset, c.keyStride, bx, by, bz, t, &a,
-               &bb);
+            fn(&q2, &k2, &v2, &o2, &l2, float(scale * 1.4426950408889634),
+               c.queryOffset, c.queryStride, c.keyOffset, c.keyStride, bx, by,
+               bz, t, &a, &bb);
           });
         for (std::thread &thread : pool)
           thread.join();
@@ -474,8 +473,8 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
         std::vector<double> s(c.keyLen, -INFINITY);
         double max = -INFINITY;
         for (int64_t j = 0; j < c.keyLen; ++j) {
-          if (c.causal && c.keyOffset + c.keyStride * j >
-                              c.queryOffset + c.queryStride * i)
+          if (c.causal &&
+              c.keyOffset + c.keyStride * j > c.queryOffset + c.queryStride * i)
             continue;
           const double *kj = &kv[((n * c.kvHeads + kh) * c.keyLen + j) * d];
           double dot = 0;
@@ -516,17 +515,17 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
 // (keys after every query), head_dim 7 and 72 on the SIMT path.
 INSTANTIATE_TEST_SUITE_P(
     Kernels, FlashKernelEmulation,
-    ::testing::Combine(::testing::Values(
-        Case{"bf16_mma_causal_gqa_strided", "bf16", 1, 4, 2, 70, 80, 64,
-             true, true, 10, 2, 3, 2, 2e-2},
-        Case{"f16_mma_full_ragged", "f16", 1, 2, 2, 40, 72, 128, false, true,
-             0, 1, 0, 1, 4e-3},
-        Case{"bf16_mma_masked_rows", "bf16", 1, 1, 1, 64, 32, 32, true, true,
-             0, 1, 40, 1, 2e-2},
-        Case{"f32_simt_causal_d7", "f32", 2, 2, 1, 33, 33, 7, true, false, 0,
-             1, 0, 1, 1e-5},
-        Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72, false, false, 0, 1,
-             0, 1, 1e-2}),
+    ::testing::Combine(
+        ::testing::Values(Case{"bf16_mma_causal_gqa_strided", "bf16", 1, 4, 2,
+                               70, 80, 64, true, true, 10, 2, 3, 2, 2e-2},
+                          Case{"f16_mma_full_ragged", "f16", 1, 2, 2, 40, 72,
+                               128, false, true, 0, 1, 0, 1, 4e-3},
+                          Case{"bf16_mma_masked_rows", "bf16", 1, 1, 1, 64, 32,
+                               32, true, true, 0, 1, 40, 1, 2e-2},
+                          Case{"f32_simt_causal_d7", "f32", 2, 2, 1, 33, 33, 7,
+                               true, false, 0, 1, 0, 1, 1e-5},
+                          Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72,
+                               false, false, 0, 1, 0, 1, 1e-2}),
         ::testing::Values("host", "x86-64-v3")),
     [](const ::testing::TestParamInfo<EmulationParam> &info) {
       std::string cpu = std::get<1>(info.param);

@@ -39,7 +39,7 @@ template <typename R, typename... A> struct AbiFunctionType<R(A...)> {
 /// The name of `function` in the C ABI.
 inline StringRef runtimeFunctionName(ringattn::abi::Function function) {
   switch (function) {
-#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                    \
   case ringattn::abi::Function::name:                                          \
     return #name;
 #include "RingAttn/Runtime/RuntimeABI.def"
@@ -52,7 +52,7 @@ inline FunctionType runtimeFunctionType(MLIRContext *ctx,
                                         ringattn::abi::Function function) {
   using namespace ringattn::abi;
   switch (function) {
-#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                     \
+#define RINGATTN_RUNTIME_FUNCTION(name, result, parameters)                    \
   case Function::name:                                                         \
     return detail::AbiFunctionType<result parameters>::get(ctx);
 #include "RingAttn/Runtime/RuntimeABI.def"
@@ -68,9 +68,9 @@ inline func::FuncOp declareRuntimeFunction(ModuleOp module,
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(
-      b, module.getLoc(), name,
-      runtimeFunctionType(module.getContext(), function));
+  auto func =
+      func::FuncOp::create(b, module.getLoc(), name,
+                           runtimeFunctionType(module.getContext(), function));
   func.setPrivate();
   return func;
 }

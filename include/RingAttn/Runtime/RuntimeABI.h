@@ -22,10 +22,18 @@ struct Void {};
 
 /// The kind of a C type.
 template <typename T> struct KindOf;
-template <> struct KindOf<int64_t> { using type = I64; };
-template <> struct KindOf<uint64_t> { using type = I64; };
-template <> struct KindOf<void> { using type = Void; };
-template <typename T> struct KindOf<T *> { using type = Ptr; };
+template <> struct KindOf<int64_t> {
+  using type = I64;
+};
+template <> struct KindOf<uint64_t> {
+  using type = I64;
+};
+template <> struct KindOf<void> {
+  using type = Void;
+};
+template <typename T> struct KindOf<T *> {
+  using type = Ptr;
+};
 
 /// The signature of a C function type in kinds: for example
 /// `KindsOf<void *(uint64_t)>::type` is `Ptr(I64)`.

@@ -45,10 +45,10 @@ struct ThreadsOptions {
 struct Span {
   enum class Kind { Compute, Transfer };
   Kind kind;
-  int rank;        ///< the rank computing, or the sending rank
-  int64_t step;    ///< shift sequence number on that rank
-  int64_t bytes;   ///< transfer size (0 for compute)
-  double beginUs;  ///< microseconds since the run started
+  int rank;       ///< the rank computing, or the sending rank
+  int64_t step;   ///< shift sequence number on that rank
+  int64_t bytes;  ///< transfer size (0 for compute)
+  double beginUs; ///< microseconds since the run started
   double endUs;
 };
 
@@ -66,9 +66,9 @@ struct RankReport {
 
 struct RunReport {
   bool ok = true;
-  std::string error;             ///< the first failure, naming its rank
+  std::string error; ///< the first failure, naming its rank
   std::vector<RankReport> ranks;
-  std::vector<Span> spans;       ///< filled when options.trace
+  std::vector<Span> spans; ///< filled when options.trace
 };
 
 /// Runs `body(rank)` on `options.ranks` threads, each bound to a shared

@@ -110,13 +110,14 @@ public:
       return fd >= 0 || fail("", errno, error);
     }
     size_t slash = path.rfind('/');
-    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string base =
+        slash == std::string::npos ? path : path.substr(slash + 1);
     fd = createUniqueFile(directoryOf(path), base, options.mode, temporary);
     if (fd < 0) {
       int why = errno;
       temporary.clear();
-      return fail("cannot create a temporary file in " + directoryOf(path),
-                  why, error);
+      return fail("cannot create a temporary file in " + directoryOf(path), why,
+                  error);
     }
     return true;
   }
@@ -188,8 +189,8 @@ private:
   /// The rename is durable once the directory is; best effort, since the
   /// file is already complete and in place.
   void syncDirectory() {
-    int dir = ::open(directoryOf(target).c_str(),
-                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir =
+        ::open(directoryOf(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
       (void)::fsync(dir);
       ::close(dir);

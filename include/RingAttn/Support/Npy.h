@@ -88,8 +88,8 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error);
 /// existing file is replaced only by a complete one. False with `error` set
 /// on failure.
 bool writeNpy(const std::string &path, NpyDType dtype,
-              const std::vector<int64_t> &shape, const void *data,
-              size_t bytes, std::string &error);
+              const std::vector<int64_t> &shape, const void *data, size_t bytes,
+              std::string &error);
 bool writeNpy(const std::string &path, const NpyArray &array,
               std::string &error);
 

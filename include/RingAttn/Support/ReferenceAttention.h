@@ -32,12 +32,12 @@ std::vector<double> referenceAttention(const AttentionShape &shape,
 /// How far `actual` is from `expected`. When `actual` holds NaN or inf the
 /// distances are infinite, and the counts say which it was.
 struct ErrorStats {
-  double maxAbs = 0; ///< max |actual - expected|
-  double relative = 0; ///< ||actual - expected||_2 / ||expected||_2
-  bool finite = true; ///< no NaN or inf in `actual`
+  double maxAbs = 0;    ///< max |actual - expected|
+  double relative = 0;  ///< ||actual - expected||_2 / ||expected||_2
+  bool finite = true;   ///< no NaN or inf in `actual`
   int64_t nanCount = 0; ///< NaN values in `actual`
   int64_t infCount = 0; ///< +-inf values in `actual`
-  int64_t count = 0; ///< values compared
+  int64_t count = 0;    ///< values compared
   /// Whether `expected` is free of NaN and inf; when it is not, the inputs
   /// held NaN or inf (the reference of finite inputs is finite).
   bool expectedFinite = true;

@@ -48,8 +48,7 @@ CpuKernelShape getCpuKernelShape(Operation *op);
 /// empty `cpu` means the host CPU with its detected features. Fails with a
 /// message naming what is unknown.
 FailureOr<LLVM::TargetAttr> resolveCpuTarget(MLIRContext *context,
-                                             StringRef cpu,
-                                             StringRef features,
+                                             StringRef cpu, StringRef features,
                                              std::string &error);
 
 /// The features of `target` that the host CPU lacks (code using them would

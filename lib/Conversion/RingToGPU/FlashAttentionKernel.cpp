@@ -64,8 +64,8 @@ bool mlir::ring::tensorCoresSupport(Type elementType, int64_t headDim) {
 int64_t FlashKernelConfig::keyTile() const {
   int64_t bytes = elementType.getIntOrFloatBitWidth() / 8;
   if (tensorCores)
-    return std::clamp<int64_t>(kTileBytes / (2 * bytes * headDim) / 16 * 16,
-                               16, 64);
+    return std::clamp<int64_t>(kTileBytes / (2 * bytes * headDim) / 16 * 16, 16,
+                               64);
   return std::clamp<int64_t>(kTileBytes / (2 * 4 * headDim), 1, 64);
 }
 
@@ -118,8 +118,7 @@ private:
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
   }
 
-  void forLoop(Value lb, Value ub, Value step,
-               function_ref<void(Value)> body) {
+  void forLoop(Value lb, Value ub, Value step, function_ref<void(Value)> body) {
     scf::ForOp::create(b, lb, ub, step, ValueRange{},
                        [&](OpBuilder &, Location, Value iv, ValueRange) {
                          body(iv);
@@ -201,8 +200,8 @@ private:
         idx(1));
     Value reach = arith::SubIOp::create(b, queryPosition(lastRow), keyOffset);
     Value keys = add(arith::FloorDivSIOp::create(b, reach, keyStride), idx(1));
-    return arith::MinSIOp::create(
-        b, arith::MaxSIOp::create(b, keys, idx(0)), keyLen);
+    return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, keys, idx(0)),
+                                  keyLen);
   }
 
   Value queryPosition(Value row) {
@@ -222,7 +221,8 @@ private:
   }
 
   Value clampRow(Value row, Value len) {
-    return arith::MinUIOp::create(b, row, arith::SubIOp::create(b, len, idx(1)));
+    return arith::MinUIOp::create(b, row,
+                                  arith::SubIOp::create(b, len, idx(1)));
   }
 
   /// Writes a finished row: out = acc / l, lse = ln(2) m + ln(l); a row that
@@ -237,7 +237,8 @@ private:
     Value seen =
         arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, sum, f32(0.0f));
     Value natural = addf(mulf(max, f32(kLn2)), math::LogOp::create(b, sum));
-    memref::StoreOp::create(b, arith::SelectOp::create(b, seen, natural, negInf()),
+    memref::StoreOp::create(b,
+                            arith::SelectOp::create(b, seen, natural, negInf()),
                             lse, ValueRange{batch, queryHead, row});
   }
 
@@ -247,9 +248,9 @@ private:
                                b.getContext(), gpu::AddressSpace::Workgroup));
   }
   MemRefType privateType(ArrayRef<int64_t> shape, Type element) {
-    return MemRefType::get(shape, element, MemRefLayoutAttrInterface{},
-                           gpu::AddressSpaceAttr::get(
-                               b.getContext(), gpu::AddressSpace::Private));
+    return MemRefType::get(
+        shape, element, MemRefLayoutAttrInterface{},
+        gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Private));
   }
 
   //===--- SIMT body ------------------------------------------------------===//
@@ -307,15 +308,15 @@ private:
                                   b, keyTileBuf, ValueRange{jj, d});
                               return {math::FmaOp::create(b, q, k, dot[0])};
                             })[0];
-                score = arith::SelectOp::create(
-                    b, visible(row, add(key0, jj)), score, negInf());
+                score = arith::SelectOp::create(b, visible(row, add(key0, jj)),
+                                                score, negInf());
                 Value newMax = maxf(max, score);
                 Value ref = softmaxReference(newMax);
                 Value p = exp2(arith::SubFOp::create(b, score, ref));
                 Value alpha = exp2(arith::SubFOp::create(b, max, ref));
                 forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
-                  Value v =
-                      memref::LoadOp::create(b, valueTileBuf, ValueRange{jj, d});
+                  Value v = memref::LoadOp::create(b, valueTileBuf,
+                                                   ValueRange{jj, d});
                   Value a = memref::LoadOp::create(b, acc, d);
                   memref::StoreOp::create(
                       b, math::FmaOp::create(b, p, v, mulf(a, alpha)), acc, d);
@@ -441,9 +442,9 @@ private:
             Value keyCol = add(add(key0, idx(nt * 8)), pairCol);
             for (int64_t e = 0; e < 4; ++e) {
               Value keyIndex = e % 2 ? add(keyCol, idx(1)) : keyCol;
-              acc[e] = arith::SelectOp::create(
-                  b, visible(rows[e / 2], keyIndex), mulf(acc[e], scaleLog2),
-                  negInf());
+              acc[e] =
+                  arith::SelectOp::create(b, visible(rows[e / 2], keyIndex),
+                                          mulf(acc[e], scaleLog2), negInf());
             }
             scores.push_back(acc);
           }
@@ -455,9 +456,8 @@ private:
             Value rowMax = carried[h];
             for (auto &s : scores)
               rowMax = maxf(rowMax, maxf(s[2 * h], s[2 * h + 1]));
-            rowMax = quadReduce(rowMax, [&](Value x, Value y) {
-              return maxf(x, y);
-            });
+            rowMax = quadReduce(rowMax,
+                                [&](Value x, Value y) { return maxf(x, y); });
             Value ref = softmaxReference(rowMax);
             alpha[h] = exp2(arith::SubFOp::create(b, carried[h], ref));
             Value rowSum = mulf(carried[2 + h], alpha[h]);
@@ -488,11 +488,11 @@ private:
             Value keyCol = add(idx(ks * 16), pairCol);
             for (int64_t nd = 0; nd < dimTiles8; ++nd) {
               Value dimRow = add(idx(nd * 8), groupRow);
-              outFrags[nd] = mma(
-                  probs,
-                  {loadPair(valueTileT, {dimRow, keyCol}),
-                   loadPair(valueTileT, {dimRow, add(keyCol, idx(8))})},
-                  outFrags[nd]);
+              outFrags[nd] =
+                  mma(probs,
+                      {loadPair(valueTileT, {dimRow, keyCol}),
+                       loadPair(valueTileT, {dimRow, add(keyCol, idx(8))})},
+                      outFrags[nd]);
             }
           }
           for (int64_t nd = 0; nd < dimTiles8; ++nd)
@@ -514,9 +514,9 @@ private:
               b, pair, out,
               ValueRange{batch, queryHead, rows[h], add(idx(nd * 8), pairCol)});
         }
-        ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, pairCol,
-                                     idx(0)),
-               [&] { storeLse(rows[h], state[h], sum); });
+        ifThen(
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, pairCol, idx(0)),
+            [&] { storeLse(rows[h], state[h], sum); });
       });
     }
   }
@@ -528,8 +528,8 @@ private:
     forLoop(thread, idx(keyTile * chunksPerRow), idx(config.threads()),
             [&](Value i) {
               Value r = arith::DivUIOp::create(b, i, idx(chunksPerRow));
-              Value d = mul(arith::RemUIOp::create(b, i, idx(chunksPerRow)),
-                            idx(8));
+              Value d =
+                  mul(arith::RemUIOp::create(b, i, idx(chunksPerRow)), idx(8));
               Value j = clampRow(add(key0, r), keyLen);
               SmallVector<Value> at = {batch, kvHead, j, d};
               Value k = vector::LoadOp::create(b, chunk, key, at, false,
@@ -559,16 +559,16 @@ private:
 MemRefType dynamicStrided(MLIRContext *ctx, int64_t rank, Type element) {
   SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
   strides.back() = 1;
-  return MemRefType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
-                         element,
-                         StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                strides));
+  return MemRefType::get(
+      SmallVector<int64_t>(rank, ShapedType::kDynamic), element,
+      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
 }
 
 } // namespace
 
-gpu::GPUFuncOp mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
-                                                  const FlashKernelConfig &config) {
+gpu::GPUFuncOp
+mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
+                                   const FlashKernelConfig &config) {
   std::string name = config.name();
   if (auto existing = module.lookupSymbol<gpu::GPUFuncOp>(name))
     return existing;
@@ -578,16 +578,15 @@ gpu::GPUFuncOp mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
   b.setInsertionPointToEnd(module.getBody());
   Type activation = dynamicStrided(ctx, 4, config.elementType);
   Type index = b.getIndexType();
-  auto type = b.getFunctionType(
-      {activation, activation, activation,
-       dynamicStrided(ctx, 4, b.getF32Type()),
-       dynamicStrided(ctx, 3, b.getF32Type()), b.getF32Type(), index, index,
-       index, index},
-      {});
+  auto type = b.getFunctionType({activation, activation, activation,
+                                 dynamicStrided(ctx, 4, b.getF32Type()),
+                                 dynamicStrided(ctx, 3, b.getF32Type()),
+                                 b.getF32Type(), index, index, index, index},
+                                {});
   auto func = gpu::GPUFuncOp::create(b, name, type);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSize(ArrayRef<int32_t>{
-      static_cast<int32_t>(config.threads()), 1, 1});
+  func.setKnownBlockSize(
+      ArrayRef<int32_t>{static_cast<int32_t>(config.threads()), 1, 1});
   b.setInsertionPointToStart(&func.getBody().front());
   FlashKernelBuilder(b, func, config).build();
   return func;

@@ -66,10 +66,10 @@ LogicalResult mlir::ring::materializeKernelLaunches(ModuleOp module) {
     };
     ArrayRef<int32_t> block = *kernel.getKnownBlockSize();
     OperandRange operands = call.getOperands();
-    gpu::LaunchFuncOp::create(
-        b, kernel, {operands[0], operands[1], operands[2]},
-        {idx(block[0]), idx(block[1]), idx(block[2])}, Value(),
-        operands.drop_front(3));
+    gpu::LaunchFuncOp::create(b, kernel,
+                              {operands[0], operands[1], operands[2]},
+                              {idx(block[0]), idx(block[1]), idx(block[2])},
+                              Value(), operands.drop_front(3));
     call.erase();
   }
   for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))

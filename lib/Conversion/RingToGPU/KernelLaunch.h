@@ -1,4 +1,5 @@
-//===- KernelLaunch.h - Kernel launches that survive bufferization -*- C++ -*-===//
+//===- KernelLaunch.h - Kernel launches that survive bufferization -*- C++
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the ring-to-GPU conversion. A kernel launch created on tensors

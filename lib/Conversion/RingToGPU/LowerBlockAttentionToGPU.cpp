@@ -56,10 +56,9 @@ MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
   int64_t rank = type.getRank();
   SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
   strides.back() = 1;
-  return MemRefType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
-                         type.getElementType(),
-                         StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                strides));
+  return MemRefType::get(
+      SmallVector<int64_t>(rank, ShapedType::kDynamic), type.getElementType(),
+      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
 }
 
 struct RingLowerBlockAttentionGPUPass
@@ -88,7 +87,8 @@ struct RingLowerBlockAttentionGPUPass
                           "supported");
     Type element = queryType.getElementType();
     FlashKernelConfig config{element, headDim, op.isCausal(),
-                             tensorCores && tensorCoresSupport(element, headDim)};
+                             tensorCores &&
+                                 tensorCoresSupport(element, headDim)};
     if (!config.tensorCores &&
         2 * config.keyTile() * headDim * 4 > kStaticSharedBytes)
       return op.emitError("head_dim ")
@@ -113,8 +113,8 @@ struct RingLowerBlockAttentionGPUPass
           tensor, /*read_only=*/true));
     };
     auto resultBuffer = [&](RankedTensorType type) {
-      return allocateAtEntry(op, MemRefType::get(type.getShape(),
-                                                 type.getElementType()));
+      return allocateAtEntry(
+          op, MemRefType::get(type.getShape(), type.getElementType()));
     };
     Value out = resultBuffer(op.getOut().getType());
     Value lse = resultBuffer(op.getLse().getType());

@@ -63,16 +63,15 @@ LogicalResult launchParallelLoop(scf::ParallelOp loop,
   auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, v); };
   SmallVector<Value> counts;
   Value total = idx(1);
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    Value count = arith::CeilDivUIOp::create(
-        b, arith::SubIOp::create(b, ub, lb), step);
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    Value count =
+        arith::CeilDivUIOp::create(b, arith::SubIOp::create(b, ub, lb), step);
     counts.push_back(count);
     total = arith::MulIOp::create(b, total, count);
   }
   Value blocks = arith::MaxUIOp::create(
-      b,
-      arith::CeilDivUIOp::create(b, total, idx(kThreadsPerBlock)), idx(1));
+      b, arith::CeilDivUIOp::create(b, total, idx(kThreadsPerBlock)), idx(1));
   Value one = idx(1);
   auto launch = gpu::LaunchOp::create(b, blocks, one, one,
                                       idx(kThreadsPerBlock), one, one);

@@ -89,11 +89,11 @@ void ConvertRingToRuntimePass::runOnOperation() {
     Value handle =
         func::CallOp::create(
             b, startFn,
-            ValueRange{elementPointer(b, start.getSource(), elementBytes),
-                       elementPointer(b, start.getDest(), elementBytes),
-                       arith::ConstantIntOp::create(
-                           b, start.getPayloadBytes(), 64),
-                       arith::ConstantIntOp::create(b, start.getOffset(), 64)})
+            ValueRange{
+                elementPointer(b, start.getSource(), elementBytes),
+                elementPointer(b, start.getDest(), elementBytes),
+                arith::ConstantIntOp::create(b, start.getPayloadBytes(), 64),
+                arith::ConstantIntOp::create(b, start.getOffset(), 64)})
             .getResult(0);
     auto wait = cast<ShiftWaitOp>(*start.getFuture().user_begin());
     b.setInsertionPoint(wait);

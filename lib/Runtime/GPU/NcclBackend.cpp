@@ -207,8 +207,8 @@ std::string NcclBinding::settle(ncclResult_t result, const std::string &what,
 }
 
 std::string NcclBinding::close() {
-  std::string error = settle(nccl_->ncclCommFinalize(comm_),
-                             "flushing the NCCL communicator");
+  std::string error =
+      settle(nccl_->ncclCommFinalize(comm_), "flushing the NCCL communicator");
   if (!error.empty())
     return error;
   ncclResult_t result = nccl_->ncclCommDestroy(comm_);

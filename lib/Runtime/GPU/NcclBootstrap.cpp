@@ -81,14 +81,13 @@ bool decodeIdFile(const unsigned char *bytes, size_t size, NcclUniqueId &id,
               "was it written by another program, or by an older ring-run?)";
     return false;
   }
-  uint64_t version = size >= idOffset
-                         ? getLittleEndian(bytes + sizeof idFileMagic, 4)
-                         : 0;
+  uint64_t version =
+      size >= idOffset ? getLittleEndian(bytes + sizeof idFileMagic, 4) : 0;
   if (version != idFileVersion) {
-    problem = formatString("has unique-id file format version %llu; this "
-                           "build reads version %u",
-                           static_cast<unsigned long long>(version),
-                           idFileVersion);
+    problem =
+        formatString("has unique-id file format version %llu; this "
+                     "build reads version %u",
+                     static_cast<unsigned long long>(version), idFileVersion);
     return false;
   }
   if (size != idFileSize) {

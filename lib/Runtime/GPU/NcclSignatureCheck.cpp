@@ -20,8 +20,12 @@ namespace nccl {
 namespace {
 
 // Our handle and id types are not nccl.h's by name; map them.
-template <typename T> struct Ours { using type = signature::CanonType<T>; };
-template <> struct Ours<::ncclUniqueId> { using type = nccl::ncclUniqueId; };
+template <typename T> struct Ours {
+  using type = signature::CanonType<T>;
+};
+template <> struct Ours<::ncclUniqueId> {
+  using type = nccl::ncclUniqueId;
+};
 template <> struct Ours<::ncclUniqueId *> {
   using type = nccl::ncclUniqueId *;
 };

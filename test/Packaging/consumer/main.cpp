@@ -61,8 +61,8 @@ int main() {
   }
 
   mlir::PassManager pm(&context);
-  if (mlir::failed(mlir::parsePassPipeline("ring-lower-cpu", pm,
-                                           llvm::errs()))) {
+  if (mlir::failed(
+          mlir::parsePassPipeline("ring-lower-cpu", pm, llvm::errs()))) {
     llvm::errs() << "consumer: the ring-lower-cpu pipeline is not registered\n";
     return 1;
   }
@@ -75,8 +75,8 @@ int main() {
   module->walk([&](mlir::Operation *op) {
     llvm::StringRef dialect = op->getName().getDialectNamespace();
     if (dialect == "ring") {
-      llvm::errs() << "consumer: left after ring-lower-cpu: "
-                   << op->getName() << "\n";
+      llvm::errs() << "consumer: left after ring-lower-cpu: " << op->getName()
+                   << "\n";
       ++ringOps;
     } else if (dialect != "llvm" && !mlir::isa<mlir::ModuleOp>(op)) {
       llvm::errs() << "consumer: not lowered to LLVM: " << op->getName()
@@ -88,8 +88,7 @@ int main() {
   });
   if (ringOps || otherOps || !llvmFuncs) {
     llvm::errs() << "consumer: " << ringOps << " ring ops and " << otherOps
-                 << " other non-LLVM ops left, " << llvmFuncs
-                 << " llvm.func\n";
+                 << " other non-LLVM ops left, " << llvmFuncs << " llvm.func\n";
     return 1;
   }
   llvm::outs() << "consumer: ring-lower-cpu left " << llvmFuncs

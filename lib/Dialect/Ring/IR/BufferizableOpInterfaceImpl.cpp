@@ -5,8 +5,9 @@
 //
 //   %f = ring.shift_start %t ...           %copy = alloc; copy %t -> %copy
 //   %r = ring.shift_wait %f          =>    %recv = alloc
-//                                          %f = ring.shift_start %copy into %recv ...
-//                                          %r = ring.shift_wait %f   (%r is %recv)
+//                                          %f = ring.shift_start %copy into
+//                                          %recv ... %r = ring.shift_wait %f
+//                                          (%r is %recv)
 //
 // The source is sent from a private copy: the transfer reads it until the
 // wait, and the ops in between may reuse the source's buffer in place. The
@@ -87,9 +88,10 @@ struct ShiftWaitOpInterface
     return {};
   }
 
-  FailureOr<BufferLikeType>
-  getBufferType(Operation *op, Value value, const BufferizationOptions &,
-                const BufferizationState &, SmallVector<Value> &) const {
+  FailureOr<BufferLikeType> getBufferType(Operation *op, Value value,
+                                          const BufferizationOptions &,
+                                          const BufferizationState &,
+                                          SmallVector<Value> &) const {
     return cast<BufferLikeType>(identityBufferOf(value.getType()));
   }
 
@@ -101,9 +103,8 @@ struct ShiftWaitOpInterface
     if (!isa<MemRefType>(future.getValueType()))
       return wait.emitError("the ring.shift_start of this wait was not "
                             "bufferized");
-    Value received = ShiftWaitOp::create(rewriter, wait.getLoc(),
-                                         future.getValueType(),
-                                         wait.getFuture());
+    Value received = ShiftWaitOp::create(
+        rewriter, wait.getLoc(), future.getValueType(), wait.getFuture());
     replaceOpWithBufferizedValues(rewriter, wait, received);
     return success();
   }

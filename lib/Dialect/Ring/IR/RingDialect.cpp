@@ -47,8 +47,7 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   return b.getDictionaryAttr(entries);
 }
 
-FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi,
-                                       std::string &error) {
+FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   EntryABI entry;
   auto fail = [&](StringRef key, StringRef what) {
     error = ("'" + key + "' " + what).str();
@@ -102,12 +101,12 @@ LogicalResult RingDialect::verifyOperationAttribute(Operation *op,
   if (attr.getName() != EntryABI::kAttrName)
     return success();
   if (!isa<FunctionOpInterface>(op))
-    return op->emitError("'") << EntryABI::kAttrName
-                              << "' belongs on a function";
+    return op->emitError("'")
+           << EntryABI::kAttrName << "' belongs on a function";
   auto abi = dyn_cast<DictionaryAttr>(attr.getValue());
   if (!abi)
-    return op->emitError("'") << EntryABI::kAttrName
-                              << "' must be a dictionary";
+    return op->emitError("'")
+           << EntryABI::kAttrName << "' must be a dictionary";
   std::string error;
   if (failed(EntryABI::fromAttr(abi, error)))
     return op->emitError("malformed '")

@@ -82,17 +82,17 @@ static std::optional<int64_t> checkedByteSize(ArrayRef<int64_t> shape,
 /// lowerings and the runtime count bytes in int64, and an overflowed count
 /// became a 0-byte buffer that crashed at run time.
 static LogicalResult verifyByteSizes(Operation *op) {
-  auto check = [&](Type type, StringRef kind,
-                   unsigned index) -> LogicalResult {
+  auto check = [&](Type type, StringRef kind, unsigned index) -> LogicalResult {
     auto shaped = dyn_cast<ShapedType>(type);
     if (!shaped || !shaped.hasStaticShape())
       return success();
     Type element = shaped.getElementType();
     // At least one byte per element, whatever its layout.
-    int64_t elementBytes = exactElementBytes(element, op).value_or(
-        element.isIntOrFloat()
-            ? llvm::divideCeil(element.getIntOrFloatBitWidth(), 8)
-            : 1);
+    int64_t elementBytes =
+        exactElementBytes(element, op)
+            .value_or(element.isIntOrFloat()
+                          ? llvm::divideCeil(element.getIntOrFloatBitWidth(), 8)
+                          : 1);
     if (checkedByteSize(shaped.getShape(), elementBytes))
       return success();
     return op->emitOpError()
@@ -144,8 +144,7 @@ static LogicalResult verifyContiguous(Operation *op, MemRefType type) {
 }
 
 /// The relations between query, key and value that every attention op needs.
-static LogicalResult verifyAttentionOperands(Operation *op,
-                                             RankedTensorType q,
+static LogicalResult verifyAttentionOperands(Operation *op, RankedTensorType q,
                                              RankedTensorType k,
                                              RankedTensorType v) {
   if (q.getElementType() != k.getElementType() ||
@@ -197,9 +196,8 @@ static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
   if (!gridOp)
     return op->emitOpError("'") << grid << "' does not name a shard.grid";
   if (axis < 0 || axis >= gridOp.getRank())
-    return op->emitOpError("axis ")
-           << axis << " is out of range for grid " << grid << " of rank "
-           << gridOp.getRank();
+    return op->emitOpError("axis ") << axis << " is out of range for grid "
+                                    << grid << " of rank " << gridOp.getRank();
   // The runtime's rank and shifts (ringattn_rank, ringattn_shift_start) know
   // one ring of all the ranks, not the sub-rings along one axis of a larger
   // grid; rejected here rather than deep inside the lowering.
@@ -213,8 +211,7 @@ static LogicalResult verifyGridAxis(Operation *op, FlatSymbolRefAttr grid,
   if (!ShapedType::isDynamic(size) && (size < 1 || size > kMaxRingSize))
     return op->emitOpError("ring size ")
            << size << " of grid " << grid
-           << " is out of range: a ring has 1 to " << kMaxRingSize
-           << " ranks";
+           << " is out of range: a ring has 1 to " << kMaxRingSize << " ranks";
   return success();
 }
 

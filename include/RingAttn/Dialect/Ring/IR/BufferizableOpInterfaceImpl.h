@@ -1,4 +1,5 @@
-//===- BufferizableOpInterfaceImpl.h - Bufferization of ring ops -*- C++ -*-===//
+//===- BufferizableOpInterfaceImpl.h - Bufferization of ring ops -*- C++
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_DIALECT_RING_IR_BUFFERIZABLEOPINTERFACEIMPL_H

@@ -6,7 +6,7 @@
 # P/lib/cmake/RingAttn, so that a consumer writes only
 #
 #   find_package(RingAttn REQUIRED CONFIG)
-#   target_link_libraries(app PRIVATE RingAttn::RingAttnTransforms)
+#   target_link_libraries(app PRIVATE RingAttn::RingAttnPipelines)
 #
 # The same package is written for the build tree (build/lib/cmake/RingAttn),
 # so RingAttn_DIR may also point there. Modelled on CIRCT's
@@ -26,6 +26,7 @@ set(RINGATTN_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/RingAttn")
 # libMLIR.so) and the plain C++ ones.
 set(RINGATTN_MLIR_LIBRARIES
   MLIRRing RingAttnConversion RingAttnGPUConversion RingAttnTransforms
+  RingAttnPipelines
   RingAttnCAPI)
 set(RINGATTN_RUNTIME_LIBRARIES RingAttnSupport RingAttnRuntime
   RingAttnRuntimeGPU)

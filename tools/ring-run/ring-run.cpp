@@ -33,6 +33,7 @@
 #include "RingAttn/Runtime/ThreadsBackend.h"
 #include "RingAttn/Support/ReferenceAttention.h"
 #include "RingAttn/Transforms/CpuTarget.h"
+#include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"

@@ -1,6 +1,8 @@
 //===- Pipelines.cpp - Named RingAttn pass pipelines ----------------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
+#include "RingAttn/Pipelines/Pipelines.h"
+
 #include "RingAttn/Transforms/Passes.h"
 
 #include "RingAttn/Conversion/Passes.h"

@@ -38,8 +38,7 @@ locked() {
 # LLVM_UBSAN_FLAGS is LLVM's build-tree default, which an installed LLVM
 # does not export (without it "Undefined" adds nothing); vptr needs RTTI and
 # function signatures, which JIT-compiled callees lack.
-# -Wno-c++11-narrowing: clang rejects braced initializers that g++ accepts
-# (lib/Transforms/LowerBlockAttention.cpp narrows divideCeil's uint64_t).
+# -Wno-c++11-narrowing: clang rejects braced initializers that g++ accepts.
 if [ ! -f "$out/build.ninja" ]; then
   cmake -G Ninja -S . -B "$out" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \

@@ -31,6 +31,10 @@ void copyTokens(const HostTensor &from, HostTensor &to, Layout layout,
 }
 } // namespace
 
+std::string shardName(int rank, const std::string &operand) {
+  return "rank " + std::to_string(rank) + "'s shard of " + operand;
+}
+
 bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
                      const std::string &operand,
                      std::vector<HostTensor> &shards, std::string &error) {
@@ -39,9 +43,8 @@ bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
   shards.clear();
   shards.resize(ranks);
   for (int r = 0; r < ranks; ++r) {
-    if (!shards[r].allocate("rank " + std::to_string(r) + "'s shard of " +
-                                operand,
-                            global.type(), localShape, error))
+    if (!shards[r].allocate(shardName(r, operand), global.type(), localShape,
+                            error))
       return false;
     copyTokens(global, shards[r], layout, ranks, r, /*toShard=*/true);
   }

@@ -13,6 +13,9 @@
 
 namespace ringattn {
 
+/// How errors name rank `rank`'s shard of `operand` ("rank 1's shard of q").
+std::string shardName(int rank, const std::string &operand);
+
 /// Splits a global [batch, heads, N*L, head_dim] tensor into the N local
 /// [batch, heads, L, head_dim] shards of `layout`: local token t of rank r is
 /// global token globalPosition(layout, N, r, L, t). False with `error`

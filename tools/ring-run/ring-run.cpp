@@ -29,11 +29,11 @@
 
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 #include "RingAttn/Support/ReferenceAttention.h"
 #include "RingAttn/Transforms/CpuTarget.h"
-#include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -473,12 +473,11 @@ int main(int argc, char **argv) {
     shards.clear();
     shards.resize(ranks);
     for (int r = 0; r < ranks; ++r)
-      if (!shards[r].allocate(
-              "rank " + std::to_string(r) + "'s shard of " + operand,
-              entry.elementType,
-              launcher->runsRank(r) ? operandShape(false, kv)
-                                    : std::vector<int64_t>{0, 0, 0, 0},
-              error))
+      if (!shards[r].allocate(shardName(r, operand), entry.elementType,
+                              launcher->runsRank(r)
+                                  ? operandShape(false, kv)
+                                  : std::vector<int64_t>{0, 0, 0, 0},
+                              error))
         return false;
     return true;
   };

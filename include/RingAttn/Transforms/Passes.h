@@ -1,4 +1,5 @@
-//===- Passes.h - RingAttn passes --------------------------------*- C++ -*-===//
+//===- Passes.h - RingAttn passes --------------------------------*- C++
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TRANSFORMS_PASSES_H

@@ -1,5 +1,4 @@
-//===- Passes.h - RingAttn passes --------------------------------*- C++
-//-*-===//
+//===- Passes.h - RingAttn passes -------------------------------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_TRANSFORMS_PASSES_H

@@ -43,8 +43,8 @@ def RingLowerBlockAttentionGPU
 
     The pass runs on tensors, like `ring-lower-block-attention`: operands are
     bridged with `bufferization.to_buffer`, results are buffers allocated
-    once at the entry of the function and shared by the blocks of the same
-    shape. Kernel arguments are memrefs with dynamic sizes and strides and a
+    at the entry of the function, one pair per block (two blocks' results
+    may be live at once). Kernel arguments are memrefs with dynamic sizes and strides and a
     unit innermost stride; the buffers must be 16-byte aligned (device
     allocations are).
   }];

@@ -24,7 +24,8 @@
 using namespace mlir;
 
 /// Tensors to buffers. The result becomes an out-parameter the caller
-/// allocates; every scratch buffer gets its deallocation.
+/// allocates; every buffer gets its deallocation. The ring's blocks and
+/// merges come out in their buffer form, for the backends to lower.
 static void addBufferization(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -46,7 +47,6 @@ static void addRingScheduling(OpPassManager &pm) {
   pm.addPass(createRingExportABI());
   pm.addNestedPass<func::FuncOp>(createRingSchedule());
   pm.addNestedPass<func::FuncOp>(createRingLowerAttention());
-  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
 }
 
 void ring::buildLowerCPUPipeline(OpPassManager &pm,
@@ -55,10 +55,11 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   RingSetCpuTargetOptions target{options.targetCpu, options.targetFeatures};
   pm.addPass(createRingSetCpuTarget(target));
   addRingScheduling(pm);
-  pm.addPass(createRingLowerBlockAttention(
-      {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
+  pm.addPass(createRingLowerBlockAttention(
+      {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertRingToRuntime());
@@ -122,11 +123,12 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
                                   const LowerNVVMPipelineOptions &options) {
   unsigned sm = smVersion(options.chip.getValue());
   addRingScheduling(pm);
+  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
   // bf16 mma.sync needs sm_80; older chips get the SIMT kernel.
   pm.addPass(createRingLowerBlockAttentionGPU(
       {options.tensorCores.getValue() && sm >= 80}));
-  pm.addPass(createCanonicalizerPass());
-  addBufferization(pm);
   pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());

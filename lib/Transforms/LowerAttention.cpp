@@ -4,6 +4,8 @@
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
@@ -28,8 +30,9 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
     RankedTensorType queryType = op.getQuery().getType();
     ArrayRef<int64_t> shape = queryType.getShape();
     auto f32 = rewriter.getF32Type();
-    auto outType = RankedTensorType::get(shape, f32);
-    auto lseType = RankedTensorType::get(shape.drop_back(), f32);
+    Value outInit = tensor::EmptyOp::create(rewriter, loc, shape, f32);
+    Value lseInit =
+        tensor::EmptyOp::create(rewriter, loc, shape.drop_back(), f32);
 
     // Causal positions on one device are simply 0, 1, 2, ... for both sides.
     Value queryOffset, keyOffset;
@@ -38,8 +41,8 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
       keyOffset = queryOffset;
     }
     auto block = BlockAttentionOp::create(
-        rewriter, loc, outType, lseType, op.getQuery(), op.getKey(),
-        op.getValue(), queryOffset, keyOffset, /*query_stride=*/1,
+        rewriter, loc, op.getQuery(), op.getKey(), op.getValue(), outInit,
+        lseInit, queryOffset, keyOffset, /*query_stride=*/1,
         /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()));
     Value result = block.getOut();
     if (queryType.getElementType() != f32)

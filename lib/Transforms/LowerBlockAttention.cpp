@@ -23,21 +23,25 @@
 //
 // Every loop is an scf.for, only the register tile is unrolled, so the
 // compile time does not grow with the tile sizes nor, kernels being shared,
-// with the number of blocks. Scratch buffers are allocated once, at the
-// entry of the calling function, and are linear in the sequence length.
+// with the number of blocks. The op is lowered in its buffer form, after
+// bufferization: the kernel reads the operands' buffers and writes the
+// destinations. Its scratch (linear in the block's length) is its own,
+// allocated on entry and freed on return, so a caller holds none between
+// blocks.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/CpuTarget.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Transforms/Transforms.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
-#include <map>
 
 namespace mlir {
 namespace ring {
@@ -90,17 +94,12 @@ void markCallerForSize(FunctionOpInterface caller) {
 /// Emits IR for one block_attention op on buffers.
 class FlashAttentionEmitter {
 public:
-  /// Scratch buffers by role and shape, shared by the blocks of a function.
-  using ScratchPool =
-      std::map<std::pair<std::string, SmallVector<int64_t>>, Value>;
-
   FlashAttentionEmitter(ImplicitLocOpBuilder &b, BlockAttentionOp op,
                         const CpuKernelShape &shape, int64_t queryTile,
-                        int64_t keyTile, ScratchPool &scratchPool)
-      : b(b), op(op), shape(shape), queryTile(queryTile), keyTile(keyTile),
-        scratchPool(scratchPool) {
-    RankedTensorType q = op.getQuery().getType();
-    RankedTensorType k = op.getKey().getType();
+                        int64_t keyTile)
+      : b(b), op(op), shape(shape), queryTile(queryTile), keyTile(keyTile) {
+    ShapedType q = op.getQuery().getType();
+    ShapedType k = op.getKey().getType();
     batch = q.getDimSize(0);
     queryHeads = q.getDimSize(1);
     kvHeads = k.getDimSize(1);
@@ -127,12 +126,8 @@ public:
     outVec = VectorType::get({outLanes}, f32);
   }
 
-  /// Kernel functions by signature, shared by the blocks of a module.
-  using KernelCache = llvm::StringMap<func::FuncOp>;
-
-  /// Calls the kernel for the op (created on first use) and returns the
-  /// (out, lse) tensors replacing the op.
-  std::pair<Value, Value> emit(KernelCache &kernels);
+  /// Calls the kernel for the op, created on first use.
+  void emit();
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -160,24 +155,13 @@ private:
   SmallVector<Value> loopCarried(Value lb, Value ub, Value step,
                                  ValueRange init, CarriedBodyFn body);
 
-  /// A buffer allocated once at the entry of the function: a block inside a
-  /// ring loop (or behind its causal skip test) reuses it on every step.
-  Value alloc(ArrayRef<int64_t> shape) {
-    OpBuilder::InsertionGuard guard(b);
-    Block &entry =
-        op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
-    b.setInsertionPointToStart(&entry);
-    return memref::AllocOp::create(b, MemRefType::get(shape, f32));
-  }
-  /// Scratch for `role`, shared by every block of the function that needs
-  /// the same shape: blocks run one after the other, and scratch never
-  /// outlives its block.
-  Value scratch(StringRef role, ArrayRef<int64_t> shape) {
-    Value &buffer = scratchPool[{role.str(), SmallVector<int64_t>(shape)}];
-    if (!buffer)
-      buffer = alloc(shape);
+  /// A scratch buffer of the kernel, freed before it returns.
+  Value scratch(ArrayRef<int64_t> shape) {
+    Value buffer = memref::AllocOp::create(b, MemRefType::get(shape, f32));
+    scratchBuffers.push_back(buffer);
     return buffer;
   }
+  void allocateScratch();
 
   /// The register tile both products use: for i in [0, extent),
   /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with
@@ -202,13 +186,14 @@ private:
   void processKeyTile(Value q0, Value k0, Value rowBlock);
   void storeTile(Value batchIdx, Value queryHead, Value q0, Value rows);
   void emitKernelBody();
-  func::FuncOp getOrCreateKernel(KernelCache &kernels, TypeRange argTypes);
+  std::string kernelSignature(TypeRange argTypes);
+  func::FuncOp getOrCreateKernel(TypeRange argTypes);
 
   ImplicitLocOpBuilder &b;
   BlockAttentionOp op;
   CpuKernelShape shape;
   int64_t queryTile, keyTile;
-  ScratchPool &scratchPool;
+  SmallVector<Value> scratchBuffers;
   int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
   int64_t paddedKeyLen, tileRows, outLanes = 1;
   /// Columns of one value panel.
@@ -219,10 +204,11 @@ private:
   int64_t queryStride, keyStride;
   float scale;
 
-  // The kernel's arguments, in this order: inputs, positions, outputs, then
-  // scratch. Inside the kernel they are its block arguments.
+  // The kernel's arguments, in this order: inputs, positions, outputs.
+  // Inside the kernel they are its block arguments.
   Value queryOffset, keyOffset; // global position of row 0 of the block
   Value query, key, value, out, lse;
+  // The kernel's scratch.
   // K transposed in panels of one key chunk, and V in panels of one P V
   // register tile's columns, both f32: a micro-kernel walks its panel
   // contiguously (a transposed K row would stride over the whole block).
@@ -577,28 +563,53 @@ void FlashAttentionEmitter::emitKernelBody() {
   });
 }
 
-/// The kernel function for this op's signature (shapes, types, mask,
-/// strides, scale), created at the end of the module on first use: every
-/// block of the same signature calls one copy, so the compile time does not
-/// grow with the number of blocks (a zigzag ring has eight per entry).
-func::FuncOp FlashAttentionEmitter::getOrCreateKernel(KernelCache &kernels,
-                                                      TypeRange argTypes) {
+/// The kernel's scratch, in the shapes the tiles give.
+void FlashAttentionEmitter::allocateScratch() {
+  keyPanels =
+      scratch({paddedKeyLen / shape.keyChunk(), headDim, shape.keyChunk()});
+  valuePanels = scratch({llvm::divideCeilSigned(headDim, groupWidth()),
+                         paddedKeyLen, groupWidth()});
+  queryF = scratch({tileRows, headDim});
+  probs = scratch({shape.rows, keyTile});
+  rowScale = scratch({shape.rows});
+  acc = scratch({tileRows, headDim});
+  rowMax = scratch({tileRows});
+  rowSum = scratch({tileRows});
+}
+
+/// What makes two blocks' kernels the same: argument types, mask, position
+/// strides, scale and tiles.
+std::string FlashAttentionEmitter::kernelSignature(TypeRange argTypes) {
   std::string signature;
   llvm::raw_string_ostream os(signature);
   llvm::interleave(argTypes, os, ",");
   os << "|" << causal << "|" << queryStride << "|" << keyStride << "|"
-     << llvm::bit_cast<uint32_t>(scale);
-  func::FuncOp &kernel = kernels[signature];
-  if (kernel)
-    return kernel;
+     << llvm::bit_cast<uint32_t>(scale) << "|" << queryTile << "x" << keyTile
+     << "|" << shape.rows << "x" << shape.scoreVectors;
+  return signature;
+}
+
+/// The kernel function for this op's signature, created at the end of the
+/// module on first use and found again by its `ring.kernel_signature`:
+/// every block of the same signature calls one copy, so the compile time
+/// does not grow with the number of blocks (a zigzag ring has eight per
+/// entry).
+func::FuncOp FlashAttentionEmitter::getOrCreateKernel(TypeRange argTypes) {
+  constexpr StringLiteral kSignatureAttr = "ring.kernel_signature";
+  std::string signature = kernelSignature(argTypes);
+  auto module = op->getParentOfType<ModuleOp>();
+  for (auto kernel : module.getOps<func::FuncOp>())
+    if (auto existing = kernel->getAttrOfType<StringAttr>(kSignatureAttr);
+        existing && existing.getValue() == signature)
+      return kernel;
 
   OpBuilder::InsertionGuard guard(b);
-  auto module = op->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
-  kernel = func::FuncOp::create(b, "__ring_block_attention",
-                                b.getFunctionType(argTypes, {}));
+  auto kernel = func::FuncOp::create(b, "__ring_block_attention",
+                                     b.getFunctionType(argTypes, {}));
   SymbolTable(module).insert(kernel); // unique name
   kernel.setPrivate();
+  kernel->setAttr(kSignatureAttr, b.getStringAttr(signature));
   // Internal to the object: two AOT objects each have their kernels.
   kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
                                       b.getContext(), LLVM::Linkage::Internal));
@@ -611,58 +622,38 @@ func::FuncOp FlashAttentionEmitter::getOrCreateKernel(KernelCache &kernels,
   std::tie(query, key, value, queryOffset, keyOffset, out, lse) =
       std::make_tuple(args[0], args[1], args[2], args[3], args[4], args[5],
                       args[6]);
-  std::tie(keyPanels, valuePanels, queryF, probs, rowScale, acc, rowMax,
-           rowSum) = std::make_tuple(args[7], args[8], args[9], args[10],
-                                     args[11], args[12], args[13], args[14]);
+  allocateScratch();
   emitKernelBody();
+  for (Value buffer : scratchBuffers)
+    memref::DeallocOp::create(b, buffer);
   func::ReturnOp::create(b);
   return kernel;
 }
 
-std::pair<Value, Value> FlashAttentionEmitter::emit(KernelCache &kernels) {
-  // Operands may be slices of larger buffers (the chunks of a ring layout):
-  // any offset and outer strides, rows contiguous.
-  auto asBuffer = [&](Value tensor) -> Value {
-    auto type = cast<RankedTensorType>(tensor.getType());
+void FlashAttentionEmitter::emit() {
+  // Inputs may be views of larger buffers (the chunks of a ring layout):
+  // one kernel takes any offset and outer strides, rows contiguous.
+  auto asKernelInput = [&](Value buffer) -> Value {
+    auto type = cast<MemRefType>(buffer.getType());
     int64_t dyn = ShapedType::kDynamic;
     auto layout =
         StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
-    return bufferization::ToBufferOp::create(
-        b, MemRefType::get(type.getShape(), type.getElementType(), layout),
-        tensor, /*read_only=*/true);
+    return memref::CastOp::create(b,
+                                  MemRefType::get(type.getShape(),
+                                                  type.getElementType(), layout,
+                                                  type.getMemorySpace()),
+                                  buffer);
   };
-  Value outBuffer = alloc(op.getOut().getType().getShape());
-  Value lseBuffer = alloc(op.getLse().getType().getShape());
-  SmallVector<Value> operands = {
-      asBuffer(op.getQuery()),
-      asBuffer(op.getKey()),
-      asBuffer(op.getValue()),
-      op.getQueryOffset() ? op.getQueryOffset() : idx(0),
-      op.getKeyOffset() ? op.getKeyOffset() : idx(0),
-      outBuffer,
-      lseBuffer,
-      scratch("keyPanels",
-              {paddedKeyLen / shape.keyChunk(), headDim, shape.keyChunk()}),
-      scratch("valuePanels", {llvm::divideCeilSigned(headDim, groupWidth()),
-                              paddedKeyLen, groupWidth()}),
-      scratch("queryF", {tileRows, headDim}),
-      scratch("probs", {shape.rows, keyTile}),
-      scratch("rowScale", {shape.rows}),
-      scratch("acc", {tileRows, headDim}),
-      scratch("rowMax", {tileRows}),
-      scratch("rowSum", {tileRows})};
-  func::FuncOp kernel =
-      getOrCreateKernel(kernels, ValueRange(operands).getTypes());
+  SmallVector<Value> operands = {asKernelInput(op.getQuery()),
+                                 asKernelInput(op.getKey()),
+                                 asKernelInput(op.getValue()),
+                                 op.getQueryOffset() ? op.getQueryOffset()
+                                                     : idx(0),
+                                 op.getKeyOffset() ? op.getKeyOffset() : idx(0),
+                                 op.getOutInit(),
+                                 op.getLseInit()};
+  func::FuncOp kernel = getOrCreateKernel(ValueRange(operands).getTypes());
   func::CallOp::create(b, kernel, operands);
-
-  auto asTensor = [&](Value buffer, Type type) {
-    return bufferization::ToTensorOp::create(b, type, buffer,
-                                             /*restrict=*/true,
-                                             /*writable=*/true)
-        .getResult();
-  };
-  return {asTensor(outBuffer, op.getOut().getType()),
-          asTensor(lseBuffer, op.getLse().getType())};
 }
 
 /// The requested tiles, checked against the target and the kernel's
@@ -690,7 +681,7 @@ static LogicalResult checkTileOptions(BlockAttentionOp first,
 
 /// The block's sizes are within what the kernel holds.
 static LogicalResult checkBlockSizes(BlockAttentionOp op) {
-  RankedTensorType q = op.getQuery().getType();
+  ShapedType q = op.getQuery().getType();
   int64_t queryLen = q.getDimSize(2), headDim = q.getDimSize(3);
   int64_t keyLen = op.getKey().getType().getDimSize(2);
   if (queryLen == 0)
@@ -713,60 +704,92 @@ struct BlockTiles {
   int64_t queryTile, keyTile;
 };
 
+/// The requested tiles with the target's defaults filled in: sixteen
+/// micro-kernels per query tile; four key chunks (or 64 keys) per key tile.
+static BlockAttentionTiles withDefaults(BlockAttentionTiles requested,
+                                        const CpuKernelShape &shape) {
+  return {requested.queryTile ? requested.queryTile : 16 * shape.rows,
+          requested.keyTile ? requested.keyTile
+                            : std::max<int64_t>(64, shape.keyChunk())};
+}
+
 /// The requested tiles clamped to the block, so a tile larger than the data
 /// costs neither padding nor compile time: the query tile to the query rows,
 /// the key tile to the keys rounded up to whole vectors. A key tile
 /// narrower than the register tile takes fewer vectors.
 static BlockTiles clampTiles(BlockAttentionOp op, CpuKernelShape shape,
-                             int64_t rowsPerTile, int64_t keysPerTile) {
+                             BlockAttentionTiles requested) {
   int64_t queryLen = op.getQuery().getType().getDimSize(2);
   int64_t keyLen = op.getKey().getType().getDimSize(2);
   int64_t keyExtent =
       std::max<int64_t>(llvm::alignTo(keyLen, shape.lanes), shape.lanes);
-  BlockTiles tiles{shape, std::min(rowsPerTile, queryLen),
-                   std::min(keysPerTile, keyExtent)};
+  BlockTiles tiles{shape, std::min(requested.queryTile, queryLen),
+                   std::min(requested.keyTile, keyExtent)};
   while (tiles.keyTile % tiles.shape.keyChunk() != 0)
     --tiles.shape.scoreVectors;
   return tiles;
 }
+
+/// A block on buffers becomes a call of its kernel.
+struct BlockAttentionToKernelCall : OpRewritePattern<BlockAttentionOp> {
+  BlockAttentionToKernelCall(MLIRContext *context, BlockAttentionTiles tiles)
+      : OpRewritePattern(context), tiles(tiles) {}
+
+  LogicalResult matchAndRewrite(BlockAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "not bufferized");
+    CpuKernelShape shape = getCpuKernelShape(op);
+    BlockTiles clamped = clampTiles(op, shape, withDefaults(tiles, shape));
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    FlashAttentionEmitter(b, op, clamped.shape, clamped.queryTile,
+                          clamped.keyTile)
+        .emit();
+    auto caller = op->getParentOfType<FunctionOpInterface>();
+    rewriter.modifyOpInPlace(caller, [&] { markCallerForSize(caller); });
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  BlockAttentionTiles tiles;
+};
 
 struct RingLowerBlockAttentionPass
     : ring::impl::RingLowerBlockAttentionBase<RingLowerBlockAttentionPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    // Bad options and blocks the kernel cannot hold are errors, reported
+    // before anything is rewritten.
     SmallVector<BlockAttentionOp> ops;
     getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
     if (ops.empty())
       return;
+    BlockAttentionTiles tiles{queryTile, keyTile};
     CpuKernelShape shape = getCpuKernelShape(getOperation());
-    // Sixteen micro-kernels per query tile; four key chunks (or 64 keys)
-    // per key tile.
-    int64_t rowsPerTile = queryTile ? queryTile.getValue() : 16 * shape.rows;
-    int64_t keysPerTile =
-        keyTile ? keyTile.getValue() : std::max<int64_t>(64, shape.keyChunk());
-    if (failed(checkTileOptions(ops.front(), shape, rowsPerTile, keysPerTile)))
+    BlockAttentionTiles resolved = withDefaults(tiles, shape);
+    if (failed(checkTileOptions(ops.front(), shape, resolved.queryTile,
+                                resolved.keyTile)))
       return signalPassFailure();
-    FlashAttentionEmitter::KernelCache kernels;
-    // Scratch is allocated in each calling function, shared by its blocks.
-    DenseMap<Operation *, FlashAttentionEmitter::ScratchPool> scratchPools;
     for (BlockAttentionOp op : ops) {
       if (failed(checkBlockSizes(op)))
         return signalPassFailure();
-      BlockTiles tiles = clampTiles(op, shape, rowsPerTile, keysPerTile);
-      ImplicitLocOpBuilder b(op.getLoc(), op);
-      auto &scratchPool =
-          scratchPools[op->getParentOfType<FunctionOpInterface>()];
-      FlashAttentionEmitter emitter(b, op, tiles.shape, tiles.queryTile,
-                                    tiles.keyTile, scratchPool);
-      auto [out, lse] = emitter.emit(kernels);
-      op.getOut().replaceAllUsesWith(out);
-      op.getLse().replaceAllUsesWith(lse);
-      op.erase();
+      if (!op.hasPureBufferSemantics()) {
+        op.emitError("ring-lower-block-attention lowers blocks on buffers; "
+                     "bufferize this one first (one-shot-bufferize)");
+        return signalPassFailure();
+      }
     }
-    for (auto &[caller, pool] : scratchPools)
-      markCallerForSize(cast<FunctionOpInterface>(caller));
+    RewritePatternSet patterns(&getContext());
+    populateRingLowerBlockAttentionPatterns(patterns, tiles);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingLowerBlockAttentionPatterns(
+    RewritePatternSet &patterns, BlockAttentionTiles tiles) {
+  patterns.add<BlockAttentionToKernelCall>(patterns.getContext(), tiles);
+}

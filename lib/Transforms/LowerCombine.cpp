@@ -1,10 +1,12 @@
-//===- LowerCombine.cpp - ring.combine as in-place element-wise linalg ----===//
+//===- LowerCombine.cpp - ring.combine on buffers as a loop over rows -----===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Transforms/Transforms.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
 
@@ -20,77 +22,102 @@ using namespace mlir::ring;
 
 namespace {
 
-/// Lowers one combine to two in-place element-wise generics:
+/// Lowers a combine on buffers to one parallel loop over rows:
 ///
-///   per row:     m = max(lse_a, lse_b)         (both -inf: m = -inf)
-///                w_a = exp(lse_a - m), w_b = exp(lse_b - m)   (<= 1)
-///                lse_a <- m + log(w_a + w_b),  lse_b <- w_b / (w_a + w_b)
-///   per element: out_a <- out_a + lse_b * (out_b - out_a)
+///   m = max(lse_a, lse_b)                     (both -inf: m = -inf)
+///   w_a = exp(lse_a - m), w_b = exp(lse_b - m)   (<= 1)
+///   lse <- m + log(w_a + w_b), w = w_b / (w_a + w_b)
+///   for each d: out <- out_a + w * (out_b - out_a)
 ///
-/// The exponentials run once per row; the weight of side b travels in
-/// lse_b's buffer (the block's log-sum-exp, dead after the merge), so no
-/// temporary is allocated and the element loop is one FMA. A row neither
-/// side saw gets weight 0: out stays out_a (0), lse stays -inf.
-void lowerCombine(CombineOp op) {
-  ImplicitLocOpBuilder b(op.getLoc(), op);
-  MLIRContext *ctx = op.getContext();
-  int64_t rank = op.getOutA().getType().getRank();
-  AffineMap elements = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap rows = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
-  AffineMap rowOfElement = elements.dropResult(rank - 1);
+/// The exponentials run once per row and the element loop is one FMA, with
+/// no temporary. A row reads its inputs before writing its destinations, so
+/// the destinations may be side a's buffers (the op is element-wise). A row
+/// neither side saw gets weight 0: out stays out_a (0), lse stays -inf.
+struct LowerCombineOnBuffers : OpRewritePattern<CombineOp> {
+  using OpRewritePattern::OpRewritePattern;
 
-  auto merged = linalg::GenericOp::create(
-      b, TypeRange{op.getLseA().getType(), op.getLseB().getType()},
-      ValueRange{}, ValueRange{op.getLseA(), op.getLseB()},
-      ArrayRef<AffineMap>{rows, rows},
-      SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
-      [](OpBuilder &nested, Location loc, ValueRange args) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        Value la = args[0], lb = args[1];
-        auto f32 = [&](float v) {
-          return arith::ConstantOp::create(ib, ib.getF32FloatAttr(v));
-        };
-        Value max = arith::MaximumFOp::create(ib, la, lb);
-        Value empty =
-            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, max,
-                                  f32(-std::numeric_limits<float>::infinity()));
-        // Subtracting 0 instead of -inf keeps exp(-inf - m) at 0, not NaN.
-        Value ref = arith::SelectOp::create(ib, empty, f32(0.0f), max);
-        Value wa = math::ExpOp::create(ib, arith::SubFOp::create(ib, la, ref));
-        Value wb = math::ExpOp::create(ib, arith::SubFOp::create(ib, lb, ref));
-        Value sum = arith::AddFOp::create(ib, wa, wb);
-        Value lse =
-            arith::AddFOp::create(ib, max, math::LogOp::create(ib, sum));
-        Value weight = arith::SelectOp::create(
-            ib, empty, f32(0.0f), arith::DivFOp::create(ib, wb, sum));
-        linalg::YieldOp::create(ib, ValueRange{lse, weight});
-      });
+  LogicalResult matchAndRewrite(CombineOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "not bufferized");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, v);
+    };
+    ArrayRef<int64_t> rows = op.getLseA().getType().getShape();
+    int64_t headDim = op.getOutA().getType().getShape().back();
+    SmallVector<Value> lower(rows.size(), idx(0)), steps(rows.size(), idx(1));
+    SmallVector<Value> upper =
+        llvm::map_to_vector(rows, [&](int64_t size) { return idx(size); });
+    Value zero = idx(0), one = idx(1), end = idx(headDim);
+    scf::ParallelOp::create(
+        b, lower, upper, steps,
+        [&](OpBuilder &nested, Location loc, ValueRange row) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          Value weight = mergeRow(ib, op, row);
+          scf::ForOp::create(
+              ib, zero, end, one, ValueRange{},
+              [&](OpBuilder &inner, Location innerLoc, Value d, ValueRange) {
+                ImplicitLocOpBuilder eb(innerLoc, inner);
+                SmallVector<Value> element(row);
+                element.push_back(d);
+                Value oa = memref::LoadOp::create(eb, op.getOutA(), element);
+                Value ob = memref::LoadOp::create(eb, op.getOutB(), element);
+                Value delta = arith::SubFOp::create(eb, ob, oa);
+                memref::StoreOp::create(
+                    eb, math::FmaOp::create(eb, weight, delta, oa),
+                    op.getOutInit(), element);
+                scf::YieldOp::create(eb);
+              });
+        });
+    rewriter.eraseOp(op);
+    return success();
+  }
 
-  auto out = linalg::GenericOp::create(
-      b, TypeRange{op.getOutA().getType()},
-      ValueRange{op.getOutB(), merged.getResult(1)}, ValueRange{op.getOutA()},
-      ArrayRef<AffineMap>{elements, rowOfElement, elements},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [](OpBuilder &nested, Location loc, ValueRange args) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        Value ob = args[0], weight = args[1], oa = args[2];
-        Value delta = arith::SubFOp::create(ib, ob, oa);
-        linalg::YieldOp::create(
-            ib, ValueRange{math::FmaOp::create(ib, weight, delta, oa)});
-      });
-  op.getOut().replaceAllUsesWith(out.getResult(0));
-  op.getLse().replaceAllUsesWith(merged.getResult(0));
-  op.erase();
-}
+  /// Stores the merged lse of `row` and returns side b's weight.
+  static Value mergeRow(ImplicitLocOpBuilder &b, CombineOp op, ValueRange row) {
+    auto f32 = [&](float v) {
+      return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+    };
+    Value la = memref::LoadOp::create(b, op.getLseA(), row);
+    Value lb = memref::LoadOp::create(b, op.getLseB(), row);
+    Value max = arith::MaximumFOp::create(b, la, lb);
+    Value empty =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, max,
+                              f32(-std::numeric_limits<float>::infinity()));
+    // Subtracting 0 instead of -inf keeps exp(-inf - m) at 0, not NaN.
+    Value ref = arith::SelectOp::create(b, empty, f32(0.0f), max);
+    Value wa = math::ExpOp::create(b, arith::SubFOp::create(b, la, ref));
+    Value wb = math::ExpOp::create(b, arith::SubFOp::create(b, lb, ref));
+    Value sum = arith::AddFOp::create(b, wa, wb);
+    Value lse = arith::AddFOp::create(b, max, math::LogOp::create(b, sum));
+    memref::StoreOp::create(b, lse, op.getLseInit(), row);
+    return arith::SelectOp::create(b, empty, f32(0.0f),
+                                   arith::DivFOp::create(b, wb, sum));
+  }
+};
 
 struct RingLowerCombinePass
     : ring::impl::RingLowerCombineBase<RingLowerCombinePass> {
   void runOnOperation() override {
-    SmallVector<CombineOp> ops;
-    getOperation().walk([&](CombineOp op) { ops.push_back(op); });
-    for (CombineOp op : ops)
-      lowerCombine(op);
+    WalkResult unbufferized = getOperation().walk([](CombineOp op) {
+      if (op.hasPureBufferSemantics())
+        return WalkResult::advance();
+      op.emitError("ring-lower-combine lowers merges on buffers; bufferize "
+                   "this one first (one-shot-bufferize)");
+      return WalkResult::interrupt();
+    });
+    if (unbufferized.wasInterrupted())
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    populateRingLowerCombinePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingLowerCombinePatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerCombineOnBuffers>(patterns.getContext());
+}

@@ -19,6 +19,10 @@
 // with its own affine positions; a pair whose keys all lie after its queries
 // is skipped at run time (no compute), diagonal pairs are masked.
 //
+// Blocks and merges are in destination-passing style: each block writes a
+// destination created before the loop (so bufferization allocates it once),
+// and each merge writes into the running (o, lse) it reads.
+//
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
@@ -70,6 +74,8 @@ private:
   Value slice(Value tensor, const Chunk &chunk);
   Value insert(Value part, Value into, const Chunk &chunk);
   Value filled(ArrayRef<int64_t> shape, float value);
+  std::pair<Value, Value> blockDestination(RankedTensorType out,
+                                           RankedTensorType lse);
   SmallVector<Value> step(Value stepIdx, Value key, Value value,
                           ValueRange state);
   std::pair<Value, Value> blockAndCombine(Value q, Value k, Value v, Value o,
@@ -81,6 +87,9 @@ private:
   int64_t ranks;
   int64_t localLen;
   Value rank;
+  /// The loop over ring steps: the blocks' destinations are created before
+  /// it.
+  Operation *ringLoop = nullptr;
   /// The query chunks this rank's result is kept in, one running (o, lse)
   /// pair each; a single whole-block chunk unless causal needs positions.
   SmallVector<Chunk> queryChunks;
@@ -134,6 +143,17 @@ Value RingScheduleEmitter::filled(ArrayRef<int64_t> shape, float value) {
   return linalg::FillOp::create(b, init, empty).getResult(0);
 }
 
+/// A new destination for one block, created in the prologue: every block has
+/// its own, as two blocks' results may be live at once.
+std::pair<Value, Value>
+RingScheduleEmitter::blockDestination(RankedTensorType out,
+                                      RankedTensorType lse) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ringLoop);
+  return {tensor::EmptyOp::create(b, out.getShape(), out.getElementType()),
+          tensor::EmptyOp::create(b, lse.getShape(), lse.getElementType())};
+}
+
 /// One block of attention merged into the running (o, lse). With chunks,
 /// the block is causal at their positions and skipped when every key lies
 /// after every query.
@@ -141,17 +161,19 @@ std::pair<Value, Value>
 RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
                                      Value lse, const Chunk *qChunk,
                                      const Chunk *kChunk) {
+  auto [oDest, lseDest] =
+      blockDestination(cast<RankedTensorType>(o.getType()),
+                       cast<RankedTensorType>(lse.getType()));
   auto emitBlock = [&](OpBuilder &nested, Location loc) {
     ImplicitLocOpBuilder ib(loc, nested);
-    auto oType = cast<RankedTensorType>(o.getType());
     Value qOffset = qChunk ? qChunk->offset : Value();
     Value kOffset = kChunk ? kChunk->offset : Value();
     auto block = BlockAttentionOp::create(
-        ib, oType, cast<RankedTensorType>(lse.getType()), q, k, v, qOffset,
-        kOffset, qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
+        ib, q, k, v, oDest, lseDest, qOffset, kOffset,
+        qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
         ib.getF32FloatAttr(op.getScaleOrDefault()));
-    return CombineOp::create(ib, o.getType(), lse.getType(), o, lse,
-                             block.getOut(), block.getLse());
+    return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
+                             lse);
   };
   if (!qChunk) {
     auto combined = emitBlock(b, b.getLoc());
@@ -254,8 +276,12 @@ Value RingScheduleEmitter::emit() {
                                 op.getGridAttr(), op.getAxisAttr(),
                                 ib.getI64IntegerAttr(/*offset=*/1));
   };
-  if (ranks > 1) {
+  // One rank is single-device attention (RingSchedulePass), so there are
+  // at least two steps, the last one peeled.
+  assert(ranks > 1 && "a ring of one rank has no schedule");
+  {
     auto loop = scf::ForOp::create(b, idx(0), idx(ranks - 1), idx(1), state);
+    ringLoop = loop;
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value s = loop.getInductionVar();

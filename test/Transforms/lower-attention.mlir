@@ -2,10 +2,10 @@
 
 // Non-causal f32 attention is one block; the output needs no cast.
 // CHECK-LABEL: func.func @f32_noncausal
-// CHECK: %[[O:.*]], %{{.*}} = ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} scale 1.250000e-01 :
+// CHECK: %[[O:[^:]*]]:2 = ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} scale 1.250000e-01 :
 // CHECK-SAME: -> tensor<1x4x100x64xf32>, tensor<1x4x100xf32>
 // CHECK-NOT: arith.truncf
-// CHECK: return %[[O]]
+// CHECK: return %[[O]]#0
 func.func @f32_noncausal(%q: tensor<1x4x100x64xf32>, %k: tensor<1x4x100x64xf32>) -> tensor<1x4x100x64xf32> {
   %o = ring.attention %q, %k, %k : tensor<1x4x100x64xf32>, tensor<1x4x100x64xf32>, tensor<1x4x100x64xf32>
   return %o : tensor<1x4x100x64xf32>
@@ -17,9 +17,9 @@ func.func @f32_noncausal(%q: tensor<1x4x100x64xf32>, %k: tensor<1x4x100x64xf32>)
 // f32 and only the final result is rounded.
 // CHECK-LABEL: func.func @bf16_causal
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : index
-// CHECK: %[[O:.*]], %{{.*}} = ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} causal query_pos(%[[ZERO]], 1) key_pos(%[[ZERO]], 1) scale 5.000000e-01 :
+// CHECK: %[[O:[^:]*]]:2 = ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} causal query_pos(%[[ZERO]], 1) key_pos(%[[ZERO]], 1) scale 5.000000e-01 :
 // CHECK-SAME: -> tensor<2x8x16x32xf32>, tensor<2x8x16xf32>
-// CHECK: %[[R:.*]] = arith.truncf %[[O]] : tensor<2x8x16x32xf32> to tensor<2x8x16x32xbf16>
+// CHECK: %[[R:.*]] = arith.truncf %[[O]]#0 : tensor<2x8x16x32xf32> to tensor<2x8x16x32xbf16>
 // CHECK: return %[[R]]
 func.func @bf16_causal(%q: tensor<2x8x16x32xbf16>, %k: tensor<2x2x16x32xbf16>) -> tensor<2x8x16x32xbf16> {
   %o = ring.attention %q, %k, %k causal scale 0.5 : tensor<2x8x16x32xbf16>, tensor<2x2x16x32xbf16>, tensor<2x2x16x32xbf16>

@@ -11,41 +11,49 @@
 // QTILEMAX: error: ring-lower-block-attention: query-tile 16385 and key-tile {{[0-9]+}} must be at most 16384, the largest tile the kernel holds
 // KTILE512: error: ring-lower-block-attention: key-tile must be a positive multiple of 16, the f32 lanes of a vector on this target (got 24)
 
-func.func @fine(%q: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x16xf32>
+func.func @fine(%q: memref<1x1x8x16xf32>, %od: memref<1x1x8x16xf32>, %ld: memref<1x1x8xf32>) {
+  ring.block_attention %q, %q, %q into %od, %ld : memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8x16xf32> -> memref<1x1x8x16xf32>, memref<1x1x8xf32>
+  return
 }
 
 // -----
 
-func.func @empty_query(%q: tensor<1x1x0x16xf32>, %k: tensor<1x1x8x16xf32>) -> tensor<1x1x0x16xf32> {
+func.func @empty_query(%q: memref<1x1x0x16xf32>, %k: memref<1x1x8x16xf32>, %od: memref<1x1x0x16xf32>, %ld: memref<1x1x0xf32>) {
   // expected-error @+1 {{block attention of an empty query block is not supported}}
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x1x0x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x0x16xf32>, tensor<1x1x0xf32>
-  return %o : tensor<1x1x0x16xf32>
+  ring.block_attention %q, %k, %k into %od, %ld : memref<1x1x0x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8x16xf32> -> memref<1x1x0x16xf32>, memref<1x1x0xf32>
+  return
 }
 
 // -----
 
 // head_dim 2^31 used to unroll P V tiles until memory ran out.
-func.func @head_dim_2_31(%q: tensor<1x1x8x2147483648xf32>) -> tensor<1x1x8x2147483648xf32> {
+func.func @head_dim_2_31(%q: memref<1x1x8x2147483648xf32>, %od: memref<1x1x8x2147483648xf32>, %ld: memref<1x1x8xf32>) {
   // expected-error @+1 {{ring-lower-block-attention: head_dim 2147483648 exceeds the CPU kernel's limit of 16384}}
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x2147483648xf32>, tensor<1x1x8x2147483648xf32>, tensor<1x1x8x2147483648xf32> -> tensor<1x1x8x2147483648xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x2147483648xf32>
+  ring.block_attention %q, %q, %q into %od, %ld : memref<1x1x8x2147483648xf32>, memref<1x1x8x2147483648xf32>, memref<1x1x8x2147483648xf32> -> memref<1x1x8x2147483648xf32>, memref<1x1x8xf32>
+  return
 }
 
 // -----
 
-func.func @head_dim_above_limit(%q: tensor<1x1x8x16385xbf16>) -> tensor<1x1x8x16385xf32> {
+func.func @head_dim_above_limit(%q: memref<1x1x8x16385xbf16>, %od: memref<1x1x8x16385xf32>, %ld: memref<1x1x8xf32>) {
   // expected-error @+1 {{ring-lower-block-attention: head_dim 16385 exceeds the CPU kernel's limit of 16384}}
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x16385xbf16>, tensor<1x1x8x16385xbf16>, tensor<1x1x8x16385xbf16> -> tensor<1x1x8x16385xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x16385xf32>
+  ring.block_attention %q, %q, %q into %od, %ld : memref<1x1x8x16385xbf16>, memref<1x1x8x16385xbf16>, memref<1x1x8x16385xbf16> -> memref<1x1x8x16385xf32>, memref<1x1x8xf32>
+  return
 }
 
 // -----
 
 // The mask compares key indices and positions in 32-bit lanes.
-func.func @key_block_above_limit(%q: tensor<1x1x8x4xf32>, %k: tensor<1x1x1073741825x4xf32>) -> tensor<1x1x8x4xf32> {
+func.func @key_block_above_limit(%q: memref<1x1x8x4xf32>, %k: memref<1x1x1073741825x4xf32>, %od: memref<1x1x8x4xf32>, %ld: memref<1x1x8xf32>) {
   // expected-error @+1 {{ring-lower-block-attention: a block of 8 query rows and 1073741825 key rows exceeds the CPU kernel's limit of 1073741824 rows (it compares positions in 32-bit lanes)}}
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x1x8x4xf32>, tensor<1x1x1073741825x4xf32>, tensor<1x1x1073741825x4xf32> -> tensor<1x1x8x4xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x4xf32>
+  ring.block_attention %q, %k, %k into %od, %ld : memref<1x1x8x4xf32>, memref<1x1x1073741825x4xf32>, memref<1x1x1073741825x4xf32> -> memref<1x1x8x4xf32>, memref<1x1x8xf32>
+  return
+}
+
+// -----
+
+func.func @tensors(%q: tensor<1x1x8x16xf32>, %od: tensor<1x1x8x16xf32>, %ld: tensor<1x1x8xf32>) -> tensor<1x1x8x16xf32> {
+  // expected-error @+1 {{ring-lower-block-attention lowers blocks on buffers; bufferize this one first (one-shot-bufferize)}}
+  %o:2 = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
+  return %o#0 : tensor<1x1x8x16xf32>
 }

@@ -9,16 +9,16 @@
 // (two micro-kernels of 6), the key tile the 13 keys rounded up to two
 // vectors, 16, which is one key chunk.
 // CLAMP-LABEL: func.func @tiny
+// CLAMP: func.func private @__ring_block_attention
 // CLAMP-DAG: memref.alloc() {{.*}}: memref<1x16x16xf32>
 // CLAMP-DAG: memref.alloc() {{.*}}: memref<12x16xf32>
 // CLAMP-DAG: memref.alloc() {{.*}}: memref<6x16xf32>
 // CLAMP-NOT: memref<6x4096xf32>
-// CLAMP: func.func private @__ring_block_attention
 // CLAMP: scf.for %{{.*}} = %c13 to %c16 step %c1
 // CHECK-LABEL: func.func @tiny
-func.func @tiny(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x13x16xf32>) -> tensor<1x1x8x16xf32> {
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x1x8x16xf32>, tensor<1x1x13x16xf32>, tensor<1x1x13x16xf32> -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x16xf32>
+func.func @tiny(%q: memref<1x1x8x16xf32>, %k: memref<1x1x13x16xf32>, %od: memref<1x1x8x16xf32>, %ld: memref<1x1x8xf32>) {
+  ring.block_attention %q, %k, %k into %od, %ld : memref<1x1x8x16xf32>, memref<1x1x13x16xf32>, memref<1x1x13x16xf32> -> memref<1x1x8x16xf32>, memref<1x1x8xf32>
+  return
 }
 
 // -----
@@ -26,14 +26,14 @@ func.func @tiny(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x13x16xf32>) -> tensor<1
 // 8 keys: a key tile of one vector, so the Q K^T register tile narrows to
 // 6 x 1.
 // CLAMP-LABEL: func.func @one_vector_of_keys
+// CLAMP: func.func private @__ring_block_attention
 // CLAMP-DAG: memref.alloc() {{.*}}: memref<1x16x8xf32>
 // CLAMP-DAG: memref.alloc() {{.*}}: memref<6x8xf32>
-// CLAMP: func.func private @__ring_block_attention
 // CLAMP: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-LABEL: func.func @one_vector_of_keys
-func.func @one_vector_of_keys(%q: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x16xf32>
+func.func @one_vector_of_keys(%q: memref<1x1x8x16xf32>, %od: memref<1x1x8x16xf32>, %ld: memref<1x1x8xf32>) {
+  ring.block_attention %q, %q, %q into %od, %ld : memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8x16xf32> -> memref<1x1x8x16xf32>, memref<1x1x8xf32>
+  return
 }
 
 // -----
@@ -47,7 +47,7 @@ func.func @one_vector_of_keys(%q: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> 
 // CHECK-NEXT: arith.muli %[[P]], %c16 : index
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-func.func @wide_head_dim(%q: tensor<1x1x8x1000xf32>) -> tensor<1x1x8x1000xf32> {
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x1x8x1000xf32>, tensor<1x1x8x1000xf32>, tensor<1x1x8x1000xf32> -> tensor<1x1x8x1000xf32>, tensor<1x1x8xf32>
-  return %o : tensor<1x1x8x1000xf32>
+func.func @wide_head_dim(%q: memref<1x1x8x1000xf32>, %od: memref<1x1x8x1000xf32>, %ld: memref<1x1x8xf32>) {
+  ring.block_attention %q, %q, %q into %od, %ld : memref<1x1x8x1000xf32>, memref<1x1x8x1000xf32>, memref<1x1x8x1000xf32> -> memref<1x1x8x1000xf32>, memref<1x1x8xf32>
+  return
 }

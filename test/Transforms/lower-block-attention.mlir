@@ -6,11 +6,13 @@
 // AVX2 (default prefix: 8 lanes, 6 x 2 register tiles) and AVX-512 (16 lanes,
 // 6 x 4 register tiles).
 // CHECK-LABEL: func.func @causal_gqa
-// The only buffers: the result, and scratch linear in the sequence (1000
+// The block becomes a call; the kernel writes the destinations.
+// CHECK-NOT: memref.alloc
+// CHECK: call @__ring_block_attention(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<2x8x1000x80xf32, strided<[?, ?, ?, 1], offset: ?>>, memref<2x2x1000x80xf32, strided<[?, ?, ?, 1], offset: ?>>, memref<2x2x1000x80xf32, strided<[?, ?, ?, 1], offset: ?>>, index, index, memref<2x8x1000x80xf32>, memref<2x8x1000xf32>) -> ()
+// The kernel's only buffers: its scratch, linear in the sequence (1000
 // keys padded to 1024; K in 64 panels of 16 keys, V in 5 panels of 16
 // columns); nothing of size seq x seq.
-// CHECK-DAG: memref.alloc() {{.*}}: memref<2x8x1000x80xf32>
-// CHECK-DAG: memref.alloc() {{.*}}: memref<2x8x1000xf32>
+// CHECK: func.func private @__ring_block_attention
 // CHECK-DAG: memref.alloc() {{.*}}: memref<64x80x16xf32>
 // CHECK-DAG: memref.alloc() {{.*}}: memref<5x1024x16xf32>
 // CHECK-DAG: memref.alloc() {{.*}}: memref<96x80xf32>
@@ -50,6 +52,9 @@
 // Final normalization: a row with no visible key gets lse = -inf.
 // CHECK:         math.log
 // CHECK:         arith.select {{.*}}, %{{.*}}, %cst{{.*}} : f32
+// The scratch is freed before the kernel returns.
+// CHECK-COUNT-8: memref.dealloc
+// CHECK-NEXT: return
 // AVX512-LABEL: func.func @causal_gqa
 // AVX512-DAG: memref.alloc() {{.*}}: memref<16x80x64xf32>
 // AVX512-DAG: memref.alloc() {{.*}}: memref<2x1024x64xf32>
@@ -66,10 +71,10 @@
 // TILES-DAG: memref.alloc() {{.*}}: memref<36x80xf32>
 // TILES-DAG: memref.alloc() {{.*}}: memref<6x32xf32>
 // TILES: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32
-func.func @causal_gqa(%q: tensor<2x8x1000x80xf32>, %k: tensor<2x2x1000x80xf32>, %v: tensor<2x2x1000x80xf32>) -> (tensor<2x8x1000x80xf32>, tensor<2x8x1000xf32>) {
+func.func @causal_gqa(%q: memref<2x8x1000x80xf32>, %k: memref<2x2x1000x80xf32>, %v: memref<2x2x1000x80xf32>, %o: memref<2x8x1000x80xf32>, %l: memref<2x8x1000xf32>) {
   %c0 = arith.constant 0 : index
-  %o, %l = ring.block_attention %q, %k, %v causal query_pos(%c0, 1) key_pos(%c0, 1) : tensor<2x8x1000x80xf32>, tensor<2x2x1000x80xf32>, tensor<2x2x1000x80xf32> -> tensor<2x8x1000x80xf32>, tensor<2x8x1000xf32>
-  return %o, %l : tensor<2x8x1000x80xf32>, tensor<2x8x1000xf32>
+  ring.block_attention %q, %k, %v into %o, %l causal query_pos(%c0, 1) key_pos(%c0, 1) : memref<2x8x1000x80xf32>, memref<2x2x1000x80xf32>, memref<2x2x1000x80xf32> -> memref<2x8x1000x80xf32>, memref<2x8x1000xf32>
+  return
 }
 
 // -----
@@ -83,9 +88,9 @@ func.func @causal_gqa(%q: tensor<2x8x1000x80xf32>, %k: tensor<2x2x1000x80xf32>, 
 // CHECK-NOT: arith.cmpi
 // CHECK: vector.reduction <maximumf>
 // AVX512-LABEL: func.func @noncausal_bf16
-func.func @noncausal_bf16(%q: tensor<1x2x128x64xbf16>, %k: tensor<1x2x256x64xbf16>) -> (tensor<1x2x128x64xf32>, tensor<1x2x128xf32>) {
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x2x128x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16> -> tensor<1x2x128x64xf32>, tensor<1x2x128xf32>
-  return %o, %l : tensor<1x2x128x64xf32>, tensor<1x2x128xf32>
+func.func @noncausal_bf16(%q: memref<1x2x128x64xbf16>, %k: memref<1x2x256x64xbf16>, %o: memref<1x2x128x64xf32>, %l: memref<1x2x128xf32>) {
+  ring.block_attention %q, %k, %k into %o, %l : memref<1x2x128x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16> -> memref<1x2x128x64xf32>, memref<1x2x128xf32>
+  return
 }
 
 // -----
@@ -97,32 +102,33 @@ func.func @noncausal_bf16(%q: tensor<1x2x128x64xbf16>, %k: tensor<1x2x256x64xbf1
 // CHECK: arith.muli %{{.*}}, %cst{{.*}} : vector<8xi32>
 // AVX512-LABEL: func.func @causal_strided
 // AVX512: arith.muli %{{.*}}, %cst{{.*}} : vector<16xi32>
-func.func @causal_strided(%q: tensor<1x1x64x16xf32>, %qo: index, %ko: index) -> tensor<1x1x64x16xf32> {
-  %o, %l = ring.block_attention %q, %q, %q causal query_pos(%qo, 4) key_pos(%ko, 4) : tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32> -> tensor<1x1x64x16xf32>, tensor<1x1x64xf32>
-  return %o : tensor<1x1x64x16xf32>
+func.func @causal_strided(%q: memref<1x1x64x16xf32>, %qo: index, %ko: index, %o: memref<1x1x64x16xf32>, %l: memref<1x1x64xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l causal query_pos(%qo, 4) key_pos(%ko, 4) : memref<1x1x64x16xf32>, memref<1x1x64x16xf32>, memref<1x1x64x16xf32> -> memref<1x1x64x16xf32>, memref<1x1x64xf32>
+  return
 }
 
 // -----
 
 // Blocks of one signature share one kernel function (a ring's blocks at
-// different positions call it with their offsets); another signature (here
-// non-causal) gets its own. Kernels are private, with internal linkage, and
-// their scratch is allocated once, in the caller. The caller, now control
-// code, is compiled for size; the kernels for speed, never inlined into it.
+// different positions call it with their offsets, views at any offset
+// through one strided type); another signature (here non-causal) gets its
+// own. Kernels are private, with internal linkage, and own their scratch:
+// the caller allocates nothing. The caller, now control code, is compiled
+// for size; the kernels for speed, never inlined into it.
 // CHECK-LABEL: func.func @shared_kernels
 // CHECK-SAME: attributes {passthrough = ["optsize"]}
-// Three outputs and their lse, and one set of eight scratch buffers.
-// CHECK-COUNT-14: memref.alloc()
 // CHECK-NOT: memref.alloc()
-// CHECK: call @[[CAUSAL:__ring_block_attention[_0-9]*]](%{{.*}}, %{{.*}}, %{{.*}}, %[[P0:arg[0-9]+]], %[[P1:arg[0-9]+]], %{{.*}})
-// CHECK: call @[[CAUSAL]](%{{.*}}, %{{.*}}, %{{.*}}, %[[P1]], %[[P0]], %{{.*}})
+// CHECK: call @[[CAUSAL:__ring_block_attention[_0-9]*]](%{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %[[P0:arg[0-9]+]], %[[P1:arg[0-9]+]], %[[A:arg[0-9]+]], %[[LA:arg[0-9]+]])
+// CHECK: call @[[CAUSAL]](%{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %[[P1]], %[[P0]], %{{[^,]*}}, %{{[^,]*}})
 // CHECK: call @[[FULL:__ring_block_attention[_0-9]*]](
-// CHECK-DAG: func.func private @[[CAUSAL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
-// CHECK-DAG: func.func private @[[FULL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+// CHECK-DAG: func.func private @[[CAUSAL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"], ring.kernel_signature = "{{.*}}"}
+// CHECK-DAG: func.func private @[[FULL]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"], ring.kernel_signature = "{{.*}}"}
 // CHECK-NOT: func.func private
-func.func @shared_kernels(%q: tensor<1x1x32x16xf32>, %p0: index, %p1: index) -> (tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>) {
-  %a, %la = ring.block_attention %q, %q, %q causal query_pos(%p0, 1) key_pos(%p1, 1) : tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32> -> tensor<1x1x32x16xf32>, tensor<1x1x32xf32>
-  %b, %lb = ring.block_attention %q, %q, %q causal query_pos(%p1, 1) key_pos(%p0, 1) : tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32> -> tensor<1x1x32x16xf32>, tensor<1x1x32xf32>
-  %c, %lc = ring.block_attention %q, %q, %q : tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32> -> tensor<1x1x32x16xf32>, tensor<1x1x32xf32>
-  return %a, %b, %c : tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>
+func.func @shared_kernels(%q: memref<1x1x64x16xf32>, %p0: index, %p1: index, %a: memref<1x1x32x16xf32>, %la: memref<1x1x32xf32>, %b: memref<1x1x32x16xf32>, %lb: memref<1x1x32xf32>) {
+  %first = memref.subview %q[0, 0, 0, 0] [1, 1, 32, 16] [1, 1, 1, 1] : memref<1x1x64x16xf32> to memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>>
+  %second = memref.subview %q[0, 0, 32, 0] [1, 1, 32, 16] [1, 1, 1, 1] : memref<1x1x64x16xf32> to memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1], offset: 512>>
+  ring.block_attention %first, %first, %first into %a, %la causal query_pos(%p0, 1) key_pos(%p1, 1) : memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>> -> memref<1x1x32x16xf32>, memref<1x1x32xf32>
+  ring.block_attention %second, %second, %second into %b, %lb causal query_pos(%p1, 1) key_pos(%p0, 1) : memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1], offset: 512>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1], offset: 512>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1], offset: 512>> -> memref<1x1x32x16xf32>, memref<1x1x32xf32>
+  ring.block_attention %first, %first, %first into %a, %la : memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>>, memref<1x1x32x16xf32, strided<[1024, 1024, 16, 1]>> -> memref<1x1x32x16xf32>, memref<1x1x32xf32>
+  return
 }

@@ -41,12 +41,15 @@ def RingLowerBlockAttentionGPU
     newer): four warps of 16 rows, P reused from the score accumulators as
     the A operand of `P V`. Other blocks use a SIMT kernel with f32 FMAs.
 
-    The pass runs on tensors, like `ring-lower-block-attention`: operands are
-    bridged with `bufferization.to_buffer`, results are buffers allocated
-    at the entry of the function, one pair per block (two blocks' results
-    may be live at once). Kernel arguments are memrefs with dynamic sizes and strides and a
-    unit innermost stride; the buffers must be 16-byte aligned (device
-    allocations are).
+    The pass lowers the buffer form of the op, after bufferization and
+    buffer deallocation (which cannot see what a `gpu.launch_func` does to
+    its operands): the kernel reads the operands' buffers and writes the
+    destinations. Kernel arguments are memrefs with dynamic sizes and
+    strides and a unit innermost stride; the buffers must be 16-byte
+    aligned (device allocations are). A block still on tensors, or one the
+    kernels cannot run, is an error. The patterns are public:
+    `populateRingBlockAttentionToGPUPatterns`
+    (`RingAttn/Conversion/RingToGPU.h`).
   }];
   let options = [
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
@@ -65,9 +68,8 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
   let summary = "Move the element-wise loops and buffers of host functions "
                 "to the GPU";
   let description = [{
-    Runs after bufferization and `convert-linalg-to-parallel-loops`. The
-    stand-in calls of `ring-lower-block-attention-gpu` become
-    `gpu.launch_func`. Every outermost `scf.parallel` outside a kernel
+    Runs after bufferization and `convert-linalg-to-parallel-loops`. Every
+    outermost `scf.parallel` outside a kernel
     becomes a kernel with one thread per iteration (the iteration space
     flattened, 256 threads a block, guarded at the tail), outlined into
     `gpu.module @ring_kernels` next to the attention kernels so that the

@@ -70,6 +70,10 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
     The key/value blocks (only the `H_kv` heads) are double-buffered in two
     buffer pairs allocated once before the loop; the loop selects which pair
     is current by the parity of the step, so it neither allocates nor copies.
+    Blocks and merges are in destination-passing style: each block writes a
+    destination (`tensor.empty`) created before the loop, and each merge
+    writes into the running result it reads, so one-shot bufferization
+    allocates every buffer once, outside the loop.
 
     The rank comes from `shard.process_multi_index`. Block positions follow
     the layout (`contiguous`, `zigzag`, `striped`); when causal, every pair of
@@ -86,27 +90,29 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
 }
 
 def RingLowerCombine : Pass<"ring-lower-combine", "func::FuncOp"> {
-  let summary = "Lower ring.combine to element-wise linalg in destination style";
+  let summary = "Lower ring.combine on buffers to a parallel loop over rows";
   let description = [{
-    `ring.combine` becomes two `linalg.generic`s in destination style, so
-    the running result of a ring loop bufferizes into the same buffers on
-    every step and nothing is allocated:
+    `ring.combine` in its buffer form (after bufferization) becomes one
+    `scf.parallel` over the rows, which merges the log-sum-exps once per row
+    and blends the outputs with one FMA per element, allocating nothing:
 
     ```
-    per row:     m = max(lse_a, lse_b); w_a = exp(lse_a - m); w_b = exp(lse_b - m)
-                 lse_a <- m + log(w_a + w_b);  lse_b <- w_b / (w_a + w_b)
-    per element: out_a <- out_a + lse_b * (out_b - out_a)
+    per row:  m = max(lse_a, lse_b); w_a = exp(lse_a - m); w_b = exp(lse_b - m)
+              lse <- m + log(w_a + w_b);  w = w_b / (w_a + w_b)
+              for each d: out <- out_a + w * (out_b - out_a)
     ```
 
-    The exponentials run once per row, and the weight of side b travels in
-    the buffer of `lse_b` (the block's log-sum-exp, dead after the merge).
-    Every exponent is of a non-positive number, so nothing overflows; when
-    both sides are `-inf` the result is `out = out_a` (0 in a ring loop),
-    `lse = -inf`.
+    A row reads its inputs before it writes its destinations, so the
+    destinations may be side a's buffers (the ring schedule's in-place
+    accumulation). Every exponent is of a non-positive number, so nothing
+    overflows; when both sides are `-inf` the result is `out = out_a` (0 in
+    a ring loop), `lse = -inf`. A merge still on tensors is an error. The
+    patterns are public: `populateRingLowerCombinePatterns`
+    (`RingAttn/Transforms/Transforms.h`).
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
   ];
 }
 
@@ -117,24 +123,28 @@ def RingLowerAttention : Pass<"ring-lower-attention", "func::FuncOp"> {
     query against all of the keys (with positions 0, 1, ... when causal),
     whose f32 output is cast to the element type of the query. Attention over
     a ring (`ring @grid axis k`) must have gone through `ring-schedule`
-    first; this pass reports one it finds as an error.
+    first; this pass reports one it finds as an error. The block's
+    destinations are new `tensor.empty`s.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
   let summary = "Tile ring.block_attention into flash-style vector loops";
   let description = [{
-    Lowers each `ring.block_attention` to a call of a flash-attention
-    kernel: loops over query tiles and key tiles with an online softmax, f32
+    Lowers each `ring.block_attention` in its buffer form (after
+    bufferization) to a call of a flash-attention kernel: loops over query tiles and key tiles with an online softmax, f32
     accumulation and register-tiled micro-kernels on `vector` ops, sized for
     the module's CPU (`llvm.target`, see `ring-set-cpu-target`; the host when
     the module names none). Blocks of the same signature (shapes, types,
     mask, position strides, scale) share one private kernel function
-    (`@__ring_block_attention*`, internal linkage); the call passes the
-    operands as buffers (`bufferization.to_buffer` / `to_tensor`), the
-    blocks' global positions, and scratch allocated once at the entry of the
-    calling function.
+    (`@__ring_block_attention*`, internal linkage, found again by its
+    `ring.kernel_signature`); the call passes the operands' buffers (inputs
+    cast to one strided layout, so views of any offset share the kernel),
+    the blocks' global positions and the destinations. The kernel allocates
+    its scratch on entry and frees it on return, so a calling function
+    holds no scratch between blocks.
 
     Per (batch, key/value head) the key block is packed once into f32
     panels of K transposed (and the value block into panels of V), shared
@@ -156,7 +166,9 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
     at the first block): `query-tile` and `key-tile` at most 16384;
     `head_dim` at most 16384 (the per-tile scratch is tile x `head_dim`);
     at most 2^30 query or key rows per block (the mask compares key indices
-    and positions in 32-bit vector lanes).
+    and positions in 32-bit vector lanes). A block still on tensors is an
+    error. The patterns are public: `populateRingLowerBlockAttentionPatterns`
+    (`RingAttn/Transforms/Transforms.h`).
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",

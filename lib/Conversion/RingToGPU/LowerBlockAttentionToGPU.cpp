@@ -1,30 +1,24 @@
 //===- LowerBlockAttentionToGPU.cpp - block_attention as kernel launches --===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// Replaces each ring.block_attention with a launch of the flash-attention
-// kernel that fits its element type, head dimension and mask, built once per
-// module in the gpu.module @ring_kernels. Like the CPU lowering, it runs on
-// tensors: the operands are bridged to buffers, the results are buffers
-// allocated at the entry of the function (one pair per op: a block in the
-// ring loop reuses its own on every step) and bridged back, so
-// bufferization sees no ring op and the ring loop no allocation.
-//
-// Until the buffers are final the launch is a call of a private declaration
-// that stands in for the kernel (see KernelLaunch.h): bufferization and
-// buffer deallocation know what a call does to its operands, not what a
-// gpu.launch_func does. ring-offload-to-gpu turns the calls into launches.
+// Replaces each ring.block_attention on buffers with a launch of the
+// flash-attention kernel that fits its element type, head dimension and
+// mask, built once per module in the gpu.module @ring_kernels. It runs after
+// bufferization and buffer deallocation (which cannot see what a
+// gpu.launch_func does to its operands): the kernel reads the operands'
+// buffers and writes the destinations, which bufferization allocated.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttentionKernel.h"
-#include "KernelLaunch.h"
+#include "KernelModule.h"
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToGPU.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -43,15 +37,6 @@ namespace {
 /// Static shared memory a kernel may use without opting in.
 constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
-/// A result buffer allocated at the entry of the function that holds `op`.
-/// Each op gets its own: two blocks' results may be live at once.
-Value allocateAtEntry(Operation *op, MemRefType type) {
-  auto func = op->getParentOfType<FunctionOpInterface>();
-  OpBuilder b(op->getContext());
-  b.setInsertionPointToStart(&func.getFunctionBody().front());
-  return memref::AllocOp::create(b, func.getLoc(), type);
-}
-
 MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
   int64_t rank = type.getRank();
   SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
@@ -61,64 +46,50 @@ MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
       StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
 }
 
-struct RingLowerBlockAttentionGPUPass
-    : ring::impl::RingLowerBlockAttentionGPUBase<
-          RingLowerBlockAttentionGPUPass> {
-  using Base::Base;
+/// The kernel configuration of a block, or an error the pass reports.
+FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op,
+                                          bool tensorCores) {
+  ShapedType queryType = op.getQuery().getType();
+  int64_t headDim = queryType.getDimSize(3);
+  if (queryType.getDimSize(2) == 0)
+    return op.emitError("block attention of an empty query block is not "
+                        "supported");
+  Type element = queryType.getElementType();
+  FlashKernelConfig config{element, headDim, op.isCausal(),
+                           tensorCores && tensorCoresSupport(element, headDim)};
+  if (!config.tensorCores &&
+      2 * config.keyTile() * headDim * 4 > kStaticSharedBytes)
+    return op.emitError("head_dim ")
+           << headDim << " is too large for the GPU kernel: its key and "
+           << "value tiles need more than " << kStaticSharedBytes
+           << " bytes of shared memory";
+  return config;
+}
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<BlockAttentionOp> ops;
-    module.walk([&](BlockAttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
-      return;
-    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
-    for (BlockAttentionOp op : ops)
-      if (failed(lower(op, kernels)))
-        return signalPassFailure();
-  }
+/// A block on buffers becomes a launch of its kernel: one thread block per
+/// query tile, head and batch.
+struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
+  BlockAttentionToKernelLaunch(MLIRContext *context, bool tensorCores)
+      : OpRewritePattern(context), tensorCores(tensorCores) {}
 
-  LogicalResult lower(BlockAttentionOp op, gpu::GPUModuleOp kernels) {
-    RankedTensorType queryType = op.getQuery().getType();
-    int64_t queryLen = queryType.getDimSize(2);
-    int64_t headDim = queryType.getDimSize(3);
-    if (queryLen == 0)
-      return op.emitError("block attention of an empty query block is not "
-                          "supported");
-    Type element = queryType.getElementType();
-    FlashKernelConfig config{element, headDim, op.isCausal(),
-                             tensorCores &&
-                                 tensorCoresSupport(element, headDim)};
-    if (!config.tensorCores &&
-        2 * config.keyTile() * headDim * 4 > kStaticSharedBytes)
-      return op.emitError("head_dim ")
-             << headDim << " is too large for the GPU kernel: its key and "
-             << "value tiles need more than " << kStaticSharedBytes
-             << " bytes of shared memory";
-    gpu::GPUFuncOp kernel = getOrCreateFlashKernel(kernels, config);
+  LogicalResult matchAndRewrite(BlockAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "not bufferized");
+    FailureOr<FlashKernelConfig> config = kernelConfig(op, tensorCores);
+    if (failed(config))
+      return failure();
+    auto module = op->getParentOfType<ModuleOp>();
+    gpu::GPUFuncOp kernel = getOrCreateFlashKernel(
+        getOrCreateKernelModule(rewriter, module), *config);
 
-    ImplicitLocOpBuilder b(op.getLoc(), op);
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     MLIRContext *ctx = op.getContext();
     auto asKernelArg = [&](Value buffer) {
       auto type = cast<MemRefType>(buffer.getType());
       return memref::CastOp::create(b, dynamicStridedLike(ctx, type), buffer)
           .getResult();
     };
-    auto asBuffer = [&](Value tensor) {
-      auto type = cast<RankedTensorType>(tensor.getType());
-      int64_t dyn = ShapedType::kDynamic;
-      auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, dyn, dyn, 1});
-      return asKernelArg(bufferization::ToBufferOp::create(
-          b, MemRefType::get(type.getShape(), type.getElementType(), layout),
-          tensor, /*read_only=*/true));
-    };
-    auto resultBuffer = [&](RankedTensorType type) {
-      return allocateAtEntry(
-          op, MemRefType::get(type.getShape(), type.getElementType()));
-    };
-    Value out = resultBuffer(op.getOut().getType());
-    Value lse = resultBuffer(op.getLse().getType());
-
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, v);
     };
@@ -126,32 +97,62 @@ struct RingLowerBlockAttentionGPUPass
     Value keyOffset = op.isCausal() ? op.getKeyOffset() : idx(0);
     Value scaleLog2 = arith::ConstantOp::create(
         b, b.getF32FloatAttr(op.getScaleOrDefault() * 1.4426950408889634f));
-    SmallVector<Value> args = {asBuffer(op.getQuery()),
-                               asBuffer(op.getKey()),
-                               asBuffer(op.getValue()),
-                               asKernelArg(out),
-                               asKernelArg(lse),
+    SmallVector<Value> args = {asKernelArg(op.getQuery()),
+                               asKernelArg(op.getKey()),
+                               asKernelArg(op.getValue()),
+                               asKernelArg(op.getOutInit()),
+                               asKernelArg(op.getLseInit()),
                                scaleLog2,
                                queryOffset,
                                idx(op.getQueryStride()),
                                keyOffset,
                                idx(op.getKeyStride())};
-    gpu::KernelDim3 grid{
-        idx(llvm::divideCeil(queryLen, FlashKernelConfig::kQueryTile)),
-        idx(queryType.getDimSize(1)), idx(queryType.getDimSize(0))};
-    createKernelLaunchCall(b, kernel, grid, args);
-
-    auto asTensor = [&](Value buffer, Type type) {
-      return bufferization::ToTensorOp::create(b, type, buffer,
-                                               /*restrict=*/true,
-                                               /*writable=*/true)
-          .getResult();
-    };
-    op.getOut().replaceAllUsesWith(asTensor(out, op.getOut().getType()));
-    op.getLse().replaceAllUsesWith(asTensor(lse, op.getLse().getType()));
-    op.erase();
+    ShapedType queryType = op.getQuery().getType();
+    gpu::KernelDim3 grid{idx(llvm::divideCeil(queryType.getDimSize(2),
+                                              FlashKernelConfig::kQueryTile)),
+                         idx(queryType.getDimSize(1)),
+                         idx(queryType.getDimSize(0))};
+    ArrayRef<int32_t> block = *kernel.getKnownBlockSize();
+    gpu::LaunchFuncOp::create(b, kernel, grid,
+                              {idx(block[0]), idx(block[1]), idx(block[2])},
+                              /*dynamicSharedMemorySize=*/Value(), args);
+    rewriter.eraseOp(op);
     return success();
+  }
+
+  bool tensorCores;
+};
+
+struct RingLowerBlockAttentionGPUPass
+    : ring::impl::RingLowerBlockAttentionGPUBase<
+          RingLowerBlockAttentionGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // Blocks the kernels cannot run are errors, reported before anything is
+    // rewritten.
+    WalkResult bad = getOperation().walk([&](BlockAttentionOp op) {
+      if (!op.hasPureBufferSemantics()) {
+        op.emitError("ring-lower-block-attention-gpu lowers blocks on "
+                     "buffers; bufferize this one first (one-shot-bufferize)");
+        return WalkResult::interrupt();
+      }
+      return failed(kernelConfig(op, tensorCores)) ? WalkResult::interrupt()
+                                                   : WalkResult::advance();
+    });
+    if (bad.wasInterrupted())
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    populateRingBlockAttentionToGPUPatterns(patterns, tensorCores);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingBlockAttentionToGPUPatterns(
+    RewritePatternSet &patterns, bool tensorCores) {
+  patterns.add<BlockAttentionToKernelLaunch>(patterns.getContext(),
+                                             tensorCores);
+}

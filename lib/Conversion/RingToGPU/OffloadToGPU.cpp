@@ -7,7 +7,6 @@
 // nests, and their buffers as memref allocations. This pass moves all of it
 // to the device:
 //
-//  - the stand-in calls of kernels (KernelLaunch.h) become gpu.launch_func;
 //  - each outermost scf.parallel becomes a kernel of one thread per
 //    iteration (flattened, 256 threads a block) in gpu.module @ring_kernels,
 //    next to the attention kernels, so the module embeds one binary;
@@ -21,7 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "KernelLaunch.h"
+#include "KernelModule.h"
 
 #include "RingAttn/Conversion/Passes.h"
 
@@ -144,8 +143,6 @@ struct RingOffloadToGPUPass
     : ring::impl::RingOffloadToGPUBase<RingOffloadToGPUPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(materializeKernelLaunches(module)))
-      return signalPassFailure();
 
     // Buffers and copies first: strided copies become loops the next step
     // launches.
@@ -183,7 +180,8 @@ struct RingOffloadToGPUPass
         loops.push_back(loop);
     });
     if (!loops.empty()) {
-      gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+      OpBuilder builder(module.getContext());
+      gpu::GPUModuleOp kernels = getOrCreateKernelModule(builder, module);
       for (scf::ParallelOp loop : loops)
         if (failed(launchParallelLoop(loop, kernels)))
           return signalPassFailure();

@@ -63,41 +63,6 @@ func.func @buffers(%src: memref<8x16xf32>, %dst: memref<8x8xf32>) {
 
 // -----
 
-// Stand-in calls become launches of their kernel, with the kernel's block
-// size; the declarations go away.
-
-// CHECK-LABEL: func.func @launch
-// CHECK: gpu.launch_func @kernels::@k blocks in (%arg1, %arg1, %arg1) threads in (%c128, %c1{{.*}}, %c1{{.*}}) args(%arg0 : memref<4xf32>)
-// CHECK-NOT: call
-// CHECK-NOT: __ring_launch
-module attributes {gpu.container_module} {
-  gpu.module @kernels {
-    gpu.func @k(%a: memref<4xf32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
-      gpu.return
-    }
-  }
-  func.func private @__ring_launch_k(index, index, index, memref<4xf32>)
-      attributes {ring.launch = @kernels::@k}
-  func.func @launch(%a: memref<4xf32>, %n: index) {
-    call @__ring_launch_k(%n, %n, %n, %a) : (index, index, index, memref<4xf32>) -> ()
-    return
-  }
-}
-
-// -----
-
-module attributes {gpu.container_module} {
-  func.func private @__ring_launch_k(index, index, index, memref<4xf32>)
-      attributes {ring.launch = @kernels::@missing}
-  func.func @no_kernel(%a: memref<4xf32>, %n: index) {
-    // expected-error @+1 {{'@kernels::@missing' does not name a kernel of known block size}}
-    call @__ring_launch_k(%n, %n, %n, %a) : (index, index, index, memref<4xf32>) -> ()
-    return
-  }
-}
-
-// -----
-
 func.func @host_load(%a: memref<4xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   // expected-error @+1 {{host code of a GPU module would access device memory here; only element-wise loops are offloaded}}

@@ -54,8 +54,8 @@ func.func @single_rank(%kv: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // CHECK: return %[[O]], %[[L]], %[[O]], %[[L]]
 func.func @combine_with_empty(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %e: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
   %ninf = arith.constant dense<0xFF800000> : tensor<1x2x8xf32>
-  %a, %b = ring.combine (%o, %l), (%e, %ninf) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
-  %c, %d = ring.combine (%e, %ninf), (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %a, %b = ring.combine (%o, %l), (%e, %ninf) into (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %c, %d = ring.combine (%e, %ninf), (%o, %l) into (%e, %ninf) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return %a, %b, %c, %d : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
 }
 
@@ -64,6 +64,16 @@ func.func @combine_with_empty(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %
 // CHECK: ring.combine
 func.func @combine_with_finite(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
   %zero = arith.constant dense<0.0> : tensor<1x2x8xf32>
-  %a, %b = ring.combine (%o, %l), (%o, %zero) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %a, %b = ring.combine (%o, %l), (%o, %zero) into (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return %a, %b : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+}
+
+// -----
+
+// On buffers nothing folds: the destinations still have to be written.
+// CHECK-LABEL: func.func @combine_buffers_with_empty
+// CHECK: ring.combine
+func.func @combine_buffers_with_empty(%o: memref<1x2x8x16xf32>, %l: memref<1x2x8xf32>, %e: memref<1x2x8x16xf32>, %ninf: memref<1x2x8xf32>) {
+  ring.combine (%o, %l), (%e, %ninf) into (%o, %l) : memref<1x2x8x16xf32>, memref<1x2x8xf32>
+  return
 }

@@ -168,57 +168,57 @@ func.func @attention_negative_axis(%q: tensor<1x2x8x16xf32>) {
 
 // -----
 
-func.func @block_shared_checks(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>) {
+func.func @block_shared_checks(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>, %od: tensor<1x6x8x16xf32>, %ld: tensor<1x6x8xf32>) {
   // expected-error @+1 {{key/value heads (4) must divide query heads (6)}}
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x6x8x16xf32>, tensor<1x6x8xf32>
+  %o, %l = ring.block_attention %q, %k, %k into %od, %ld : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x6x8x16xf32>, tensor<1x6x8xf32>
   return
 }
 
 // -----
 
-func.func @block_one_offset(%q: tensor<1x2x8x16xf32>, %i: index) {
+func.func @block_one_offset(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{query_offset and key_offset must be given together}}
-  %o:2 = "ring.block_attention"(%q, %q, %q, %i) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, index) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  %o:2 = "ring.block_attention"(%q, %q, %q, %od, %ld, %i) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, index) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
   return
 }
 
 // -----
 
-func.func @block_stride(%q: tensor<1x2x8x16xf32>, %i: index) {
+func.func @block_stride(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{position strides must be positive (got query_stride 1, key_stride 0)}}
-  %o, %l = ring.block_attention %q, %q, %q causal query_pos(%i, 1) key_pos(%i, 0) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld causal query_pos(%i, 1) key_pos(%i, 0) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }
 
 // -----
 
-func.func @block_scale(%q: tensor<1x2x8x16xf32>) {
+func.func @block_scale(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{scale must be finite (got nan)}}
-  %o, %l = ring.block_attention %q, %q, %q scale 0x7FC00000 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld scale 0x7FC00000 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }
 
 // -----
 
-func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>) {
+func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>, %od: tensor<1x2x4x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{out must have the query's shape [1, 2, 8, 16] (got [1, 2, 4, 16])}}
-  %o, %l = ring.block_attention %q, %k, %k : tensor<1x2x8x16xbf16>, tensor<1x2x4x16xbf16>, tensor<1x2x4x16xbf16> -> tensor<1x2x4x16xf32>, tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %k, %k into %od, %ld : tensor<1x2x8x16xbf16>, tensor<1x2x4x16xbf16>, tensor<1x2x4x16xbf16> -> tensor<1x2x4x16xf32>, tensor<1x2x8xf32>
   return
 }
 
 // -----
 
-func.func @block_lse_shape(%q: tensor<1x2x8x16xf32>) {
+func.func @block_lse_shape(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x16xf32>) {
   // expected-error @+1 {{lse must have shape [1, 2, 8] (got [1, 2, 16])}}
-  %o, %l = ring.block_attention %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
   return
 }
 
 // -----
 
-func.func @block_out_element_type(%q: tensor<1x2x8x16xbf16>) {
-  // expected-error @+1 {{result #0 must be statically shaped 4-D tensor of f32}}
-  %o:2 = "ring.block_attention"(%q, %q, %q) {operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>) -> (tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>)
+func.func @block_out_element_type(%q: tensor<1x2x8x16xbf16>, %ld: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{operand #3 must be statically shaped 4-D tensor or memref of f32}}
+  %o:2 = "ring.block_attention"(%q, %q, %q, %q, %ld) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>)
   return
 }
 
@@ -226,15 +226,32 @@ func.func @block_out_element_type(%q: tensor<1x2x8x16xbf16>) {
 
 func.func @combine_lse_shape(%o: tensor<1x2x8x16xf32>, %l: tensor<1x2x16xf32>) {
   // expected-error @+1 {{lse must have the out shape without head_dim: expected [1, 2, 8] (got [1, 2, 16])}}
-  %a, %b = ring.combine (%o, %l), (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
+  %a, %b = ring.combine (%o, %l), (%o, %l) into (%o, %l) : tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
   return
 }
 
 // -----
 
 func.func @combine_types(%o: tensor<1x2x8x16xf32>, %p: tensor<1x2x4x16xf32>, %l: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{failed to verify that all of {out_a, out_b, out} have same type}}
-  %a:2 = "ring.combine"(%o, %l, %p, %l) : (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  // expected-error @+1 {{failed to verify that all of {out_a, out_b, out_init} have same type}}
+  %a:2 = "ring.combine"(%o, %l, %p, %l, %o, %l) : (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @block_mixed_forms(%q: tensor<1x2x8x16xf32>, %od: memref<1x2x8x16xf32>, %ld: memref<1x2x8xf32>) {
+  // expected-error @+1 {{operands must be all tensors or all buffers}}
+  ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> memref<1x2x8x16xf32>, memref<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_strided_rows(%q: memref<1x2x8x32xf32>, %od: memref<1x2x8x16xf32>, %ld: memref<1x2x8xf32>) {
+  %qs = memref.subview %q[0, 0, 0, 0] [1, 2, 8, 16] [1, 1, 1, 2] : memref<1x2x8x32xf32> to memref<1x2x8x16xf32, strided<[512, 256, 32, 2]>>
+  // expected-error @+1 {{operand #0 of type 'memref<1x2x8x16xf32, strided<[512, 256, 32, 2]>>' must be a strided buffer whose innermost dimension is contiguous}}
+  ring.block_attention %qs, %od, %od into %od, %ld : memref<1x2x8x16xf32, strided<[512, 256, 32, 2]>>, memref<1x2x8x16xf32>, memref<1x2x8x16xf32> -> memref<1x2x8x16xf32>, memref<1x2x8xf32>
   return
 }
 
@@ -347,9 +364,9 @@ func.func @attention_head_dim_zero(%q: tensor<1x2x8x0xf32>) {
 
 // -----
 
-func.func @block_head_dim_zero(%q: tensor<1x2x8x0xf32>) {
+func.func @block_head_dim_zero(%q: tensor<1x2x8x0xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{head_dim must be positive (got 0)}}
-  %o, %l = ring.block_attention %q, %q, %q scale 1.0 : tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32> -> tensor<1x2x8x0xf32>, tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %q, %ld scale 1.0 : tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32> -> tensor<1x2x8x0xf32>, tensor<1x2x8xf32>
   return
 }
 
@@ -403,9 +420,9 @@ func.func @attention_bytes_overflow(%q: tensor<4294967296x4294967296x4x4xf32>) {
 // -----
 
 // The element count fits int64; the bytes do not.
-func.func @block_bytes_overflow(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x1152921504606846976x16xbf16>) {
+func.func @block_bytes_overflow(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x1152921504606846976x16xbf16>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{operand #1 has shape [1, 2, 1152921504606846976, 16] of 2-byte elements, whose byte size overflows int64}}
-  %o, %l = "ring.block_attention"(%q, %k, %k) {operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x1152921504606846976x16xbf16>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  %o, %l = "ring.block_attention"(%q, %k, %k, %q, %ld) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
   return
 }
 
@@ -413,7 +430,7 @@ func.func @block_bytes_overflow(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x1152921
 
 func.func @combine_bytes_overflow(%o: tensor<1x4x4611686018427387904x1xf32>, %l: tensor<1x4x4611686018427387904xf32>) {
   // expected-error @+1 {{operand #0 has shape [1, 4, 4611686018427387904, 1] of 4-byte elements, whose byte size overflows int64}}
-  %a, %b = ring.combine (%o, %l), (%o, %l) : tensor<1x4x4611686018427387904x1xf32>, tensor<1x4x4611686018427387904xf32>
+  %a, %b = ring.combine (%o, %l), (%o, %l) into (%o, %l) : tensor<1x4x4611686018427387904x1xf32>, tensor<1x4x4611686018427387904xf32>
   return
 }
 

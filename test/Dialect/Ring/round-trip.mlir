@@ -37,19 +37,36 @@ func.func @attention_ring_striped(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf
 }
 
 // CHECK-LABEL: func.func @block_attention
-func.func @block_attention(%q: tensor<1x8x32x64xbf16>, %k: tensor<1x2x48x64xbf16>, %v: tensor<1x2x48x64xbf16>, %qo: index, %ko: index) -> (tensor<1x8x32x64xf32>, tensor<1x8x32xf32>) {
-  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
-  %o0, %l0 = ring.block_attention %q, %k, %v : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
-  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} causal query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 4) scale 1.000000e+00 :
-  %o1, %l1 = ring.block_attention %q, %k, %v causal query_pos(%qo, 1) key_pos(%ko, 4) scale 1.0 : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+func.func @block_attention(%q: tensor<1x8x32x64xbf16>, %k: tensor<1x2x48x64xbf16>, %v: tensor<1x2x48x64xbf16>, %qo: index, %ko: index, %od: tensor<1x8x32x64xf32>, %ld: tensor<1x8x32xf32>) -> (tensor<1x8x32x64xf32>, tensor<1x8x32xf32>) {
+  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  %o0, %l0 = ring.block_attention %q, %k, %v into %od, %ld : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} causal query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 4) scale 1.000000e+00 :
+  %o1, %l1 = ring.block_attention %q, %k, %v into %o0, %l0 causal query_pos(%qo, 1) key_pos(%ko, 4) scale 1.0 : tensor<1x8x32x64xbf16>, tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16> -> tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
   return %o1, %l1 : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+}
+
+// The buffer form: no results; the views of a ring layout's chunks are
+// accepted (any offset and outer strides, rows contiguous).
+// CHECK-LABEL: func.func @block_attention_buffers
+func.func @block_attention_buffers(%q: memref<1x8x64x64xbf16>, %k: memref<1x2x48x64xbf16>, %v: memref<1x2x48x64xbf16>, %od: memref<1x8x32x64xf32>, %ld: memref<1x8x32xf32>) {
+  %qs = memref.subview %q[0, 0, 32, 0] [1, 8, 32, 64] [1, 1, 1, 1] : memref<1x8x64x64xbf16> to memref<1x8x32x64xbf16, strided<[32768, 4096, 64, 1], offset: 2048>>
+  // CHECK: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} : memref<1x8x32x64xbf16, strided<[32768, 4096, 64, 1], offset: 2048>>, memref<1x2x48x64xbf16>, memref<1x2x48x64xbf16> -> memref<1x8x32x64xf32>, memref<1x8x32xf32>
+  ring.block_attention %qs, %k, %v into %od, %ld : memref<1x8x32x64xbf16, strided<[32768, 4096, 64, 1], offset: 2048>>, memref<1x2x48x64xbf16>, memref<1x2x48x64xbf16> -> memref<1x8x32x64xf32>, memref<1x8x32xf32>
+  return
 }
 
 // CHECK-LABEL: func.func @combine
 func.func @combine(%oa: tensor<1x8x32x64xf32>, %la: tensor<1x8x32xf32>, %ob: tensor<1x8x32x64xf32>, %lb: tensor<1x8x32xf32>) -> (tensor<1x8x32x64xf32>, tensor<1x8x32xf32>) {
-  // CHECK: ring.combine(%{{.*}}, %{{.*}}), (%{{.*}}, %{{.*}}) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
-  %o, %l = ring.combine (%oa, %la), (%ob, %lb) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  // CHECK: ring.combine(%{{.*}}, %{{.*}}), (%{{.*}}, %{{.*}}) into(%{{.*}}, %{{.*}}) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+  %o, %l = ring.combine (%oa, %la), (%ob, %lb) into (%oa, %la) : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
   return %o, %l : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
+}
+
+// CHECK-LABEL: func.func @combine_buffers
+func.func @combine_buffers(%oa: memref<1x8x32x64xf32>, %la: memref<1x8x32xf32>, %ob: memref<1x8x32x64xf32>, %lb: memref<1x8x32xf32>) {
+  // CHECK: ring.combine(%{{.*}}, %{{.*}}), (%{{.*}}, %{{.*}}) into(%{{.*}}, %{{.*}}) : memref<1x8x32x64xf32>, memref<1x8x32xf32>
+  ring.combine (%oa, %la), (%ob, %lb) into (%oa, %la) : memref<1x8x32x64xf32>, memref<1x8x32xf32>
+  return
 }
 
 // CHECK-LABEL: func.func @shift

@@ -27,7 +27,9 @@ func.func @main() {
   } : tensor<1x1x8x4xf32>
   %q0 = arith.constant 0 : index
   %k0 = arith.constant 4 : index
-  %o, %lse = ring.block_attention %ones, %ones, %v causal query_pos(%q0, 1) key_pos(%k0, 1) scale 1.0
+  %od = tensor.empty() : tensor<1x1x8x4xf32>
+  %ld = tensor.empty() : tensor<1x1x8xf32>
+  %o, %lse = ring.block_attention %ones, %ones, %v into %od, %ld causal query_pos(%q0, 1) key_pos(%k0, 1) scale 1.0
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>, tensor<1x1x8xf32>
   %lm = bufferization.to_buffer %lse : tensor<1x1x8xf32> to memref<1x1x8xf32>
   %lu = memref.cast %lm : memref<1x1x8xf32> to memref<*xf32>

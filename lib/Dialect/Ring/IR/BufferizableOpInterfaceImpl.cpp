@@ -14,6 +14,14 @@
 // ring schedule does not go through here: it emits the buffer form with its
 // own double buffer, which needs neither the copy nor the allocations.
 //
+// ring.block_attention and ring.combine are in destination-passing style:
+// upstream's model does the analysis (the results are their destinations),
+// and bufferizing one is rebuilding it on the buffers of its operands. A
+// block reads only its inputs; a combine is element-wise, so it merges in
+// place into the running result it reads. The buffer form needs contiguous
+// rows: a buffer whose innermost stride is not known to be 1 (a function
+// argument bufferized with fully dynamic layouts) is copied to one that is.
+//
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
@@ -21,7 +29,9 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
 using namespace mlir;
 using namespace mlir::bufferization;
@@ -110,6 +120,80 @@ struct ShiftWaitOpInterface
   }
 };
 
+/// The destination-passing ops: they read their inputs (never their
+/// destinations, which they overwrite), and bufferize to the same op on
+/// buffers, with no results.
+template <typename OpTy>
+struct DestinationStyleModel
+    : DstBufferizableOpInterfaceExternalModel<DestinationStyleModel<OpTy>,
+                                              OpTy> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const AnalysisState &) const {
+    return !cast<OpTy>(op).isDpsInit(&operand);
+  }
+
+  bool bufferizesToElementwiseAccess(Operation *op, const AnalysisState &,
+                                     ArrayRef<OpOperand *>) const {
+    // A combine reads each row of its inputs before writing that row of its
+    // destinations, and never again (docs of ring.combine).
+    return isa<CombineOp>(op);
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto dpsOp = cast<OpTy>(op);
+    Location loc = op->getLoc();
+    rewriter.setInsertionPoint(op);
+    SmallVector<Value> operands;
+    // Destinations whose rows may not be contiguous are written through a
+    // contiguous buffer and copied back after the op.
+    SmallVector<std::pair<Value, Value>> copyBack;
+    for (OpOperand &operand : op->getOpOperands()) {
+      Value value = operand.get();
+      if (!isa<TensorType>(value.getType())) {
+        operands.push_back(value);
+        continue;
+      }
+      FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
+      if (failed(buffer))
+        return failure();
+      if (hasContiguousRows(*buffer)) {
+        operands.push_back(*buffer);
+        continue;
+      }
+      // A layout the kernels cannot take (function arguments bufferized
+      // with fully dynamic strides): work on a contiguous copy.
+      auto type = cast<MemRefType>(buffer->getType());
+      Value contiguous = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get(type.getShape(), type.getElementType()));
+      if (dpsOp.isDpsInit(&operand))
+        copyBack.push_back({contiguous, *buffer});
+      else
+        memref::CopyOp::create(rewriter, loc, *buffer, contiguous);
+      operands.push_back(contiguous);
+    }
+    auto bufferOp = cast<OpTy>(clone(rewriter, op, TypeRange{}, operands));
+    SmallVector<Value> results = {bufferOp.getOutInit(), bufferOp.getLseInit()};
+    for (auto [contiguous, destination] : copyBack) {
+      memref::CopyOp::create(rewriter, loc, contiguous, destination);
+      llvm::replace(results, contiguous, destination);
+    }
+    replaceOpWithBufferizedValues(rewriter, dpsOp, results);
+    return success();
+  }
+
+  /// The buffer's innermost dimension is known to be contiguous.
+  static bool hasContiguousRows(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return succeeded(type.getStridesAndOffset(strides, offset)) &&
+           (type.getShape().back() == 1 || strides.back() == 1);
+  }
+};
+
 } // namespace
 
 void mlir::ring::registerBufferizableOpInterfaceExternalModels(
@@ -117,5 +201,8 @@ void mlir::ring::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *ctx, RingDialect *) {
     ShiftStartOp::attachInterface<ShiftStartOpInterface>(*ctx);
     ShiftWaitOp::attachInterface<ShiftWaitOpInterface>(*ctx);
+    BlockAttentionOp::attachInterface<DestinationStyleModel<BlockAttentionOp>>(
+        *ctx);
+    CombineOp::attachInterface<DestinationStyleModel<CombineOp>>(*ctx);
   });
 }

@@ -144,9 +144,8 @@ static LogicalResult verifyContiguous(Operation *op, MemRefType type) {
 }
 
 /// The relations between query, key and value that every attention op needs.
-static LogicalResult verifyAttentionOperands(Operation *op, RankedTensorType q,
-                                             RankedTensorType k,
-                                             RankedTensorType v) {
+static LogicalResult verifyAttentionOperands(Operation *op, ShapedType q,
+                                             ShapedType k, ShapedType v) {
   if (q.getElementType() != k.getElementType() ||
       q.getElementType() != v.getElementType())
     return op->emitOpError("query, key and value must have the same element "
@@ -182,7 +181,7 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
 }
 
 /// The given scale, or 1/sqrt(head_dim).
-static float scaleOrDefault(FloatAttr scale, RankedTensorType query) {
+static float scaleOrDefault(FloatAttr scale, ShapedType query) {
   if (scale)
     return scale.getValue().convertToFloat();
   return 1.0f / std::sqrt(static_cast<float>(query.getDimSize(kHeadDim)));
@@ -260,6 +259,58 @@ AttentionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 //===----------------------------------------------------------------------===//
+// Destination-passing ops (block_attention, combine)
+//===----------------------------------------------------------------------===//
+
+/// Every shaped operand is a tensor, or every one a buffer whose rows
+/// (innermost dimension) are contiguous: the kernels store vectors along a
+/// row.
+static LogicalResult verifyDestinationStyle(DestinationStyleOpInterface op) {
+  if (!op.hasPureTensorSemantics() && !op.hasPureBufferSemantics())
+    return op->emitOpError("operands must be all tensors or all buffers");
+  if (op.hasPureTensorSemantics())
+    return success();
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      continue;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        (type.getShape().back() != 1 && strides.back() != 1))
+      return op->emitOpError("operand #")
+             << operand.getOperandNumber() << " of type " << type
+             << " must be a strided buffer whose innermost dimension is "
+                "contiguous";
+  }
+  return success();
+}
+
+/// Buffers: the inputs are read, the destinations written. Tensors: no
+/// effect.
+static void getDestinationStyleEffects(
+    DestinationStyleOpInterface op,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  if (!op.hasPureBufferSemantics())
+    return;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), input,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &init : op.getDpsInitsMutable())
+    effects.emplace_back(MemoryEffects::Write::get(), &init,
+                         SideEffects::DefaultResource::get());
+}
+
+/// On tensors one result per destination, of its type; none on buffers.
+static void inferDestinationResults(Value outInit, Value lseInit,
+                                    SmallVectorImpl<Type> &inferred) {
+  if (isa<RankedTensorType>(outInit.getType()))
+    inferred.append({outInit.getType(), lseInit.getType()});
+}
+
+//===----------------------------------------------------------------------===//
 // BlockAttentionOp
 //===----------------------------------------------------------------------===//
 
@@ -267,9 +318,27 @@ float BlockAttentionOp::getScaleOrDefault() {
   return scaleOrDefault(getScaleAttr(), getQuery().getType());
 }
 
+LogicalResult BlockAttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &inferred) {
+  // The destinations follow query, key and value; the optional positions
+  // come after them, so their indices do not depend on the segment sizes
+  // (which builders set after inferring).
+  if (operands.size() < 5)
+    return failure();
+  inferDestinationResults(operands[3], operands[4], inferred);
+  return success();
+}
+
+void BlockAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDestinationStyleEffects(*this, effects);
+}
+
 LogicalResult BlockAttentionOp::verify() {
-  RankedTensorType q = getQuery().getType();
-  if (failed(verifyByteSizes(*this)) ||
+  ShapedType q = getQuery().getType();
+  if (failed(verifyByteSizes(*this)) || failed(verifyDestinationStyle(*this)) ||
       failed(verifyAttentionOperands(*this, q, getKey().getType(),
                                      getValue().getType())) ||
       failed(verifyScale(*this, getScaleAttr())))
@@ -280,14 +349,14 @@ LogicalResult BlockAttentionOp::verify() {
     return emitOpError("position strides must be positive (got query_stride ")
            << getQueryStride() << ", key_stride " << getKeyStride() << ")";
   ArrayRef<int64_t> qShape = q.getShape();
-  if (getOut().getType().getShape() != qShape)
+  if (getOutInit().getType().getShape() != qShape)
     return emitOpError("out must have the query's shape ")
            << shapeString(qShape) << " (got "
-           << shapeString(getOut().getType().getShape()) << ")";
-  if (getLse().getType().getShape() != qShape.drop_back())
+           << shapeString(getOutInit().getType().getShape()) << ")";
+  if (getLseInit().getType().getShape() != qShape.drop_back())
     return emitOpError("lse must have shape ")
            << shapeString(qShape.drop_back()) << " (got "
-           << shapeString(getLse().getType().getShape()) << ")";
+           << shapeString(getLseInit().getType().getShape()) << ")";
   return success();
 }
 
@@ -295,8 +364,25 @@ LogicalResult BlockAttentionOp::verify() {
 // CombineOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult CombineOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location>,
+                                          ValueRange operands, DictionaryAttr,
+                                          OpaqueProperties, RegionRange,
+                                          SmallVectorImpl<Type> &inferred) {
+  if (operands.size() != 6)
+    return failure();
+  inferDestinationResults(operands[4], operands[5], inferred);
+  return success();
+}
+
+void CombineOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDestinationStyleEffects(*this, effects);
+}
+
 LogicalResult CombineOp::verify() {
-  if (failed(verifyByteSizes(*this)))
+  if (failed(verifyByteSizes(*this)) || failed(verifyDestinationStyle(*this)))
     return failure();
   ArrayRef<int64_t> outShape = getOutA().getType().getShape();
   ArrayRef<int64_t> lseShape = getLseA().getType().getShape();
@@ -320,7 +406,10 @@ static bool isAllMinusInfinity(Value value) {
 
 LogicalResult CombineOp::fold(FoldAdaptor,
                               SmallVectorImpl<OpFoldResult> &results) {
-  // A side that saw no key contributes nothing to the merge.
+  // A side that saw no key contributes nothing to the merge. Only values
+  // fold: on buffers the destinations still have to be written.
+  if (!hasPureTensorSemantics())
+    return failure();
   if (isAllMinusInfinity(getLseB())) {
     results.push_back(getOutA());
     results.push_back(getLseA());

@@ -8,6 +8,8 @@ include "RingAttn/Dialect/Ring/IR/RingDialect.td"
 include "RingAttn/Dialect/Ring/IR/RingAttributes.td"
 include "RingAttn/Dialect/Ring/IR/RingTypes.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 //===----------------------------------------------------------------------===//
@@ -28,6 +30,58 @@ def Ring_PartialOutTensor : Type<
 def Ring_LseTensor : Type<
     And<[TensorRankOf<[F32], [3]>.predicate, HasStaticShapePred]>,
     "statically shaped 3-D tensor of f32", "::mlir::RankedTensorType">;
+
+// The buffer forms of the destination-passing ops: any strided layout (the
+// chunks of a ring layout are views with offsets and outer strides).
+def Ring_ActivationBuffer : Type<
+    And<[MemRefRankOf<[F32, F16, BF16], [4]>.predicate, HasStaticShapePred]>,
+    "statically shaped 4-D memref of f32, f16 or bf16", "::mlir::MemRefType">;
+def Ring_PartialOutBuffer : Type<
+    And<[MemRefRankOf<[F32], [4]>.predicate, HasStaticShapePred]>,
+    "statically shaped 4-D memref of f32", "::mlir::MemRefType">;
+def Ring_LseBuffer : Type<
+    And<[MemRefRankOf<[F32], [3]>.predicate, HasStaticShapePred]>,
+    "statically shaped 3-D memref of f32", "::mlir::MemRefType">;
+
+// Tensor (value) or buffer (destination) form.
+def Ring_Activation : Type<
+    Or<[Ring_ActivationTensor.predicate, Ring_ActivationBuffer.predicate]>,
+    "statically shaped 4-D tensor or memref of f32, f16 or bf16",
+    "::mlir::ShapedType">;
+def Ring_PartialOut : Type<
+    Or<[Ring_PartialOutTensor.predicate, Ring_PartialOutBuffer.predicate]>,
+    "statically shaped 4-D tensor or memref of f32", "::mlir::ShapedType">;
+def Ring_Lse : Type<
+    Or<[Ring_LseTensor.predicate, Ring_LseBuffer.predicate]>,
+    "statically shaped 3-D tensor or memref of f32", "::mlir::ShapedType">;
+
+// Destination-passing style, like linalg: on tensors the results are the
+// new values of the destinations; on buffers there are no results, the op
+// reads its inputs and writes its destinations (MemoryEffectsOpInterface).
+class Ring_DestinationStyleOp<string mnemonic, list<Trait> traits = []>
+    : Ring_Op<mnemonic, !listconcat(traits, [
+        DestinationStyleOpInterface,
+        DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  // The tensor results, one per destination (none on buffers).
+  let results = (outs Variadic<AnyRankedTensor>:$result_tensors);
+  code commonExtraClassDeclaration = [{
+    /// The destinations (out then lse): two consecutive operands.
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(
+          getOperation(), getOutInitMutable().getOperandNumber(), 2);
+    }
+    /// The tensor results; only on tensors.
+    ::mlir::TypedValue<::mlir::RankedTensorType> getOut() {
+      return ::llvm::cast<::mlir::TypedValue<::mlir::RankedTensorType>>(
+          getResultTensors()[0]);
+    }
+    ::mlir::TypedValue<::mlir::RankedTensorType> getLse() {
+      return ::llvm::cast<::mlir::TypedValue<::mlir::RankedTensorType>>(
+          getResultTensors()[1]);
+    }
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // ring.attention
@@ -90,13 +144,14 @@ def Ring_AttentionOp : Ring_Op<"attention", [
 // ring.block_attention
 //===----------------------------------------------------------------------===//
 
-def Ring_BlockAttentionOp : Ring_Op<"block_attention", [
-    Pure, AttrSizedOperandSegments]> {
+def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
+    AttrSizedOperandSegments]> {
   let summary = "Partial attention of a query block against one key/value block";
   let description = [{
     Computes, for each query row, `S = scale * Q K^T` (masked entries `-inf`),
     `lse = log(sum_j exp(S_ij))` (natural log) and `O = softmax(S) V`, both in
-    f32. Rows with no visible key have `lse = -inf` and `O = 0`.
+    f32, into the destinations `out` and `lse` (it does not read them). Rows
+    with no visible key have `lse = -inf` and `O = 0`.
 
     With `causal`, the mask is built from global token positions given as
     affine functions of the local index: query row `i` sits at
@@ -105,34 +160,46 @@ def Ring_BlockAttentionOp : Ring_Op<"block_attention", [
     is not smaller. Every sequence layout is affine per chunk, which is all a
     block needs.
 
+    The op is in destination-passing style. On tensors it returns the new
+    `out` and `lse`; one-shot bufferization turns it into the buffer form,
+    which returns nothing and writes the destination buffers (any strided
+    layout, innermost dimension contiguous). The backends lower the buffer
+    form (`ring-lower-block-attention`, `ring-lower-block-attention-gpu`).
+
     ```mlir
-    %o, %lse = ring.block_attention %q, %k, %v
+    %o, %lse = ring.block_attention %q, %k, %v into %o0, %lse0
         causal query_pos(%qo, 1) key_pos(%ko, 1)
         : tensor<1x8x512x128xbf16>, tensor<1x2x512x128xbf16>,
           tensor<1x2x512x128xbf16>
           -> tensor<1x8x512x128xf32>, tensor<1x8x512xf32>
+
+    ring.block_attention %q, %k, %v into %o, %lse
+        : memref<1x8x512x128xbf16>, memref<1x2x512x128xbf16>,
+          memref<1x2x512x128xbf16>
+          -> memref<1x8x512x128xf32>, memref<1x8x512xf32>
     ```
   }];
   let arguments = (ins
-    Ring_ActivationTensor:$query,
-    Ring_ActivationTensor:$key,
-    Ring_ActivationTensor:$value,
+    Ring_Activation:$query,
+    Ring_Activation:$key,
+    Ring_Activation:$value,
+    Ring_PartialOut:$out_init,
+    Ring_Lse:$lse_init,
     Optional<Index>:$query_offset,
     Optional<Index>:$key_offset,
     DefaultValuedAttr<I64Attr, "1">:$query_stride,
     DefaultValuedAttr<I64Attr, "1">:$key_stride,
     OptionalAttr<F32Attr>:$scale);
-  let results = (outs Ring_PartialOutTensor:$out, Ring_LseTensor:$lse);
   let assemblyFormat = [{
-    $query `,` $key `,` $value
+    $query `,` $key `,` $value `into` $out_init `,` $lse_init
     (`causal` `query_pos` `(` $query_offset^ `,` $query_stride `)`
               `key_pos` `(` $key_offset `,` $key_stride `)`)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value)
-    `->` type($out) `,` type($lse)
+    `->` type($out_init) `,` type($lse_init)
   }];
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = commonExtraClassDeclaration # [{
     /// True when a causal mask applies (the positions are given).
     bool isCausal() { return getQueryOffset() != nullptr; }
     /// The softmax scale, with its default filled in.
@@ -144,31 +211,40 @@ def Ring_BlockAttentionOp : Ring_Op<"block_attention", [
 // ring.combine
 //===----------------------------------------------------------------------===//
 
-def Ring_CombineOp : Ring_Op<"combine", [
-    Pure, AllTypesMatch<["out_a", "out_b", "out"]>,
-    AllTypesMatch<["lse_a", "lse_b", "lse"]>]> {
+def Ring_CombineOp : Ring_DestinationStyleOp<"combine", [
+    AllTypesMatch<["out_a", "out_b", "out_init"]>,
+    AllTypesMatch<["lse_a", "lse_b", "lse_init"]>]> {
   let summary = "Merge two partial attention results";
   let description = [{
     `lse = logaddexp(lse_a, lse_b)`,
     `out = exp(lse_a - lse) * out_a + exp(lse_b - lse) * out_b`, computed in
-    an overflow-free form. The merge is associative and commutative; a side
-    whose `lse` is `-inf` (no visible key) contributes nothing, and two such
-    sides give `lse = -inf`, `out = 0`, never NaN.
+    an overflow-free form, into the destinations `out` and `lse`. The merge
+    is associative and commutative; a side whose `lse` is `-inf` (no visible
+    key) contributes nothing, and two such sides give `lse = -inf`,
+    `out = 0`, never NaN.
+
+    The op is in destination-passing style and element-wise: each row of the
+    destinations depends only on the same row of the inputs, so a
+    destination may be the same buffer as the input it merges (the ring
+    schedule accumulates in place into side `a`). On buffers it returns
+    nothing; `ring-lower-combine` lowers that form.
 
     ```mlir
-    %o, %lse = ring.combine (%o0, %lse0), (%o1, %lse1)
+    %o, %lse = ring.combine (%o0, %lse0), (%o1, %lse1) into (%o0, %lse0)
         : tensor<1x8x512x128xf32>, tensor<1x8x512xf32>
     ```
   }];
-  let arguments = (ins Ring_PartialOutTensor:$out_a, Ring_LseTensor:$lse_a,
-                       Ring_PartialOutTensor:$out_b, Ring_LseTensor:$lse_b);
-  let results = (outs Ring_PartialOutTensor:$out, Ring_LseTensor:$lse);
+  let arguments = (ins Ring_PartialOut:$out_a, Ring_Lse:$lse_a,
+                       Ring_PartialOut:$out_b, Ring_Lse:$lse_b,
+                       Ring_PartialOut:$out_init, Ring_Lse:$lse_init);
   let assemblyFormat = [{
-    `(` $out_a `,` $lse_a `)` `,` `(` $out_b `,` $lse_b `)` attr-dict
+    `(` $out_a `,` $lse_a `)` `,` `(` $out_b `,` $lse_b `)`
+    `into` `(` $out_init `,` $lse_init `)` attr-dict
     `:` type($out_a) `,` type($lse_a)
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = commonExtraClassDeclaration;
 }
 
 //===----------------------------------------------------------------------===//

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -45,7 +46,7 @@ const char *const pipelines[] = {
     "ring-set-cpu-target",
     "ring-approximate-math",
     "ring-verify-lowered",
-    "convert-ring-to-runtime",
+    "convert-ring-to-llvm",
     "ring-lower-block-attention-gpu",
     "ring-offload-to-gpu",
     "ring-approximate-gpu-math",
@@ -61,6 +62,7 @@ const DialectRegistry &registry() {
     registerAllToLLVMIRTranslations(*r);
     r->insert<ring::RingDialect>();
     ring::registerBufferizableOpInterfaceExternalModels(*r);
+    ring::registerConvertRingToLLVMInterface(*r);
     return r;
   }();
   return *registry;

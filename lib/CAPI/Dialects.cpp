@@ -4,6 +4,7 @@
 #include "RingAttn-c/Dialects.h"
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -18,6 +19,7 @@ MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Ring, ring, mlir::ring::RingDialect)
 
 void mlirRingRegisterExternalModels(MlirDialectRegistry registry) {
   mlir::ring::registerBufferizableOpInterfaceExternalModels(*unwrap(registry));
+  mlir::ring::registerConvertRingToLLVMInterface(*unwrap(registry));
 }
 
 void mlirRegisterRingPasses(void) {

@@ -62,7 +62,6 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
       {options.queryTile.getValue(), options.keyTile.getValue()}));
   pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createConvertRingToRuntime());
 
   // Loops and vectors to the LLVM dialect.
   pm.addPass(createRingApproximateMath());
@@ -80,16 +79,14 @@ void ring::buildLowerCPUPipeline(OpPassManager &pm,
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertMathToLLVMPass());
   // bf16 conversions as integer arithmetic: without AVX-512 BF16, LLVM
   // would call __truncsfbf2, which Debian 12's libgcc does not have.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  // Everything else, ring communication included (RingToLLVM.h), through
+  // each dialect's ConvertToLLVMPatternInterface.
+  pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   // Every llvm.func now exists: each gets the module's CPU and features.
@@ -136,7 +133,6 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   // Device work queues on the rank's stream; the host waits for it only
   // before calls (the ring's shifts) and at the end.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
-  pm.addPass(createConvertRingToRuntime());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -147,7 +143,9 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
 
   // Upstream's GPU lowering: outline, compile the kernels for the chip,
-  // embed them, and lower the host to mgpu* runtime calls.
+  // embed them, and lower the host to mgpu* runtime calls. Its gpu-to-llvm
+  // lowers the ring communication too, through the ring dialect's
+  // ConvertToLLVMPatternInterface (RingToLLVM.h).
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip.getValue();
   nvvm.cubinFeatures = options.features.empty() ? defaultFeatures(sm)

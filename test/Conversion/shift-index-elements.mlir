@@ -1,7 +1,7 @@
 // A shift of index elements sends the data layout's width per element
 // (8 bytes by default, 4 under `index = 32`); it used to crash
-// convert-ring-to-runtime, directly and through both pipelines.
-// RUN: ring-opt %s -split-input-file -convert-ring-to-runtime | FileCheck %s
+// the lowering to runtime calls, directly and through both pipelines.
+// RUN: ring-opt %s -split-input-file -convert-ring-to-llvm | FileCheck %s
 // RUN: ring-opt %s -split-input-file -ring-lower-cpu | FileCheck %s --check-prefix=LLVM
 // RUN: ring-opt %s -split-input-file -ring-lower-nvvm="format=isa" | FileCheck %s --check-prefix=LLVM
 
@@ -9,9 +9,10 @@ shard.grid @ring(shape = 2)
 
 // CHECK-LABEL: func.func @shift_index
 // The element offset of each buffer in bytes, then 4 x 8 bytes sent.
-// CHECK: %[[C8:.*]] = arith.constant 8 : index
-// CHECK: arith.muli %{{.*}}, %[[C8]] : index
-// CHECK: call @ringattn_shift_start(%{{.*}}, %{{.*}}, %c32_i64, %c1_i64)
+// CHECK: %[[C8:.*]] = llvm.mlir.constant(8 : i64) : i64
+// CHECK: llvm.mul %{{.*}}, %[[C8]] : i64
+// CHECK: %[[BYTES:.*]] = llvm.mlir.constant(32 : i64) : i64
+// CHECK: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %[[BYTES]], %{{.*}})
 // LLVM-LABEL: llvm.func @shift_index
 // LLVM: %[[BYTES:.*]] = llvm.mlir.constant(32 : i64) : i64
 // LLVM: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %[[BYTES]], %{{.*}})
@@ -27,9 +28,10 @@ module attributes {dlti.dl_spec = #dlti.dl_spec<index = 32>} {
   shard.grid @ring(shape = 2)
 
   // CHECK-LABEL: func.func @shift_index32
-  // CHECK: %[[C4:.*]] = arith.constant 4 : index
-  // CHECK: arith.muli %{{.*}}, %[[C4]] : index
-  // CHECK: call @ringattn_shift_start(%{{.*}}, %{{.*}}, %c16_i64, %c1_i64)
+  // CHECK: %[[C4:.*]] = llvm.mlir.constant(4 : i64) : i64
+  // CHECK: llvm.mul %{{.*}}, %[[C4]] : i64
+  // CHECK: %[[BYTES:.*]] = llvm.mlir.constant(16 : i64) : i64
+  // CHECK: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %[[BYTES]], %{{.*}})
   // LLVM-LABEL: llvm.func @shift_index32
   // LLVM: %[[BYTES:.*]] = llvm.mlir.constant(16 : i64) : i64
   // LLVM: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %[[BYTES]], %{{.*}})

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::ring::RingDialect>();
   mlir::ring::registerBufferizableOpInterfaceExternalModels(registry);
+  mlir::ring::registerConvertRingToLLVMInterface(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "RingAttn optimizer driver\n", registry));

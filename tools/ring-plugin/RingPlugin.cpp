@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -47,6 +48,7 @@ mlirGetDialectPluginInfo() {
           [](DialectRegistry *registry) {
             registry->insert<ring::RingDialect>();
             ring::registerBufferizableOpInterfaceExternalModels(*registry);
+            ring::registerConvertRingToLLVMInterface(*registry);
             registerRingPassesOnce();
           }};
 }

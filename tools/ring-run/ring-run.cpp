@@ -27,6 +27,7 @@
 #include "Sharding.h"
 #include "Summary.h"
 
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -385,6 +386,7 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registry.insert<ring::RingDialect>();
   ring::registerBufferizableOpInterfaceExternalModels(registry);
+  ring::registerConvertRingToLLVMInterface(registry);
   // The GPU dialect's translation embeds kernel binaries and their launches.
   registerAllToLLVMIRTranslations(registry);
   MLIRContext context(registry);

@@ -6,22 +6,27 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ConvertRingToRuntime : Pass<"convert-ring-to-runtime", "ModuleOp"> {
-  let summary = "Lower ring communication on buffers to runtime calls";
+def ConvertRingToLLVM : Pass<"convert-ring-to-llvm", "ModuleOp"> {
+  let summary = "Lower ring communication on buffers to runtime calls in the "
+                "LLVM dialect";
   let description = [{
     `ring.shift_start %src into %dst` becomes a call of
     `ringattn_shift_start(src, dst, bytes, offset)` returning an opaque
-    handle, `ring.shift_wait` a call of `ringattn_shift_wait(handle)`, and
-    `shard.process_multi_index` on a one-axis grid a call of
-    `ringattn_rank()` (docs/Runtime.md has the C ABI). Grids no longer used
-    are erased. Shifts on a grid of several axes, or on tensors, are reported
-    as errors: this runtime has one ring axis and the ring schedule emits the
+    handle (`!ring.future` converts to `!llvm.ptr`), `ring.shift_wait` a call
+    of `ringattn_shift_wait(handle)`, and `shard.process_multi_index` on a
+    one-axis grid a call of `ringattn_rank()` (docs/Runtime.md has the C
+    ABI). Grids are erased: nothing of them is left at run time. Shifts on
+    tensors, and rank queries on a grid of several axes, are reported as
+    errors: this runtime has one ring axis and the ring schedule emits the
     buffer form.
+
+    The same patterns (`populateRingToLLVMConversionPatterns`,
+    `RingAttn/Conversion/RingToLLVM.h`) are registered as the ring dialect's
+    `ConvertToLLVMPatternInterface`, so upstream `convert-to-llvm` and
+    `gpu-to-llvm` lower ring communication together with every other
+    dialect; ring ops left over are illegal there.
   }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"
-  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def RingLowerBlockAttentionGPU

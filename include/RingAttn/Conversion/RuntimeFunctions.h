@@ -12,6 +12,8 @@
 #include "RingAttn/Runtime/RuntimeABI.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -73,6 +75,19 @@ inline func::FuncOp declareRuntimeFunction(ModuleOp module,
                            runtimeFunctionType(module.getContext(), function));
   func.setPrivate();
   return func;
+}
+
+/// The llvm.func declaration of `function` in `module` (for conversions to
+/// the LLVM dialect), created through `builder` unless it is there already.
+inline FailureOr<LLVM::LLVMFuncOp>
+declareRuntimeLLVMFunction(OpBuilder &builder, ModuleOp module,
+                           ringattn::abi::Function function) {
+  FunctionType type = runtimeFunctionType(module.getContext(), function);
+  Type result = type.getNumResults()
+                    ? type.getResult(0)
+                    : LLVM::LLVMVoidType::get(module.getContext());
+  return LLVM::lookupOrCreateFn(builder, module, runtimeFunctionName(function),
+                                type.getInputs(), result);
 }
 
 } // namespace mlir::ring

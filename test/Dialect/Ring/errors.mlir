@@ -499,7 +499,7 @@ func.func @shift_f80(%a: memref<4xf80>, %b: memref<4xf80>) {
 // -----
 
 // Complex, vector, pointer and future elements used to crash
-// convert-ring-to-runtime.
+// the lowering to runtime calls.
 shard.grid @ring(shape = 2)
 func.func @shift_complex(%a: memref<4xcomplex<f32>>, %b: memref<4xcomplex<f32>>) {
   // expected-error @+1 {{cannot shift elements of type 'complex<f32>': a shift sends bytes, so elements must be index or an integer or float whose width is a power of two of at least 8 bits}}

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
@@ -44,6 +45,7 @@ int main() {
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::ring::RingDialect>();
   mlir::ring::registerBufferizableOpInterfaceExternalModels(registry);
+  mlir::ring::registerConvertRingToLLVMInterface(registry);
   mlir::MLIRContext context(registry);
 
   mlir::OwningOpRef<mlir::ModuleOp> module =

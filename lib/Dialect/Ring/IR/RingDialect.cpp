@@ -5,6 +5,7 @@
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
@@ -19,6 +20,8 @@ void RingDialect::initialize() {
       >();
   registerTypes();
   registerAttributes();
+  // Attached by registerConvertRingToLLVMInterface (RingAttn/Conversion).
+  declarePromisedInterface<ConvertToLLVMPatternInterface, RingDialect>();
 }
 
 //===----------------------------------------------------------------------===//

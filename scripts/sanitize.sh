@@ -2,61 +2,36 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Builds the runtime and its unit tests twice, with AddressSanitizer +
 # UndefinedBehaviorSanitizer and with ThreadSanitizer, runs both, and fails if
-# a test fails or a sanitizer reports anything. Plain g++ (no CMake, no
-# MLIR), so it needs only g++ and libgtest-dev (with googlemock).
+# a test fails or a sanitizer reports anything. Both builds are the project's
+# own CMake build with LLVM's sanitizer option (LLVM_USE_SANITIZER), limited
+# to the runtime's test targets: no second description of what the runtime
+# is made of.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=build-sanitize
-mkdir -p "$out"
-# The runtime, the GPU runtime (it builds and runs without CUDA) and their
-# tests; the MPI backend runs under mpirun and is tested there, and the
-# signature checks need CUDA's headers and hold no code.
-runtime=()
-for f in lib/Runtime/*.cpp; do
-  [ "$(basename "$f")" = MpiBackend.cpp ] || runtime+=("$f")
-done
-gpuRuntime=("${runtime[@]}")
-for f in lib/Runtime/GPU/*.cpp; do
-  case "$f" in *SignatureCheck.cpp) ;; *) gpuRuntime+=("$f") ;; esac
-done
+# The runtime's tests (unittests/Runtime/CMakeLists.txt): the threads backend
+# and the GPU runtime, which builds and runs without CUDA against the test
+# doubles of the driver and NCCL. The MPI backend runs under mpirun and is
+# tested there.
+targets=(RingAttnRuntimeTests RingAttnGpuLoadingTests RingAttnGpuNoDriverTests
+  RingAttnFakeGpuTests)
 
-# build NAME FLAGS...: the threads backend's tests and the three GPU runtime
-# test binaries (see unittests/Runtime/CMakeLists.txt), with the runtime
-# linked in statically and the test doubles of the CUDA driver and NCCL as
-# shared libraries, all built with FLAGS.
+# build NAME SANITIZERS: configures $out/NAME (once) and builds the targets.
+# LLVM_UBSAN_FLAGS is LLVM's build-tree default, which an installed LLVM does
+# not export (without it "Undefined" adds nothing).
 build() {
-  local name=$1
-  shift
-  local flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer "$@")
-  local fakeCuda=$PWD/$out/libfakecuda-$name.so fakeNccl=$PWD/$out/libfakenccl-$name.so
-  echo "== building $out/$name"
-  g++ "${flags[@]}" -Iinclude "${runtime[@]}" \
-    unittests/Runtime/ThreadsBackendTest.cpp -o "$out/$name" \
-    -lgtest -lgtest_main -pthread
-  g++ "${flags[@]}" -shared -fPIC -Ilib/Runtime/GPU \
-    unittests/Runtime/FakeCudaDriver.cpp -o "$fakeCuda"
-  g++ "${flags[@]}" -shared -fPIC -Ilib/Runtime/GPU \
-    unittests/Runtime/FakeNccl.cpp -o "$fakeNccl"
-  local gpu=("${flags[@]}" -Iinclude -Ilib/Runtime -Ilib/Runtime/GPU
-    -DRINGATTN_FAKE_CUDA_PATH=\""$fakeCuda"\"
-    -DRINGATTN_FAKE_NCCL_PATH=\""$fakeNccl"\")
-  local libs=(-lgmock -lgtest -ldl -pthread)
-  g++ "${gpu[@]}" "${gpuRuntime[@]}" unittests/Runtime/GpuTestMain.cpp \
-    unittests/Runtime/GpuLoadingTest.cpp -o "$out/$name-gpu-loading" "${libs[@]}"
-  g++ "${gpu[@]}" -DRINGATTN_TEST_CUDA_DRIVER=\"/nonexistent/libcuda.so.1\" \
-    -DRINGATTN_TEST_NCCL_LIBRARY=\"/nonexistent/libnccl.so.2\" \
-    "${gpuRuntime[@]}" unittests/Runtime/GpuTestMain.cpp \
-    unittests/Runtime/GpuNoDriverTest.cpp -o "$out/$name-gpu-nodriver" \
-    "${libs[@]}"
-  g++ "${gpu[@]}" -DRINGATTN_TEST_CUDA_DRIVER=\""$fakeCuda"\" \
-    -DRINGATTN_TEST_NCCL_LIBRARY=\""$fakeNccl"\" \
-    "${gpuRuntime[@]}" unittests/Runtime/GpuTestMain.cpp \
-    unittests/Runtime/GpuRuntimeWrappersTest.cpp \
-    unittests/Runtime/NcclBackendTest.cpp \
-    unittests/Runtime/NcclBootstrapTest.cpp \
-    unittests/Runtime/OneGpuBackendTest.cpp -o "$out/$name-gpu-fake" \
-    "${libs[@]}"
+  local name=$1 sanitizers=$2
+  echo "== building $out/$name ($sanitizers)"
+  if [ ! -f "$out/$name/build.ninja" ]; then
+    cmake -G Ninja -S . -B "$out/$name" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g -DNDEBUG" \
+      -DCMAKE_C_FLAGS_RELEASE="-O1 -g -DNDEBUG" \
+      -DLLVM_USE_SANITIZER="$sanitizers" \
+      -DLLVM_UBSAN_FLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
+      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+  fi
+  flock /tmp/ringattn-build.lock ninja -C "$out/$name" -j2 "${targets[@]}"
 }
 
 # check NAME: runs it; halt_on_error makes a report fail the run, and the log
@@ -74,13 +49,14 @@ check() {
   fi
 }
 
-build runtime-tests-asan -fsanitize=address,undefined
-build runtime-tests-tsan -fsanitize=thread
+build asan "Address;Undefined"
+build tsan Thread
 
-for test in "" -gpu-loading -gpu-nodriver -gpu-fake; do
+for test in RingAttnRuntimeTests RingAttnGpuLoadingTests \
+  RingAttnGpuNoDriverTests RingAttnFakeGpuTests; do
   ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    check "runtime-tests-asan$test"
-  TSAN_OPTIONS=halt_on_error=1 check "runtime-tests-tsan$test"
+    check "asan/unittests/Runtime/$test"
+  TSAN_OPTIONS=halt_on_error=1 check "tsan/unittests/Runtime/$test"
 done
 echo "== sanitizers clean"

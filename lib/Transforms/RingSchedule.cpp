@@ -28,11 +28,13 @@
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Support/SequenceLayout.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Transforms/Transforms.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
 
@@ -47,6 +49,16 @@ using namespace mlir;
 using namespace mlir::ring;
 
 namespace {
+
+/// The number of ranks on the op's ring axis, if static.
+std::optional<int64_t> staticRingSize(AttentionOp op) {
+  auto grid =
+      SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
+  int64_t ranks = grid.getShape()[*op.getAxis()];
+  if (ShapedType::isDynamic(ranks))
+    return std::nullopt;
+  return ranks;
+}
 
 /// Local tokens [begin, begin + length) of a rank, at global positions
 /// offset + stride * i (docs/Semantics.md, "Sequence layouts").
@@ -319,38 +331,56 @@ Value RingScheduleEmitter::emit() {
   return o;
 }
 
-struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
-  void runOnOperation() override {
-    SmallVector<AttentionOp> ops;
-    getOperation().walk([&](AttentionOp op) {
-      if (op.isRing())
-        ops.push_back(op);
-    });
-    for (AttentionOp op : ops) {
-      auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
-          op, op.getGridAttr());
-      int64_t ranks = grid.getShape()[*op.getAxis()];
-      if (ShapedType::isDynamic(ranks)) {
-        op.emitError("the ring schedule needs a static ring size, but axis ")
-            << *op.getAxis() << " of " << op.getGridAttr() << " is dynamic";
-        return signalPassFailure();
-      }
-      if (ranks == 1) {
-        // One rank holds the whole sequence in natural order under every
-        // layout: this is single-device attention, with no copy of K and V
-        // and no merge.
+/// A ring attention of static size becomes the ring loop; a ring of one
+/// rank, single-device attention.
+struct ScheduleRingAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.isRing())
+      return rewriter.notifyMatchFailure(op, "not over a ring");
+    std::optional<int64_t> ranks = staticRingSize(op);
+    if (!ranks)
+      return rewriter.notifyMatchFailure(op, "dynamic ring size");
+    if (*ranks == 1) {
+      // One rank holds the whole sequence in natural order under every
+      // layout: this is single-device attention, with no copy of K and V
+      // and no merge.
+      rewriter.modifyOpInPlace(op, [&] {
         op.removeGridAttr();
         op.removeAxisAttr();
         op.setLayout(SequenceLayout::Contiguous);
-        continue;
-      }
-      ImplicitLocOpBuilder b(op.getLoc(), op);
-      RingScheduleEmitter emitter(b, op, ranks);
-      Value result = emitter.emit();
-      op.getResult().replaceAllUsesWith(result);
-      op.erase();
+      });
+      return success();
     }
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, RingScheduleEmitter(b, op, *ranks).emit());
+    return success();
+  }
+};
+
+struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
+  void runOnOperation() override {
+    // A dynamic ring size is an error the pattern cannot report.
+    WalkResult dynamic = getOperation().walk([](AttentionOp op) {
+      if (!op.isRing() || staticRingSize(op))
+        return WalkResult::advance();
+      op.emitError("the ring schedule needs a static ring size, but axis ")
+          << *op.getAxis() << " of " << op.getGridAttr() << " is dynamic";
+      return WalkResult::interrupt();
+    });
+    if (dynamic.wasInterrupted())
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    populateRingSchedulePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingSchedulePatterns(RewritePatternSet &patterns) {
+  patterns.add<ScheduleRingAttention>(patterns.getContext());
+}

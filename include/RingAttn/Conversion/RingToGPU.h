@@ -1,10 +1,10 @@
 //===- RingToGPU.h - Pattern sets of the GPU lowering -----------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// The rewrites behind ring-lower-block-attention-gpu, as a pattern set
-// another compiler can add to its own drivers. They lower the buffer form of
-// ring.block_attention, so they run after bufferization and buffer
-// deallocation.
+// The rewrites behind ring-lower-block-attention-gpu, ring-offload-to-gpu
+// and ring-approximate-gpu-math, as pattern sets another compiler can add to
+// its own drivers. The first lowers the buffer form of ring.block_attention, so
+// it runs after bufferization and buffer deallocation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +22,17 @@ namespace ring {
 /// alone; the pass reports it.
 void populateRingBlockAttentionToGPUPatterns(RewritePatternSet &patterns,
                                              bool tensorCores);
+
+/// The host side of a GPU module onto the device (ring-offload-to-gpu):
+/// each outermost host `scf.parallel` becomes a kernel of one thread per
+/// iteration in @ring_kernels, `memref.alloc/dealloc` become
+/// `gpu.alloc/dealloc`, `memref.copy` a `gpu.memcpy` (contiguous) or a copy
+/// kernel. Loops with reductions are left alone; the pass reports them.
+void populateRingOffloadToGPUPatterns(RewritePatternSet &patterns);
+
+/// f32 exp, exp2 and log in kernels on the special function units
+/// (ring-approximate-gpu-math).
+void populateRingApproximateGPUMathPatterns(RewritePatternSet &patterns);
 
 } // namespace ring
 } // namespace mlir

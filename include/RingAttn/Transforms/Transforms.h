@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The rewrites behind the passes of Passes.td, as pattern sets another
-// compiler can add to its own drivers. They lower the buffer form of the
-// destination-passing ring ops, so they run after bufferization.
+// compiler can add to its own drivers. The schedule works on tensors; the
+// lowerings of blocks and merges take the buffer form of these
+// destination-passing ops, so they run after bufferization.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,11 @@
 
 namespace mlir {
 namespace ring {
+
+/// ring.attention over a ring of static size to the ring loop of blocks,
+/// merges and shifts (ring-schedule); over a ring of one rank, to
+/// single-device attention.
+void populateRingSchedulePatterns(RewritePatternSet &patterns);
 
 /// ring.combine on buffers to a parallel loop over rows (ring-lower-combine).
 void populateRingLowerCombinePatterns(RewritePatternSet &patterns);

@@ -10,9 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToGPU.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace ring {
@@ -39,34 +41,55 @@ Value special(ImplicitLocOpBuilder &b, StringRef intrinsic, Value x) {
       .getResult(0);
 }
 
+/// exp(x) = 2^(x log2 e), exp2 itself, log(x) = log2(x) ln 2, for f32 in
+/// kernels.
+template <typename MathOp>
+struct OnSpecialFunctionUnits : OpRewritePattern<MathOp> {
+  using OpRewritePattern<MathOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MathOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getType().isF32() || !inKernel(op))
+      return rewriter.notifyMatchFailure(op, "not f32 in a kernel");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto f32 = [&](float v) {
+      return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+    };
+    Value x = op.getOperand();
+    Value result;
+    if (std::is_same_v<MathOp, math::ExpOp>)
+      result = special(b, "llvm.nvvm.ex2.approx.ftz.f",
+                       arith::MulFOp::create(b, x, f32(kLog2E)));
+    else if (std::is_same_v<MathOp, math::Exp2Op>)
+      result = special(b, "llvm.nvvm.ex2.approx.ftz.f", x);
+    else
+      result = arith::MulFOp::create(
+          b, special(b, "llvm.nvvm.lg2.approx.ftz.f", x), f32(kLn2));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct RingApproximateGPUMathPass
     : ring::impl::RingApproximateGPUMathBase<RingApproximateGPUMathPass> {
   void runOnOperation() override {
-    SmallVector<Operation *> ops;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<math::ExpOp, math::Exp2Op, math::LogOp>(op) &&
-          op->getResult(0).getType().isF32() && inKernel(op))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      ImplicitLocOpBuilder b(op->getLoc(), op);
-      Value x = op->getOperand(0);
-      auto f32 = [&](float v) {
-        return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
-      };
-      Value result;
-      if (isa<math::ExpOp>(op))
-        result = special(b, "llvm.nvvm.ex2.approx.ftz.f",
-                         arith::MulFOp::create(b, x, f32(kLog2E)));
-      else if (isa<math::Exp2Op>(op))
-        result = special(b, "llvm.nvvm.ex2.approx.ftz.f", x);
-      else
-        result = arith::MulFOp::create(
-            b, special(b, "llvm.nvvm.lg2.approx.ftz.f", x), f32(kLn2));
-      op->getResult(0).replaceAllUsesWith(result);
-      op->erase();
-    }
+    RewritePatternSet patterns(&getContext());
+    ring::populateRingApproximateGPUMathPatterns(patterns);
+    // Only these rewrites: the kernels' IR is otherwise left as it is.
+    GreedyRewriteConfig config;
+    config.enableFolding(false).setRegionSimplificationLevel(
+        GreedySimplifyRegionLevel::Disabled);
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingApproximateGPUMathPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<OnSpecialFunctionUnits<math::ExpOp>,
+               OnSpecialFunctionUnits<math::Exp2Op>,
+               OnSpecialFunctionUnits<math::LogOp>>(patterns.getContext());
+}

@@ -23,6 +23,7 @@
 #include "KernelModule.h"
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToGPU.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace ring {
@@ -51,155 +53,202 @@ bool onDevice(Operation *op) {
          op->getParentOfType<gpu::GPUModuleOp>();
 }
 
-/// One thread per iteration of `loop`: thread t runs the iteration whose
-/// row-major linear index is t. The kernel goes to `kernels`.
-LogicalResult launchParallelLoop(scf::ParallelOp loop,
-                                 gpu::GPUModuleOp kernels) {
-  if (loop.getNumReductions() != 0)
-    return loop.emitError("a parallel loop with reductions cannot be "
-                          "offloaded to the GPU");
-  ImplicitLocOpBuilder b(loop.getLoc(), loop);
-  auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, v); };
-  SmallVector<Value> counts;
-  Value total = idx(1);
-  for (auto [lb, ub, step] :
-       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    Value count =
-        arith::CeilDivUIOp::create(b, arith::SubIOp::create(b, ub, lb), step);
-    counts.push_back(count);
-    total = arith::MulIOp::create(b, total, count);
-  }
-  Value blocks = arith::MaxUIOp::create(
-      b, arith::CeilDivUIOp::create(b, total, idx(kThreadsPerBlock)), idx(1));
-  Value one = idx(1);
-  auto launch = gpu::LaunchOp::create(b, blocks, one, one,
-                                      idx(kThreadsPerBlock), one, one);
+/// One thread per iteration of an outermost host `scf.parallel`: thread t
+/// runs the iteration whose row-major linear index is t. The kernel goes to
+/// the module's @ring_kernels.
+struct ParallelLoopToKernel : OpRewritePattern<scf::ParallelOp> {
+  using OpRewritePattern::OpRewritePattern;
 
-  b.setInsertionPointToStart(&launch.getBody().front());
-  Value linear = arith::AddIOp::create(
-      b,
-      arith::MulIOp::create(b, launch.getBlockIds().x, idx(kThreadsPerBlock)),
-      launch.getThreadIds().x);
-  Value inRange =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, linear, total);
-  auto guard = scf::IfOp::create(b, inRange, /*withElseRegion=*/false);
-  gpu::TerminatorOp::create(b);
+  LogicalResult matchAndRewrite(scf::ParallelOp loop,
+                                PatternRewriter &rewriter) const override {
+    if (onDevice(loop) || loop->getParentOfType<scf::ParallelOp>())
+      return rewriter.notifyMatchFailure(loop, "not an outermost host loop");
+    if (loop.getNumReductions() != 0)
+      return rewriter.notifyMatchFailure(loop, "reductions");
+    ImplicitLocOpBuilder b(loop.getLoc(), rewriter);
+    auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, v); };
+    SmallVector<Value> counts;
+    Value total = idx(1);
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      Value count =
+          arith::CeilDivUIOp::create(b, arith::SubIOp::create(b, ub, lb), step);
+      counts.push_back(count);
+      total = arith::MulIOp::create(b, total, count);
+    }
+    Value blocks = arith::MaxUIOp::create(
+        b, arith::CeilDivUIOp::create(b, total, idx(kThreadsPerBlock)), idx(1));
+    Value one = idx(1);
+    auto launch = gpu::LaunchOp::create(b, blocks, one, one,
+                                        idx(kThreadsPerBlock), one, one);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      Value linear =
+          arith::AddIOp::create(b,
+                                arith::MulIOp::create(b, launch.getBlockIds().x,
+                                                      idx(kThreadsPerBlock)),
+                                launch.getThreadIds().x);
+      Value inRange =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, linear, total);
+      auto guardIf = scf::IfOp::create(b, inRange, /*withElseRegion=*/false);
+      gpu::TerminatorOp::create(b);
 
-  b.setInsertionPointToStart(guard.thenBlock());
-  IRMapping mapping;
-  Value rest = linear;
-  for (int64_t i = loop.getNumLoops() - 1; i >= 0; --i) {
-    Value position = arith::RemUIOp::create(b, rest, counts[i]);
-    rest = arith::DivUIOp::create(b, rest, counts[i]);
-    Value iv = arith::AddIOp::create(
-        b, loop.getLowerBound()[i],
-        arith::MulIOp::create(b, position, loop.getStep()[i]));
-    mapping.map(loop.getInductionVars()[i], iv);
-  }
-  for (Operation &op : loop.getBody()->without_terminator())
-    b.clone(op, mapping);
-  loop.erase();
+      b.setInsertionPointToStart(guardIf.thenBlock());
+      IRMapping mapping;
+      Value rest = linear;
+      for (int64_t i = loop.getNumLoops() - 1; i >= 0; --i) {
+        Value position = arith::RemUIOp::create(b, rest, counts[i]);
+        rest = arith::DivUIOp::create(b, rest, counts[i]);
+        Value iv = arith::AddIOp::create(
+            b, loop.getLowerBound()[i],
+            arith::MulIOp::create(b, position, loop.getStep()[i]));
+        mapping.map(loop.getInductionVars()[i], iv);
+      }
+      for (Operation &op : loop.getBody()->without_terminator())
+        b.clone(op, mapping);
+    }
+    rewriter.eraseOp(loop);
 
-  // Constants travel into the kernel instead of becoming arguments.
-  (void)sinkOperationsIntoLaunchOp(launch, [](Operation *op) {
-    return op->hasTrait<OpTrait::ConstantLike>();
-  });
-  SmallVector<Value> operands;
-  gpu::GPUFuncOp kernel = outlineKernelFunc(launch, "elementwise", operands);
-  SymbolTable(kernels).insert(kernel); // renamed if taken
-  b.setInsertionPoint(launch);
-  gpu::LaunchFuncOp::create(b, kernel, launch.getGridSizeOperandValues(),
-                            launch.getBlockSizeOperandValues(), Value(),
-                            operands);
-  launch.erase();
-  return success();
-}
-
-/// A copy loop for buffers gpu.memcpy cannot take (strided views).
-void copyLoop(memref::CopyOp copy) {
-  ImplicitLocOpBuilder b(copy.getLoc(), copy);
-  auto type = cast<MemRefType>(copy.getSource().getType());
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    lbs.push_back(arith::ConstantIndexOp::create(b, 0));
-    ubs.push_back(memref::DimOp::create(b, copy.getSource(), d));
-    steps.push_back(arith::ConstantIndexOp::create(b, 1));
-  }
-  scf::ParallelOp::create(
-      b, lbs, ubs, steps, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-        Value element =
-            memref::LoadOp::create(nested, loc, copy.getSource(), ivs);
-        memref::StoreOp::create(nested, loc, element, copy.getTarget(), ivs);
+    // Constants travel into the kernel instead of becoming arguments.
+    rewriter.modifyOpInPlace(launch, [&] {
+      (void)sinkOperationsIntoLaunchOp(launch, [](Operation *op) {
+        return op->hasTrait<OpTrait::ConstantLike>();
       });
-  copy.erase();
-}
+    });
+    // Outlined next to the attention kernels, renamed if the name is taken.
+    SmallVector<Value> operands;
+    gpu::GPUFuncOp kernel = outlineKernelFunc(launch, "elementwise", operands);
+    auto module = launch->getParentOfType<ModuleOp>();
+    SymbolTable(getOrCreateKernelModule(rewriter, module)).insert(kernel);
+    b.setInsertionPoint(launch);
+    gpu::LaunchFuncOp::create(b, kernel, launch.getGridSizeOperandValues(),
+                              launch.getBlockSizeOperandValues(), Value(),
+                              operands);
+    rewriter.eraseOp(launch);
+    return success();
+  }
+};
+
+/// Host buffers are device buffers.
+struct AllocOnDevice : OpRewritePattern<memref::AllocOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(memref::AllocOp alloc,
+                                PatternRewriter &rewriter) const override {
+    if (onDevice(alloc))
+      return rewriter.notifyMatchFailure(alloc, "in a kernel");
+    auto device = gpu::AllocOp::create(
+        rewriter, alloc.getLoc(), alloc.getType(), Type(), ValueRange{},
+        alloc.getDynamicSizes(), alloc.getSymbolOperands());
+    rewriter.replaceOp(alloc, device.getMemref());
+    return success();
+  }
+};
+
+struct DeallocOnDevice : OpRewritePattern<memref::DeallocOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(memref::DeallocOp dealloc,
+                                PatternRewriter &rewriter) const override {
+    if (onDevice(dealloc))
+      return rewriter.notifyMatchFailure(dealloc, "in a kernel");
+    gpu::DeallocOp::create(rewriter, dealloc.getLoc(), Type(), ValueRange{},
+                           dealloc.getMemref());
+    rewriter.eraseOp(dealloc);
+    return success();
+  }
+};
 
 bool contiguous(Value buffer) {
   return memref::isStaticShapeAndContiguousRowMajor(
       cast<MemRefType>(buffer.getType()));
 }
 
+/// A copy between contiguous buffers is a gpu.memcpy; any other, a parallel
+/// loop, which becomes a kernel like every other.
+struct CopyOnDevice : OpRewritePattern<memref::CopyOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(memref::CopyOp copy,
+                                PatternRewriter &rewriter) const override {
+    if (onDevice(copy))
+      return rewriter.notifyMatchFailure(copy, "in a kernel");
+    ImplicitLocOpBuilder b(copy.getLoc(), rewriter);
+    if (contiguous(copy.getSource()) && contiguous(copy.getTarget())) {
+      gpu::MemcpyOp::create(b, Type(), ValueRange{}, copy.getTarget(),
+                            copy.getSource());
+      rewriter.eraseOp(copy);
+      return success();
+    }
+    auto type = cast<MemRefType>(copy.getSource().getType());
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      lbs.push_back(arith::ConstantIndexOp::create(b, 0));
+      ubs.push_back(memref::DimOp::create(b, copy.getSource(), d));
+      steps.push_back(arith::ConstantIndexOp::create(b, 1));
+    }
+    scf::ParallelOp::create(
+        b, lbs, ubs, steps,
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          Value element =
+              memref::LoadOp::create(nested, loc, copy.getSource(), ivs);
+          memref::StoreOp::create(nested, loc, element, copy.getTarget(), ivs);
+        });
+    rewriter.eraseOp(copy);
+    return success();
+  }
+};
+
+/// The loops the patterns cannot launch are errors: said where they are.
+LogicalResult checkOffloadable(ModuleOp module) {
+  WalkResult result = module.walk([](scf::ParallelOp loop) {
+    if (onDevice(loop) || loop.getNumReductions() == 0)
+      return WalkResult::advance();
+    loop.emitError("a parallel loop with reductions cannot be offloaded to "
+                   "the GPU");
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// Every buffer a host function sees is device memory: a host-side access
+/// left behind would read it from the CPU.
+LogicalResult checkNoHostAccess(ModuleOp module) {
+  WalkResult hostAccess = module.walk([&](Operation *op) {
+    if (onDevice(op) ||
+        !isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp, vector::LoadOp,
+             vector::StoreOp, vector::TransferReadOp, vector::TransferWriteOp>(
+            op))
+      return WalkResult::advance();
+    op->emitError("host code of a GPU module would access device memory "
+                  "here; only element-wise loops are offloaded");
+    return WalkResult::interrupt();
+  });
+  return failure(hostAccess.wasInterrupted());
+}
+
 struct RingOffloadToGPUPass
     : ring::impl::RingOffloadToGPUBase<RingOffloadToGPUPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-
-    // Buffers and copies first: strided copies become loops the next step
-    // launches.
-    SmallVector<Operation *> memoryOps;
-    module.walk([&](Operation *op) {
-      if (!onDevice(op) &&
-          isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op))
-        memoryOps.push_back(op);
-    });
-    for (Operation *op : memoryOps) {
-      ImplicitLocOpBuilder b(op->getLoc(), op);
-      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-        auto deviceAlloc = gpu::AllocOp::create(
-            b, alloc.getType(), Type(), ValueRange{}, alloc.getDynamicSizes(),
-            alloc.getSymbolOperands());
-        alloc.replaceAllUsesWith(deviceAlloc.getMemref());
-        alloc.erase();
-      } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-        gpu::DeallocOp::create(b, Type(), ValueRange{}, dealloc.getMemref());
-        dealloc.erase();
-      } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
-        if (contiguous(copy.getSource()) && contiguous(copy.getTarget())) {
-          gpu::MemcpyOp::create(b, Type(), ValueRange{}, copy.getTarget(),
-                                copy.getSource());
-          copy.erase();
-        } else {
-          copyLoop(copy);
-        }
-      }
-    }
-
-    SmallVector<scf::ParallelOp> loops;
-    module.walk([&](scf::ParallelOp loop) {
-      if (!onDevice(loop) && !loop->getParentOfType<scf::ParallelOp>())
-        loops.push_back(loop);
-    });
-    if (!loops.empty()) {
-      OpBuilder builder(module.getContext());
-      gpu::GPUModuleOp kernels = getOrCreateKernelModule(builder, module);
-      for (scf::ParallelOp loop : loops)
-        if (failed(launchParallelLoop(loop, kernels)))
-          return signalPassFailure();
-    }
-
-    WalkResult hostAccess = module.walk([&](Operation *op) {
-      if (onDevice(op) ||
-          !isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
-               vector::LoadOp, vector::StoreOp, vector::TransferReadOp,
-               vector::TransferWriteOp>(op))
-        return WalkResult::advance();
-      op->emitError("host code of a GPU module would access device memory "
-                    "here; only element-wise loops are offloaded");
-      return WalkResult::interrupt();
-    });
-    if (hostAccess.wasInterrupted())
+    if (failed(checkOffloadable(module)))
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    populateRingOffloadToGPUPatterns(patterns);
+    GreedyRewriteConfig config;
+    config.enableFolding(false).setRegionSimplificationLevel(
+        GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(module, std::move(patterns), config)) ||
+        failed(checkNoHostAccess(module)))
       signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::ring::populateRingOffloadToGPUPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<ParallelLoopToKernel, AllocOnDevice, DeallocOnDevice, CopyOnDevice>(
+          patterns.getContext());
+}

@@ -46,23 +46,31 @@ MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
       StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
 }
 
-/// The kernel configuration of a block, or an error the pass reports.
-FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op,
-                                          bool tensorCores) {
+/// The kernel configuration of a block; failure for a block no kernel runs,
+/// with the reason emitted at the block when `report` (the pass reports,
+/// the pattern only declines).
+FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
+                                          bool report) {
   ShapedType queryType = op.getQuery().getType();
   int64_t headDim = queryType.getDimSize(3);
-  if (queryType.getDimSize(2) == 0)
-    return op.emitError("block attention of an empty query block is not "
-                        "supported");
   Type element = queryType.getElementType();
   FlashKernelConfig config{element, headDim, op.isCausal(),
                            tensorCores && tensorCoresSupport(element, headDim)};
+  if (queryType.getDimSize(2) == 0) {
+    if (report)
+      op.emitError("block attention of an empty query block is not "
+                   "supported");
+    return failure();
+  }
   if (!config.tensorCores &&
-      2 * config.keyTile() * headDim * 4 > kStaticSharedBytes)
-    return op.emitError("head_dim ")
-           << headDim << " is too large for the GPU kernel: its key and "
-           << "value tiles need more than " << kStaticSharedBytes
-           << " bytes of shared memory";
+      2 * config.keyTile() * headDim * 4 > kStaticSharedBytes) {
+    if (report)
+      op.emitError("head_dim ")
+          << headDim << " is too large for the GPU kernel: its key and "
+          << "value tiles need more than " << kStaticSharedBytes
+          << " bytes of shared memory";
+    return failure();
+  }
   return config;
 }
 
@@ -76,9 +84,10 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "not bufferized");
-    FailureOr<FlashKernelConfig> config = kernelConfig(op, tensorCores);
+    FailureOr<FlashKernelConfig> config =
+        kernelConfig(op, tensorCores, /*report=*/false);
     if (failed(config))
-      return failure();
+      return rewriter.notifyMatchFailure(op, "no kernel runs this block");
     auto module = op->getParentOfType<ModuleOp>();
     gpu::GPUFuncOp kernel = getOrCreateFlashKernel(
         getOrCreateKernelModule(rewriter, module), *config);
@@ -137,8 +146,9 @@ struct RingLowerBlockAttentionGPUPass
                      "buffers; bufferize this one first (one-shot-bufferize)");
         return WalkResult::interrupt();
       }
-      return failed(kernelConfig(op, tensorCores)) ? WalkResult::interrupt()
-                                                   : WalkResult::advance();
+      return failed(kernelConfig(op, tensorCores, /*report=*/true))
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
     });
     if (bad.wasInterrupted())
       return signalPassFailure();

@@ -86,6 +86,8 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
     A host-side load, store or alloca that remains would touch device memory
     from the CPU and is reported as an error; so is a parallel loop with
     reductions, which this pass does not map.
+    The patterns are public: `populateRingOffloadToGPUPatterns`
+    (`RingAttn/Conversion/RingToGPU.h`).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
@@ -105,6 +107,8 @@ def RingApproximateGPUMath : Pass<"ring-approximate-gpu-math"> {
     would call libdevice instead, which only links where a CUDA toolkit is
     found at compile time; with this pass the kernels' PTX is complete
     without one. Other math ops and types are left alone.
+    The patterns are public: `populateRingApproximateGPUMathPatterns`
+    (`RingAttn/Conversion/RingToGPU.h`).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"

@@ -73,7 +73,8 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
     Blocks and merges are in destination-passing style: each block writes a
     destination (`tensor.empty`) created before the loop, and each merge
     writes into the running result it reads, so one-shot bufferization
-    allocates every buffer once, outside the loop.
+    allocates every buffer once, outside the loop. The pattern is public:
+    `populateRingSchedulePatterns` (`RingAttn/Transforms/Transforms.h`).
 
     The rank comes from `shard.process_multi_index`. Block positions follow
     the layout (`contiguous`, `zigzag`, `striped`); when causal, every pair of

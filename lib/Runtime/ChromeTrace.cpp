@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Format.h"
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 #include "RingAttn/Support/AtomicFile.h"
 
 #include <set>

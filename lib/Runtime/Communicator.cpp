@@ -18,13 +18,6 @@
 namespace ringattn {
 namespace runtime {
 
-/// CPU time consumed by the calling thread.
-static double threadCpuSeconds() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return now.tv_sec + now.tv_nsec * 1e-9;
-}
-
 Clock::duration secondsToDuration(double seconds) {
   // Clamp so that an effectively infinite timeout cannot overflow a deadline.
   double capped = std::min(seconds, 1e9);
@@ -42,7 +35,7 @@ void RankState::beginCompute(int64_t step) {
   computeOpen = true;
   computeStep = step;
   computeBeginUs = comm.nowUs();
-  computeBeginCpu = threadCpuSeconds();
+  computeClock.begin();
 }
 
 void RankState::endCompute() {
@@ -50,8 +43,9 @@ void RankState::endCompute() {
     return;
   computeOpen = false;
   double endUs = comm.nowUs();
-  busySeconds += (endUs - computeBeginUs) * 1e-6;
-  busyCpuSeconds += threadCpuSeconds() - computeBeginCpu;
+  RankClock::Elapsed elapsed = computeClock.elapsed();
+  busySeconds += elapsed.wallSeconds;
+  busyCpuSeconds += elapsed.cpuSeconds;
   if (comm.tracing())
     spans.push_back(
         {Span::Kind::Compute, index, computeStep, 0, computeBeginUs, endUs});
@@ -60,7 +54,7 @@ void RankState::endCompute() {
 void RankState::markTailStart() {
   computeStep = nextSeq;
   computeBeginUs = comm.nowUs();
-  computeBeginCpu = threadCpuSeconds();
+  computeClock.begin();
 }
 
 void RankState::endBody() {

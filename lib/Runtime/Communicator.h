@@ -12,6 +12,7 @@
 #ifndef RINGATTN_LIB_RUNTIME_COMMUNICATOR_H
 #define RINGATTN_LIB_RUNTIME_COMMUNICATOR_H
 
+#include "RankClock.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 
@@ -70,8 +71,8 @@ struct RankState {
   bool computeOpen = false;  ///< a shift started and not yet waited for
   int64_t computeStep = 0;   ///< the shift that opened the compute span
   double computeBeginUs = 0; ///< where the open (or tail) span began
+  RankClock computeClock;    ///< started at computeBeginUs
   double busySeconds = 0;
-  double computeBeginCpu = 0; ///< thread CPU seconds at computeBeginUs
   double busyCpuSeconds = 0;
   std::vector<Span> spans;
 

@@ -20,6 +20,7 @@
 
 #include "Format.h"
 #include "RankBinding.h"
+#include "RankClock.h"
 
 #include <chrono>
 #include <climits>
@@ -36,12 +37,6 @@ namespace runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double threadCpuSeconds() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return now.tv_sec + now.tv_nsec * 1e-9;
-}
 
 /// One shift: what to send and receive, then its requests and outcome.
 struct MpiShift {
@@ -255,14 +250,11 @@ public:
   RankReport report;
 
 private:
-  void beginCompute() {
-    computeBeginWall_ = Clock::now();
-    computeBeginCpu_ = threadCpuSeconds();
-  }
+  void beginCompute() { computeClock_.begin(); }
   void endCompute() {
-    report.busySeconds +=
-        std::chrono::duration<double>(Clock::now() - computeBeginWall_).count();
-    report.busyCpuSeconds += threadCpuSeconds() - computeBeginCpu_;
+    RankClock::Elapsed elapsed = computeClock_.elapsed();
+    report.busySeconds += elapsed.wallSeconds;
+    report.busyCpuSeconds += elapsed.cpuSeconds;
   }
 
   MpiOptions options_;
@@ -270,8 +262,7 @@ private:
   int64_t nextSeq_ = 0;
   std::unique_ptr<ProgressEngine> progress_;
   bool computeOpen_ = false;
-  Clock::time_point computeBeginWall_;
-  double computeBeginCpu_ = 0;
+  RankClock computeClock_;
 };
 
 } // namespace

@@ -11,7 +11,7 @@
 #ifndef RINGATTN_TOOLS_RINGRUN_DIAGNOSTICS_H
 #define RINGATTN_TOOLS_RINGRUN_DIAGNOSTICS_H
 
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 
 #include "mlir/IR/Diagnostics.h"
 

@@ -13,7 +13,7 @@
 #include "Options.h"
 
 #include "RingAttn/Runtime/RingRuntime.h"
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 #include "RingAttn/Support/ReferenceAttention.h"
 
 #include "llvm/Support/raw_ostream.h"

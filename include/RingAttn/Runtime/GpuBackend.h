@@ -17,7 +17,7 @@
 #ifndef RINGATTN_RUNTIME_GPUBACKEND_H
 #define RINGATTN_RUNTIME_GPUBACKEND_H
 
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 
 #include <cstddef>
 #include <functional>

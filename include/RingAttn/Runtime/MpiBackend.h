@@ -11,7 +11,7 @@
 #ifndef RINGATTN_RUNTIME_MPIBACKEND_H
 #define RINGATTN_RUNTIME_MPIBACKEND_H
 
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 
 #include <mpi.h>
 

@@ -15,7 +15,7 @@
 #ifndef RINGATTN_RUNTIME_NCCLBACKEND_H
 #define RINGATTN_RUNTIME_NCCLBACKEND_H
 
-#include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Runtime/RunReport.h"
 
 #include <array>
 #include <functional>

@@ -31,6 +31,7 @@
 #include "GpuRuntimeWrappers.h"
 #include "NcclLibrary.h"
 #include "RankBinding.h"
+#include "RankClock.h"
 
 #include <chrono>
 #include <csetjmp>
@@ -50,12 +51,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int eventSlots = 16;
-
-double threadCpuSeconds() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return now.tv_sec + now.tv_nsec * 1e-9;
-}
 
 Clock::time_point deadlineAfter(double seconds) {
   return Clock::now() +
@@ -148,8 +143,7 @@ private:
   int64_t nextSeq_ = 0;
 
   bool computeOpen_ = false;
-  Clock::time_point computeBeginWall_;
-  double computeBeginCpu_ = 0;
+  RankClock computeClock_;
 };
 
 } // namespace
@@ -278,15 +272,12 @@ ncclResult_t NcclBinding::state(int64_t seq) {
 // The body and its shifts
 //===----------------------------------------------------------------------===//
 
-void NcclBinding::beginCompute() {
-  computeBeginWall_ = Clock::now();
-  computeBeginCpu_ = threadCpuSeconds();
-}
+void NcclBinding::beginCompute() { computeClock_.begin(); }
 
 void NcclBinding::endCompute() {
-  report.busySeconds +=
-      std::chrono::duration<double>(Clock::now() - computeBeginWall_).count();
-  report.busyCpuSeconds += threadCpuSeconds() - computeBeginCpu_;
+  RankClock::Elapsed elapsed = computeClock_.elapsed();
+  report.busySeconds += elapsed.wallSeconds;
+  report.busyCpuSeconds += elapsed.cpuSeconds;
 }
 
 void NcclBinding::startBody() { beginCompute(); }

@@ -72,7 +72,7 @@ start=$SECONDS
 # tests that cap memory with `ulimit -v`: ASan reserves terabytes of shadow
 # address space at startup and cannot run under such a cap.
 /usr/lib/llvm-22/bin/lit -sv --filter-out 'out-of-memory|too-many-threads' \
-  "$out/test/Dialect" "$out/test/Transforms" \
+  "$out/test/Dialect" "$out/test/Transforms" "$out/test/Pipelines" \
   "$out/test/Conversion" "$out/test/Tools/ring-run" \
   "$out/test/Integration/CPU/f32-mha.mlir" \
   "$out/test/Integration/CPU/bf16-gqa.mlir" \

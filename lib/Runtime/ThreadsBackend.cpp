@@ -7,7 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Format.h"
+#include "InProcessBackend.h"
 #include "RankThreads.h"
+
+#include "RingAttn/Runtime/BackendRegistry.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +46,24 @@ RunReport runOnThreads(const ThreadsOptions &options,
   auto comm = std::make_shared<Communicator>(options, body);
   return runRankThreads(comm, [](RankState &rank) {
     return std::make_unique<CommunicatorBinding>(rank);
+  });
+}
+
+void registerThreadsBackend(BackendRegistry &registry) {
+  BackendInfo info{"threads", "N ranks as threads of this process"};
+  registry.add(info, [info](const BackendOptions &options, std::string &) {
+    ThreadsOptions threads;
+    threads.ranks = options.ranks;
+    threads.link = options.link;
+    threads.timeoutSeconds = options.timeoutSeconds;
+    threads.dropTransfers = options.dropTransfers;
+    return makeInProcessBackend(
+        info, options.ranks,
+        [threads](bool trace, const std::function<void(int)> &body) {
+          ThreadsOptions traced = threads;
+          traced.trace = trace;
+          return runOnThreads(traced, body);
+        });
   });
 }
 

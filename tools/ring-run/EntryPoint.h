@@ -4,7 +4,7 @@
 #ifndef RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
 #define RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
 
-#include "HostTensor.h"
+#include "RingAttn/Support/HostTensor.h"
 
 #include "RingAttn/Support/ReferenceAttention.h"
 #include "RingAttn/Support/SequenceLayout.h"

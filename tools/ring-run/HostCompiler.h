@@ -14,6 +14,8 @@
 #ifndef RINGATTN_TOOLS_RINGRUN_HOSTCOMPILER_H
 #define RINGATTN_TOOLS_RINGRUN_HOSTCOMPILER_H
 
+#include "Diagnostics.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -43,6 +45,15 @@ readCachedObject(const std::string &directory, const std::string &key);
 bool writeCachedObject(const std::string &directory, const std::string &key,
                        const llvm::MemoryBuffer &object, std::string &error);
 
+/// The object code of `module`: from `cacheDir` when it holds one under
+/// `key` and `readCache` (`source` becomes "cache"), else compiled and then
+/// kept there ("compiled"; empty `cacheDir`: no cache). A failure to
+/// compile carries the first error `diagnostics` caught.
+llvm::Expected<std::string>
+objectFor(mlir::ModuleOp module, const std::string &key,
+          const std::string &cacheDir, bool readCache,
+          const FirstErrorHandler &diagnostics, const char *&source);
+
 /// An object linked into this process; its global constructors have run (a
 /// GPU module loads its kernels there) and its destructors run with it.
 class LoadedObject {
@@ -53,6 +64,10 @@ public:
 
   /// The address of the function `symbol`.
   llvm::Expected<void *> lookup(llvm::StringRef symbol);
+
+  /// Links `object` into this process and finds the entry `symbol` in it.
+  static llvm::Expected<std::unique_ptr<LoadedObject>>
+  loadEntry(llvm::StringRef object, llvm::StringRef symbol, void *&function);
 
 private:
   explicit LoadedObject(std::unique_ptr<llvm::orc::LLJIT> jit)

@@ -124,12 +124,6 @@ cl::opt<std::string> cacheDir(
              "unset: no cache)"),
     cl::init(""), cl::cat(category));
 
-#if RINGATTN_HAVE_MPI
-constexpr const char *kBackends = "threads, mpi, gpu, nccl";
-#else
-constexpr const char *kBackends = "threads, gpu";
-#endif
-
 /// Whether a file can be created at `path`: its directory exists and is
 /// writable. Checked before the run, so a bad path costs no compile or run.
 bool canCreate(const std::string &path) {
@@ -140,11 +134,6 @@ bool canCreate(const std::string &path) {
 /// The checks no single option can make: values in range, and options that
 /// only some backends take.
 std::string checkValues(const RunOptions &o, bool toleranceGiven) {
-  llvm::SmallVector<llvm::StringRef> backends;
-  llvm::StringRef(kBackends).split(backends, ", ");
-  if (!llvm::is_contained(backends, o.backend))
-    return "--backend '" + o.backend + "' is not available in this build " +
-           "(available: " + kBackends + ")";
   if (toleranceGiven && !(std::isfinite(o.tolerance) && o.tolerance >= 0))
     return "--tolerance must be a finite number >= 0 (got " +
            std::to_string(o.tolerance) + ")";
@@ -226,20 +215,34 @@ std::string firstParseError(llvm::StringRef errors, llvm::StringRef argv0) {
   return first.empty() ? "invalid command line" : first;
 }
 
+/// The registry's entry for `name`, or an error listing what there is.
+llvm::Expected<runtime::BackendInfo>
+findBackend(const std::vector<runtime::BackendInfo> &backends,
+            const std::string &name) {
+  std::string names;
+  for (const runtime::BackendInfo &info : backends) {
+    if (info.name == name)
+      return info;
+    names += (names.empty() ? "" : ", ") + info.name;
+  }
+  return llvm::createStringError("--backend '" + name +
+                                 "' is not available in this build "
+                                 "(available: " +
+                                 names + ")");
+}
+
 } // namespace
 
-const char *availableBackends() { return kBackends; }
-
-bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
-                     std::string &error) {
+llvm::Error parseRunOptions(int argc, const char *const *argv,
+                            const std::vector<runtime::BackendInfo> &backends,
+                            RunOptions &options) {
   // LLVM would read `@FILE` arguments as response files, whatever FILE is
   // (`@/dev/zero` never ends); ring-run takes its options on the line.
   for (int i = 1; i < argc; ++i)
-    if (argv[i][0] == '@') {
-      error = std::string("response files are not supported (argument '") +
-              argv[i] + "')";
-      return false;
-    }
+    if (argv[i][0] == '@')
+      return llvm::createStringError(
+          std::string("response files are not supported (argument '") +
+          argv[i] + "')");
   cl::ResetAllOptionOccurrences();
   cl::HideUnrelatedOptions(category);
   std::string parseErrors;
@@ -247,10 +250,9 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
     return cl::ParseCommandLineOptions(argc, argv, "RingAttn module runner\n",
                                        &errs);
   });
-  if (!parsed) {
-    error = firstParseError(parseErrors, llvm::sys::path::filename(argv[0]));
-    return false;
-  }
+  if (!parsed)
+    return llvm::createStringError(
+        firstParseError(parseErrors, llvm::sys::path::filename(argv[0])));
   options = RunOptions();
   options.inputFile = inputFile;
   options.entryName = entryName;
@@ -263,6 +265,10 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
   options.json = json;
   options.ranks = ranksOpt;
   options.backend = backend;
+  llvm::Expected<runtime::BackendInfo> info = findBackend(backends, backend);
+  if (!info)
+    return info.takeError();
+  options.backendInfo = *info;
   options.linkGbps = linkGbps;
   options.linkLatencyUs = linkLatencyUs;
   options.timeoutSeconds = timeoutSeconds;
@@ -279,8 +285,10 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
   if (const char *fromEnvironment = std::getenv("RINGATTN_CACHE_DIR");
       options.cacheDir.empty() && fromEnvironment)
     options.cacheDir = fromEnvironment;
-  error = checkValues(options, toleranceOpt.getNumOccurrences() > 0);
-  return error.empty();
+  std::string error =
+      checkValues(options, toleranceOpt.getNumOccurrences() > 0);
+  return error.empty() ? llvm::Error::success()
+                       : llvm::createStringError(error);
 }
 
 } // namespace ringattn

@@ -10,8 +10,13 @@
 #ifndef RINGATTN_TOOLS_RINGRUN_OPTIONS_H
 #define RINGATTN_TOOLS_RINGRUN_OPTIONS_H
 
+#include "RingAttn/Runtime/Backend.h"
+
+#include "llvm/Support/Error.h"
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ringattn {
 
@@ -39,20 +44,22 @@ struct RunOptions {
   std::string targetCpu, targetFeatures;
   std::string cacheDir; ///< keeps compiled objects; empty: no cache
 
+  /// What the registry says of `backend`.
+  runtime::BackendInfo backendInfo;
+
   /// Whether the ranks run on GPUs (the gpu and nccl backends).
-  bool onGpu() const { return backend == "gpu" || backend == "nccl"; }
-  /// Whether each rank is an MPI process (the mpi and nccl backends).
-  bool underMpi() const { return backend == "mpi" || backend == "nccl"; }
+  bool onGpu() const { return backendInfo.onGpu; }
+  /// Whether each rank is a process of the job (the mpi and nccl backends).
+  bool underMpi() const { return backendInfo.processPerRank; }
 };
 
-/// Parses argv into `options` and checks the values. On failure returns
-/// false with `error` one line naming the option. Parsing again resets every
-/// option first, so it may be called more than once (the fuzzer does).
-bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
-                     std::string &error);
-
-/// The backends this build has, as listed in errors.
-const char *availableBackends();
+/// Parses argv into `options` and checks the values; --backend must name
+/// one of `backends`. On failure the error is one line naming the option.
+/// Parsing again resets every option first, so it may be called more than
+/// once (the fuzzer does).
+llvm::Error parseRunOptions(int argc, const char *const *argv,
+                            const std::vector<runtime::BackendInfo> &backends,
+                            RunOptions &options);
 
 } // namespace ringattn
 

@@ -11,55 +11,46 @@
 // GPU backends (or takes one already lowered), JIT-compiles the host code
 // (GPU kernels travel embedded in it), scatters global random or
 // .npy inputs over the ranks by the sequence layout, runs the entry point on
-// every rank, gathers the output back into natural order, and with --check
-// compares it with a float64 reference written independently of the
-// compiler.
+// every rank of a backend from the runtime's registry, gathers the output
+// back into natural order, and with --check compares it with a float64
+// reference written independently of the compiler.
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceOperands.h"
 #include "Diagnostics.h"
 #include "EntryPoint.h"
 #include "HostCompiler.h"
-#include "HostTensor.h"
-#include "Launcher.h"
+#include "ModuleLoader.h"
 #include "Options.h"
-#include "Sharding.h"
 #include "Summary.h"
 
 #include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
-#include "RingAttn/Pipelines/Pipelines.h"
-#include "RingAttn/Runtime/RingRuntime.h"
+#include "RingAttn/Runtime/BackendRegistry.h"
+#include "RingAttn/Runtime/DeviceOperands.h"
+#include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Support/HostTensor.h"
 #include "RingAttn/Support/ReferenceAttention.h"
-#include "RingAttn/Transforms/CpuTarget.h"
-#include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Support/SequenceSharding.h"
 
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
 #if RINGATTN_HAVE_MPI
-#include <mpi.h>
+#include "RingAttn/Runtime/MpiBackend.h"
 #endif
 
 #include <algorithm>
@@ -72,9 +63,9 @@
 
 using namespace mlir;
 using namespace ringattn;
-
-/// The command line, parsed and checked by main before anything runs.
-static RunOptions cli;
+using llvm::createStringError;
+using llvm::Error;
+using llvm::Expected;
 
 /// Relative error (||out - ref|| / ||ref||) --check accepts per element type;
 /// see docs/Tools.md for how they were chosen.
@@ -97,20 +88,7 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-static bool gpuBackend() { return cli.onGpu(); }
-
-/// True when the module still has ops above the LLVM dialect (GPU kernel
-/// binaries and their launches are as low as a host module goes).
-static bool needsLowering(ModuleOp module) {
-  bool highLevel = false;
-  module.walk([&](Operation *op) {
-    if (op != module.getOperation() &&
-        !isa<LLVM::LLVMDialect>(op->getDialect()) &&
-        !isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op))
-      highLevel = true;
-  });
-  return highLevel;
-}
+static int fail(Error error) { return fail(toString(std::move(error))); }
 
 static double peakMemoryMiB() {
   struct rusage usage;
@@ -128,11 +106,10 @@ static double currentMemoryMiB() {
   return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
 }
 
-/// Whether the float64 reference of --check (q, k, v, the output and the
-/// expected output as doubles) fits in memory; checked before the runs, so
-/// that a check that cannot be made fails at once, with a message.
-static bool referenceMemoryAvailable(const EntryPoint &entry,
-                                     std::string &error) {
+/// Fails unless the float64 reference of --check (q, k, v, the output and
+/// the expected output as doubles) fits in memory; checked before the runs,
+/// so that a check that cannot be made fails at once, with a message.
+static Error checkReferenceFits(const EntryPoint &entry) {
   auto elements = [](const std::vector<int64_t> &shape) {
     double n = 1;
     for (int64_t d : shape)
@@ -145,44 +122,23 @@ static bool referenceMemoryAvailable(const EntryPoint &entry,
       bytes < 9e18 ? std::malloc(static_cast<size_t>(bytes)) : nullptr;
   std::free(trial);
   if (trial)
-    return true;
-  error = llvm::formatv("--check needs {0:f1} GiB for its float64 reference, "
-                        "more memory than is available",
-                        bytes / (1ull << 30))
-              .str();
-  return false;
+    return Error::success();
+  return createStringError(
+      llvm::formatv("--check needs {0:f1} GiB for its float64 reference, "
+                    "more memory than is available",
+                    bytes / (1ull << 30))
+          .str());
 }
 
-/// --fault-rank's misbehaviour: a process that dies, or a rank that stalls
-/// far past the timeout (its peers must give up on it).
-static void injectFault() {
-  if (cli.fault == "exit") {
-    std::fprintf(stderr, "ring-run: fault injection: rank %d exits\n",
-                 cli.faultRank);
-    std::_Exit(3);
-  }
-  std::this_thread::sleep_for(
-      std::chrono::duration<double>(4 * cli.timeoutSeconds + 1));
-}
-
-/// What every MPI process must agree on: the module text, the entry and the
-/// options that change what runs.
-static uint64_t fingerprint(llvm::StringRef moduleText,
-                            const EntryPoint &entry) {
-  std::string key = entry.name + "|" + cli.chip + "|" +
-                    std::to_string(cli.queryTile) + "|" +
-                    std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
-                    cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" +
-                    cli.inputs + "|" + moduleText.str();
-  return llvm::xxh3_64bits(key);
+static Error toError(bool ok, const std::string &error) {
+  return ok ? Error::success() : createStringError(error);
 }
 
 /// A descriptor of `tensor`'s shape over `data` (its host storage, or a
 /// device copy of it).
-template <typename T>
-static StridedMemRefType<T, 4> describe(HostTensor &tensor, void *data) {
-  StridedMemRefType<T, 4> desc;
-  desc.basePtr = desc.data = static_cast<T *>(data);
+static StridedMemRefType<char, 4> describe(HostTensor &tensor, void *data) {
+  StridedMemRefType<char, 4> desc;
+  desc.basePtr = desc.data = static_cast<char *>(data);
   desc.offset = 0;
   const std::vector<int64_t> &shape = tensor.shape();
   int64_t stride = 1;
@@ -194,193 +150,106 @@ static StridedMemRefType<T, 4> describe(HostTensor &tensor, void *data) {
   return desc;
 }
 
-/// Parses and verifies the input, and lowers it with ring-lower-cpu
-/// (ring-lower-nvvm for the GPU backends) unless it is already lowered. On
-/// failure `error` is the first error `diagnostics` caught, at its position.
-static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
-                                        llvm::SourceMgr &sourceMgr,
-                                        const FirstErrorHandler &diagnostics,
-                                        std::string &error) {
-  auto file = openInputFile(cli.inputFile, &error);
-  if (!file)
-    return nullptr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module) {
-    // A syntax error, or an op the verifier rejects (the parser verifies).
-    error = diagnostics.hasError() ? diagnostics.where() + diagnostics.message()
-                                   : "could not parse " + cli.inputFile;
-    return nullptr;
-  }
-  if (!needsLowering(*module)) {
-    // Host code lowered for one kind of backend dereferences the operands
-    // (CPU) or hands them to kernels (GPU): the other kind would crash.
-    bool forGpu = !module->getOps<gpu::BinaryOp>().empty();
-    if (forGpu != gpuBackend()) {
-      error = cli.inputFile + " was lowered for " +
-              (forGpu ? "GPUs (ring-lower-nvvm); run it with --backend gpu "
-                        "or nccl"
-                      : "the CPU (ring-lower-cpu); run it with --backend "
-                        "threads or mpi");
-      return nullptr;
-    }
-  } else {
-    PassManager pm(&context);
-    if (gpuBackend()) {
-      ring::LowerNVVMPipelineOptions options;
-      options.chip = cli.chip;
-      ring::buildLowerNVVMPipeline(pm, options);
-    } else {
-      ring::LowerCPUPipelineOptions options;
-      options.queryTile = cli.queryTile;
-      options.keyTile = cli.keyTile;
-      options.targetCpu = cli.targetCpu;
-      options.targetFeatures = cli.targetFeatures;
-      ring::buildLowerCPUPipeline(pm, options);
-    }
-    if (failed(pm.run(*module))) {
-      std::string pipeline =
-          gpuBackend() ? "ring-lower-nvvm" : "ring-lower-cpu";
-      error = diagnostics.hasError() ? diagnostics.where() + pipeline +
-                                           " failed: " + diagnostics.message()
-                                     : "lowering " + cli.inputFile + " with " +
-                                           pipeline + " failed";
-      return nullptr;
-    }
-  }
-  return module;
+/// The shards' host memory, as a backend moves it.
+static std::vector<runtime::ShardBuffer>
+shardBuffers(std::vector<HostTensor> &shards) {
+  std::vector<runtime::ShardBuffer> buffers;
+  for (HostTensor &shard : shards)
+    buffers.push_back({shard.data(), shard.sizeInBytes()});
+  return buffers;
 }
 
-/// The in-process launcher --backend asks for (threads or gpu), with the
-/// ring size `entry` was compiled for unless --ranks says otherwise.
-static std::unique_ptr<Launcher>
-makeInProcessLauncher(const EntryPoint &entry) {
-  int ranks = cli.ranks ? cli.ranks : entry.ranks;
-  if (cli.backend == "gpu") {
-    runtime::GpuOptions gpu;
-    gpu.ranks = ranks;
-    gpu.timeoutSeconds = cli.timeoutSeconds;
-    gpu.dropTransfers = cli.noCommunication;
-    return makeOneGpuLauncher(gpu);
-  }
-  runtime::ThreadsOptions threads;
-  threads.ranks = ranks;
-  threads.link = {cli.linkGbps, cli.linkLatencyUs};
-  threads.timeoutSeconds = cli.timeoutSeconds;
-  threads.dropTransfers = cli.noCommunication;
-  return makeThreadsLauncher(threads);
-}
-
-/// Whether `launcher` runs as many ranks as `entry` was compiled for.
-static bool ranksMatch(const Launcher &launcher, const EntryPoint &entry,
-                       std::string &error) {
-  int ranks = launcher.ranks();
-  if (cli.underMpi() && cli.ranks && cli.ranks != ranks) {
-    error = "--ranks is " + std::to_string(cli.ranks) + " but mpirun " +
-            "started " + std::to_string(ranks) + " processes";
-    return false;
-  }
-  if (ranks == entry.ranks)
-    return true;
-  error =
-      "@" + entry.name + " was compiled for " +
-      (entry.ranks == 1
-           ? std::string("one device")
-           : "a ring of " + std::to_string(entry.ranks) + " ranks") +
-      " but " +
-      (cli.underMpi() ? "mpirun started " + std::to_string(ranks) + " processes"
-                      : "--ranks is " + std::to_string(ranks));
-  return false;
-}
-
-/// Fails if `module` was compiled for a CPU with features this one lacks:
-/// its code would stop on an illegal instruction.
-static bool hostCanRun(ModuleOp module, std::string &error) {
-  LLVM::TargetAttr target = ring::getCpuTarget(module);
-  std::string missing = target ? ring::featuresMissingOnHost(target) : "";
-  if (missing.empty())
-    return true;
-  error = "the module is compiled for " + target.getChip().str() +
-          " with features this CPU lacks (" + missing +
-          "); pass --target-cpu naming a CPU this machine runs";
-  return false;
-}
-
-/// The object code of `module` under `key`: from the cache when it holds
-/// one and `readCache` (`source` "cache"), else compiled and then kept there
-/// ("compiled").
-/// Empty, with `error`, on failure.
-static std::string objectFor(ModuleOp module, const std::string &key,
-                             const FirstErrorHandler &diagnostics,
-                             bool readCache, const char *&source,
-                             std::string &error) {
-  source = "cache";
-  if (readCache && !cli.cacheDir.empty())
-    if (auto cached = readCachedObject(cli.cacheDir, key))
-      return cached->getBuffer().str();
-  source = "compiled";
-  auto object = compileToObject(module);
-  if (!object) {
-    // Translation to LLVM IR reports its reason as a diagnostic.
-    error = "JIT compilation failed: " + toString(object.takeError());
-    if (diagnostics.hasError())
-      error += ": " + diagnostics.where() + diagnostics.message();
-    return "";
-  }
-  std::string cacheError;
-  if (!cli.cacheDir.empty() &&
-      !writeCachedObject(cli.cacheDir, key, **object, cacheError))
-    llvm::errs() << "ring-run: warning: not cached: " << cacheError << "\n";
-  return (*object)->getBuffer().str();
-}
-
-/// Links `object` into this process and finds the entry `symbol` in it.
-static std::unique_ptr<LoadedObject> loadEntry(const std::string &object,
-                                               const std::string &symbol,
-                                               void *&function,
-                                               std::string &error) {
-  auto loaded = LoadedObject::load(
-      llvm::MemoryBuffer::getMemBuffer(object, "ring-run", false));
-  if (!loaded) {
-    error =
-        "loading the compiled module failed: " + toString(loaded.takeError());
-    return nullptr;
-  }
-  auto address = (*loaded)->lookup(symbol);
-  if (!address) {
-    error = "the compiled module has no " + symbol + ": " +
-            toString(address.takeError());
-    return nullptr;
-  }
-  function = *address;
-  return std::move(*loaded);
-}
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  std::string error;
-  if (!parseRunOptions(argc, argv, cli, error))
-    return fail(error);
-  // Under MPI every process runs all of main, and the launcher (which owns
-  // MPI) comes first: steps that fail on some processes only must end the
-  // job on all of them.
-  std::unique_ptr<Launcher> launcher;
+/// Every backend this build has, in the order errors list them.
+static runtime::BackendRegistry registerBackends() {
+  runtime::BackendRegistry registry;
+  runtime::registerThreadsBackend(registry);
 #if RINGATTN_HAVE_MPI
-  if (cli.underMpi())
-    launcher =
-        makeMpiLauncher(argc, argv, cli.timeoutSeconds, cli.backend == "nccl");
+  runtime::registerMpiBackends(registry);
 #endif
-  // True when every process succeeded; else the lowest failing process
-  // prints its `error` (once, not once per process) and all exit 1.
-  auto everyProcessOk = [&](bool ok) {
-    int first = launcher ? launcher->firstFailure(ok) : (ok ? -1 : 0);
-    if (first >= 0 && first == (launcher ? launcher->processRank() : 0))
-      fail(error);
-    return first < 0;
-  };
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+  runtime::registerOneGpuBackend(registry);
+  return registry;
+}
 
+namespace {
+
+/// One ring-run job: the steps of main, and what they hand each other.
+/// Under MPI every process runs every step, and a step that fails on some
+/// processes only must end the job on all of them (everyProcessOk).
+class RingRun {
+public:
+  RingRun(const RunOptions &cli, const runtime::BackendRegistry &backends);
+
+  /// Runs the steps in order; the process's exit status.
+  int run(int &argc, char **&argv);
+
+private:
+  // The steps, in the order run() takes them.
+  Error startProcessBackend(int &argc, char **&argv);
+  Error loadEntryPoint();
+  Error startBackend();
+  Error agreeOnModule();
+  Error prepareOperands();
+  Error shardOperands();
+  Error compileOnRoot();
+  Error loadOnEveryProcess();
+  Error bindOperands();
+  Error runRepeatedly();
+  Error collectOutput();
+  int checkAndReport();
+
+  /// True when every process's step succeeded; otherwise the lowest failing
+  /// process prints its error (once per job, not once per process) and
+  /// every process returns false.
+  bool everyProcessOk(Error error);
+  /// The shards of `global` this process holds: every rank's on the root,
+  /// the ranks' it runs elsewhere.
+  Error shardsOf(HostTensor &global, const std::string &operand, bool kv,
+                 std::vector<HostTensor> &shards);
+  std::vector<int64_t> operandShape(bool global, bool kv) const;
+  /// What every MPI process must agree on: the module text, the entry and
+  /// the options that change what runs.
+  uint64_t fingerprint() const;
+  /// --fault-rank's misbehaviour: a process that dies, or a rank that
+  /// stalls far past the timeout (its peers must give up on it).
+  void injectFault() const;
+
+  const RunOptions &cli;
+  const runtime::BackendRegistry &backends;
+  std::unique_ptr<runtime::Backend> backend;
+
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler;
+  FirstErrorHandler diagnostics;
+  OwningOpRef<ModuleOp> module;
+  EntryPoint entry;
+  int ranks = 1;
+
+  HostTensor q, k, v, out;
+  std::vector<HostTensor> qShards, kShards, vShards, outShards;
+
+  std::string cacheKey, object;
+  const char *objectSource = "compiled";
+  std::unique_ptr<LoadedObject> loaded;
+  void (*entryFunction)(void *, void *, void *, void *) = nullptr;
+  std::chrono::steady_clock::time_point compileStart;
+  double compileSeconds = 0;
+
+  /// The C interface takes every operand as a pointer to its descriptor.
+  struct RankArgs {
+    StridedMemRefType<char, 4> descriptors[4];
+  };
+  std::vector<RankArgs> rankArgs;
+  std::vector<DeviceOperands> deviceOperands;
+
+  runtime::RunReport report;
+  std::vector<double> times;
+  double runMemoryMiB = 0;
+};
+
+} // namespace
+
+static DialectRegistry dialects() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -389,188 +258,317 @@ int main(int argc, char **argv) {
   ring::registerConvertRingToLLVMInterface(registry);
   // The GPU dialect's translation embeds kernel binaries and their launches.
   registerAllToLLVMIRTranslations(registry);
-  MLIRContext context(registry);
+  return registry;
+}
 
-  llvm::SourceMgr sourceMgr;
-  // Warnings and remarks print with their source line; errors are caught
-  // by `diagnostics` (registered last, so asked first) and end in fail().
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  FirstErrorHandler diagnostics(&context);
-  OwningOpRef<ModuleOp> module =
-      loadModule(context, sourceMgr, diagnostics, error);
-  EntryPoint entry;
-  bool ok = module && findEntryPoint(*module, cli.entryName, entry, error);
-  if (module && !ok)
-    error = cli.inputFile + ": " + error;
-  if (!everyProcessOk(ok))
+// Warnings and remarks print with their source line; errors are caught by
+// `diagnostics` (registered last, so asked first) and end in fail().
+RingRun::RingRun(const RunOptions &cli,
+                 const runtime::BackendRegistry &backends)
+    : cli(cli), backends(backends), context(dialects()),
+      diagHandler(sourceMgr, &context), diagnostics(&context) {}
+
+int RingRun::run(int &argc, char **&argv) {
+  // The process backend (which owns MPI) comes first, so that every later
+  // step can end the job on every process.
+  if (!everyProcessOk(startProcessBackend(argc, argv)) ||
+      !everyProcessOk(loadEntryPoint()) || !everyProcessOk(startBackend()) ||
+      !everyProcessOk(agreeOnModule()) || !everyProcessOk(prepareOperands()) ||
+      !everyProcessOk(shardOperands()))
     return 1;
+  backend->scatter(shardBuffers(qShards));
+  backend->scatter(shardBuffers(kShards));
+  backend->scatter(shardBuffers(vShards));
+  if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
+    return 1;
+  // From here on a failure is this process's alone: the backends end the
+  // job on a failed ring themselves.
+  if (Error error = bindOperands())
+    return fail(std::move(error));
+  if (Error error = runRepeatedly())
+    return fail(std::move(error));
+  if (Error error = collectOutput())
+    return fail(std::move(error));
+  if (!backend->isRoot())
+    return 0; // the root checks and reports
+  return checkAndReport();
+}
 
-  if (!launcher)
-    launcher = makeInProcessLauncher(entry);
-  ok = ranksMatch(*launcher, entry, error);
-  if (ok && gpuBackend()) {
-    // Before the JIT: loading the compiled module loads its kernels.
-    std::string why;
-    ok = runtime::gpuAvailable(why);
-    if (!ok)
-      error = "--backend " + cli.backend + " needs a GPU: " + why;
+bool RingRun::everyProcessOk(Error error) {
+  std::string message;
+  bool ok = true;
+  llvm::handleAllErrors(std::move(error), [&](const llvm::ErrorInfoBase &e) {
+    ok = false;
+    message = e.message();
+  });
+  int first = backend ? backend->firstFailure(ok) : (ok ? -1 : 0);
+  if (first >= 0 && first == (backend ? backend->processRank() : 0))
+    fail(message);
+  return first < 0;
+}
+
+Error RingRun::startProcessBackend(int &argc, char **&argv) {
+  if (!cli.underMpi())
+    return Error::success();
+  runtime::BackendOptions options;
+  options.timeoutSeconds = cli.timeoutSeconds;
+  options.argc = &argc;
+  options.argv = &argv;
+  std::string error;
+  backend = backends.create(cli.backend, options, error);
+  return toError(backend != nullptr, error);
+}
+
+Error RingRun::loadEntryPoint() {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  Expected<OwningOpRef<ModuleOp>> loadedModule =
+      loadModule(context, sourceMgr, diagnostics, cli);
+  if (!loadedModule)
+    return loadedModule.takeError();
+  module = std::move(*loadedModule);
+  std::string error;
+  if (!findEntryPoint(*module, cli.entryName, entry, error))
+    return createStringError(cli.inputFile + ": " + error);
+  return Error::success();
+}
+
+/// The in-process backend comes once the entry says how many ranks it was
+/// compiled for (--ranks may say otherwise, and is then refused).
+Error RingRun::startBackend() {
+  if (!backend) {
+    runtime::BackendOptions options;
+    options.ranks = cli.ranks ? cli.ranks : entry.ranks;
+    options.link = {cli.linkGbps, cli.linkLatencyUs};
+    options.timeoutSeconds = cli.timeoutSeconds;
+    options.dropTransfers = cli.noCommunication;
+    std::string error;
+    backend = backends.create(cli.backend, options, error);
+    if (!backend)
+      return createStringError(error);
   }
-  if (!everyProcessOk(ok))
-    return 1;
-  int ranks = launcher->ranks();
-  if (!everyProcessOk(launcher->agree(
-          fingerprint(sourceMgr.getMemoryBuffer(1)->getBuffer(), entry),
-          error)))
-    return 1;
+  ranks = backend->ranks();
+  if (cli.underMpi() && cli.ranks && cli.ranks != ranks)
+    return createStringError("--ranks is " + std::to_string(cli.ranks) +
+                             " but mpirun started " + std::to_string(ranks) +
+                             " processes");
+  if (ranks != entry.ranks)
+    return createStringError(
+        "@" + entry.name + " was compiled for " +
+        (entry.ranks == 1
+             ? std::string("one device")
+             : "a ring of " + std::to_string(entry.ranks) + " ranks") +
+        " but " +
+        (cli.underMpi()
+             ? "mpirun started " + std::to_string(ranks) + " processes"
+             : "--ranks is " + std::to_string(ranks)));
+  // Before the JIT: loading the compiled module loads its kernels.
+  std::string why;
+  if (backend->onGpu() && !runtime::gpuAvailable(why))
+    return createStringError("--backend " + cli.backend +
+                             " needs a GPU: " + why);
+  return Error::success();
+}
 
-  // The root holds the global operands and splits them into each rank's
-  // shard of the sequence; the launcher moves the shards where they run.
-  bool root = launcher->isRoot();
-  auto operandShape = [&](bool global, bool kv) {
-    std::vector<int64_t> s =
-        kv ? entry.globalKVShape() : entry.globalQueryShape();
-    if (!global)
-      s[2] /= ranks;
-    return s;
-  };
-  // Sizes come from the user's module: memory that is not there is an
-  // error naming the operand, like any other.
-  HostTensor q, k, v, out;
-  bool inputsOk =
-      q.allocate("q", entry.elementType, operandShape(root, false), error) &&
-      k.allocate("k", entry.elementType, operandShape(root, true), error) &&
-      v.allocate("v", entry.elementType, operandShape(root, true), error) &&
-      out.allocate("the output", entry.elementType, operandShape(root, false),
-                   error) &&
-      (!root || !cli.check || referenceMemoryAvailable(entry, error));
-  if (inputsOk && root && !cli.inputs.empty()) {
-    SmallVector<StringRef> paths; // three, as parseRunOptions checked
-    StringRef(cli.inputs).split(paths, ',');
-    HostTensor *operands[] = {&q, &k, &v};
-    for (int i = 0; inputsOk && i < 3; ++i)
-      inputsOk = operands[i]->load(paths[i].str(), error);
-    if (inputsOk && entry.elementType == ElementType::BF16)
-      llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
-                      "files, rounded to bf16\n";
-  } else if (inputsOk && root) {
+uint64_t RingRun::fingerprint() const {
+  std::string key =
+      entry.name + "|" + cli.chip + "|" + std::to_string(cli.queryTile) + "|" +
+      std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
+      cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" + cli.inputs +
+      "|" + sourceMgr.getMemoryBuffer(1)->getBuffer().str();
+  return llvm::xxh3_64bits(key);
+}
+
+Error RingRun::agreeOnModule() {
+  std::string error;
+  return toError(backend->agree(fingerprint(), error), error);
+}
+
+std::vector<int64_t> RingRun::operandShape(bool global, bool kv) const {
+  std::vector<int64_t> shape =
+      kv ? entry.globalKVShape() : entry.globalQueryShape();
+  if (!global)
+    shape[2] /= ranks;
+  return shape;
+}
+
+/// The root holds the global operands: read from --inputs, or random. Their
+/// sizes come from the user's module, so memory that is not there is an
+/// error naming the operand, like any other.
+Error RingRun::prepareOperands() {
+  bool root = backend->isRoot();
+  std::string error;
+  if (!q.allocate("q", entry.elementType, operandShape(root, false), error) ||
+      !k.allocate("k", entry.elementType, operandShape(root, true), error) ||
+      !v.allocate("v", entry.elementType, operandShape(root, true), error) ||
+      !out.allocate("the output", entry.elementType, operandShape(root, false),
+                    error))
+    return createStringError(error);
+  if (!root)
+    return Error::success();
+  if (cli.check)
+    if (Error tooBig = checkReferenceFits(entry))
+      return tooBig;
+  if (cli.inputs.empty()) {
     std::mt19937_64 rng(cli.seed);
     q.fillRandom(rng);
     k.fillRandom(rng);
     v.fillRandom(rng);
+    return Error::success();
   }
-  if (!everyProcessOk(inputsOk))
-    return 1;
-  // Shards of the ranks this process runs, or (root) of every rank. Their
-  // memory, like the global operands', is an error naming the operand.
-  auto shardsOf = [&](HostTensor &global, const std::string &operand, bool kv,
-                      std::vector<HostTensor> &shards) {
-    if (root && ranks == 1) { // one device: the whole tensor is the shard
-      shards.clear();
-      shards.push_back(std::move(global));
-      return true;
-    }
-    if (root)
-      return scatterSequence(global, entry.layout, ranks, operand, shards,
-                             error);
-    shards.clear();
-    shards.resize(ranks);
-    for (int r = 0; r < ranks; ++r)
-      if (!shards[r].allocate(shardName(r, operand), entry.elementType,
-                              launcher->runsRank(r)
-                                  ? operandShape(false, kv)
-                                  : std::vector<int64_t>{0, 0, 0, 0},
-                              error))
-        return false;
-    return true;
-  };
-  std::vector<HostTensor> qShards, kShards, vShards, outShards;
-  bool shardsOk = shardsOf(q, "q", false, qShards) &&
-                  shardsOf(k, "k", true, kShards) &&
-                  shardsOf(v, "v", true, vShards) &&
-                  shardsOf(out, "the output", false, outShards);
-  if (!everyProcessOk(shardsOk))
-    return 1;
-  launcher->scatter(qShards);
-  launcher->scatter(kShards);
-  launcher->scatter(vShards);
+  SmallVector<StringRef> paths; // three, as parseRunOptions checked
+  StringRef(cli.inputs).split(paths, ',');
+  HostTensor *operands[] = {&q, &k, &v};
+  for (int i = 0; i < 3; ++i)
+    if (!operands[i]->load(paths[i].str(), error))
+      return createStringError(error);
+  if (entry.elementType == ElementType::BF16)
+    llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
+                    "files, rounded to bf16\n";
+  return Error::success();
+}
 
-  // One process compiles (or finds the object in --cache-dir) and the
-  // others load what it sends, unless their own lowering came out different
-  // (another CPU): they compile their own.
-  auto compileStart = std::chrono::steady_clock::now();
-  ok = hostCanRun(*module, error);
-  std::string key = objectCacheKey(*module), object;
+Error RingRun::shardsOf(HostTensor &global, const std::string &operand, bool kv,
+                        std::vector<HostTensor> &shards) {
+  std::string error;
+  shards.clear();
+  if (backend->isRoot() && ranks == 1) { // the whole tensor is the shard
+    shards.push_back(std::move(global));
+    return Error::success();
+  }
+  if (backend->isRoot())
+    return toError(
+        scatterSequence(global, entry.layout, ranks, operand, shards, error),
+        error);
+  shards.resize(ranks);
+  for (int r = 0; r < ranks; ++r)
+    if (!shards[r].allocate(shardName(r, operand), entry.elementType,
+                            backend->runsRank(r)
+                                ? operandShape(false, kv)
+                                : std::vector<int64_t>{0, 0, 0, 0},
+                            error))
+      return createStringError(error);
+  return Error::success();
+}
+
+/// Each rank's shard of the sequence: the root splits the global operands,
+/// the other processes make room for the ranks they run.
+Error RingRun::shardOperands() {
+  if (Error error = shardsOf(q, "q", false, qShards))
+    return error;
+  if (Error error = shardsOf(k, "k", true, kShards))
+    return error;
+  if (Error error = shardsOf(v, "v", true, vShards))
+    return error;
+  return shardsOf(out, "the output", false, outShards);
+}
+
+/// The root compiles, or finds the object in --cache-dir; a damaged or
+/// stale cache entry is compiled over, not fatal.
+Error RingRun::compileOnRoot() {
+  compileStart = std::chrono::steady_clock::now();
+  if (Error error = checkHostCanRun(*module))
+    return error;
+  cacheKey = objectCacheKey(*module);
+  if (!backend->isRoot())
+    return Error::success();
   std::string symbol = "_mlir_ciface_" + entry.name;
-  const char *objectSource = "compiled";
   void *function = nullptr;
-  std::unique_ptr<LoadedObject> loaded;
-  if (ok && root) {
-    object = objectFor(*module, key, diagnostics, /*readCache=*/true,
-                       objectSource, error);
-    if (!object.empty())
-      loaded = loadEntry(object, symbol, function, error);
-    if (!loaded && llvm::StringRef(objectSource) == "cache") {
-      // A damaged or stale cache entry is compiled over, not fatal.
-      llvm::errs() << "ring-run: warning: ignoring the cached object: " << error
-                   << "\n";
-      object = objectFor(*module, key, diagnostics, /*readCache=*/false,
-                         objectSource, error);
-      if (!object.empty())
-        loaded = loadEntry(object, symbol, function, error);
-    }
-    ok = loaded != nullptr;
-  }
-  if (!everyProcessOk(ok))
-    return 1;
-  std::string rootKey = key;
-  launcher->shareObject(rootKey, object);
-  if (!root) {
-    if (rootKey != key)
-      object = objectFor(*module, key, diagnostics, /*readCache=*/true,
-                         objectSource, error);
-    if (!object.empty())
-      loaded = loadEntry(object, symbol, function, error);
-  }
-  if (!everyProcessOk(loaded != nullptr))
-    return 1;
-  auto entryFunction =
-      reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
-  double compileSeconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - compileStart)
-                              .count();
-
-  // The C interface takes every operand as a pointer to its descriptor.
-  struct RankArgs {
-    StridedMemRefType<char, 4> descriptors[4];
+  auto compileAndLoad = [&](bool readCache) -> Error {
+    Expected<std::string> compiled = objectFor(
+        *module, cacheKey, cli.cacheDir, readCache, diagnostics, objectSource);
+    if (!compiled)
+      return compiled.takeError();
+    object = std::move(*compiled);
+    auto entryObject = LoadedObject::loadEntry(object, symbol, function);
+    if (!entryObject)
+      return entryObject.takeError();
+    loaded = std::move(*entryObject);
+    return Error::success();
   };
-  std::vector<RankArgs> rankArgs(ranks);
-  std::vector<DeviceOperands> deviceOperands(launcher->onGpu() ? ranks : 0);
+  Error error = compileAndLoad(/*readCache=*/true);
+  if (error && StringRef(objectSource) == "cache") {
+    llvm::errs() << "ring-run: warning: ignoring the cached object: "
+                 << toString(std::move(error)) << "\n";
+    error = compileAndLoad(/*readCache=*/false);
+  }
+  entryFunction =
+      reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
+  return error;
+}
+
+/// The other processes load what the root compiled, unless their own
+/// lowering came out different (another CPU): they compile their own.
+Error RingRun::loadOnEveryProcess() {
+  std::string rootKey = cacheKey;
+  backend->shareObject(rootKey, object);
+  if (!backend->isRoot()) {
+    if (rootKey != cacheKey) {
+      Expected<std::string> own =
+          objectFor(*module, cacheKey, cli.cacheDir, /*readCache=*/true,
+                    diagnostics, objectSource);
+      if (!own)
+        return own.takeError();
+      object = std::move(*own);
+    }
+    void *function = nullptr;
+    auto entryObject =
+        LoadedObject::loadEntry(object, "_mlir_ciface_" + entry.name, function);
+    if (!entryObject)
+      return entryObject.takeError();
+    loaded = std::move(*entryObject);
+    entryFunction =
+        reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
+  }
+  compileSeconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - compileStart)
+                       .count();
+  return Error::success();
+}
+
+/// Points each rank's descriptors at its shards, staged in device memory
+/// first on the GPU backends.
+Error RingRun::bindOperands() {
+  rankArgs.resize(ranks);
+  deviceOperands = std::vector<DeviceOperands>(backend->onGpu() ? ranks : 0);
+  std::string error;
   for (int r = 0; r < ranks; ++r) {
-    if (!launcher->runsRank(r))
+    if (!backend->runsRank(r))
       continue;
-    RankArgs &a = rankArgs[r];
     HostTensor *operands[] = {&qShards[r], &kShards[r], &vShards[r],
                               &outShards[r]};
-    if (launcher->onGpu() &&
+    if (backend->onGpu() &&
         !deviceOperands[r].stage(qShards[r], kShards[r], vShards[r],
                                  outShards[r], error))
-      return fail("staging rank " + std::to_string(r) +
-                  "'s operands on the GPU: " + error);
-    for (int i = 0; i < 4; ++i) {
-      a.descriptors[i] = describe<char>(
-          *operands[i],
-          launcher->onGpu() ? deviceOperands[r].data(i) : operands[i]->data());
-    }
+      return createStringError("staging rank " + std::to_string(r) +
+                               "'s operands on the GPU: " + error);
+    for (int i = 0; i < 4; ++i)
+      rankArgs[r].descriptors[i] =
+          describe(*operands[i], backend->onGpu() ? deviceOperands[r].data(i)
+                                                  : operands[i]->data());
   }
-  std::vector<double> times;
-  runtime::RunReport report;
-  // What the ranks allocate while they run: peak RSS after the runs minus
-  // the resident memory before them (operands and JIT already counted).
+  return Error::success();
+}
+
+void RingRun::injectFault() const {
+  if (cli.fault == "exit") {
+    std::fprintf(stderr, "ring-run: fault injection: rank %d exits\n",
+                 cli.faultRank);
+    std::_Exit(3);
+  }
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(4 * cli.timeoutSeconds + 1));
+}
+
+/// --repeat timed runs; the last one traces with --trace. What the ranks
+/// allocate while they run is the peak RSS after the runs minus the
+/// resident memory before them (operands and JIT already counted).
+Error RingRun::runRepeatedly() {
   double memoryBeforeMiB = currentMemoryMiB();
   unsigned runs = std::max(1u, cli.repeat);
   for (unsigned r = 0; r < runs; ++r) {
     double seconds = 0;
-    report = launcher->run(
+    report = backend->run(
         [&](int rank) {
           if (rank == cli.faultRank)
             injectFault();
@@ -580,20 +578,31 @@ int main(int argc, char **argv) {
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
     if (!report.ok)
-      return fail("the ring failed: " + describeRingFailure(report));
+      return createStringError("the ring failed: " +
+                               describeRingFailure(report));
   }
   std::sort(times.begin(), times.end());
-  for (int r = 0; r < ranks && launcher->onGpu(); ++r)
-    if (launcher->runsRank(r) &&
+  runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
+  return Error::success();
+}
+
+/// Brings every rank's output to the root (from the GPU first), then ends
+/// the job's communication.
+Error RingRun::collectOutput() {
+  std::string error;
+  for (int r = 0; r < ranks && backend->onGpu(); ++r)
+    if (backend->runsRank(r) &&
         !deviceOperands[r].fetchOutput(outShards[r], error))
-      return fail("fetching rank " + std::to_string(r) +
-                  "'s output from the GPU: " + error);
-  double runMemoryMiB = std::max(0.0, peakMemoryMiB() - memoryBeforeMiB);
-  launcher->gather(outShards);
-  launcher->finish();
-  if (!root)
-    return 0; // the root checks and reports
-  // Back to whole tensors in natural order.
+      return createStringError("fetching rank " + std::to_string(r) +
+                               "'s output from the GPU: " + error);
+  backend->gather(shardBuffers(outShards));
+  backend->finish();
+  return Error::success();
+}
+
+/// On the root: the output back in natural order, written where asked,
+/// checked against the float64 reference with --check, and summarized.
+int RingRun::checkAndReport() {
   if (ranks == 1) {
     q = std::move(qShards[0]);
     k = std::move(kShards[0]);
@@ -602,10 +611,10 @@ int main(int argc, char **argv) {
   } else {
     gatherSequence(outShards, entry.layout, out);
   }
+  std::string error;
   if (!cli.traceFile.empty() &&
       !runtime::writeChromeTrace(cli.traceFile, report.spans, error))
     return fail(error);
-
   if (!cli.outputFile.empty() && !out.save(cli.outputFile, error))
     return fail(error);
 
@@ -620,10 +629,19 @@ int main(int argc, char **argv) {
     stats = compare(out.toDouble(), expected);
     passed = stats.finite && stats.relative <= tolerance;
   }
-
   Summary summary{entry,        report,       times,           compileSeconds,
                   objectSource, runMemoryMiB, peakMemoryMiB(), cli.check,
                   stats,        tolerance,    passed};
   printSummary(llvm::outs(), summary, ranks, cli);
   return passed ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  runtime::BackendRegistry backends = registerBackends();
+  RunOptions cli;
+  if (Error error = parseRunOptions(argc, argv, backends.list(), cli))
+    return fail(std::move(error));
+  RingRun job(cli, backends);
+  return job.run(argc, argv);
 }

@@ -26,6 +26,8 @@
 namespace ringattn {
 namespace runtime {
 
+class BackendRegistry;
+
 struct GpuOptions {
   int ranks = 1;
   /// How long a rank waits for a peer, or for a transfer on the device,
@@ -47,6 +49,10 @@ struct GpuOptions {
 /// rank leaves it by longjmp.
 RunReport runOnOneGpu(const GpuOptions &options,
                       const std::function<void(int rank)> &body);
+
+/// Registers "gpu": runOnOneGpu behind the Backend interface, with
+/// BackendOptions' ranks, timeout and dropTransfers.
+void registerOneGpuBackend(BackendRegistry &registry);
 
 /// Whether a GPU can be used: the driver loads, initializes, and has the
 /// selected device. Otherwise `why` says what is missing.

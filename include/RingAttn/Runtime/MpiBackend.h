@@ -20,6 +20,8 @@
 namespace ringattn {
 namespace runtime {
 
+class BackendRegistry;
+
 struct MpiOptions {
   /// The ring's processes; the rank on the ring is the rank in it.
   MPI_Comm comm = MPI_COMM_WORLD;
@@ -36,6 +38,14 @@ struct MpiOptions {
 /// bounded time instead of waiting for a peer that will never come.
 RankReport runOnMpi(const MpiOptions &options,
                     const std::function<void(int rank)> &body);
+
+/// Registers "mpi" and "nccl": one rank per process of MPI_COMM_WORLD
+/// (runOnMpi, or runOnNccl on the process's node-local GPU, bootstrapped
+/// over MPI). Creating one initializes MPI with the options' argc and argv;
+/// finish() finalizes it. Every collective of the job (scatter, gather,
+/// agree, ...) is bounded by the options' timeout: past it the job is
+/// aborted with a message naming the rank and what it waited for.
+void registerMpiBackends(BackendRegistry &registry);
 
 } // namespace runtime
 } // namespace ringattn

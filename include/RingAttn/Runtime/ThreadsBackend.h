@@ -10,6 +10,7 @@
 #ifndef RINGATTN_RUNTIME_THREADSBACKEND_H
 #define RINGATTN_RUNTIME_THREADSBACKEND_H
 
+#include "RingAttn/Runtime/Backend.h"
 #include "RingAttn/Runtime/RunReport.h"
 
 #include <functional>
@@ -17,13 +18,7 @@
 namespace ringattn {
 namespace runtime {
 
-/// An emulated interconnect. A transfer of `bytes` completes no sooner than
-/// `latencyUs + bytes / (gbps * 1e9 / 8)` after it starts; gbps = 0 means
-/// memcpy speed.
-struct LinkModel {
-  double gbps = 0;
-  double latencyUs = 0;
-};
+class BackendRegistry;
 
 struct ThreadsOptions {
   int ranks = 1;
@@ -52,6 +47,10 @@ struct ThreadsOptions {
 /// outlive it.
 RunReport runOnThreads(const ThreadsOptions &options,
                        const std::function<void(int rank)> &body);
+
+/// Registers "threads": runOnThreads behind the Backend interface, with
+/// BackendOptions' ranks, link, timeout and dropTransfers.
+void registerThreadsBackend(BackendRegistry &registry);
 
 } // namespace runtime
 } // namespace ringattn

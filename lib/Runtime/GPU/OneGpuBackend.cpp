@@ -30,7 +30,9 @@
 #include "CudaDriver.h"
 #include "Format.h"
 #include "GpuRuntimeWrappers.h"
+#include "InProcessBackend.h"
 #include "RankThreads.h"
+#include "RingAttn/Runtime/BackendRegistry.h"
 #include "RingAttn/Runtime/GpuBackend.h"
 
 #include <cstdarg>
@@ -419,6 +421,24 @@ RunReport runOnOneGpu(const GpuOptions &options,
     auto binding = std::make_unique<GpuRankBinding>(rank, ring, options);
     threadBinding = binding.get();
     return binding;
+  });
+}
+
+void registerOneGpuBackend(BackendRegistry &registry) {
+  BackendInfo info{"gpu", "N ranks as threads sharing this process's GPU",
+                   /*onGpu=*/true};
+  registry.add(info, [info](const BackendOptions &options, std::string &) {
+    GpuOptions gpu;
+    gpu.ranks = options.ranks;
+    gpu.timeoutSeconds = options.timeoutSeconds;
+    gpu.dropTransfers = options.dropTransfers;
+    return makeInProcessBackend(
+        info, options.ranks,
+        [gpu](bool trace, const std::function<void(int)> &body) {
+          GpuOptions traced = gpu;
+          traced.trace = trace;
+          return runOnOneGpu(traced, body);
+        });
   });
 }
 

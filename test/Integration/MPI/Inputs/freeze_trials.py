@@ -19,12 +19,11 @@ import sys
 import time
 
 
-# What a peer of a stopped process prints: the launcher's and the runtime's
-# deadline errors (MpiLauncher.cpp, MpiBackend.cpp).
+# What a peer of a stopped process prints: the job's and the ring's
+# deadline errors (lib/Runtime/MpiJobBackend.cpp, MpiBackend.cpp).
 DEADLINE_ERROR = re.compile(
-    r"^(ring-run: error: rank \d+: timed out after .* s .+"
-    r"|ring-run: error: MPI_(Init|Finalize) did not complete within .*"
-    r"|ringattn: rank \d+: timed out after .* waiting for shift .*)$",
+    r"^(ringattn: rank \d+: timed out after .* s .+"
+    r"|ringattn: MPI_(Init|Finalize) did not complete within .*)$",
     re.MULTILINE)
 
 

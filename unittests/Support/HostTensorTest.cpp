@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "HostTensor.h"
+#include "RingAttn/Support/HostTensor.h"
 
 #include "RingAttn/Support/Npy.h"
 

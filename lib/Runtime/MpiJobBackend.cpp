@@ -1,8 +1,12 @@
-//===- MpiLauncher.cpp - One rank per MPI process -------------------------===//
+//===- MpiJobBackend.cpp - One rank per MPI process -----------------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// Every collective of the launcher is nonblocking and waited against the
-// --timeout-s deadline: a process that stopped (SIGSTOP, a hung node) or
+// The mpi and nccl backends: every process of MPI_COMM_WORLD runs one rank
+// (runOnMpi, or runOnNccl bootstrapped over MPI on the process's node-local
+// GPU), and the job moves shards and compiled objects between processes.
+//
+// Every collective of the job is nonblocking and waited against the
+// timeout: a process that stopped (SIGSTOP, a hung node) or
 // failed where its peers cannot see it must not hold the others forever. Past
 // the deadline the job is aborted with a message naming the rank and the
 // phase. MPI_Init and MPI_Finalize have no nonblocking form; a watchdog
@@ -11,8 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Launcher.h"
-
+#include "RingAttn/Runtime/BackendRegistry.h"
+#include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/MpiBackend.h"
 #include "RingAttn/Runtime/NcclBackend.h"
 
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 namespace ringattn {
+namespace runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -45,7 +50,7 @@ void withWatchdog(const char *phase, double seconds,
                           [&] { return done; }))
       return;
     std::fprintf(stderr,
-                 "ring-run: error: %s did not complete within %g s: another "
+                 "ringattn: %s did not complete within %g s: another "
                  "process of the job has stopped or failed\n",
                  phase, seconds);
     std::fflush(stderr);
@@ -63,29 +68,31 @@ void withWatchdog(const char *phase, double seconds,
 /// The bytes of a message larger than MPI's int count go in pieces.
 constexpr int64_t kMaxMessageBytes = int64_t(1) << 30;
 
-class MpiLauncher final : public Launcher {
+class MpiJobBackend final : public Backend {
 public:
-  MpiLauncher(int &argc, char **&argv, double timeoutSeconds, bool nccl)
-      : timeout_(timeoutSeconds), nccl_(nccl) {
+  MpiJobBackend(BackendInfo info, const BackendOptions &options)
+      : info_(std::move(info)), timeout_(options.timeoutSeconds),
+        nccl_(info_.onGpu) {
     // The runtime's progress thread calls MPI while the rank computes.
     withWatchdog("MPI_Init", timeout_, [&] {
       int provided = 0;
-      MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+      MPI_Init_thread(options.argc, options.argv, MPI_THREAD_SERIALIZED,
+                      &provided);
     });
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
     localRank_ = nodeLocalRank();
     if (nccl_)
-      runtime::selectGpuDevice(localRank_);
+      selectGpuDevice(localRank_);
   }
 
-  ~MpiLauncher() override { finish(); }
+  ~MpiJobBackend() override { finish(); }
 
+  const BackendInfo &info() const override { return info_; }
   int ranks() const override { return size_; }
   int processRank() const override { return rank_; }
   bool isRoot() const override { return rank_ == 0; }
   bool runsRank(int rank) const override { return rank == rank_; }
-  bool onGpu() const override { return nccl_; }
 
   int firstFailure(bool ok) override {
     int mine = ok ? size_ : rank_, first = size_;
@@ -125,7 +132,7 @@ public:
     broadcast(object.data(), sizes[1], "receiving rank 0's compiled module");
   }
 
-  void scatter(std::vector<HostTensor> &shards) override {
+  void scatter(const std::vector<ShardBuffer> &shards) override {
     for (int r = 1; r < size_; ++r) {
       if (rank_ == 0)
         transfer(shards[r], r, /*send=*/true, "sending the operands");
@@ -134,7 +141,7 @@ public:
     }
   }
 
-  void gather(std::vector<HostTensor> &shards) override {
+  void gather(const std::vector<ShardBuffer> &shards) override {
     for (int r = 1; r < size_; ++r) {
       if (rank_ == r)
         transfer(shards[r], 0, /*send=*/true, "sending the output");
@@ -143,22 +150,22 @@ public:
     }
   }
 
-  runtime::RunReport run(const std::function<void(int)> &body, bool,
-                         double &seconds) override {
+  RunReport run(const std::function<void(int)> &body, bool,
+                double &seconds) override {
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
     await(request, "waiting for every rank to start the run");
-    runtime::RankReport mine = nccl_ ? runNccl(body) : runMpi(body);
+    RankReport mine = nccl_ ? runNccl(body) : runMpi(body);
     // The root reports every rank: wall time and busy times.
     double times[3] = {mine.seconds, mine.busySeconds, mine.busyCpuSeconds};
     std::vector<double> all(3 * size_);
     MPI_Igather(times, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
                 MPI_COMM_WORLD, &request);
     await(request, "collecting the timings of the run");
-    runtime::RunReport report;
+    RunReport report;
     seconds = 0;
     for (int r = 0; r < size_; ++r) {
-      runtime::RankReport rank;
+      RankReport rank;
       rank.seconds = all[3 * r];
       rank.busySeconds = all[3 * r + 1];
       rank.busyCpuSeconds = all[3 * r + 2];
@@ -195,7 +202,7 @@ private:
         return;
       if (Clock::now() > deadline) {
         std::fprintf(stderr,
-                     "ring-run: error: rank %d: timed out after %g s %s: "
+                     "ringattn: rank %d: timed out after %g s %s: "
                      "another process has stopped or failed\n",
                      rank_, timeout_, phase);
         std::fflush(stderr);
@@ -206,11 +213,12 @@ private:
     }
   }
 
-  /// Sends `tensor` to, or receives it from, process `peer`, in pieces of
+  /// Sends `shard` to, or receives it from, process `peer`, in pieces of
   /// at most kMaxMessageBytes.
-  void transfer(HostTensor &tensor, int peer, bool send, const char *phase) {
-    auto *data = static_cast<char *>(tensor.data());
-    int64_t total = tensor.numElements() * tensor.bytesPerElement();
+  void transfer(const ShardBuffer &shard, int peer, bool send,
+                const char *phase) {
+    auto *data = static_cast<char *>(shard.data);
+    int64_t total = static_cast<int64_t>(shard.bytes);
     std::vector<MPI_Request> requests;
     for (int64_t offset = 0; offset < total; offset += kMaxMessageBytes) {
       int count = static_cast<int>(std::min(kMaxMessageBytes, total - offset));
@@ -255,35 +263,35 @@ private:
     return local;
   }
 
-  runtime::RankReport runMpi(const std::function<void(int)> &body) {
-    runtime::MpiOptions options;
+  RankReport runMpi(const std::function<void(int)> &body) {
+    MpiOptions options;
     options.timeoutSeconds = timeout_;
-    return runtime::runOnMpi(options, body);
+    return runOnMpi(options, body);
   }
 
-  runtime::RankReport runNccl(const std::function<void(int)> &body) {
-    runtime::NcclOptions options;
+  RankReport runNccl(const std::function<void(int)> &body) {
+    NcclOptions options;
     options.rank = rank_;
     options.size = size_;
     options.device = localRank_;
     options.timeoutSeconds = timeout_;
-    options.exchangeUniqueId = [this](runtime::NcclUniqueId &id,
-                                      std::string &) {
+    options.exchangeUniqueId = [this](NcclUniqueId &id, std::string &) {
       MPI_Request request;
       MPI_Ibcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0,
                  MPI_COMM_WORLD, &request);
       await(request, "sharing the NCCL unique id");
       return true;
     };
-    runtime::RankReport report = runtime::runOnNccl(options, body);
+    RankReport report = runOnNccl(options, body);
     if (!report.ok) {
       // Like the MPI backend: one failing rank stops the whole job.
-      std::fprintf(stderr, "ring-run: error: %s\n", report.error.c_str());
+      std::fprintf(stderr, "ringattn: %s\n", report.error.c_str());
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
     return report;
   }
 
+  BackendInfo info_;
   double timeout_;
   bool nccl_;
   bool finished_ = false;
@@ -292,9 +300,17 @@ private:
 
 } // namespace
 
-std::unique_ptr<Launcher> makeMpiLauncher(int &argc, char **&argv,
-                                          double timeoutSeconds, bool nccl) {
-  return std::make_unique<MpiLauncher>(argc, argv, timeoutSeconds, nccl);
+void registerMpiBackends(BackendRegistry &registry) {
+  auto add = [&](BackendInfo info) {
+    registry.add(info, [info](const BackendOptions &options, std::string &) {
+      return std::make_unique<MpiJobBackend>(info, options);
+    });
+  };
+  add({"mpi", "one rank per process, under mpirun", /*onGpu=*/false,
+       /*processPerRank=*/true});
+  add({"nccl", "one rank and GPU per process, under mpirun", /*onGpu=*/true,
+       /*processPerRank=*/true});
 }
 
+} // namespace runtime
 } // namespace ringattn

@@ -1,10 +1,10 @@
-//===- Sharding.h - Global tensors to per-rank shards and back --*- C++ -*-===//
+//===- SequenceSharding.h - Global tensors to rank shards and back -*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
-#ifndef RINGATTN_TOOLS_RINGRUN_SHARDING_H
-#define RINGATTN_TOOLS_RINGRUN_SHARDING_H
+#ifndef RINGATTN_SUPPORT_SEQUENCESHARDING_H
+#define RINGATTN_SUPPORT_SEQUENCESHARDING_H
 
-#include "HostTensor.h"
+#include "RingAttn/Support/HostTensor.h"
 
 #include "RingAttn/Support/SequenceLayout.h"
 
@@ -30,4 +30,4 @@ void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,
 
 } // namespace ringattn
 
-#endif // RINGATTN_TOOLS_RINGRUN_SHARDING_H
+#endif // RINGATTN_SUPPORT_SEQUENCESHARDING_H

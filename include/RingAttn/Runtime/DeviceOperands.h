@@ -2,15 +2,15 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The GPU backends run compiled code whose operands live in device memory:
-// ring-run stages each rank's q, k, v shards there before the timed runs and
-// fetches the output back after them.
+// a driver program stages each rank's q, k, v shards there before the timed
+// runs and fetches the output back after them. Part of libRingAttnRuntimeGPU.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H
-#define RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H
+#ifndef RINGATTN_RUNTIME_DEVICEOPERANDS_H
+#define RINGATTN_RUNTIME_DEVICEOPERANDS_H
 
-#include "HostTensor.h"
+#include "RingAttn/Support/HostTensor.h"
 
 #include <string>
 
@@ -37,4 +37,4 @@ private:
 
 } // namespace ringattn
 
-#endif // RINGATTN_TOOLS_RINGRUN_DEVICEOPERANDS_H
+#endif // RINGATTN_RUNTIME_DEVICEOPERANDS_H

@@ -1,8 +1,14 @@
 //===- HostTensor.h - Attention operands in host memory ---------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The operands a driver program (ring-run, the AOT examples) holds on the
+// host: allocated without aborting, filled at random or from .npy files,
+// and read back as doubles for the float64 reference.
+//
+//===----------------------------------------------------------------------===//
 
-#ifndef RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H
-#define RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H
+#ifndef RINGATTN_SUPPORT_HOSTTENSOR_H
+#define RINGATTN_SUPPORT_HOSTTENSOR_H
 
 #include <cstdint>
 #include <cstdlib>
@@ -68,4 +74,4 @@ std::string shapeString(const std::vector<int64_t> &shape);
 
 } // namespace ringattn
 
-#endif // RINGATTN_TOOLS_RINGRUN_HOSTTENSOR_H
+#endif // RINGATTN_SUPPORT_HOSTTENSOR_H

@@ -1,7 +1,7 @@
 //===- DeviceOperands.cpp - One rank's operands in GPU memory -------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
-#include "DeviceOperands.h"
+#include "RingAttn/Runtime/DeviceOperands.h"
 
 #include "RingAttn/Runtime/GpuBackend.h"
 

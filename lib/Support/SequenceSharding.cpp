@@ -1,7 +1,7 @@
-//===- Sharding.cpp - Global tensors to per-rank shards and back ----------===//
+//===- SequenceSharding.cpp - Global tensors to rank shards and back -----===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
-#include "Sharding.h"
+#include "RingAttn/Support/SequenceSharding.h"
 
 #include <cstring>
 

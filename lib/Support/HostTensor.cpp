@@ -1,12 +1,10 @@
 //===- HostTensor.cpp - Attention operands in host memory -----------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
-#include "HostTensor.h"
+#include "RingAttn/Support/HostTensor.h"
 
 #include "RingAttn/Support/Float16.h"
 #include "RingAttn/Support/Npy.h"
-
-#include "llvm/ADT/Twine.h"
 
 #include <algorithm>
 #include <cstdint>

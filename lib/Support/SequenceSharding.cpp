@@ -51,6 +51,27 @@ bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
   return true;
 }
 
+bool shardsForProcess(HostTensor *global, Layout layout, int ranks,
+                      ElementType type, const std::vector<int64_t> &shardShape,
+                      const std::function<bool(int rank)> &runsRank,
+                      const std::string &operand,
+                      std::vector<HostTensor> &shards, std::string &error) {
+  shards.clear();
+  if (global && ranks == 1) {
+    shards.push_back(std::move(*global));
+    return true;
+  }
+  if (global)
+    return scatterSequence(*global, layout, ranks, operand, shards, error);
+  shards.resize(ranks);
+  for (int r = 0; r < ranks; ++r)
+    if (!shards[r].allocate(
+            shardName(r, operand), type,
+            runsRank(r) ? shardShape : std::vector<int64_t>{0, 0, 0, 0}, error))
+      return false;
+  return true;
+}
+
 void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,
                     HostTensor &global) {
   for (size_t r = 0; r < shards.size(); ++r)

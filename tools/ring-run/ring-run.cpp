@@ -240,7 +240,7 @@ private:
     StridedMemRefType<char, 4> descriptors[4];
   };
   std::vector<RankArgs> rankArgs;
-  std::vector<DeviceOperands> deviceOperands;
+  std::vector<runtime::DeviceOperands> deviceOperands;
 
   runtime::RunReport report;
   std::vector<double> times;
@@ -431,24 +431,12 @@ Error RingRun::prepareOperands() {
 Error RingRun::shardsOf(HostTensor &global, const std::string &operand, bool kv,
                         std::vector<HostTensor> &shards) {
   std::string error;
-  shards.clear();
-  if (backend->isRoot() && ranks == 1) { // the whole tensor is the shard
-    shards.push_back(std::move(global));
-    return Error::success();
-  }
-  if (backend->isRoot())
-    return toError(
-        scatterSequence(global, entry.layout, ranks, operand, shards, error),
-        error);
-  shards.resize(ranks);
-  for (int r = 0; r < ranks; ++r)
-    if (!shards[r].allocate(shardName(r, operand), entry.elementType,
-                            backend->runsRank(r)
-                                ? operandShape(false, kv)
-                                : std::vector<int64_t>{0, 0, 0, 0},
-                            error))
-      return createStringError(error);
-  return Error::success();
+  return toError(shardsForProcess(
+                     backend->isRoot() ? &global : nullptr, entry.layout, ranks,
+                     entry.elementType, operandShape(false, kv),
+                     [&](int r) { return backend->runsRank(r); }, operand,
+                     shards, error),
+                 error);
 }
 
 /// Each rank's shard of the sequence: the root splits the global operands,
@@ -530,7 +518,7 @@ Error RingRun::loadOnEveryProcess() {
 /// first on the GPU backends.
 Error RingRun::bindOperands() {
   rankArgs.resize(ranks);
-  deviceOperands = std::vector<DeviceOperands>(backend->onGpu() ? ranks : 0);
+  deviceOperands = std::vector<runtime::DeviceOperands>(backend->onGpu() ? ranks : 0);
   std::string error;
   for (int r = 0; r < ranks; ++r) {
     if (!backend->runsRank(r))

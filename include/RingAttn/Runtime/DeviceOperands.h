@@ -15,6 +15,7 @@
 #include <string>
 
 namespace ringattn {
+namespace runtime {
 
 class DeviceOperands {
 public:
@@ -35,6 +36,7 @@ private:
   void *buffers_[4] = {nullptr, nullptr, nullptr, nullptr};
 };
 
+} // namespace runtime
 } // namespace ringattn
 
 #endif // RINGATTN_RUNTIME_DEVICEOPERANDS_H

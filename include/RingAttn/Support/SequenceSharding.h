@@ -1,4 +1,5 @@
-//===- SequenceSharding.h - Global tensors to rank shards and back -*- C++ -*-===//
+//===- SequenceSharding.h - Global tensors to rank shards and back -*- C++
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_SUPPORT_SEQUENCESHARDING_H
@@ -8,6 +9,7 @@
 
 #include "RingAttn/Support/SequenceLayout.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,18 @@ std::string shardName(int rank, const std::string &operand);
 bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
                      const std::string &operand,
                      std::vector<HostTensor> &shards, std::string &error);
+
+/// The shards of one operand that a process of a ring job holds before its
+/// backend scatters them: on the root (`global` given), every rank's, split
+/// by scatterSequence (a ring of one takes *global itself, without a copy);
+/// elsewhere a zero-filled shard of `shardShape` for each rank the process
+/// runs and an empty one for every other rank. False with `error` naming
+/// the shard whose memory is not there.
+bool shardsForProcess(HostTensor *global, Layout layout, int ranks,
+                      ElementType type, const std::vector<int64_t> &shardShape,
+                      const std::function<bool(int rank)> &runsRank,
+                      const std::string &operand,
+                      std::vector<HostTensor> &shards, std::string &error);
 
 /// The inverse of scatterSequence: writes every shard back into `global`.
 void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,

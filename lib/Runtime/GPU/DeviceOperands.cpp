@@ -6,6 +6,7 @@
 #include "RingAttn/Runtime/GpuBackend.h"
 
 using namespace ringattn;
+using namespace ringattn::runtime;
 
 static size_t bytesOf(const HostTensor &tensor) {
   return tensor.numElements() * tensor.bytesPerElement();

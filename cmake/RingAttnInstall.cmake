@@ -25,7 +25,8 @@ set(RINGATTN_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/RingAttn")
 # The compiler libraries (add_mlir_library: static, linked against
 # libMLIR.so) and the plain C++ ones.
 set(RINGATTN_MLIR_LIBRARIES
-  MLIRRing RingAttnConversion RingAttnGPUConversion RingAttnTransforms
+  MLIRRing RingAttnConversion RingAttnAttentionIR RingAttnCPUConversion
+  RingAttnGPUConversion RingAttnTransforms
   RingAttnPipelines
   RingAttnCAPI)
 set(RINGATTN_RUNTIME_LIBRARIES RingAttnSupport RingAttnRuntime

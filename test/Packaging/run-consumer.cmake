@@ -55,6 +55,7 @@ if(MODE STREQUAL "install")
       include/RingAttn/Runtime/RingRuntime.h
       lib/libMLIRRing.a
       lib/libRingAttnTransforms.a
+      lib/libRingAttnCPUConversion.a
       lib/libRingAttnRuntime.so
       bin/ring-opt
       bin/ring-run)

@@ -131,63 +131,6 @@ def RingLowerAttention : Pass<"ring-lower-attention", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
-def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
-  let summary = "Tile ring.block_attention into flash-style vector loops";
-  let description = [{
-    Lowers each `ring.block_attention` in its buffer form (after
-    bufferization) to a call of a flash-attention kernel: loops over query tiles and key tiles with an online softmax, f32
-    accumulation and register-tiled micro-kernels on `vector` ops, sized for
-    the module's CPU (`llvm.target`, see `ring-set-cpu-target`; the host when
-    the module names none). Blocks of the same signature (shapes, types,
-    mask, position strides, scale) share one private kernel function
-    (`@__ring_block_attention*`, internal linkage, found again by its
-    `ring.kernel_signature`); the call passes the operands' buffers (inputs
-    cast to one strided layout, so views of any offset share the kernel),
-    the blocks' global positions and the destinations. The kernel allocates
-    its scratch on entry and frees it on return, so a calling function
-    holds no scratch between blocks.
-
-    Per (batch, key/value head) the key block is packed once into f32
-    panels of K transposed (and the value block into panels of V), shared
-    by every query head of the group (GQA/MQA). Per query tile, a loop over
-    key tiles computes `S = Q K^T` six query rows at a time into vector
-    accumulators, masks it (causal positions, ragged last tile), updates the
-    running max and sum, and accumulates `P V`. Key tiles entirely in the
-    future of a causal query tile are not visited. Scratch memory is linear
-    in the sequence length: nothing of size `seq x seq` exists.
-
-    Tiles larger than a block are clamped to it: the query tile to the
-    block's query rows, the key tile to its keys rounded up to whole
-    vectors (narrowing the `Q K^T` register tile if that is less than one
-    key chunk), so a large tile costs neither padding nor compile time. The
-    `P V` register tiles of an output row are inline up to 16 per row and in
-    a loop beyond, so the code does not grow with `head_dim`.
-
-    Limits, each refused with an error at the block (or, for the options,
-    at the first block): `query-tile` and `key-tile` at most 16384;
-    `head_dim` at most 16384 (the per-tile scratch is tile x `head_dim`);
-    at most 2^30 query or key rows per block (the mask compares key indices
-    and positions in 32-bit vector lanes). A block still on tensors is an
-    error. The patterns are public: `populateRingLowerBlockAttentionPatterns`
-    (`RingAttn/Transforms/Transforms.h`).
-  }];
-  let options = [
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
-           "Query rows per tile, at most 16384 (clamped to the block); "
-           "0: 16 micro-kernels of the target">,
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
-           "Key rows per tile, a multiple of the target's f32 vector "
-           "lanes (8 on AVX2, 16 on AVX-512) of at most 16384 (clamped to "
-           "the block); 0: 64">
-  ];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
-    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
-    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
-  ];
-}
-
 def RingSetCpuTarget : Pass<"ring-set-cpu-target", "ModuleOp"> {
   let summary = "Name the CPU the module is compiled for";
   let description = [{

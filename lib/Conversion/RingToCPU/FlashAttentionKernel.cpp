@@ -1,8 +1,8 @@
-//===- LowerBlockAttention.cpp - Flash-style tiled block attention --------===//
+//===- FlashAttentionKernel.cpp - Block attention as a CPU kernel ---------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// Lowers ring.block_attention to a call of a kernel function (one per block
-// signature) that loops over query tiles and key tiles with an
+// The kernel a ring.block_attention becomes a call of (one per block
+// signature): it loops over query tiles and key tiles with an
 // online softmax (FlashAttention's forward pass), written directly in the
 // vector dialect so the inner loops are register-tiled broadcast-FMA
 // micro-kernels. Their vector width and tile come from the module's CPU
@@ -31,73 +31,37 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "RingAttn/Dialect/Ring/IR/RingOps.h"
-#include "RingAttn/Transforms/CpuTarget.h"
-#include "RingAttn/Transforms/Passes.h"
-#include "RingAttn/Transforms/Transforms.h"
+#include "FlashAttentionKernel.h"
 
-#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "AttentionIR/AttentionIRBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
-#include <limits>
-
-namespace mlir {
-namespace ring {
-#define GEN_PASS_DEF_RINGLOWERBLOCKATTENTION
-#include "RingAttn/Transforms/Passes.h.inc"
-} // namespace ring
-} // namespace mlir
 
 using namespace mlir;
 using namespace mlir::ring;
 
 namespace {
 
-using BodyFn = function_ref<void(Value)>;
-using CarriedBodyFn = function_ref<SmallVector<Value>(Value, ValueRange)>;
-
-// The sizes the kernel holds (documented in Passes.td). Tiles are clamped to
-// the block first, so a larger tile option is refused before any block.
-/// Query rows or keys of one tile: the per-tile scratch is tile x head_dim.
-constexpr int64_t kMaxTile = 16384;
-/// head_dim: the per-tile scratch and the packed panels grow with it.
-constexpr int64_t kMaxHeadDim = 16384;
-/// Query or key rows of one block: the mask compares key indices and
-/// positions in 32-bit vector lanes.
-constexpr int64_t kMaxBlockRows = int64_t(1) << 30;
 /// P V register tiles per output row emitted inline; more run in a loop, so
 /// the code does not grow with head_dim.
 constexpr int64_t kMaxUnrolledValueTiles = 16;
 
-/// Adds `attribute` to the LLVM function attributes `op` will carry.
-void addPassthrough(Operation *op, StringRef attribute) {
-  Builder b(op->getContext());
-  SmallVector<Attribute> attributes;
-  if (auto existing = op->getAttrOfType<ArrayAttr>("passthrough"))
-    attributes.append(existing.begin(), existing.end());
-  if (!llvm::is_contained(attributes, b.getStringAttr(attribute)))
-    attributes.push_back(b.getStringAttr(attribute));
-  op->setAttr("passthrough", b.getArrayAttr(attributes));
-}
-
-/// Once its blocks are kernel calls, a function holds only control code: the
-/// ring loop, shifts, copies and the element-wise combine, all memory-bound.
-/// LLVM's unroller and vectorizer multiply that code eightfold at O3 (99 KB
-/// against 10 KB for the 4-rank example) for no measurable time and most of
-/// the compile time, so it is compiled for size; the kernels keep O3.
-void markCallerForSize(FunctionOpInterface caller) {
-  addPassthrough(caller, "optsize");
-}
-
-/// Emits IR for one block_attention op on buffers.
-class FlashAttentionEmitter {
+/// Emits IR for one block_attention op on buffers. Scores are in the
+/// natural base: Q is scaled by `scale` and exponentiated with exp.
+class FlashAttentionEmitter : AttentionIRBuilder {
 public:
   FlashAttentionEmitter(ImplicitLocOpBuilder &b, BlockAttentionOp op,
                         const CpuKernelShape &shape, int64_t queryTile,
                         int64_t keyTile)
-      : b(b), op(op), shape(shape), queryTile(queryTile), keyTile(keyTile) {
+      : AttentionIRBuilder(b, ScoreBase::Natural), op(op), shape(shape),
+        queryTile(queryTile), keyTile(keyTile) {
     ShapedType q = op.getQuery().getType();
     ShapedType k = op.getKey().getType();
     batch = q.getDimSize(0);
@@ -130,11 +94,6 @@ public:
   void emit();
 
 private:
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value f32Const(float v) {
-    return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
-  }
-  Value minusInf() { return f32Const(-std::numeric_limits<float>::infinity()); }
   Value splat(VectorType type, Value scalar) {
     return vector::BroadcastOp::create(b, type, scalar);
   }
@@ -142,18 +101,7 @@ private:
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
   }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-  Value toF32(Value x) {
-    return x.getType() == f32 ? x : arith::ExtFOp::create(b, f32, x);
-  }
   Value toI32(Value index) { return arith::IndexCastOp::create(b, i32, index); }
-
-  /// An scf.for whose body `body` fills through `b`.
-  void loop(Value lb, Value ub, Value step, BodyFn body);
-  /// An scf.for carrying `init`; `body` returns the values to yield.
-  SmallVector<Value> loopCarried(Value lb, Value ub, Value step,
-                                 ValueRange init, CarriedBodyFn body);
 
   /// A scratch buffer of the kernel, freed before it returns.
   Value scratch(ArrayRef<int64_t> shape) {
@@ -189,7 +137,6 @@ private:
   std::string kernelSignature(TypeRange argTypes);
   func::FuncOp getOrCreateKernel(TypeRange argTypes);
 
-  ImplicitLocOpBuilder &b;
   BlockAttentionOp op;
   CpuKernelShape shape;
   int64_t queryTile, keyTile;
@@ -222,32 +169,11 @@ private:
   Value rowSum;      // [tileRows]               running sum l
 };
 
-void FlashAttentionEmitter::loop(Value lb, Value ub, Value step, BodyFn body) {
-  auto forOp = scf::ForOp::create(b, lb, ub, step);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forOp.getBody()->getTerminator());
-  body(forOp.getInductionVar());
-}
-
-SmallVector<Value> FlashAttentionEmitter::loopCarried(Value lb, Value ub,
-                                                      Value step,
-                                                      ValueRange init,
-                                                      CarriedBodyFn body) {
-  auto forOp = scf::ForOp::create(b, lb, ub, step, init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forOp.getBody());
-    scf::YieldOp::create(
-        b, body(forOp.getInductionVar(), forOp.getRegionIterArgs()));
-  }
-  return SmallVector<Value>(forOp.getResults());
-}
-
 SmallVector<Value> FlashAttentionEmitter::broadcastFmaLoop(
     int64_t extent, VectorType type, int64_t vectors, ValueRange init,
     function_ref<Value(Value, int64_t)> vectorAt,
     function_ref<Value(Value, int64_t)> scalarAt) {
-  return loopCarried(
+  return forLoop(
       idx(0), idx(extent), idx(1), init, [&](Value i, ValueRange acc) {
         SmallVector<Value> row;
         for (int64_t c = 0; c < vectors; ++c)
@@ -278,8 +204,8 @@ SmallVector<Value> FlashAttentionEmitter::valuePanelIndex(Value j, Value d) {
 /// Packs K and V of one (batch, kv head) into their f32 panels; the padding
 /// keys past keyLen stay zero from the initial fill.
 void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
-  loop(idx(0), idx(keyLen), idx(1), [&](Value j) {
-    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+  forLoop(idx(0), idx(keyLen), idx(1), [&](Value j) {
+    forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
       ValueRange src{batchIdx, kvHead, j, d};
       Value k = memref::LoadOp::create(b, key, src);
       Value v = memref::LoadOp::create(b, value, src);
@@ -298,16 +224,16 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
   Value lastRow = idx(queryLen - 1);
   Value zeros = zeroVector(outVec);
   Value lastTileRow = idx(queryTile - 1);
-  loop(idx(0), idx(tileRows), idx(1), [&](Value i) {
+  forLoop(idx(0), idx(tileRows), idx(1), [&](Value i) {
     Value inTile = arith::MinSIOp::create(b, i, lastTileRow);
     Value row = arith::MinSIOp::create(b, add(q0, inTile), lastRow);
-    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+    forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
       Value x = memref::LoadOp::create(b, query,
                                        ValueRange{batchIdx, queryHead, row, d});
       Value scaled = arith::MulFOp::create(b, toF32(x), scaleValue);
       memref::StoreOp::create(b, scaled, queryF, ValueRange{i, d});
     });
-    loop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
+    forLoop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
       vector::StoreOp::create(b, zeros, acc, ValueRange{i, d});
     });
     memref::StoreOp::create(b, minusInf(), rowMax, i);
@@ -319,12 +245,9 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
 /// keys j with key_offset + key_stride * j <= max query position.
 Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
   Value lastQuery = add(q0, arith::SubIOp::create(b, rows, idx(1)));
-  Value maxPos = add(queryOffset, mul(idx(queryStride), lastQuery));
-  Value span = arith::SubIOp::create(b, maxPos, keyOffset);
-  Value lastKey = arith::FloorDivSIOp::create(b, span, idx(keyStride));
-  Value end = add(lastKey, idx(1));
-  end = arith::MaxSIOp::create(b, end, idx(0));
-  return arith::MinSIOp::create(b, end, idx(keyLen));
+  return AttentionIRBuilder::causalKeyEnd(
+      position(queryOffset, idx(queryStride), lastQuery), keyOffset,
+      idx(keyStride), idx(keyLen));
 }
 
 /// Masks the scores of one key chunk: keys past the end of the block
@@ -351,18 +274,15 @@ void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
                                       splat(laneIdxType, toI32(idx(keyLen))));
     Value keyPos;
     if (causal)
-      keyPos = arith::AddIOp::create(
-          b, splat(laneIdxType, toI32(keyOffset)),
-          arith::MulIOp::create(b, splat(laneIdxType, toI32(idx(keyStride))),
-                                keyIdx));
+      keyPos = position(splat(laneIdxType, toI32(keyOffset)),
+                        splat(laneIdxType, toI32(idx(keyStride))), keyIdx);
     for (int64_t r = 0; r < shape.rows; ++r) {
       Value visible = inRange;
       if (causal) {
         Value queryIdx = add(q0, add(rowBlock, idx(r)));
-        Value queryPos = add(queryOffset, mul(idx(queryStride), queryIdx));
+        Value queryPos = position(queryOffset, idx(queryStride), queryIdx);
         Value notFuture =
-            arith::CmpIOp::create(b, arith::CmpIPredicate::sge,
-                                  splat(laneIdxType, toI32(queryPos)), keyPos);
+            notInFuture(splat(laneIdxType, toI32(queryPos)), keyPos);
         visible =
             visible ? arith::AndIOp::create(b, visible, notFuture) : notFuture;
       }
@@ -376,7 +296,7 @@ void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
 /// at a time: rows x scoreVectors accumulators over head_dim.
 void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
   const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
-  loop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
+  forLoop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
     Value c0 = add(k0, chunk);
     Value panel = arith::DivUIOp::create(b, c0, idx(shape.keyChunk()));
     SmallVector<Value> init(shape.rows * vectors, zeroVector(scoreVec));
@@ -402,41 +322,35 @@ void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
 /// place of S, alpha = exp(m - m'), l = alpha l + rowsum P.
 void FlashAttentionEmitter::updateSoftmax(Value rowBlock) {
   const int64_t lanes = shape.lanes;
-  loop(idx(0), idx(shape.rows), idx(1), [&](Value r) {
+  forLoop(idx(0), idx(shape.rows), idx(1), [&](Value r) {
     Value row = add(rowBlock, r);
-    Value tileMax = loopCarried(
-        idx(0), idx(keyTile), idx(lanes), {splat(scoreVec, minusInf())},
-        [&](Value j, ValueRange max) -> SmallVector<Value> {
-          Value s =
-              vector::LoadOp::create(b, scoreVec, probs, ValueRange{r, j});
-          return {arith::MaximumFOp::create(b, max[0], s)};
-        })[0];
+    Value tileMax =
+        forLoop(idx(0), idx(keyTile), idx(lanes), {splat(scoreVec, minusInf())},
+                [&](Value j, ValueRange max) -> SmallVector<Value> {
+                  Value s = vector::LoadOp::create(b, scoreVec, probs,
+                                                   ValueRange{r, j});
+                  return {maxf(max[0], s)};
+                })[0];
     tileMax = vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF,
                                           tileMax);
     Value oldMax = memref::LoadOp::create(b, rowMax, row);
-    Value newMax = arith::MaximumFOp::create(b, oldMax, tileMax);
-    // A row with nothing visible yet keeps m = -inf; subtracting 0 instead
-    // keeps exp(-inf - m) at 0 rather than NaN.
-    Value noneVisible =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, newMax, minusInf());
-    Value ref = arith::SelectOp::create(b, noneVisible, f32Const(0.0f), newMax);
-    Value refVec = splat(scoreVec, ref);
-    Value sum = loopCarried(
-        idx(0), idx(keyTile), idx(lanes), {zeroVector(scoreVec)},
-        [&](Value j, ValueRange sum) -> SmallVector<Value> {
-          Value s =
-              vector::LoadOp::create(b, scoreVec, probs, ValueRange{r, j});
-          Value p = math::ExpOp::create(b, arith::SubFOp::create(b, s, refVec));
-          vector::StoreOp::create(b, p, probs, ValueRange{r, j});
-          return {arith::AddFOp::create(b, sum[0], p)};
-        })[0];
+    Value newMax = maxf(oldMax, tileMax);
+    Rescale step = rescale(oldMax, newMax);
+    Value refVec = splat(scoreVec, step.reference);
+    Value sum =
+        forLoop(idx(0), idx(keyTile), idx(lanes), {zeroVector(scoreVec)},
+                [&](Value j, ValueRange sum) -> SmallVector<Value> {
+                  Value s = vector::LoadOp::create(b, scoreVec, probs,
+                                                   ValueRange{r, j});
+                  Value p = expShifted(s, refVec);
+                  vector::StoreOp::create(b, p, probs, ValueRange{r, j});
+                  return {addf(sum[0], p)};
+                })[0];
     sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD, sum);
-    Value alpha = math::ExpOp::create(b, arith::SubFOp::create(b, oldMax, ref));
     Value oldSum = memref::LoadOp::create(b, rowSum, row);
     memref::StoreOp::create(b, newMax, rowMax, row);
-    memref::StoreOp::create(b, math::FmaOp::create(b, oldSum, alpha, sum),
-                            rowSum, row);
-    memref::StoreOp::create(b, alpha, rowScale, r);
+    memref::StoreOp::create(b, updateSum(oldSum, step.alpha, sum), rowSum, row);
+    memref::StoreOp::create(b, step.alpha, rowScale, r);
   });
 }
 
@@ -491,8 +405,9 @@ void FlashAttentionEmitter::accumulateRow(Value k0, Value rowBlock) {
     for (int64_t p = 0; p < panels; ++p)
       accumulateValues(k0, rowBlock, idx(p), shape.outVectors);
   } else {
-    loop(idx(0), idx(panels), idx(1),
-         [&](Value p) { accumulateValues(k0, rowBlock, p, shape.outVectors); });
+    forLoop(idx(0), idx(panels), idx(1), [&](Value p) {
+      accumulateValues(k0, rowBlock, p, shape.outVectors);
+    });
   }
   if (tail)
     accumulateValues(k0, rowBlock, idx(panels), tail);
@@ -502,22 +417,17 @@ void FlashAttentionEmitter::accumulateRow(Value k0, Value rowBlock) {
 /// that saw no key gets out = 0 and lse = -inf.
 void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
                                       Value rows) {
-  loop(idx(0), rows, idx(1), [&](Value i) {
+  forLoop(idx(0), rows, idx(1), [&](Value i) {
     Value sum = memref::LoadOp::create(b, rowSum, i);
     Value max = memref::LoadOp::create(b, rowMax, i);
-    Value sawKeys =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, sum, f32Const(0));
-    Value inv = arith::SelectOp::create(
-        b, sawKeys, arith::DivFOp::create(b, f32Const(1.0f), sum),
-        f32Const(0.0f));
-    Value rowLse = arith::SelectOp::create(
-        b, sawKeys, arith::AddFOp::create(b, max, math::LogOp::create(b, sum)),
-        minusInf());
+    Value seen = sawKeys(sum);
+    Value inv = normalizer(seen, sum);
+    Value rowLse = logSumExp(seen, max, sum);
     Value row = add(q0, i);
     memref::StoreOp::create(b, rowLse, lse,
                             ValueRange{batchIdx, queryHead, row});
     Value invVec = splat(outVec, inv);
-    loop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
+    forLoop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
       Value o = vector::LoadOp::create(b, outVec, acc, ValueRange{i, d});
       vector::StoreOp::create(b, arith::MulFOp::create(b, o, invVec), out,
                               ValueRange{batchIdx, queryHead, row, d});
@@ -530,20 +440,20 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
 void FlashAttentionEmitter::emitKernelBody() {
   // Zero the key padding once; packing never writes it.
   Value zero = f32Const(0.0f);
-  loop(idx(keyLen), idx(paddedKeyLen), idx(1), [&](Value j) {
-    loop(idx(0), idx(headDim), idx(1), [&](Value d) {
+  forLoop(idx(keyLen), idx(paddedKeyLen), idx(1), [&](Value j) {
+    forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
       memref::StoreOp::create(b, zero, keyPanels, keyPanelIndex(j, d));
       memref::StoreOp::create(b, zero, valuePanels, valuePanelIndex(j, d));
     });
   });
 
   const int64_t group = queryHeads / kvHeads;
-  loop(idx(0), idx(batch), idx(1), [&](Value n) {
-    loop(idx(0), idx(kvHeads), idx(1), [&](Value kvHead) {
+  forLoop(idx(0), idx(batch), idx(1), [&](Value n) {
+    forLoop(idx(0), idx(kvHeads), idx(1), [&](Value kvHead) {
       packKeyValue(n, kvHead);
-      loop(idx(0), idx(group), idx(1), [&](Value g) {
+      forLoop(idx(0), idx(group), idx(1), [&](Value g) {
         Value queryHead = add(mul(kvHead, idx(group)), g);
-        loop(idx(0), idx(queryLen), idx(queryTile), [&](Value q0) {
+        forLoop(idx(0), idx(queryLen), idx(queryTile), [&](Value q0) {
           Value rows = arith::MinSIOp::create(
               b, idx(queryTile), arith::SubIOp::create(b, idx(queryLen), q0));
           loadQueryTile(n, queryHead, q0);
@@ -552,9 +462,9 @@ void FlashAttentionEmitter::emitKernelBody() {
           Value rowEnd =
               mul(arith::CeilDivSIOp::create(b, rows, idx(shape.rows)),
                   idx(shape.rows));
-          loop(idx(0), keyEnd, idx(keyTile), [&](Value k0) {
-            loop(idx(0), rowEnd, idx(shape.rows),
-                 [&](Value rb) { processKeyTile(q0, k0, rb); });
+          forLoop(idx(0), keyEnd, idx(keyTile), [&](Value k0) {
+            forLoop(idx(0), rowEnd, idx(shape.rows),
+                    [&](Value rb) { processKeyTile(q0, k0, rb); });
           });
           storeTile(n, queryHead, q0, rows);
         });
@@ -656,140 +566,21 @@ void FlashAttentionEmitter::emit() {
   func::CallOp::create(b, kernel, operands);
 }
 
-/// The requested tiles, checked against the target and the kernel's
-/// limits; a bad tile is reported at the first block it would tile.
-static LogicalResult checkTileOptions(BlockAttentionOp first,
-                                      const CpuKernelShape &shape,
-                                      int64_t rowsPerTile,
-                                      int64_t keysPerTile) {
-  if (rowsPerTile <= 0)
-    return first.emitError("ring-lower-block-attention: query-tile must be "
-                           "positive (got ")
-           << rowsPerTile << ")";
-  if (keysPerTile <= 0 || keysPerTile % shape.lanes != 0)
-    return first.emitError("ring-lower-block-attention: key-tile must be a "
-                           "positive multiple of ")
-           << shape.lanes << ", the f32 lanes of a vector on this target (got "
-           << keysPerTile << ")";
-  if (rowsPerTile > kMaxTile || keysPerTile > kMaxTile)
-    return first.emitError("ring-lower-block-attention: query-tile ")
-           << rowsPerTile << " and key-tile " << keysPerTile
-           << " must be at most " << kMaxTile
-           << ", the largest tile the kernel holds";
-  return success();
-}
-
-/// The block's sizes are within what the kernel holds.
-static LogicalResult checkBlockSizes(BlockAttentionOp op) {
-  ShapedType q = op.getQuery().getType();
-  int64_t queryLen = q.getDimSize(2), headDim = q.getDimSize(3);
-  int64_t keyLen = op.getKey().getType().getDimSize(2);
-  if (queryLen == 0)
-    return op.emitError("block attention of an empty query block is not "
-                        "supported");
-  if (headDim > kMaxHeadDim)
-    return op.emitError("ring-lower-block-attention: head_dim ")
-           << headDim << " exceeds the CPU kernel's limit of " << kMaxHeadDim;
-  if (queryLen > kMaxBlockRows || keyLen > kMaxBlockRows)
-    return op.emitError("ring-lower-block-attention: a block of ")
-           << queryLen << " query rows and " << keyLen
-           << " key rows exceeds the CPU kernel's limit of " << kMaxBlockRows
-           << " rows (it compares positions in 32-bit lanes)";
-  return success();
-}
-
-/// The tiles of one block.
-struct BlockTiles {
-  CpuKernelShape shape;
-  int64_t queryTile, keyTile;
-};
-
-/// The requested tiles with the target's defaults filled in: sixteen
-/// micro-kernels per query tile; four key chunks (or 64 keys) per key tile.
-static BlockAttentionTiles withDefaults(BlockAttentionTiles requested,
-                                        const CpuKernelShape &shape) {
-  return {requested.queryTile ? requested.queryTile : 16 * shape.rows,
-          requested.keyTile ? requested.keyTile
-                            : std::max<int64_t>(64, shape.keyChunk())};
-}
-
-/// The requested tiles clamped to the block, so a tile larger than the data
-/// costs neither padding nor compile time: the query tile to the query rows,
-/// the key tile to the keys rounded up to whole vectors. A key tile
-/// narrower than the register tile takes fewer vectors.
-static BlockTiles clampTiles(BlockAttentionOp op, CpuKernelShape shape,
-                             BlockAttentionTiles requested) {
-  int64_t queryLen = op.getQuery().getType().getDimSize(2);
-  int64_t keyLen = op.getKey().getType().getDimSize(2);
-  int64_t keyExtent =
-      std::max<int64_t>(llvm::alignTo(keyLen, shape.lanes), shape.lanes);
-  BlockTiles tiles{shape, std::min(requested.queryTile, queryLen),
-                   std::min(requested.keyTile, keyExtent)};
-  while (tiles.keyTile % tiles.shape.keyChunk() != 0)
-    --tiles.shape.scoreVectors;
-  return tiles;
-}
-
-/// A block on buffers becomes a call of its kernel.
-struct BlockAttentionToKernelCall : OpRewritePattern<BlockAttentionOp> {
-  BlockAttentionToKernelCall(MLIRContext *context, BlockAttentionTiles tiles)
-      : OpRewritePattern(context), tiles(tiles) {}
-
-  LogicalResult matchAndRewrite(BlockAttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureBufferSemantics())
-      return rewriter.notifyMatchFailure(op, "not bufferized");
-    CpuKernelShape shape = getCpuKernelShape(op);
-    BlockTiles clamped = clampTiles(op, shape, withDefaults(tiles, shape));
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    FlashAttentionEmitter(b, op, clamped.shape, clamped.queryTile,
-                          clamped.keyTile)
-        .emit();
-    auto caller = op->getParentOfType<FunctionOpInterface>();
-    rewriter.modifyOpInPlace(caller, [&] { markCallerForSize(caller); });
-    rewriter.eraseOp(op);
-    return success();
-  }
-
-  BlockAttentionTiles tiles;
-};
-
-struct RingLowerBlockAttentionPass
-    : ring::impl::RingLowerBlockAttentionBase<RingLowerBlockAttentionPass> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    // Bad options and blocks the kernel cannot hold are errors, reported
-    // before anything is rewritten.
-    SmallVector<BlockAttentionOp> ops;
-    getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
-      return;
-    BlockAttentionTiles tiles{queryTile, keyTile};
-    CpuKernelShape shape = getCpuKernelShape(getOperation());
-    BlockAttentionTiles resolved = withDefaults(tiles, shape);
-    if (failed(checkTileOptions(ops.front(), shape, resolved.queryTile,
-                                resolved.keyTile)))
-      return signalPassFailure();
-    for (BlockAttentionOp op : ops) {
-      if (failed(checkBlockSizes(op)))
-        return signalPassFailure();
-      if (!op.hasPureBufferSemantics()) {
-        op.emitError("ring-lower-block-attention lowers blocks on buffers; "
-                     "bufferize this one first (one-shot-bufferize)");
-        return signalPassFailure();
-      }
-    }
-    RewritePatternSet patterns(&getContext());
-    populateRingLowerBlockAttentionPatterns(patterns, tiles);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
 } // namespace
 
-void mlir::ring::populateRingLowerBlockAttentionPatterns(
-    RewritePatternSet &patterns, BlockAttentionTiles tiles) {
-  patterns.add<BlockAttentionToKernelCall>(patterns.getContext(), tiles);
+void mlir::ring::emitFlashAttentionCall(ImplicitLocOpBuilder &b,
+                                        BlockAttentionOp op,
+                                        const CpuKernelShape &shape,
+                                        int64_t queryTile, int64_t keyTile) {
+  FlashAttentionEmitter(b, op, shape, queryTile, keyTile).emit();
+}
+
+void mlir::ring::addPassthrough(Operation *op, StringRef attribute) {
+  Builder b(op->getContext());
+  SmallVector<Attribute> attributes;
+  if (auto existing = op->getAttrOfType<ArrayAttr>("passthrough"))
+    attributes.append(existing.begin(), existing.end());
+  if (!llvm::is_contained(attributes, b.getStringAttr(attribute)))
+    attributes.push_back(b.getStringAttr(attribute));
+  op->setAttr("passthrough", b.getArrayAttr(attributes));
 }

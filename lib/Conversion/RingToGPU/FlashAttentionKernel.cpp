@@ -32,6 +32,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttentionKernel.h"
+#include "MmaSyncFragmentLayout.h"
+
+#include "AttentionIR/AttentionIRBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -44,8 +47,6 @@
 
 #include "llvm/ADT/STLExtras.h"
 
-#include <limits>
-
 using namespace mlir;
 using namespace mlir::ring;
 
@@ -54,7 +55,8 @@ constexpr int64_t kTileBytes = 32 * 1024;
 /// Padding of each shared-memory row of the tensor-core tiles: 16 bytes
 /// shifts consecutive rows by four banks.
 constexpr int64_t kRowPad = 8;
-constexpr float kLn2 = 0.693147180559945309f;
+
+using Mma = MmaSyncFragmentLayout;
 
 bool mlir::ring::tensorCoresSupport(Type elementType, int64_t headDim) {
   return (elementType.isF16() || elementType.isBF16()) && headDim % 16 == 0 &&
@@ -79,13 +81,14 @@ std::string FlashKernelConfig::name() const {
 
 namespace {
 
-/// Builds the body of one flash-attention kernel.
-class FlashKernelBuilder {
+/// Builds the body of one flash-attention kernel. Scores are in base 2: the
+/// scale argument carries log2(e) and the exponentials are exp2.
+class FlashKernelBuilder : AttentionIRBuilder {
 public:
   FlashKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                      const FlashKernelConfig &config)
-      : b(b), func(func), config(config), headDim(config.headDim),
-        keyTile(config.keyTile()) {}
+      : AttentionIRBuilder(b, ScoreBase::Two), func(func), config(config),
+        headDim(config.headDim), keyTile(config.keyTile()) {}
 
   void build() {
     prologue();
@@ -99,42 +102,8 @@ public:
 private:
   //===--- Small IR helpers ----------------------------------------------===//
 
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value f32(float v) {
-    return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
-  }
-  Value negInf() { return f32(-std::numeric_limits<float>::infinity()); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-  Value addf(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-  Value mulf(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-  Value maxf(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
-  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
-  Value toF32(Value x) {
-    return x.getType().isF32() ? x
-                               : arith::ExtFOp::create(b, b.getF32Type(), x);
-  }
   Value ult(Value x, Value y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
-  }
-
-  void forLoop(Value lb, Value ub, Value step, function_ref<void(Value)> body) {
-    scf::ForOp::create(b, lb, ub, step, ValueRange{},
-                       [&](OpBuilder &, Location, Value iv, ValueRange) {
-                         body(iv);
-                         scf::YieldOp::create(b);
-                       });
-  }
-
-  SmallVector<Value>
-  forLoop(Value lb, Value ub, Value step, ValueRange init,
-          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto loop = scf::ForOp::create(
-        b, lb, ub, step, init,
-        [&](OpBuilder &, Location, Value iv, ValueRange carried) {
-          scf::YieldOp::create(b, body(iv, carried));
-        });
-    return SmallVector<Value>(loop.getResults());
   }
 
   void ifThen(Value cond, function_ref<void()> body) {
@@ -153,13 +122,6 @@ private:
       x = combine(x, shuffle.getShuffleResult());
     }
     return x;
-  }
-
-  /// Subtracting 0 instead of a -inf maximum keeps 2^(-inf - m) at 0.
-  Value softmaxReference(Value max) {
-    Value empty =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, max, negInf());
-    return arith::SelectOp::create(b, empty, f32(0.0f), max);
   }
 
   //===--- Shared by both bodies -----------------------------------------===//
@@ -198,14 +160,12 @@ private:
         arith::MinUIOp::create(
             b, add(query0, idx(FlashKernelConfig::kQueryTile)), queryLen),
         idx(1));
-    Value reach = arith::SubIOp::create(b, queryPosition(lastRow), keyOffset);
-    Value keys = add(arith::FloorDivSIOp::create(b, reach, keyStride), idx(1));
-    return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, keys, idx(0)),
-                                  keyLen);
+    return AttentionIRBuilder::causalKeyEnd(queryPosition(lastRow), keyOffset,
+                                            keyStride, keyLen);
   }
 
   Value queryPosition(Value row) {
-    return add(queryOffset, mul(queryStride, row));
+    return position(queryOffset, queryStride, row);
   }
 
   /// Whether query `row` sees key `keyIndex`: inside the block, and not in
@@ -214,10 +174,9 @@ private:
     Value inside = ult(keyIndex, keyLen);
     if (!config.causal)
       return inside;
-    Value keyPosition = add(keyOffset, mul(keyStride, keyIndex));
-    Value past = arith::CmpIOp::create(b, arith::CmpIPredicate::sle,
-                                       keyPosition, queryPosition(row));
-    return arith::AndIOp::create(b, inside, past);
+    Value keyPosition = position(keyOffset, keyStride, keyIndex);
+    return arith::AndIOp::create(b, inside,
+                                 notInFuture(queryPosition(row), keyPosition));
   }
 
   Value clampRow(Value row, Value len) {
@@ -225,21 +184,12 @@ private:
                                   arith::SubIOp::create(b, len, idx(1)));
   }
 
-  /// Writes a finished row: out = acc / l, lse = ln(2) m + ln(l); a row that
-  /// saw no key gets out 0 and lse -inf.
-  Value normalizer(Value sum) {
-    Value seen =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, sum, f32(0.0f));
-    return arith::SelectOp::create(
-        b, seen, arith::DivFOp::create(b, f32(1.0f), sum), f32(0.0f));
-  }
+  /// A finished row: out = acc / l, lse = ln(2) m + ln(l); a row that saw
+  /// no key gets out 0 and lse -inf.
+  Value rowNormalizer(Value sum) { return normalizer(sawKeys(sum), sum); }
   void storeLse(Value row, Value max, Value sum) {
-    Value seen =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, sum, f32(0.0f));
-    Value natural = addf(mulf(max, f32(kLn2)), math::LogOp::create(b, sum));
-    memref::StoreOp::create(b,
-                            arith::SelectOp::create(b, seen, natural, negInf()),
-                            lse, ValueRange{batch, queryHead, row});
+    memref::StoreOp::create(b, logSumExp(sawKeys(sum), max, sum), lse,
+                            ValueRange{batch, queryHead, row});
   }
 
   MemRefType sharedType(ArrayRef<int64_t> shape, Type element) {
@@ -272,11 +222,11 @@ private:
       Value q = memref::LoadOp::create(
           b, query, ValueRange{batch, queryHead, rowClamped, d});
       memref::StoreOp::create(b, mulf(toF32(q), scaleLog2), queryRow, d);
-      memref::StoreOp::create(b, f32(0.0f), acc, d);
+      memref::StoreOp::create(b, f32Const(0.0f), acc, d);
     });
 
     SmallVector<Value> state = forLoop(
-        idx(0), keyEnd, idx(keyTile), {negInf(), f32(0.0f)},
+        idx(0), keyEnd, idx(keyTile), {minusInf(), f32Const(0.0f)},
         [&](Value key0, ValueRange carried) -> SmallVector<Value> {
           gpu::BarrierOp::create(b);
           forLoop(thread, idx(keyTile * headDim), idx(config.threads()),
@@ -301,7 +251,7 @@ private:
               [&](Value jj, ValueRange rowState) -> SmallVector<Value> {
                 Value max = rowState[0], sum = rowState[1];
                 Value score =
-                    forLoop(idx(0), idx(headDim), idx(1), {f32(0.0f)},
+                    forLoop(idx(0), idx(headDim), idx(1), {f32Const(0.0f)},
                             [&](Value d, ValueRange dot) -> SmallVector<Value> {
                               Value q = memref::LoadOp::create(b, queryRow, d);
                               Value k = memref::LoadOp::create(
@@ -309,24 +259,24 @@ private:
                               return {math::FmaOp::create(b, q, k, dot[0])};
                             })[0];
                 score = arith::SelectOp::create(b, visible(row, add(key0, jj)),
-                                                score, negInf());
+                                                score, minusInf());
                 Value newMax = maxf(max, score);
-                Value ref = softmaxReference(newMax);
-                Value p = exp2(arith::SubFOp::create(b, score, ref));
-                Value alpha = exp2(arith::SubFOp::create(b, max, ref));
+                Rescale step = rescale(max, newMax);
+                Value p = expShifted(score, step.reference);
                 forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
                   Value v = memref::LoadOp::create(b, valueTileBuf,
                                                    ValueRange{jj, d});
                   Value a = memref::LoadOp::create(b, acc, d);
                   memref::StoreOp::create(
-                      b, math::FmaOp::create(b, p, v, mulf(a, alpha)), acc, d);
+                      b, math::FmaOp::create(b, p, v, mulf(a, step.alpha)), acc,
+                      d);
                 });
-                return {newMax, math::FmaOp::create(b, sum, alpha, p)};
+                return {newMax, updateSum(sum, step.alpha, p)};
               });
         });
 
     ifThen(ult(row, queryLen), [&] {
-      Value scale = normalizer(state[1]);
+      Value scale = rowNormalizer(state[1]);
       forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
         Value a = memref::LoadOp::create(b, acc, d);
         memref::StoreOp::create(b, mulf(a, scale), out,
@@ -383,42 +333,66 @@ private:
 
   void buildTensorCoreBody() {
     Type element = config.elementType;
-    const int64_t kSlices = headDim / 16;   // k-steps of Q K^T
-    const int64_t keyTiles8 = keyTile / 8;  // n-tiles of S
-    const int64_t keySlices = keyTile / 16; // k-steps of P V
-    const int64_t dimTiles8 = headDim / 8;  // n-tiles of O
+    const int64_t kSlices = headDim / Mma::kK;   // k-steps of Q K^T
+    const int64_t keyTilesN = keyTile / Mma::kN; // n-tiles of S
+    const int64_t keySlices = keyTile / Mma::kK; // k-steps of P V
+    const int64_t dimTilesN = headDim / Mma::kN; // n-tiles of O
     Value keyTileBuf = func.addWorkgroupAttribution(
         sharedType({keyTile, headDim + kRowPad}, element), b.getLoc());
     Value valueTileT = func.addWorkgroupAttribution(
         sharedType({headDim, keyTile + kRowPad}, element), b.getLoc());
 
+    // The lane parts of every fragment index (MmaSyncFragmentLayout.h).
     Value warp = arith::DivUIOp::create(b, thread, idx(32));
     Value lane = arith::RemUIOp::create(b, thread, idx(32));
-    Value groupRow = arith::DivUIOp::create(b, lane, idx(4));
-    Value pairCol = mul(arith::RemUIOp::create(b, lane, idx(4)), idx(2));
-    // Fragment rows g and g + 8 of this warp's 16 rows.
+    Value groupId = arith::DivUIOp::create(b, lane, idx(Mma::kGroupLanes));
+    Value pairCol = mul(arith::RemUIOp::create(b, lane, idx(Mma::kGroupLanes)),
+                        idx(Mma::kPerRegister));
+    // The warp's 16 rows; a lane holds rows[0] = groupId and rows[1] =
+    // groupId + 8 of them, the row offsets 0 and 8 of the A and C fragments.
+    static_assert(Mma::cRowOffset(0) == 0 && Mma::cRowOffset(1) == 0 &&
+                      Mma::cRowOffset(2) == 8 && Mma::cRowOffset(3) == 8 &&
+                      Mma::cColOffset(0) == 0 && Mma::cColOffset(1) == 1,
+                  "C elements 2h, 2h + 1: adjacent columns of row h");
     Value rows[2];
-    rows[0] = add(add(query0, mul(warp, idx(16))), groupRow);
+    rows[0] = add(add(query0, mul(warp, idx(Mma::kM))), groupId);
     rows[1] = add(rows[0], idx(8));
     Value clamped[2] = {clampRow(rows[0], queryLen),
                         clampRow(rows[1], queryLen)};
+    auto rowOf = [](int64_t rowOffset) { return rowOffset / 8; };
+    // Register r of an A fragment holds elements 2r and 2r + 1, adjacent
+    // columns; of a B fragment, elements 2r and 2r + 1, adjacent rows.
+    auto aRegisterRow = [&](int64_t r) {
+      return rowOf(Mma::aRowOffset(Mma::kPerRegister * r));
+    };
+    auto aRegisterCol = [&](int64_t k0, int64_t r) {
+      return add(idx(k0 + Mma::aColOffset(Mma::kPerRegister * r)), pairCol);
+    };
+    auto bRegisterRow = [&](int64_t k0, int64_t r) {
+      return add(idx(k0 + Mma::bRowOffset(Mma::kPerRegister * r)), pairCol);
+    };
+    auto bFragment = [&](Value tile, Value n,
+                         int64_t k0) -> SmallVector<Value> {
+      return {loadPair(tile, {n, bRegisterRow(k0, 0)}),
+              loadPair(tile, {n, bRegisterRow(k0, 1)})};
+    };
 
     // Q fragments stay in registers for the whole key loop.
     SmallVector<SmallVector<Value, 4>> queryFrags;
     for (int64_t kk = 0; kk < kSlices; ++kk) {
-      Value col = add(idx(kk * 16), pairCol);
-      Value colHi = add(col, idx(8));
-      queryFrags.push_back(
-          {loadPair(query, {batch, queryHead, clamped[0], col}),
-           loadPair(query, {batch, queryHead, clamped[1], col}),
-           loadPair(query, {batch, queryHead, clamped[0], colHi}),
-           loadPair(query, {batch, queryHead, clamped[1], colHi})});
+      SmallVector<Value, 4> frag;
+      for (int64_t r = 0; r < Mma::kAElements / Mma::kPerRegister; ++r)
+        frag.push_back(
+            loadPair(query, {batch, queryHead, clamped[aRegisterRow(r)],
+                             aRegisterCol(kk * Mma::kK, r)}));
+      queryFrags.push_back(frag);
     }
 
-    // Carried: max and sum of rows g and g + 8 (the sum is this lane's
-    // partial, reduced over the quad at the end), then the O fragments.
-    SmallVector<Value> init = {negInf(), negInf(), f32(0.0f), f32(0.0f)};
-    init.append(dimTiles8 * 4, f32(0.0f));
+    // Carried: max and sum of rows[0] and rows[1] (the sum is this lane's
+    // partial, reduced over the group at the end), then the O fragments.
+    SmallVector<Value> init = {minusInf(), minusInf(), f32Const(0.0f),
+                               f32Const(0.0f)};
+    init.append(dimTilesN * Mma::kCElements, f32Const(0.0f));
 
     SmallVector<Value> state = forLoop(
         idx(0), keyEnd, idx(keyTile), init,
@@ -427,29 +401,31 @@ private:
           loadKeyValueTiles(key0, keyTileBuf, valueTileT);
           gpu::BarrierOp::create(b);
 
-          // S = Q K^T, scaled to base 2 and masked.
+          // S = Q K^T, scaled to base 2 and masked. B = K^T: column n of B
+          // is key row n of the tile.
           SmallVector<SmallVector<Value>> scores;
-          for (int64_t nt = 0; nt < keyTiles8; ++nt) {
-            SmallVector<Value> acc(4, f32(0.0f));
-            Value keyRow = add(idx(nt * 8), groupRow);
-            for (int64_t kk = 0; kk < kSlices; ++kk) {
-              Value col = add(idx(kk * 16), pairCol);
+          for (int64_t nt = 0; nt < keyTilesN; ++nt) {
+            SmallVector<Value> acc(Mma::kCElements, f32Const(0.0f));
+            Value keyRow = add(idx(nt * Mma::kN), groupId);
+            for (int64_t kk = 0; kk < kSlices; ++kk)
               acc = mma(queryFrags[kk],
-                        {loadPair(keyTileBuf, {keyRow, col}),
-                         loadPair(keyTileBuf, {keyRow, add(col, idx(8))})},
-                        acc);
-            }
-            Value keyCol = add(add(key0, idx(nt * 8)), pairCol);
-            for (int64_t e = 0; e < 4; ++e) {
-              Value keyIndex = e % 2 ? add(keyCol, idx(1)) : keyCol;
-              acc[e] =
-                  arith::SelectOp::create(b, visible(rows[e / 2], keyIndex),
-                                          mulf(acc[e], scaleLog2), negInf());
+                        bFragment(keyTileBuf, keyRow, kk * Mma::kK), acc);
+            Value keyCol = add(add(key0, idx(nt * Mma::kN)), pairCol);
+            for (int64_t e = 0; e < Mma::kCElements; ++e) {
+              Value keyIndex = Mma::cColOffset(e)
+                                   ? add(keyCol, idx(Mma::cColOffset(e)))
+                                   : keyCol;
+              acc[e] = arith::SelectOp::create(
+                  b, visible(rows[rowOf(Mma::cRowOffset(e))], keyIndex),
+                  mulf(acc[e], scaleLog2), minusInf());
             }
             scores.push_back(acc);
           }
 
-          // Online softmax per fragment row h (g, g + 8).
+          // Online softmax per fragment row h: C elements 2h and 2h + 1.
+          auto inRow = [&](int64_t e, int h) {
+            return rowOf(Mma::cRowOffset(e)) == h;
+          };
           SmallVector<Value> next(carried.begin(), carried.end());
           Value alpha[2];
           for (int h = 0; h < 2; ++h) {
@@ -458,61 +434,68 @@ private:
               rowMax = maxf(rowMax, maxf(s[2 * h], s[2 * h + 1]));
             rowMax = quadReduce(rowMax,
                                 [&](Value x, Value y) { return maxf(x, y); });
-            Value ref = softmaxReference(rowMax);
-            alpha[h] = exp2(arith::SubFOp::create(b, carried[h], ref));
+            Rescale step = rescale(carried[h], rowMax);
+            alpha[h] = step.alpha;
             Value rowSum = mulf(carried[2 + h], alpha[h]);
             for (auto &s : scores)
-              for (int e = 2 * h; e < 2 * h + 2; ++e) {
-                s[e] = exp2(arith::SubFOp::create(b, s[e], ref));
-                rowSum = addf(rowSum, s[e]);
-              }
+              for (int64_t e = 0; e < Mma::kCElements; ++e)
+                if (inRow(e, h)) {
+                  s[e] = expShifted(s[e], step.reference);
+                  rowSum = addf(rowSum, s[e]);
+                }
             next[h] = rowMax;
             next[2 + h] = rowSum;
           }
 
-          // O = alpha O + P V, with P's accumulators reused as A operands.
+          // O = alpha O + P V, with P's accumulators reused as A operands:
+          // a k-slice of P spans two n-tiles of S.
           SmallVector<SmallVector<Value>> outFrags;
-          for (int64_t nd = 0; nd < dimTiles8; ++nd) {
-            SmallVector<Value> o(carried.begin() + 4 + nd * 4,
-                                 carried.begin() + 8 + nd * 4);
-            for (int e = 0; e < 4; ++e)
-              o[e] = mulf(o[e], alpha[e / 2]);
+          for (int64_t nd = 0; nd < dimTilesN; ++nd) {
+            SmallVector<Value> o(carried.begin() + 4 + nd * Mma::kCElements,
+                                 carried.begin() + 4 +
+                                     (nd + 1) * Mma::kCElements);
+            for (int64_t e = 0; e < Mma::kCElements; ++e)
+              o[e] = mulf(o[e], alpha[rowOf(Mma::cRowOffset(e))]);
             outFrags.push_back(o);
           }
           for (int64_t ks = 0; ks < keySlices; ++ks) {
-            auto &lo = scores[2 * ks], &hi = scores[2 * ks + 1];
-            SmallVector<Value> probs = {packProbabilities(lo[0], lo[1]),
-                                        packProbabilities(lo[2], lo[3]),
-                                        packProbabilities(hi[0], hi[1]),
-                                        packProbabilities(hi[2], hi[3])};
-            Value keyCol = add(idx(ks * 16), pairCol);
-            for (int64_t nd = 0; nd < dimTiles8; ++nd) {
-              Value dimRow = add(idx(nd * 8), groupRow);
+            auto probability = [&](int64_t i) {
+              return scores[ks * (Mma::kK / Mma::kN) + Mma::cTileOf(i)]
+                           [Mma::cElementOf(i)];
+            };
+            SmallVector<Value> probs;
+            for (int64_t i = 0; i < Mma::kAElements; i += Mma::kPerRegister)
+              probs.push_back(
+                  packProbabilities(probability(i), probability(i + 1)));
+            // B = V: column n of B is row n of the transposed V tile.
+            for (int64_t nd = 0; nd < dimTilesN; ++nd) {
+              Value dimRow = add(idx(nd * Mma::kN), groupId);
               outFrags[nd] =
-                  mma(probs,
-                      {loadPair(valueTileT, {dimRow, keyCol}),
-                       loadPair(valueTileT, {dimRow, add(keyCol, idx(8))})},
+                  mma(probs, bFragment(valueTileT, dimRow, ks * Mma::kK),
                       outFrags[nd]);
             }
           }
-          for (int64_t nd = 0; nd < dimTiles8; ++nd)
-            llvm::copy(outFrags[nd], next.begin() + 4 + nd * 4);
+          for (int64_t nd = 0; nd < dimTilesN; ++nd)
+            llvm::copy(outFrags[nd], next.begin() + 4 + nd * Mma::kCElements);
           return next;
         });
 
+    // Each lane writes its two adjacent columns (C elements 2h, 2h + 1) of
+    // row h; the group's first lane writes the row's lse.
     for (int h = 0; h < 2; ++h) {
       Value sum = quadReduce(state[2 + h],
                              [&](Value x, Value y) { return addf(x, y); });
       ifThen(ult(rows[h], queryLen), [&] {
-        Value scale = normalizer(sum);
-        for (int64_t nd = 0; nd < dimTiles8; ++nd) {
+        Value scale = rowNormalizer(sum);
+        for (int64_t nd = 0; nd < dimTilesN; ++nd) {
+          Value *frag = &state[4 + nd * Mma::kCElements];
           Value pair = vector::FromElementsOp::create(
               b, VectorType::get({2}, b.getF32Type()),
-              ValueRange{mulf(state[4 + nd * 4 + 2 * h], scale),
-                         mulf(state[4 + nd * 4 + 2 * h + 1], scale)});
-          vector::StoreOp::create(
-              b, pair, out,
-              ValueRange{batch, queryHead, rows[h], add(idx(nd * 8), pairCol)});
+              ValueRange{mulf(frag[2 * h], scale),
+                         mulf(frag[2 * h + 1], scale)});
+          vector::StoreOp::create(b, pair, out,
+                                  ValueRange{batch, queryHead, rows[h],
+                                             add(idx(nd * Mma::kN), pairCol)});
         }
         ifThen(
             arith::CmpIOp::create(b, arith::CmpIPredicate::eq, pairCol, idx(0)),
@@ -544,7 +527,6 @@ private:
             });
   }
 
-  ImplicitLocOpBuilder &b;
   gpu::GPUFuncOp func;
   const FlashKernelConfig &config;
   const int64_t headDim;

@@ -14,8 +14,10 @@
 #include "RingAttn/Conversion/RuntimeFunctions.h"
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Transforms/Transforms.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace ring {
@@ -69,67 +71,128 @@ static void emitCheck(OpBuilder &b, Location loc, Value operand, int64_t index,
   }
 }
 
-/// Makes `func`'s static memref arguments dynamic and checked.
-static void checkOperands(func::FuncOp func, func::FuncOp badOperand) {
-  Block &entry = func.getBody().front();
-  OpBuilder b = OpBuilder::atBlockBegin(&entry);
-  SmallVector<Type> inputs(func.getArgumentTypes());
-  for (auto [index, argument] : llvm::enumerate(entry.getArguments())) {
-    auto type = dyn_cast<MemRefType>(argument.getType());
-    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
-      continue;
-    // The body's uses, before the checks add theirs.
-    SmallVector<OpOperand *> bodyUses(
-        llvm::make_pointer_range(argument.getUses()));
-    argument.setType(dynamicOf(type));
-    inputs[index] = argument.getType();
-    emitCheck(b, func.getLoc(), argument, index, type, badOperand);
-    auto cast = memref::CastOp::create(b, func.getLoc(), type, argument);
-    for (OpOperand *use : bodyUses)
-      use->set(cast);
-  }
-  func.setType(b.getFunctionType(inputs, func.getResultTypes()));
-}
+namespace {
 
-/// Casts the arguments of calls of `func` within `module` to its new types.
-static LogicalResult updateCalls(ModuleOp module, func::FuncOp func) {
+/// An entry point's static, identity-layout memref arguments become dynamic
+/// ones, checked on entry and cast back for the body. The rewritten entry
+/// has none left, so the pattern applies once per entry.
+struct CheckEntryArguments : OpRewritePattern<func::FuncOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(func::FuncOp func,
+                                PatternRewriter &rewriter) const override {
+    if (!func->hasAttr(ring::EntryABI::kAttrName) || func.isExternal())
+      return failure();
+    auto module = func->getParentOfType<ModuleOp>();
+    auto badOperand =
+        module.lookupSymbol<func::FuncOp>(ring::runtimeFunctionName(
+            ringattn::abi::Function::ringattn_bad_operand));
+    Block &entry = func.getBody().front();
+    SmallVector<std::pair<BlockArgument, MemRefType>> checked;
+    for (BlockArgument argument : entry.getArguments())
+      if (auto type = dyn_cast<MemRefType>(argument.getType());
+          type && type.hasStaticShape() && type.getLayout().isIdentity())
+        checked.push_back({argument, type});
+    if (checked.empty() || !badOperand)
+      return rewriter.notifyMatchFailure(func, "no static operand to check");
+
+    rewriter.modifyOpInPlace(func, [&] {
+      for (auto [argument, type] : checked)
+        argument.setType(dynamicOf(type));
+      func.setType(rewriter.getFunctionType(entry.getArgumentTypes(),
+                                            func.getResultTypes()));
+    });
+    // In argument order: the checks of an operand, then its cast.
+    rewriter.setInsertionPointToStart(&entry);
+    for (auto [argument, type] : checked) {
+      auto cast =
+          memref::CastOp::create(rewriter, func.getLoc(), type, argument);
+      rewriter.replaceAllUsesExcept(argument, cast, cast);
+      rewriter.setInsertionPoint(cast);
+      emitCheck(rewriter, func.getLoc(), argument, argument.getArgNumber(),
+                type, badOperand);
+      rewriter.setInsertionPointAfter(cast);
+    }
+    return success();
+  }
+};
+
+/// A call whose memref operands no longer have its callee's argument types
+/// (an entry made dynamic) passes them through memref.cast.
+struct CastCallOperandsToCallee : OpRewritePattern<func::CallOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(func::CallOp call,
+                                PatternRewriter &rewriter) const override {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    if (!callee || !callee->hasAttr(ring::EntryABI::kAttrName))
+      return failure();
+    SmallVector<Value> operands(call.getOperands());
+    bool changed = false;
+    for (auto [operand, type] :
+         llvm::zip_equal(operands, callee.getArgumentTypes()))
+      if (operand.getType() != type &&
+          memref::CastOp::areCastCompatible(operand.getType(), type)) {
+        operand =
+            memref::CastOp::create(rewriter, call.getLoc(), type, operand);
+        changed = true;
+      }
+    if (!changed)
+      return failure();
+    rewriter.modifyOpInPlace(
+        call, [&] { call.getOperandsMutable().assign(operands); });
+    return success();
+  }
+};
+
+/// Entry points whose symbol is used other than by a call: their operands
+/// could reach them unchecked.
+LogicalResult checkEntryUses(ModuleOp module, func::FuncOp func) {
   std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
   if (!uses)
     return success();
-  for (SymbolTable::SymbolUse use : *uses) {
-    auto call = dyn_cast<func::CallOp>(use.getUser());
-    if (!call)
+  for (SymbolTable::SymbolUse use : *uses)
+    if (!isa<func::CallOp>(use.getUser()))
       return use.getUser()->emitError()
              << "uses entry point @" << func.getSymName()
              << " other than by a call; its operands cannot be checked";
-    OpBuilder b(call);
-    for (auto [operand, type] :
-         llvm::zip(call->getOpOperands(), func.getArgumentTypes()))
-      if (operand.get().getType() != type)
-        operand.set(
-            memref::CastOp::create(b, call.getLoc(), type, operand.get()));
-  }
   return success();
 }
 
-namespace {
 struct RingCheckEntryOperandsPass
     : ring::impl::RingCheckEntryOperandsBase<RingCheckEntryOperandsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> entries;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr(ring::EntryABI::kAttrName) && !func.isExternal())
-        entries.push_back(func);
-    if (entries.empty())
-      return;
-    func::FuncOp badOperand = ring::declareRuntimeFunction(
-        module, ringattn::abi::Function::ringattn_bad_operand);
-    for (func::FuncOp func : entries) {
-      checkOperands(func, badOperand);
-      if (failed(updateCalls(module, func)))
+    bool hasEntry = false;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (!func->hasAttr(ring::EntryABI::kAttrName) || func.isExternal())
+        continue;
+      hasEntry = true;
+      if (failed(checkEntryUses(module, func)))
         return signalPassFailure();
     }
+    if (!hasEntry)
+      return;
+    ring::declareRuntimeFunction(module,
+                                 ringattn::abi::Function::ringattn_bad_operand);
+    RewritePatternSet patterns(&getContext());
+    ring::populateRingCheckEntryOperandsPatterns(patterns);
+    // No folding: on an identity layout it would prove every stride check
+    // true, and the checks exist for callers whose descriptors break it.
+    GreedyRewriteConfig config;
+    config.enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
+      return signalPassFailure();
   }
 };
+
 } // namespace
+
+void mlir::ring::populateRingCheckEntryOperandsPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<CheckEntryArguments, CastCallOperandsToCallee>(
+      patterns.getContext());
+}

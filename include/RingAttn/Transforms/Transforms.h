@@ -25,6 +25,13 @@ void populateRingSchedulePatterns(RewritePatternSet &patterns);
 /// ring.combine on buffers to a parallel loop over rows (ring-lower-combine).
 void populateRingLowerCombinePatterns(RewritePatternSet &patterns);
 
+/// The static memref arguments of entry points (functions with `ring.abi`)
+/// to dynamic ones checked against the compiled shapes on entry, and calls
+/// of them to casts (ring-check-entry-operands). The checks call
+/// ringattn_bad_operand, which the module must declare. Drive them without
+/// folding: on an identity layout, folding proves every stride check true.
+void populateRingCheckEntryOperandsPatterns(RewritePatternSet &patterns);
+
 } // namespace ring
 } // namespace mlir
 

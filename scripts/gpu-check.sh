@@ -3,18 +3,27 @@
 # The GPU check (docs/GPU.md), in two halves, because the GPU machines this
 # project borrows have CUDA and PyTorch but not the LLVM 22 toolchain:
 #
-#   scripts/gpu-check.sh prepare [--chip sm_90]   here, no GPU needed:
-#       builds RingAttn, compiles the check and benchmark modules ahead of
-#       time with ring-lower-nvvm and links each with examples/aot/
-#       gpu_attention_main.cpp into build-gpu-check/ (which needs only the
-#       runtime's two libraries, shipped beside them).
+#   scripts/gpu-check.sh prepare [--chip sm_90] [--out DIR] [--only a,b]
+#                                [--no-build | --build-dir DIR]
+#                                                 here, no GPU needed:
+#       builds RingAttn in build/ (or takes the build in DIR, or the one
+#       already in build/ with --no-build), compiles the check and benchmark
+#       modules (or only the named ones) ahead of time with ring-lower-nvvm
+#       and links each with examples/aot/gpu_attention_main.cpp into
+#       build-gpu-check/ (or DIR), which needs only the runtime's two
+#       libraries, shipped beside them: the programs find them through
+#       $ORIGIN, so the folder runs from anywhere
+#       (test/Integration/AOT/gpu-check-portable.test).
 #   scripts/gpu-check.sh run [--quick]            on the GPU machine, from
 #       build-gpu-check/ (carry it there): runs the correctness checks
 #       against the float64 reference, times bf16 block attention (16 heads,
 #       head_dim 128, seq 8192..32768, causal and not) beside PyTorch SDPA
 #       (bench/gpu_sdpa.py, FlashAttention-2) on the same shapes, times the
 #       ring on 2 and 4 ranks of the GPU against --no-communication, and
-#       prints a short table last.
+#       prints a short table last. Every program runs under a timeout
+#       (RINGATTN_GPU_CHECK_TIMEOUT, default 300 s); with $OUT set (the
+#       device tool's output folder), the results, logs and table are
+#       copied there.
 #   scripts/gpu-check.sh                           both, plus the lit tests
 #       that launch kernels (test/Integration/GPU), on a GPU machine that
 #       has the whole toolchain.
@@ -53,26 +62,41 @@ module_for() { # B HQ HKV L D layout ranks mask type
 }
 
 prepare() {
-  local chip=sm_90
-  [ "${1:-}" = --chip ] && chip=$2
+  local chip=sm_90 only="" build=1 tree=build
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --chip) chip=$2; shift 2 ;;
+      --build-dir) tree=$2; build=0; shift 2 ;;
+      --out) out=$2; shift 2 ;;
+      --only) only=",$2,"; shift 2 ;;
+      --no-build) build=0; shift ;;
+      *) log "prepare: unknown option $1"; return 2 ;;
+    esac
+  done
   export PATH="/usr/local/cuda/bin:$PATH"
-  scripts/setup.sh ring-opt RingAttnRuntimeGPU RingAttnSupport >/dev/null || {
-    log "build failed"; return 1; }
+  if [ $build = 1 ]; then
+    scripts/setup.sh ring-opt RingAttnRuntimeGPU RingAttnSupport >/dev/null || {
+      log "build failed"; return 1; }
+  fi
   rm -rf "$out" && mkdir -p "$out/modules"
-  cp build/lib/Runtime/libRingAttnRuntime.so \
-     build/lib/Runtime/GPU/libRingAttnRuntimeGPU.so bench/gpu_sdpa.py "$out/"
+  cp "$tree/lib/Runtime/libRingAttnRuntime.so" \
+     "$tree/lib/Runtime/GPU/libRingAttnRuntimeGPU.so" bench/gpu_sdpa.py "$out/"
   g++ -std=c++17 -O2 -Iinclude -c examples/aot/gpu_attention_main.cpp \
     -o "$out/modules/main.o" || return 1
   : >"$out/manifest"
   for entry in "${checks[@]}" "${benches[@]}"; do
     IFS='|' read -r name b hq hkv l d layout ranks mask type <<<"$entry"
+    [ -n "$only" ] && [[ "$only" != *",$name,"* ]] && continue
     local m="$out/modules/$name"
     module_for "$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type" >"$m.mlir"
-    build/bin/ring-opt "$m.mlir" -ring-lower-nvvm="chip=$chip format=fatbin" \
+    "$tree/bin/ring-opt" "$m.mlir" -ring-lower-nvvm="chip=$chip format=fatbin" \
       | /usr/lib/llvm-22/bin/mlir-translate --mlir-to-llvmir -o "$m.ll" &&
     /usr/lib/llvm-22/bin/llc -O3 -filetype=obj -relocation-model=pic "$m.ll" -o "$m.o" &&
-    g++ "$out/modules/main.o" "$m.o" -Lbuild/lib/Runtime -Lbuild/lib/Runtime/GPU \
-      -Lbuild/lib/Support -lRingAttnRuntimeGPU -lRingAttnRuntime -lRingAttnSupport \
+    # Both runtime libraries are listed (--no-as-needed) and found beside the
+    # program ($ORIGIN), so the folder runs wherever it is copied.
+    g++ "$out/modules/main.o" "$m.o" -L"$tree/lib/Runtime" -L"$tree/lib/Runtime/GPU" \
+      -L"$tree/lib/Support" -Wl,--no-as-needed -lRingAttnRuntimeGPU -lRingAttnRuntime \
+      -Wl,--as-needed -lRingAttnSupport \
       -Wl,-rpath,'$ORIGIN' -o "$out/$name" || { log "compiling $name failed"; return 1; }
     echo "$name $b $hq $hkv $l $d $layout $ranks $mask $type" >>"$out/manifest"
   done
@@ -89,31 +113,35 @@ run() {
   local gpu; gpu=$(nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader | head -1)
   log "GPU: $gpu; programs compiled for $(cat "$out/chip")"
   local status=0 results="$out/results.jsonl"
+  local limit="${RINGATTN_GPU_CHECK_TIMEOUT:-300}"
+  # A hung program must not consume the whole device session.
+  bounded() { timeout --kill-after=10 "$limit" "$@"; }
   : >"$results"
   while read -r name b hq hkv l d layout ranks mask type; do
     local args=("$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type")
     case "$name" in
       check-*)
-        "$out/$name" "${args[@]}" --check --repeat 1 >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" --check --repeat 1 >>"$results" 2>"$out/$name.err" \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       bench-attn-32768-*|bench-attn-16384-*)
         [ $quick = 1 ] && continue
-        "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       bench-ring*)
         for comm in "" --no-communication; do
-          "$out/$name" "${args[@]}" $comm >>"$results" 2>"$out/$name.err" \
+          bounded "$out/$name" "${args[@]}" $comm >>"$results" 2>"$out/$name.err" \
             || { status=1; log "$name $comm failed: $(tail -2 "$out/$name.err")"; }
         done ;;
       *)
-        "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
     esac
   done <"$out/manifest"
   local seqs=8192,16384,32768; [ $quick = 1 ] && seqs=8192
-  python3 "$out/gpu_sdpa.py" --seqs "$seqs" >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
+  timeout --kill-after=10 $((2 * limit)) \
+    python3 "$out/gpu_sdpa.py" --seqs "$seqs" >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
     || log "PyTorch SDPA failed: $(tail -2 "$out/sdpa.err")"
-  python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" <<'EOF'
+  python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" <<'EOF' | tee "$out/summary.md"
 import json, sys, datetime
 results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sdpa = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
@@ -128,17 +156,22 @@ for r in results:
               f"| {r['layout']} | {r['type']} | {r['seq']} | {c['rel_err']:.2e} "
               f"| {c['tolerance']:.0e} | {'PASS' if c['pass'] else 'FAIL'} |")
 kernel = sdpa[0]["kernel"] if sdpa else "n/a"
-print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn ms | RingAttn TFLOP/s "
-      f"| SDPA ({kernel}) ms | SDPA TFLOP/s | RingAttn / SDPA time |")
-print("|---|---|---|---|---|---|---|")
+# Like with like: RingAttn's device time (its compute stream between CUDA
+# events) against SDPA's (CUDA events around the call); RingAttn's end to
+# end time (host wall clock of a run) beside them.
+print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn device ms | RingAttn TFLOP/s "
+      f"| SDPA ({kernel}) ms | SDPA TFLOP/s | RingAttn / SDPA time | RingAttn end to end ms |")
+print("|---|---|---|---|---|---|---|---|")
 for r in results:
     if r["check"] is None and r["ranks"] == 1:
         s = next((x for x in sdpa if x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
-        ratio = f"{r['best_ms'] / s['best_ms']:.2f}" if s else "n/a"
-        print(f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {r['best_ms']:.2f} "
-              f"| {r['tflops']:.0f} | {s['best_ms']:.2f} | {s['tflops']:.0f} | {ratio} |"
-              if s else f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
-              f"| {r['best_ms']:.2f} | {r['tflops']:.0f} | n/a | n/a | n/a |")
+        head = (f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
+                f"| {r['device_best_ms']:.2f} | {r['tflops']:.0f} ")
+        if s:
+            print(head + f"| {s['best_ms']:.2f} | {s['tflops']:.0f} "
+                  f"| {r['device_best_ms'] / s['best_ms']:.2f} | {r['best_ms']:.2f} |")
+        else:
+            print(head + f"| n/a | n/a | n/a | {r['best_ms']:.2f} |")
 print("\n| ring on one GPU (zigzag, causal, bf16) | ranks | total seq | ms | ms, no communication | ratio |")
 print("|---|---|---|---|---|---|")
 rings = [r for r in results if r["check"] is None and r["ranks"] > 1]
@@ -149,6 +182,10 @@ for r in rings:
               f"{n['best_ms']:.2f} | {r['best_ms'] / n['best_ms']:.2f} |" if n else
               f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | n/a | n/a |")
 EOF
+  if [ -n "${OUT:-}" ]; then
+    cp "$results" "$out/summary.md" "$out"/*.err "$out/sdpa.jsonl" "$OUT/" 2>/dev/null
+    log "results, logs and summary copied to $OUT"
+  fi
   return $status
 }
 

@@ -274,6 +274,7 @@ void Communicator::finishRank(RankState &rank, bool returned) {
   rank.report.seconds = seconds;
   rank.report.busySeconds = rank.busySeconds;
   rank.report.busyCpuSeconds = rank.busyCpuSeconds;
+  rank.report.deviceSeconds = rank.deviceSeconds;
 }
 
 void Communicator::rankDidNotStart(int index, const std::string &message) {

@@ -74,6 +74,7 @@ struct RankState {
   RankClock computeClock;    ///< started at computeBeginUs
   double busySeconds = 0;
   double busyCpuSeconds = 0;
+  double deviceSeconds = 0; ///< set by GPU bindings at the body's end
   std::vector<Span> spans;
 
   /// Opens a compute span when a shift starts (if none is open).

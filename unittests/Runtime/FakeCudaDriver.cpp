@@ -53,6 +53,8 @@ CUfunc_st fillKernel{0};
 thread_local CUctx_st *currentContext = nullptr;
 
 std::atomic<bool> stallCopies{false};
+/// Kernels never finish: their stream stalls (a hung kernel).
+std::atomic<bool> hangKernels{false};
 std::atomic<int> streamsCreated{0}, eventsCreated{0};
 std::atomic<int> lastDynamicSharedBytes{0};
 
@@ -122,6 +124,7 @@ extern "C" {
 //===----------------------------------------------------------------------===//
 
 void fakeCudaStallCopies(bool stall) { stallCopies = stall; }
+void fakeCudaHangKernels(bool hang) { hangKernels = hang; }
 void fakeCudaFailNext(const char *call, CUresult result) {
   std::lock_guard<std::mutex> lock(failMutex);
   failCall = call;
@@ -240,6 +243,8 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int, unsigned int,
   if (static_cast<int>(sharedMemBytes) > function->maxDynamicSharedBytes)
     return CUDA_ERROR_INVALID_VALUE;
   lastDynamicSharedBytes = sharedMemBytes;
+  if (stream && hangKernels)
+    stream->stalled = true;
   if (stream && stream->stalled)
     return CUDA_SUCCESS;
   float *dst = *static_cast<float **>(params[0]);

@@ -21,6 +21,7 @@
 
 #include <cstdlib>
 #include <ostream>
+#include <thread>
 #include <vector>
 
 using namespace ringattn::runtime;
@@ -376,6 +377,57 @@ TEST(OneGpu, InvalidOptionsAreRefused) {
   report = runOnOneGpu(ringOf(2, 0), [](int) {});
   EXPECT_EQ(report.error,
             "runOnOneGpu: timeoutSeconds must be positive (got 0)");
+  GpuOptions noDrain = ringOf(2);
+  noDrain.drainTimeoutSeconds = 0;
+  report = runOnOneGpu(noDrain, [](int) {});
+  EXPECT_EQ(report.error,
+            "runOnOneGpu: drainTimeoutSeconds must be positive (got 0)");
+}
+
+// A kernel that never finishes fails its rank once the drain deadline
+// passes, instead of holding the process (and a borrowed GPU) forever.
+TEST(OneGpu, HungKernelFailsTheRankAtTheDrainDeadline) {
+  char image[] = "FAKE cubin";
+  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
+  ASSERT_NE(module, nullptr);
+  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
+  ASSERT_NE(fill, nullptr);
+  auto hang = fakeControl<void (*)(bool)>(RINGATTN_FAKE_CUDA_PATH,
+                                          "fakeCudaHangKernels");
+  DeviceBlocks blocks(1);
+  GpuOptions options = ringOf(1);
+  options.drainTimeoutSeconds = 0.3;
+  hang(true);
+  auto begin = std::chrono::steady_clock::now();
+  RunReport report = runOnOneGpu(options, [&](int rank) {
+    float *dst = static_cast<float *>(blocks.currentOf(rank));
+    int64_t count = 8;
+    float value = 1;
+    void *params[] = {&dst, &count, &value};
+    mgpuLaunchKernel(fill, 1, 1, 1, 8, 1, 1, 0, mgpuStreamCreate(), params,
+                     nullptr, 3);
+  });
+  hang(false);
+  EXPECT_LT(secondsSince(begin), 5);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error,
+            "rank 0: timed out after 0.3 s waiting for its kernels to "
+            "finish (the compute stream did not drain): a kernel may be hung");
+  mgpuModuleUnload(module);
+}
+
+// Each rank reports its compute stream's time from the body's first work to
+// its drain (the fake driver times events by when they were recorded).
+TEST(OneGpu, RanksReportTheirDeviceTime) {
+  RunReport report = runOnOneGpu(ringOf(2), [](int) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  });
+  ASSERT_TRUE(report.ok) << report.error;
+  ASSERT_EQ(report.ranks.size(), 2u);
+  for (const RankReport &rank : report.ranks) {
+    EXPECT_GE(rank.deviceSeconds, 0.025);
+    EXPECT_LE(rank.deviceSeconds, rank.seconds + 0.01);
+  }
 }
 
 } // namespace

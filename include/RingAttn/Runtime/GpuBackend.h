@@ -33,6 +33,10 @@ struct GpuOptions {
   /// How long a rank waits for a peer, or for a transfer on the device,
   /// before the ring fails (seconds).
   double timeoutSeconds = 60;
+  /// How long a rank waits at its end for its kernels to finish (seconds).
+  /// Kernels may run long, but a hung one must fail the rank, not hold the
+  /// process forever.
+  double drainTimeoutSeconds = 600;
   /// Record compute spans (host side) and transfer spans (device side,
   /// timed with events) for a Chrome trace.
   bool trace = false;

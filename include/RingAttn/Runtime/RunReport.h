@@ -40,6 +40,10 @@ struct RankReport {
   /// CPU time of the rank's thread over the same spans: its work, even when
   /// ranks outnumber cores and share them.
   double busyCpuSeconds = 0;
+  /// GPU backends: how long the rank's compute stream ran, from the first
+  /// work of its body to its drain, timed by CUDA events on the device (the
+  /// kernels, and the waits for shifts between them); 0 elsewhere.
+  double deviceSeconds = 0;
 };
 
 struct RunReport {

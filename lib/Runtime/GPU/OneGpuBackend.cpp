@@ -57,6 +57,7 @@ struct GpuRank {
   CUevent sent[eventSlots] = {};    ///< outgoing copy done
   CUevent arrived[eventSlots] = {}; ///< incoming copy done
   CUevent begun[eventSlots] = {};   ///< outgoing copy started (trace only)
+  CUevent started = nullptr;        ///< compute stream at the body's start
   CUevent drained = nullptr;        ///< compute stream at the end
 };
 
@@ -129,7 +130,8 @@ private:
   }
   /// Polls `event` until it completes; fails the rank if the ring fails,
   /// the driver errs, or `deadline` (if any) passes first: then the copy of
-  /// shift `seq` `direction` rank `peer` ("to" or "from") is late.
+  /// shift `seq` `direction` rank `peer` ("to" or "from") is late, or for a
+  /// negative `seq`, the rank's kernels did not finish.
   void await(CUevent event, const Clock::time_point *deadline, int64_t seq,
              const char *direction, int peer);
   void recordTransferSpan(int slot, const SlotUse &use);
@@ -172,7 +174,8 @@ bool GpuRing::create(bool trace, std::string &error) {
           !makeEvent(rank.arrived[slot], false) ||
           (trace && !makeEvent(rank.begun[slot], true)))
         return false;
-    if (!makeEvent(rank.drained, false))
+    // Timed: their interval is the rank's device time.
+    if (!makeEvent(rank.started, true) || !makeEvent(rank.drained, true))
       return false;
   }
   return !trace || makeEvent(origin, true);
@@ -195,6 +198,7 @@ GpuRing::~GpuRing() {
       destroy(rank.arrived[slot]);
       destroy(rank.begun[slot]);
     }
+    destroy(rank.started);
     destroy(rank.drained);
     for (CUstream stream : {rank.compute, rank.comm})
       if (stream)
@@ -256,6 +260,8 @@ void GpuRankBinding::begin() {
     std::string why;
     if (makeContextCurrent(why)) {
       bindComputeStream(self_.compute);
+      check(-1, "cuEventRecord",
+            ring_->cu->cuEventRecord(self_.started, self_.compute));
       return;
     }
     std::snprintf(message, sizeof(message), "%s", why.c_str());
@@ -266,9 +272,15 @@ void GpuRankBinding::begin() {
 void GpuRankBinding::end() {
   check(-1, "cuEventRecord",
         ring_->cu->cuEventRecord(self_.drained, self_.compute));
-  // Kernels may legitimately run long, so no deadline; a failing ring still
-  // stops the wait.
-  await(self_.drained, nullptr, -1, nullptr, 0);
+  // Kernels may legitimately run long, so the deadline is generous; a
+  // failing ring stops the wait earlier.
+  Clock::time_point deadline =
+      Clock::now() + secondsToDuration(options_.drainTimeoutSeconds);
+  await(self_.drained, &deadline, -1, nullptr, 0);
+  float ms = 0;
+  check(-1, "cuEventElapsedTime",
+        ring_->cu->cuEventElapsedTime(&ms, self_.started, self_.drained));
+  rank_.deviceSeconds = ms * 1e-3;
   bindComputeStream(nullptr);
 }
 
@@ -337,6 +349,10 @@ void GpuRankBinding::await(CUevent event, const Clock::time_point *deadline,
       failCuda(seq, "cuEventQuery", result);
     if (!rank_.comm.checkRunning(rank_))
       unwind();
+    if (deadline && Clock::now() > *deadline && seq < 0)
+      failf("timed out after %g s waiting for its kernels to finish (the "
+            "compute stream did not drain): a kernel may be hung",
+            options_.drainTimeoutSeconds);
     if (deadline && Clock::now() > *deadline)
       failf("timed out after %g s waiting for shift %lld on the GPU: the "
             "copy %s rank %d did not complete",
@@ -384,6 +400,10 @@ RunReport runOnOneGpu(const GpuOptions &options,
     return failedRun(formatString("runOnOneGpu: timeoutSeconds must be "
                                   "positive (got %g)",
                                   options.timeoutSeconds));
+  if (!(options.drainTimeoutSeconds > 0))
+    return failedRun(formatString("runOnOneGpu: drainTimeoutSeconds must be "
+                                  "positive (got %g)",
+                                  options.drainTimeoutSeconds));
   std::string why;
   const Driver *cu = makeContextCurrent(why);
   if (!cu)

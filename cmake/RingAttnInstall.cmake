@@ -25,7 +25,7 @@ set(RINGATTN_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/RingAttn")
 # The compiler libraries (add_mlir_library: static, linked against
 # libMLIR.so) and the plain C++ ones.
 set(RINGATTN_MLIR_LIBRARIES
-  MLIRRing RingAttnConversion RingAttnAttentionIR RingAttnCPUConversion
+  MLIRRing MLIRRingTransforms RingAttnConversion RingAttnAttentionIR RingAttnCPUConversion
   RingAttnGPUConversion RingAttnTransforms
   RingAttnPipelines
   RingAttnCAPI)

@@ -7,7 +7,7 @@
 
 #include "RingAttn/Conversion/Passes.h"
 #include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"

@@ -25,7 +25,7 @@
 #include "Summary.h"
 
 #include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Runtime/BackendRegistry.h"
 #include "RingAttn/Runtime/DeviceOperands.h"

@@ -24,7 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "RingAttn/Dialect/Ring/IR/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"

@@ -56,15 +56,9 @@ foreach(lib ${RINGATTN_RUNTIME_LIBRARIES})
   endif()
 endforeach()
 
-# Installed shared libraries find each other next to themselves; the tools
-# find them in ../lib, and both find libMLIR.so, libLLVM.so and MPI where
-# they were linked from (the installed tree has no copy of those).
-foreach(lib RingAttnRuntime RingAttnRuntimeGPU RingAttnRuntimeMPI)
-  if(TARGET ${lib})
-    set_target_properties(${lib} PROPERTIES INSTALL_RPATH "\$ORIGIN"
-      INSTALL_RPATH_USE_LINK_PATH ON)
-  endif()
-endforeach()
+# The runtime libraries' run paths are set with them (lib/Runtime). The tools
+# find them in ../lib, and libMLIR.so, libLLVM.so and MPI where they were
+# linked from (the installed tree has no copy of those).
 foreach(tool ${RINGATTN_TOOLS})
   set_property(TARGET ${tool} PROPERTY INSTALL_RPATH_USE_LINK_PATH ON)
 endforeach()

@@ -1,5 +1,4 @@
-//===- ModuleLoader.h - The input module, lowered for the backend -*- C++
-//-*-===//
+//===- ModuleLoader.h - The input module, lowered ------------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // ring-run takes a ring-level module and lowers it with ring-lower-cpu (or

@@ -1,5 +1,4 @@
-//===- SequenceSharding.h - Global tensors to rank shards and back -*- C++
-//-*-===//
+//===- SequenceSharding.h - Global tensors to shards and back --*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #ifndef RINGATTN_SUPPORT_SEQUENCESHARDING_H

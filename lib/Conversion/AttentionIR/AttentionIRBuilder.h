@@ -1,5 +1,4 @@
-//===- AttentionIRBuilder.h - IR vocabulary of attention kernels -*- C++
-//-*-===//
+//===- AttentionIRBuilder.h - IR of the attention kernels ------*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the block lowerings (RingToCPU, RingToGPU). Both kernels
@@ -32,8 +31,7 @@ public:
   AttentionIRBuilder(ImplicitLocOpBuilder &b, ScoreBase base)
       : b(b), base(base) {}
 
-  //===--- Constants, casts, arithmetic
-  //------------------------------------===//
+  //===--- Constants, casts, arithmetic -----------------------------------===//
 
   Value idx(int64_t v);
   Value f32Const(float v);
@@ -57,8 +55,7 @@ public:
   forLoop(Value lb, Value ub, Value step, ValueRange init,
           function_ref<SmallVector<Value>(Value, ValueRange)> body);
 
-  //===--- Positions and the causal mask
-  //-----------------------------------===//
+  //===--- Positions and the causal mask ----------------------------------===//
 
   /// The global position of row `index` of a block: offset + stride * index.
   Value position(Value offset, Value stride, Value index);
@@ -71,8 +68,7 @@ public:
   Value causalKeyEnd(Value lastQueryPosition, Value keyOffset, Value keyStride,
                      Value keyLen);
 
-  //===--- Online softmax
-  //--------------------------------------------------===//
+  //===--- Online softmax -------------------------------------------------===//
 
   /// What one step of the online softmax derives from the running maximum
   /// going from `oldMax` to `newMax`: the reference the probabilities
@@ -88,8 +84,7 @@ public:
   /// l' = alpha l + rowsum(P), with one rounding.
   Value updateSum(Value sum, Value alpha, Value blockSum);
 
-  //===--- Epilogue
-  //--------------------------------------------------------===//
+  //===--- Epilogue -------------------------------------------------------===//
 
   /// Whether a row saw any key (l > 0).
   Value sawKeys(Value sum);

@@ -78,9 +78,10 @@ Communicator::Communicator(const ThreadsOptions &options,
   }
 }
 
-double Communicator::nowUs() const {
-  return std::chrono::duration<double, std::micro>(Clock::now() - runBegin_)
-      .count();
+double Communicator::nowUs() const { return usAt(Clock::now()); }
+
+double Communicator::usAt(Clock::time_point time) const {
+  return std::chrono::duration<double, std::micro>(time - runBegin_).count();
 }
 
 void Communicator::fail(int rankIndex, const std::string &message) {

@@ -129,7 +129,9 @@ public:
   RankState &rank(int index) { return *ranks_[index]; }
   /// A copy of the caller's body: a detached rank may outlive the caller.
   const std::function<void(int rank)> &body() const { return body_; }
+  /// Microseconds since the run began: now, or at `time`.
   double nowUs() const;
+  double usAt(Clock::time_point time) const;
   bool tracing() const { return options_.trace; }
 
   // Rank-side operations, called by the C ABI on the rank's own thread. Each

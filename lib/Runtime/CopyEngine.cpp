@@ -76,8 +76,9 @@ void Communicator::runCopyEngine(int index) {
     // the frames that own these buffers until the copy is done.
     ++sender.copiesInProgress;
     ++receiver.copiesInProgress;
+    // One clock reading for the span and the modelled deadline, so that a
+    // thread descheduled between two readings cannot shorten the span.
     Clock::time_point begin = Clock::now();
-    double beginUs = nowUs();
     lock.unlock();
     if (bytes > 0)
       std::memcpy(transfer.receiver->dst, transfer.sender->src,
@@ -101,7 +102,8 @@ void Communicator::runCopyEngine(int index) {
     receiver.progress.notify_all();
     if (options_.trace)
       engine.spans.push_back({Span::Kind::Transfer, sender.index,
-                              transfer.sender->seq, bytes, beginUs, nowUs()});
+                              transfer.sender->seq, bytes, usAt(begin),
+                              nowUs()});
   }
 }
 

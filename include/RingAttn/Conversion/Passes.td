@@ -93,15 +93,19 @@ def RingLowerBlockAttentionGPU
   let description = [{
     Each `ring.block_attention` becomes a `gpu.launch_func` of a kernel in
     `gpu.module @ring_kernels`, built once per element type, head dimension
-    and mask (docs/GPU.md describes the kernels). A thread block owns 64
-    query rows of one (batch, query head); the key/value block streams
-    through shared memory in tiles while an online softmax keeps `m`, `l`
-    and the output rows in f32 registers.
+    and mask (docs/GPU.md describes the kernels). A thread block owns a tile
+    of query rows of one (batch, query head); the key/value block streams
+    through dynamic shared memory in tiles while an online softmax keeps
+    `m`, `l` and the output rows in f32 registers.
 
     With `tensor-cores` (the default), f16 and bf16 blocks whose head_dim is
-    a multiple of 16 (up to 256) multiply with `mma.sync.m16n8k16` (sm_80 and
-    newer): four warps of 16 rows, P reused from the score accumulators as
-    the A operand of `P V`. Other blocks use a SIMT kernel with f32 FMAs.
+    a multiple of 16 (up to 256) run FlashAttention-2's shape on
+    `mma.sync.m16n8k16` (sm_80 and newer): 128 query rows a block, four
+    warps of 32 rows (64 rows, 16 a warp, above head_dim 128), Q, K and V
+    read through `ldmatrix` (`.trans` for V) from padded shared rows, tiles
+    loaded by `cp.async` so that each load overlaps the other product, P
+    reused from the score accumulators as the A operand of `P V`. Other
+    blocks use a SIMT kernel with f32 FMAs, 64 rows a block.
 
     The pass lowers the buffer form of the op, after bufferization and
     buffer deallocation (which cannot see what a `gpu.launch_func` does to
@@ -121,8 +125,8 @@ def RingLowerBlockAttentionGPU
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -27,11 +27,27 @@ struct FlashKernelConfig {
   /// mma.sync m16n8k16 on f16/bf16 (sm_80 and newer) instead of f32 FMAs.
   bool tensorCores;
 
-  /// Query rows per thread block: 4 warps x 16 rows, or one row per thread.
-  static constexpr int64_t kQueryTile = 64;
-  int64_t threads() const { return tensorCores ? 128 : kQueryTile; }
-  /// Keys per shared-memory tile: as many as keep K and V tiles in 32 KiB.
+  /// Warps of a tensor-core block; the SIMT kernel runs one thread per row.
+  static constexpr int64_t kWarps = 4;
+  static constexpr int64_t kSimtQueryTile = 64;
+  /// Query rows one warp owns on the tensor-core path: two m16 tiles up to
+  /// head_dim 128 (FlashAttention-2's 128-row block), one at larger head
+  /// dims so the output accumulators (16 x 256 / 32 = 128 floats a lane)
+  /// leave room for the scores without spilling.
+  int64_t rowsPerWarp() const { return headDim <= 128 ? 32 : 16; }
+  /// Query rows per thread block.
+  int64_t queryTile() const {
+    return tensorCores ? kWarps * rowsPerWarp() : kSimtQueryTile;
+  }
+  int64_t threads() const { return tensorCores ? 32 * kWarps : kSimtQueryTile; }
+  /// Keys per shared-memory tile.
   int64_t keyTile() const;
+  /// Elements per shared-memory row of the tensor-core tiles: head_dim plus
+  /// 16 bytes, so the eight rows an ldmatrix phase reads start four banks
+  /// apart and no two share a bank.
+  int64_t tileRowPitch() const { return headDim + 8; }
+  /// Bytes of dynamic shared memory a launch must provide.
+  int64_t sharedMemoryBytes() const;
   std::string name() const;
 };
 
@@ -44,8 +60,8 @@ bool tensorCoresSupport(Type elementType, int64_t headDim);
 /// query_stride, key_offset, key_stride): q, k, v are
 /// memref<?x?x?x?xT, strided<[?, ?, ?, 1], offset: ?>>, out the same in f32,
 /// lse memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>. Launch it on a grid
-/// of (ceil(query_len / kQueryTile), query_heads, batch) blocks of
-/// (threads(), 1, 1).
+/// of (ceil(query_len / queryTile()), query_heads, batch) blocks of
+/// (threads(), 1, 1) with sharedMemoryBytes() of dynamic shared memory.
 gpu::GPUFuncOp getOrCreateFlashKernel(gpu::GPUModuleOp module,
                                       const FlashKernelConfig &config);
 

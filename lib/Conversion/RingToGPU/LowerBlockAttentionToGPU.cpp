@@ -117,14 +117,15 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
                                keyOffset,
                                idx(op.getKeyStride())};
     ShapedType queryType = op.getQuery().getType();
-    gpu::KernelDim3 grid{idx(llvm::divideCeil(queryType.getDimSize(2),
-                                              FlashKernelConfig::kQueryTile)),
-                         idx(queryType.getDimSize(1)),
-                         idx(queryType.getDimSize(0))};
+    gpu::KernelDim3 grid{
+        idx(llvm::divideCeil(queryType.getDimSize(2), config->queryTile())),
+        idx(queryType.getDimSize(1)), idx(queryType.getDimSize(0))};
     ArrayRef<int32_t> block = *kernel.getKnownBlockSize();
-    gpu::LaunchFuncOp::create(b, kernel, grid,
-                              {idx(block[0]), idx(block[1]), idx(block[2])},
-                              /*dynamicSharedMemorySize=*/Value(), args);
+    gpu::LaunchFuncOp::create(
+        b, kernel, grid, {idx(block[0]), idx(block[1]), idx(block[2])},
+        arith::ConstantIntOp::create(b, b.getI32Type(),
+                                     config->sharedMemoryBytes()),
+        args);
     rewriter.eraseOp(op);
     return success();
   }

@@ -1,37 +1,68 @@
 // RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu -verify-diagnostics | FileCheck %s
 // RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu=tensor-cores=false -verify-diagnostics | FileCheck %s --check-prefix=SIMT
 
-// bf16 with head_dim % 16 == 0: the tensor-core kernel. 100 query rows make
-// two tiles of 64; the grid is (2, query heads, batch). The block is on
-// buffers (after bufferization): the launch reads the operands and writes
-// the destinations, and nothing is allocated.
+// bf16 with head_dim % 16 == 0: the tensor-core kernel. 100 query rows fit
+// one tile of 128; the grid is (1, query heads, batch), and the launch
+// provides the Q, K and V tiles as dynamic shared memory: (128 + 2 x 64)
+// rows of 64 + 8 bf16. The block is on buffers (after bufferization): the
+// launch reads the operands and writes the destinations, and nothing is
+// allocated.
 
 // CHECK-LABEL: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @causal_gqa_bf16
 // CHECK-SAME: %[[OUT:arg[0-9]+]]: memref<1x4x100x64xf32>, %[[LSE:arg[0-9]+]]: memref<1x4x100xf32>
 // CHECK-NOT: memref.alloc
-// The scale 1/sqrt(64) travels in base 2: 0.125 * log2(e).
-// CHECK: %[[SCALE:.*]] = arith.constant 0.180336878 : f32
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 36864 : i32
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.180336878 : f32
 // CHECK: %[[OUTARG:.*]] = memref.cast %[[OUT]] : memref<1x4x100x64xf32> to memref<?x?x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK: %[[LSEARG:.*]] = memref.cast %[[LSE]] : memref<1x4x100xf32> to memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
-// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d64_causal_mma blocks in (%c2{{.*}}, %c4, %c1) threads in (%c128, %c1, %c1)
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d64_causal_mma blocks in (%c1{{.*}}, %c4, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK-SAME: args(%{{.*}} : memref<?x?x?x?xbf16, {{.*}}>, %{{.*}} : memref<?x?x?x?xbf16, {{.*}}>, %{{.*}} : memref<?x?x?x?xbf16, {{.*}}>, %[[OUTARG]] : {{.*}}, %[[LSEARG]] : {{.*}}, %[[SCALE]] : f32, %arg3 : index, %c2{{.*}} : index, %arg4 : index, %c2{{.*}} : index)
 // CHECK-NOT: ring.block_attention
 // CHECK: gpu.module @ring_kernels
 // CHECK: gpu.func @flash_attention_bf16_d64_causal_mma
-// CHECK-SAME: workgroup(%{{.*}} : memref<64x72xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK-NOT: workgroup(
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 128, 1, 1>}
-// The causal frontier of the tile bounds the key loop.
-// CHECK: arith.floordivsi
+// GQA: the key/value head is the query head over the group size.
+// CHECK: arith.divui
+// The Q, K and V tiles: views of the dynamic shared memory.
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// CHECK: %[[QT:.*]] = memref.view %[[DYN]][%c0{{.*}}][] : {{.*}} to memref<128x72xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[KT:.*]] = memref.view %[[DYN]][%c18432{{.*}}][] : {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[VT:.*]] = memref.view %[[DYN]][%c27648{{.*}}][] : {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// Prologue: Q (128 rows x 8 chunks / 128 threads) and K(0) (64 x 8 / 128)
+// by cp.async, one group.
+// CHECK-COUNT-8: nvgpu.device_async_copy %arg0{{.*}}, %[[QT]]{{.*}}, 8 {bypassL1}
+// CHECK-COUNT-4: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]{{.*}}, 8 {bypassL1}
+// CHECK: nvgpu.device_async_create_group
+// The key loop: wait for K, then V's copies overlap S = Q K^T.
 // CHECK: scf.for
-// CHECK: gpu.barrier
-// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<?x?x?x?xbf16, strided<[?, ?, ?, 1], offset: ?>>, vector<8xbf16>
-// CHECK: gpu.barrier
-// 8 key n-tiles x 4 head_dim k-steps for S, then 4 key k-steps x 8 head_dim
-// n-tiles for P V.
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-4: nvgpu.device_async_copy %arg2{{.*}}, %[[VT]]
+// CHECK: %[[VGROUP:.*]] = nvgpu.device_async_create_group
+// CHECK: nvgpu.ldmatrix %[[QT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK: nvgpu.ldmatrix %[[KT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// S: 4 k-slices x 8 key n-tiles x 2 m-tiles.
 // CHECK-COUNT-64: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// Only tiles a warp does not see whole are masked.
+// CHECK: scf.if
+// CHECK: } else {
+// CHECK: arith.select
+// CHECK: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK: math.exp2
+// Wait for V; K(t + 1)'s copies overlap O += P V.
+// CHECK: nvgpu.device_async_wait %[[VGROUP]] {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.if
+// CHECK-COUNT-4: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
+// CHECK: nvgpu.device_async_create_group
+// CHECK: nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 4 : i32, transpose = true}
+// P V: 4 key k-slices x 8 head_dim n-tiles x 2 m-tiles.
+// CHECK-COUNT-64: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
-// Row sums are reduced over the quad of lanes that share a row.
+// Epilogue: every copy drained, then the rows.
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // CHECK: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
 // CHECK: vector.store {{.*}} : memref<?x?x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>, vector<2xf32>
 // CHECK: gpu.return
@@ -63,9 +94,11 @@ func.func @causal_gqa_bf16(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x80x64xbf1
 // CHECK: gpu.launch_func @ring_kernels::@flash_attention_f32_d7_simt
 // CHECK: ring.combine(%[[O1]], %{{.*}}), (%[[O2]], %{{.*}})
 // CHECK: gpu.func @flash_attention_f32_d7_simt
-// CHECK-SAME: workgroup(%{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x7xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: private(%{{.*}} : memref<7xf32, #gpu.address_space<private>>, %{{.*}} : memref<7xf32, #gpu.address_space<private>>)
 // CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
+// CHECK: memref.view %[[DYN]][%c0{{.*}}][] : {{.*}} to memref<64x7xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[DYN]][%c1792{{.*}}][] : {{.*}} to memref<64x7xf32, #gpu.address_space<workgroup>>
 // CHECK-NOT: nvvm.mma.sync
 // CHECK: math.exp2
 // CHECK-NOT: gpu.func
@@ -99,10 +132,14 @@ func.func @f16_d72(%q: memref<1x1x8x72xf16>, %o: memref<1x1x8x72xf32>,
 
 // -----
 
-// 256-dim heads halve the key tile to keep K and V within 32 KiB.
+// 256-dim heads take 64 query rows a block, one m-tile a warp, so that the
+// output fragments fit the registers: (64 + 2 x 64) rows of 256 + 8 f16.
 // CHECK-LABEL: func.func @f16_d256
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_f16_d256_mma blocks in (%c1{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c101376_i32
 // CHECK: gpu.func @flash_attention_f16_d256_mma
-// CHECK-SAME: workgroup(%{{.*}} : memref<32x264xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<256x40xf16, #gpu.address_space<workgroup>>)
+// CHECK: memref.view {{.*}} to memref<64x264xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<64x264xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<64x264xf16, #gpu.address_space<workgroup>>
 func.func @f16_d256(%q: memref<1x1x8x256xf16>, %o: memref<1x1x8x256xf32>,
                     %l: memref<1x1x8xf32>) {
   ring.block_attention %q, %q, %q into %o, %l

@@ -1,0 +1,115 @@
+//===- FlashKernelBuilder.cpp - What both GPU kernel bodies share ---------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+
+#include "FlashKernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::ring;
+
+FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
+                                       gpu::GPUFuncOp func,
+                                       const FlashKernelConfig &config)
+    : AttentionIRBuilder(b, ScoreBase::Two), func(func), config(config),
+      headDim(config.headDim), keyTile(config.keyTile()) {
+  Block &entry = func.getBody().front();
+  query = entry.getArgument(0);
+  key = entry.getArgument(1);
+  value = entry.getArgument(2);
+  out = entry.getArgument(3);
+  lse = entry.getArgument(4);
+  scaleLog2 = entry.getArgument(5);
+  queryOffset = entry.getArgument(6);
+  queryStride = entry.getArgument(7);
+  keyOffset = entry.getArgument(8);
+  keyStride = entry.getArgument(9);
+
+  batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  queryHead = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  query0 = mul(gpu::BlockIdOp::create(b, gpu::Dimension::x),
+               idx(config.queryTile()));
+  thread = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  queryLen = memref::DimOp::create(b, query, 2);
+  keyLen = memref::DimOp::create(b, key, 2);
+  Value group = arith::DivUIOp::create(b, memref::DimOp::create(b, query, 1),
+                                       memref::DimOp::create(b, key, 1));
+  kvHead = arith::DivUIOp::create(b, queryHead, group);
+  keyEnd = config.causal ? causalKeyEnd() : keyLen;
+
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  dynamicShared = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                         MemRefLayoutAttrInterface{}, workgroup));
+}
+
+Value FlashKernelBuilder::ult(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+}
+Value FlashKernelBuilder::divui(Value x, int64_t y) {
+  return arith::DivUIOp::create(b, x, idx(y));
+}
+Value FlashKernelBuilder::remui(Value x, int64_t y) {
+  return arith::RemUIOp::create(b, x, idx(y));
+}
+
+void FlashKernelBuilder::ifThen(Value cond, function_ref<void()> body) {
+  scf::IfOp::create(b, cond, [&](OpBuilder &, Location) {
+    body();
+    scf::YieldOp::create(b);
+  });
+}
+
+Value FlashKernelBuilder::clampRow(Value row, Value len) {
+  return arith::MinUIOp::create(b, row, arith::SubIOp::create(b, len, idx(1)));
+}
+
+Value FlashKernelBuilder::causalKeyEnd() {
+  Value lastRow = arith::SubIOp::create(
+      b,
+      arith::MinUIOp::create(b, add(query0, idx(config.queryTile())), queryLen),
+      idx(1));
+  return AttentionIRBuilder::causalKeyEnd(queryPosition(lastRow), keyOffset,
+                                          keyStride, keyLen);
+}
+
+Value FlashKernelBuilder::queryPosition(Value row) {
+  return position(queryOffset, queryStride, row);
+}
+
+Value FlashKernelBuilder::visible(Value row, Value keyIndex) {
+  Value inside = ult(keyIndex, keyLen);
+  if (!config.causal)
+    return inside;
+  Value keyPosition = position(keyOffset, keyStride, keyIndex);
+  return arith::AndIOp::create(b, inside,
+                               notInFuture(queryPosition(row), keyPosition));
+}
+
+Value FlashKernelBuilder::rowNormalizer(Value sum) {
+  return normalizer(sawKeys(sum), sum);
+}
+
+void FlashKernelBuilder::storeLse(Value row, Value max, Value sum) {
+  memref::StoreOp::create(b, logSumExp(sawKeys(sum), max, sum), lse,
+                          ValueRange{batch, queryHead, row});
+}
+
+Value FlashKernelBuilder::sharedTile(int64_t byteOffset,
+                                     ArrayRef<int64_t> shape, Type element) {
+  auto type = MemRefType::get(
+      shape, element, MemRefLayoutAttrInterface{},
+      cast<MemRefType>(dynamicShared.getType()).getMemorySpace());
+  return memref::ViewOp::create(b, type, dynamicShared, idx(byteOffset),
+                                ValueRange{});
+}
+
+MemRefType FlashKernelBuilder::privateType(ArrayRef<int64_t> shape,
+                                           Type element) {
+  return MemRefType::get(
+      shape, element, MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Private));
+}

@@ -429,7 +429,13 @@ void FlashAttentionEmitter::storeTile(Value batchIdx, Value queryHead, Value q0,
     Value invVec = splat(outVec, inv);
     forLoop(idx(0), idx(headDim), idx(outLanes), [&](Value d) {
       Value o = vector::LoadOp::create(b, outVec, acc, ValueRange{i, d});
-      vector::StoreOp::create(b, arith::MulFOp::create(b, o, invVec), out,
+      Value normalized = arith::MulFOp::create(b, o, invVec);
+      // A final output in the input type is rounded once, as it is stored.
+      Type outElement = cast<MemRefType>(out.getType()).getElementType();
+      if (!outElement.isF32())
+        normalized =
+            arith::TruncFOp::create(b, outVec.clone(outElement), normalized);
+      vector::StoreOp::create(b, normalized, out,
                               ValueRange{batchIdx, queryHead, row, d});
     });
   });

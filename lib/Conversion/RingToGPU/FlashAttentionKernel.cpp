@@ -46,7 +46,8 @@ std::string FlashKernelConfig::name() const {
   llvm::raw_string_ostream os(type);
   elementType.print(os);
   return "flash_attention_" + type + "_d" + std::to_string(headDim) +
-         (causal ? "_causal" : "") + (tensorCores ? "_mma" : "_simt");
+         (causal ? "_causal" : "") + (tensorCores ? "_mma" : "_simt") +
+         (finalOutput ? "_final" : "");
 }
 
 namespace {
@@ -73,8 +74,9 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
   b.setInsertionPointToEnd(module.getBody());
   Type activation = dynamicStrided(ctx, 4, config.elementType);
   Type index = b.getIndexType();
+  Type outElement = config.finalOutput ? config.elementType : b.getF32Type();
   auto type = b.getFunctionType({activation, activation, activation,
-                                 dynamicStrided(ctx, 4, b.getF32Type()),
+                                 dynamicStrided(ctx, 4, outElement),
                                  dynamicStrided(ctx, 3, b.getF32Type()),
                                  b.getF32Type(), index, index, index, index},
                                 {});

@@ -26,6 +26,9 @@ struct FlashKernelConfig {
   bool causal;
   /// mma.sync m16n8k16 on f16/bf16 (sm_80 and newer) instead of f32 FMAs.
   bool tensorCores;
+  /// The output is final and in `elementType`, rounded as it is stored;
+  /// otherwise an f32 partial.
+  bool finalOutput = false;
 
   /// Warps of a tensor-core block; the SIMT kernel runs one thread per row.
   static constexpr int64_t kWarps = 4;
@@ -58,7 +61,8 @@ bool tensorCoresSupport(Type elementType, int64_t headDim);
 /// The kernel for `config` in `module`, built on first request. Its
 /// arguments are (q, k, v, out, lse, scale * log2(e), query_offset,
 /// query_stride, key_offset, key_stride): q, k, v are
-/// memref<?x?x?x?xT, strided<[?, ?, ?, 1], offset: ?>>, out the same in f32,
+/// memref<?x?x?x?xT, strided<[?, ?, ?, 1], offset: ?>>, out the same in f32
+/// (in T with finalOutput),
 /// lse memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>. Launch it on a grid
 /// of (ceil(query_len / queryTile()), query_heads, batch) blocks of
 /// (threads(), 1, 1) with sharedMemoryBytes() of dynamic shared memory.

@@ -93,6 +93,15 @@ Value FlashKernelBuilder::rowNormalizer(Value sum) {
   return normalizer(sawKeys(sum), sum);
 }
 
+Value FlashKernelBuilder::asOutput(Value x) {
+  if (!config.finalOutput)
+    return x;
+  Type type = config.elementType;
+  if (auto vector = dyn_cast<VectorType>(x.getType()))
+    type = vector.clone(type);
+  return arith::TruncFOp::create(b, type, x);
+}
+
 void FlashKernelBuilder::storeLse(Value row, Value max, Value sum) {
   memref::StoreOp::create(b, logSumExp(sawKeys(sum), max, sum), lse,
                           ValueRange{batch, queryHead, row});

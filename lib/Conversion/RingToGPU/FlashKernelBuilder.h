@@ -61,6 +61,8 @@ protected:
   /// The factor that finishes a row's output: 1 / l, or 0 for a row that
   /// saw no key.
   Value rowNormalizer(Value sum);
+  /// An f32 output value (scalar or vector) in the type `out` holds.
+  Value asOutput(Value x);
   /// lse[row] = ln(2) max + ln(sum), or -inf for a row that saw no key.
   void storeLse(Value row, Value max, Value sum);
 

@@ -54,8 +54,10 @@ FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
   ShapedType queryType = op.getQuery().getType();
   int64_t headDim = queryType.getDimSize(3);
   Type element = queryType.getElementType();
-  FlashKernelConfig config{element, headDim, op.isCausal(),
-                           tensorCores && tensorCoresSupport(element, headDim)};
+  FlashKernelConfig config{
+      element, headDim, op.isCausal(),
+      tensorCores && tensorCoresSupport(element, headDim),
+      /*finalOutput=*/!op.getOutInit().getType().getElementType().isF32()};
   if (queryType.getDimSize(2) == 0) {
     if (report)
       op.emitError("block attention of an empty query block is not "

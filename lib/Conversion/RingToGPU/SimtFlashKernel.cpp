@@ -86,7 +86,7 @@ public:
       Value scale = rowNormalizer(state[1]);
       forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
         Value a = memref::LoadOp::create(b, acc, d);
-        memref::StoreOp::create(b, mulf(a, scale), out,
+        memref::StoreOp::create(b, asOutput(mulf(a, scale)), out,
                                 ValueRange{batch, queryHead, row, d});
       });
       storeLse(row, state[0], state[1]);

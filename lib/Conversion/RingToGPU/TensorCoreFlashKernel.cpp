@@ -419,7 +419,8 @@ private:
   }
 
   /// Each lane writes its two adjacent columns (C elements 2h, 2h + 1) of
-  /// each of its rows; the group's first lane writes the row's lse.
+  /// each of its rows, one 8-byte store (4 for a final f16/bf16 output);
+  /// the group's first lane writes the row's lse.
   void storeRows(ArrayRef<Value> state) {
     for (int64_t r = 0; r < 2 * mTiles; ++r) {
       int64_t mi = r / 2, h = r % 2;
@@ -432,7 +433,7 @@ private:
               b, VectorType::get({2}, b.getF32Type()),
               ValueRange{mulf(state[outAt(mi, nd, 2 * h)], scale),
                          mulf(state[outAt(mi, nd, 2 * h + 1)], scale)});
-          vector::StoreOp::create(b, pair, out,
+          vector::StoreOp::create(b, asOutput(pair), out,
                                   ValueRange{batch, queryHead, rows[r],
                                              add(idx(nd * Mma::kN), pairCol)});
         }

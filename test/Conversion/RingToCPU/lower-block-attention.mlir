@@ -95,6 +95,22 @@ func.func @noncausal_bf16(%q: memref<1x2x128x64xbf16>, %k: memref<1x2x256x64xbf1
 
 // -----
 
+// A final output in bf16: the kernel rounds each normalized f32 vector as it
+// stores it.
+// CHECK-LABEL: func.func @final_output_bf16
+// CHECK: call @__ring_block_attention{{.*}} -> ()
+// CHECK: func.func private @__ring_block_attention
+// CHECK: arith.truncf {{.*}} : vector<8xf32> to vector<8xbf16>
+// CHECK-NEXT: vector.store {{.*}} : memref<1x1x32x16xbf16>, vector<8xbf16>
+// AVX512-LABEL: func.func @final_output_bf16
+// AVX512: arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+func.func @final_output_bf16(%q: memref<1x1x32x16xbf16>, %o: memref<1x1x32x16xbf16>, %l: memref<1x1x32xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l : memref<1x1x32x16xbf16>, memref<1x1x32x16xbf16>, memref<1x1x32x16xbf16> -> memref<1x1x32x16xbf16>, memref<1x1x32xf32>
+  return
+}
+
+// -----
+
 // Strided key positions (the striped layout): the causal frontier divides by
 // the key stride.
 // CHECK-LABEL: func.func @causal_strided

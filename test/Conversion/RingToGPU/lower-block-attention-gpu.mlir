@@ -150,6 +150,26 @@ func.func @f16_d256(%q: memref<1x1x8x256xf16>, %o: memref<1x1x8x256xf32>,
 
 // -----
 
+// A final output in bf16 gets its own kernel, which rounds each lane's two
+// columns as it stores them (4 bytes, not 8).
+// CHECK-LABEL: func.func @final_output_bf16
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d32_mma_final
+// CHECK: gpu.func @flash_attention_bf16_d32_mma_final({{.*}}, %{{.*}}: memref<?x?x?x?xbf16, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>,
+// CHECK: arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK-NEXT: vector.store {{.*}} : memref<?x?x?x?xbf16, strided<[?, ?, ?, 1], offset: ?>>, vector<2xbf16>
+// SIMT-LABEL: func.func @final_output_bf16
+// SIMT: gpu.func @flash_attention_bf16_d32_simt_final
+// SIMT: arith.truncf {{.*}} : f32 to bf16
+func.func @final_output_bf16(%q: memref<1x1x8x32xbf16>, %o: memref<1x1x8x32xbf16>,
+                             %l: memref<1x1x8xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l
+      : memref<1x1x8x32xbf16>, memref<1x1x8x32xbf16>, memref<1x1x8x32xbf16>
+      -> memref<1x1x8x32xbf16>, memref<1x1x8xf32>
+  return
+}
+
+// -----
+
 func.func @huge_head(%q: memref<1x1x4x8192xf32>, %o: memref<1x1x4x8192xf32>,
                      %l: memref<1x1x4xf32>) {
   // expected-error @+1 {{head_dim 8192 is too large for the GPU kernel: its key and value tiles need more than 49152 bytes of shared memory}}

@@ -77,3 +77,52 @@ func.func @combine_buffers_with_empty(%o: memref<1x2x8x16xf32>, %l: memref<1x2x8
   ring.combine (%o, %l), (%e, %ninf) into (%o, %l) : memref<1x2x8x16xf32>, memref<1x2x8xf32>
   return
 }
+
+// -----
+
+// A block's f32 output rounded to the query's type, and nothing else using
+// it: the block writes the rounded output itself.
+// CHECK-LABEL: func.func @final_output_rounded_in_block
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x2x8x16xbf16>
+// CHECK: %[[R:.*]]:2 = ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %[[OUT]], %{{.*}} causal
+// CHECK-SAME: -> tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>
+// CHECK-NOT: arith.truncf
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @final_output_rounded_in_block(%q: tensor<1x2x8x16xbf16>, %i: index) -> (tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>) {
+  %od = tensor.empty() : tensor<1x2x8x16xf32>
+  %ld = tensor.empty() : tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld causal query_pos(%i, 1) key_pos(%i, 1) : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %r = arith.truncf %o : tensor<1x2x8x16xf32> to tensor<1x2x8x16xbf16>
+  return %r, %l : tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>
+}
+
+// -----
+
+// The f32 output stays where something else reads it (a merge), where the
+// rounding is to another type or has its own mode, and where the block
+// writes into a given tensor rather than a fresh one.
+// CHECK-LABEL: func.func @partial_outputs_stay_f32
+// CHECK: ring.block_attention {{.*}} -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+// CHECK-NEXT: arith.truncf
+// CHECK-NEXT: ring.combine
+// CHECK-NEXT: ring.block_attention {{.*}} -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+// CHECK-NEXT: arith.truncf {{.*}} to tensor<1x2x8x16xbf16>
+// CHECK-NEXT: ring.block_attention {{.*}} -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+// CHECK-NEXT: arith.truncf {{.*}} to_nearest_away
+// CHECK-NEXT: ring.block_attention %{{.*}}, %{{.*}}, %{{.*}} into %arg1, {{.*}} -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+// CHECK-NEXT: arith.truncf
+func.func @partial_outputs_stay_f32(%q: tensor<1x2x8x16xf16>, %given: tensor<1x2x8x16xf32>)
+    -> (tensor<1x2x8x16xf16>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>) {
+  %od = tensor.empty() : tensor<1x2x8x16xf32>
+  %ld = tensor.empty() : tensor<1x2x8xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %r = arith.truncf %o : tensor<1x2x8x16xf32> to tensor<1x2x8x16xf16>
+  %c:2 = ring.combine (%o, %l), (%o, %l) into (%od, %ld) : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %o2, %l2 = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %r2 = arith.truncf %o2 : tensor<1x2x8x16xf32> to tensor<1x2x8x16xbf16>
+  %o3, %l3 = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %r3 = arith.truncf %o3 to_nearest_away : tensor<1x2x8x16xf32> to tensor<1x2x8x16xf16>
+  %o4, %l4 = ring.block_attention %q, %q, %q into %given, %ld : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %r4 = arith.truncf %o4 : tensor<1x2x8x16xf32> to tensor<1x2x8x16xf16>
+  return %r, %c#0, %r2, %r3, %r4 : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>
+}

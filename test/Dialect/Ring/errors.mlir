@@ -200,6 +200,14 @@ func.func @block_scale(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld:
 
 // -----
 
+func.func @block_out_type(%q: tensor<1x2x8x16xbf16>, %od: tensor<1x2x8x16xf16>, %ld: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{out must be f32 (a partial result) or the query's element type 'bf16' (a final output); got 'f16'}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xf16>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
 func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>, %od: tensor<1x2x4x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{out must have the query's shape [1, 2, 8, 16] (got [1, 2, 4, 16])}}
   %o, %l = ring.block_attention %q, %k, %k into %od, %ld : tensor<1x2x8x16xbf16>, tensor<1x2x4x16xbf16>, tensor<1x2x4x16xbf16> -> tensor<1x2x4x16xf32>, tensor<1x2x8xf32>
@@ -211,14 +219,6 @@ func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>,
 func.func @block_lse_shape(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x16xf32>) {
   // expected-error @+1 {{lse must have shape [1, 2, 8] (got [1, 2, 16])}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
-  return
-}
-
-// -----
-
-func.func @block_out_element_type(%q: tensor<1x2x8x16xbf16>, %ld: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{operand #3 must be statically shaped 4-D tensor or memref of f32}}
-  %o:2 = "ring.block_attention"(%q, %q, %q, %q, %ld) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>)
   return
 }
 

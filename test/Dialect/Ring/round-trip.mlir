@@ -45,6 +45,14 @@ func.func @block_attention(%q: tensor<1x8x32x64xbf16>, %k: tensor<1x2x48x64xbf16
   return %o1, %l1 : tensor<1x8x32x64xf32>, tensor<1x8x32xf32>
 }
 
+// A final output in the query's element type.
+// CHECK-LABEL: func.func @block_attention_final_output
+func.func @block_attention_final_output(%q: tensor<1x8x32x64xbf16>, %od: tensor<1x8x32x64xbf16>, %ld: tensor<1x8x32xf32>) -> tensor<1x8x32x64xbf16> {
+  // CHECK: ring.block_attention {{.*}} -> tensor<1x8x32x64xbf16>, tensor<1x8x32xf32>
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x8x32x64xbf16>, tensor<1x8x32x64xbf16>, tensor<1x8x32x64xbf16> -> tensor<1x8x32x64xbf16>, tensor<1x8x32xf32>
+  return %o : tensor<1x8x32x64xbf16>
+}
+
 // The buffer form: no results; the views of a ring layout's chunks are
 // accepted (any offset and outer strides, rows contiguous).
 // CHECK-LABEL: func.func @block_attention_buffers

@@ -649,6 +649,9 @@ struct Case {
   bool causal, tensorCores;
   int64_t queryOffset, queryStride, keyOffset, keyStride;
   double tolerance;
+  /// out in the element type, rounded by the kernel (a lone block's final
+  /// output); otherwise f32.
+  bool finalOutput = false;
 };
 
 void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
@@ -722,7 +725,8 @@ void compileKernel(const Case &c, StringRef cpu, bool recordShared,
   Type element = StringRef(c.elementType) == "f32"   ? b.getF32Type()
                  : StringRef(c.elementType) == "f16" ? b.getF16Type()
                                                      : b.getBF16Type();
-  ring::FlashKernelConfig config{element, c.headDim, c.causal, c.tensorCores};
+  ring::FlashKernelConfig config{element, c.headDim, c.causal, c.tensorCores,
+                                 c.finalOutput};
   gpu::GPUFuncOp kernel = ring::getOrCreateFlashKernel(kernels, config);
   ASSERT_TRUE(succeeded(verify(kernel)));
   result.recordsShared = recordShared;
@@ -787,12 +791,20 @@ struct Inputs {
         q({c.batch, c.queryHeads, c.queryLen, c.headDim}, bytes),
         k({c.batch, c.kvHeads, c.keyLen, c.headDim}, bytes),
         v({c.batch, c.kvHeads, c.keyLen, c.headDim}, bytes),
-        out({c.batch, c.queryHeads, c.queryLen, c.headDim}, 4),
+        out({c.batch, c.queryHeads, c.queryLen, c.headDim},
+            c.finalOutput ? bytes : 4),
         lse({c.batch, c.queryHeads, c.queryLen}, 4) {
     std::mt19937_64 rng(c.queryLen * 131 + c.headDim);
     qv = fill(q, rng);
     kv = fill(k, rng);
     vv = fill(v, rng);
+  }
+  /// Element i of out, as the kernel wrote it.
+  double output(int64_t i) const {
+    if (out.bytesPerElement == 4)
+      return reinterpret_cast<const float *>(out.data)[i];
+    uint16_t bits = reinterpret_cast<const uint16_t *>(out.data)[i];
+    return bf16 ? ringattn::bfloat16ToFloat(bits) : ringattn::halfToFloat(bits);
   }
   std::vector<double> fill(Buffer &buffer, std::mt19937_64 &rng) {
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -882,7 +894,6 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
   const double scale = 1.0 / std::sqrt(double(c.headDim));
 
   // float64 reference of out and lse, with the affine positions.
-  const float *o = reinterpret_cast<const float *>(in.out.data);
   const float *l = reinterpret_cast<const float *>(in.lse.data);
   double errSq = 0, refSq = 0, lseErr = 0;
   int64_t group = c.queryHeads / c.kvHeads, d = c.headDim;
@@ -916,7 +927,7 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
         int64_t row = (n * c.queryHeads + h) * c.queryLen + i;
         for (int64_t e = 0; e < d; ++e) {
           double expected = sum > 0 ? acc[e] / sum : 0.0;
-          errSq += std::pow(o[row * d + e] - expected, 2);
+          errSq += std::pow(in.output(row * d + e) - expected, 2);
           refSq += expected * expected;
         }
         double expectedLse = sum > 0 ? max + std::log(sum) : -INFINITY;
@@ -953,6 +964,10 @@ INSTANTIATE_TEST_SUITE_P(
                                1, 200, 190, 128, true, true, 0, 1, 0, 1, 2e-2},
                           Case{"bf16_mma_d256_full", "bf16", 1, 1, 1, 70, 130,
                                256, false, true, 0, 1, 0, 1, 2e-2},
+                          Case{"f16_mma_final_output", "f16", 1, 2, 1, 50, 90,
+                               64, true, true, 0, 1, 0, 1, 4e-3, true},
+                          Case{"bf16_simt_final_output", "bf16", 1, 1, 1, 30,
+                               40, 24, false, false, 0, 1, 0, 1, 1e-2, true},
                           Case{"f32_simt_causal_d7", "f32", 2, 2, 1, 33, 33, 7,
                                true, false, 0, 1, 0, 1, 1e-5},
                           Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72,

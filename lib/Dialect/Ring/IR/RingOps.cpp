@@ -8,7 +8,9 @@
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
@@ -348,6 +350,11 @@ LogicalResult BlockAttentionOp::verify() {
   if (getQueryStride() < 1 || getKeyStride() < 1)
     return emitOpError("position strides must be positive (got query_stride ")
            << getQueryStride() << ", key_stride " << getKeyStride() << ")";
+  Type outElement = getOutInit().getType().getElementType();
+  if (!outElement.isF32() && outElement != q.getElementType())
+    return emitOpError("out must be f32 (a partial result) or the query's "
+                       "element type ")
+           << q.getElementType() << " (a final output); got " << outElement;
   ArrayRef<int64_t> qShape = q.getShape();
   if (getOutInit().getType().getShape() != qShape)
     return emitOpError("out must have the query's shape ")
@@ -358,6 +365,47 @@ LogicalResult BlockAttentionOp::verify() {
            << shapeString(qShape.drop_back()) << " (got "
            << shapeString(getLseInit().getType().getShape()) << ")";
   return success();
+}
+
+namespace {
+/// truncf(block_attention(...) into an empty f32 out) to the query's type
+/// -> block_attention(...) into an empty out of that type: the kernel rounds
+/// as it stores, so no f32 output is written, read back and converted.
+struct RoundFinalOutputInBlock : OpRewritePattern<BlockAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BlockAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 2) // the buffer form has none
+      return failure();
+    Value out = op->getResult(0);
+    auto outType = cast<RankedTensorType>(out.getType());
+    Type element = op.getQuery().getType().getElementType();
+    if (!outType.getElementType().isF32() || element.isF32() ||
+        !out.hasOneUse() || !op.getOutInit().getDefiningOp<tensor::EmptyOp>())
+      return failure();
+    auto round = dyn_cast<arith::TruncFOp>(*out.user_begin());
+    // The kernels round to nearest even, truncf's default mode; fast-math
+    // flags only permit less exact roundings.
+    if (!round || round.getType() != outType.clone(element) ||
+        round.getRoundingmodeAttr())
+      return failure();
+    Value finalOut = tensor::EmptyOp::create(rewriter, op.getLoc(),
+                                             outType.getShape(), element);
+    Operation *rounded = rewriter.clone(*op);
+    rounded->setOperand(op.getOutInitMutable().getOperandNumber(), finalOut);
+    rounded->getResult(0).setType(round.getType());
+    rewriter.replaceOp(round, rounded->getResult(0));
+    rewriter.replaceAllUsesWith(op->getResult(1), rounded->getResult(1));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+} // namespace
+
+void BlockAttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                   MLIRContext *context) {
+  patterns.add<RoundFinalOutputInBlock>(context);
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Prints ptxas's resource use of RingAttn's attention kernels.
 
-Usage: ptxas_resources.py RING_OPT CHIP TYPE:D:MASK...
+Usage: ptxas_resources.py RING_OPT CHIP TYPE:D:MASK[:ring]...
 
 For each TYPE (f32, f16, bf16), head_dim D and MASK (causal or full), builds
-a one-device attention module, lowers it with ring-lower-nvvm to PTX
+a one-device attention module (its block writes the final output, the
+*_final kernels) or, with :ring, a ring of 2 (blocks write f32 partials),
+lowers it with ring-lower-nvvm to PTX
 (format=isa), assembles that with `ptxas -v` for CHIP, and prints one line
 per kernel: registers, spill stores and loads, stack and shared memory.
 """
@@ -16,11 +18,13 @@ import sys
 ring_opt, chip, configs = sys.argv[1], sys.argv[2], sys.argv[3:]
 
 
-def module(element, d, causal):
+def module(element, d, causal, ring):
     t = f"tensor<1x4x512x{d}x{element}>"
-    return (f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
+    grid = "shard.grid @ring(shape = 2)\n" if ring else ""
+    over = " ring @ring axis 0" if ring else ""
+    return (f"{grid}func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
             f"  %o = ring.attention %q, %k, %v {'causal' if causal else ''}"
-            f" : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
+            f"{over} : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
 
 
 def ptx_of(lowered):
@@ -33,10 +37,10 @@ def ptx_of(lowered):
 
 
 for config in configs:
-    element, d, mask = config.split(":")
+    element, d, mask, *ring = config.split(":")
     lowered = subprocess.run(
         [ring_opt, "-", f"-ring-lower-nvvm=chip={chip} format=isa"],
-        input=module(element, d, mask == "causal"), capture_output=True,
+        input=module(element, d, mask == "causal", ring == ["ring"]), capture_output=True,
         text=True, check=True).stdout
     with open("kernels.ptx", "wb") as f:
         f.write(ptx_of(lowered))

@@ -22,8 +22,9 @@ def Ring_ActivationTensor : Type<
     "statically shaped 4-D tensor of f32, f16 or bf16",
     "::mlir::RankedTensorType">;
 
-// Partial outputs are always f32 (see docs/Semantics.md: partials in bf16
-// make the error grow with the ring size).
+// Partial outputs, what ring.combine merges, are always f32 (see
+// docs/Semantics.md: partials in bf16 make the error grow with the ring
+// size); only a block whose output is final writes the input type.
 def Ring_PartialOutTensor : Type<
     And<[TensorRankOf<[F32], [4]>.predicate, HasStaticShapePred]>,
     "statically shaped 4-D tensor of f32", "::mlir::RankedTensorType">;
@@ -153,6 +154,12 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     f32, into the destinations `out` and `lse` (it does not read them). Rows
     with no visible key have `lse = -inf` and `O = 0`.
 
+    `out` is f32, a partial result for `ring.combine` to merge, or the
+    query's element type when the block's output is final: the kernel then
+    rounds each f32 output once as it stores it, as `arith.truncf` of the
+    f32 result would. Canonicalization folds such a `truncf` of a block's
+    f32 output into the block.
+
     With `causal`, the mask is built from global token positions given as
     affine functions of the local index: query row `i` sits at
     `query_offset + query_stride * i`, key row `j` at
@@ -183,7 +190,7 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     Ring_Activation:$query,
     Ring_Activation:$key,
     Ring_Activation:$value,
-    Ring_PartialOut:$out_init,
+    Ring_Activation:$out_init,
     Ring_Lse:$lse_init,
     Optional<Index>:$query_offset,
     Optional<Index>:$key_offset,
@@ -199,6 +206,7 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     `->` type($out_init) `,` type($lse_init)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = commonExtraClassDeclaration # [{
     /// True when a causal mask applies (the positions are given).
     bool isCausal() { return getQueryOffset() != nullptr; }

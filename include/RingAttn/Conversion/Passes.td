@@ -105,7 +105,9 @@ def RingLowerBlockAttentionGPU
     read through `ldmatrix` (`.trans` for V) from padded shared rows, tiles
     loaded by `cp.async` so that each load overlaps the other product, P
     reused from the score accumulators as the A operand of `P V`. Other
-    blocks use a SIMT kernel with f32 FMAs, 64 rows a block.
+    blocks use a SIMT kernel with f32 FMAs, 64 rows a block. A block whose
+    `out` is in the input type (a final output) gets a kernel variant that
+    rounds as it stores.
 
     The pass lowers the buffer form of the op, after bufferization and
     buffer deallocation (which cannot see what a `gpu.launch_func` does to

@@ -46,9 +46,9 @@ using Mma = MmaSyncFragmentLayout;
 
 namespace {
 
-/// The lane part of an ldmatrix.x4 address. Lanes 8i..8i+7 give the rows of
-/// 8x8 tile i, which lands in result register i; `rowTile` and `colTile`
-/// say which bit of i moves a tile down 8 rows or right 8 columns.
+/// The lane part of an ldmatrix.x4 address (row, column in the tile). Lanes
+/// 8i..8i+7 give the rows of 8x8 tile i, which lands in result register i;
+/// one bit of i moves the tile down 8 rows, the other right 8 columns.
 struct LdMatrixLanes {
   Value row, col;
 };
@@ -62,12 +62,12 @@ public:
 
   void build() {
     setUpLanes();
-    int64_t tileBytes = pitch * config.elementType.getIntOrFloatBitWidth() / 8;
+    int64_t rowBytes = pitch * config.elementType.getIntOrFloatBitWidth() / 8;
     queryTileBuf =
         sharedTile(0, {config.queryTile(), pitch}, config.elementType);
-    keyTileBuf = sharedTile(config.queryTile() * tileBytes, {keyTile, pitch},
+    keyTileBuf = sharedTile(config.queryTile() * rowBytes, {keyTile, pitch},
                             config.elementType);
-    valueTileBuf = sharedTile((config.queryTile() + keyTile) * tileBytes,
+    valueTileBuf = sharedTile((config.queryTile() + keyTile) * rowBytes,
                               {keyTile, pitch}, config.elementType);
 
     SmallVector<Value> copies = copyRowsAsync(
@@ -87,25 +87,7 @@ public:
     SmallVector<Value> state =
         forLoop(idx(0), keyEnd, idx(keyTile), init,
                 [&](Value key0, ValueRange carried) -> SmallVector<Value> {
-                  waitForCopies(commit({}));
-                  gpu::BarrierOp::create(b);
-                  Value valueCopies = commit(copyRowsAsync(
-                      value, kvHead, key0, keyLen, valueTileBuf, keyTile));
-
-                  SmallVector<Value> scores = maskedScores(key0);
-                  SmallVector<Value> next(carried.begin(), carried.end());
-                  SmallVector<Value> alpha = softmaxStep(scores, carried, next);
-
-                  waitForCopies(valueCopies);
-                  gpu::BarrierOp::create(b);
-                  Value nextKey0 = add(key0, idx(keyTile));
-                  ifThen(ult(nextKey0, keyEnd), [&] {
-                    commit(copyRowsAsync(key, kvHead, nextKey0, keyLen,
-                                         keyTileBuf, keyTile));
-                  });
-
-                  accumulateOutput(scores, alpha, next);
-                  return next;
+                  return keyTileStep(key0, carried);
                 });
 
     // A block whose rows see no key skips the loop: its prologue copies
@@ -116,6 +98,33 @@ public:
   }
 
 private:
+  /// One key tile of the pipeline in the file comment; returns the new
+  /// carried state.
+  SmallVector<Value> keyTileStep(Value key0, ValueRange carried) {
+    // K(t) (and, the first time, Q) landed; no warp still reads V(t - 1).
+    // K's copies were committed before this iteration, so the wait closes
+    // an empty group to get a token: cp.async.wait_group 0 waits for all.
+    waitForCopies(commit({}));
+    gpu::BarrierOp::create(b);
+    Value valueCopies = commit(
+        copyRowsAsync(value, kvHead, key0, keyLen, valueTileBuf, keyTile));
+
+    SmallVector<Value> scores = maskedScores(key0);
+    SmallVector<Value> next(carried.begin(), carried.end());
+    SmallVector<Value> alpha = softmaxStep(scores, carried, next);
+
+    // V(t) landed; no warp still reads K(t).
+    waitForCopies(valueCopies);
+    gpu::BarrierOp::create(b);
+    Value nextKey0 = add(key0, idx(keyTile));
+    ifThen(ult(nextKey0, keyEnd), [&] {
+      commit(copyRowsAsync(key, kvHead, nextKey0, keyLen, keyTileBuf, keyTile));
+    });
+
+    accumulateOutput(scores, alpha, next);
+    return next;
+  }
+
   int64_t kSlices() const { return headDim / Mma::kK; }   // k-steps of Q K^T
   int64_t keyTilesN() const { return keyTile / Mma::kN; } // n-tiles of S
   int64_t dimTilesN() const { return headDim / Mma::kN; } // n-tiles of O

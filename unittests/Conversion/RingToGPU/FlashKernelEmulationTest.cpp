@@ -57,9 +57,11 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 
 using namespace mlir;
 
@@ -110,8 +112,13 @@ struct ThreadBlock {
 
 thread_local ThreadBlock *currentBlock;
 thread_local int currentThread;
+/// Barriers this thread has passed: the epoch its shared accesses fall in.
+thread_local int32_t currentEpoch;
 
-extern "C" void emu_barrier() { currentBlock->barrier.wait(); }
+extern "C" void emu_barrier() {
+  currentBlock->barrier.wait();
+  ++currentEpoch;
+}
 
 extern "C" float emu_shuffle_xor(float value, int32_t offset) {
   WarpSlots &warp = currentBlock->warps[currentThread / 32];
@@ -189,6 +196,54 @@ extern "C" void emu_ldmatrix(int32_t w0, int32_t w1, int32_t w2, int32_t w3,
   warp.barrier.wait();
 }
 
+//===----------------------------------------------------------------------===//
+// Shared-memory accesses
+//===----------------------------------------------------------------------===//
+
+/// How an instrumented op touches shared memory (emu_shared_access's kind).
+enum class AccessKind : int64_t { Read = 0, Write = 1, AsyncWrite = 2 };
+
+/// The shared-memory accesses of one emulated thread, in program order: for
+/// bank conflicts, and for races, with the barrier epochs they fall in.
+struct SharedAccessLog {
+  struct Access {
+    int32_t site, execution; // the n-th execution of the site by the thread
+    int64_t address, bytes;  // byte offset in shared memory, access width
+  };
+  std::vector<Access> accesses;
+  std::vector<int32_t> executions; // per site, so far
+
+  /// An access for the race check: a cp.async write may land at any time
+  /// from its issue to the wait that completes it, so it spans the epochs
+  /// (barriers passed) in between.
+  struct Touch {
+    int32_t site, firstEpoch, lastEpoch;
+    int64_t address, bytes;
+    bool write;
+  };
+  std::vector<Touch> touches;
+  /// The write of the cp.async being issued, until emu_async_copy takes it.
+  std::optional<Touch> issuedWrite;
+};
+
+thread_local SharedAccessLog *currentLog; // when recording shared accesses
+
+extern "C" void emu_shared_access(int64_t site, int64_t address, int64_t bytes,
+                                  int64_t kind) {
+  SharedAccessLog &log = *currentLog;
+  if (log.executions.size() <= size_t(site))
+    log.executions.resize(site + 1, 0);
+  log.accesses.push_back(
+      {int32_t(site), log.executions[site]++, address, bytes});
+  SharedAccessLog::Touch touch{
+      int32_t(site), currentEpoch, currentEpoch,
+      address,       bytes,        AccessKind(kind) != AccessKind::Read};
+  if (AccessKind(kind) == AccessKind::AsyncWrite)
+    log.issuedWrite = touch;
+  else
+    log.touches.push_back(touch);
+}
+
 /// One thread's cp.async copies: issued, committed in groups, performed
 /// when cp.async.wait_group lets them complete.
 struct AsyncCopies {
@@ -196,6 +251,8 @@ struct AsyncCopies {
     void *dst;
     const void *src;
     int64_t bytes;
+    /// Its write, when the kernel was compiled to record shared accesses.
+    std::optional<SharedAccessLog::Touch> shared;
   };
   std::vector<Copy> uncommitted;
   std::vector<std::vector<Copy>> groups; // oldest first
@@ -205,9 +262,12 @@ struct AsyncCopies {
 thread_local AsyncCopies *currentCopies;
 
 extern "C" void emu_async_copy(int64_t dst, int64_t src, int64_t bytes) {
+  std::optional<SharedAccessLog::Touch> shared;
+  if (currentLog)
+    std::swap(shared, currentLog->issuedWrite);
   currentCopies->uncommitted.push_back({reinterpret_cast<void *>(dst),
                                         reinterpret_cast<const void *>(src),
-                                        bytes});
+                                        bytes, shared});
 }
 
 extern "C" void emu_async_commit() {
@@ -219,8 +279,14 @@ extern "C" void emu_async_commit() {
 extern "C" void emu_async_wait(int32_t pending) {
   auto &groups = currentCopies->groups;
   while (int64_t(groups.size()) > pending) {
-    for (const AsyncCopies::Copy &copy : groups.front())
+    for (const AsyncCopies::Copy &copy : groups.front()) {
       std::memcpy(copy.dst, copy.src, copy.bytes);
+      if (copy.shared) {
+        SharedAccessLog::Touch touch = *copy.shared;
+        touch.lastEpoch = currentEpoch;
+        currentLog->touches.push_back(touch);
+      }
+    }
     groups.erase(groups.begin());
   }
 }
@@ -228,27 +294,6 @@ extern "C" void emu_async_wait(int32_t pending) {
 //===----------------------------------------------------------------------===//
 // Shared-memory bank conflicts
 //===----------------------------------------------------------------------===//
-
-/// The shared-memory accesses of one emulated thread, in program order.
-struct SharedAccessLog {
-  struct Access {
-    int32_t site, execution; // the n-th execution of the site by the thread
-    int64_t address, bytes;  // byte offset in its buffer, access width
-  };
-  std::vector<Access> accesses;
-  std::vector<int32_t> executions; // per site, so far
-};
-
-thread_local SharedAccessLog *currentLog;
-
-extern "C" void emu_shared_access(int64_t site, int64_t address,
-                                  int64_t bytes) {
-  SharedAccessLog &log = *currentLog;
-  if (log.executions.size() <= size_t(site))
-    log.executions.resize(site + 1, 0);
-  log.accesses.push_back(
-      {int32_t(site), log.executions[site]++, address, bytes});
-}
 
 /// One lane's part of a warp-wide shared-memory access.
 struct LaneAccess {
@@ -326,6 +371,61 @@ void countConflicts(ArrayRef<SharedAccessLog> logs,
 }
 
 //===----------------------------------------------------------------------===//
+// Shared-memory races
+//===----------------------------------------------------------------------===//
+
+/// A byte of shared memory that one thread reads in a barrier epoch in
+/// which another thread writes it (or its cp.async may land there): what a
+/// missing barrier or cp.async wait looks like. Found from the logs alone,
+/// whatever order the emulated threads happened to run in.
+struct SharedRace {
+  int32_t epoch;
+  int64_t address;
+  int writer, reader;
+  int32_t writeSite, readSite;
+};
+
+std::vector<SharedRace> findRaces(ArrayRef<SharedAccessLog> logs) {
+  /// The first two distinct threads that write, and that read, a byte.
+  struct ByteUse {
+    int writers[2] = {-1, -1}, readers[2] = {-1, -1};
+    int32_t writeSite = -1, readSite = -1;
+  };
+  std::unordered_map<uint64_t, ByteUse> uses; // epoch << 40 | byte
+  for (auto [thread, log] : llvm::enumerate(logs))
+    for (const SharedAccessLog::Touch &touch : log.touches)
+      for (int32_t epoch = touch.firstEpoch; epoch <= touch.lastEpoch; ++epoch)
+        for (int64_t a = touch.address; a < touch.address + touch.bytes; ++a) {
+          ByteUse &use = uses[uint64_t(epoch) << 40 | uint64_t(a)];
+          int *who = touch.write ? use.writers : use.readers;
+          if (who[0] < 0) {
+            who[0] = int(thread);
+            (touch.write ? use.writeSite : use.readSite) = touch.site;
+          } else if (who[0] != int(thread) && who[1] < 0) {
+            who[1] = int(thread);
+          }
+        }
+  std::vector<SharedRace> races;
+  for (const auto &[key, use] : uses) {
+    if (use.writers[0] < 0 || use.readers[0] < 0)
+      continue;
+    // A writer and a reader that are different threads, if any.
+    int writer = use.writers[0], reader = use.readers[0];
+    if (writer == reader)
+      reader = use.readers[1] >= 0 ? use.readers[1] : reader;
+    if (writer == reader)
+      writer = use.writers[1] >= 0 ? use.writers[1] : writer;
+    if (writer != reader)
+      races.push_back({int32_t(key >> 40), int64_t(key & ((1ull << 40) - 1)),
+                       writer, reader, use.writeSite, use.readSite});
+  }
+  llvm::sort(races, [](const SharedRace &x, const SharedRace &y) {
+    return std::tie(x.epoch, x.address) < std::tie(y.epoch, y.address);
+  });
+  return races;
+}
+
+//===----------------------------------------------------------------------===//
 // Kernel -> host function
 //===----------------------------------------------------------------------===//
 
@@ -355,6 +455,7 @@ struct MemoryAccess {
   Value memref;
   ValueRange indices;
   int64_t bytes;
+  AccessKind kind;
 };
 
 std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
@@ -366,30 +467,34 @@ std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
   };
   if (auto load = dyn_cast<memref::LoadOp>(op))
     return MemoryAccess{load.getMemRef(), load.getIndices(),
-                        elementBytes(load.getMemRef())};
+                        elementBytes(load.getMemRef()), AccessKind::Read};
   if (auto store = dyn_cast<memref::StoreOp>(op))
     return MemoryAccess{store.getMemRef(), store.getIndices(),
-                        elementBytes(store.getMemRef())};
+                        elementBytes(store.getMemRef()), AccessKind::Write};
   if (auto load = dyn_cast<vector::LoadOp>(op))
     return MemoryAccess{load.getBase(), load.getIndices(),
-                        vectorBytes(load.getBase(), load.getVectorType())};
+                        vectorBytes(load.getBase(), load.getVectorType()),
+                        AccessKind::Read};
   if (auto store = dyn_cast<vector::StoreOp>(op))
     return MemoryAccess{store.getBase(), store.getIndices(),
-                        vectorBytes(store.getBase(), store.getVectorType())};
+                        vectorBytes(store.getBase(), store.getVectorType()),
+                        AccessKind::Write};
   // Each lane of an ldmatrix reads the 16-byte row it points at.
   if (auto ldmatrix = dyn_cast<nvgpu::LdMatrixOp>(op))
-    return MemoryAccess{ldmatrix.getSrcMemref(), ldmatrix.getIndices(), 16};
+    return MemoryAccess{ldmatrix.getSrcMemref(), ldmatrix.getIndices(), 16,
+                        AccessKind::Read};
   if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
     return MemoryAccess{copy.getDst(), copy.getDstIndices(),
                         copy.getDstElements().getSExtValue() *
-                            elementBytes(copy.getDst())};
+                            elementBytes(copy.getDst()),
+                        AccessKind::AsyncWrite};
   return std::nullopt;
 }
 
 /// Before every access to the kernel's shared memory (a view of `shared`), a
-/// call emu_shared_access(site, byte offset in shared memory, bytes); the
-/// sites are numbered in walk order. Offsets stand for GPU addresses: moving
-/// every address of an access by the same multiple of 4 bytes (the
+/// call emu_shared_access(site, byte offset in shared memory, bytes, kind);
+/// the sites are numbered in walk order. Offsets stand for GPU addresses:
+/// moving every address of an access by the same multiple of 4 bytes (the
 /// buffer's base) moves all its words to other banks alike, so the degrees
 /// stay the same.
 void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
@@ -397,7 +502,7 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
                               std::vector<SharedSite> &sites) {
   Type i64 = b.getI64Type();
   auto record = declare(module, "emu_shared_access",
-                        b.getFunctionType({i64, i64, i64}, {}));
+                        b.getFunctionType({i64, i64, i64, i64}, {}));
   SmallVector<std::pair<Operation *, MemoryAccess>> accesses;
   host.walk([&](Operation *op) {
     std::optional<MemoryAccess> access = memoryAccessOf(op);
@@ -431,7 +536,8 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
         b, record,
         ValueRange{arith::ConstantIntOp::create(b, i64, site),
                    arith::IndexCastOp::create(b, i64, offset),
-                   arith::ConstantIntOp::create(b, i64, access.bytes)});
+                   arith::ConstantIntOp::create(b, i64, access.bytes),
+                   arith::ConstantIntOp::create(b, i64, int64_t(access.kind))});
 
     std::string buffer;
     llvm::raw_string_ostream os(buffer);
@@ -700,6 +806,8 @@ struct EmulatedKernel {
   /// The shared-memory access sites, when compiled to record them.
   std::vector<SharedSite> sites;
   bool recordsShared = false;
+  /// The races of every block run so far, when recording.
+  std::vector<SharedRace> races;
 };
 
 /// Compiles the kernel of `c` for `cpu` ("host" or an x86-64 level).
@@ -835,7 +943,7 @@ struct Inputs {
 
 /// Runs the whole grid of `c`, block after block; a kernel compiled to
 /// record its shared-memory accesses adds each block's conflicts to its
-/// sites.
+/// sites and its races to its races.
 void launch(EmulatedKernel &kernel, const Case &c, Inputs &in) {
   const double scale = 1.0 / std::sqrt(double(c.headDim));
   Desc<4> qd = in.q.describe<4>(), kd = in.k.describe<4>(),
@@ -858,6 +966,7 @@ void launch(EmulatedKernel &kernel, const Case &c, Inputs &in) {
             currentBlock = &block;
             currentThread = t;
             currentLog = logs.empty() ? nullptr : &logs[t];
+            currentEpoch = 0;
             currentCopies = &copies[t];
             Desc<4> q2 = qd, k2 = kd, v2 = vd, o2 = od;
             Desc<3> l2 = ld;
@@ -872,8 +981,10 @@ void launch(EmulatedKernel &kernel, const Case &c, Inputs &in) {
         for (const AsyncCopies &thread : copies)
           EXPECT_TRUE(thread.idle())
               << "a thread ended with cp.async copies it never waited for";
-        if (kernel.recordsShared)
+        if (kernel.recordsShared) {
           countConflicts(logs, kernel.sites);
+          llvm::append_range(kernel.races, findRaces(logs));
+        }
       }
 }
 
@@ -1148,6 +1259,114 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto &info) {
       return std::get<0>(info.param) + "_d" +
              std::to_string(std::get<1>(info.param));
+    });
+
+//===----------------------------------------------------------------------===//
+// Races
+//===----------------------------------------------------------------------===//
+
+/// A log of one thread's touches, each (first epoch, last epoch, byte
+/// offset, bytes, write).
+SharedAccessLog touches(
+    std::initializer_list<std::tuple<int32_t, int32_t, int64_t, int64_t, bool>>
+        list) {
+  SharedAccessLog log;
+  for (auto [first, last, address, bytes, write] : list)
+    log.touches.push_back({0, first, last, address, bytes, write});
+  return log;
+}
+
+TEST(SharedMemoryRaceModel, FindsReadsOfAnotherThreadsWrite) {
+  auto racesOf = [](std::vector<SharedAccessLog> logs) {
+    return findRaces(logs).size();
+  };
+  EXPECT_EQ(
+      racesOf({touches({{0, 0, 0, 4, true}}), touches({{0, 0, 2, 4, false}})}),
+      2u)
+      << "bytes 2 and 3, in the same epoch";
+  EXPECT_EQ(
+      racesOf({touches({{0, 0, 0, 4, true}}), touches({{1, 1, 0, 4, false}})}),
+      0u)
+      << "a barrier between";
+  EXPECT_EQ(racesOf({touches({{0, 0, 0, 4, true}, {0, 0, 0, 4, false}})}), 0u)
+      << "a thread reads its own write";
+  EXPECT_EQ(
+      racesOf({touches({{0, 0, 0, 4, false}}), touches({{0, 0, 0, 4, false}})}),
+      0u)
+      << "two readers";
+  EXPECT_EQ(
+      racesOf({touches({{0, 0, 0, 2, true}}), touches({{0, 0, 2, 2, false}})}),
+      0u)
+      << "the two halves of one word";
+  EXPECT_EQ(
+      racesOf({touches({{0, 2, 0, 16, true}}), touches({{1, 1, 8, 1, false}})}),
+      1u)
+      << "a cp.async issued in epoch 0 and waited for in epoch 2 may land "
+         "during epoch 1";
+  EXPECT_EQ(
+      racesOf({touches({{0, 0, 0, 4, true}}), touches({{0, 0, 0, 4, true}}),
+               touches({{0, 0, 0, 4, true}, {0, 0, 0, 4, false}})}),
+      4u)
+      << "the third thread reads what the first two write";
+}
+
+/// Every tensor-core kernel and the SIMT kernel, on two query blocks and
+/// three key tiles with a causal mask (every path of the pipeline: the
+/// prologue, prefetches of the next K, the last tile without one, masked
+/// and unmasked tiles): no thread reads shared memory that another thread
+/// writes in the same barrier epoch.
+class FlashKernelSharedRaces
+    : public ::testing::TestWithParam<std::tuple<const char *, int64_t, bool>> {
+};
+
+TEST_P(FlashKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
+  auto [type, headDim, tensorCores] = GetParam();
+  MLIRContext ctx;
+  Type element = StringRef(type) == "f16"    ? Type(Float16Type::get(&ctx))
+                 : StringRef(type) == "bf16" ? Type(BFloat16Type::get(&ctx))
+                                             : Type(Float32Type::get(&ctx));
+  ring::FlashKernelConfig config{element, headDim, true, tensorCores};
+  Case c{"races",
+         type,
+         1,
+         1,
+         1,
+         config.queryTile() + 8,
+         3 * config.keyTile() - 5,
+         headDim,
+         true,
+         tensorCores,
+         config.keyTile(),
+         1,
+         0,
+         1,
+         0.0};
+  EmulatedKernel kernel;
+  ASSERT_NO_FATAL_FAILURE(
+      compileKernel(c, "host", /*recordShared=*/true, kernel));
+  Inputs in(c);
+  launch(kernel, c, in);
+  ASSERT_FALSE(kernel.sites.empty());
+  EXPECT_TRUE(kernel.races.empty())
+      << kernel.races.size() << " racing bytes; the first: epoch "
+      << kernel.races[0].epoch << ", byte " << kernel.races[0].address
+      << ", thread " << kernel.races[0].writer << " writes (site "
+      << kernel.races[0].writeSite << ": "
+      << kernel.sites[kernel.races[0].writeSite].kind << "), thread "
+      << kernel.races[0].reader << " reads (site " << kernel.races[0].readSite
+      << ": " << kernel.sites[kernel.races[0].readSite].kind << ")";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kernels, FlashKernelSharedRaces,
+    ::testing::Values(std::make_tuple("bf16", int64_t(64), true),
+                      std::make_tuple("f16", int64_t(128), true),
+                      std::make_tuple("bf16", int64_t(256), true),
+                      std::make_tuple("f32", int64_t(24), false)),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param)) + "_d" +
+             std::to_string(std::get<1>(info.param)) +
+             (std::get<2>(info.param) ? "_mma" : "_simt");
     });
 
 } // namespace

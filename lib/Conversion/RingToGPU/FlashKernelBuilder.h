@@ -66,8 +66,7 @@ protected:
   /// lse[row] = ln(2) max + ln(sum), or -inf for a row that saw no key.
   void storeLse(Value row, Value max, Value sum);
 
-  //===--- Shared memory
-  //---------------------------------------------------===//
+  //===--- Shared memory -------------------------------------------------===//
 
   /// A `shape` tile of `element` at `byteOffset` of the kernel's dynamic
   /// shared memory.

@@ -14,8 +14,9 @@
 // kernels' indexing, masks, online softmax and fragment bookkeeping are
 // tested here; what only a GPU can test (the real instructions, timing) is
 // scripts/gpu-check.sh's. The same machine can record every shared-memory
-// access and count the bank conflicts of each warp-wide access
-// (FlashKernelBankConflicts below).
+// access, count the bank conflicts of each warp-wide access
+// (FlashKernelBankConflicts below) and find reads that race with another
+// thread's write between the same two barriers (FlashKernelSharedRaces).
 //
 //===----------------------------------------------------------------------===//
 

@@ -33,12 +33,14 @@ int64_t FlashKernelConfig::keyTile() const {
   return std::clamp<int64_t>(kSimtTileBytes / (2 * 4 * headDim), 1, 64);
 }
 
-int64_t FlashKernelConfig::sharedMemoryBytes() const {
+int64_t FlashKernelConfig::tileRowBytes() const {
   if (!tensorCores)
-    return 2 * keyTile() * headDim * 4;
-  // Q, K and V tiles of padded rows.
-  return (queryTile() + 2 * keyTile()) * tileRowPitch() *
-         elementType.getIntOrFloatBitWidth() / 8;
+    return headDim * 4;
+  return tileRowPitch() * elementType.getIntOrFloatBitWidth() / 8;
+}
+
+int64_t FlashKernelConfig::keyTileOffset() const {
+  return tensorCores ? queryTile() * tileRowBytes() : 0;
 }
 
 std::string FlashKernelConfig::name() const {

@@ -49,9 +49,21 @@ struct FlashKernelConfig {
   /// 16 bytes, so the eight rows an ldmatrix phase reads start four banks
   /// apart and no two share a bank.
   int64_t tileRowPitch() const { return headDim + 8; }
-  /// Bytes of dynamic shared memory a launch must provide.
-  int64_t sharedMemoryBytes() const;
+  /// The dynamic shared memory, tile after tile: Q (tensor cores only),
+  /// then K, then V. The byte offsets of the tiles, and the bytes a launch
+  /// must provide.
+  int64_t keyTileOffset() const;
+  int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
+  int64_t sharedMemoryBytes() const {
+    return valueTileOffset() + keyTileBytes();
+  }
   std::string name() const;
+
+private:
+  /// Bytes of one row of a tile: padded f16/bf16 on tensor cores, f32 on
+  /// the SIMT path.
+  int64_t tileRowBytes() const;
+  int64_t keyTileBytes() const { return keyTile() * tileRowBytes(); }
 };
 
 /// Whether the tensor-core kernel can compute blocks of this element type

@@ -27,9 +27,10 @@ public:
 
   void build() {
     Type f32Type = b.getF32Type();
-    Value keyTileBuf = sharedTile(0, {keyTile, headDim}, f32Type);
+    Value keyTileBuf =
+        sharedTile(config.keyTileOffset(), {keyTile, headDim}, f32Type);
     Value valueTileBuf =
-        sharedTile(keyTile * headDim * 4, {keyTile, headDim}, f32Type);
+        sharedTile(config.valueTileOffset(), {keyTile, headDim}, f32Type);
     Value queryRow =
         func.addPrivateAttribution(privateType({headDim}, f32Type), b.getLoc());
     Value acc =

@@ -62,13 +62,12 @@ public:
 
   void build() {
     setUpLanes();
-    int64_t rowBytes = pitch * config.elementType.getIntOrFloatBitWidth() / 8;
     queryTileBuf =
         sharedTile(0, {config.queryTile(), pitch}, config.elementType);
-    keyTileBuf = sharedTile(config.queryTile() * rowBytes, {keyTile, pitch},
+    keyTileBuf = sharedTile(config.keyTileOffset(), {keyTile, pitch},
                             config.elementType);
-    valueTileBuf = sharedTile((config.queryTile() + keyTile) * rowBytes,
-                              {keyTile, pitch}, config.elementType);
+    valueTileBuf = sharedTile(config.valueTileOffset(), {keyTile, pitch},
+                              config.elementType);
 
     SmallVector<Value> copies = copyRowsAsync(
         query, queryHead, query0, queryLen, queryTileBuf, config.queryTile());

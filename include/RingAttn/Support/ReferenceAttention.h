@@ -29,6 +29,38 @@ std::vector<double> referenceAttention(const AttentionShape &shape,
                                        const std::vector<double> &v,
                                        double scale, bool causal);
 
+/// The gradients of a scalar loss with respect to the attention inputs,
+/// shaped like them: `dq` like q ([batch, queryHeads, queryLen, headDim]),
+/// `dk` and `dv` like k and v ([batch, kvHeads, keyLen, headDim]).
+struct AttentionGradients {
+  std::vector<double> dq, dk, dv;
+};
+
+/// Gradients of sum(dout * referenceAttention(q, k, v)) with respect to q, k,
+/// v, from the definition, row by row in double precision. For row i of
+/// query head h, with P_ij = softmax_j(scale * q_i . k_j) over the keys j it
+/// may see (as in referenceAttention):
+///   dV_j += P_ij dO_i,   dP_ij = dO_i . v_j,
+///   dS_ij = P_ij (dP_ij - sum_l P_il dP_il),
+///   dQ_i = scale sum_j dS_ij k_j,   dK_j += scale dS_ij q_i.
+/// With grouped heads the dK and dV of a kv head sum over the query heads
+/// that read it. A row that sees no key contributes nothing (its dQ is 0).
+/// `dout` is shaped like the output, [batch, queryHeads, queryLen, headDim].
+AttentionGradients referenceAttentionGradients(const AttentionShape &shape,
+                                               const std::vector<double> &q,
+                                               const std::vector<double> &k,
+                                               const std::vector<double> &v,
+                                               const std::vector<double> &dout,
+                                               double scale, bool causal);
+
+/// The natural-log log-sum-exp of scale * q_i . k_j over the keys j that
+/// query i may see (as in referenceAttention), one per row:
+/// [batch, queryHeads, queryLen]. -inf for a row that sees no key.
+std::vector<double> referenceLogSumExp(const AttentionShape &shape,
+                                       const std::vector<double> &q,
+                                       const std::vector<double> &k,
+                                       double scale, bool causal);
+
 /// How far `actual` is from `expected`. When `actual` holds NaN or inf the
 /// distances are infinite, and the counts say which it was.
 struct ErrorStats {

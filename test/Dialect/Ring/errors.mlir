@@ -217,7 +217,7 @@ func.func @block_out_shape(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x4x16xbf16>,
 // -----
 
 func.func @block_lse_shape(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x16xf32>) {
-  // expected-error @+1 {{lse must have shape [1, 2, 8] (got [1, 2, 16])}}
+  // expected-error @+1 {{lse must have shape [1, 2, 8], the query's without head_dim (got [1, 2, 16])}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x16xf32>
   return
 }
@@ -579,5 +579,93 @@ func.func @shift_affine_map_layout(%a: memref<4x4xf32, affine_map<(d0, d1) -> (d
   // expected-error @+1 {{cannot shift 'memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>': its layout affine_map<(d0, d1) -> (d1, d0)> is not strided, and a shift sends one contiguous row-major range}}
   %f = ring.shift_start %a into %b ring @ring axis 0 : memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>
   %r = ring.shift_wait %f : !ring.future<memref<4x4xf32, affine_map<(d0, d1) -> (d1, d0)>>>
+  return
+}
+
+// -----
+
+func.func @attention_lse_shape(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{the lse result must have shape [1, 2, 8], the query's without head_dim (got [1, 2, 4])}}
+  %o, %l = ring.attention %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @grad_lse_shape(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x4xf32>) {
+  // expected-error @+1 {{lse must have shape [1, 2, 8], the query's without head_dim (got [1, 2, 4])}}
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %q, %l, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @grad_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x3x8x16xf32>, %l: tensor<1x4x8xf32>) {
+  // expected-error @+1 {{key/value heads (3) must divide query heads (4)}}
+  %dq, %dk, %dv = ring.attention_grad %q, %k, %k, %q, %l, %q : tensor<1x4x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @grad_causal_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{causal attention needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %dq, %dk, %dv = ring.attention_grad %q, %k, %k, %q, %l, %q causal : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @grad_layout_without_ring(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{layout zigzag applies only to ring attention (add 'ring @grid axis k')}}
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %q, %l, %q layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @grad_grid(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'@nowhere' does not name a shard.grid}}
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %q, %l, %q ring @nowhere axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_dq_shape(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>, %l: tensor<1x2x8xf32>, %dq: tensor<1x2x4x16xf32>, %dk: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{dq must have the query's shape [1, 2, 8, 16] (got [1, 2, 4, 16])}}
+  %a, %b, %c = ring.block_attention_grad %q, %k, %k, %q, %l, %l into %dq, %dk, %dk : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32> -> tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_dk_shape(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>, %l: tensor<1x2x8xf32>, %dk: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{dk and dv must have the key's shape [1, 2, 4, 16] (got [1, 2, 8, 16])}}
+  %a, %b, %c = ring.block_attention_grad %q, %k, %k, %q, %l, %l into %q, %dk, %dk : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x8xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_lse_shape(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x4xf32>) {
+  // expected-error @+1 {{lse must have shape [1, 2, 8], the query's without head_dim (got [1, 2, 4])}}
+  %a, %b, %c = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x4xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_positions(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %p: index) {
+  // expected-error @+1 {{position strides must be positive (got query_stride 0, key_stride 1)}}
+  %a, %b, %c = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %q, %q, %q causal query_pos(%p, 0) key_pos(%p, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_mixed(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %m: memref<1x2x8x16xf32>) {
+  // expected-error @+1 {{operands must be all tensors or all buffers}}
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %m, %m, %m : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> memref<1x2x8x16xf32>, memref<1x2x8x16xf32>
   return
 }

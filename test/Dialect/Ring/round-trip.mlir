@@ -126,3 +126,37 @@ func.func @shift_exact_bytes(%i: memref<4xindex>, %j: memref<4xindex>,
 func.func @layout_attribute() attributes {ring.layout = #ring<layout striped>} {
   return
 }
+
+// The training ops: the forward with its log-sum-exp, the ring gradient,
+// and one block's gradient on tensors and on buffers.
+// CHECK-LABEL: func.func @training
+func.func @training(%q: tensor<1x4x8x16xbf16>, %k: tensor<1x2x8x16xbf16>,
+                    %do: tensor<1x4x8x16xbf16>) -> tensor<1x4x8x16xbf16> {
+  // CHECK: ring.attention %{{.*}} causal ring @ring axis 0 layout zigzag : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x4x8xf32>
+  %o, %lse = ring.attention %q, %k, %k causal ring @ring axis 0 layout zigzag
+      : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x4x8xf32>
+  // CHECK: ring.attention_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} causal scale 5.000000e-01 ring @ring axis 0 layout zigzag : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x4x8xf32>
+  %dq, %dk, %dv = ring.attention_grad %q, %k, %k, %o, %lse, %do causal
+      scale 0.5 ring @ring axis 0 layout zigzag
+      : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x4x8xf32>
+  return %dq : tensor<1x4x8x16xbf16>
+}
+
+// CHECK-LABEL: func.func @block_grad
+func.func @block_grad(%q: tensor<1x4x8x16xbf16>, %k: tensor<1x2x8x16xbf16>,
+                      %l: tensor<1x4x8xf32>, %dq: tensor<1x4x8x16xf32>,
+                      %dk: tensor<1x2x8x16xf32>, %p: index,
+                      %qb: memref<1x4x8x16xbf16>, %kb: memref<1x2x8x16xbf16>,
+                      %lb: memref<1x4x8xf32>, %dqb: memref<1x4x8x16xf32>,
+                      %dkb: memref<1x2x8x16xf32>) {
+  // CHECK: ring.block_attention_grad %{{.*}} into %{{.*}}, %{{.*}}, %{{.*}} causal query_pos(%{{.*}}, 2) key_pos(%{{.*}}, 1) : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x4x8xf32> -> tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>
+  %a, %b, %c = ring.block_attention_grad %q, %k, %k, %q, %l, %l into %dq, %dk, %dk
+      causal query_pos(%p, 2) key_pos(%p, 1)
+      : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x4x8xf32>
+      -> tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>
+  // CHECK: ring.block_attention_grad %{{.*}} into %{{.*}}, %{{.*}}, %{{.*}} : memref<1x4x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x4x8xf32> -> memref<1x4x8x16xf32>, memref<1x2x8x16xf32>
+  ring.block_attention_grad %qb, %kb, %kb, %qb, %lb, %lb into %dqb, %dkb, %dkb
+      : memref<1x4x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x4x8xf32>
+      -> memref<1x4x8x16xf32>, memref<1x2x8x16xf32>
+  return
+}

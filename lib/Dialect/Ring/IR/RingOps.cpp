@@ -224,37 +224,83 @@ float AttentionOp::getScaleOrDefault() {
   return scaleOrDefault(getScaleAttr(), getQuery().getType());
 }
 
-LogicalResult AttentionOp::verify() {
-  RankedTensorType q = getQuery().getType();
-  RankedTensorType k = getKey().getType();
-  if (failed(verifyByteSizes(*this)) ||
-      failed(verifyAttentionOperands(*this, q, k, getValue().getType())) ||
-      failed(verifyScale(*this, getScaleAttr())))
+/// The checks `ring.attention` and `ring.attention_grad` share: operands,
+/// scale, and where the sequence lies (one device or a ring shard).
+template <typename AttentionLikeOp>
+static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
+  RankedTensorType q = op.getQuery().getType();
+  RankedTensorType k = op.getKey().getType();
+  if (failed(verifyByteSizes(op)) ||
+      failed(verifyAttentionOperands(op, q, k, op.getValue().getType())) ||
+      failed(verifyScale(op, op.getScaleAttr())))
     return failure();
-  if (static_cast<bool>(getGridAttr()) != static_cast<bool>(getAxisAttr()))
-    return emitOpError("'grid' and 'axis' must be given together");
-  if (!isRing() && getLayout() != SequenceLayout::Contiguous)
-    return emitOpError("layout ")
-           << stringifySequenceLayout(getLayout())
+  if (static_cast<bool>(op.getGridAttr()) != static_cast<bool>(op.getAxisAttr()))
+    return op.emitOpError("'grid' and 'axis' must be given together");
+  if (!op.isRing() && op.getLayout() != SequenceLayout::Contiguous)
+    return op.emitOpError("layout ")
+           << stringifySequenceLayout(op.getLayout())
            << " applies only to ring attention (add 'ring @grid axis k')";
   int64_t sq = q.getDimSize(kSeq), skv = k.getDimSize(kSeq);
-  if (isRing() && sq != skv)
-    return emitOpError("a ring shard needs equal query and key/value "
-                       "sequence lengths (got ")
+  if (op.isRing() && sq != skv)
+    return op.emitOpError("a ring shard needs equal query and key/value "
+                          "sequence lengths (got ")
            << sq << " and " << skv << ")";
-  if (getCausal() && sq != skv)
-    return emitOpError("causal attention needs equal query and key/value "
-                       "sequence lengths (got ")
+  if (op.getCausal() && sq != skv)
+    return op.emitOpError("causal attention needs equal query and key/value "
+                          "sequence lengths (got ")
            << sq << " and " << skv << ")";
-  if (isRing() && getLayout() == SequenceLayout::Zigzag && sq % 2 != 0)
-    return emitOpError("zigzag layout needs an even local sequence length "
-                       "(got ")
+  if (op.isRing() && op.getLayout() == SequenceLayout::Zigzag && sq % 2 != 0)
+    return op.emitOpError("zigzag layout needs an even local sequence length "
+                          "(got ")
            << sq << ")";
+  return success();
+}
+
+/// The log-sum-exp of `query` has one f32 per row: its shape without
+/// head_dim.
+static LogicalResult verifyLseShape(Operation *op, ShapedType query,
+                                    ShapedType lse, StringRef what) {
+  if (lse.getShape() == query.getShape().drop_back())
+    return success();
+  return op->emitOpError(what) << " must have shape "
+                               << shapeString(query.getShape().drop_back())
+                               << ", the query's without head_dim (got "
+                               << shapeString(lse.getShape()) << ")";
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyAttentionLike(*this)))
+    return failure();
+  if (getLse())
+    return verifyLseShape(*this, getQuery().getType(), getLse().getType(),
+                          "the lse result");
   return success();
 }
 
 LogicalResult
 AttentionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (!isRing())
+    return success();
+  return verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionGradOp
+//===----------------------------------------------------------------------===//
+
+float AttentionGradOp::getScaleOrDefault() {
+  return scaleOrDefault(getScaleAttr(), getQuery().getType());
+}
+
+LogicalResult AttentionGradOp::verify() {
+  if (failed(verifyAttentionLike(*this)))
+    return failure();
+  return verifyLseShape(*this, getQuery().getType(), getLse().getType(),
+                        "lse");
+}
+
+LogicalResult
+AttentionGradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!isRing())
     return success();
   return verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable);
@@ -312,6 +358,20 @@ static void inferDestinationResults(Value outInit, Value lseInit,
     inferred.append({outInit.getType(), lseInit.getType()});
 }
 
+/// Causal positions come as a pair of offsets with positive strides.
+template <typename BlockOp>
+static LogicalResult verifyPositions(BlockOp op) {
+  if (static_cast<bool>(op.getQueryOffset()) !=
+      static_cast<bool>(op.getKeyOffset()))
+    return op.emitOpError("query_offset and key_offset must be given together");
+  if (op.getQueryStride() < 1 || op.getKeyStride() < 1)
+    return op.emitOpError(
+               "position strides must be positive (got query_stride ")
+           << op.getQueryStride() << ", key_stride " << op.getKeyStride()
+           << ")";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // BlockAttentionOp
 //===----------------------------------------------------------------------===//
@@ -345,11 +405,8 @@ LogicalResult BlockAttentionOp::verify() {
                                      getValue().getType())) ||
       failed(verifyScale(*this, getScaleAttr())))
     return failure();
-  if (static_cast<bool>(getQueryOffset()) != static_cast<bool>(getKeyOffset()))
-    return emitOpError("query_offset and key_offset must be given together");
-  if (getQueryStride() < 1 || getKeyStride() < 1)
-    return emitOpError("position strides must be positive (got query_stride ")
-           << getQueryStride() << ", key_stride " << getKeyStride() << ")";
+  if (failed(verifyPositions(*this)))
+    return failure();
   Type outElement = getOutInit().getType().getElementType();
   if (!outElement.isF32() && outElement != q.getElementType())
     return emitOpError("out must be f32 (a partial result) or the query's "
@@ -360,11 +417,7 @@ LogicalResult BlockAttentionOp::verify() {
     return emitOpError("out must have the query's shape ")
            << shapeString(qShape) << " (got "
            << shapeString(getOutInit().getType().getShape()) << ")";
-  if (getLseInit().getType().getShape() != qShape.drop_back())
-    return emitOpError("lse must have shape ")
-           << shapeString(qShape.drop_back()) << " (got "
-           << shapeString(getLseInit().getType().getShape()) << ")";
-  return success();
+  return verifyLseShape(*this, q, getLseInit().getType(), "lse");
 }
 
 namespace {
@@ -406,6 +459,57 @@ struct RoundFinalOutputInBlock : OpRewritePattern<BlockAttentionOp> {
 void BlockAttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                                    MLIRContext *context) {
   patterns.add<RoundFinalOutputInBlock>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// BlockAttentionGradOp
+//===----------------------------------------------------------------------===//
+
+float BlockAttentionGradOp::getScaleOrDefault() {
+  return scaleOrDefault(getScaleAttr(), getQuery().getType());
+}
+
+LogicalResult BlockAttentionGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &inferred) {
+  // The destinations follow the six inputs, before the optional positions.
+  if (operands.size() < 9)
+    return failure();
+  if (isa<RankedTensorType>(operands[6].getType()))
+    inferred.append(
+        {operands[6].getType(), operands[7].getType(), operands[8].getType()});
+  return success();
+}
+
+void BlockAttentionGradOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // The destinations accumulate: they are read as well as written.
+  getDestinationStyleEffects(*this, effects);
+  if (!hasPureBufferSemantics())
+    return;
+  for (OpOperand &init : getDpsInitsMutable())
+    effects.emplace_back(MemoryEffects::Read::get(), &init,
+                         SideEffects::DefaultResource::get());
+}
+
+LogicalResult BlockAttentionGradOp::verify() {
+  ShapedType q = getQuery().getType(), k = getKey().getType();
+  if (failed(verifyByteSizes(*this)) || failed(verifyDestinationStyle(*this)) ||
+      failed(verifyAttentionOperands(*this, q, k, getValue().getType())) ||
+      failed(verifyScale(*this, getScaleAttr())) ||
+      failed(verifyPositions(*this)) ||
+      failed(verifyLseShape(*this, q, getLse().getType(), "lse")))
+    return failure();
+  if (getDqueryInit().getType().getShape() != q.getShape())
+    return emitOpError("dq must have the query's shape ")
+           << shapeString(q.getShape()) << " (got "
+           << shapeString(getDqueryInit().getType().getShape()) << ")";
+  if (getDkeyInit().getType().getShape() != k.getShape())
+    return emitOpError("dk and dv must have the key's shape ")
+           << shapeString(k.getShape()) << " (got "
+           << shapeString(getDkeyInit().getType().getShape()) << ")";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

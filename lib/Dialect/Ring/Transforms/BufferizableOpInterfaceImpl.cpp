@@ -14,7 +14,8 @@
 // ring schedule does not go through here: it emits the buffer form with its
 // own double buffer, which needs neither the copy nor the allocations.
 //
-// ring.block_attention and ring.combine are in destination-passing style:
+// ring.block_attention, ring.block_attention_grad and ring.combine are in
+// destination-passing style:
 // upstream's model does the analysis (the results are their destinations),
 // and bufferizing one is rebuilding it on the buffers of its operands. A
 // block reads only its inputs; a combine is element-wise, so it merges in
@@ -120,16 +121,20 @@ struct ShiftWaitOpInterface
   }
 };
 
-/// The destination-passing ops: they read their inputs (never their
-/// destinations, which they overwrite), and bufferize to the same op on
-/// buffers, with no results.
+/// The destination-passing ops: they read their inputs, and bufferize to
+/// the same op on buffers, with no results. A block and a combine overwrite
+/// their destinations; a block's gradient accumulates into them, so it
+/// reads them too.
 template <typename OpTy>
 struct DestinationStyleModel
     : DstBufferizableOpInterfaceExternalModel<DestinationStyleModel<OpTy>,
                                               OpTy> {
+  static constexpr bool kAccumulates =
+      std::is_same_v<OpTy, BlockAttentionGradOp>;
+
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
-    return !cast<OpTy>(op).isDpsInit(&operand);
+    return kAccumulates || !cast<OpTy>(op).isDpsInit(&operand);
   }
 
   bool bufferizesToElementwiseAccess(Operation *op, const AnalysisState &,
@@ -170,12 +175,12 @@ struct DestinationStyleModel
           MemRefType::get(type.getShape(), type.getElementType()));
       if (dpsOp.isDpsInit(&operand))
         copyBack.push_back({contiguous, *buffer});
-      else
+      if (!dpsOp.isDpsInit(&operand) || kAccumulates)
         memref::CopyOp::create(rewriter, loc, *buffer, contiguous);
       operands.push_back(contiguous);
     }
     auto bufferOp = cast<OpTy>(clone(rewriter, op, TypeRange{}, operands));
-    SmallVector<Value> results = {bufferOp.getOutInit(), bufferOp.getLseInit()};
+    SmallVector<Value> results = llvm::to_vector(bufferOp.getDpsInits());
     for (auto [contiguous, destination] : copyBack) {
       memref::CopyOp::create(rewriter, loc, contiguous, destination);
       llvm::replace(results, contiguous, destination);
@@ -203,6 +208,8 @@ void mlir::ring::registerBufferizableOpInterfaceExternalModels(
     ShiftWaitOp::attachInterface<ShiftWaitOpInterface>(*ctx);
     BlockAttentionOp::attachInterface<DestinationStyleModel<BlockAttentionOp>>(
         *ctx);
+    BlockAttentionGradOp::attachInterface<
+        DestinationStyleModel<BlockAttentionGradOp>>(*ctx);
     CombineOp::attachInterface<DestinationStyleModel<CombineOp>>(*ctx);
   });
 }

@@ -126,11 +126,80 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     OptionalAttr<I64Attr>:$axis,
     DefaultValuedAttr<Ring_SequenceLayoutAttr,
                       "::mlir::ring::SequenceLayout::Contiguous">:$layout);
-  let results = (outs Ring_ActivationTensor:$result);
+  let results = (outs Ring_ActivationTensor:$result,
+                      Optional<Ring_LseTensor>:$lse);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`causal` $causal^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
-    `:` type($query) `,` type($key) `,` type($value)
+    `:` type($query) `,` type($key) `,` type($value) (`->` type($lse)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the operands are one rank's shard of a ring.
+    bool isRing() { return getGridAttr() != nullptr; }
+    /// The softmax scale, with its default filled in.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ring.attention_grad
+//===----------------------------------------------------------------------===//
+
+def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
+    Pure, AllTypesMatch<["query", "dout", "out", "dquery"]>,
+    AllTypesMatch<["key", "dkey"]>, AllTypesMatch<["value", "dvalue"]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Gradients of attention with respect to query, key and value";
+  let description = [{
+    The backward of `ring.attention`: given the forward's operands, its
+    output `out`, its log-sum-exp `lse` (the second result of
+    `ring.attention ... -> tensor<...>`) and the gradient `dout` of a loss
+    with respect to `out`, returns the gradients `dquery`, `dkey` and
+    `dvalue` of that loss with respect to `query`, `key` and `value`. The
+    attributes mean what they mean on `ring.attention` and must be the
+    forward's.
+
+    With `ring @grid axis k`, every operand and result is this rank's shard
+    in the given `layout`: the key/value blocks travel the ring as in the
+    forward, and the partial sums of `dkey`/`dvalue` travel with them so
+    each returns, complete, to the rank that owns it. With grouped-query
+    attention the gradient of a key/value head sums over the query heads
+    that read it. Gradients accumulate in f32 and are rounded once to the
+    operands' element type. The math, with fully masked rows (zero
+    gradients), is in docs/Semantics.md.
+
+    ```mlir
+    %o, %lse = ring.attention %q, %k, %v causal ring @ring axis 0
+        : tensor<1x8x512x64xf32>, tensor<1x2x512x64xf32>,
+          tensor<1x2x512x64xf32> -> tensor<1x8x512xf32>
+    %dq, %dk, %dv = ring.attention_grad %q, %k, %v, %o, %lse, %do causal
+        ring @ring axis 0
+        : tensor<1x8x512x64xf32>, tensor<1x2x512x64xf32>,
+          tensor<1x2x512x64xf32>, tensor<1x8x512xf32>
+    ```
+  }];
+  let arguments = (ins
+    Ring_ActivationTensor:$query,
+    Ring_ActivationTensor:$key,
+    Ring_ActivationTensor:$value,
+    Ring_ActivationTensor:$out,
+    Ring_LseTensor:$lse,
+    Ring_ActivationTensor:$dout,
+    UnitAttr:$causal,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<FlatSymbolRefAttr>:$grid,
+    OptionalAttr<I64Attr>:$axis,
+    DefaultValuedAttr<Ring_SequenceLayoutAttr,
+                      "::mlir::ring::SequenceLayout::Contiguous">:$layout);
+  let results = (outs Ring_ActivationTensor:$dquery,
+                      Ring_ActivationTensor:$dkey,
+                      Ring_ActivationTensor:$dvalue);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
+    (`causal` $causal^)? (`scale` $scale^)?
+    (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
+    `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -208,6 +277,89 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let extraClassDeclaration = commonExtraClassDeclaration # [{
+    /// True when a causal mask applies (the positions are given).
+    bool isCausal() { return getQueryOffset() != nullptr; }
+    /// The softmax scale, with its default filled in.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ring.block_attention_grad
+//===----------------------------------------------------------------------===//
+
+def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
+    AttrSizedOperandSegments, AllTypesMatch<["query", "dout"]>,
+    AllTypesMatch<["lse", "delta"]>,
+    AllTypesMatch<["dkey_init", "dvalue_init"]>, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Accumulate the gradients of one (query block, key/value "
+                "block) pair";
+  let description = [{
+    The backward of one `ring.block_attention`, from the global
+    log-sum-exp: for each query row `i` and visible key `j`,
+
+    ```
+    P_ij  = exp(scale * q_i . k_j - lse_i)      (0 when masked or lse_i = -inf)
+    dP_ij = dout_i . v_j
+    dS_ij = P_ij * (dP_ij - delta_i)            delta_i = dout_i . out_i
+    dq_i += scale * sum_j dS_ij k_j
+    dk_j += scale * sum_i dS_ij q_i             (summed over the query heads
+    dv_j += sum_i P_ij dout_i                    of a key/value head)
+    ```
+
+    `lse` and `delta` are per query row, f32, for the whole sequence the
+    query block attends to (not this block alone), so the probabilities
+    this block recomputes are final and no S x S matrix is ever stored.
+    The destinations `dq`, `dk`, `dv` are f32 and are accumulated into:
+    the op reads and writes them. Causal positions are given as on
+    `ring.block_attention`.
+
+    On tensors the results are the new values of the destinations; the
+    ring schedule emits the buffer form, which returns nothing
+    (`ring-lower-block-attention` lowers it).
+
+    ```mlir
+    ring.block_attention_grad %q, %k, %v, %do, %lse, %delta
+        into %dq, %dk, %dv causal query_pos(%qo, 1) key_pos(%ko, 1)
+        : memref<1x8x512x64xbf16>, memref<1x2x512x64xbf16>,
+          memref<1x2x512x64xbf16>, memref<1x8x512xf32>
+          -> memref<1x8x512x64xf32>, memref<1x2x512x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Ring_Activation:$query,
+    Ring_Activation:$key,
+    Ring_Activation:$value,
+    Ring_Activation:$dout,
+    Ring_Lse:$lse,
+    Ring_Lse:$delta,
+    Ring_PartialOut:$dquery_init,
+    Ring_PartialOut:$dkey_init,
+    Ring_PartialOut:$dvalue_init,
+    Optional<Index>:$query_offset,
+    Optional<Index>:$key_offset,
+    DefaultValuedAttr<I64Attr, "1">:$query_stride,
+    DefaultValuedAttr<I64Attr, "1">:$key_stride,
+    OptionalAttr<F32Attr>:$scale);
+  let results = (outs Variadic<AnyRankedTensor>:$result_tensors);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $dout `,` $lse `,` $delta
+    `into` $dquery_init `,` $dkey_init `,` $dvalue_init
+    (`causal` `query_pos` `(` $query_offset^ `,` $query_stride `)`
+              `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`scale` $scale^)? attr-dict
+    `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
+    `->` type($dquery_init) `,` type($dkey_init)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The destinations dq, dk, dv: three consecutive operands.
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(
+          getOperation(), getDqueryInitMutable().getOperandNumber(), 3);
+    }
     /// True when a causal mask applies (the positions are given).
     bool isCausal() { return getQueryOffset() != nullptr; }
     /// The softmax scale, with its default filled in.

@@ -4,6 +4,8 @@
 #ifndef RINGATTN_UNITTESTS_RUNTIME_GPUTESTSUPPORT_H
 #define RINGATTN_UNITTESTS_RUNTIME_GPUTESTSUPPORT_H
 
+#include "GpuRuntimeWrappers.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -36,6 +38,57 @@ inline std::string temporaryDirectory() {
   EXPECT_NE(made, nullptr);
   return made ? made : "/tmp";
 }
+
+/// The fake driver's kernel `fill(float *dst, int64_t count, float value)`,
+/// loaded through the mgpu wrappers (where a JIT loads it) for the life of
+/// the object.
+class FakeFillKernel {
+public:
+  FakeFillKernel() {
+    char image[] = "FAKE cubin";
+    module_ = mgpuModuleLoad(image, sizeof(image));
+    function_ = module_ ? mgpuModuleGetFunction(module_, "fill") : nullptr;
+    EXPECT_NE(function_, nullptr) << "the fake driver's fill kernel";
+  }
+  ~FakeFillKernel() {
+    if (module_)
+      mgpuModuleUnload(module_);
+  }
+  FakeFillKernel(const FakeFillKernel &) = delete;
+  FakeFillKernel &operator=(const FakeFillKernel &) = delete;
+
+  /// Sets `count` floats at `dst` to `value`, one thread each, on the
+  /// calling rank's compute stream (the one mgpuStreamCreate returns). A
+  /// launch that fails the rank leaves by longjmp: nothing here needs
+  /// destroying.
+  void launch(void *dst, int64_t count, float value) const {
+    float *floats = static_cast<float *>(dst);
+    void *params[] = {&floats, &count, &value};
+    mgpuLaunchKernel(function_, 1, 1, 1, count, 1, 1, 0, mgpuStreamCreate(),
+                     params, nullptr, 3);
+  }
+
+private:
+  CUmod_st *module_ = nullptr;
+  CUfunc_st *function_ = nullptr;
+};
+
+/// While it lives, kernels on the fake driver never finish: the stream a
+/// kernel is launched on stalls, as behind a hung kernel.
+class FakeHungKernels {
+public:
+  FakeHungKernels() { set(true); }
+  ~FakeHungKernels() { set(false); }
+  FakeHungKernels(const FakeHungKernels &) = delete;
+  FakeHungKernels &operator=(const FakeHungKernels &) = delete;
+
+private:
+  static void set(bool hang) {
+    if (auto control = fakeControl<void (*)(bool)>(RINGATTN_FAKE_CUDA_PATH,
+                                                   "fakeCudaHangKernels"))
+      control(hang);
+  }
+};
 
 } // namespace testing
 } // namespace ringattn

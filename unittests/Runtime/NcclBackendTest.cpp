@@ -16,12 +16,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <thread>
 #include <vector>
 
 using namespace ringattn::runtime;
 using ringattn::testing::fakeControl;
+using ringattn::testing::FakeFillKernel;
+using ringattn::testing::FakeHungKernels;
 using ringattn::testing::secondsSince;
 using ringattn::testing::temporaryDirectory;
 using ::testing::HasSubstr;
@@ -48,9 +51,11 @@ struct RankBuffers {
 
 /// Runs `body` on `ranks` threads, each as a rank of one NCCL ring, and
 /// returns their reports. `present` leaves ranks out (a missing peer).
-std::vector<RankReport> runRing(int ranks, double timeoutSeconds,
-                                const std::function<void(int rank)> &body,
-                                const std::vector<bool> &present = {}) {
+std::vector<RankReport>
+runRing(int ranks, double timeoutSeconds,
+        const std::function<void(int rank)> &body,
+        const std::vector<bool> &present = {},
+        double drainTimeoutSeconds = NcclOptions().drainTimeoutSeconds) {
   std::string idFile = temporaryDirectory() + "/nccl-id";
   std::vector<RankReport> reports(ranks);
   std::vector<std::thread> threads;
@@ -65,6 +70,7 @@ std::vector<RankReport> runRing(int ranks, double timeoutSeconds,
       options.rank = rank;
       options.size = ranks;
       options.timeoutSeconds = timeoutSeconds;
+      options.drainTimeoutSeconds = drainTimeoutSeconds;
       options.exchangeUniqueId = [&](NcclUniqueId &id, std::string &error) {
         return exchangeUniqueIdThroughFile(idFile, rank, timeoutSeconds, id,
                                            error);
@@ -226,6 +232,62 @@ TEST(Nccl, WaitingForAForeignShiftIsAnError) {
   });
   EXPECT_EQ(report.error, "rank 0: ringattn_shift_wait got a shift this rank "
                           "did not start or already waited");
+}
+
+TEST(Nccl, InvalidOptionsAreRefused) {
+  NcclOptions options;
+  options.drainTimeoutSeconds = 0;
+  RankReport report = runOnNccl(options, [](int) {});
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.error, "rank 0: runOnNccl: drainTimeoutSeconds must be "
+                          "positive (got 0)");
+  options.drainTimeoutSeconds = -1;
+  report = runOnNccl(options, [](int) {});
+  EXPECT_EQ(report.error, "rank 0: runOnNccl: drainTimeoutSeconds must be "
+                          "positive (got -1)");
+}
+
+// A kernel that never finishes fails its rank once the drain deadline
+// passes, instead of holding the process (and a borrowed GPU) forever.
+TEST(Nccl, HungKernelFailsTheRankAtTheDrainDeadline) {
+  FakeFillKernel fill;
+  std::string error;
+  void *device = gpuAlloc(8 * sizeof(float), error);
+  ASSERT_NE(device, nullptr) << error;
+  std::vector<RankReport> reports;
+  auto begin = std::chrono::steady_clock::now();
+  {
+    FakeHungKernels hung;
+    reports = runRing(
+        2, 10,
+        [&](int rank) {
+          if (rank == 1)
+            fill.launch(device, 8, 1);
+        },
+        /*present=*/{}, /*drainTimeoutSeconds=*/0.3);
+  }
+  double seconds = secondsSince(begin);
+  EXPECT_GE(seconds, 0.3);
+  EXPECT_LT(seconds, 5);
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(reports[1].error,
+            "rank 1: timed out after 0.3 s waiting for its kernels to "
+            "finish (the compute stream did not drain): a kernel may be hung");
+  gpuFree(device, error);
+}
+
+// Each rank reports its compute stream's time from the body's start to its
+// drain (the fake driver times events by when they were recorded).
+TEST(Nccl, RanksReportTheirDeviceTime) {
+  std::vector<RankReport> reports = runRing(2, 10, [](int) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  });
+  for (const RankReport &report : reports) {
+    ASSERT_TRUE(report.ok) << report.error;
+    EXPECT_TRUE(std::isfinite(report.deviceSeconds));
+    EXPECT_GE(report.deviceSeconds, 0.025);
+    EXPECT_LE(report.deviceSeconds, report.seconds + 0.01);
+  }
 }
 
 } // namespace

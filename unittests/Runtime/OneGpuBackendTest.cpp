@@ -26,6 +26,8 @@
 
 using namespace ringattn::runtime;
 using ringattn::testing::fakeControl;
+using ringattn::testing::FakeFillKernel;
+using ringattn::testing::FakeHungKernels;
 using ringattn::testing::secondsSince;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -256,19 +258,10 @@ TEST(OneGpu, RanksGetTheirOwnComputeStream) {
 // context current.
 TEST(OneGpu, KernelsLaunchFromRankThreads) {
   constexpr int ranks = 4;
-  char image[] = "FAKE cubin";
-  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
-  ASSERT_NE(module, nullptr);
-  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
-  ASSERT_NE(fill, nullptr);
+  FakeFillKernel fill;
   DeviceBlocks blocks(ranks);
   RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
-    float *dst = static_cast<float *>(blocks.currentOf(rank));
-    int64_t count = 8;
-    float value = static_cast<float>(rank) + 0.5f;
-    void *params[] = {&dst, &count, &value};
-    mgpuLaunchKernel(fill, 1, 1, 1, 8, 1, 1, 0, mgpuStreamCreate(), params,
-                     nullptr, 3);
+    fill.launch(blocks.currentOf(rank), 8, static_cast<float>(rank) + 0.5f);
   });
   ASSERT_TRUE(report.ok) << report.error;
   for (int rank = 0; rank < ranks; ++rank) {
@@ -277,7 +270,6 @@ TEST(OneGpu, KernelsLaunchFromRankThreads) {
     for (int i = 0; i < 8; ++i)
       EXPECT_EQ(values[i], rank + 0.5f);
   }
-  mgpuModuleUnload(module);
 }
 
 //===----------------------------------------------------------------------===//
@@ -305,23 +297,14 @@ TEST(OneGpu, StuckTransferTimesOutNamingRankAndShift) {
 
 TEST(OneGpu, CudaErrorInARankFailsTheRing) {
   constexpr int ranks = 3;
-  char image[] = "FAKE cubin";
-  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
-  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
-  ASSERT_NE(fill, nullptr);
+  FakeFillKernel fill;
   DeviceBlocks blocks(ranks);
   auto failNext = fakeControl<void (*)(const char *, int)>(
       RINGATTN_FAKE_CUDA_PATH, "fakeCudaFailNext");
   failNext("cuLaunchKernel", 719);
   RunReport report = runOnOneGpu(ringOf(ranks), [&](int rank) {
-    if (rank == 1) {
-      float *dst = static_cast<float *>(blocks.currentOf(rank));
-      int64_t count = 1;
-      float value = 1;
-      void *params[] = {&dst, &count, &value};
-      mgpuLaunchKernel(fill, 1, 1, 1, 1, 1, 1, 0, mgpuStreamCreate(), params,
-                       nullptr, 3);
-    }
+    if (rank == 1)
+      fill.launch(blocks.currentOf(rank), 1, 1);
     ringattn_shift_wait(ringattn_shift_start(
         blocks.currentOf(rank), blocks.nextOf(rank), DeviceBlocks::bytes, 1));
   });
@@ -333,7 +316,6 @@ TEST(OneGpu, CudaErrorInARankFailsTheRing) {
   EXPECT_EQ(report.ranks[1].error, report.error);
   EXPECT_THAT(report.ranks[0].error,
               HasSubstr("rank 0: stopped because rank 1: CUDA error"));
-  mgpuModuleUnload(module);
 }
 
 TEST(OneGpu, TooManyShiftsInFlightIsAnError) {
@@ -387,33 +369,22 @@ TEST(OneGpu, InvalidOptionsAreRefused) {
 // A kernel that never finishes fails its rank once the drain deadline
 // passes, instead of holding the process (and a borrowed GPU) forever.
 TEST(OneGpu, HungKernelFailsTheRankAtTheDrainDeadline) {
-  char image[] = "FAKE cubin";
-  CUmod_st *module = mgpuModuleLoad(image, sizeof(image));
-  ASSERT_NE(module, nullptr);
-  CUfunc_st *fill = mgpuModuleGetFunction(module, "fill");
-  ASSERT_NE(fill, nullptr);
-  auto hang = fakeControl<void (*)(bool)>(RINGATTN_FAKE_CUDA_PATH,
-                                          "fakeCudaHangKernels");
+  FakeFillKernel fill;
   DeviceBlocks blocks(1);
   GpuOptions options = ringOf(1);
   options.drainTimeoutSeconds = 0.3;
-  hang(true);
   auto begin = std::chrono::steady_clock::now();
-  RunReport report = runOnOneGpu(options, [&](int rank) {
-    float *dst = static_cast<float *>(blocks.currentOf(rank));
-    int64_t count = 8;
-    float value = 1;
-    void *params[] = {&dst, &count, &value};
-    mgpuLaunchKernel(fill, 1, 1, 1, 8, 1, 1, 0, mgpuStreamCreate(), params,
-                     nullptr, 3);
-  });
-  hang(false);
+  RunReport report;
+  {
+    FakeHungKernels hung;
+    report = runOnOneGpu(
+        options, [&](int rank) { fill.launch(blocks.currentOf(rank), 8, 1); });
+  }
   EXPECT_LT(secondsSince(begin), 5);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.error,
             "rank 0: timed out after 0.3 s waiting for its kernels to "
             "finish (the compute stream did not drain): a kernel may be hung");
-  mgpuModuleUnload(module);
 }
 
 // Each rank reports its compute stream's time from the body's first work to

@@ -35,6 +35,10 @@ struct NcclOptions {
   /// How long a rank waits for its peers (communicator creation, a shift,
   /// shutdown) before it aborts the communicator and fails (seconds).
   double timeoutSeconds = 60;
+  /// How long the rank waits at its end for its kernels to finish (seconds).
+  /// Kernels may run long, but a hung one must fail the rank, not hold the
+  /// process forever.
+  double drainTimeoutSeconds = 600;
   /// Makes every rank's `id` equal rank 0's. Called on every rank, with
   /// rank 0's `id` already made by ncclGetUniqueId; returns false with
   /// `error` if it cannot. May be empty only for a ring of one.
@@ -44,8 +48,10 @@ struct NcclOptions {
 /// Runs `body(rank)` as rank `options.rank` of a ring of `options.size`
 /// NCCL ranks, on the calling thread, with the C ABI of RingRuntime.h and
 /// the mgpu* wrappers bound to it (see docs/Runtime.md). Buffers given to
-/// shifts must be device memory. A failure (no GPU or NCCL, a peer missing
-/// past the timeout, an NCCL or CUDA error) aborts this rank's communicator
+/// shifts must be device memory. When `body` returns, the rank waits for
+/// its compute stream to drain and reports its device time. A failure (no
+/// GPU or NCCL, a peer missing past the timeout, kernels still running past
+/// the drain timeout, an NCCL or CUDA error) aborts this rank's communicator
 /// and returns a report "rank k: ..."; the peers then fail within their own
 /// timeout. A failing call leaves `body` by longjmp, so `body` must not hold
 /// objects with non-trivial destructors across runtime calls.

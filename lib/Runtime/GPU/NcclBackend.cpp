@@ -12,6 +12,11 @@
 // Waiting, the compute stream waits for done[k] and the host polls done[k]
 // and the communicator's asynchronous error against the timeout.
 //
+// The body's end records `drained` on the compute stream and polls it
+// against drainTimeoutSeconds, so a hung kernel fails the rank instead of
+// holding it forever; `started`, recorded when the body starts, and
+// `drained` time the rank's device work.
+//
 // The communicator is non-blocking (NCCL 2.17's config), so no NCCL call
 // blocks on a peer that never comes: creating it and each group may answer
 // ncclInProgress, and the host polls for completion against the timeout. A
@@ -27,6 +32,7 @@
 #include "RingAttn/Runtime/NcclBackend.h"
 
 #include "CudaDriver.h"
+#include "EventWait.h"
 #include "Format.h"
 #include "GpuRuntimeWrappers.h"
 #include "NcclLibrary.h"
@@ -58,15 +64,6 @@ Clock::time_point deadlineAfter(double seconds) {
              std::chrono::duration<double>(std::min(seconds, 1e9)));
 }
 
-/// Polls gently: a waiting rank should leave the cores to the ones working.
-void backOff(int round) {
-  if (round < 64)
-    std::this_thread::yield();
-  else
-    std::this_thread::sleep_for(
-        std::chrono::microseconds(round < 256 ? 20 : 200));
-}
-
 /// A shift in flight on its slot.
 struct NcclShift {
   bool used = false;
@@ -82,7 +79,9 @@ public:
   NcclBinding(const NcclOptions &options, const Driver *cu,
               const NcclLibrary *nccl)
       : rank_(options.rank), size_(options.size),
-        timeoutSeconds_(options.timeoutSeconds), cu_(cu), nccl_(nccl) {}
+        timeoutSeconds_(options.timeoutSeconds),
+        drainTimeoutSeconds_(options.drainTimeoutSeconds), cu_(cu),
+        nccl_(nccl) {}
   ~NcclBinding() override;
   NcclBinding(const NcclBinding &) = delete;
   NcclBinding &operator=(const NcclBinding &) = delete;
@@ -92,7 +91,8 @@ public:
   /// Flushes and destroys the communicator after a good run; "" or why not.
   std::string close();
 
-  /// Around the body (inside its setjmp region).
+  /// Around the body (inside its setjmp region). finishBody waits, up to
+  /// the drain timeout, until the body's work on the device is done.
   void startBody();
   void finishBody();
 
@@ -119,6 +119,8 @@ private:
   }
   /// The communicator's state: ncclSuccess, ncclInProgress, or its error.
   ncclResult_t state(int64_t seq);
+  /// Fails shift `seq` if the communicator has an error.
+  void checkState(int64_t seq);
   void abortCommunicator();
   /// Polls a non-blocking communicator call that returned `result` until it
   /// completes. On failure or timeout aborts the communicator and returns
@@ -131,6 +133,7 @@ private:
 
   const int rank_, size_;
   const double timeoutSeconds_;
+  const double drainTimeoutSeconds_;
   const Driver *const cu_;
   const NcclLibrary *const nccl_;
   ncclComm_t comm_ = nullptr;
@@ -138,7 +141,8 @@ private:
   CUstream commStream_ = nullptr;
   CUevent ready_[eventSlots] = {};
   CUevent done_[eventSlots] = {};
-  CUevent drained_ = nullptr;
+  CUevent started_ = nullptr; ///< compute stream at the body's start
+  CUevent drained_ = nullptr; ///< compute stream at the body's end
   NcclShift shifts_[eventSlots];
   int64_t nextSeq_ = 0;
 
@@ -165,8 +169,10 @@ std::string NcclBinding::open(const NcclUniqueId &id) {
     for (CUevent *event : {&ready_[slot], &done_[slot]})
       if (CUresult result = cu_->cuEventCreate(event, CU_EVENT_DISABLE_TIMING))
         return cudaError("cuEventCreate", result);
-  if (CUresult result = cu_->cuEventCreate(&drained_, CU_EVENT_DISABLE_TIMING))
-    return cudaError("cuEventCreate", result);
+  // Timed: their interval is the rank's device time.
+  for (CUevent *event : {&started_, &drained_})
+    if (CUresult result = cu_->cuEventCreate(event, CU_EVENT_DEFAULT))
+      return cudaError("cuEventCreate", result);
 
   ncclConfig_t config;
   config.blocking = 0; // never block on a peer; we poll with a timeout
@@ -226,8 +232,9 @@ NcclBinding::~NcclBinding() {
     for (CUevent event : {ready_[slot], done_[slot]})
       if (event)
         cu_->cuEventDestroy_v2(event);
-  if (drained_)
-    cu_->cuEventDestroy_v2(drained_);
+  for (CUevent event : {started_, drained_})
+    if (event)
+      cu_->cuEventDestroy_v2(event);
   for (CUstream stream : {compute_, commStream_})
     if (stream)
       cu_->cuStreamDestroy_v2(stream);
@@ -268,6 +275,12 @@ ncclResult_t NcclBinding::state(int64_t seq) {
   return state;
 }
 
+void NcclBinding::checkState(int64_t seq) {
+  ncclResult_t now = state(seq);
+  if (now != ncclSuccess && now != ncclInProgress)
+    failNccl(seq, "the transfer", now);
+}
+
 //===----------------------------------------------------------------------===//
 // The body and its shifts
 //===----------------------------------------------------------------------===//
@@ -280,7 +293,10 @@ void NcclBinding::endCompute() {
   report.busyCpuSeconds += elapsed.cpuSeconds;
 }
 
-void NcclBinding::startBody() { beginCompute(); }
+void NcclBinding::startBody() {
+  checkCuda(-1, "cuEventRecord", cu_->cuEventRecord(started_, compute_));
+  beginCompute();
+}
 
 void NcclBinding::finishBody() {
   int pending = 0;
@@ -288,16 +304,17 @@ void NcclBinding::finishBody() {
     pending += shift.used;
   if (pending)
     failf("returned with %d shift(s) not waited", pending);
-  // Kernels may legitimately run long: no deadline here.
+  // Kernels may legitimately run long, so the deadline is generous.
   checkCuda(-1, "cuEventRecord", cu_->cuEventRecord(drained_, compute_));
-  for (int round = 0;; ++round) {
-    CUresult result = cu_->cuEventQuery(drained_);
-    if (result == CUDA_SUCCESS)
-      break;
-    if (result != CUDA_ERROR_NOT_READY)
-      failCuda(-1, "cuEventQuery", result);
-    backOff(round);
-  }
+  CUresult result =
+      awaitEvent(*cu_, drained_, deadlineAfter(drainTimeoutSeconds_), [] {});
+  if (result == CUDA_ERROR_NOT_READY)
+    failDrainTimeout(*this, drainTimeoutSeconds_);
+  checkCuda(-1, "cuEventQuery", result);
+  float ms = 0;
+  checkCuda(-1, "cuEventElapsedTime",
+            cu_->cuEventElapsedTime(&ms, started_, drained_));
+  report.deviceSeconds = ms * 1e-3;
   endCompute();
 }
 
@@ -373,25 +390,19 @@ void NcclBinding::shiftWait(RingShift *handle) {
   int64_t seq = shift->seq;
   checkCuda(seq, "cuStreamWaitEvent",
             cu_->cuStreamWaitEvent(compute_, done_[slot], 0));
-  Clock::time_point deadline = deadlineAfter(timeoutSeconds_);
-  for (int round = 0;; ++round) {
-    CUresult result = cu_->cuEventQuery(done_[slot]);
-    if (result != CUDA_SUCCESS && result != CUDA_ERROR_NOT_READY)
-      failCuda(seq, "cuEventQuery", result);
-    // Asked even once the event completed: an aborted transfer completes
-    // too, and only the communicator knows it failed.
-    ncclResult_t now = state(seq);
-    if (now != ncclSuccess && now != ncclInProgress)
-      failNccl(seq, "the transfer", now);
-    if (result == CUDA_SUCCESS)
-      break;
-    if (Clock::now() > deadline)
-      failf("timed out after %g s waiting for shift %lld (receive from rank "
-            "%d, send to rank %d)",
-            timeoutSeconds_, static_cast<long long>(seq), shift->receiveFrom,
-            shift->sendTo);
-    backOff(round);
-  }
+  CUresult result =
+      awaitEvent(*cu_, done_[slot], deadlineAfter(timeoutSeconds_),
+                 [&] { checkState(seq); });
+  if (result != CUDA_SUCCESS && result != CUDA_ERROR_NOT_READY)
+    failCuda(seq, "cuEventQuery", result);
+  // Asked again once the event completed: an aborted transfer completes
+  // too, and only the communicator knows it failed.
+  checkState(seq);
+  if (result == CUDA_ERROR_NOT_READY)
+    failf("timed out after %g s waiting for shift %lld (receive from rank "
+          "%d, send to rank %d)",
+          timeoutSeconds_, static_cast<long long>(seq), shift->receiveFrom,
+          shift->sendTo);
   shift->used = false;
   beginCompute(); // the tail, until the next shift or the end
 }
@@ -426,6 +437,10 @@ static std::string validate(const NcclOptions &options) {
   if (!(options.timeoutSeconds > 0))
     return formatString("runOnNccl: timeoutSeconds must be positive (got %g)",
                         options.timeoutSeconds);
+  if (!(options.drainTimeoutSeconds > 0))
+    return formatString("runOnNccl: drainTimeoutSeconds must be positive "
+                        "(got %g)",
+                        options.drainTimeoutSeconds);
   if (options.size > 1 && !options.exchangeUniqueId)
     return "runOnNccl: a ring of more than one rank needs exchangeUniqueId "
            "to share rank 0's NCCL unique id";

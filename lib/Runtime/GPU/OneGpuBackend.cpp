@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "EventWait.h"
 #include "Format.h"
 #include "GpuRuntimeWrappers.h"
 #include "InProcessBackend.h"
@@ -36,7 +37,6 @@
 #include "RingAttn/Runtime/GpuBackend.h"
 
 #include <cstdarg>
-#include <thread>
 
 namespace ringattn {
 namespace runtime {
@@ -129,10 +129,10 @@ private:
       failCuda(seq, call, result);
   }
   /// Polls `event` until it completes; fails the rank if the ring fails,
-  /// the driver errs, or `deadline` (if any) passes first: then the copy of
-  /// shift `seq` `direction` rank `peer` ("to" or "from") is late, or for a
+  /// the driver errs, or `deadline` passes first: then the copy of shift
+  /// `seq` `direction` rank `peer` ("to" or "from") is late, or for a
   /// negative `seq`, the rank's kernels did not finish.
-  void await(CUevent event, const Clock::time_point *deadline, int64_t seq,
+  void await(CUevent event, Clock::time_point deadline, int64_t seq,
              const char *direction, int peer);
   void recordTransferSpan(int slot, const SlotUse &use);
 
@@ -276,7 +276,7 @@ void GpuRankBinding::end() {
   // failing ring stops the wait earlier.
   Clock::time_point deadline =
       Clock::now() + secondsToDuration(options_.drainTimeoutSeconds);
-  await(self_.drained, &deadline, -1, nullptr, 0);
+  await(self_.drained, deadline, -1, nullptr, 0);
   float ms = 0;
   check(-1, "cuEventElapsedTime",
         ring_->cu->cuEventElapsedTime(&ms, self_.started, self_.drained));
@@ -329,8 +329,8 @@ void GpuRankBinding::shiftWait(RingShift *shift) {
           cu->cuStreamWaitEvent(compute, arrived, 0));
     Clock::time_point deadline =
         Clock::now() + secondsToDuration(options_.timeoutSeconds);
-    await(sent, &deadline, use.seq, "to", use.sendTo);
-    await(arrived, &deadline, use.seq, "from", use.receiveFrom);
+    await(sent, deadline, use.seq, "to", use.sendTo);
+    await(arrived, deadline, use.seq, "from", use.receiveFrom);
     if (options_.trace)
       recordTransferSpan(slot, use);
   }
@@ -338,34 +338,21 @@ void GpuRankBinding::shiftWait(RingShift *shift) {
   rank_.markTailStart();
 }
 
-void GpuRankBinding::await(CUevent event, const Clock::time_point *deadline,
+void GpuRankBinding::await(CUevent event, Clock::time_point deadline,
                            int64_t seq, const char *direction, int peer) {
-  const Driver *cu = ring_->cu;
-  for (int round = 0;; ++round) {
-    CUresult result = cu->cuEventQuery(event);
-    if (result == CUDA_SUCCESS)
-      return;
-    if (result != CUDA_ERROR_NOT_READY)
-      failCuda(seq, "cuEventQuery", result);
+  CUresult result = awaitEvent(*ring_->cu, event, deadline, [&] {
     if (!rank_.comm.checkRunning(rank_))
       unwind();
-    if (deadline && Clock::now() > *deadline && seq < 0)
-      failf("timed out after %g s waiting for its kernels to finish (the "
-            "compute stream did not drain): a kernel may be hung",
-            options_.drainTimeoutSeconds);
-    if (deadline && Clock::now() > *deadline)
-      failf("timed out after %g s waiting for shift %lld on the GPU: the "
-            "copy %s rank %d did not complete",
-            options_.timeoutSeconds, static_cast<long long>(seq), direction,
-            peer);
-    // Spin briefly (a copy often lands within microseconds), then back off
-    // so that waiting ranks leave the cores to the ones issuing work.
-    if (round < 64)
-      std::this_thread::yield();
-    else
-      std::this_thread::sleep_for(
-          std::chrono::microseconds(round < 256 ? 20 : 200));
-  }
+  });
+  if (result == CUDA_SUCCESS)
+    return;
+  if (result != CUDA_ERROR_NOT_READY)
+    failCuda(seq, "cuEventQuery", result);
+  if (seq < 0)
+    failDrainTimeout(*this, options_.drainTimeoutSeconds);
+  failf("timed out after %g s waiting for shift %lld on the GPU: the copy %s "
+        "rank %d did not complete",
+        options_.timeoutSeconds, static_cast<long long>(seq), direction, peer);
 }
 
 void GpuRankBinding::recordTransferSpan(int slot, const SlotUse &use) {

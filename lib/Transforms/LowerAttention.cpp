@@ -3,6 +3,7 @@
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
+#include "RingAttn/Transforms/Transforms.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -47,7 +48,10 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
     Value result = block.getOut();
     if (queryType.getElementType() != f32)
       result = arith::TruncFOp::create(rewriter, loc, queryType, result);
-    rewriter.replaceOp(op, result);
+    SmallVector<Value> results = {result};
+    if (op.getLse())
+      results.push_back(block.getLse());
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -55,11 +59,16 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
 struct RingLowerAttentionPass
     : ring::impl::RingLowerAttentionBase<RingLowerAttentionPass> {
   void runOnOperation() override {
-    WalkResult ringFound = getOperation().walk([](AttentionOp op) {
-      if (!op.isRing())
+    WalkResult ringFound = getOperation().walk([](Operation *op) {
+      FlatSymbolRefAttr grid;
+      if (auto attention = dyn_cast<AttentionOp>(op))
+        grid = attention.getGridAttr();
+      else if (auto grad = dyn_cast<AttentionGradOp>(op))
+        grid = grad.getGridAttr();
+      if (!grid)
         return WalkResult::advance();
-      op.emitError("ring attention over ")
-          << op.getGridAttr()
+      op->emitError("ring attention over ")
+          << grid
           << " must be scheduled before ring-lower-attention; this pipeline "
              "lowers single-device attention only";
       return WalkResult::interrupt();
@@ -68,6 +77,7 @@ struct RingLowerAttentionPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerSingleDeviceAttention>(&getContext());
+    populateRingGradientSchedulePatterns(patterns, /*ring=*/false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -25,8 +25,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LayoutChunks.h"
+
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
-#include "RingAttn/Support/SequenceLayout.h"
 #include "RingAttn/Transforms/Passes.h"
 #include "RingAttn/Transforms/Transforms.h"
 
@@ -60,15 +61,6 @@ std::optional<int64_t> staticRingSize(AttentionOp op) {
   return ranks;
 }
 
-/// Local tokens [begin, begin + length) of a rank, at global positions
-/// offset + stride * i (docs/Semantics.md, "Sequence layouts").
-struct Chunk {
-  int64_t begin;
-  int64_t length;
-  Value offset;
-  int64_t stride;
-};
-
 class RingScheduleEmitter {
 public:
   RingScheduleEmitter(ImplicitLocOpBuilder &b, AttentionOp op, int64_t ranks)
@@ -76,7 +68,9 @@ public:
     localLen = op.getQuery().getType().getDimSize(2);
   }
 
-  Value emit();
+  /// The op's results: this rank's output and, when asked for, its
+  /// log-sum-exp.
+  SmallVector<Value> emit();
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -108,19 +102,7 @@ private:
 };
 
 SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
-  // The layout's arithmetic is lib/Support's; here it becomes IR in `r`.
-  std::optional<ringattn::Layout> layout =
-      ringattn::parseLayout(stringifySequenceLayout(op.getLayout()).str());
-  assert(layout && "the dialect's layouts are lib/Support's, by name");
-  SmallVector<Chunk> chunks;
-  for (const ringattn::ChunkForm &form :
-       ringattn::layoutChunkForms(*layout, ranks, localLen)) {
-    Value offset = form.offsetPerRank == 1 ? r : mul(r, form.offsetPerRank);
-    if (form.offsetBase != 0)
-      offset = arith::AddIOp::create(b, offset, idx(form.offsetBase));
-    chunks.push_back({form.localBegin, form.length, offset, form.globalStride});
-  }
-  return chunks;
+  return layoutChunks(b, op.getLayout(), ranks, localLen, r);
 }
 
 /// The rows [begin, begin + length) of dimension 2 (the sequence).
@@ -191,11 +173,7 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto combined = emitBlock(b, b.getLoc());
     return {combined.getOut(), combined.getLse()};
   }
-  // Visible iff the first key is not after the last query.
-  Value lastQuery = arith::AddIOp::create(
-      b, qChunk->offset, idx(qChunk->stride * (qChunk->length - 1)));
-  Value visible = arith::CmpIOp::create(b, arith::CmpIPredicate::sle,
-                                        kChunk->offset, lastQuery);
+  Value visible = chunksMayInteract(b, *qChunk, *kChunk);
   auto ifOp = scf::IfOp::create(
       b, visible,
       [&](OpBuilder &nested, Location loc) {
@@ -245,7 +223,7 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
   return next;
 }
 
-Value RingScheduleEmitter::emit() {
+SmallVector<Value> RingScheduleEmitter::emit() {
   RankedTensorType queryType = op.getQuery().getType();
   RankedTensorType kvType = op.getKey().getType();
   auto f32 = b.getF32Type();
@@ -319,16 +297,23 @@ Value RingScheduleEmitter::emit() {
   bool lastInA = (ranks - 1) % 2 == 0;
   state = step(idx(ranks - 1), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
                state);
-  // Assemble the chunks' outputs (the log-sum-exp is not needed past here).
-  Value o = state[0];
-  if (queryChunks.size() > 1) {
-    o = tensor::EmptyOp::create(b, oType.getShape(), f32);
-    for (auto [i, qc] : llvm::enumerate(queryChunks))
-      o = insert(state[2 * i], o, qc);
-  }
+  // Assemble the chunks' outputs, and log-sum-exps when the op returns
+  // them (the gradient needs them).
+  auto assemble = [&](int64_t which, ArrayRef<int64_t> shape) {
+    Value whole = state[which];
+    if (queryChunks.size() > 1) {
+      whole = tensor::EmptyOp::create(b, shape, f32);
+      for (auto [i, qc] : llvm::enumerate(queryChunks))
+        whole = insert(state[2 * i + which], whole, qc);
+    }
+    return whole;
+  };
+  SmallVector<Value> results = {assemble(0, oType.getShape())};
   if (queryType.getElementType() != f32)
-    return arith::TruncFOp::create(b, queryType, o);
-  return o;
+    results[0] = arith::TruncFOp::create(b, queryType, results[0]);
+  if (op.getLse())
+    results.push_back(assemble(1, oType.getShape().drop_back()));
+  return results;
 }
 
 /// A ring attention of static size becomes the ring loop; a ring of one
@@ -363,17 +348,29 @@ struct ScheduleRingAttention : OpRewritePattern<AttentionOp> {
 struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
   void runOnOperation() override {
     // A dynamic ring size is an error the pattern cannot report.
-    WalkResult dynamic = getOperation().walk([](AttentionOp op) {
-      if (!op.isRing() || staticRingSize(op))
+    WalkResult dynamic = getOperation().walk([](Operation *op) {
+      auto attention = dyn_cast<AttentionOp>(op);
+      auto grad = dyn_cast<AttentionGradOp>(op);
+      if (!attention && !grad)
         return WalkResult::advance();
-      op.emitError("the ring schedule needs a static ring size, but axis ")
-          << *op.getAxis() << " of " << op.getGridAttr() << " is dynamic";
+      FlatSymbolRefAttr grid =
+          attention ? attention.getGridAttr() : grad.getGridAttr();
+      std::optional<uint64_t> axis =
+          attention ? attention.getAxis() : grad.getAxis();
+      if (!grid ||
+          !ShapedType::isDynamic(
+              SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, grid)
+                  .getShape()[*axis]))
+        return WalkResult::advance();
+      op->emitError("the ring schedule needs a static ring size, but axis ")
+          << *axis << " of " << grid << " is dynamic";
       return WalkResult::interrupt();
     });
     if (dynamic.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateRingSchedulePatterns(patterns);
+    populateRingGradientSchedulePatterns(patterns, /*ring=*/true);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -80,7 +80,19 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
     the layout (`contiguous`, `zigzag`, `striped`); when causal, every pair of
     query and key chunks is a block with its own affine positions, guarded by
     a run-time test that skips it when all its keys are in the future. N must
-    be static.
+    be static. A forward that returns its log-sum-exp gets the merged one.
+
+    `ring.attention_grad` over a ring becomes the backward schedule
+    (`populateRingGradientSchedulePatterns`): the key/value blocks travel as
+    in the forward, and the dK/dV partial sums (f32) travel with them, one
+    step behind, so that after N shifts each returns complete to its owner.
+    Each step starts the shift of the sums that arrive for the block it
+    holds, computes its own contributions (`ring.block_attention_grad`) into
+    a separate buffer meanwhile, then waits and adds; dQ accumulates
+    locally. Every buffer (two K/V pairs, two partial-sum pairs, one for the
+    step's own contributions) is allocated once before the loop, and causal
+    pairs are skipped as in the forward. The sums of a block are added in
+    ring order, so gradients are deterministic.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
@@ -125,10 +137,18 @@ def RingLowerAttention : Pass<"ring-lower-attention", "func::FuncOp"> {
     whose f32 output is cast to the element type of the query. Attention over
     a ring (`ring @grid axis k`) must have gone through `ring-schedule`
     first; this pass reports one it finds as an error. The block's
-    destinations are new `tensor.empty`s.
+    destinations are new `tensor.empty`s. When it returns its log-sum-exp,
+    that is the block's.
+
+    Single-device `ring.attention_grad` is one `ring.block_attention_grad`
+    accumulating into zeroed f32 buffers, after `delta = rowsum(dO * O)`
+    (`linalg.generic`); the gradients are rounded to the operands' type.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::tensor::TensorDialect"];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
 }
 
 def RingSetCpuTarget : Pass<"ring-set-cpu-target", "ModuleOp"> {

@@ -22,6 +22,13 @@ namespace ring {
 /// single-device attention.
 void populateRingSchedulePatterns(RewritePatternSet &patterns);
 
+/// ring.attention_grad to blocks of ring.block_attention_grad: over a ring
+/// of static size (`ring` true, ring-schedule), the ring loop whose dK/dV
+/// partial sums travel with the key/value blocks; without a ring (`ring`
+/// false, ring-lower-attention), one block.
+void populateRingGradientSchedulePatterns(RewritePatternSet &patterns,
+                                          bool ring);
+
 /// ring.combine on buffers to a parallel loop over rows (ring-lower-combine).
 void populateRingLowerCombinePatterns(RewritePatternSet &patterns);
 

@@ -33,7 +33,7 @@
 
 #include "FlashAttentionKernel.h"
 
-#include "AttentionIR/AttentionIRBuilder.h"
+#include "CpuKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -55,26 +55,23 @@ constexpr int64_t kMaxUnrolledValueTiles = 16;
 
 /// Emits IR for one block_attention op on buffers. Scores are in the
 /// natural base: Q is scaled by `scale` and exponentiated with exp.
-class FlashAttentionEmitter : AttentionIRBuilder {
+class FlashAttentionEmitter : CpuKernelBuilder {
 public:
   FlashAttentionEmitter(ImplicitLocOpBuilder &b, BlockAttentionOp op,
                         const CpuKernelShape &shape, int64_t queryTile,
                         int64_t keyTile)
-      : AttentionIRBuilder(b, ScoreBase::Natural), op(op), shape(shape),
+      : CpuKernelBuilder(b, BlockGeometry::of(op), shape), op(op),
         queryTile(queryTile), keyTile(keyTile) {
-    ShapedType q = op.getQuery().getType();
-    ShapedType k = op.getKey().getType();
-    batch = q.getDimSize(0);
-    queryHeads = q.getDimSize(1);
-    kvHeads = k.getDimSize(1);
-    queryLen = q.getDimSize(2);
-    keyLen = k.getDimSize(2);
-    headDim = q.getDimSize(3);
-    elementType = q.getElementType();
-    causal = op.isCausal();
-    queryStride = op.getQueryStride();
-    keyStride = op.getKeyStride();
-    scale = op.getScaleOrDefault();
+    batch = block.batch;
+    queryHeads = block.queryHeads;
+    kvHeads = block.kvHeads;
+    queryLen = block.queryLen;
+    keyLen = block.keyLen;
+    headDim = block.headDim;
+    causal = block.causal;
+    queryStride = block.queryStride;
+    keyStride = block.keyStride;
+    scale = block.scale;
     paddedKeyLen = llvm::divideCeil(keyLen, keyTile) * keyTile;
     // Whole micro-kernels: the rows past the query tile repeat its last row.
     tileRows = llvm::divideCeil(queryTile, shape.rows) * shape.rows;
@@ -84,9 +81,6 @@ public:
         outLanes = width;
         break;
       }
-    f32 = b.getF32Type();
-    i32 = b.getI32Type();
-    scoreVec = VectorType::get({shape.lanes}, f32);
     outVec = VectorType::get({outLanes}, f32);
   }
 
@@ -94,39 +88,13 @@ public:
   void emit();
 
 private:
-  Value splat(VectorType type, Value scalar) {
-    return vector::BroadcastOp::create(b, type, scalar);
-  }
-  Value zeroVector(VectorType type) {
-    return arith::ConstantOp::create(
-        b, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
-  }
-  Value toI32(Value index) { return arith::IndexCastOp::create(b, i32, index); }
-
-  /// A scratch buffer of the kernel, freed before it returns.
-  Value scratch(ArrayRef<int64_t> shape) {
-    Value buffer = memref::AllocOp::create(b, MemRefType::get(shape, f32));
-    scratchBuffers.push_back(buffer);
-    return buffer;
-  }
   void allocateScratch();
 
-  /// The register tile both products use: for i in [0, extent),
-  /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with
-  /// shape.rows rows and `vectors` vectors of `type` per row carried in
-  /// registers.
-  SmallVector<Value>
-  broadcastFmaLoop(int64_t extent, VectorType type, int64_t vectors,
-                   ValueRange init,
-                   function_ref<Value(Value, int64_t)> vectorAt,
-                   function_ref<Value(Value, int64_t)> scalarAt);
   SmallVector<Value> keyPanelIndex(Value j, Value d);
   SmallVector<Value> valuePanelIndex(Value j, Value d);
   void packKeyValue(Value batchIdx, Value kvHead);
   void loadQueryTile(Value batchIdx, Value queryHead, Value q0);
   Value causalKeyEnd(Value q0, Value rows);
-  void maskScores(MutableArrayRef<Value> scores, Value q0, Value k0,
-                  Value rowBlock);
   void computeScores(Value q0, Value k0, Value rowBlock);
   void updateSoftmax(Value rowBlock);
   void accumulateValues(Value k0, Value rowBlock, Value panel, int64_t count);
@@ -135,25 +103,20 @@ private:
   void storeTile(Value batchIdx, Value queryHead, Value q0, Value rows);
   void emitKernelBody();
   std::string kernelSignature(TypeRange argTypes);
-  func::FuncOp getOrCreateKernel(TypeRange argTypes);
 
   BlockAttentionOp op;
-  CpuKernelShape shape;
   int64_t queryTile, keyTile;
-  SmallVector<Value> scratchBuffers;
   int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
   int64_t paddedKeyLen, tileRows, outLanes = 1;
   /// Columns of one value panel.
   int64_t groupWidth() const { return shape.outVectors * outLanes; }
-  Type elementType, f32, i32;
-  VectorType scoreVec, outVec;
+  VectorType outVec;
   bool causal;
   int64_t queryStride, keyStride;
   float scale;
 
   // The kernel's arguments, in this order: inputs, positions, outputs.
   // Inside the kernel they are its block arguments.
-  Value queryOffset, keyOffset; // global position of row 0 of the block
   Value query, key, value, out, lse;
   // The kernel's scratch.
   // K transposed in panels of one key chunk, and V in panels of one P V
@@ -168,26 +131,6 @@ private:
   Value rowMax;      // [tileRows]               running max m
   Value rowSum;      // [tileRows]               running sum l
 };
-
-SmallVector<Value> FlashAttentionEmitter::broadcastFmaLoop(
-    int64_t extent, VectorType type, int64_t vectors, ValueRange init,
-    function_ref<Value(Value, int64_t)> vectorAt,
-    function_ref<Value(Value, int64_t)> scalarAt) {
-  return forLoop(
-      idx(0), idx(extent), idx(1), init, [&](Value i, ValueRange acc) {
-        SmallVector<Value> row;
-        for (int64_t c = 0; c < vectors; ++c)
-          row.push_back(vectorAt(i, c));
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < shape.rows; ++r) {
-          Value scalar = splat(type, scalarAt(i, r));
-          for (int64_t c = 0; c < vectors; ++c)
-            next.push_back(
-                vector::FMAOp::create(b, scalar, row[c], acc[r * vectors + c]));
-        }
-        return next;
-      });
-}
 
 /// Where key j, dimension d lives in the panels.
 SmallVector<Value> FlashAttentionEmitter::keyPanelIndex(Value j, Value d) {
@@ -206,7 +149,7 @@ SmallVector<Value> FlashAttentionEmitter::valuePanelIndex(Value j, Value d) {
 void FlashAttentionEmitter::packKeyValue(Value batchIdx, Value kvHead) {
   forLoop(idx(0), idx(keyLen), idx(1), [&](Value j) {
     forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
-      ValueRange src{batchIdx, kvHead, j, d};
+      SmallVector<Value, 4> src{batchIdx, kvHead, j, d};
       Value k = memref::LoadOp::create(b, key, src);
       Value v = memref::LoadOp::create(b, value, src);
       memref::StoreOp::create(b, toF32(k), keyPanels, keyPanelIndex(j, d));
@@ -250,48 +193,6 @@ Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
       idx(keyStride), idx(keyLen));
 }
 
-/// Masks the scores of one key chunk: keys past the end of the block
-/// (ragged last tile) and keys in a query's future.
-void FlashAttentionEmitter::maskScores(MutableArrayRef<Value> scores, Value q0,
-                                       Value k0, Value rowBlock) {
-  bool raggedTail = keyLen % keyTile != 0;
-  if (!raggedTail && !causal)
-    return;
-  const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
-  VectorType laneIdxType = VectorType::get({lanes}, i32);
-  SmallVector<int32_t> laneIds(lanes);
-  for (int64_t l = 0; l < lanes; ++l)
-    laneIds[l] = l;
-  Value iota = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(laneIdxType, ArrayRef<int32_t>(laneIds)));
-  Value masked = splat(scoreVec, minusInf());
-  for (int64_t c = 0; c < vectors; ++c) {
-    Value keyIdx = arith::AddIOp::create(
-        b, splat(laneIdxType, toI32(add(k0, idx(c * lanes)))), iota);
-    Value inRange;
-    if (raggedTail)
-      inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIdx,
-                                      splat(laneIdxType, toI32(idx(keyLen))));
-    Value keyPos;
-    if (causal)
-      keyPos = position(splat(laneIdxType, toI32(keyOffset)),
-                        splat(laneIdxType, toI32(idx(keyStride))), keyIdx);
-    for (int64_t r = 0; r < shape.rows; ++r) {
-      Value visible = inRange;
-      if (causal) {
-        Value queryIdx = add(q0, add(rowBlock, idx(r)));
-        Value queryPos = position(queryOffset, idx(queryStride), queryIdx);
-        Value notFuture =
-            notInFuture(splat(laneIdxType, toI32(queryPos)), keyPos);
-        visible =
-            visible ? arith::AndIOp::create(b, visible, notFuture) : notFuture;
-      }
-      Value &s = scores[r * vectors + c];
-      s = arith::SelectOp::create(b, visible, s, masked);
-    }
-  }
-}
-
 /// probs[rows] = mask(Qs[rows] . KT[:, k0 : k0 + keyTile]), one key chunk
 /// at a time: rows x scoreVectors accumulators over head_dim.
 void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
@@ -301,7 +202,7 @@ void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
     Value panel = arith::DivUIOp::create(b, c0, idx(shape.keyChunk()));
     SmallVector<Value> init(shape.rows * vectors, zeroVector(scoreVec));
     SmallVector<Value> scores = broadcastFmaLoop(
-        headDim, scoreVec, vectors, init,
+        headDim, scoreVec, shape.rows, vectors, init,
         [&](Value d, int64_t c) {
           return vector::LoadOp::create(b, scoreVec, keyPanels,
                                         ValueRange{panel, d, idx(c * lanes)});
@@ -310,7 +211,7 @@ void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
           return memref::LoadOp::create(b, queryF,
                                         ValueRange{add(rowBlock, idx(r)), d});
         });
-    maskScores(scores, q0, c0, rowBlock);
+    maskScores(scores, q0, c0, rowBlock, keyTile);
     for (int64_t r = 0; r < shape.rows; ++r)
       for (int64_t c = 0; c < vectors; ++c)
         vector::StoreOp::create(b, scores[r * vectors + c], probs,
@@ -371,7 +272,7 @@ void FlashAttentionEmitter::accumulateValues(Value k0, Value rowBlock,
     }
   }
   SmallVector<Value> result = broadcastFmaLoop(
-      keyTile, outVec, count, init,
+      keyTile, outVec, shape.rows, count, init,
       [&](Value j, int64_t c) {
         return vector::LoadOp::create(
             b, outVec, valuePanels,
@@ -496,70 +397,11 @@ void FlashAttentionEmitter::allocateScratch() {
 /// What makes two blocks' kernels the same: argument types, mask, position
 /// strides, scale and tiles.
 std::string FlashAttentionEmitter::kernelSignature(TypeRange argTypes) {
-  std::string signature;
-  llvm::raw_string_ostream os(signature);
-  llvm::interleave(argTypes, os, ",");
-  os << "|" << causal << "|" << queryStride << "|" << keyStride << "|"
-     << llvm::bit_cast<uint32_t>(scale) << "|" << queryTile << "x" << keyTile
-     << "|" << shape.rows << "x" << shape.scoreVectors;
-  return signature;
-}
-
-/// The kernel function for this op's signature, created at the end of the
-/// module on first use and found again by its `ring.kernel_signature`:
-/// every block of the same signature calls one copy, so the compile time
-/// does not grow with the number of blocks (a zigzag ring has eight per
-/// entry).
-func::FuncOp FlashAttentionEmitter::getOrCreateKernel(TypeRange argTypes) {
-  constexpr StringLiteral kSignatureAttr = "ring.kernel_signature";
-  std::string signature = kernelSignature(argTypes);
-  auto module = op->getParentOfType<ModuleOp>();
-  for (auto kernel : module.getOps<func::FuncOp>())
-    if (auto existing = kernel->getAttrOfType<StringAttr>(kSignatureAttr);
-        existing && existing.getValue() == signature)
-      return kernel;
-
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToEnd(module.getBody());
-  auto kernel = func::FuncOp::create(b, "__ring_block_attention",
-                                     b.getFunctionType(argTypes, {}));
-  SymbolTable(module).insert(kernel); // unique name
-  kernel.setPrivate();
-  kernel->setAttr(kSignatureAttr, b.getStringAttr(signature));
-  // Internal to the object: two AOT objects each have their kernels.
-  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
-                                      b.getContext(), LLVM::Linkage::Internal));
-  // Compiled for speed on its own, never inlined into a caller that is
-  // compiled for size (see markCallerForSize).
-  addPassthrough(kernel, "noinline");
-  Block *entry = kernel.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  ValueRange args = entry->getArguments();
-  std::tie(query, key, value, queryOffset, keyOffset, out, lse) =
-      std::make_tuple(args[0], args[1], args[2], args[3], args[4], args[5],
-                      args[6]);
-  allocateScratch();
-  emitKernelBody();
-  for (Value buffer : scratchBuffers)
-    memref::DeallocOp::create(b, buffer);
-  func::ReturnOp::create(b);
-  return kernel;
+  return blockSignature(argTypes) + "|" + std::to_string(queryTile) + "x" +
+         std::to_string(keyTile);
 }
 
 void FlashAttentionEmitter::emit() {
-  // Inputs may be views of larger buffers (the chunks of a ring layout):
-  // one kernel takes any offset and outer strides, rows contiguous.
-  auto asKernelInput = [&](Value buffer) -> Value {
-    auto type = cast<MemRefType>(buffer.getType());
-    int64_t dyn = ShapedType::kDynamic;
-    auto layout =
-        StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
-    return memref::CastOp::create(b,
-                                  MemRefType::get(type.getShape(),
-                                                  type.getElementType(), layout,
-                                                  type.getMemorySpace()),
-                                  buffer);
-  };
   SmallVector<Value> operands = {asKernelInput(op.getQuery()),
                                  asKernelInput(op.getKey()),
                                  asKernelInput(op.getValue()),
@@ -568,7 +410,16 @@ void FlashAttentionEmitter::emit() {
                                  op.getKeyOffset() ? op.getKeyOffset() : idx(0),
                                  op.getOutInit(),
                                  op.getLseInit()};
-  func::FuncOp kernel = getOrCreateKernel(ValueRange(operands).getTypes());
+  TypeRange argTypes = ValueRange(operands).getTypes();
+  func::FuncOp kernel = getOrCreateKernel(
+      op, "__ring_block_attention", argTypes, kernelSignature(argTypes),
+      [&](ValueRange args) {
+        std::tie(query, key, value, queryOffset, keyOffset, out, lse) =
+            std::make_tuple(args[0], args[1], args[2], args[3], args[4],
+                            args[5], args[6]);
+        allocateScratch();
+        emitKernelBody();
+      });
   func::CallOp::create(b, kernel, operands);
 }
 
@@ -579,14 +430,4 @@ void mlir::ring::emitFlashAttentionCall(ImplicitLocOpBuilder &b,
                                         const CpuKernelShape &shape,
                                         int64_t queryTile, int64_t keyTile) {
   FlashAttentionEmitter(b, op, shape, queryTile, keyTile).emit();
-}
-
-void mlir::ring::addPassthrough(Operation *op, StringRef attribute) {
-  Builder b(op->getContext());
-  SmallVector<Attribute> attributes;
-  if (auto existing = op->getAttrOfType<ArrayAttr>("passthrough"))
-    attributes.append(existing.begin(), existing.end());
-  if (!llvm::is_contained(attributes, b.getStringAttr(attribute)))
-    attributes.push_back(b.getStringAttr(attribute));
-  op->setAttr("passthrough", b.getArrayAttr(attributes));
 }

@@ -29,9 +29,6 @@ void emitFlashAttentionCall(ImplicitLocOpBuilder &b, BlockAttentionOp op,
                             const CpuKernelShape &shape, int64_t queryTile,
                             int64_t keyTile);
 
-/// Adds `attribute` to the LLVM function attributes `op` will carry.
-void addPassthrough(Operation *op, StringRef attribute);
-
 } // namespace ring
 } // namespace mlir
 

@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CpuKernelBuilder.h"
+#include "FlashAttentionGradKernel.h"
 #include "FlashAttentionKernel.h"
 
 #include "RingAttn/Conversion/Passes.h"
@@ -75,8 +77,8 @@ static LogicalResult checkTileOptions(BlockAttentionOp first,
   return success();
 }
 
-/// The block's sizes are within what the kernel holds.
-static LogicalResult checkBlockSizes(BlockAttentionOp op) {
+/// The block's sizes are within what the kernels hold.
+template <typename BlockOp> static LogicalResult checkBlockSizes(BlockOp op) {
   ShapedType q = op.getQuery().getType();
   int64_t queryLen = q.getDimSize(2), headDim = q.getDimSize(3);
   int64_t keyLen = op.getKey().getType().getDimSize(2);
@@ -149,6 +151,39 @@ struct BlockAttentionToKernelCall : OpRewritePattern<BlockAttentionOp> {
   BlockAttentionTiles tiles;
 };
 
+/// The tiles of a block's gradient: whole register tiles, about 8 of them
+/// per query tile and 64 keys per key tile, clamped to the block. The tile
+/// options are the forward's.
+static std::pair<int64_t, int64_t> gradTiles(BlockAttentionGradOp op,
+                                             const CpuKernelShape &shape) {
+  int64_t queryLen = op.getQuery().getType().getDimSize(2);
+  int64_t keyLen = op.getKey().getType().getDimSize(2);
+  int64_t queryTile =
+      std::min<int64_t>(8 * shape.rows, llvm::alignTo(queryLen, shape.rows));
+  int64_t keyTile = std::min<int64_t>(llvm::alignTo(64, shape.keyChunk()),
+                                      llvm::alignTo(keyLen, shape.keyChunk()));
+  return {queryTile, keyTile};
+}
+
+/// A block's gradient on buffers becomes a call of its kernel.
+struct BlockAttentionGradToKernelCall : OpRewritePattern<BlockAttentionGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BlockAttentionGradOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "not bufferized");
+    CpuKernelShape shape = getCpuKernelShape(op);
+    auto [queryTile, keyTile] = gradTiles(op, shape);
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    emitFlashAttentionGradCall(b, op, shape, queryTile, keyTile);
+    auto caller = op->getParentOfType<FunctionOpInterface>();
+    rewriter.modifyOpInPlace(caller, [&] { markCallerForSize(caller); });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct RingLowerBlockAttentionPass
     : ring::impl::RingLowerBlockAttentionBase<RingLowerBlockAttentionPass> {
   using Base::Base;
@@ -158,12 +193,11 @@ struct RingLowerBlockAttentionPass
     // before anything is rewritten.
     SmallVector<BlockAttentionOp> ops;
     getOperation().walk([&](BlockAttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
-      return;
     BlockAttentionTiles tiles{queryTile, keyTile};
     CpuKernelShape shape = getCpuKernelShape(getOperation());
     BlockAttentionTiles resolved = withDefaults(tiles, shape);
-    if (failed(checkTileOptions(ops.front(), shape, resolved.queryTile,
+    if (!ops.empty() &&
+        failed(checkTileOptions(ops.front(), shape, resolved.queryTile,
                                 resolved.keyTile)))
       return signalPassFailure();
     for (BlockAttentionOp op : ops) {
@@ -175,6 +209,17 @@ struct RingLowerBlockAttentionPass
         return signalPassFailure();
       }
     }
+    WalkResult badGrad = getOperation().walk([](BlockAttentionGradOp op) {
+      if (failed(checkBlockSizes(op)))
+        return WalkResult::interrupt();
+      if (op.hasPureBufferSemantics())
+        return WalkResult::advance();
+      op.emitError("ring-lower-block-attention lowers block gradients on "
+                   "buffers; bufferize this one first (one-shot-bufferize)");
+      return WalkResult::interrupt();
+    });
+    if (badGrad.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateRingLowerBlockAttentionPatterns(patterns, tiles);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -187,4 +232,5 @@ struct RingLowerBlockAttentionPass
 void mlir::ring::populateRingLowerBlockAttentionPatterns(
     RewritePatternSet &patterns, BlockAttentionTiles tiles) {
   patterns.add<BlockAttentionToKernelCall>(patterns.getContext(), tiles);
+  patterns.add<BlockAttentionGradToKernelCall>(patterns.getContext());
 }

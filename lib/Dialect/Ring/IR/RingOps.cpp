@@ -234,7 +234,8 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
       failed(verifyAttentionOperands(op, q, k, op.getValue().getType())) ||
       failed(verifyScale(op, op.getScaleAttr())))
     return failure();
-  if (static_cast<bool>(op.getGridAttr()) != static_cast<bool>(op.getAxisAttr()))
+  if (static_cast<bool>(op.getGridAttr()) !=
+      static_cast<bool>(op.getAxisAttr()))
     return op.emitOpError("'grid' and 'axis' must be given together");
   if (!op.isRing() && op.getLayout() != SequenceLayout::Contiguous)
     return op.emitOpError("layout ")
@@ -262,10 +263,10 @@ static LogicalResult verifyLseShape(Operation *op, ShapedType query,
                                     ShapedType lse, StringRef what) {
   if (lse.getShape() == query.getShape().drop_back())
     return success();
-  return op->emitOpError(what) << " must have shape "
-                               << shapeString(query.getShape().drop_back())
-                               << ", the query's without head_dim (got "
-                               << shapeString(lse.getShape()) << ")";
+  return op->emitOpError(what)
+         << " must have shape " << shapeString(query.getShape().drop_back())
+         << ", the query's without head_dim (got "
+         << shapeString(lse.getShape()) << ")";
 }
 
 LogicalResult AttentionOp::verify() {
@@ -295,8 +296,7 @@ float AttentionGradOp::getScaleOrDefault() {
 LogicalResult AttentionGradOp::verify() {
   if (failed(verifyAttentionLike(*this)))
     return failure();
-  return verifyLseShape(*this, getQuery().getType(), getLse().getType(),
-                        "lse");
+  return verifyLseShape(*this, getQuery().getType(), getLse().getType(), "lse");
 }
 
 LogicalResult
@@ -359,8 +359,7 @@ static void inferDestinationResults(Value outInit, Value lseInit,
 }
 
 /// Causal positions come as a pair of offsets with positive strides.
-template <typename BlockOp>
-static LogicalResult verifyPositions(BlockOp op) {
+template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
   if (static_cast<bool>(op.getQueryOffset()) !=
       static_cast<bool>(op.getKeyOffset()))
     return op.emitOpError("query_offset and key_offset must be given together");

@@ -1,0 +1,174 @@
+//===- CpuKernelBuilder.cpp - What the CPU attention kernels share --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+
+#include "CpuKernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace mlir::ring;
+
+CpuKernelBuilder::CpuKernelBuilder(ImplicitLocOpBuilder &b,
+                                   const BlockGeometry &block,
+                                   const CpuKernelShape &shape)
+    : AttentionIRBuilder(b, ScoreBase::Natural), block(block), shape(shape) {
+  f32 = b.getF32Type();
+  i32 = b.getI32Type();
+  scoreVec = VectorType::get({shape.lanes}, f32);
+}
+
+Value CpuKernelBuilder::splat(VectorType type, Value scalar) {
+  return vector::BroadcastOp::create(b, type, scalar);
+}
+
+Value CpuKernelBuilder::zeroVector(VectorType type) {
+  return arith::ConstantOp::create(
+      b, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
+}
+
+Value CpuKernelBuilder::toI32(Value index) {
+  return arith::IndexCastOp::create(b, i32, index);
+}
+
+Value CpuKernelBuilder::scratch(ArrayRef<int64_t> sizes) {
+  Value buffer = memref::AllocOp::create(b, MemRefType::get(sizes, f32));
+  scratchBuffers.push_back(buffer);
+  return buffer;
+}
+
+void CpuKernelBuilder::freeScratch() {
+  for (Value buffer : scratchBuffers)
+    memref::DeallocOp::create(b, buffer);
+  scratchBuffers.clear();
+}
+
+SmallVector<Value> CpuKernelBuilder::broadcastFmaLoop(
+    int64_t extent, VectorType type, int64_t rows, int64_t vectors,
+    ValueRange init, function_ref<Value(Value, int64_t)> vectorAt,
+    function_ref<Value(Value, int64_t)> scalarAt) {
+  return forLoop(
+      idx(0), idx(extent), idx(1), init, [&](Value i, ValueRange acc) {
+        SmallVector<Value> row;
+        for (int64_t c = 0; c < vectors; ++c)
+          row.push_back(vectorAt(i, c));
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value scalar = splat(type, scalarAt(i, r));
+          for (int64_t c = 0; c < vectors; ++c)
+            next.push_back(
+                vector::FMAOp::create(b, scalar, row[c], acc[r * vectors + c]));
+        }
+        return next;
+      });
+}
+
+void CpuKernelBuilder::maskScores(MutableArrayRef<Value> scores, Value q0,
+                                  Value k0, Value rowBlock, int64_t keyTile) {
+  bool raggedTail = block.keyLen % keyTile != 0;
+  if (!raggedTail && !block.causal)
+    return;
+  const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
+  VectorType laneIdxType = VectorType::get({lanes}, i32);
+  SmallVector<int32_t> laneIds(lanes);
+  for (int64_t l = 0; l < lanes; ++l)
+    laneIds[l] = l;
+  Value iota = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(laneIdxType, ArrayRef<int32_t>(laneIds)));
+  Value masked = splat(scoreVec, minusInf());
+  for (int64_t c = 0; c < vectors; ++c) {
+    Value keyIdx = arith::AddIOp::create(
+        b, splat(laneIdxType, toI32(add(k0, idx(c * lanes)))), iota);
+    Value inRange;
+    if (raggedTail)
+      inRange =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIdx,
+                                splat(laneIdxType, toI32(idx(block.keyLen))));
+    Value keyPos;
+    if (block.causal)
+      keyPos =
+          position(splat(laneIdxType, toI32(keyOffset)),
+                   splat(laneIdxType, toI32(idx(block.keyStride))), keyIdx);
+    for (int64_t r = 0; r < shape.rows; ++r) {
+      Value visible = inRange;
+      if (block.causal) {
+        Value queryIdx = add(q0, add(rowBlock, idx(r)));
+        Value queryPos =
+            position(queryOffset, idx(block.queryStride), queryIdx);
+        Value notFuture =
+            notInFuture(splat(laneIdxType, toI32(queryPos)), keyPos);
+        visible =
+            visible ? arith::AndIOp::create(b, visible, notFuture) : notFuture;
+      }
+      Value &s = scores[r * vectors + c];
+      s = arith::SelectOp::create(b, visible, s, masked);
+    }
+  }
+}
+
+func::FuncOp
+CpuKernelBuilder::getOrCreateKernel(Operation *anchor, StringRef name,
+                                    TypeRange argTypes, StringRef signature,
+                                    function_ref<void(ValueRange)> emitBody) {
+  constexpr StringLiteral kSignatureAttr = "ring.kernel_signature";
+  auto module = anchor->getParentOfType<ModuleOp>();
+  for (auto kernel : module.getOps<func::FuncOp>())
+    if (auto existing = kernel->getAttrOfType<StringAttr>(kSignatureAttr);
+        existing && existing.getValue() == signature)
+      return kernel;
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  auto kernel = func::FuncOp::create(b, name, b.getFunctionType(argTypes, {}));
+  SymbolTable(module).insert(kernel); // unique name
+  kernel.setPrivate();
+  kernel->setAttr(kSignatureAttr, b.getStringAttr(signature));
+  // Internal to the object: two AOT objects each have their kernels.
+  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                      b.getContext(), LLVM::Linkage::Internal));
+  // Compiled for speed on its own, never inlined into a caller that is
+  // compiled for size (LowerBlockAttentionToCPU.cpp).
+  addPassthrough(kernel, "noinline");
+  Block *entry = kernel.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  emitBody(entry->getArguments());
+  freeScratch();
+  func::ReturnOp::create(b);
+  return kernel;
+}
+
+Value CpuKernelBuilder::asKernelInput(Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t dyn = ShapedType::kDynamic;
+  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
+  if (type.getRank() == 3)
+    layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
+  return memref::CastOp::create(b,
+                                MemRefType::get(type.getShape(),
+                                                type.getElementType(), layout,
+                                                type.getMemorySpace()),
+                                buffer);
+}
+
+std::string CpuKernelBuilder::blockSignature(TypeRange argTypes) const {
+  std::string signature;
+  llvm::raw_string_ostream os(signature);
+  llvm::interleave(argTypes, os, ",");
+  os << "|" << block.causal << "|" << block.queryStride << "|"
+     << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale) << "|"
+     << shape.rows << "x" << shape.scoreVectors;
+  return signature;
+}
+
+void mlir::ring::addPassthrough(Operation *op, StringRef attribute) {
+  Builder b(op->getContext());
+  SmallVector<Attribute> attributes;
+  if (auto existing = op->getAttrOfType<ArrayAttr>("passthrough"))
+    attributes.append(existing.begin(), existing.end());
+  if (!llvm::is_contained(attributes, b.getStringAttr(attribute)))
+    attributes.push_back(b.getStringAttr(attribute));
+  op->setAttr("passthrough", b.getArrayAttr(attributes));
+}

@@ -1,0 +1,116 @@
+//===- CpuKernelBuilder.h - What the CPU attention kernels share -*- C++
+//-*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Internal to the ring-to-CPU conversion. The forward kernel
+// (FlashAttentionKernel.cpp) and the backward kernel
+// (FlashAttentionGradKernel.cpp) are written in the same register-tiled
+// vector loops: a block's geometry, f32 scratch freed on return, the
+// broadcast-FMA micro-kernel, the mask of a tile of scores, and one kernel
+// function per block signature. This builder owns those once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_LIB_CONVERSION_RINGTOCPU_CPUKERNELBUILDER_H
+#define RINGATTN_LIB_CONVERSION_RINGTOCPU_CPUKERNELBUILDER_H
+
+#include "AttentionIR/AttentionIRBuilder.h"
+
+#include "RingAttn/Transforms/CpuTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace mlir {
+namespace ring {
+
+/// The sizes and mask of one block, read from a block op (forward or
+/// gradient: they name their operands alike).
+struct BlockGeometry {
+  int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
+  Type elementType;
+  bool causal;
+  int64_t queryStride, keyStride;
+  float scale;
+
+  template <typename BlockOp> static BlockGeometry of(BlockOp op) {
+    ShapedType q = op.getQuery().getType(), k = op.getKey().getType();
+    return {q.getDimSize(0),
+            q.getDimSize(1),
+            k.getDimSize(1),
+            q.getDimSize(2),
+            k.getDimSize(2),
+            q.getDimSize(3),
+            q.getElementType(),
+            op.isCausal(),
+            static_cast<int64_t>(op.getQueryStride()),
+            static_cast<int64_t>(op.getKeyStride()),
+            op.getScaleOrDefault()};
+  }
+};
+
+class CpuKernelBuilder : protected AttentionIRBuilder {
+protected:
+  CpuKernelBuilder(ImplicitLocOpBuilder &b, const BlockGeometry &block,
+                   const CpuKernelShape &shape);
+
+  Value splat(VectorType type, Value scalar);
+  Value zeroVector(VectorType type);
+  Value toI32(Value index);
+
+  /// A scratch buffer of the kernel, freed by freeScratch before it
+  /// returns.
+  Value scratch(ArrayRef<int64_t> shape);
+  void freeScratch();
+
+  /// The register tile of every product: for i in [0, extent),
+  /// acc[r][c] += broadcast(scalarAt(i, r)) * vectorAt(i, c), with `rows`
+  /// rows and `vectors` vectors of `type` per row carried in registers.
+  SmallVector<Value>
+  broadcastFmaLoop(int64_t extent, VectorType type, int64_t rows,
+                   int64_t vectors, ValueRange init,
+                   function_ref<Value(Value, int64_t)> vectorAt,
+                   function_ref<Value(Value, int64_t)> scalarAt);
+
+  /// Sets the scores of query rows q0 + rowBlock + [0, shape.rows) against
+  /// keys k0 + [0, shape.keyChunk()) (rows x scoreVectors vectors) to -inf
+  /// where the key is past the block's end (a ragged last tile of `keyTile`
+  /// keys) or in the query's future.
+  void maskScores(MutableArrayRef<Value> scores, Value q0, Value k0,
+                  Value rowBlock, int64_t keyTile);
+
+  /// The kernel function of `signature`, created at the end of the module
+  /// of `anchor` on first use (named `name`, internal, never inlined, its
+  /// body filled by `emitBody` from the entry block's arguments) and found
+  /// again by its `ring.kernel_signature`: every block of the same
+  /// signature calls one copy, so compile time does not grow with the
+  /// number of blocks.
+  func::FuncOp getOrCreateKernel(Operation *anchor, StringRef name,
+                                 TypeRange argTypes, StringRef signature,
+                                 function_ref<void(ValueRange)> emitBody);
+
+  /// `buffer` as a view with any offset and outer strides, rows contiguous:
+  /// one kernel takes every chunk of a ring layout.
+  Value asKernelInput(Value buffer);
+
+  /// What makes two kernels of the same op the same, besides their tiles.
+  std::string blockSignature(TypeRange argTypes) const;
+
+  BlockGeometry block;
+  CpuKernelShape shape;
+  Type f32, i32;
+  VectorType scoreVec;
+  /// The global position of row 0 of the block (kernel arguments).
+  Value queryOffset, keyOffset;
+
+private:
+  SmallVector<Value> scratchBuffers;
+};
+
+/// Adds `attribute` to the LLVM function attributes `op` will carry.
+void addPassthrough(Operation *op, StringRef attribute);
+
+} // namespace ring
+} // namespace mlir
+
+#endif // RINGATTN_LIB_CONVERSION_RINGTOCPU_CPUKERNELBUILDER_H

@@ -1,0 +1,376 @@
+//===- GradientSchedule.cpp - The attention backward as ring steps --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Rewrites `ring.attention_grad` into blocks of `ring.block_attention_grad`
+// over the ring. With N ranks and this rank r, at step s the rank holds the
+// key/value block of rank r - s; the partial sums dK, dV of that block
+// travel with it, so that after the last step each returns, complete, to
+// its owner:
+//
+//   delta = rowsum(dO * O); dq = 0                      (f32, local)
+//   step 0:  start K/V shift; X0 = 0
+//            dq, X0 += grads(Q, own K/V); wait K/V
+//   step s in [1, N):
+//            start K/V shift                             (not at s = N-1)
+//            start shift X(s-1) -> X(s)                  (dK/dV of block r-s
+//            T = 0; dq, T += grads(Q, K/V of r - s)       from rank r-1)
+//            wait X(s); X(s) += T; wait K/V
+//   start shift X(N-1) -> X(N); wait                     (home: rank r's own)
+//   dq, dk, dv = dq, X(N), rounded to the operands' type
+//
+// The partial sums arrive while the rank computes the step's gradients
+// into T, so their transfer overlaps compute as the K/V transfer does. Each
+// block's sums are added in ring order, the same order on every run and
+// every backend, so gradients are deterministic. K/V blocks travel in their
+// own type, the partial sums in f32 (docs/Semantics.md). Every buffer is
+// allocated once before the loop: two K/V pairs, two partial-sum pairs X
+// (by parity of the step) and T; nothing is allocated or copied inside it.
+//
+// The schedule is emitted in buffer form (the gradients accumulate into
+// their destinations); only the operands and results are tensors. One rank,
+// or single-device attention, is one block.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LayoutChunks.h"
+
+#include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+
+/// dK and dV partial sums of one key/value block.
+struct KeyValueGrads {
+  Value key, value;
+};
+
+class GradientScheduleEmitter {
+public:
+  GradientScheduleEmitter(ImplicitLocOpBuilder &b, AttentionGradOp op,
+                          int64_t ranks)
+      : b(b), op(op), ranks(ranks) {
+    localLen = op.getQuery().getType().getDimSize(2);
+  }
+
+  /// dq, dk, dv of this rank.
+  SmallVector<Value> emit();
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value input(Value tensor);
+  Value allocF32(ShapedType like);
+  void zero(Value buffer);
+  KeyValueGrads allocGrads();
+  Value rowDot(Value dout, Value out);
+  Value chunkView(Value buffer, const Chunk &chunk);
+  void blockGrads(Value key, Value value, KeyValueGrads into, Value stepIdx);
+  Value startShift(Value source, Value dest);
+  void wait(Value shift);
+  SmallVector<Value> startKeyValueShift(int64_t step, Value parity);
+  void step(Value stepIdx, Value parity, bool first, bool last);
+  Value result(Value buffer, RankedTensorType type);
+
+  ImplicitLocOpBuilder &b;
+  AttentionGradOp op;
+  int64_t ranks, localLen;
+  Value rank;
+  // Read-only views of the operands, and the row dot products delta.
+  Value query, dout, lse, delta;
+  // dq (f32, local); the K/V double buffer; the partial sums X by parity
+  // and the step's own contributions T.
+  Value dquery;
+  Value keys[2], values[2];
+  KeyValueGrads partial[2], own;
+  SmallVector<Chunk> queryChunks;
+};
+
+/// A read-only buffer of an operand.
+Value GradientScheduleEmitter::input(Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      /*read_only=*/true);
+}
+
+Value GradientScheduleEmitter::allocF32(ShapedType like) {
+  return memref::AllocOp::create(
+      b, MemRefType::get(like.getShape(), b.getF32Type()));
+}
+
+void GradientScheduleEmitter::zero(Value buffer) {
+  Value zeroValue = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+  linalg::FillOp::create(b, ValueRange{zeroValue}, ValueRange{buffer});
+}
+
+KeyValueGrads GradientScheduleEmitter::allocGrads() {
+  return {allocF32(op.getKey().getType()), allocF32(op.getValue().getType())};
+}
+
+/// delta[b, h, i] = sum_d dO[b, h, i, d] * O[b, h, i, d], in f32: the term
+/// every block's dS subtracts, computed once.
+Value GradientScheduleEmitter::rowDot(Value doutBuffer, Value outBuffer) {
+  Value rows = allocF32(op.getLse().getType());
+  zero(rows);
+  MLIRContext *ctx = b.getContext();
+  AffineMap element = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap row =
+      AffineMap::get(4, 0,
+                     {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                      getAffineDimExpr(2, ctx)},
+                     ctx);
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  linalg::GenericOp::create(
+      b, ValueRange{doutBuffer, outBuffer}, ValueRange{rows},
+      ArrayRef<AffineMap>{element, element, row}, iterators,
+      [](OpBuilder &nested, Location loc, ValueRange args) {
+        auto f32 = nested.getF32Type();
+        auto widen = [&](Value x) -> Value {
+          return x.getType() == f32
+                     ? x
+                     : arith::ExtFOp::create(nested, loc, f32, x);
+        };
+        Value product =
+            arith::MulFOp::create(nested, loc, widen(args[0]), widen(args[1]));
+        linalg::YieldOp::create(
+            nested, loc,
+            ValueRange{arith::AddFOp::create(nested, loc, args[2], product)});
+      });
+  return rows;
+}
+
+/// The rows of `chunk` (dimension 2) of a buffer.
+Value GradientScheduleEmitter::chunkView(Value buffer, const Chunk &chunk) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (chunk.length == type.getDimSize(2))
+    return buffer;
+  SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
+  SmallVector<int64_t> strides(type.getRank(), 1);
+  offsets[2] = chunk.begin;
+  sizes[2] = chunk.length;
+  return memref::SubViewOp::create(b, buffer, offsets, sizes, strides);
+}
+
+/// dq and `into` += the gradients of the local queries against the key and
+/// value block held at step `stepIdx`: one block, or when causal, one per
+/// pair of chunks that may interact.
+void GradientScheduleEmitter::blockGrads(Value key, Value value,
+                                         KeyValueGrads into, Value stepIdx) {
+  FloatAttr scale = b.getF32FloatAttr(op.getScaleOrDefault());
+  if (!op.getCausal()) {
+    BlockAttentionGradOp::create(b, TypeRange{}, query, key, value, dout, lse,
+                                 delta, dquery, into.key, into.value, Value(),
+                                 Value(), 1, 1, scale);
+    return;
+  }
+  Value source = arith::RemUIOp::create(
+      b,
+      arith::SubIOp::create(b, arith::AddIOp::create(b, rank, idx(ranks)),
+                            stepIdx),
+      idx(ranks));
+  SmallVector<Chunk> keyChunks =
+      layoutChunks(b, op.getLayout(), ranks, localLen, source);
+  for (const Chunk &qc : queryChunks)
+    for (const Chunk &kc : keyChunks) {
+      auto ifOp = scf::IfOp::create(b, chunksMayInteract(b, qc, kc));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      auto view = [&](Value buffer, const Chunk &chunk) {
+        return chunkView(buffer, chunk);
+      };
+      BlockAttentionGradOp::create(
+          b, TypeRange{}, view(query, qc), view(key, kc), view(value, kc),
+          view(dout, qc), view(lse, qc), view(delta, qc), view(dquery, qc),
+          view(into.key, kc), view(into.value, kc), qc.offset, kc.offset,
+          qc.stride, kc.stride, scale);
+    }
+}
+
+Value GradientScheduleEmitter::startShift(Value source, Value dest) {
+  return ShiftStartOp::create(b, FutureType::get(source.getType()), source,
+                              dest, op.getGridAttr(), op.getAxisAttr(),
+                              b.getI64IntegerAttr(/*offset=*/1));
+}
+
+void GradientScheduleEmitter::wait(Value shift) {
+  auto future = cast<FutureType>(shift.getType());
+  ShiftWaitOp::create(b, future.getValueType(), shift);
+}
+
+/// Step `stepIdx`: `parity` (i1, even step) says which buffers are current.
+/// The first step accumulates straight into its partial sums (nothing has
+/// arrived); the last sends no K/V block.
+void GradientScheduleEmitter::step(Value stepIdx, Value parity, bool first,
+                                   bool last) {
+  auto pick = [&](Value even, Value odd) {
+    return arith::SelectOp::create(b, parity, even, odd).getResult();
+  };
+  Value keyCur = pick(keys[0], keys[1]), keyNext = pick(keys[1], keys[0]);
+  Value valueCur = pick(values[0], values[1]);
+  Value valueNext = pick(values[1], values[0]);
+  SmallVector<Value> keyValueShifts;
+  if (!last)
+    keyValueShifts = {startShift(keyCur, keyNext),
+                      startShift(valueCur, valueNext)};
+  KeyValueGrads here = {pick(partial[0].key, partial[1].key),
+                        pick(partial[0].value, partial[1].value)};
+  if (first) {
+    blockGrads(keyCur, valueCur, here, stepIdx);
+  } else {
+    // The partial sums of this step's block arrive from the rank behind
+    // while this rank computes its own contributions.
+    KeyValueGrads previous = {pick(partial[1].key, partial[0].key),
+                              pick(partial[1].value, partial[0].value)};
+    Value keyGrads = startShift(previous.key, here.key);
+    Value valueGrads = startShift(previous.value, here.value);
+    zero(own.key);
+    zero(own.value);
+    blockGrads(keyCur, valueCur, own, stepIdx);
+    wait(keyGrads);
+    wait(valueGrads);
+    for (auto [sum, part] :
+         {std::pair{here.key, own.key}, std::pair{here.value, own.value}})
+      linalg::AddOp::create(b, ValueRange{sum, part}, ValueRange{sum});
+  }
+  for (Value shift : keyValueShifts)
+    wait(shift);
+}
+
+/// The f32 gradient in `buffer` as a result of `type`.
+Value GradientScheduleEmitter::result(Value buffer, RankedTensorType type) {
+  auto f32Type = RankedTensorType::get(type.getShape(), b.getF32Type());
+  Value tensor = bufferization::ToTensorOp::create(
+      b, f32Type, buffer, /*restrict=*/true, /*writable=*/true);
+  if (type.getElementType().isF32())
+    return tensor;
+  return arith::TruncFOp::create(b, type, tensor);
+}
+
+SmallVector<Value> GradientScheduleEmitter::emit() {
+  query = input(op.getQuery());
+  dout = input(op.getDout());
+  lse = input(op.getLse());
+  delta = rowDot(dout, input(op.getOut()));
+  dquery = allocF32(op.getQuery().getType());
+  zero(dquery);
+  partial[0] = allocGrads();
+  zero(partial[0].key);
+  zero(partial[0].value);
+  RankedTensorType keyType = op.getKey().getType();
+  RankedTensorType valueType = op.getValue().getType();
+
+  if (ranks == 1) {
+    // One device: one block, positions 0, 1, ... on both sides.
+    Value zeroPos = idx(0);
+    queryChunks = {{0, localLen, zeroPos, 1}};
+    rank = zeroPos;
+    keys[0] = input(op.getKey());
+    values[0] = input(op.getValue());
+    if (op.getCausal()) {
+      BlockAttentionGradOp::create(b, TypeRange{}, query, keys[0], values[0],
+                                   dout, lse, delta, dquery, partial[0].key,
+                                   partial[0].value, zeroPos, zeroPos, 1, 1,
+                                   b.getF32FloatAttr(op.getScaleOrDefault()));
+    } else {
+      blockGrads(keys[0], values[0], partial[0], zeroPos);
+    }
+    return {result(dquery, op.getQuery().getType()),
+            result(partial[0].key, keyType),
+            result(partial[0].value, valueType)};
+  }
+
+  rank = shard::ProcessMultiIndexOp::create(
+             b, TypeRange{b.getIndexType()}, op.getGridAttr(),
+             b.getDenseI16ArrayAttr({static_cast<int16_t>(*op.getAxis())}))
+             .getResult()[0];
+  queryChunks = op.getCausal()
+                    ? layoutChunks(b, op.getLayout(), ranks, localLen, rank)
+                    : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  // The double buffers, allocated once; pair 0 starts with the own block.
+  auto kvBuffer = MemRefType::get(keyType.getShape(), keyType.getElementType());
+  auto copyIn = [&](Value tensor) {
+    Value buffer = memref::AllocOp::create(b, kvBuffer);
+    memref::CopyOp::create(b, input(tensor), buffer);
+    return buffer;
+  };
+  keys[0] = copyIn(op.getKey());
+  values[0] = copyIn(op.getValue());
+  keys[1] = memref::AllocOp::create(b, kvBuffer);
+  values[1] = memref::AllocOp::create(b, kvBuffer);
+  partial[1] = allocGrads();
+  own = allocGrads();
+
+  Value even = arith::ConstantIntOp::create(b, 1, 1);
+  step(idx(0), even, /*first=*/true, /*last=*/false);
+  if (ranks > 2) {
+    auto loop = scf::ForOp::create(b, idx(1), idx(ranks - 1), idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value s = loop.getInductionVar();
+    Value parity =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                              arith::AndIOp::create(b, s, idx(1)), idx(0));
+    step(s, parity, /*first=*/false, /*last=*/false);
+  }
+  bool lastEven = (ranks - 1) % 2 == 0;
+  step(idx(ranks - 1), arith::ConstantIntOp::create(b, lastEven, 1),
+       /*first=*/false, /*last=*/true);
+  // The last shift brings each block's sums home: after N shifts they sit
+  // in X(N).
+  const KeyValueGrads &last = partial[(ranks - 1) % 2];
+  const KeyValueGrads &home = partial[ranks % 2];
+  Value keyHome = startShift(last.key, home.key);
+  Value valueHome = startShift(last.value, home.value);
+  wait(keyHome);
+  wait(valueHome);
+  return {result(dquery, op.getQuery().getType()), result(home.key, keyType),
+          result(home.value, valueType)};
+}
+
+/// The number of ranks of the op's ring (1 without one), if static.
+std::optional<int64_t> ringSize(AttentionGradOp op) {
+  if (!op.isRing())
+    return 1;
+  auto grid =
+      SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
+  int64_t ranks = grid.getShape()[*op.getAxis()];
+  if (ShapedType::isDynamic(ranks))
+    return std::nullopt;
+  return ranks;
+}
+
+struct ScheduleAttentionGrad : OpRewritePattern<AttentionGradOp> {
+  ScheduleAttentionGrad(MLIRContext *context, bool ring)
+      : OpRewritePattern(context), ring(ring) {}
+
+  LogicalResult matchAndRewrite(AttentionGradOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.isRing() != ring)
+      return rewriter.notifyMatchFailure(op, "lowered by the other pass");
+    std::optional<int64_t> ranks = ringSize(op);
+    if (!ranks)
+      return rewriter.notifyMatchFailure(op, "dynamic ring size");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, GradientScheduleEmitter(b, op, *ranks).emit());
+    return success();
+  }
+
+  bool ring;
+};
+
+} // namespace
+
+void mlir::ring::populateRingGradientSchedulePatterns(
+    RewritePatternSet &patterns, bool ring) {
+  patterns.add<ScheduleAttentionGrad>(patterns.getContext(), ring);
+}

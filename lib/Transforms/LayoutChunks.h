@@ -1,0 +1,45 @@
+//===- LayoutChunks.h - A rank's chunks of a sequence layout as IR -*- C++
+//-*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Internal to the ring schedules (forward and gradient). A rank's local
+// tokens fall into chunks, each at affine global positions
+// (docs/Semantics.md, "Sequence layouts"); lib/Support owns that arithmetic,
+// this header turns it into IR in the rank, for the causal positions of
+// blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_LIB_TRANSFORMS_LAYOUTCHUNKS_H
+#define RINGATTN_LIB_TRANSFORMS_LAYOUTCHUNKS_H
+
+#include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
+
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir {
+namespace ring {
+
+/// Local tokens [begin, begin + length) of a rank, at global positions
+/// offset + stride * i.
+struct Chunk {
+  int64_t begin;
+  int64_t length;
+  Value offset;
+  int64_t stride;
+};
+
+/// The chunks of rank `rank` (an index value) of `ranks` ranks holding
+/// `localLen` tokens each in `layout`.
+SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, SequenceLayout layout,
+                                int64_t ranks, int64_t localLen, Value rank);
+
+/// Whether any query of `query` may see a key of `key` under the causal
+/// mask: the first key is not after the last query (an i1 value).
+Value chunksMayInteract(ImplicitLocOpBuilder &b, const Chunk &query,
+                        const Chunk &key);
+
+} // namespace ring
+} // namespace mlir
+
+#endif // RINGATTN_LIB_TRANSFORMS_LAYOUTCHUNKS_H

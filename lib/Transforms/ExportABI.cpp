@@ -7,8 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "EntryPoints.h"
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
+
 #include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -24,34 +26,21 @@ namespace ring {
 using namespace mlir;
 using namespace mlir::ring;
 
-/// The single ring.attention of `func` if `func` is an attention entry point.
-static AttentionOp getEntryAttention(func::FuncOp func) {
-  if (func.isPrivate() || func.isExternal() || func.getNumArguments() != 3 ||
-      func.getNumResults() != 1 || !func.getBody().hasOneBlock())
-    return nullptr;
-  auto ops = func.getBody().front().getOps<AttentionOp>();
-  if (std::distance(ops.begin(), ops.end()) != 1)
-    return nullptr;
-  AttentionOp attention = *ops.begin();
-  Block &body = func.getBody().front();
-  auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (attention.getQuery() != body.getArgument(0) ||
-      attention.getKey() != body.getArgument(1) ||
-      attention.getValue() != body.getArgument(2) ||
-      ret.getOperand(0) != attention.getResult())
-    return nullptr;
-  return attention;
-}
-
 namespace {
 struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      AttentionOp attention = getEntryAttention(func);
+      AttentionOp attention = getForwardEntry(func);
+      bool training = false;
+      if (!attention) {
+        attention = getTrainingStepEntry(func);
+        training = true;
+      }
       if (!attention)
         continue;
       EntryABI abi;
+      abi.training = training;
       abi.query = attention.getQuery().getType();
       abi.key = attention.getKey().getType();
       abi.value = attention.getValue().getType();

@@ -3,6 +3,8 @@
 
 #include "EntryPoint.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -47,6 +49,7 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
                  q.getDimSize(2) * entry.ranks,
                  k.getDimSize(2) * entry.ranks,
                  q.getDimSize(3)};
+  entry.training = abi->training;
   entry.causal = abi->causal;
   entry.scale = abi->scale;
   return true;
@@ -60,29 +63,54 @@ std::vector<int64_t> EntryPoint::globalKVShape() const {
   return {shape.batch, shape.kvHeads, shape.keyLen, shape.headDim};
 }
 
-bool findEntryPoint(ModuleOp module, const std::string &name, EntryPoint &entry,
-                    std::string &error) {
+/// Whether `abi` describes a training step; a malformed one counts as both
+/// kinds, so that choosing it reports what is wrong.
+static bool describesKind(DictionaryAttr abi, bool training) {
+  std::string why;
+  FailureOr<ring::EntryABI> decoded = ring::EntryABI::fromAttr(abi, why);
+  return failed(decoded) || decoded->training == training;
+}
+
+bool findEntryPoint(ModuleOp module, const std::string &name, bool training,
+                    EntryPoint &entry, std::string &error) {
   SmallVector<std::pair<StringRef, DictionaryAttr>> entries;
+  llvm::StringSet<> wrongKind; // entries of the other kind
   for (Operation &op : module.getBody()->getOperations()) {
     auto symbol =
         op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
     auto abi = op.getAttrOfType<DictionaryAttr>(ring::EntryABI::kAttrName);
     if (!symbol || !abi || symbol.getValue().starts_with(kCInterfacePrefix))
       continue;
+    if (!describesKind(abi, training)) {
+      wrongKind.insert(symbol.getValue());
+      continue;
+    }
     entries.emplace_back(symbol.getValue(), abi);
   }
   if (!name.empty()) {
+    // A training step may be named by its forward entry.
     for (auto &[symbol, abi] : entries)
-      if (symbol == name)
+      if (symbol == name || (training && symbol == name + "_grad"))
         return decodeAbi(symbol, abi, entry, error);
+    if (wrongKind.contains(name)) {
+      error = "@" + name +
+              (training ? " is not a training step (ring-add-training-steps "
+                          "adds one, @" +
+                              name + "_grad)"
+                        : " is a training step; run it with --grad");
+      return false;
+    }
     error = "no attention entry point named @" + name +
             " (an entry is a public function whose body is one "
             "ring.attention of its three arguments)";
     return false;
   }
   if (entries.empty()) {
-    error = "the module has no attention entry point (a public function "
-            "whose body is one ring.attention of its three arguments)";
+    error = training ? "the module has no training step (--grad adds one "
+                       "for each forward entry of a module not yet lowered)"
+                     : "the module has no attention entry point (a public "
+                       "function whose body is one ring.attention of its "
+                       "three arguments)";
     return false;
   }
   if (entries.size() > 1) {

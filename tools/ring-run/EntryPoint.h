@@ -29,17 +29,20 @@ struct EntryPoint {
   /// 1 for single-device attention.
   int ranks = 1;
   Layout layout = Layout::Contiguous;
+  /// A training step: (q, k, v, dout) -> (out, dq, dk, dv).
+  bool training = false;
 
   /// The operands of the whole sequence, as ring-run reads and checks them.
   std::vector<int64_t> globalQueryShape() const;
   std::vector<int64_t> globalKVShape() const;
 };
 
-/// Finds the entry named `name`, or the only one when `name` is empty.
+/// Finds the entry named `name`, or the only one when `name` is empty,
+/// among the forward entries or, with `training`, the training steps.
 /// Returns false with `error` set when there is none, several, or the ABI
 /// attribute is malformed.
 bool findEntryPoint(mlir::ModuleOp module, const std::string &name,
-                    EntryPoint &entry, std::string &error);
+                    bool training, EntryPoint &entry, std::string &error);
 
 } // namespace ringattn
 

@@ -5,6 +5,7 @@
 
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/CpuTarget.h"
+#include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -47,6 +48,8 @@ static llvm::Error checkLoweredForBackend(ModuleOp module,
 static llvm::Error lower(ModuleOp module, const FirstErrorHandler &diagnostics,
                          const RunOptions &options) {
   PassManager pm(module.getContext());
+  if (options.grad)
+    pm.addPass(ring::createRingAddTrainingSteps());
   if (options.onGpu()) {
     ring::LowerNVVMPipelineOptions nvvm;
     nvvm.chip = options.chip;

@@ -36,6 +36,22 @@ cl::opt<std::string>
               cl::cat(category));
 cl::opt<std::string> outputFile("output", cl::desc("Write the result as .npy"),
                                 cl::cat(category));
+cl::opt<bool> grad("grad",
+                   cl::desc("Run the training step: the forward, then the "
+                            "gradients dq, dk, dv of sum(dout * out) (the "
+                            "entry's training step, added for a forward "
+                            "entry)"),
+                   cl::cat(category));
+cl::opt<std::string> doutOpt("dout",
+                             cl::desc("With --grad: dout.npy, the gradient "
+                                      "of the output (default: seeded random "
+                                      "values)"),
+                             cl::cat(category));
+cl::opt<std::string>
+    gradOutputs("grad-outputs",
+                cl::desc("With --grad: dq.npy,dk.npy,dv.npy to write the "
+                         "gradients to, in natural order"),
+                cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(0), cl::cat(category));
 cl::opt<bool> check("check",
@@ -151,6 +167,17 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
   if (!o.inputs.empty() && llvm::StringRef(o.inputs).count(',') != 2)
     return "--inputs takes three comma-separated files (q,k,v), got " +
            std::to_string(llvm::StringRef(o.inputs).count(',') + 1);
+  if (!o.grad && (!o.dout.empty() || !o.gradOutputs.empty()))
+    return "--dout and --grad-outputs need --grad";
+  if (!o.gradOutputs.empty() && llvm::StringRef(o.gradOutputs).count(',') != 2)
+    return "--grad-outputs takes three comma-separated files (dq,dk,dv), got " +
+           std::to_string(llvm::StringRef(o.gradOutputs).count(',') + 1);
+  if (o.grad && o.onGpu())
+    return "--grad runs on the threads and mpi backends: the GPU kernels of "
+           "the backward are not built yet";
+  if (o.noCommunication && o.grad && !o.gradOutputs.empty())
+    return "--no-communication gives wrong results by design; it cannot be "
+           "combined with --grad-outputs";
   if (o.fault != "stall" && o.fault != "exit")
     return "--fault must be stall or exit (got '" + o.fault + "')";
   if (o.noCommunication && (o.check || !o.outputFile.empty()))
@@ -167,6 +194,14 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
   if (!o.outputFile.empty() && !canCreate(o.outputFile))
     return "cannot write --output " + o.outputFile +
            ": its directory does not exist or is not writable";
+  if (!o.gradOutputs.empty()) {
+    llvm::SmallVector<llvm::StringRef> paths;
+    llvm::StringRef(o.gradOutputs).split(paths, ',');
+    for (llvm::StringRef path : paths)
+      if (!canCreate(path.str()))
+        return "cannot write --grad-outputs " + path.str() +
+               ": its directory does not exist or is not writable";
+  }
   if (!o.traceFile.empty() && !canCreate(o.traceFile))
     return "cannot write --trace " + o.traceFile +
            ": its directory does not exist or is not writable";
@@ -258,6 +293,9 @@ llvm::Error parseRunOptions(int argc, const char *const *argv,
   options.entryName = entryName;
   options.inputs = inputsOpt;
   options.outputFile = outputFile;
+  options.grad = grad;
+  options.dout = doutOpt;
+  options.gradOutputs = gradOutputs;
   options.seed = seed;
   options.check = check;
   options.tolerance = toleranceOpt;

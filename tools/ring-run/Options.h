@@ -26,6 +26,10 @@ struct RunOptions {
   std::string entryName;
   std::string inputs; ///< "q.npy,k.npy,v.npy", or empty for random operands
   std::string outputFile;
+  /// Run the training step: the forward and its gradients.
+  bool grad = false;
+  std::string dout;        ///< dO as .npy, or empty for seeded random values
+  std::string gradOutputs; ///< "dq.npy,dk.npy,dv.npy", or empty
   uint64_t seed = 0;
   bool check = false;
   double tolerance = -1; ///< negative: the element type's default

@@ -47,12 +47,15 @@ static std::string nonFiniteCounts(const ErrorStats &stats) {
 }
 
 /// FLOPs of the attention: 2 for each multiply-add of QK^T and of PV, over
-/// the (query, key) pairs the mask leaves visible.
+/// the (query, key) pairs the mask leaves visible. A training step adds the
+/// backward's five products (QK^T again, dO V^T, P^T dO, dS K, dS^T Q):
+/// 3.5 times the forward's in all.
 static double attentionFlops(const EntryPoint &entry) {
   const AttentionShape &s = entry.shape;
   double pairs = entry.causal ? 0.5 * s.queryLen * (s.queryLen + 1)
                               : static_cast<double>(s.queryLen) * s.keyLen;
-  return 4.0 * s.batch * s.queryHeads * pairs * s.headDim;
+  double forward = 4.0 * s.batch * s.queryHeads * pairs * s.headDim;
+  return entry.training ? 3.5 * forward : forward;
 }
 
 void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
@@ -122,14 +125,22 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
           jsonNumber(stats.maxAbs, 3, true),
           jsonNumber(stats.relative, 3, true), jsonNumber(tolerance, 1, true),
           stats.nanCount, stats.infCount, passed ? "true" : "false");
+    for (const GradientCheck &check : summary.gradChecks)
+      os << llvm::formatv(", \"{0}_rel_err\": {1}, \"{0}_max_abs_err\": {2}",
+                          check.name, jsonNumber(check.stats.relative, 3, true),
+                          jsonNumber(check.stats.maxAbs, 3, true));
+    if (!summary.gradChecks.empty())
+      os << ", \"grad_tolerance\": "
+         << jsonNumber(summary.gradTolerance, 1, true);
+    os << ", \"training\": " << (entry.training ? "true" : "false");
     os << "}\n";
   } else {
     os << llvm::formatv(
-        "@{0} {1} {2}{3}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
+        "@{0} {1} {2}{3}{8}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
         "RSS {7:f1} MiB\n",
         entry.name, elementTypeName(entry.elementType), shape,
         entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
-        summary.peakMemoryMiB);
+        summary.peakMemoryMiB, entry.training ? " training step" : "");
     if (ranks > 1) {
       os << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n", ranks,
                           options.backend, layoutName(entry.layout));
@@ -140,14 +151,28 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
             report.ranks[r].busyCpuSeconds * 1e3);
       os << llvm::formatv("  busy CPU max/mean: {0:f3}\n", imbalance);
     }
-    if (summary.checked && !stats.finite)
-      os << "check: output has " << nonFiniteCounts(stats)
-         << (stats.expectedFinite ? "" : " (the inputs hold NaN or inf)")
-         << llvm::formatv(" tolerance={0:e1} FAIL\n", tolerance);
-    else if (summary.checked)
-      os << llvm::formatv(
-          "check: max_abs_err={0:e3} rel_err={1:e3} tolerance={2:e1} {3}\n",
-          stats.maxAbs, stats.relative, tolerance, passed ? "PASS" : "FAIL");
+    // The output's check, then each gradient's.
+    auto printCheck = [&](const std::string &what, const ErrorStats &stats,
+                          double tolerance, bool passed) {
+      if (!stats.finite)
+        os << "check" << what << ": output has " << nonFiniteCounts(stats)
+           << (stats.expectedFinite ? "" : " (the inputs hold NaN or inf)")
+           << llvm::formatv(" tolerance={0:e1} FAIL\n", tolerance);
+      else
+        os << llvm::formatv(
+            "check{0}: max_abs_err={1:e3} rel_err={2:e3} tolerance={3:e1} "
+            "{4}\n",
+            what, stats.maxAbs, stats.relative, tolerance,
+            passed ? "PASS" : "FAIL");
+    };
+    if (summary.checked) {
+      bool outputPassed = stats.finite && stats.relative <= tolerance;
+      printCheck(summary.gradChecks.empty() ? "" : " out", stats, tolerance,
+                 summary.gradChecks.empty() ? passed : outputPassed);
+    }
+    for (const GradientCheck &check : summary.gradChecks)
+      printCheck((" " + llvm::Twine(check.name)).str(), check.stats,
+                 summary.gradTolerance, check.passed);
   }
 }
 

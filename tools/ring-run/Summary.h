@@ -22,6 +22,13 @@
 
 namespace ringattn {
 
+/// One gradient of a training step against its float64 reference.
+struct GradientCheck {
+  const char *name;
+  ErrorStats stats;
+  bool passed = false;
+};
+
 /// What one ring-run invocation measured and checked.
 struct Summary {
   const EntryPoint &entry;
@@ -36,6 +43,9 @@ struct Summary {
   ErrorStats stats;
   double tolerance;
   bool passed;
+  /// A training step's gradients (empty for the forward).
+  std::vector<GradientCheck> gradChecks;
+  double gradTolerance = 0;
 };
 
 /// Prints `summary` of a run on `ranks` ranks to `os`: text or, with

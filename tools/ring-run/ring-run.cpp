@@ -3,6 +3,7 @@
 //
 // ring-run FILE.mlir [--entry NAME] [--inputs q.npy,k.npy,v.npy]
 //                    [--output out.npy] [--seed S] [--check] [--repeat R]
+//                    [--grad [--dout do.npy] [--grad-outputs dq,dk,dv.npy]]
 //                    [--json] [--ranks N] [--backend threads|mpi|gpu|nccl]
 //                    [--link-gbps G] [--link-latency-us U] [--trace FILE]
 //                    [--chip sm_XX]
@@ -13,7 +14,9 @@
 // .npy inputs over the ranks by the sequence layout, runs the entry point on
 // every rank of a backend from the runtime's registry, gathers the output
 // back into natural order, and with --check compares it with a float64
-// reference written independently of the compiler.
+// reference written independently of the compiler. With --grad it runs the
+// training step instead (the forward and the gradients of sum(dout * out)),
+// and checks the gradients too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,8 +28,8 @@
 #include "Summary.h"
 
 #include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Runtime/BackendRegistry.h"
 #include "RingAttn/Runtime/DeviceOperands.h"
 #include "RingAttn/Runtime/GpuBackend.h"
@@ -83,6 +86,14 @@ static double defaultTolerance(ElementType type) {
 
 /// Prints `message` as the one line docs/Tools.md promises for every error,
 /// whatever line breaks a library put in it.
+/// The relative error --check accepts for the gradients: f32 as the
+/// forward; inputs of 16 bits are read by f32 kernels but the gradients are
+/// rounded to 16 bits once, and sums of many such products lose more than
+/// the output (docs/Tools.md).
+static double defaultGradientTolerance(ElementType type) {
+  return type == ElementType::F32 ? defaultTolerance(type) : 2e-2;
+}
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "ring-run: error: " << oneLine(message.str()) << "\n";
   return 1;
@@ -116,8 +127,11 @@ static Error checkReferenceFits(const EntryPoint &entry) {
       n *= static_cast<double>(d);
     return n;
   };
-  double bytes = 8 * (2 * elements(entry.globalKVShape()) +
-                      3 * elements(entry.globalQueryShape()));
+  // q, out and the expected out; with --grad also dout and the expected
+  // and actual dq, dk, dv.
+  double queries = entry.training ? 7 : 3, kvs = entry.training ? 6 : 2;
+  double bytes = 8 * (kvs * elements(entry.globalKVShape()) +
+                      queries * elements(entry.globalQueryShape()));
   void *trial =
       bytes < 9e18 ? std::malloc(static_cast<size_t>(bytes)) : nullptr;
   std::free(trial);
@@ -227,17 +241,24 @@ private:
 
   HostTensor q, k, v, out;
   std::vector<HostTensor> qShards, kShards, vShards, outShards;
+  // The training step's: dout in, the gradients out.
+  HostTensor dout, dq, dk, dv;
+  std::vector<HostTensor> doutShards, dqShards, dkShards, dvShards;
 
   std::string cacheKey, object;
   const char *objectSource = "compiled";
   std::unique_ptr<LoadedObject> loaded;
-  void (*entryFunction)(void *, void *, void *, void *) = nullptr;
+  /// The C interface: a pointer to each operand's descriptor, 4 of them
+  /// for the forward, 8 for a training step (unused ones are ignored).
+  using EntryFunction = void (*)(void *, void *, void *, void *, void *, void *,
+                                 void *, void *);
+  EntryFunction entryFunction = nullptr;
   std::chrono::steady_clock::time_point compileStart;
   double compileSeconds = 0;
 
   /// The C interface takes every operand as a pointer to its descriptor.
   struct RankArgs {
-    StridedMemRefType<char, 4> descriptors[4];
+    StridedMemRefType<char, 4> descriptors[8];
   };
   std::vector<RankArgs> rankArgs;
   std::vector<runtime::DeviceOperands> deviceOperands;
@@ -279,6 +300,8 @@ int RingRun::run(int &argc, char **&argv) {
   backend->scatter(shardBuffers(qShards));
   backend->scatter(shardBuffers(kShards));
   backend->scatter(shardBuffers(vShards));
+  if (entry.training)
+    backend->scatter(shardBuffers(doutShards));
   if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
@@ -328,7 +351,7 @@ Error RingRun::loadEntryPoint() {
     return loadedModule.takeError();
   module = std::move(*loadedModule);
   std::string error;
-  if (!findEntryPoint(*module, cli.entryName, entry, error))
+  if (!findEntryPoint(*module, cli.entryName, cli.grad, entry, error))
     return createStringError(cli.inputFile + ": " + error);
   return Error::success();
 }
@@ -375,7 +398,8 @@ uint64_t RingRun::fingerprint() const {
       entry.name + "|" + cli.chip + "|" + std::to_string(cli.queryTile) + "|" +
       std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
       cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" + cli.inputs +
-      "|" + sourceMgr.getMemoryBuffer(1)->getBuffer().str();
+      "|" + cli.dout + "|" + std::to_string(cli.grad) + "|" +
+      sourceMgr.getMemoryBuffer(1)->getBuffer().str();
   return llvm::xxh3_64bits(key);
 }
 
@@ -404,18 +428,35 @@ Error RingRun::prepareOperands() {
       !out.allocate("the output", entry.elementType, operandShape(root, false),
                     error))
     return createStringError(error);
+  if (entry.training &&
+      (!dout.allocate("dout", entry.elementType, operandShape(root, false),
+                      error) ||
+       !dq.allocate("dq", entry.elementType, operandShape(root, false),
+                    error) ||
+       !dk.allocate("dk", entry.elementType, operandShape(root, true), error) ||
+       !dv.allocate("dv", entry.elementType, operandShape(root, true), error)))
+    return createStringError(error);
   if (!root)
     return Error::success();
   if (cli.check)
     if (Error tooBig = checkReferenceFits(entry))
       return tooBig;
+  // The same seed gives the same q, k, v with or without --grad; dout
+  // comes after them.
+  std::mt19937_64 rng(cli.seed);
   if (cli.inputs.empty()) {
-    std::mt19937_64 rng(cli.seed);
     q.fillRandom(rng);
     k.fillRandom(rng);
     v.fillRandom(rng);
-    return Error::success();
   }
+  if (entry.training) {
+    if (cli.dout.empty())
+      dout.fillRandom(rng);
+    else if (!dout.load(cli.dout, error))
+      return createStringError(error);
+  }
+  if (cli.inputs.empty())
+    return Error::success();
   SmallVector<StringRef> paths; // three, as parseRunOptions checked
   StringRef(cli.inputs).split(paths, ',');
   HostTensor *operands[] = {&q, &k, &v};
@@ -448,6 +489,11 @@ Error RingRun::shardOperands() {
     return error;
   if (Error error = shardsOf(v, "v", true, vShards))
     return error;
+  if (entry.training && (shardsOf(dout, "dout", false, doutShards) ||
+                         shardsOf(dq, "dq", false, dqShards) ||
+                         shardsOf(dk, "dk", true, dkShards) ||
+                         shardsOf(dv, "dv", true, dvShards)))
+    return createStringError("cannot shard the training step's operands");
   return shardsOf(out, "the output", false, outShards);
 }
 
@@ -480,8 +526,7 @@ Error RingRun::compileOnRoot() {
                  << toString(std::move(error)) << "\n";
     error = compileAndLoad(/*readCache=*/false);
   }
-  entryFunction =
-      reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
+  entryFunction = reinterpret_cast<EntryFunction>(function);
   return error;
 }
 
@@ -505,8 +550,7 @@ Error RingRun::loadOnEveryProcess() {
     if (!entryObject)
       return entryObject.takeError();
     loaded = std::move(*entryObject);
-    entryFunction =
-        reinterpret_cast<void (*)(void *, void *, void *, void *)>(function);
+    entryFunction = reinterpret_cast<EntryFunction>(function);
   }
   compileSeconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - compileStart)
@@ -518,7 +562,8 @@ Error RingRun::loadOnEveryProcess() {
 /// first on the GPU backends.
 Error RingRun::bindOperands() {
   rankArgs.resize(ranks);
-  deviceOperands = std::vector<runtime::DeviceOperands>(backend->onGpu() ? ranks : 0);
+  deviceOperands =
+      std::vector<runtime::DeviceOperands>(backend->onGpu() ? ranks : 0);
   std::string error;
   for (int r = 0; r < ranks; ++r) {
     if (!backend->runsRank(r))
@@ -534,6 +579,14 @@ Error RingRun::bindOperands() {
       rankArgs[r].descriptors[i] =
           describe(*operands[i], backend->onGpu() ? deviceOperands[r].data(i)
                                                   : operands[i]->data());
+    if (!entry.training)
+      continue;
+    // (q, k, v, dout) -> (out, dq, dk, dv): the results follow the inputs.
+    HostTensor *step[] = {&qShards[r],    &kShards[r],   &vShards[r],
+                          &doutShards[r], &outShards[r], &dqShards[r],
+                          &dkShards[r],   &dvShards[r]};
+    for (int i = 0; i < 8; ++i)
+      rankArgs[r].descriptors[i] = describe(*step[i], step[i]->data());
   }
   return Error::success();
 }
@@ -561,7 +614,7 @@ Error RingRun::runRepeatedly() {
           if (rank == cli.faultRank)
             injectFault();
           StridedMemRefType<char, 4> *d = rankArgs[rank].descriptors;
-          entryFunction(&d[0], &d[1], &d[2], &d[3]);
+          entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7]);
         },
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
@@ -584,6 +637,11 @@ Error RingRun::collectOutput() {
       return createStringError("fetching rank " + std::to_string(r) +
                                "'s output from the GPU: " + error);
   backend->gather(shardBuffers(outShards));
+  if (entry.training) {
+    backend->gather(shardBuffers(dqShards));
+    backend->gather(shardBuffers(dkShards));
+    backend->gather(shardBuffers(dvShards));
+  }
   backend->finish();
   return Error::success();
 }
@@ -596,8 +654,19 @@ int RingRun::checkAndReport() {
     k = std::move(kShards[0]);
     v = std::move(vShards[0]);
     out = std::move(outShards[0]);
+    if (entry.training) {
+      dout = std::move(doutShards[0]);
+      dq = std::move(dqShards[0]);
+      dk = std::move(dkShards[0]);
+      dv = std::move(dvShards[0]);
+    }
   } else {
     gatherSequence(outShards, entry.layout, out);
+    if (entry.training) {
+      gatherSequence(dqShards, entry.layout, dq);
+      gatherSequence(dkShards, entry.layout, dk);
+      gatherSequence(dvShards, entry.layout, dv);
+    }
   }
   std::string error;
   if (!cli.traceFile.empty() &&
@@ -605,6 +674,14 @@ int RingRun::checkAndReport() {
     return fail(error);
   if (!cli.outputFile.empty() && !out.save(cli.outputFile, error))
     return fail(error);
+  if (!cli.gradOutputs.empty()) {
+    SmallVector<StringRef> paths; // three, as parseRunOptions checked
+    StringRef(cli.gradOutputs).split(paths, ',');
+    HostTensor *grads[] = {&dq, &dk, &dv};
+    for (int i = 0; i < 3; ++i)
+      if (!grads[i]->save(paths[i].str(), error))
+        return fail(error);
+  }
 
   ErrorStats stats;
   double tolerance =
@@ -617,9 +694,27 @@ int RingRun::checkAndReport() {
     stats = compare(out.toDouble(), expected);
     passed = stats.finite && stats.relative <= tolerance;
   }
+  std::vector<GradientCheck> gradChecks;
+  double gradTolerance = cli.tolerance >= 0
+                             ? cli.tolerance
+                             : defaultGradientTolerance(entry.elementType);
+  if (cli.check && entry.training) {
+    AttentionGradients expected = referenceAttentionGradients(
+        entry.shape, q.toDouble(), k.toDouble(), v.toDouble(), dout.toDouble(),
+        entry.scale, entry.causal);
+    gradChecks = {{"dq", compare(dq.toDouble(), expected.dq)},
+                  {"dk", compare(dk.toDouble(), expected.dk)},
+                  {"dv", compare(dv.toDouble(), expected.dv)}};
+    for (GradientCheck &check : gradChecks) {
+      check.passed =
+          check.stats.finite && check.stats.relative <= gradTolerance;
+      passed = passed && check.passed;
+    }
+  }
   Summary summary{entry,        report,       times,           compileSeconds,
                   objectSource, runMemoryMiB, peakMemoryMiB(), cli.check,
-                  stats,        tolerance,    passed};
+                  stats,        tolerance,    passed,          gradChecks,
+                  gradTolerance};
   printSummary(llvm::outs(), summary, ranks, cli);
   return passed ? 0 : 1;
 }

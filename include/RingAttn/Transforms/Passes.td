@@ -20,10 +20,36 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
                 ranks = 4, layout = "zigzag"}   // ring entries
     ```
 
+    A training step (`ring-add-training-steps`), a public function of
+    `(q, k, v, dout) -> (out, dq, dk, dv)` whose body is a `ring.attention`
+    returning its log-sum-exp and the `ring.attention_grad` of the same
+    attributes on them, gets the same dictionary with `training = true`.
+
     `ring-run` reads it to build inputs, call the entry and check the result
     against its own float64 reference, also for modules that were lowered
     elsewhere. It holds builtin attributes only, so upstream tools
     (`mlir-translate`, `mlir-runner`) read the lowered module.
+  }];
+}
+
+def RingAddTrainingSteps : Pass<"ring-add-training-steps", "ModuleOp"> {
+  let summary = "Add a training step beside each forward attention entry";
+  let description = [{
+    For every forward entry `@f` (a public `func.func` whose body is one
+    `ring.attention` of its three arguments, returned as is), adds the public
+    function `@f_grad(q, k, v, dout) -> (out, dq, dk, dv)`: the same
+    attention, now returning its log-sum-exp, and the `ring.attention_grad`
+    of the same attributes, which takes the output, the log-sum-exp and
+    `dout`. `ring-export-abi` describes it with `training = true`;
+    `ring-run --grad` runs it.
+
+    ```mlir
+    func.func @f_grad(%q, %k, %v, %do) -> (...) {
+      %o, %lse = ring.attention %q, %k, %v causal ring @ring axis 0 ... -> tensor<...xf32>
+      %dq, %dk, %dv = ring.attention_grad %q, %k, %v, %o, %lse, %do causal ring @ring axis 0 ...
+      return %o, %dq, %dk, %dv
+    }
+    ```
   }];
 }
 

@@ -83,3 +83,10 @@ func.func @unknown_layout() attributes {ring.abi = {causal = true, key = tensor<
 func.func @unknown_key() attributes {ring.abi = {causal = true, grid = @ring, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'training' must be a bool}}
+func.func @training_not_bool() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, training = 1 : i64, value = tensor<1x2x8x16xf32>}} {
+  return
+}

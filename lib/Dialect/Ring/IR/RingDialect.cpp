@@ -32,7 +32,7 @@ void RingDialect::initialize() {
 static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kValueKey = "value", kCausalKey = "causal",
                                kScaleKey = "scale", kRanksKey = "ranks",
-                               kLayoutKey = "layout";
+                               kLayoutKey = "layout", kTrainingKey = "training";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -47,6 +47,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   if (layout)
     entries.push_back(b.getNamedAttr(
         kLayoutKey, b.getStringAttr(stringifySequenceLayout(*layout))));
+  if (training)
+    entries.push_back(b.getNamedAttr(kTrainingKey, b.getBoolAttr(true)));
   return b.getDictionaryAttr(entries);
 }
 
@@ -91,9 +93,15 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
                   "must be \"contiguous\", \"zigzag\" or \"striped\"");
     entry.layout = *parsed;
   }
+  if (abi.contains(kTrainingKey)) {
+    auto training = abi.getAs<BoolAttr>(kTrainingKey);
+    if (!training)
+      return fail(kTrainingKey, "must be a bool");
+    entry.training = training.getValue();
+  }
   for (NamedAttribute attr : abi)
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
-                             kScaleKey, kRanksKey, kLayoutKey},
+                             kScaleKey, kRanksKey, kLayoutKey, kTrainingKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

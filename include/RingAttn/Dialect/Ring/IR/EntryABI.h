@@ -34,6 +34,9 @@ struct EntryABI {
   /// laid out over them. Absent for single-device attention.
   std::optional<int64_t> ranks;
   std::optional<SequenceLayout> layout;
+  /// A training step: (q, k, v, dout) -> (out, dq, dk, dv), the forward
+  /// and its gradients, instead of (q, k, v) -> out.
+  bool training = false;
 
   DictionaryAttr toAttr(MLIRContext *ctx) const;
   /// Decodes `abi`; failure with `error` saying which key is missing or

@@ -1,0 +1,75 @@
+//===- AddTrainingSteps.cpp - A training step beside each forward entry ---===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// For every forward entry @f, (q, k, v) -> out, adds the public entry
+// @f_grad, (q, k, v, dout) -> (out, dq, dk, dv): the same ring.attention,
+// now returning its log-sum-exp, and the ring.attention_grad of the same
+// attributes. What the backward needs (the output and the lse) never
+// leaves the step; ring-export-abi describes it as a training entry.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EntryPoints.h"
+
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace ring {
+#define GEN_PASS_DEF_RINGADDTRAININGSTEPS
+#include "RingAttn/Transforms/Passes.h.inc"
+} // namespace ring
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ring;
+
+/// The training step of the forward entry whose attention is `forward`,
+/// inserted after it.
+static func::FuncOp buildTrainingStep(func::FuncOp entry, AttentionOp forward,
+                                      SymbolTable &symbols) {
+  OpBuilder b(entry);
+  b.setInsertionPointAfter(entry);
+  Location loc = forward.getLoc();
+  RankedTensorType q = forward.getQuery().getType();
+  RankedTensorType k = forward.getKey().getType();
+  RankedTensorType v = forward.getValue().getType();
+  auto step =
+      func::FuncOp::create(b, loc, (entry.getSymName() + "_grad").str(),
+                           b.getFunctionType({q, k, v, q}, {q, q, k, v}));
+  symbols.insert(step); // a unique name if @f_grad exists
+  Block *body = step.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  auto lseType =
+      RankedTensorType::get(q.getShape().drop_back(), b.getF32Type());
+  auto attention = AttentionOp::create(b, loc, TypeRange{q, lseType},
+                                       body->getArguments().take_front(3),
+                                       forward->getAttrs());
+  auto grad = AttentionGradOp::create(
+      b, loc, TypeRange{q, k, v},
+      ValueRange{body->getArgument(0), body->getArgument(1),
+                 body->getArgument(2), attention.getResult(),
+                 attention.getLse(), body->getArgument(3)},
+      forward->getAttrs());
+  func::ReturnOp::create(b, loc,
+                         ValueRange{attention.getResult(), grad.getDquery(),
+                                    grad.getDkey(), grad.getDvalue()});
+  return step;
+}
+
+namespace {
+struct RingAddTrainingStepsPass
+    : ring::impl::RingAddTrainingStepsBase<RingAddTrainingStepsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<std::pair<func::FuncOp, AttentionOp>> forwards;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (AttentionOp attention = getForwardEntry(func))
+        forwards.push_back({func, attention});
+    for (auto [entry, attention] : forwards)
+      buildTrainingStep(entry, attention, symbols);
+  }
+};
+} // namespace

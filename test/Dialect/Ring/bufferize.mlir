@@ -2,6 +2,11 @@
 // private copy of the source, and from there lowers to runtime calls.
 // RUN: ring-opt %s -one-shot-bufferize="bufferize-function-boundaries" | FileCheck %s
 // RUN: ring-opt %s -split-input-file -one-shot-bufferize="bufferize-function-boundaries" -convert-ring-to-llvm | FileCheck %s --check-prefix=RT
+// The destination-passing ops (blocks, merges, block gradients) with
+// identity layouts at the function boundary (DPS, as ring-lower-cpu
+// bufferizes) and with fully dynamic ones (DYN).
+// RUN: ring-opt %s -split-input-file -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" | FileCheck %s --check-prefix=DPS
+// RUN: ring-opt %s -split-input-file -one-shot-bufferize="bufferize-function-boundaries" | FileCheck %s --check-prefix=DYN
 
 shard.grid @ring(shape = 4)
 
@@ -56,3 +61,63 @@ func.func @block_and_merge(%q: tensor<1x2x8x16xf32>, %o: tensor<1x2x8x16xf32>, %
 // DYN: ring.block_attention %[[QC]], %{{.*}}, %{{.*}} into
 // DYN: ring.combine
 // DYN: memref.copy %{{.*}}, %{{.*}} : memref<1x2x8x16xf32> to memref<1x2x8x16xf32, strided<[?, ?, ?, ?], offset: ?>>
+
+// -----
+
+// A block's gradient accumulates into its destinations (dq, dk, dv): the
+// buffer form reads and writes them, so they bufferize in place, here into
+// the function's own arguments; nothing is allocated or copied.
+// DPS-LABEL: func.func @block_grad
+// DPS-SAME: (%[[Q:[^:]*]]: memref<1x4x8x16xbf16>, %[[K:[^:]*]]: memref<1x2x8x16xbf16>, %[[V:[^:]*]]: memref<1x2x8x16xbf16>, %[[DO:[^:]*]]: memref<1x4x8x16xbf16>, %[[L:[^:]*]]: memref<1x4x8xf32>, %[[D:[^:]*]]: memref<1x4x8xf32>, %[[DQ:[^:]*]]: memref<1x4x8x16xf32>, %[[DK:[^:]*]]: memref<1x2x8x16xf32>, %[[DV:[^:]*]]: memref<1x2x8x16xf32>, %[[P:[^:]*]]: index)
+// DPS-NOT: memref.alloc
+// DPS-NOT: memref.copy
+// DPS: ring.block_attention_grad %[[Q]], %[[K]], %[[V]], %[[DO]], %[[L]], %[[D]] into %[[DQ]], %[[DK]], %[[DV]] causal query_pos(%[[P]], 1) key_pos(%[[P]], 1) : memref<1x4x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x2x8x16xbf16>, memref<1x4x8xf32> -> memref<1x4x8x16xf32>, memref<1x2x8x16xf32>
+// DPS-NOT: memref.copy
+// DPS: return %[[DQ]], %[[DK]], %[[DV]]
+// With fully dynamic layouts at the function boundary the block works on
+// contiguous copies; the destinations are copied in (it accumulates into
+// them) and back out.
+// DYN-LABEL: func.func @block_grad
+// DYN-DAG: memref.copy %arg6, %[[DQC:.*]] : memref<1x4x8x16xf32, strided<[?, ?, ?, ?], offset: ?>> to memref<1x4x8x16xf32>
+// DYN-DAG: memref.copy %arg7, %[[DKC:.*]] : memref<1x2x8x16xf32, strided<[?, ?, ?, ?], offset: ?>> to memref<1x2x8x16xf32>
+// DYN-DAG: memref.copy %arg8, %[[DVC:.*]] : memref<1x2x8x16xf32, strided<[?, ?, ?, ?], offset: ?>> to memref<1x2x8x16xf32>
+// DYN: ring.block_attention_grad {{.*}} into %[[DQC]], %[[DKC]], %[[DVC]] causal
+// DYN-DAG: memref.copy %[[DQC]], %arg6
+// DYN-DAG: memref.copy %[[DKC]], %arg7
+// DYN-DAG: memref.copy %[[DVC]], %arg8
+// DYN: return %arg6, %arg7, %arg8
+func.func @block_grad(%q: tensor<1x4x8x16xbf16>, %k: tensor<1x2x8x16xbf16>, %v: tensor<1x2x8x16xbf16>,
+                      %do: tensor<1x4x8x16xbf16>, %lse: tensor<1x4x8xf32>, %delta: tensor<1x4x8xf32>,
+                      %dq: tensor<1x4x8x16xf32>, %dk: tensor<1x2x8x16xf32>, %dv: tensor<1x2x8x16xf32>, %p: index)
+    -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %a, %b, %c = ring.block_attention_grad %q, %k, %v, %do, %lse, %delta into %dq, %dk, %dv causal query_pos(%p, 1) key_pos(%p, 1)
+      : tensor<1x4x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x4x8xf32>
+      -> tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>
+  return %a, %b, %c : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+
+// One zeroed tensor as the initial value of both dk and dv: both are
+// written, so each gets its own buffer, initialized from the zeros.
+// DPS-LABEL: func.func @block_grad_shared_init
+// DPS: %[[DQ:.*]] = memref.alloc() {{.*}}: memref<1x4x8x16xf32>
+// DPS: %[[ZERO:.*]] = memref.alloc() {{.*}}: memref<1x2x8x16xf32>
+// DPS: linalg.fill {{.*}} outs(%[[DQ]] :
+// DPS: linalg.fill {{.*}} outs(%[[ZERO]] :
+// DPS: %[[DK:.*]] = memref.alloc() {{.*}}: memref<1x2x8x16xf32>
+// DPS-NEXT: memref.copy %[[ZERO]], %[[DK]]
+// DPS-NEXT: %[[DV:.*]] = memref.alloc() {{.*}}: memref<1x2x8x16xf32>
+// DPS-NEXT: memref.copy %[[ZERO]], %[[DV]]
+// DPS-NEXT: ring.block_attention_grad %{{.*}} into %[[DQ]], %[[DK]], %[[DV]] :
+// DPS-NEXT: return %[[DQ]], %[[DK]], %[[DV]]
+func.func @block_grad_shared_init(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %lse: tensor<1x4x8xf32>)
+    -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<1x4x8x16xf32>
+  %e1 = tensor.empty() : tensor<1x2x8x16xf32>
+  %dq = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %dkv = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %a, %b, %c = ring.block_attention_grad %q, %k, %k, %q, %lse, %lse into %dq, %dkv, %dkv
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x4x8xf32>
+      -> tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>
+  return %a, %b, %c : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}

@@ -54,6 +54,16 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
     future of a causal query tile are not visited. Scratch memory is linear
     in the sequence length: nothing of size `seq x seq` exists.
 
+    Each `ring.block_attention_grad` on buffers becomes a call of the
+    backward kernel (`@__ring_block_attention_grad*`, shared the same way):
+    key tiles outer, query tiles inner, it recomputes `P = exp(S - lse)`,
+    forms `dS = P (dO V^T - delta)` and accumulates `dV += P^T dO`,
+    `dK += dS^T Q` (f32 scratch per key/value head, summed over its query
+    heads) and `dQ += dS K` in the same register-tiled micro-kernels, then
+    adds them to the destinations. Its tiles are fixed per target (8 row
+    groups by 64 keys, clamped to the block); the tile options apply to the
+    forward kernel only.
+
     Tiles larger than a block are clamped to it: the query tile to the
     block's query rows, the key tile to its keys rounded up to whole
     vectors (narrowing the `Q K^T` register tile if that is less than one

@@ -151,9 +151,9 @@ struct BlockAttentionToKernelCall : OpRewritePattern<BlockAttentionOp> {
   BlockAttentionTiles tiles;
 };
 
-/// The tiles of a block's gradient: whole register tiles, about 8 of them
-/// per query tile and 64 keys per key tile, clamped to the block. The tile
-/// options are the forward's.
+/// The tiles of a block's gradient: 8 register tiles of query rows per
+/// query tile and 64 keys per key tile, clamped to the block (the
+/// query-tile and key-tile options tune the forward kernel only).
 static std::pair<int64_t, int64_t> gradTiles(BlockAttentionGradOp op,
                                              const CpuKernelShape &shape) {
   int64_t queryLen = op.getQuery().getType().getDimSize(2);

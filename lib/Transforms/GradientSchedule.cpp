@@ -185,14 +185,16 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       auto ifOp = scf::IfOp::create(b, chunksMayInteract(b, qc, kc));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      auto view = [&](Value buffer, const Chunk &chunk) {
-        return chunkView(buffer, chunk);
-      };
-      BlockAttentionGradOp::create(
-          b, TypeRange{}, view(query, qc), view(key, kc), view(value, kc),
-          view(dout, qc), view(lse, qc), view(delta, qc), view(dquery, qc),
-          view(into.key, kc), view(into.value, kc), qc.offset, kc.offset,
-          qc.stride, kc.stride, scale);
+      // One statement per view: the IR's order is then the same whatever
+      // order a compiler evaluates arguments in.
+      Value q = chunkView(query, qc), k = chunkView(key, kc);
+      Value v = chunkView(value, kc), dO = chunkView(dout, qc);
+      Value l = chunkView(lse, qc), d = chunkView(delta, qc);
+      Value dq = chunkView(dquery, qc), dk = chunkView(into.key, kc);
+      Value dv = chunkView(into.value, kc);
+      BlockAttentionGradOp::create(b, TypeRange{}, q, k, v, dO, l, d, dq, dk,
+                                   dv, qc.offset, kc.offset, qc.stride,
+                                   kc.stride, scale);
     }
 }
 

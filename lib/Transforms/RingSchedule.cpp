@@ -215,9 +215,12 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
   SmallVector<Value> next;
   for (auto [i, qc] : llvm::enumerate(queryChunks)) {
     Value o = state[2 * i], lse = state[2 * i + 1], qPart = slice(q, qc);
-    for (const Chunk &kc : keyChunks)
-      std::tie(o, lse) =
-          blockAndCombine(qPart, slice(k, kc), slice(v, kc), o, lse, &qc, &kc);
+    for (const Chunk &kc : keyChunks) {
+      // Separate statements: the IR's order does not depend on the order
+      // a compiler evaluates arguments in.
+      Value kPart = slice(k, kc), vPart = slice(v, kc);
+      std::tie(o, lse) = blockAndCombine(qPart, kPart, vPart, o, lse, &qc, &kc);
+    }
     next.append({o, lse});
   }
   return next;

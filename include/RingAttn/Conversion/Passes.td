@@ -61,8 +61,8 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
     `dK += dS^T Q` (f32 scratch per key/value head, summed over its query
     heads) and `dQ += dS K` in the same register-tiled micro-kernels, then
     adds them to the destinations. Its tiles are fixed per target (8 row
-    groups by 64 keys, clamped to the block); the tile options apply to the
-    forward kernel only.
+    groups by about 64 keys, 48 x 48 on AVX2, clamped to the block); the
+    tile options apply to the forward kernel only.
 
     Tiles larger than a block are clamped to it: the query tile to the
     block's query rows, the key tile to its keys rounded up to whole

@@ -8,7 +8,7 @@
 // stream past; dQ accumulates per query head.
 //
 // For each (batch, kv head):
-//   KT, VT, K = K^T, V^T, K in f32          zero padded to the key tile
+//   KT, VT, Ks = K^T, V^T, scale * K in f32  zero padded to the key tile
 //   dKa, dVa = 0
 //   for each query head of the group:
 //     Qs, dO = scale * Q, dO in f32; L = lse (+inf where no probability:
@@ -18,8 +18,8 @@
 //       for each group of R query rows, for each key chunk:
 //         S = mask(Qs KT)  P = exp(S - L)      R x C accumulators each
 //         dP = dO VT       dS = P (dP - D)     -> P, dS tiles
-//       dVa[k0..] += P^T dO;  dKa[k0..] += dS^T Qs     R' keys x vectors
-//       dQa[q0..] += scale dS K[k0..]                   R rows x vectors
+//       dVa[k0..] += P^T dO;  dKa[k0..] += dS^T Qs     R keys x vectors
+//       dQa[q0..] += dS Ks[k0..]                        R rows x vectors
 //     dq += dQa                                  (valid rows)
 //   dk += dKa; dv += dVa                         (valid rows)
 //
@@ -47,10 +47,6 @@ using namespace mlir::ring;
 
 namespace {
 
-/// Keys of one dK/dV register tile: it divides every key tile (a multiple
-/// of a vector of f32 lanes, at least 4).
-constexpr int64_t kKeyRows = 4;
-
 class FlashAttentionGradEmitter : CpuKernelBuilder {
 public:
   FlashAttentionGradEmitter(ImplicitLocOpBuilder &b, BlockAttentionGradOp op,
@@ -66,6 +62,9 @@ public:
         break;
       }
     rowVec = VectorType::get({rowLanes}, f32);
+    // The dK/dV register tile takes as many keys as the score tile takes
+    // rows when they divide the key tile, else 4 (which always does).
+    keyTileRows = keyTile % shape.rows == 0 ? shape.rows : 4;
   }
 
   void emit();
@@ -92,7 +91,7 @@ private:
 
   BlockAttentionGradOp op;
   int64_t queryTile, keyTile, paddedQueryLen, paddedKeyLen;
-  int64_t rowLanes = 1;
+  int64_t rowLanes = 1, keyTileRows;
   VectorType rowVec;
 
   // Kernel arguments.
@@ -100,7 +99,7 @@ private:
   // Scratch, f32.
   Value keyPanels;    // [paddedKeyLen / keyChunk, headDim, keyChunk]  K^T
   Value valuePanels;  // [paddedKeyLen / keyChunk, headDim, keyChunk]  V^T
-  Value keyRows;      // [paddedKeyLen, headDim]   K
+  Value keyRows;      // [paddedKeyLen, headDim]   scale * K
   Value queryRows;    // [paddedQueryLen, headDim] scale * Q
   Value doutRows;     // [paddedQueryLen, headDim] dO
   Value rowLse;       // [paddedQueryLen]          L
@@ -130,13 +129,14 @@ void FlashAttentionGradEmitter::zeroRows(Value buffer, int64_t rows) {
 /// K^T and V^T panels for the score products and K rows for dQ; the
 /// padding keys stay zero from the kernel's first fill.
 void FlashAttentionGradEmitter::packKeyValue(Value n, Value kvHead) {
+  Value scaleValue = f32Const(block.scale);
   forLoop(idx(0), idx(block.keyLen), idx(1), [&](Value j) {
     forLoop(idx(0), idx(block.headDim), idx(1), [&](Value d) {
       SmallVector<Value, 4> at{n, kvHead, j, d};
       Value k = toF32(load(key, at));
       store(k, keyPanels, panelIndex(j, d));
       store(toF32(load(value, at)), valuePanels, panelIndex(j, d));
-      store(k, keyRows, ValueRange{j, d});
+      store(mulf(k, scaleValue), keyRows, ValueRange{j, d});
     });
   });
 }
@@ -166,8 +166,10 @@ void FlashAttentionGradEmitter::packQueries(Value n, Value queryHead) {
   zeroRows(dqAcc, paddedQueryLen);
 }
 
-/// For R query rows against one key tile, one key chunk at a time:
-/// P = exp(mask(Qs KT) - L) and dS = P (dO VT - D), into the tile buffers.
+/// For R query rows against one key tile, one key chunk at a time: first
+/// P = exp(mask(Qs KT) - L), then dS = P (dO VT - D), into the tile
+/// buffers. Two passes, so that each streams one panel (K^T, then V^T)
+/// that fits the L1 cache with the rows.
 void FlashAttentionGradEmitter::probabilitiesAndGrads(Value q0, Value k0,
                                                       Value rowBlock) {
   const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
@@ -183,27 +185,41 @@ void FlashAttentionGradEmitter::probabilitiesAndGrads(Value q0, Value k0,
           return load(rows, ValueRange{add(q0, add(rowBlock, idx(r))), d});
         });
   };
+  // Calls `body(r, c, at)` for each accumulator of a chunk's register tile,
+  // `at` being its place in the tile buffers.
+  auto forEachVector =
+      [&](Value chunk,
+          function_ref<void(int64_t, int64_t, ValueRange, Value row)> body) {
+        for (int64_t r = 0; r < shape.rows; ++r) {
+          Value row = add(q0, add(rowBlock, idx(r)));
+          for (int64_t c = 0; c < vectors; ++c) {
+            SmallVector<Value, 2> at{add(rowBlock, idx(r)),
+                                     add(chunk, idx(c * lanes))};
+            body(r, c, at, row);
+          }
+        }
+      };
+  auto panelOf = [&](Value chunk) {
+    return arith::DivUIOp::create(b, add(k0, chunk), idx(shape.keyChunk()));
+  };
   forLoop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
-    Value c0 = add(k0, chunk);
-    Value panel = arith::DivUIOp::create(b, c0, idx(shape.keyChunk()));
-    SmallVector<Value> scores = product(queryRows, keyPanels, panel);
-    maskScores(scores, q0, c0, rowBlock, keyTile);
-    SmallVector<Value> dprobs = product(doutRows, valuePanels, panel);
-    for (int64_t r = 0; r < shape.rows; ++r) {
-      Value row = add(q0, add(rowBlock, idx(r)));
+    SmallVector<Value> scores = product(queryRows, keyPanels, panelOf(chunk));
+    maskScores(scores, q0, add(k0, chunk), rowBlock, keyTile);
+    forEachVector(chunk, [&](int64_t r, int64_t c, ValueRange at, Value row) {
       Value l = splat(scoreVec, load(rowLse, row));
+      Value p = math::ExpOp::create(
+          b, arith::SubFOp::create(b, scores[r * vectors + c], l));
+      vector::StoreOp::create(b, p, probs, at);
+    });
+  });
+  forLoop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
+    SmallVector<Value> dprobs = product(doutRows, valuePanels, panelOf(chunk));
+    forEachVector(chunk, [&](int64_t r, int64_t c, ValueRange at, Value row) {
       Value dd = splat(scoreVec, load(rowDelta, row));
-      Value tileRow = add(rowBlock, idx(r));
-      for (int64_t c = 0; c < vectors; ++c) {
-        Value p = math::ExpOp::create(
-            b, arith::SubFOp::create(b, scores[r * vectors + c], l));
-        Value ds =
-            mulf(p, arith::SubFOp::create(b, dprobs[r * vectors + c], dd));
-        SmallVector<Value, 4> at{tileRow, add(chunk, idx(c * lanes))};
-        vector::StoreOp::create(b, p, probs, at);
-        vector::StoreOp::create(b, ds, dscores, at);
-      }
-    }
+      Value p = vector::LoadOp::create(b, scoreVec, probs, at);
+      Value ds = mulf(p, arith::SubFOp::create(b, dprobs[r * vectors + c], dd));
+      vector::StoreOp::create(b, ds, dscores, at);
+    });
   });
 }
 
@@ -222,7 +238,7 @@ void FlashAttentionGradEmitter::forRowPanels(
 }
 
 /// dVa[k0 + j] += sum_i P[i, j] dO[q0 + i] and dKa[k0 + j] += sum_i
-/// dS[i, j] Qs[q0 + i]: kKeyRows keys x vectors in registers over the
+/// dS[i, j] Qs[q0 + i]: keyTileRows keys x vectors in registers over the
 /// query tile.
 void FlashAttentionGradEmitter::accumulateKeyGrads(Value q0, Value k0) {
   auto accumulate = [&](Value acc, Value weights, Value rows, Value kb,
@@ -231,11 +247,11 @@ void FlashAttentionGradEmitter::accumulateKeyGrads(Value q0, Value k0) {
       return {add(k0, add(kb, idx(r))), add(column, idx(c * rowLanes))};
     };
     SmallVector<Value> init;
-    for (int64_t r = 0; r < kKeyRows; ++r)
+    for (int64_t r = 0; r < keyTileRows; ++r)
       for (int64_t c = 0; c < vectors; ++c)
         init.push_back(vector::LoadOp::create(b, rowVec, acc, at(r, c)));
     SmallVector<Value> result = broadcastFmaLoop(
-        queryTile, rowVec, kKeyRows, vectors, init,
+        queryTile, rowVec, keyTileRows, vectors, init,
         [&](Value i, int64_t c) {
           return vector::LoadOp::create(
               b, rowVec, rows,
@@ -244,22 +260,26 @@ void FlashAttentionGradEmitter::accumulateKeyGrads(Value q0, Value k0) {
         [&](Value i, int64_t r) {
           return load(weights, ValueRange{i, add(kb, idx(r))});
         });
-    for (int64_t r = 0; r < kKeyRows; ++r)
+    for (int64_t r = 0; r < keyTileRows; ++r)
       for (int64_t c = 0; c < vectors; ++c)
         vector::StoreOp::create(b, result[r * vectors + c], acc, at(r, c));
   };
-  forLoop(idx(0), idx(keyTile), idx(kKeyRows), [&](Value kb) {
+  // dV, then dK: each pass streams one tile of rows and one of weights.
+  forLoop(idx(0), idx(keyTile), idx(keyTileRows), [&](Value kb) {
     forRowPanels([&](Value column, int64_t vectors) {
       accumulate(dvAcc, probs, doutRows, kb, column, vectors);
+    });
+  });
+  forLoop(idx(0), idx(keyTile), idx(keyTileRows), [&](Value kb) {
+    forRowPanels([&](Value column, int64_t vectors) {
       accumulate(dkAcc, dscores, queryRows, kb, column, vectors);
     });
   });
 }
 
-/// dQa[q0 + i] += scale sum_j dS[i, j] K[k0 + j]: R rows x vectors in
+/// dQa[q0 + i] += sum_j dS[i, j] (scale K)[k0 + j]: R rows x vectors in
 /// registers over the key tile.
 void FlashAttentionGradEmitter::accumulateQueryGrads(Value k0, Value q0) {
-  Value scaleValue = f32Const(block.scale);
   forLoop(idx(0), idx(queryTile), idx(shape.rows), [&](Value rb) {
     forRowPanels([&](Value column, int64_t vectors) {
       auto at = [&](int64_t r, int64_t c) -> SmallVector<Value> {
@@ -277,8 +297,7 @@ void FlashAttentionGradEmitter::accumulateQueryGrads(Value k0, Value q0) {
                 ValueRange{add(k0, j), add(column, idx(c * rowLanes))});
           },
           [&](Value j, int64_t r) {
-            return mulf(load(dscores, ValueRange{add(rb, idx(r)), j}),
-                        scaleValue);
+            return load(dscores, ValueRange{add(rb, idx(r)), j});
           });
       for (int64_t r = 0; r < shape.rows; ++r)
         for (int64_t c = 0; c < vectors; ++c)

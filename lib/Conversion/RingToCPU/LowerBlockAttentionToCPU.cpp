@@ -23,6 +23,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <numeric>
+
 namespace mlir {
 namespace ring {
 #define GEN_PASS_DEF_RINGLOWERBLOCKATTENTION
@@ -152,15 +154,21 @@ struct BlockAttentionToKernelCall : OpRewritePattern<BlockAttentionOp> {
 };
 
 /// The tiles of a block's gradient: 8 register tiles of query rows per
-/// query tile and 64 keys per key tile, clamped to the block (the
-/// query-tile and key-tile options tune the forward kernel only).
+/// query tile, and about 64 keys per key tile, a multiple of the register
+/// tile's rows where that is at most 64 keys (48 on AVX2), so the dK/dV
+/// tile holds as many keys as the score tile holds rows. Both are clamped
+/// to the block (the query-tile and key-tile options tune the forward
+/// kernel only).
 static std::pair<int64_t, int64_t> gradTiles(BlockAttentionGradOp op,
                                              const CpuKernelShape &shape) {
   int64_t queryLen = op.getQuery().getType().getDimSize(2);
   int64_t keyLen = op.getKey().getType().getDimSize(2);
   int64_t queryTile =
       std::min<int64_t>(8 * shape.rows, llvm::alignTo(queryLen, shape.rows));
-  int64_t keyTile = std::min<int64_t>(llvm::alignTo(64, shape.keyChunk()),
+  int64_t unit = std::lcm(shape.keyChunk(), shape.rows);
+  if (unit > 64)
+    unit = shape.keyChunk();
+  int64_t keyTile = std::min<int64_t>(unit * std::max<int64_t>(1, 64 / unit),
                                       llvm::alignTo(keyLen, shape.keyChunk()));
   return {queryTile, keyTile};
 }

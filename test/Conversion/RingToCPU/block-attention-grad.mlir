@@ -4,7 +4,7 @@
 // positions (two blocks of a ring step): one kernel, two calls, each with its
 // block's positions. seq 1000 (not a multiple of the tiles), head_dim 80, on
 // AVX2: 8 lanes, 6 x 2 register tiles, query tiles of 48 rows, key tiles of
-// 64.
+// 48 (a multiple of both 16-key chunks and 6-row tiles).
 // CHECK-LABEL: func.func @two_blocks
 // CHECK-SAME: attributes {passthrough = ["optsize"]}
 // The blocks become calls; the kernel owns its scratch.
@@ -17,64 +17,68 @@
 // The one kernel: private, internal to the object, never inlined.
 // CHECK: func.func private @__ring_block_attention_grad(
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"], ring.kernel_signature =
-// Its only buffers are its scratch, linear in the sequence (1000 keys padded
-// to 1024, 1000 queries to 1008): K^T and V^T in 64 panels of 16 keys; K,
-// dK, dV rows; scale * Q, dO and dQ rows; L and D per row; P and dS of one
-// tile pair (48 x 64). Nothing of size seq x seq.
+// Its only buffers are its scratch, linear in the sequence (1000 keys and
+// 1000 queries padded to 1008): K^T and V^T in 63 panels of 16 keys;
+// scale * K, dK, dV rows; scale * Q, dO and dQ rows; L and D per row; P and
+// dS of one tile pair (48 x 48). Nothing of size seq x seq.
 // CHECK-DAG: %[[PLUSINF:.*]] = arith.constant 0x7F800000 : f32
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.111803398 : f32
-// CHECK-DAG: memref.alloc() : memref<64x80x16xf32>
-// CHECK-DAG: memref.alloc() : memref<64x80x16xf32>
-// CHECK-DAG: memref.alloc() : memref<1024x80xf32>
-// CHECK-DAG: memref.alloc() : memref<1024x80xf32>
-// CHECK-DAG: memref.alloc() : memref<1024x80xf32>
+// CHECK-DAG: memref.alloc() : memref<63x80x16xf32>
+// CHECK-DAG: memref.alloc() : memref<63x80x16xf32>
+// CHECK-DAG: memref.alloc() : memref<1008x80xf32>
+// CHECK-DAG: memref.alloc() : memref<1008x80xf32>
+// CHECK-DAG: memref.alloc() : memref<1008x80xf32>
 // CHECK-DAG: memref.alloc() : memref<1008x80xf32>
 // CHECK-DAG: memref.alloc() : memref<1008x80xf32>
 // CHECK-DAG: memref.alloc() : memref<1008x80xf32>
 // CHECK-DAG: memref.alloc() : memref<1008xf32>
 // CHECK-DAG: memref.alloc() : memref<1008xf32>
-// CHECK-DAG: memref.alloc() : memref<48x64xf32>
-// CHECK-DAG: memref.alloc() : memref<48x64xf32>
+// CHECK-DAG: memref.alloc() : memref<48x48xf32>
+// CHECK-DAG: memref.alloc() : memref<48x48xf32>
 // CHECK-NOT: memref.alloc
-// Per key/value head (2), per query head of its group (4): Q is scaled as
-// it is packed; a row whose lse is -inf (it saw no key) gets L = +inf, so
-// exp(S - L) = 0 and its gradients are 0, never NaN.
+// Per key/value head (2): K is scaled as it is packed in rows (for dQ);
+// per query head of its group (4): Q is scaled as it is packed; a row whose
+// lse is -inf (it saw no key) gets L = +inf, so exp(S - L) = 0 and its
+// gradients are 0, never NaN.
 // CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1 {
+// CHECK: arith.mulf %{{.*}}, %[[SCALE]] : f32
 // CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 {
 // CHECK: arith.mulf %{{.*}}, %[[SCALE]] : f32
 // CHECK: %[[UNSEEN:.*]] = arith.cmpf oeq, %[[LSE:.*]], %{{.*}} : f32
 // CHECK-NEXT: arith.select %[[UNSEEN]], %[[PLUSINF]], %[[LSE]] : f32
 // Key tiles outside, query tiles inside; a pair entirely in the future is
 // skipped.
-// CHECK: scf.for %[[K0:.*]] = %c0 to %c1024 step %c64 {
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c1008 step %c48 {
 // CHECK-NEXT: scf.for %[[Q0:.*]] = %c0 to %c1008 step %c48 {
 // CHECK: %[[VISIBLE:.*]] = arith.cmpi sge
 // CHECK-NEXT: scf.if %[[VISIBLE]] {
-// S = (scale Q) K^T and dP = dO V^T: 6 rows x 2 vectors of 8 keys each,
-// broadcast-FMAs over head_dim; S is masked (causal, ragged last tile).
+// S = (scale Q) K^T, masked (causal, ragged last tile), and P = exp(S - L)
+// for every key chunk, then dP = dO V^T and dS = P (dP - D): 6 rows x 2
+// vectors of 8 keys each, broadcast-FMAs over head_dim, stored for the tile
+// pair.
 // CHECK: scf.for %{{.*}} = %c0 to %c80 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
 // CHECK: arith.select {{.*}} : vector<8xi1>, vector<8xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c80 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
-// P = exp(S - L), dS = P (dP - D), stored for the tile pair.
 // CHECK: %[[SL:.*]] = arith.subf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK-NEXT: %[[P:.*]] = math.exp %[[SL]] : vector<8xf32>
+// CHECK-NEXT: vector.store %[[P]], %{{.*}} : memref<48x48xf32>, vector<8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c80 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
+// CHECK: %[[P2:.*]] = vector.load %{{.*}} : memref<48x48xf32>, vector<8xf32>
 // CHECK-NEXT: %[[DPD:.*]] = arith.subf %{{.*}}, %{{.*}} : vector<8xf32>
-// CHECK-NEXT: %[[DS:.*]] = arith.mulf %[[P]], %[[DPD]] : vector<8xf32>
-// CHECK-NEXT: vector.store %[[P]], %{{.*}} : memref<48x64xf32>, vector<8xf32>
-// CHECK-NEXT: vector.store %[[DS]], %{{.*}} : memref<48x64xf32>, vector<8xf32>
-// dV += P^T dO and dK += dS^T (scale Q): 4 keys x 2 vectors in registers
+// CHECK-NEXT: %[[DS:.*]] = arith.mulf %[[P2]], %[[DPD]] : vector<8xf32>
+// CHECK-NEXT: vector.store %[[DS]], %{{.*}} : memref<48x48xf32>, vector<8xf32>
+// dV += P^T dO, then dK += dS^T (scale Q): 6 keys x 2 vectors in registers
 // over the query tile.
-// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c4 {
-// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
-// dQ += scale dS K: 6 rows x 2 vectors over the key tile.
 // CHECK: scf.for %{{.*}} = %c0 to %c48 step %c6 {
-// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK: arith.mulf %{{.*}}, %[[SCALE]] : f32
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c6 {
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
+// dQ += dS (scale K): 6 rows x 2 vectors over the key tile.
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c6 {
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
 // The destinations are accumulated into, valid rows only: dq per query
 // head, then dk and dv per key/value head (the sum over its query heads).

@@ -22,6 +22,7 @@ GPU: no GPU was available to the sessions so far; nothing here runs on one.
 
 PAGES = [("cpu-attention.md", "Single-device attention on one core"),
          ("ring.md", "Ring attention"),
+         ("training.md", "The training step"),
          ("peers.md", "Against the peers")]
 
 

@@ -20,8 +20,10 @@ std::vector<double> referenceAttention(const AttentionShape &s,
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t h = 0; h < s.queryHeads; ++h) {
       const int64_t kvh = h / group;
-      const double *kBase = &k[((b * s.kvHeads + kvh) * s.keyLen) * d];
-      const double *vBase = &v[((b * s.kvHeads + kvh) * s.keyLen) * d];
+      // data() + offset: with no keys the vectors are empty, and indexing
+      // one would be undefined.
+      const double *kBase = k.data() + ((b * s.kvHeads + kvh) * s.keyLen) * d;
+      const double *vBase = v.data() + ((b * s.kvHeads + kvh) * s.keyLen) * d;
       for (int64_t i = 0; i < s.queryLen; ++i) {
         const double *qi = &q[((b * s.queryHeads + h) * s.queryLen + i) * d];
         double *oi = &out[((b * s.queryHeads + h) * s.queryLen + i) * d];

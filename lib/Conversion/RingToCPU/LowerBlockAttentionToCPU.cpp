@@ -168,8 +168,10 @@ static std::pair<int64_t, int64_t> gradTiles(BlockAttentionGradOp op,
   int64_t unit = std::lcm(shape.keyChunk(), shape.rows);
   if (unit > 64)
     unit = shape.keyChunk();
-  int64_t keyTile = std::min<int64_t>(unit * std::max<int64_t>(1, 64 / unit),
-                                      llvm::alignTo(keyLen, shape.keyChunk()));
+  int64_t keyTile = std::min<int64_t>(
+      unit * std::max<int64_t>(1, 64 / unit),
+      std::max<int64_t>(llvm::alignTo(keyLen, shape.keyChunk()),
+                        shape.keyChunk()));
   return {queryTile, keyTile};
 }
 

@@ -155,6 +155,16 @@ struct RingLowerBlockAttentionGPUPass
     });
     if (bad.wasInterrupted())
       return signalPassFailure();
+    // The backward has no GPU kernel yet: say so here, not as an illegal
+    // op deep in the lowering to LLVM.
+    WalkResult grad = getOperation().walk([](BlockAttentionGradOp op) {
+      op.emitError("ring-lower-block-attention-gpu has no kernel for "
+                   "ring.block_attention_grad yet; compile training steps "
+                   "for the CPU (ring-lower-cpu)");
+      return WalkResult::interrupt();
+    });
+    if (grad.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateRingBlockAttentionToGPUPatterns(patterns, tensorCores);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -200,3 +200,15 @@ func.func @tensors(%q: tensor<1x1x8x16xf32>, %o: tensor<1x1x8x16xf32>,
       -> tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
   return %r#0 : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// The backward has no GPU kernel yet.
+func.func @gradient(%q: memref<1x1x8x16xf32>, %l: memref<1x1x8xf32>,
+                    %d: memref<1x1x8x16xf32>) {
+  // expected-error @+1 {{ring-lower-block-attention-gpu has no kernel for ring.block_attention_grad yet; compile training steps for the CPU (ring-lower-cpu)}}
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d
+      : memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8xf32>
+      -> memref<1x1x8x16xf32>, memref<1x1x8x16xf32>
+  return
+}

@@ -83,6 +83,14 @@ passed=$(test/Integration/Ring/Inputs/ring-matrix.sh "$out/bin/ring-run" \
   true
 rm -rf "$matrix"
 [ "$passed" = 12 ] || { echo "FAILED: sanitized ring of 4 ($passed/12 passed)"; failed=1; }
+# The training step on a ring of 4: the grad-matrix test's 24 cases (every
+# layout, causal or not, MHA and GQA, f32 and bf16), gradients checked.
+matrix=$(mktemp -d)
+passed=$(test/Integration/Ring/Inputs/grad-matrix.sh "$out/bin/ring-run" \
+  test/Integration/Ring/Inputs/train.mlir.in "$matrix" 4 |
+  grep -c '^check dv: .* PASS$') || true
+rm -rf "$matrix"
+[ "$passed" = 24 ] || { echo "FAILED: sanitized training step on a ring of 4 ($passed/24 passed)"; failed=1; }
 echo "== sanitized tests: $((SECONDS - start)) s"
 
 python3 fuzz/make-corpus.py "$out/corpus" > /dev/null

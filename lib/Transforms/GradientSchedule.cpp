@@ -76,7 +76,6 @@ private:
   void blockGrads(Value key, Value value, KeyValueGrads into, Value stepIdx);
   Value startShift(Value source, Value dest);
   void wait(Value shift);
-  SmallVector<Value> startKeyValueShift(int64_t step, Value parity);
   void step(Value stepIdx, Value parity, bool first, bool last);
   Value result(Value buffer, RankedTensorType type);
 
@@ -272,20 +271,13 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   RankedTensorType valueType = op.getValue().getType();
 
   if (ranks == 1) {
-    // One device: one block, positions 0, 1, ... on both sides.
-    Value zeroPos = idx(0);
-    queryChunks = {{0, localLen, zeroPos, 1}};
-    rank = zeroPos;
-    keys[0] = input(op.getKey());
-    values[0] = input(op.getValue());
-    if (op.getCausal()) {
-      BlockAttentionGradOp::create(b, TypeRange{}, query, keys[0], values[0],
-                                   dout, lse, delta, dquery, partial[0].key,
-                                   partial[0].value, zeroPos, zeroPos, 1, 1,
-                                   b.getF32FloatAttr(op.getScaleOrDefault()));
-    } else {
-      blockGrads(keys[0], values[0], partial[0], zeroPos);
-    }
+    // One device: one block; causal positions are 0, 1, ... on both sides.
+    Value origin = op.getCausal() ? idx(0) : Value();
+    Value key = input(op.getKey()), value = input(op.getValue());
+    BlockAttentionGradOp::create(b, TypeRange{}, query, key, value, dout, lse,
+                                 delta, dquery, partial[0].key,
+                                 partial[0].value, origin, origin, 1, 1,
+                                 b.getF32FloatAttr(op.getScaleOrDefault()));
     return {result(dquery, op.getQuery().getType()),
             result(partial[0].key, keyType),
             result(partial[0].value, valueType)};

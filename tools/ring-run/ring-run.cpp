@@ -489,11 +489,21 @@ Error RingRun::shardOperands() {
     return error;
   if (Error error = shardsOf(v, "v", true, vShards))
     return error;
-  if (entry.training && (shardsOf(dout, "dout", false, doutShards) ||
-                         shardsOf(dq, "dq", false, dqShards) ||
-                         shardsOf(dk, "dk", true, dkShards) ||
-                         shardsOf(dv, "dv", true, dvShards)))
-    return createStringError("cannot shard the training step's operands");
+  if (entry.training) {
+    struct {
+      HostTensor &global;
+      const char *name;
+      bool kv;
+      std::vector<HostTensor> &shards;
+    } trainingOperands[] = {{dout, "dout", false, doutShards},
+                            {dq, "dq", false, dqShards},
+                            {dk, "dk", true, dkShards},
+                            {dv, "dv", true, dvShards}};
+    for (auto &operand : trainingOperands)
+      if (Error error = shardsOf(operand.global, operand.name, operand.kv,
+                                 operand.shards))
+        return error;
+  }
   return shardsOf(out, "the output", false, outShards);
 }
 

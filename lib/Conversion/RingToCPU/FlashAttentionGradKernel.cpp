@@ -126,7 +126,7 @@ void FlashAttentionGradEmitter::zeroRows(Value buffer, int64_t rows) {
   });
 }
 
-/// K^T and V^T panels for the score products and K rows for dQ; the
+/// K^T and V^T panels for the score products and scale * K rows for dQ; the
 /// padding keys stay zero from the kernel's first fill.
 void FlashAttentionGradEmitter::packKeyValue(Value n, Value kvHead) {
   Value scaleValue = f32Const(block.scale);

@@ -172,11 +172,11 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
                                  Value(), 1, 1, scale);
     return;
   }
-  Value source = arith::RemUIOp::create(
-      b,
-      arith::SubIOp::create(b, arith::AddIOp::create(b, rank, idx(ranks)),
-                            stepIdx),
-      idx(ranks));
+  // The block of rank (rank - step) mod N, one op per statement.
+  Value ringSize = idx(ranks);
+  Value ahead = arith::AddIOp::create(b, rank, ringSize);
+  Value behind = arith::SubIOp::create(b, ahead, stepIdx);
+  Value source = arith::RemUIOp::create(b, behind, ringSize);
   SmallVector<Chunk> keyChunks =
       layoutChunks(b, op.getLayout(), ranks, localLen, source);
   for (const Chunk &qc : queryChunks)
@@ -311,14 +311,15 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value s = loop.getInductionVar();
+    Value low = arith::AndIOp::create(b, s, idx(1));
     Value parity =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                              arith::AndIOp::create(b, s, idx(1)), idx(0));
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, low, idx(0));
     step(s, parity, /*first=*/false, /*last=*/false);
   }
   bool lastEven = (ranks - 1) % 2 == 0;
-  step(idx(ranks - 1), arith::ConstantIntOp::create(b, lastEven, 1),
-       /*first=*/false, /*last=*/true);
+  Value lastStep = idx(ranks - 1);
+  Value lastParity = arith::ConstantIntOp::create(b, lastEven, 1);
+  step(lastStep, lastParity, /*first=*/false, /*last=*/true);
   // The last shift brings each block's sums home: after N shifts they sit
   // in X(N).
   const KeyValueGrads &last = partial[(ranks - 1) % 2];

@@ -319,9 +319,11 @@ void FlashAttentionGradEmitter::addRows(Value from, Value to, Value n,
   forLoop(idx(0), idx(rows), idx(1), [&](Value i) {
     forLoop(idx(0), idx(block.headDim), idx(rowLanes), [&](Value d) {
       SmallVector<Value, 4> at{n, head, i, d};
-      Value sum =
-          addf(vector::LoadOp::create(b, rowVec, to, at),
-               vector::LoadOp::create(b, rowVec, from, ValueRange{i, d}));
+      // One statement per op here and below: the IR's order does not
+      // depend on the order a compiler evaluates arguments in.
+      Value old = vector::LoadOp::create(b, rowVec, to, at);
+      Value part = vector::LoadOp::create(b, rowVec, from, ValueRange{i, d});
+      Value sum = addf(old, part);
       vector::StoreOp::create(b, sum, to, at);
     });
   });
@@ -355,11 +357,13 @@ void FlashAttentionGradEmitter::emitKernelBody() {
               return processTilePair(q0, k0);
             // The pair may interact unless its first key is after its
             // last query.
-            Value lastQuery = arith::MinSIOp::create(
-                b, add(q0, idx(queryTile - 1)), idx(block.queryLen - 1));
-            Value visible = notInFuture(
-                position(queryOffset, idx(block.queryStride), lastQuery),
-                position(keyOffset, idx(block.keyStride), k0));
+            Value tileEnd = add(q0, idx(queryTile - 1));
+            Value lastQuery =
+                arith::MinSIOp::create(b, tileEnd, idx(block.queryLen - 1));
+            Value queryPos =
+                position(queryOffset, idx(block.queryStride), lastQuery);
+            Value keyPos = position(keyOffset, idx(block.keyStride), k0);
+            Value visible = notInFuture(queryPos, keyPos);
             auto ifOp = scf::IfOp::create(b, visible);
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToStart(ifOp.thenBlock());

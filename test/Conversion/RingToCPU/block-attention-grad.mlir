@@ -84,15 +84,18 @@
 // head, then dk and dv per key/value head (the sum over its query heads).
 // CHECK: scf.for %{{.*}} = %c0 to %c1000 step %c1 {
 // CHECK: %[[DQOLD:.*]] = vector.load %arg8[
-// CHECK-NEXT: %[[DQNEW:.*]] = arith.addf %[[DQOLD]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[DQPART:.*]] = vector.load %alloc
+// CHECK-NEXT: %[[DQNEW:.*]] = arith.addf %[[DQOLD]], %[[DQPART]] : vector<8xf32>
 // CHECK-NEXT: vector.store %[[DQNEW]], %arg8[
 // CHECK: scf.for %{{.*}} = %c0 to %c1000 step %c1 {
 // CHECK: %[[DKOLD:.*]] = vector.load %arg9[
-// CHECK-NEXT: %[[DKNEW:.*]] = arith.addf %[[DKOLD]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[DKPART:.*]] = vector.load %alloc
+// CHECK-NEXT: %[[DKNEW:.*]] = arith.addf %[[DKOLD]], %[[DKPART]] : vector<8xf32>
 // CHECK-NEXT: vector.store %[[DKNEW]], %arg9[
 // CHECK: scf.for %{{.*}} = %c0 to %c1000 step %c1 {
 // CHECK: %[[DVOLD:.*]] = vector.load %arg10[
-// CHECK-NEXT: %[[DVNEW:.*]] = arith.addf %[[DVOLD]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[DVPART:.*]] = vector.load %alloc
+// CHECK-NEXT: %[[DVNEW:.*]] = arith.addf %[[DVOLD]], %[[DVPART]] : vector<8xf32>
 // CHECK-NEXT: vector.store %[[DVNEW]], %arg10[
 // The scratch is freed before the kernel returns.
 // CHECK-COUNT-12: memref.dealloc

@@ -336,12 +336,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
 std::optional<int64_t> ringSize(AttentionGradOp op) {
   if (!op.isRing())
     return 1;
-  auto grid =
-      SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
-  int64_t ranks = grid.getShape()[*op.getAxis()];
-  if (ShapedType::isDynamic(ranks))
-    return std::nullopt;
-  return ranks;
+  return staticRingSize(op, op.getGridAttr(), *op.getAxis());
 }
 
 struct ScheduleAttentionGrad : OpRewritePattern<AttentionGradOp> {

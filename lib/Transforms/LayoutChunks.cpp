@@ -7,9 +7,20 @@
 #include "RingAttn/Support/SequenceLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 
 using namespace mlir;
 using namespace mlir::ring;
+
+std::optional<int64_t> mlir::ring::staticRingSize(Operation *op,
+                                                  FlatSymbolRefAttr grid,
+                                                  int64_t axis) {
+  auto gridOp = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, grid);
+  int64_t ranks = gridOp.getShape()[axis];
+  if (ShapedType::isDynamic(ranks))
+    return std::nullopt;
+  return ranks;
+}
 
 SmallVector<Chunk> mlir::ring::layoutChunks(ImplicitLocOpBuilder &b,
                                             SequenceLayout layout,

@@ -6,7 +6,7 @@
 // tokens fall into chunks, each at affine global positions
 // (docs/Semantics.md, "Sequence layouts"); lib/Support owns that arithmetic,
 // this header turns it into IR in the rank, for the causal positions of
-// blocks.
+// blocks, and reads the ring's size off its grid.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +28,11 @@ struct Chunk {
   Value offset;
   int64_t stride;
 };
+
+/// The number of ranks on axis `axis` of the shard.grid `grid` that `op`
+/// names, or std::nullopt when that size is dynamic.
+std::optional<int64_t> staticRingSize(Operation *op, FlatSymbolRefAttr grid,
+                                      int64_t axis);
 
 /// The chunks of rank `rank` (an index value) of `ranks` ranks holding
 /// `localLen` tokens each in `layout`.

@@ -51,16 +51,6 @@ using namespace mlir::ring;
 
 namespace {
 
-/// The number of ranks on the op's ring axis, if static.
-std::optional<int64_t> staticRingSize(AttentionOp op) {
-  auto grid =
-      SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
-  int64_t ranks = grid.getShape()[*op.getAxis()];
-  if (ShapedType::isDynamic(ranks))
-    return std::nullopt;
-  return ranks;
-}
-
 class RingScheduleEmitter {
 public:
   RingScheduleEmitter(ImplicitLocOpBuilder &b, AttentionOp op, int64_t ranks)
@@ -328,7 +318,8 @@ struct ScheduleRingAttention : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.isRing())
       return rewriter.notifyMatchFailure(op, "not over a ring");
-    std::optional<int64_t> ranks = staticRingSize(op);
+    std::optional<int64_t> ranks =
+        staticRingSize(op, op.getGridAttr(), *op.getAxis());
     if (!ranks)
       return rewriter.notifyMatchFailure(op, "dynamic ring size");
     if (*ranks == 1) {
@@ -360,10 +351,7 @@ struct RingSchedulePass : ring::impl::RingScheduleBase<RingSchedulePass> {
           attention ? attention.getGridAttr() : grad.getGridAttr();
       std::optional<uint64_t> axis =
           attention ? attention.getAxis() : grad.getAxis();
-      if (!grid ||
-          !ShapedType::isDynamic(
-              SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(op, grid)
-                  .getShape()[*axis]))
+      if (!grid || staticRingSize(op, grid, *axis))
         return WalkResult::advance();
       op->emitError("the ring schedule needs a static ring size, but axis ")
           << *axis << " of " << grid << " is dynamic";

@@ -41,3 +41,21 @@ def write_module(path, heads, local, dim, causal, ranks=None,
         f.write(f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
                 f"  %o = ring.attention %q, %k, %v{' causal' if causal else ''}"
                 f"{ring} : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
+
+
+def replace_section(path, title, command, heading, body):
+    """A benchmark page keeps one section per machine kind (vector
+    extension): this run rewrites its own `heading` and keeps the others."""
+    sections = {}
+    if os.path.exists(path):
+        text = open(path).read()
+        for part in text.split("\n## ")[1:]:
+            name = part.split("\n", 1)[0]
+            sections[name] = "## " + part.rstrip() + "\n"
+    sections[heading] = f"## {heading}\n\n" + body
+    order = sorted(sections, key=lambda n: (not n.startswith("AVX2"), n))
+    with open(path, "w") as f:
+        f.write(f"# {title}\n\nOne section per machine kind, each from one "
+                f"run of `{command}` on it. Ratios are taken within a "
+                "section.\n\n")
+        f.write("\n".join(sections[n] for n in order))

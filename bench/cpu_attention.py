@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 
-from common import ROOT, RING_RUN, cpu_name, vector_isa, write_module
+from common import (ROOT, RING_RUN, cpu_name, replace_section, vector_isa,
+                    write_module)
 
 BLAS = os.path.join(ROOT, "build", "bench", "blas-attention")
 
@@ -91,24 +92,6 @@ def plot_gflops(points, sgemm, isa):
 def sgemm_kernels(isa):
     """OpenBLAS kernels worth trying here, best first."""
     return ["SkylakeX", "Haswell"] if isa == "AVX-512" else ["Zen", "Haswell"]
-
-
-def replace_section(path, heading, body):
-    """docs/bench/cpu-attention.md keeps one section per vector extension:
-    this run rewrites its own and keeps the others."""
-    title = "# CPU attention benchmark\n"
-    sections = {}
-    if os.path.exists(path):
-        text = open(path).read()
-        for part in text.split("\n## ")[1:]:
-            name = part.split("\n", 1)[0]
-            sections[name] = "## " + part.rstrip() + "\n"
-    sections[heading] = f"## {heading}\n\n" + body
-    order = sorted(sections, key=lambda n: (not n.startswith("AVX2"), n))
-    with open(path, "w") as f:
-        f.write(title + "\nOne section per machine kind, each from one run of "
-                "`bench/run cpu` on it. Ratios are taken within a section.\n\n")
-        f.write("\n".join(sections[n] for n in order))
 
 
 def main():
@@ -177,6 +160,7 @@ def main():
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.join(ROOT, "docs", "bench"), exist_ok=True)
     replace_section(os.path.join(ROOT, "docs", "bench", "cpu-attention.md"),
+                    "CPU attention benchmark", "bench/run cpu",
                     f"{isa}: {cpu_name()}", text)
     print(text)
 

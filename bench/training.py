@@ -25,7 +25,8 @@ import os
 import subprocess
 import tempfile
 
-from common import OUT, RING_RUN, cpu_name, vector_isa, write_module
+from common import (OUT, RING_RUN, cpu_name, replace_section, vector_isa,
+                    write_module)
 from cpu_attention import blas, prepare, sgemm_kernels
 
 HEADS, DIM = 4, 128
@@ -65,20 +66,6 @@ def plot(rows, isa):
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, f"training-{isa.lower()}.png"), dpi=110)
     plt.close(fig)
-
-
-def write_section(path, heading, body):
-    """docs/bench/training.md keeps one section per vector extension."""
-    sections = {}
-    if os.path.exists(path):
-        for part in open(path).read().split("\n## ")[1:]:
-            sections[part.split("\n", 1)[0]] = "## " + part.rstrip() + "\n"
-    sections[heading] = f"## {heading}\n\n" + body
-    with open(path, "w") as f:
-        f.write("# Training-step benchmark\n\nOne section per machine kind, "
-                "each from one run of `bench/run training` on it. Ratios are "
-                "taken within a section.\n\n")
-        f.write("\n".join(sections[n] for n in sorted(sections)))
 
 
 def main():
@@ -146,8 +133,9 @@ def main():
     plot(rows, isa)
     out(f"\n![forward and backward](training-{isa.lower()}.png)\n")
     body = "\n".join(lines) + "\n"
-    write_section(os.path.join(OUT, "training.md"), f"{isa} ({cpu_name()})",
-                  body)
+    replace_section(os.path.join(OUT, "training.md"),
+                    "Training-step benchmark", "bench/run training",
+                    f"{isa} ({cpu_name()})", body)
     print(body)
 
 

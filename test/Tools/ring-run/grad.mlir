@@ -35,6 +35,9 @@
 // RUN: ring-opt %s --ring-lower-cpu -o %t/lowered.mlir
 // RUN: not ring-run %t/lowered.mlir --grad --entry small 2>&1 | FileCheck %s --check-prefix=NOSTEP
 // NOSTEP: {{^}}ring-run: error: {{.*}}lowered.mlir: @small is not a training step (ring-add-training-steps adds one, @small_grad){{$}}
+// RUN: ring-opt %S/Inputs/forward.mlir --ring-lower-cpu -o %t/forward-lowered.mlir
+// RUN: not ring-run %t/forward-lowered.mlir --grad 2>&1 | FileCheck %s --check-prefix=NONE
+// NONE: {{^}}ring-run: error: {{.*}}forward-lowered.mlir: the module has no training step (--grad adds one for each forward entry of a module not yet lowered){{$}}
 
 func.func @small(%q: tensor<1x2x8x16xf32>, %k: tensor<1x1x8x16xf32>,
                  %v: tensor<1x1x8x16xf32>) -> tensor<1x2x8x16xf32> {

@@ -39,8 +39,12 @@ def sh(cmd, env=None):
 
 def prepare():
     subprocess.run([os.path.join(ROOT, "scripts", "setup.sh")], check=True)
-    if not os.path.exists("/usr/include/x86_64-linux-gnu/cblas.h") and \
-            not os.path.exists("/usr/include/cblas.h"):
+    # cblas.h alone may come from the reference BLAS (libblas-dev): ask for
+    # OpenBLAS itself, the baseline the tables name.
+    installed = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", "libopenblas-dev"],
+        capture_output=True, text=True).stdout
+    if "install ok installed" not in installed:
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run(sudo + ["apt-get", "install", "-y", "-q",
                                "libopenblas-dev"], check=True)

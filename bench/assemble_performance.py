@@ -23,7 +23,8 @@ GPU: no GPU was available to the sessions so far; nothing here runs on one.
 PAGES = [("cpu-attention.md", "Single-device attention on one core"),
          ("ring.md", "Ring attention"),
          ("training.md", "The training step"),
-         ("peers.md", "Against the peers")]
+         ("peers.md", "Against the peers"),
+         ("peers-training.md", "The training step against the peers")]
 
 
 def section(name, title):

@@ -64,8 +64,10 @@ def ringattn(tmp, q, k, v, ranks, causal, layout):
     return result["best_ms"] / 1e3, np.load(out)
 
 
-def jax_ring(q, k, v, ranks, causal):
-    """The authors' implementation, as their README wires it up."""
+def jax_ring_setup(q, k, v, ranks, causal):
+    """The authors' implementation, as their README wires it up: the ring
+    function over [batch, seq, heads, dim] (not jitted, so callers can
+    differentiate it), and q, k, v in that layout, sharded over seq."""
     import jax
     import jax.numpy as jnp
     from functools import partial
@@ -90,13 +92,24 @@ def jax_ring(q, k, v, ranks, causal):
                        precision=None, prevent_cse=True))
     # No bias and no segment ids: closed over, not sharded.
     spec = PS(None, "sp", None, None)
-    run = jax.jit(shard_map(lambda q, k, v: ring(q, k, v, None, None),
-                            mesh=mesh, in_specs=(spec,) * 3, out_specs=spec,
-                            check_rep=False))
-    # The authors' layout is [batch, seq, heads, dim], sharded over seq.
-    sharding = NamedSharding(mesh, spec)
-    qj, kj, vj = (jax.device_put(np.ascontiguousarray(np.swapaxes(x, 1, 2)),
-                                 sharding) for x in (q, k, v))
+    attend = shard_map(lambda q, k, v: ring(q, k, v, None, None),
+                       mesh=mesh, in_specs=(spec,) * 3, out_specs=spec,
+                       check_rep=False)
+    return attend, to_jax_layout((q, k, v), NamedSharding(mesh, spec))
+
+
+def to_jax_layout(arrays, sharding):
+    """[batch, heads, seq, dim] arrays as the authors' [batch, seq, heads,
+    dim], sharded over seq."""
+    import jax
+    return tuple(jax.device_put(np.ascontiguousarray(np.swapaxes(x, 1, 2)),
+                                sharding) for x in arrays)
+
+
+def jax_ring(q, k, v, ranks, causal):
+    import jax
+    attend, (qj, kj, vj) = jax_ring_setup(q, k, v, ranks, causal)
+    run = jax.jit(attend)
     seconds, out = best_of(lambda: run(qj, kj, vj).block_until_ready())
     return seconds, np.swapaxes(np.asarray(out), 1, 2)
 

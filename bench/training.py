@@ -12,7 +12,11 @@ Measures, in one run on this machine, side by side:
     named);
   * 4 in-process ranks (threads), causal zigzag, bf16, global seq 4096:
     forward and training step wall time and peak RSS, with the gradients
-    checked against the float64 reference.
+    checked against the float64 reference;
+  * the overlap of the training step at N=2 under the link model against
+    the same run with memory copies for transfers, across block sizes;
+  * memory per rank of the training step against the global length, N=1,
+    2 and 4.
 
 Writes this machine's section of docs/bench/training.md and
 docs/bench/training-<isa>.png, and prints the section.
@@ -28,6 +32,8 @@ import tempfile
 from common import (OUT, RING_RUN, cpu_name, replace_section, vector_isa,
                     write_module)
 from cpu_attention import blas, prepare, sgemm_kernels
+from ring_benchmarks import LINK_GBPS
+from ring_benchmarks import run as ring_bench_run
 
 HEADS, DIM = 4, 128
 
@@ -66,6 +72,66 @@ def plot(rows, isa):
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, f"training-{isa.lower()}.png"), dpi=110)
     plt.close(fig)
+
+
+def backward_overlap(tmp, quick, out):
+    """The training step on N=2 ranks under the link model against the same
+    run whose transfers are plain memory copies: the K/V blocks and the
+    dK/dV partial sums must travel while the ranks compute. (Not against
+    --no-communication as the forward's page does: there the partial sums
+    are never written, and adding the uninitialized buffers made the
+    training step 10-30% slower than with communication.)"""
+    heads, dim = 4, 128
+    link = ["--grad", "--link-gbps", str(LINK_GBPS)]
+    # The training step's rate on one rank (3.5 forward FLOPs per pair).
+    f = ring_bench_run(tmp, 1, 2048, heads, dim,
+                       extra=["--grad"])["gflops"] * 1e9
+    b = LINK_GBPS * 1e9 / 8
+    out(f"\nOverlap of the training step: N=2 ranks, f32, {heads} heads, "
+        f"d={dim}, non-causal, link model {LINK_GBPS:g} Gbit/s. Each step "
+        "sends K and V and receives the dK/dV partial sums of the block "
+        "before (f32): 16·c·d·heads bytes, twice the forward's. One rank's "
+        f"training step runs at {f / 1e9:.1f} GFLOP/s here. The baseline "
+        "is the same run without the link model, its transfers plain memory "
+        "copies; `overhead` is what the modelled link adds to it. Best of 9 "
+        "runs of each (noise only adds time).\n")
+    out("| block c | comm per step (model) ms | compute per step ms (at that "
+        "rate) | training step ms | with memory copies ms | overhead |")
+    out("|---|---|---|---|---|---|")
+    for c in ([128, 512] if quick else [128, 256, 512, 1024, 2048]):
+        ring = ring_bench_run(tmp, 2, c, heads, dim, extra=link, repeat=9)
+        copies = ring_bench_run(tmp, 2, c, heads, dim, extra=["--grad"],
+                                repeat=9)
+        comm_ms = 16 * c * dim * heads / b * 1e3
+        compute_ms = 3.5 * 4 * dim * c * c * heads / f * 1e3
+        over = ring["best_ms"] / copies["best_ms"] - 1
+        out(f"| {c} | {comm_ms:.3f} | {compute_ms:.3f} | "
+            f"{ring['best_ms']:.3f} | {copies['best_ms']:.3f} | "
+            f"{100 * over:+.1f}% |")
+        print(f"backward overlap c={c}: {100 * over:+.1f}%", flush=True)
+
+
+def training_memory(tmp, quick, out):
+    """Memory per rank of the training step against the global length."""
+    lengths = [4096, 8192] if quick else [4096, 8192, 16384, 32768]
+    out("\nMemory per rank of the training step against the global length: "
+        "f32, 1 head, d=128, causal, zigzag. `run MiB` is what the process "
+        "allocated while the ranks ran (peak RSS after minus RSS before), "
+        "divided by N; `operands MiB` is each rank's share of q, k, v, dout, "
+        "out, dq, dk and dv. Both should follow seq/N.\n")
+    out("| N | global seq | run MiB per rank | operands MiB per rank | "
+        "total per rank |")
+    out("|---|---|---|---|---|")
+    for ranks in (1, 2, 4):
+        for seq in lengths:
+            r = ring_bench_run(tmp, ranks, seq // ranks, 1, 128, True,
+                               "zigzag", extra=["--grad"], repeat=1)
+            operands = 8 * (seq // ranks) * 128 * 4 / 2**20
+            run_mib = r["run_rss_mib"] / ranks
+            out(f"| {ranks} | {seq} | {run_mib:.1f} | {operands:.1f} | "
+                f"{run_mib + operands:.1f} |")
+            print(f"training memory N={ranks} seq={seq}: "
+                  f"{run_mib + operands:.1f} MiB", flush=True)
 
 
 def main():
@@ -130,6 +196,8 @@ def main():
                                      if f"{g}_rel_err" in r]
             out(f"| {name} | {r['time_ms']:.1f} | {r['peak_rss_mib']:.1f} | "
                 f"{', '.join(f'{e:.2e}' for e in errs)} |")
+        backward_overlap(tmp, args.quick, out)
+        training_memory(tmp, args.quick, out)
     plot(rows, isa)
     out(f"\n![forward and backward](training-{isa.lower()}.png)\n")
     body = "\n".join(lines) + "\n"

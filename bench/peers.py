@@ -49,16 +49,23 @@ def rel_diff(a, b):
                  np.linalg.norm(b.astype(np.float64)))
 
 
-def ringattn(tmp, q, k, v, ranks, causal, layout):
+def ring_module_and_inputs(tmp, q, k, v, ranks, causal, layout):
+    """A ring-attention module for q's shape and q, k, v saved as .npy in
+    `tmp`: the module's path and ring-run's --inputs value."""
     _, h, s, d = q.shape
     path = os.path.join(tmp, f"ring-{ranks}-{s}-{d}-{int(causal)}-{layout}.mlir")
     write_module(path, h, s // ranks, d, causal, ranks, layout)
     names = [os.path.join(tmp, n) for n in ("q.npy", "k.npy", "v.npy")]
     for name, x in zip(names, (q, k, v)):
         np.save(name, x)
+    return path, ",".join(names)
+
+
+def ringattn(tmp, q, k, v, ranks, causal, layout):
+    path, inputs = ring_module_and_inputs(tmp, q, k, v, ranks, causal, layout)
     out = os.path.join(tmp, "ringattn-out.npy")
     result = json.loads(subprocess.run(
-        [RING_RUN, path, "--inputs", ",".join(names), "--output", out,
+        [RING_RUN, path, "--inputs", inputs, "--output", out,
          "--json", "--repeat", str(REPEAT + 1)],
         check=True, capture_output=True, text=True).stdout)
     return result["best_ms"] / 1e3, np.load(out)
@@ -181,15 +188,22 @@ def peer(name, fn, *args):
         return None, f"{name} is not installed here ({e})"
 
 
-def main():
+def parse_peer_args():
+    """--quick and --ranks N; the JAX peer gets its N host devices (they
+    must be set before JAX starts)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--ranks", type=int, default=4)
     args = parser.parse_args()
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "") +
+        f" --xla_force_host_platform_device_count={args.ranks}")
+    return args
+
+
+def main():
+    args = parse_peer_args()
     ranks = args.ranks
-    # The JAX peer needs its N host devices before JAX starts.
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               f" --xla_force_host_platform_device_count={ranks}")
     shapes = [(2048, 64), (4096, 128)] if args.quick else \
         [(2048, 64), (4096, 64), (4096, 128), (8192, 128)]
     heads = 4
@@ -241,13 +255,18 @@ def main():
             lines.append("")
     plot_ratios(ratios)
     lines.append("![peers](peers.png)\n")
+    write_page("peers.md", lines, notes)
+
+
+def write_page(name, lines, notes):
+    """Writes docs/bench/`name`: `lines`, then the peers that did not run."""
     if notes:
         lines.append("## Peers that did not run\n")
         lines.extend(f"- {n}" for n in sorted(notes))
         lines.append("")
     text = "\n".join(lines) + "\n"
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "peers.md"), "w") as f:
+    with open(os.path.join(OUT, name), "w") as f:
         f.write(text)
     print(text)
 

@@ -22,7 +22,6 @@ docs/bench/peers-training.md. A peer that cannot be imported is reported as
 such.
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -31,23 +30,19 @@ import tempfile
 
 import numpy as np
 
-from common import OUT, RING_RUN, cpu_name, write_module
-from peers import (REPEAT, best_of, jax_ring_setup, peer, rel_diff,
-                   to_jax_layout)
+from common import RING_RUN, cpu_name
+from peers import (REPEAT, best_of, jax_ring_setup, parse_peer_args, peer,
+                   rel_diff, ring_module_and_inputs, to_jax_layout,
+                   write_page)
 
 
 def ringattn_step(tmp, q, k, v, dout, ranks, causal, layout):
     """One training step of ring-run: (best seconds, (dq, dk, dv))."""
-    _, h, s, d = q.shape
-    path = os.path.join(tmp, f"ring-{ranks}-{s}-{d}-{int(causal)}-{layout}.mlir")
-    write_module(path, h, s // ranks, d, causal, ranks, layout)
-    inputs = [os.path.join(tmp, n) for n in ("q.npy", "k.npy", "v.npy")]
-    for name, x in zip(inputs, (q, k, v)):
-        np.save(name, x)
+    path, inputs = ring_module_and_inputs(tmp, q, k, v, ranks, causal, layout)
     np.save(os.path.join(tmp, "dout.npy"), dout)
     grads = [os.path.join(tmp, n) for n in ("dq.npy", "dk.npy", "dv.npy")]
     stdout = subprocess.run(
-        [RING_RUN, path, "--grad", "--inputs", ",".join(inputs),
+        [RING_RUN, path, "--grad", "--inputs", inputs,
          "--dout", os.path.join(tmp, "dout.npy"),
          "--grad-outputs", ",".join(grads), "--json",
          "--repeat", str(REPEAT + 1)],
@@ -88,14 +83,8 @@ def torch_sdpa_step(q, k, v, dout, causal):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--ranks", type=int, default=4)
-    args = parser.parse_args()
+    args = parse_peer_args()
     ranks = args.ranks
-    # The JAX peer needs its N host devices before JAX starts.
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               f" --xla_force_host_platform_device_count={ranks}")
     shapes = [(2048, 64)] if args.quick else [(2048, 64), (4096, 128)]
     heads = 4
     lines = ["# RingAttn's training step against its peers\n",
@@ -150,15 +139,7 @@ def main():
                                  f"{base_s / s:.2f} | {diffs} |")
                     print(lines[-1], flush=True)
             lines.append("")
-    if notes:
-        lines.append("## Peers that did not run\n")
-        lines.extend(f"- {n}" for n in sorted(notes))
-        lines.append("")
-    text = "\n".join(lines) + "\n"
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "peers-training.md"), "w") as f:
-        f.write(text)
-    print(text)
+    write_page("peers-training.md", lines, notes)
 
 
 if __name__ == "__main__":

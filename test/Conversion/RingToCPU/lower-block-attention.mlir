@@ -58,8 +58,12 @@
 // AVX512-LABEL: func.func @causal_gqa
 // AVX512-DAG: memref.alloc() {{.*}}: memref<16x80x64xf32>
 // AVX512-DAG: memref.alloc() {{.*}}: memref<2x1024x64xf32>
+// The default key tile is two key chunks of 6 rows x 4 vectors of 16 keys:
+// 128 keys, their scores in a 6 x 128 scratch row.
+// AVX512-DAG: memref.alloc() {{.*}}: memref<6x128xf32>
+// AVX512: scf.for %{{.*}} to %{{.*}} step %c128
 // AVX512: scf.for %{{.*}} to %{{.*}} step %c6
-// One key chunk is the whole key tile: 6 rows x 4 vectors of 16 keys.
+// AVX512: scf.for %{{.*}} = %c0 to %c128 step %c64
 // AVX512: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // AVX512-COUNT-24: vector.fma {{.*}} : vector<16xf32>
 // head_dim 80 = 5 vectors of 16: a 6 x 4 tile, then 6 x 1.

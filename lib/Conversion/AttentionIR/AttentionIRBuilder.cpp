@@ -89,6 +89,17 @@ Value AttentionIRBuilder::causalKeyEnd(Value lastQueryPosition, Value keyOffset,
   return arith::MinSIOp::create(b, end, keyLen);
 }
 
+Value AttentionIRBuilder::causalQueryBegin(Value firstKeyPosition,
+                                           Value queryOffset, Value queryStride,
+                                           Value queryLen) {
+  // The first query at or after the key is ceil((k - query_offset) /
+  // query_stride); every query sees it when that is negative.
+  Value span = arith::SubIOp::create(b, firstKeyPosition, queryOffset);
+  Value first = arith::CeilDivSIOp::create(b, span, queryStride);
+  Value begin = arith::MaxSIOp::create(b, first, idx(0));
+  return arith::MinSIOp::create(b, begin, queryLen);
+}
+
 AttentionIRBuilder::Rescale AttentionIRBuilder::rescale(Value oldMax,
                                                         Value newMax) {
   // A row with nothing visible yet keeps m = -inf; subtracting 0 instead

@@ -67,6 +67,11 @@ public:
   /// key loop that skips the keys in the future of all its queries.
   Value causalKeyEnd(Value lastQueryPosition, Value keyOffset, Value keyStride,
                      Value keyLen);
+  /// The first of `queryLen` queries at query_offset + query_stride * i
+  /// that sees a key at `firstKeyPosition`, in [0, queryLen]: the start of a
+  /// query loop that skips the queries in the past of all its keys.
+  Value causalQueryBegin(Value firstKeyPosition, Value queryOffset,
+                         Value queryStride, Value queryLen);
 
   //===--- Online softmax -------------------------------------------------===//
 

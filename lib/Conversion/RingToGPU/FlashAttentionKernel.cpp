@@ -52,18 +52,6 @@ std::string FlashKernelConfig::name() const {
          (finalOutput ? "_final" : "");
 }
 
-namespace {
-
-MemRefType dynamicStrided(MLIRContext *ctx, int64_t rank, Type element) {
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  strides.back() = 1;
-  return MemRefType::get(
-      SmallVector<int64_t>(rank, ShapedType::kDynamic), element,
-      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
-}
-
-} // namespace
-
 gpu::GPUFuncOp
 mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
                                    const FlashKernelConfig &config) {
@@ -74,12 +62,12 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
   MLIRContext *ctx = module.getContext();
   ImplicitLocOpBuilder b(module.getLoc(), ctx);
   b.setInsertionPointToEnd(module.getBody());
-  Type activation = dynamicStrided(ctx, 4, config.elementType);
+  Type activation = dynamicStridedMemRef(ctx, 4, config.elementType);
   Type index = b.getIndexType();
   Type outElement = config.finalOutput ? config.elementType : b.getF32Type();
   auto type = b.getFunctionType({activation, activation, activation,
-                                 dynamicStrided(ctx, 4, outElement),
-                                 dynamicStrided(ctx, 3, b.getF32Type()),
+                                 dynamicStridedMemRef(ctx, 4, outElement),
+                                 dynamicStridedMemRef(ctx, 3, b.getF32Type()),
                                  b.getF32Type(), index, index, index, index},
                                 {});
   auto func = gpu::GPUFuncOp::create(b, name, type);

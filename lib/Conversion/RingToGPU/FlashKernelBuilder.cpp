@@ -13,7 +13,7 @@ using namespace mlir::ring;
 FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
                                        gpu::GPUFuncOp func,
                                        const FlashKernelConfig &config)
-    : AttentionIRBuilder(b, ScoreBase::Two), func(func), config(config),
+    : GpuKernelIRBuilder(b, func), config(config),
       headDim(config.headDim), keyTile(config.keyTile()) {
   Block &entry = func.getBody().front();
   query = entry.getArgument(0);
@@ -38,33 +38,6 @@ FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
                                        memref::DimOp::create(b, key, 1));
   kvHead = arith::DivUIOp::create(b, queryHead, group);
   keyEnd = config.causal ? causalKeyEnd() : keyLen;
-
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  dynamicShared = gpu::DynamicSharedMemoryOp::create(
-      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                         MemRefLayoutAttrInterface{}, workgroup));
-}
-
-Value FlashKernelBuilder::ult(Value x, Value y) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
-}
-Value FlashKernelBuilder::divui(Value x, int64_t y) {
-  return arith::DivUIOp::create(b, x, idx(y));
-}
-Value FlashKernelBuilder::remui(Value x, int64_t y) {
-  return arith::RemUIOp::create(b, x, idx(y));
-}
-
-void FlashKernelBuilder::ifThen(Value cond, function_ref<void()> body) {
-  scf::IfOp::create(b, cond, [&](OpBuilder &, Location) {
-    body();
-    scf::YieldOp::create(b);
-  });
-}
-
-Value FlashKernelBuilder::clampRow(Value row, Value len) {
-  return arith::MinUIOp::create(b, row, arith::SubIOp::create(b, len, idx(1)));
 }
 
 Value FlashKernelBuilder::causalKeyEnd() {
@@ -105,20 +78,4 @@ Value FlashKernelBuilder::asOutput(Value x) {
 void FlashKernelBuilder::storeLse(Value row, Value max, Value sum) {
   memref::StoreOp::create(b, logSumExp(sawKeys(sum), max, sum), lse,
                           ValueRange{batch, queryHead, row});
-}
-
-Value FlashKernelBuilder::sharedTile(int64_t byteOffset,
-                                     ArrayRef<int64_t> shape, Type element) {
-  auto type = MemRefType::get(
-      shape, element, MemRefLayoutAttrInterface{},
-      cast<MemRefType>(dynamicShared.getType()).getMemorySpace());
-  return memref::ViewOp::create(b, type, dynamicShared, idx(byteOffset),
-                                ValueRange{});
-}
-
-MemRefType FlashKernelBuilder::privateType(ArrayRef<int64_t> shape,
-                                           Type element) {
-  return MemRefType::get(
-      shape, element, MemRefLayoutAttrInterface{},
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Private));
 }

@@ -20,8 +20,8 @@
 // warp-collective instructions.
 //
 // FlashKernelBuilder holds what the two bodies share: the kernel arguments
-// and block coordinates, the mask, the epilogue's normalizer, and the
-// dynamic shared memory every kernel takes its tiles from. The bodies are
+// and block coordinates, the mask and the epilogue's normalizer (the
+// shared-memory tiles come from GpuKernelIRBuilder). The bodies are
 // SimtFlashKernel.cpp and TensorCoreFlashKernel.cpp.
 //
 //===----------------------------------------------------------------------===//
@@ -31,26 +31,16 @@
 
 #include "FlashAttentionKernel.h"
 
-#include "AttentionIR/AttentionIRBuilder.h"
-
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "GpuKernelIRBuilder.h"
 
 namespace mlir {
 namespace ring {
 
-class FlashKernelBuilder : protected AttentionIRBuilder {
+class FlashKernelBuilder : protected GpuKernelIRBuilder {
 protected:
   /// Reads the arguments and block coordinates at the start of `func`.
   FlashKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                      const FlashKernelConfig &config);
-
-  //===--- Small IR helpers ----------------------------------------------===//
-
-  Value ult(Value x, Value y);
-  Value divui(Value x, int64_t y);
-  Value remui(Value x, int64_t y);
-  void ifThen(Value cond, function_ref<void()> body);
-  Value clampRow(Value row, Value len);
 
   //===--- Mask and epilogue ---------------------------------------------===//
 
@@ -66,14 +56,6 @@ protected:
   /// lse[row] = ln(2) max + ln(sum), or -inf for a row that saw no key.
   void storeLse(Value row, Value max, Value sum);
 
-  //===--- Shared memory -------------------------------------------------===//
-
-  /// A `shape` tile of `element` at `byteOffset` of the kernel's dynamic
-  /// shared memory.
-  Value sharedTile(int64_t byteOffset, ArrayRef<int64_t> shape, Type element);
-  MemRefType privateType(ArrayRef<int64_t> shape, Type element);
-
-  gpu::GPUFuncOp func;
   const FlashKernelConfig &config;
   const int64_t headDim;
   const int64_t keyTile;
@@ -88,8 +70,6 @@ protected:
 
 private:
   Value causalKeyEnd();
-
-  Value dynamicShared;
 };
 
 /// The bodies: one thread per row with f32 FMAs (any type and head_dim),

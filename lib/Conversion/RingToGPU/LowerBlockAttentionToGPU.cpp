@@ -3,14 +3,18 @@
 //
 // Replaces each ring.block_attention on buffers with a launch of the
 // flash-attention kernel that fits its element type, head dimension and
-// mask, built once per module in the gpu.module @ring_kernels. It runs after
+// mask, and each ring.block_attention_grad with launches of the two
+// gradient kernels (FlashAttentionGradKernel.h), built once per module in
+// the gpu.module @ring_kernels. It runs after
 // bufferization and buffer deallocation (which cannot see what a
 // gpu.launch_func does to its operands): the kernel reads the operands'
 // buffers and writes the destinations, which bufferization allocated.
 //
 //===----------------------------------------------------------------------===//
 
+#include "FlashAttentionGradKernel.h"
 #include "FlashAttentionKernel.h"
+#include "GpuKernelIRBuilder.h"
 #include "KernelModule.h"
 
 #include "RingAttn/Conversion/Passes.h"
@@ -36,15 +40,38 @@ namespace {
 
 /// Static shared memory a kernel may use without opting in.
 constexpr int64_t kStaticSharedBytes = 48 * 1024;
+constexpr float kLog2e = 1.4426950408889634f;
 
-MemRefType dynamicStridedLike(MLIRContext *ctx, ShapedType type) {
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  strides.back() = 1;
-  return MemRefType::get(
-      SmallVector<int64_t>(rank, ShapedType::kDynamic), type.getElementType(),
-      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
-}
+/// Builds a kernel launch at an op: operands as the kernels take them, and
+/// the launch itself.
+struct LaunchBuilder {
+  LaunchBuilder(Location loc, PatternRewriter &rewriter) : b(loc, rewriter) {}
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value f32(float v) {
+    return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+  }
+  /// `buffer` cast to the fully dynamic strided type kernels take.
+  Value asKernelArg(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    return memref::CastOp::create(
+        b,
+        dynamicStridedMemRef(b.getContext(), type.getRank(),
+                             type.getElementType()),
+        buffer);
+  }
+  /// `kernel` on (gridX, heads, batch) blocks of its known size.
+  void launch(gpu::GPUFuncOp kernel, int64_t gridX, int64_t heads,
+              int64_t batch, int64_t sharedBytes, ValueRange args) {
+    ArrayRef<int32_t> block = *kernel.getKnownBlockSize();
+    gpu::LaunchFuncOp::create(
+        b, kernel, {idx(gridX), idx(heads), idx(batch)},
+        {idx(block[0]), idx(block[1]), idx(block[2])},
+        arith::ConstantIntOp::create(b, b.getI32Type(), sharedBytes), args);
+  }
+
+  ImplicitLocOpBuilder b;
+};
 
 /// The kernel configuration of a block; failure for a block no kernel runs,
 /// with the reason emitted at the block when `report` (the pass reports,
@@ -94,45 +121,103 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
     gpu::GPUFuncOp kernel = getOrCreateFlashKernel(
         getOrCreateKernelModule(rewriter, module), *config);
 
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    MLIRContext *ctx = op.getContext();
-    auto asKernelArg = [&](Value buffer) {
-      auto type = cast<MemRefType>(buffer.getType());
-      return memref::CastOp::create(b, dynamicStridedLike(ctx, type), buffer)
-          .getResult();
-    };
-    auto idx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, v);
-    };
-    Value queryOffset = op.isCausal() ? op.getQueryOffset() : idx(0);
-    Value keyOffset = op.isCausal() ? op.getKeyOffset() : idx(0);
-    Value scaleLog2 = arith::ConstantOp::create(
-        b, b.getF32FloatAttr(op.getScaleOrDefault() * 1.4426950408889634f));
-    SmallVector<Value> args = {asKernelArg(op.getQuery()),
-                               asKernelArg(op.getKey()),
-                               asKernelArg(op.getValue()),
-                               asKernelArg(op.getOutInit()),
-                               asKernelArg(op.getLseInit()),
-                               scaleLog2,
+    LaunchBuilder l(op.getLoc(), rewriter);
+    Value queryOffset = op.isCausal() ? op.getQueryOffset() : l.idx(0);
+    Value keyOffset = op.isCausal() ? op.getKeyOffset() : l.idx(0);
+    SmallVector<Value> args = {l.asKernelArg(op.getQuery()),
+                               l.asKernelArg(op.getKey()),
+                               l.asKernelArg(op.getValue()),
+                               l.asKernelArg(op.getOutInit()),
+                               l.asKernelArg(op.getLseInit()),
+                               l.f32(op.getScaleOrDefault() * kLog2e),
                                queryOffset,
-                               idx(op.getQueryStride()),
+                               l.idx(op.getQueryStride()),
                                keyOffset,
-                               idx(op.getKeyStride())};
+                               l.idx(op.getKeyStride())};
     ShapedType queryType = op.getQuery().getType();
-    gpu::KernelDim3 grid{
-        idx(llvm::divideCeil(queryType.getDimSize(2), config->queryTile())),
-        idx(queryType.getDimSize(1)), idx(queryType.getDimSize(0))};
-    ArrayRef<int32_t> block = *kernel.getKnownBlockSize();
-    gpu::LaunchFuncOp::create(
-        b, kernel, grid, {idx(block[0]), idx(block[1]), idx(block[2])},
-        arith::ConstantIntOp::create(b, b.getI32Type(),
-                                     config->sharedMemoryBytes()),
-        args);
+    l.launch(kernel,
+             llvm::divideCeil(queryType.getDimSize(2), config->queryTile()),
+             queryType.getDimSize(1), queryType.getDimSize(0),
+             config->sharedMemoryBytes(), args);
     rewriter.eraseOp(op);
     return success();
   }
 
   bool tensorCores;
+};
+
+/// The gradient kernels' configuration of a block; failure, reported at
+/// the block when `report`, for a block they cannot run.
+FailureOr<FlashGradKernelConfig> gradKernelConfig(BlockAttentionGradOp op,
+                                                  bool report) {
+  ShapedType queryType = op.getQuery().getType();
+  ShapedType keyType = op.getKey().getType();
+  FlashGradKernelConfig config{queryType.getElementType(),
+                               queryType.getDimSize(3), op.isCausal()};
+  if (queryType.getDimSize(2) == 0 || keyType.getDimSize(2) == 0) {
+    if (report)
+      op.emitError("block attention gradient of an empty ")
+          << (queryType.getDimSize(2) == 0 ? "query" : "key/value")
+          << " block is not supported";
+    return failure();
+  }
+  if (config.sharedMemoryBytes() > kStaticSharedBytes) {
+    if (report)
+      op.emitError("head_dim ")
+          << config.headDim << " is too large for the GPU gradient kernels: "
+          << "their row tiles need more than " << kStaticSharedBytes
+          << " bytes of shared memory";
+    return failure();
+  }
+  return config;
+}
+
+/// A block gradient on buffers becomes two launches: the dq kernel over
+/// query tiles and heads, the dk/dv kernel over key tiles and key/value
+/// heads. They write different buffers and run one after the other on the
+/// rank's stream.
+struct BlockAttentionGradToKernelLaunches
+    : OpRewritePattern<BlockAttentionGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BlockAttentionGradOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "not bufferized");
+    FailureOr<FlashGradKernelConfig> config =
+        gradKernelConfig(op, /*report=*/false);
+    if (failed(config))
+      return rewriter.notifyMatchFailure(op, "no kernel runs this block");
+    gpu::GPUModuleOp kernels = getOrCreateKernelModule(
+        rewriter, op->getParentOfType<ModuleOp>());
+
+    LaunchBuilder l(op.getLoc(), rewriter);
+    float scale = op.getScaleOrDefault();
+    SmallVector<Value> args = {
+        l.asKernelArg(op.getQuery()),      l.asKernelArg(op.getKey()),
+        l.asKernelArg(op.getValue()),      l.asKernelArg(op.getDout()),
+        l.asKernelArg(op.getLse()),        l.asKernelArg(op.getDelta()),
+        l.asKernelArg(op.getDqueryInit()), l.asKernelArg(op.getDkeyInit()),
+        l.asKernelArg(op.getDvalueInit()), l.f32(scale * kLog2e),
+        l.f32(scale),
+        op.isCausal() ? op.getQueryOffset() : l.idx(0),
+        l.idx(op.getQueryStride()),
+        op.isCausal() ? op.getKeyOffset() : l.idx(0),
+        l.idx(op.getKeyStride())};
+    ShapedType queryType = op.getQuery().getType();
+    ShapedType keyType = op.getKey().getType();
+    int64_t rows = FlashGradKernelConfig::kRowsPerBlock;
+    l.launch(getOrCreateFlashGradKernel(kernels, *config, GradKernelPart::Query),
+             llvm::divideCeil(queryType.getDimSize(2), rows),
+             queryType.getDimSize(1), queryType.getDimSize(0),
+             config->sharedMemoryBytes(), args);
+    l.launch(
+        getOrCreateFlashGradKernel(kernels, *config, GradKernelPart::KeyValue),
+        llvm::divideCeil(keyType.getDimSize(2), rows), keyType.getDimSize(1),
+        keyType.getDimSize(0), config->sharedMemoryBytes(), args);
+    rewriter.eraseOp(op);
+    return success();
+  }
 };
 
 struct RingLowerBlockAttentionGPUPass
@@ -143,27 +228,23 @@ struct RingLowerBlockAttentionGPUPass
   void runOnOperation() override {
     // Blocks the kernels cannot run are errors, reported before anything is
     // rewritten.
-    WalkResult bad = getOperation().walk([&](BlockAttentionOp op) {
-      if (!op.hasPureBufferSemantics()) {
-        op.emitError("ring-lower-block-attention-gpu lowers blocks on "
-                     "buffers; bufferize this one first (one-shot-bufferize)");
+    WalkResult bad = getOperation().walk([&](Operation *op) {
+      if (!isa<BlockAttentionOp, BlockAttentionGradOp>(op))
+        return WalkResult::advance();
+      if (!cast<DestinationStyleOpInterface>(op).hasPureBufferSemantics()) {
+        op->emitError("ring-lower-block-attention-gpu lowers blocks on "
+                      "buffers; bufferize this one first (one-shot-bufferize)");
         return WalkResult::interrupt();
       }
-      return failed(kernelConfig(op, tensorCores, /*report=*/true))
-                 ? WalkResult::interrupt()
-                 : WalkResult::advance();
+      bool runnable =
+          isa<BlockAttentionOp>(op)
+              ? succeeded(kernelConfig(cast<BlockAttentionOp>(op), tensorCores,
+                                       /*report=*/true))
+              : succeeded(gradKernelConfig(cast<BlockAttentionGradOp>(op),
+                                           /*report=*/true));
+      return runnable ? WalkResult::advance() : WalkResult::interrupt();
     });
     if (bad.wasInterrupted())
-      return signalPassFailure();
-    // The backward has no GPU kernel yet: say so here, not as an illegal
-    // op deep in the lowering to LLVM.
-    WalkResult grad = getOperation().walk([](BlockAttentionGradOp op) {
-      op.emitError("ring-lower-block-attention-gpu has no kernel for "
-                   "ring.block_attention_grad yet; compile training steps "
-                   "for the CPU (ring-lower-cpu)");
-      return WalkResult::interrupt();
-    });
-    if (grad.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateRingBlockAttentionToGPUPatterns(patterns, tensorCores);
@@ -178,4 +259,5 @@ void mlir::ring::populateRingBlockAttentionToGPUPatterns(
     RewritePatternSet &patterns, bool tensorCores) {
   patterns.add<BlockAttentionToKernelLaunch>(patterns.getContext(),
                                              tensorCores);
+  patterns.add<BlockAttentionGradToKernelLaunches>(patterns.getContext());
 }

@@ -23,10 +23,11 @@
 // CHECK: gpu.func @flash_attention_bf16_d64_causal_mma
 // CHECK-NOT: workgroup(
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// The dynamic shared memory the Q, K and V tiles are views of.
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // GQA: the key/value head is the query head over the group size.
 // CHECK: arith.divui
-// The Q, K and V tiles: views of the dynamic shared memory.
-// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// The tiles.
 // CHECK: %[[QT:.*]] = memref.view %[[DYN]][%c0{{.*}}][] : {{.*}} to memref<128x72xbf16, #gpu.address_space<workgroup>>
 // CHECK: %[[KT:.*]] = memref.view %[[DYN]][%c18432{{.*}}][] : {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK: %[[VT:.*]] = memref.view %[[DYN]][%c27648{{.*}}][] : {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
@@ -203,12 +204,81 @@ func.func @tensors(%q: tensor<1x1x8x16xf32>, %o: tensor<1x1x8x16xf32>,
 
 // -----
 
-// The backward has no GPU kernel yet.
-func.func @gradient(%q: memref<1x1x8x16xf32>, %l: memref<1x1x8xf32>,
-                    %d: memref<1x1x8x16xf32>) {
-  // expected-error @+1 {{ring-lower-block-attention-gpu has no kernel for ring.block_attention_grad yet; compile training steps for the CPU (ring-lower-cpu)}}
-  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d
-      : memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8x16xf32>, memref<1x1x8xf32>
-      -> memref<1x1x8x16xf32>, memref<1x1x8x16xf32>
+// A block gradient: the dq kernel on (ceil(100 / 64), 4 query heads, 1)
+// blocks, then the dk/dv kernel on (ceil(80 / 64), 2 key/value heads, 1),
+// each of 64 threads with two 64 x 64 f32 row tiles and 64 lse and delta
+// values of shared memory (2 x 16384 + 512 bytes). The causal positions and
+// strides reach both kernels; the tensor-core option does not change them.
+// CHECK-LABEL: func.func @gradient_causal_gqa
+// SIMT-LABEL: func.func @gradient_causal_gqa
+// CHECK-DAG: %[[SCALE_LOG2:.*]] = arith.constant 0.180336878 : f32
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 33280 : i32
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt blocks in (%c2, %c4, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}}, %[[SCALE_LOG2]] : f32, %[[SCALE]] : f32, %arg9 : index, %c2 : index, %arg10 : index, %c2 : index)
+// CHECK-NEXT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt blocks in (%c2, %c2, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]]
+// CHECK-NOT: ring.block_attention_grad
+// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt
+// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt
+// CHECK: gpu.func @flash_attention_grad_dq_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// CHECK: gpu.barrier
+// CHECK: math.exp2
+// CHECK: gpu.func @flash_attention_grad_dkv_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// CHECK: arith.ceildivsi
+// CHECK: math.exp2
+func.func @gradient_causal_gqa(
+    %q: memref<1x4x100x64xbf16>, %k: memref<1x2x80x64xbf16>,
+    %v: memref<1x2x80x64xbf16>, %do: memref<1x4x100x64xbf16>,
+    %l: memref<1x4x100xf32>, %dl: memref<1x4x100xf32>,
+    %dq: memref<1x4x100x64xf32>, %dk: memref<1x2x80x64xf32>,
+    %dv: memref<1x2x80x64xf32>, %qo: index, %ko: index) {
+  ring.block_attention_grad %q, %k, %v, %do, %l, %dl into %dq, %dk, %dv
+      causal query_pos(%qo, 2) key_pos(%ko, 2) scale 0.125
+      : memref<1x4x100x64xbf16>, memref<1x2x80x64xbf16>,
+        memref<1x2x80x64xbf16>, memref<1x4x100xf32>
+      -> memref<1x4x100x64xf32>, memref<1x2x80x64xf32>
   return
+}
+
+// -----
+
+func.func @gradient_empty_keys(%q: memref<1x1x8x16xf32>, %k: memref<1x1x0x16xf32>,
+                               %l: memref<1x1x8xf32>, %d: memref<1x1x8x16xf32>,
+                               %dk: memref<1x1x0x16xf32>) {
+  // expected-error @+1 {{block attention gradient of an empty key/value block is not supported}}
+  ring.block_attention_grad %q, %k, %k, %q, %l, %l into %d, %dk, %dk
+      : memref<1x1x8x16xf32>, memref<1x1x0x16xf32>, memref<1x1x0x16xf32>, memref<1x1x8xf32>
+      -> memref<1x1x8x16xf32>, memref<1x1x0x16xf32>
+  return
+}
+
+// -----
+
+func.func @gradient_empty_queries(%q: memref<1x1x0x16xf32>, %k: memref<1x1x4x16xf32>,
+                                  %l: memref<1x1x0xf32>, %dk: memref<1x1x4x16xf32>) {
+  // expected-error @+1 {{block attention gradient of an empty query block is not supported}}
+  ring.block_attention_grad %q, %k, %k, %q, %l, %l into %q, %dk, %dk
+      : memref<1x1x0x16xf32>, memref<1x1x4x16xf32>, memref<1x1x4x16xf32>, memref<1x1x0xf32>
+      -> memref<1x1x0x16xf32>, memref<1x1x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @gradient_huge_head(%q: memref<1x1x4x8192xf32>, %l: memref<1x1x4xf32>) {
+  // expected-error @+1 {{head_dim 8192 is too large for the GPU gradient kernels: their row tiles need more than 49152 bytes of shared memory}}
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %q, %q, %q
+      : memref<1x1x4x8192xf32>, memref<1x1x4x8192xf32>, memref<1x1x4x8192xf32>, memref<1x1x4xf32>
+      -> memref<1x1x4x8192xf32>, memref<1x1x4x8192xf32>
+  return
+}
+
+// -----
+
+func.func @gradient_tensors(%q: tensor<1x1x8x16xf32>, %l: tensor<1x1x8xf32>)
+    -> tensor<1x1x8x16xf32> {
+  // expected-error @+1 {{ring-lower-block-attention-gpu lowers blocks on buffers; bufferize this one first (one-shot-bufferize)}}
+  %r:3 = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %q, %q, %q
+      : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8xf32>
+      -> tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
+  return %r#0 : tensor<1x1x8x16xf32>
 }

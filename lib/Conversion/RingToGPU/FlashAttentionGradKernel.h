@@ -1,0 +1,80 @@
+//===- FlashAttentionGradKernel.h - Block gradients as GPU kernels -*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Internal to the ring-to-GPU conversion. Builds the two gpu.funcs that
+// compute one ring.block_attention_grad (FlashAttention's backward from the
+// global log-sum-exp, docs/Semantics.md): one owns query rows and
+// accumulates dQ, the other owns key rows and accumulates dK and dV. Each
+// recomputes the probabilities of its pairs, so neither needs the other's
+// results, and no two thread blocks write the same gradient row: no atomics,
+// and the gradients are the same bits run after run.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_LIB_CONVERSION_RINGTOGPU_FLASHATTENTIONGRADKERNEL_H
+#define RINGATTN_LIB_CONVERSION_RINGTOGPU_FLASHATTENTIONGRADKERNEL_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <string>
+
+namespace mlir {
+namespace ring {
+
+/// Which gradients a kernel computes, and so which rows its threads own.
+enum class GradKernelPart {
+  /// dQ: a thread per query row, streaming key/value tiles.
+  Query,
+  /// dK and dV: a thread per key row, streaming the query and dO tiles of
+  /// every query head of its key/value head.
+  KeyValue,
+};
+
+/// What a gradient kernel is specialized for; sizes, offsets, strides and
+/// the scale are kernel arguments, as for the forward kernel.
+struct FlashGradKernelConfig {
+  Type elementType;
+  int64_t headDim;
+  bool causal;
+
+  /// Rows (queries or keys) a thread block owns, one a thread.
+  static constexpr int64_t kRowsPerBlock = 64;
+  int64_t threads() const { return kRowsPerBlock; }
+  /// Rows of the tiles the block streams through shared memory as f32.
+  int64_t tileRows() const;
+  /// The dynamic shared memory, tile after tile: two f32 row tiles (K and
+  /// V, or Q and dO), then, for the key/value kernel, the streamed rows'
+  /// log-sum-exp and delta.
+  int64_t secondTileOffset() const { return tileRows() * headDim * 4; }
+  int64_t rowScalarsOffset() const { return 2 * secondTileOffset(); }
+  int64_t sharedMemoryBytes() const {
+    return rowScalarsOffset() + 2 * tileRows() * 4;
+  }
+  std::string name(GradKernelPart part) const;
+};
+
+/// The kernel computing `part` of the gradients for `config` in `module`,
+/// built on first request. Both parts take (q, k, v, dout, lse, delta, dq,
+/// dk, dv, scale * log2(e), scale, query_offset, query_stride, key_offset,
+/// key_stride): the activations and dout as
+/// memref<?x?x?x?xT, strided<[?, ?, ?, 1], offset: ?>>, lse and delta as
+/// memref<?x?x?xf32, ...>, the gradients as memref<?x?x?x?xf32, ...>, which
+/// the kernel adds to. Launch Query on a grid of (ceil(query_len /
+/// kRowsPerBlock), query_heads, batch) blocks, KeyValue on (ceil(key_len /
+/// kRowsPerBlock), kv_heads, batch), each of (threads(), 1, 1) with
+/// sharedMemoryBytes() of dynamic shared memory.
+gpu::GPUFuncOp getOrCreateFlashGradKernel(gpu::GPUModuleOp module,
+                                          const FlashGradKernelConfig &config,
+                                          GradKernelPart part);
+
+/// The body of a gradient kernel: one thread per owned row with f32 FMAs,
+/// any element type and head_dim (SimtFlashGradKernel.cpp).
+void buildSimtFlashGradKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
+                              const FlashGradKernelConfig &config,
+                              GradKernelPart part);
+
+} // namespace ring
+} // namespace mlir
+
+#endif // RINGATTN_LIB_CONVERSION_RINGTOGPU_FLASHATTENTIONGRADKERNEL_H

@@ -1,0 +1,67 @@
+//===- GpuKernelIRBuilder.cpp - What every GPU kernel body uses -----------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+
+#include "GpuKernelIRBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::ring;
+
+GpuKernelIRBuilder::GpuKernelIRBuilder(ImplicitLocOpBuilder &b,
+                                       gpu::GPUFuncOp func)
+    : AttentionIRBuilder(b, ScoreBase::Two), func(func) {
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  dynamicShared = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                         MemRefLayoutAttrInterface{}, workgroup));
+}
+
+Value GpuKernelIRBuilder::ult(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+}
+Value GpuKernelIRBuilder::divui(Value x, int64_t y) {
+  return arith::DivUIOp::create(b, x, idx(y));
+}
+Value GpuKernelIRBuilder::remui(Value x, int64_t y) {
+  return arith::RemUIOp::create(b, x, idx(y));
+}
+
+void GpuKernelIRBuilder::ifThen(Value cond, function_ref<void()> body) {
+  scf::IfOp::create(b, cond, [&](OpBuilder &, Location) {
+    body();
+    scf::YieldOp::create(b);
+  });
+}
+
+Value GpuKernelIRBuilder::clampRow(Value row, Value len) {
+  return arith::MinUIOp::create(b, row, arith::SubIOp::create(b, len, idx(1)));
+}
+
+Value GpuKernelIRBuilder::sharedTile(int64_t byteOffset,
+                                     ArrayRef<int64_t> shape, Type element) {
+  auto type = MemRefType::get(
+      shape, element, MemRefLayoutAttrInterface{},
+      cast<MemRefType>(dynamicShared.getType()).getMemorySpace());
+  return memref::ViewOp::create(b, type, dynamicShared, idx(byteOffset),
+                                ValueRange{});
+}
+
+MemRefType GpuKernelIRBuilder::privateType(ArrayRef<int64_t> shape,
+                                           Type element) {
+  return MemRefType::get(
+      shape, element, MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Private));
+}
+
+MemRefType mlir::ring::dynamicStridedMemRef(MLIRContext *ctx, int64_t rank,
+                                            Type element) {
+  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+  strides.back() = 1;
+  return MemRefType::get(
+      SmallVector<int64_t>(rank, ShapedType::kDynamic), element,
+      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
+}

@@ -1,0 +1,309 @@
+//===- SimtFlashGradKernel.cpp - Block gradients, one thread per row ------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The portable gradient bodies (any element type and head_dim), in the
+// forward SIMT kernel's shape: a thread owns one row with its vectors in
+// private memory and f32 FMAs, and the block streams the other side's rows
+// through shared memory as f32. With s = q . k, in base 2 like the forward:
+//
+//   P  = 2^(s * scale * log2(e) - lse * log2(e))   0 masked or lse = -inf
+//   dP = dout . v          dS = P (dP - delta)
+//
+//   dq kernel, a thread per query row:       for each key/value tile:
+//                                              dq_acc += dS k
+//   dk/dv kernel, a thread per key row:      for each query head of its
+//                                            group, each query/dO tile:
+//                                              dv_acc += P dout
+//                                              dk_acc += dS q
+//   then dq += scale dq_acc, dk += scale dk_acc, dv += dv_acc (owned rows)
+//
+// Causal blocks skip the tiles no owned row interacts with: the dq kernel
+// stops at its last row's key frontier, the dk/dv kernel starts at the
+// first query its first key is visible to. The bounds are the same for
+// every thread of a block, so the loops stay uniform around their barriers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttentionGradKernel.h"
+#include "GpuKernelIRBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+
+constexpr float kLog2e = 1.4426950408889634f;
+
+class SimtGradKernelBuilder : GpuKernelIRBuilder {
+public:
+  SimtGradKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
+                        const FlashGradKernelConfig &config)
+      : GpuKernelIRBuilder(b, func), config(config), headDim(config.headDim),
+        tileRows(config.tileRows()) {
+    Block &entry = func.getBody().front();
+    auto arg = [&](unsigned i) -> Value { return entry.getArgument(i); };
+    std::tie(query, key, value, dout, lse, delta) =
+        std::make_tuple(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5));
+    std::tie(dq, dk, dv, scaleLog2, scale) =
+        std::make_tuple(arg(6), arg(7), arg(8), arg(9), arg(10));
+    std::tie(queryOffset, queryStride, keyOffset, keyStride) =
+        std::make_tuple(arg(11), arg(12), arg(13), arg(14));
+
+    batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+    head = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+    row0 = mul(gpu::BlockIdOp::create(b, gpu::Dimension::x),
+               idx(FlashGradKernelConfig::kRowsPerBlock));
+    thread = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    queryLen = memref::DimOp::create(b, query, 2);
+    keyLen = memref::DimOp::create(b, key, 2);
+    group = arith::DivUIOp::create(b, memref::DimOp::create(b, query, 1),
+                                   memref::DimOp::create(b, key, 1));
+    firstTile = sharedTile(0, {tileRows, headDim}, b.getF32Type());
+    secondTile =
+        sharedTile(config.secondTileOffset(), {tileRows, headDim}, b.getF32Type());
+  }
+
+  void buildQueryPart();
+  void buildKeyValuePart();
+
+private:
+  /// The private f32 copy of row `row` of `source` (head `h`).
+  Value privateRow(Value source, Value h, Value row);
+  Value zeroPrivateRow();
+  /// Rows [row0, row0 + tileRows) of `first` and `second` (head `h`, `len`
+  /// rows, clamped) as f32 into the block's two tiles, every thread a
+  /// strided share of the elements.
+  void loadTiles(Value first, Value second, Value h, Value tileRow0,
+                 Value len);
+  /// (x . tile[r], y . other[r]) over head_dim, for private rows x, y.
+  std::pair<Value, Value> dots(Value x, Value tile, Value y, Value other,
+                               Value r);
+  /// acc[d] += factor * tile[r, d] for every d.
+  void accumulate(Value acc, Value factor, Value tile, Value r);
+  /// gradient[batch, h, row, d] += factor * acc[d] (factor null: 1).
+  void addToGradient(Value gradient, Value h, Value row, Value acc,
+                     Value factor);
+  /// What a probability's base-2 exponent subtracts: lse * log2(e), or +inf
+  /// for a row that saw no key, whose probabilities are then 0.
+  Value probabilityReference(Value rowLse);
+  /// P of a score s = q . k: 2^(s * scale * log2(e) - reference), 0 where
+  /// not `visible` (null: everything is).
+  Value probability(Value visible, Value score, Value reference);
+  Value causallyVisible(Value queryIndex, Value keyIndex);
+
+  const FlashGradKernelConfig &config;
+  const int64_t headDim, tileRows;
+  Value query, key, value, dout, lse, delta, dq, dk, dv, scaleLog2, scale;
+  Value queryOffset, queryStride, keyOffset, keyStride;
+  Value batch, head, row0, thread, queryLen, keyLen, group;
+  Value firstTile, secondTile;
+};
+
+Value SimtGradKernelBuilder::privateRow(Value source, Value h, Value row) {
+  Value copy = func.addPrivateAttribution(
+      privateType({headDim}, b.getF32Type()), b.getLoc());
+  forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
+    Value x =
+        memref::LoadOp::create(b, source, ValueRange{batch, h, row, d});
+    memref::StoreOp::create(b, toF32(x), copy, d);
+  });
+  return copy;
+}
+
+Value SimtGradKernelBuilder::zeroPrivateRow() {
+  Value acc = func.addPrivateAttribution(
+      privateType({headDim}, b.getF32Type()), b.getLoc());
+  Value zero = f32Const(0.0f);
+  forLoop(idx(0), idx(headDim), idx(1),
+          [&](Value d) { memref::StoreOp::create(b, zero, acc, d); });
+  return acc;
+}
+
+void SimtGradKernelBuilder::loadTiles(Value first, Value second, Value h,
+                                      Value tileRow0, Value len) {
+  forLoop(thread, idx(tileRows * headDim), idx(config.threads()),
+          [&](Value i) {
+            Value r = divui(i, headDim);
+            Value d = remui(i, headDim);
+            SmallVector<Value> at = {batch, h, clampRow(add(tileRow0, r), len),
+                                     d};
+            memref::StoreOp::create(
+                b, toF32(memref::LoadOp::create(b, first, at)), firstTile,
+                ValueRange{r, d});
+            memref::StoreOp::create(
+                b, toF32(memref::LoadOp::create(b, second, at)), secondTile,
+                ValueRange{r, d});
+          });
+}
+
+std::pair<Value, Value> SimtGradKernelBuilder::dots(Value x, Value tile,
+                                                    Value y, Value other,
+                                                    Value r) {
+  Value zero = f32Const(0.0f);
+  SmallVector<Value> sums = forLoop(
+      idx(0), idx(headDim), idx(1), {zero, zero},
+      [&](Value d, ValueRange acc) -> SmallVector<Value> {
+        Value xd = memref::LoadOp::create(b, x, d);
+        Value t = memref::LoadOp::create(b, tile, ValueRange{r, d});
+        Value yd = memref::LoadOp::create(b, y, d);
+        Value o = memref::LoadOp::create(b, other, ValueRange{r, d});
+        return {math::FmaOp::create(b, xd, t, acc[0]),
+                math::FmaOp::create(b, yd, o, acc[1])};
+      });
+  return {sums[0], sums[1]};
+}
+
+void SimtGradKernelBuilder::accumulate(Value acc, Value factor, Value tile,
+                                       Value r) {
+  forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
+    Value t = memref::LoadOp::create(b, tile, ValueRange{r, d});
+    Value a = memref::LoadOp::create(b, acc, d);
+    memref::StoreOp::create(b, math::FmaOp::create(b, factor, t, a), acc, d);
+  });
+}
+
+void SimtGradKernelBuilder::addToGradient(Value gradient, Value h, Value row,
+                                          Value acc, Value factor) {
+  forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
+    SmallVector<Value> at = {batch, h, row, d};
+    Value a = memref::LoadOp::create(b, acc, d);
+    if (factor)
+      a = mulf(a, factor);
+    Value old = memref::LoadOp::create(b, gradient, at);
+    memref::StoreOp::create(b, addf(old, a), gradient, at);
+  });
+}
+
+Value SimtGradKernelBuilder::probabilityReference(Value rowLse) {
+  Value unseen =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, rowLse, minusInf());
+  return arith::SelectOp::create(
+      b, unseen, f32Const(std::numeric_limits<float>::infinity()),
+      mulf(rowLse, f32Const(kLog2e)));
+}
+
+Value SimtGradKernelBuilder::probability(Value visible, Value score,
+                                         Value reference) {
+  Value p = expShifted(mulf(score, scaleLog2), reference);
+  return visible ? arith::SelectOp::create(b, visible, p, f32Const(0.0f)) : p;
+}
+
+Value SimtGradKernelBuilder::causallyVisible(Value queryIndex,
+                                             Value keyIndex) {
+  if (!config.causal)
+    return nullptr;
+  return notInFuture(position(queryOffset, queryStride, queryIndex),
+                     position(keyOffset, keyStride, keyIndex));
+}
+
+void SimtGradKernelBuilder::buildQueryPart() {
+  Value kvHead = arith::DivUIOp::create(b, head, group);
+  Value row = add(row0, thread);
+  Value rowClamped = clampRow(row, queryLen);
+  Value queryRow = privateRow(query, head, rowClamped);
+  Value doutRow = privateRow(dout, head, rowClamped);
+  Value dqAcc = zeroPrivateRow();
+  SmallVector<Value> at = {batch, head, rowClamped};
+  Value reference =
+      probabilityReference(memref::LoadOp::create(b, lse, at));
+  Value rowDelta = memref::LoadOp::create(b, delta, at);
+
+  Value keyEnd = keyLen;
+  if (config.causal) {
+    Value lastRow = arith::SubIOp::create(
+        b,
+        arith::MinUIOp::create(
+            b, add(row0, idx(FlashGradKernelConfig::kRowsPerBlock)), queryLen),
+        idx(1));
+    keyEnd = causalKeyEnd(position(queryOffset, queryStride, lastRow),
+                          keyOffset, keyStride, keyLen);
+  }
+  forLoop(idx(0), keyEnd, idx(tileRows), [&](Value key0) {
+    gpu::BarrierOp::create(b);
+    loadTiles(key, value, kvHead, key0, keyLen);
+    gpu::BarrierOp::create(b);
+    Value keys = arith::MinUIOp::create(
+        b, idx(tileRows), arith::SubIOp::create(b, keyEnd, key0));
+    forLoop(idx(0), keys, idx(1), [&](Value jj) {
+      auto [score, dp] = dots(queryRow, firstTile, doutRow, secondTile, jj);
+      Value p = probability(causallyVisible(rowClamped, add(key0, jj)), score,
+                            reference);
+      Value ds = mulf(p, arith::SubFOp::create(b, dp, rowDelta));
+      accumulate(dqAcc, ds, firstTile, jj);
+    });
+  });
+  ifThen(ult(row, queryLen),
+         [&] { addToGradient(dq, head, row, dqAcc, scale); });
+  gpu::ReturnOp::create(b);
+}
+
+void SimtGradKernelBuilder::buildKeyValuePart() {
+  Value kvHead = head;
+  Value row = add(row0, thread);
+  Value rowClamped = clampRow(row, keyLen);
+  Value keyRow = privateRow(key, kvHead, rowClamped);
+  Value valueRow = privateRow(value, kvHead, rowClamped);
+  Value dkAcc = zeroPrivateRow();
+  Value dvAcc = zeroPrivateRow();
+  Value references = sharedTile(config.rowScalarsOffset(), {tileRows},
+                                b.getF32Type());
+  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
+                            {tileRows}, b.getF32Type());
+
+  Value queryBegin =
+      config.causal ? causalQueryBegin(position(keyOffset, keyStride, row0),
+                                       queryOffset, queryStride, queryLen)
+                    : idx(0);
+  forLoop(idx(0), group, idx(1), [&](Value g) {
+    Value queryHead = add(mul(kvHead, group), g);
+    forLoop(queryBegin, queryLen, idx(tileRows), [&](Value query0) {
+      gpu::BarrierOp::create(b);
+      loadTiles(query, dout, queryHead, query0, queryLen);
+      forLoop(thread, idx(tileRows), idx(config.threads()), [&](Value i) {
+        SmallVector<Value> at = {batch, queryHead,
+                                 clampRow(add(query0, i), queryLen)};
+        memref::StoreOp::create(
+            b, probabilityReference(memref::LoadOp::create(b, lse, at)),
+            references, i);
+        memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at),
+                                deltas, i);
+      });
+      gpu::BarrierOp::create(b);
+      Value rows = arith::MinUIOp::create(
+          b, idx(tileRows), arith::SubIOp::create(b, queryLen, query0));
+      forLoop(idx(0), rows, idx(1), [&](Value ii) {
+        auto [score, dp] = dots(keyRow, firstTile, valueRow, secondTile, ii);
+        Value p = probability(causallyVisible(add(query0, ii), rowClamped),
+                              score, memref::LoadOp::create(b, references, ii));
+        Value rowDelta = memref::LoadOp::create(b, deltas, ii);
+        Value ds = mulf(p, arith::SubFOp::create(b, dp, rowDelta));
+        accumulate(dvAcc, p, secondTile, ii);
+        accumulate(dkAcc, ds, firstTile, ii);
+      });
+    });
+  });
+  ifThen(ult(row, keyLen), [&] {
+    addToGradient(dk, kvHead, row, dkAcc, scale);
+    addToGradient(dv, kvHead, row, dvAcc, nullptr);
+  });
+  gpu::ReturnOp::create(b);
+}
+
+} // namespace
+
+void mlir::ring::buildSimtFlashGradKernel(ImplicitLocOpBuilder &b,
+                                          gpu::GPUFuncOp func,
+                                          const FlashGradKernelConfig &config,
+                                          GradKernelPart part) {
+  SimtGradKernelBuilder builder(b, func, config);
+  if (part == GradKernelPart::Query)
+    builder.buildQueryPart();
+  else
+    builder.buildKeyValuePart();
+}

@@ -1,4 +1,5 @@
-//===- FlashAttentionGradKernel.h - Block gradients as GPU kernels -*- C++ -*-===//
+//===- FlashAttentionGradKernel.h - Block gradients as GPU kernels -*- C++
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the ring-to-GPU conversion. Builds the two gpu.funcs that

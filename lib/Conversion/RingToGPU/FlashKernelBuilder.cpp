@@ -13,8 +13,8 @@ using namespace mlir::ring;
 FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
                                        gpu::GPUFuncOp func,
                                        const FlashKernelConfig &config)
-    : GpuKernelIRBuilder(b, func), config(config),
-      headDim(config.headDim), keyTile(config.keyTile()) {
+    : GpuKernelIRBuilder(b, func), config(config), headDim(config.headDim),
+      keyTile(config.keyTile()) {
   Block &entry = func.getBody().front();
   query = entry.getArgument(0);
   key = entry.getArgument(1);

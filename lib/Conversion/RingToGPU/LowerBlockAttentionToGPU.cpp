@@ -54,11 +54,11 @@ struct LaunchBuilder {
   /// `buffer` cast to the fully dynamic strided type kernels take.
   Value asKernelArg(Value buffer) {
     auto type = cast<MemRefType>(buffer.getType());
-    return memref::CastOp::create(
-        b,
-        dynamicStridedMemRef(b.getContext(), type.getRank(),
-                             type.getElementType()),
-        buffer);
+    return memref::CastOp::create(b,
+                                  dynamicStridedMemRef(b.getContext(),
+                                                       type.getRank(),
+                                                       type.getElementType()),
+                                  buffer);
   }
   /// `kernel` on (gridX, heads, batch) blocks of its known size.
   void launch(gpu::GPUFuncOp kernel, int64_t gridX, int64_t heads,
@@ -188,29 +188,34 @@ struct BlockAttentionGradToKernelLaunches
         gradKernelConfig(op, /*report=*/false);
     if (failed(config))
       return rewriter.notifyMatchFailure(op, "no kernel runs this block");
-    gpu::GPUModuleOp kernels = getOrCreateKernelModule(
-        rewriter, op->getParentOfType<ModuleOp>());
+    gpu::GPUModuleOp kernels =
+        getOrCreateKernelModule(rewriter, op->getParentOfType<ModuleOp>());
 
     LaunchBuilder l(op.getLoc(), rewriter);
     float scale = op.getScaleOrDefault();
-    SmallVector<Value> args = {
-        l.asKernelArg(op.getQuery()),      l.asKernelArg(op.getKey()),
-        l.asKernelArg(op.getValue()),      l.asKernelArg(op.getDout()),
-        l.asKernelArg(op.getLse()),        l.asKernelArg(op.getDelta()),
-        l.asKernelArg(op.getDqueryInit()), l.asKernelArg(op.getDkeyInit()),
-        l.asKernelArg(op.getDvalueInit()), l.f32(scale * kLog2e),
-        l.f32(scale),
-        op.isCausal() ? op.getQueryOffset() : l.idx(0),
-        l.idx(op.getQueryStride()),
-        op.isCausal() ? op.getKeyOffset() : l.idx(0),
-        l.idx(op.getKeyStride())};
+    SmallVector<Value> args = {l.asKernelArg(op.getQuery()),
+                               l.asKernelArg(op.getKey()),
+                               l.asKernelArg(op.getValue()),
+                               l.asKernelArg(op.getDout()),
+                               l.asKernelArg(op.getLse()),
+                               l.asKernelArg(op.getDelta()),
+                               l.asKernelArg(op.getDqueryInit()),
+                               l.asKernelArg(op.getDkeyInit()),
+                               l.asKernelArg(op.getDvalueInit()),
+                               l.f32(scale * kLog2e),
+                               l.f32(scale),
+                               op.isCausal() ? op.getQueryOffset() : l.idx(0),
+                               l.idx(op.getQueryStride()),
+                               op.isCausal() ? op.getKeyOffset() : l.idx(0),
+                               l.idx(op.getKeyStride())};
     ShapedType queryType = op.getQuery().getType();
     ShapedType keyType = op.getKey().getType();
     int64_t rows = FlashGradKernelConfig::kRowsPerBlock;
-    l.launch(getOrCreateFlashGradKernel(kernels, *config, GradKernelPart::Query),
-             llvm::divideCeil(queryType.getDimSize(2), rows),
-             queryType.getDimSize(1), queryType.getDimSize(0),
-             config->sharedMemoryBytes(), args);
+    l.launch(
+        getOrCreateFlashGradKernel(kernels, *config, GradKernelPart::Query),
+        llvm::divideCeil(queryType.getDimSize(2), rows),
+        queryType.getDimSize(1), queryType.getDimSize(0),
+        config->sharedMemoryBytes(), args);
     l.launch(
         getOrCreateFlashGradKernel(kernels, *config, GradKernelPart::KeyValue),
         llvm::divideCeil(keyType.getDimSize(2), rows), keyType.getDimSize(1),

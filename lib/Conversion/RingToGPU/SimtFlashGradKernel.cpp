@@ -65,8 +65,8 @@ public:
     group = arith::DivUIOp::create(b, memref::DimOp::create(b, query, 1),
                                    memref::DimOp::create(b, key, 1));
     firstTile = sharedTile(0, {tileRows, headDim}, b.getF32Type());
-    secondTile =
-        sharedTile(config.secondTileOffset(), {tileRows, headDim}, b.getF32Type());
+    secondTile = sharedTile(config.secondTileOffset(), {tileRows, headDim},
+                            b.getF32Type());
   }
 
   void buildQueryPart();
@@ -79,8 +79,7 @@ private:
   /// Rows [row0, row0 + tileRows) of `first` and `second` (head `h`, `len`
   /// rows, clamped) as f32 into the block's two tiles, every thread a
   /// strided share of the elements.
-  void loadTiles(Value first, Value second, Value h, Value tileRow0,
-                 Value len);
+  void loadTiles(Value first, Value second, Value h, Value tileRow0, Value len);
   /// (x . tile[r], y . other[r]) over head_dim, for private rows x, y.
   std::pair<Value, Value> dots(Value x, Value tile, Value y, Value other,
                                Value r);
@@ -109,16 +108,15 @@ Value SimtGradKernelBuilder::privateRow(Value source, Value h, Value row) {
   Value copy = func.addPrivateAttribution(
       privateType({headDim}, b.getF32Type()), b.getLoc());
   forLoop(idx(0), idx(headDim), idx(1), [&](Value d) {
-    Value x =
-        memref::LoadOp::create(b, source, ValueRange{batch, h, row, d});
+    Value x = memref::LoadOp::create(b, source, ValueRange{batch, h, row, d});
     memref::StoreOp::create(b, toF32(x), copy, d);
   });
   return copy;
 }
 
 Value SimtGradKernelBuilder::zeroPrivateRow() {
-  Value acc = func.addPrivateAttribution(
-      privateType({headDim}, b.getF32Type()), b.getLoc());
+  Value acc = func.addPrivateAttribution(privateType({headDim}, b.getF32Type()),
+                                         b.getLoc());
   Value zero = f32Const(0.0f);
   forLoop(idx(0), idx(headDim), idx(1),
           [&](Value d) { memref::StoreOp::create(b, zero, acc, d); });
@@ -127,35 +125,31 @@ Value SimtGradKernelBuilder::zeroPrivateRow() {
 
 void SimtGradKernelBuilder::loadTiles(Value first, Value second, Value h,
                                       Value tileRow0, Value len) {
-  forLoop(thread, idx(tileRows * headDim), idx(config.threads()),
-          [&](Value i) {
-            Value r = divui(i, headDim);
-            Value d = remui(i, headDim);
-            SmallVector<Value> at = {batch, h, clampRow(add(tileRow0, r), len),
-                                     d};
-            memref::StoreOp::create(
-                b, toF32(memref::LoadOp::create(b, first, at)), firstTile,
-                ValueRange{r, d});
-            memref::StoreOp::create(
-                b, toF32(memref::LoadOp::create(b, second, at)), secondTile,
-                ValueRange{r, d});
-          });
+  forLoop(thread, idx(tileRows * headDim), idx(config.threads()), [&](Value i) {
+    Value r = divui(i, headDim);
+    Value d = remui(i, headDim);
+    SmallVector<Value> at = {batch, h, clampRow(add(tileRow0, r), len), d};
+    memref::StoreOp::create(b, toF32(memref::LoadOp::create(b, first, at)),
+                            firstTile, ValueRange{r, d});
+    memref::StoreOp::create(b, toF32(memref::LoadOp::create(b, second, at)),
+                            secondTile, ValueRange{r, d});
+  });
 }
 
 std::pair<Value, Value> SimtGradKernelBuilder::dots(Value x, Value tile,
                                                     Value y, Value other,
                                                     Value r) {
   Value zero = f32Const(0.0f);
-  SmallVector<Value> sums = forLoop(
-      idx(0), idx(headDim), idx(1), {zero, zero},
-      [&](Value d, ValueRange acc) -> SmallVector<Value> {
-        Value xd = memref::LoadOp::create(b, x, d);
-        Value t = memref::LoadOp::create(b, tile, ValueRange{r, d});
-        Value yd = memref::LoadOp::create(b, y, d);
-        Value o = memref::LoadOp::create(b, other, ValueRange{r, d});
-        return {math::FmaOp::create(b, xd, t, acc[0]),
-                math::FmaOp::create(b, yd, o, acc[1])};
-      });
+  SmallVector<Value> sums =
+      forLoop(idx(0), idx(headDim), idx(1), {zero, zero},
+              [&](Value d, ValueRange acc) -> SmallVector<Value> {
+                Value xd = memref::LoadOp::create(b, x, d);
+                Value t = memref::LoadOp::create(b, tile, ValueRange{r, d});
+                Value yd = memref::LoadOp::create(b, y, d);
+                Value o = memref::LoadOp::create(b, other, ValueRange{r, d});
+                return {math::FmaOp::create(b, xd, t, acc[0]),
+                        math::FmaOp::create(b, yd, o, acc[1])};
+              });
   return {sums[0], sums[1]};
 }
 
@@ -194,8 +188,7 @@ Value SimtGradKernelBuilder::probability(Value visible, Value score,
   return visible ? arith::SelectOp::create(b, visible, p, f32Const(0.0f)) : p;
 }
 
-Value SimtGradKernelBuilder::causallyVisible(Value queryIndex,
-                                             Value keyIndex) {
+Value SimtGradKernelBuilder::causallyVisible(Value queryIndex, Value keyIndex) {
   if (!config.causal)
     return nullptr;
   return notInFuture(position(queryOffset, queryStride, queryIndex),
@@ -210,8 +203,7 @@ void SimtGradKernelBuilder::buildQueryPart() {
   Value doutRow = privateRow(dout, head, rowClamped);
   Value dqAcc = zeroPrivateRow();
   SmallVector<Value> at = {batch, head, rowClamped};
-  Value reference =
-      probabilityReference(memref::LoadOp::create(b, lse, at));
+  Value reference = probabilityReference(memref::LoadOp::create(b, lse, at));
   Value rowDelta = memref::LoadOp::create(b, delta, at);
 
   Value keyEnd = keyLen;
@@ -228,8 +220,8 @@ void SimtGradKernelBuilder::buildQueryPart() {
     gpu::BarrierOp::create(b);
     loadTiles(key, value, kvHead, key0, keyLen);
     gpu::BarrierOp::create(b);
-    Value keys = arith::MinUIOp::create(
-        b, idx(tileRows), arith::SubIOp::create(b, keyEnd, key0));
+    Value keys = arith::MinUIOp::create(b, idx(tileRows),
+                                        arith::SubIOp::create(b, keyEnd, key0));
     forLoop(idx(0), keys, idx(1), [&](Value jj) {
       auto [score, dp] = dots(queryRow, firstTile, doutRow, secondTile, jj);
       Value p = probability(causallyVisible(rowClamped, add(key0, jj)), score,
@@ -251,8 +243,8 @@ void SimtGradKernelBuilder::buildKeyValuePart() {
   Value valueRow = privateRow(value, kvHead, rowClamped);
   Value dkAcc = zeroPrivateRow();
   Value dvAcc = zeroPrivateRow();
-  Value references = sharedTile(config.rowScalarsOffset(), {tileRows},
-                                b.getF32Type());
+  Value references =
+      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
   Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
                             {tileRows}, b.getF32Type());
 
@@ -271,8 +263,8 @@ void SimtGradKernelBuilder::buildKeyValuePart() {
         memref::StoreOp::create(
             b, probabilityReference(memref::LoadOp::create(b, lse, at)),
             references, i);
-        memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at),
-                                deltas, i);
+        memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at), deltas,
+                                i);
       });
       gpu::BarrierOp::create(b);
       Value rows = arith::MinUIOp::create(

@@ -1,0 +1,765 @@
+//===- GpuKernelEmulator.cpp - GPU kernels, run on the CPU ----------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The SIMT machine, the rewriting of a kernel into a host function, and the
+// shared-memory bookkeeping of GpuKernelEmulator.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuKernelEmulator.h"
+
+#include "RingAttn/Support/Float16.h"
+#include "RingAttn/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/Support/TargetSelect.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+using namespace mlir;
+using namespace mlir::ring;
+using namespace mlir::ring::emulation;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// The SIMT machine
+//===----------------------------------------------------------------------===//
+
+class Barrier {
+public:
+  explicit Barrier(int count) : count(count) {}
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex);
+    int generation = this->generation;
+    if (++arrived == count) {
+      arrived = 0;
+      ++this->generation;
+      cv.notify_all();
+      return;
+    }
+    cv.wait(lock, [&] { return generation != this->generation; });
+  }
+
+private:
+  std::mutex mutex;
+  std::condition_variable cv;
+  const int count;
+  int arrived = 0;
+  int generation = 0;
+};
+
+/// What the 32 lanes of a warp exchange in one shuffle or mma.sync.
+struct WarpSlots {
+  float shuffle[32];
+  uint32_t a[32][4], b[32][2];
+  uint32_t rows[32][4]; // ldmatrix: the 16-byte row each lane points at
+  Barrier barrier{32};
+};
+
+struct ThreadBlock {
+  explicit ThreadBlock(int threads)
+      : barrier(threads), warps((threads + 31) / 32) {}
+  Barrier barrier;
+  std::vector<WarpSlots> warps;
+  bool bf16 = true;
+};
+
+thread_local ThreadBlock *currentBlock;
+thread_local int currentThread;
+/// Barriers this thread has passed: the epoch its shared accesses fall in.
+thread_local int32_t currentEpoch;
+
+extern "C" void emu_barrier() {
+  currentBlock->barrier.wait();
+  ++currentEpoch;
+}
+
+extern "C" float emu_shuffle_xor(float value, int32_t offset) {
+  WarpSlots &warp = currentBlock->warps[currentThread / 32];
+  int lane = currentThread % 32;
+  warp.shuffle[lane] = value;
+  warp.barrier.wait();
+  float result = warp.shuffle[lane ^ offset];
+  warp.barrier.wait();
+  return result;
+}
+
+float element(uint32_t word, int half, bool bf16) {
+  uint16_t bits = half ? word >> 16 : word & 0xffff;
+  return bf16 ? ringattn::bfloat16ToFloat(bits) : ringattn::halfToFloat(bits);
+}
+
+/// D = A B + C for m16n8k16, row-major A, column-major B (PTX ISA,
+/// "Matrix Fragments for mma.m16n8k16 with floating point type"): lane
+/// l = 4 g + t holds A rows g and g + 8, columns 2t, 2t + 1 (+ 8), B column
+/// g, rows 2t, 2t + 1 (+ 8), and C/D rows g, g + 8, columns 2t, 2t + 1.
+extern "C" void emu_mma(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                        int32_t b0, int32_t b1, float c0, float c1, float c2,
+                        float c3, int64_t out) {
+  WarpSlots &warp = currentBlock->warps[currentThread / 32];
+  bool bf16 = currentBlock->bf16;
+  int lane = currentThread % 32;
+  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)};
+  std::memcpy(warp.a[lane], a, sizeof(a));
+  warp.b[lane][0] = b0;
+  warp.b[lane][1] = b1;
+  warp.barrier.wait();
+  auto aAt = [&](int row, int k) { // a_i, i = 0..7, in register i / 2
+    int holder = (row % 8) * 4 + (k % 8) / 2;
+    int i = (k >= 8 ? 4 : 0) + (row >= 8 ? 2 : 0) + k % 2;
+    return element(warp.a[holder][i / 2], i % 2, bf16);
+  };
+  auto bAt = [&](int k, int col) {
+    int holder = col * 4 + (k % 8) / 2;
+    int i = (k >= 8 ? 2 : 0) + k % 2;
+    return element(warp.b[holder][i / 2], i % 2, bf16);
+  };
+  float c[4] = {c0, c1, c2, c3};
+  float *d = reinterpret_cast<float *>(out);
+  int g = lane / 4, t = lane % 4;
+  for (int i = 0; i < 4; ++i) {
+    int row = g + (i >= 2 ? 8 : 0), col = 2 * t + i % 2;
+    float sum = c[i];
+    for (int k = 0; k < 16; ++k)
+      sum += aAt(row, k) * bAt(k, col);
+    d[i] = sum;
+  }
+  warp.barrier.wait();
+}
+
+/// ldmatrix.sync.aligned.m8n8.x4(.trans).b16 (PTX ISA, "Warp-level matrix
+/// load instruction: ldmatrix"): lanes 8i..8i+7 give the rows of 8x8 tile
+/// i, and register i of lane l = 4 g + t receives row g, columns 2t and
+/// 2t + 1 of tile i, or with .trans column g, rows 2t and 2t + 1.
+extern "C" void emu_ldmatrix(int32_t w0, int32_t w1, int32_t w2, int32_t w3,
+                             int32_t transpose, int64_t out) {
+  WarpSlots &warp = currentBlock->warps[currentThread / 32];
+  int lane = currentThread % 32;
+  uint32_t row[4] = {uint32_t(w0), uint32_t(w1), uint32_t(w2), uint32_t(w3)};
+  std::memcpy(warp.rows[lane], row, sizeof(row));
+  warp.barrier.wait();
+  auto half = [&](int holder, int col) -> uint32_t {
+    return (warp.rows[holder][col / 2] >> (16 * (col % 2))) & 0xffff;
+  };
+  int g = lane / 4, t = lane % 4;
+  auto *registers = reinterpret_cast<uint32_t *>(out);
+  for (int i = 0; i < 4; ++i)
+    registers[i] =
+        transpose ? half(8 * i + 2 * t, g) | half(8 * i + 2 * t + 1, g) << 16
+                  : warp.rows[8 * i + g][t];
+  warp.barrier.wait();
+}
+
+//===----------------------------------------------------------------------===//
+// Shared-memory accesses
+//===----------------------------------------------------------------------===//
+
+thread_local SharedAccessLog *currentLog; // when recording shared accesses
+
+extern "C" void emu_shared_access(int64_t site, int64_t address, int64_t bytes,
+                                  int64_t kind) {
+  SharedAccessLog &log = *currentLog;
+  if (log.executions.size() <= size_t(site))
+    log.executions.resize(site + 1, 0);
+  log.accesses.push_back(
+      {int32_t(site), log.executions[site]++, address, bytes});
+  SharedAccessLog::Touch touch{
+      int32_t(site), currentEpoch, currentEpoch,
+      address,       bytes,        AccessKind(kind) != AccessKind::Read};
+  if (AccessKind(kind) == AccessKind::AsyncWrite)
+    log.issuedWrite = touch;
+  else
+    log.touches.push_back(touch);
+}
+
+/// One thread's cp.async copies: issued, committed in groups, performed
+/// when cp.async.wait_group lets them complete.
+struct AsyncCopies {
+  struct Copy {
+    void *dst;
+    const void *src;
+    int64_t bytes;
+    /// Its write, when the kernel was compiled to record shared accesses.
+    std::optional<SharedAccessLog::Touch> shared;
+  };
+  std::vector<Copy> uncommitted;
+  std::vector<std::vector<Copy>> groups; // oldest first
+  bool idle() const { return uncommitted.empty() && groups.empty(); }
+};
+
+thread_local AsyncCopies *currentCopies;
+
+extern "C" void emu_async_copy(int64_t dst, int64_t src, int64_t bytes) {
+  std::optional<SharedAccessLog::Touch> shared;
+  if (currentLog)
+    std::swap(shared, currentLog->issuedWrite);
+  currentCopies->uncommitted.push_back({reinterpret_cast<void *>(dst),
+                                        reinterpret_cast<const void *>(src),
+                                        bytes, shared});
+}
+
+extern "C" void emu_async_commit() {
+  currentCopies->groups.push_back(std::move(currentCopies->uncommitted));
+  currentCopies->uncommitted.clear();
+}
+
+/// Completes all but the newest `pending` groups.
+extern "C" void emu_async_wait(int32_t pending) {
+  auto &groups = currentCopies->groups;
+  while (int64_t(groups.size()) > pending) {
+    for (const AsyncCopies::Copy &copy : groups.front()) {
+      std::memcpy(copy.dst, copy.src, copy.bytes);
+      if (copy.shared) {
+        SharedAccessLog::Touch touch = *copy.shared;
+        touch.lastEpoch = currentEpoch;
+        currentLog->touches.push_back(touch);
+      }
+    }
+    groups.erase(groups.begin());
+  }
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Shared-memory bank conflicts
+//===----------------------------------------------------------------------===//
+
+int emulation::conflictDegree(ArrayRef<LaneAccess> accesses) {
+  int64_t widest = 4;
+  for (const LaneAccess &access : accesses)
+    widest = std::max(widest, access.bytes);
+  const int phases = std::clamp<int64_t>(widest / 4, 1, 4);
+  const int lanesPerPhase = 32 / phases;
+  int worst = 0;
+  for (int phase = 0; phase < phases; ++phase) {
+    std::vector<int64_t> words;
+    for (const LaneAccess &access : accesses)
+      if (access.lane / lanesPerPhase == phase)
+        for (int64_t w = access.address / 4;
+             w <= (access.address + access.bytes - 1) / 4; ++w)
+          words.push_back(w);
+    llvm::sort(words);
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    int perBank[32] = {};
+    for (int64_t w : words)
+      worst = std::max(worst, ++perBank[w % 32]);
+  }
+  return worst;
+}
+
+/// Groups one block's accesses by (site, warp, execution), the warp-wide
+/// accesses of converged warps, and adds their degrees to `sites`.
+void emulation::countConflicts(ArrayRef<SharedAccessLog> logs,
+                               std::vector<SharedSite> &sites) {
+  std::map<std::tuple<int32_t, int, int32_t>, SmallVector<LaneAccess, 32>>
+      warpAccesses;
+  for (auto [thread, log] : llvm::enumerate(logs))
+    for (const SharedAccessLog::Access &a : log.accesses)
+      warpAccesses[{a.site, int(thread / 32), a.execution}].push_back(
+          {int(thread % 32), a.address, a.bytes});
+  for (const auto &[key, lanes] : warpAccesses) {
+    SharedSite &site = sites[std::get<0>(key)];
+    int degree = conflictDegree(lanes);
+    ++site.instances;
+    site.degreeSum += degree;
+    site.worst = std::max(site.worst, degree);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Shared-memory races
+//===----------------------------------------------------------------------===//
+
+std::vector<SharedRace> emulation::findRaces(ArrayRef<SharedAccessLog> logs) {
+  /// The first two distinct threads that write, and that read, a byte.
+  struct ByteUse {
+    int writers[2] = {-1, -1}, readers[2] = {-1, -1};
+    int32_t writeSite = -1, readSite = -1;
+  };
+  std::unordered_map<uint64_t, ByteUse> uses; // epoch << 40 | byte
+  for (auto [thread, log] : llvm::enumerate(logs))
+    for (const SharedAccessLog::Touch &touch : log.touches)
+      for (int32_t epoch = touch.firstEpoch; epoch <= touch.lastEpoch; ++epoch)
+        for (int64_t a = touch.address; a < touch.address + touch.bytes; ++a) {
+          ByteUse &use = uses[uint64_t(epoch) << 40 | uint64_t(a)];
+          int *who = touch.write ? use.writers : use.readers;
+          if (who[0] < 0) {
+            who[0] = int(thread);
+            (touch.write ? use.writeSite : use.readSite) = touch.site;
+          } else if (who[0] != int(thread) && who[1] < 0) {
+            who[1] = int(thread);
+          }
+        }
+  std::vector<SharedRace> races;
+  for (const auto &[key, use] : uses) {
+    if (use.writers[0] < 0 || use.readers[0] < 0)
+      continue;
+    // A writer and a reader that are different threads, if any.
+    int writer = use.writers[0], reader = use.readers[0];
+    if (writer == reader)
+      reader = use.readers[1] >= 0 ? use.readers[1] : reader;
+    if (writer == reader)
+      writer = use.writers[1] >= 0 ? use.writers[1] : writer;
+    if (writer != reader)
+      races.push_back({int32_t(key >> 40), int64_t(key & ((1ull << 40) - 1)),
+                       writer, reader, use.writeSite, use.readSite});
+  }
+  llvm::sort(races, [](const SharedRace &x, const SharedRace &y) {
+    return std::tie(x.epoch, x.address) < std::tie(y.epoch, y.address);
+  });
+  return races;
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Kernel -> host function
+//===----------------------------------------------------------------------===//
+
+MemRefType withoutMemorySpace(Type type) {
+  auto memref = cast<MemRefType>(type);
+  return MemRefType::get(memref.getShape(), memref.getElementType(),
+                         memref.getLayout());
+}
+
+func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto func = func::FuncOp::create(b, module.getLoc(), name, type);
+  func.setPrivate();
+  return func;
+}
+
+bool inKeyTileLoop(Operation *op) {
+  for (auto loop = op->getParentOfType<scf::ForOp>(); loop;
+       loop = loop->getParentOfType<scf::ForOp>())
+    if (!loop.getBody()->getOps<gpu::BarrierOp>().empty())
+      return true;
+  return false;
+}
+
+/// The memref, indices and per-lane width of a shared-memory access op.
+struct MemoryAccess {
+  Value memref;
+  ValueRange indices;
+  int64_t bytes;
+  AccessKind kind;
+};
+
+std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
+  auto elementBytes = [](Value memref) {
+    return cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+  };
+  auto vectorBytes = [&](Value memref, VectorType vector) {
+    return elementBytes(memref) * vector.getNumElements();
+  };
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return MemoryAccess{load.getMemRef(), load.getIndices(),
+                        elementBytes(load.getMemRef()), AccessKind::Read};
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return MemoryAccess{store.getMemRef(), store.getIndices(),
+                        elementBytes(store.getMemRef()), AccessKind::Write};
+  if (auto load = dyn_cast<vector::LoadOp>(op))
+    return MemoryAccess{load.getBase(), load.getIndices(),
+                        vectorBytes(load.getBase(), load.getVectorType()),
+                        AccessKind::Read};
+  if (auto store = dyn_cast<vector::StoreOp>(op))
+    return MemoryAccess{store.getBase(), store.getIndices(),
+                        vectorBytes(store.getBase(), store.getVectorType()),
+                        AccessKind::Write};
+  // Each lane of an ldmatrix reads the 16-byte row it points at.
+  if (auto ldmatrix = dyn_cast<nvgpu::LdMatrixOp>(op))
+    return MemoryAccess{ldmatrix.getSrcMemref(), ldmatrix.getIndices(), 16,
+                        AccessKind::Read};
+  if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
+    return MemoryAccess{copy.getDst(), copy.getDstIndices(),
+                        copy.getDstElements().getSExtValue() *
+                            elementBytes(copy.getDst()),
+                        AccessKind::AsyncWrite};
+  return std::nullopt;
+}
+
+/// Before every access to the kernel's shared memory (a view of `shared`), a
+/// call emu_shared_access(site, byte offset in shared memory, bytes, kind);
+/// the sites are numbered in walk order. Offsets stand for GPU addresses:
+/// moving every address of an access by the same multiple of 4 bytes (the
+/// buffer's base) moves all its words to other banks alike, so the degrees
+/// stay the same.
+void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
+                              func::FuncOp host, Value shared,
+                              std::vector<SharedSite> &sites) {
+  Type i64 = b.getI64Type();
+  auto record = declare(module, "emu_shared_access",
+                        b.getFunctionType({i64, i64, i64, i64}, {}));
+  SmallVector<std::pair<Operation *, MemoryAccess>> accesses;
+  host.walk([&](Operation *op) {
+    std::optional<MemoryAccess> access = memoryAccessOf(op);
+    auto view = access ? access->memref.getDefiningOp<memref::ViewOp>()
+                       : memref::ViewOp();
+    if (view && view.getSource() == shared)
+      accesses.push_back({op, *access});
+    else if (llvm::is_contained(op->getOperands(), shared) && !view &&
+             !isa<memref::ViewOp>(op))
+      ADD_FAILURE() << "no bank model for "
+                    << op->getName().getStringRef().str();
+  });
+  for (auto &[op, access] : accesses) {
+    auto view = access.memref.getDefiningOp<memref::ViewOp>();
+    auto type = cast<MemRefType>(access.memref.getType());
+    ASSERT_TRUE(type.hasStaticShape() && type.getLayout().isIdentity());
+
+    b.setInsertionPoint(op);
+    b.setLoc(op->getLoc());
+    Value offset = view.getByteShift();
+    int64_t stride = type.getElementTypeBitWidth() / 8;
+    for (int64_t i = type.getRank() - 1; i >= 0; --i) {
+      offset = arith::AddIOp::create(
+          b, offset,
+          arith::MulIOp::create(b, access.indices[i],
+                                arith::ConstantIndexOp::create(b, stride)));
+      stride *= type.getDimSize(i);
+    }
+    int64_t site = sites.size();
+    func::CallOp::create(
+        b, record,
+        ValueRange{arith::ConstantIntOp::create(b, i64, site),
+                   arith::IndexCastOp::create(b, i64, offset),
+                   arith::ConstantIntOp::create(b, i64, access.bytes),
+                   arith::ConstantIntOp::create(b, i64, int64_t(access.kind))});
+
+    std::string buffer;
+    llvm::raw_string_ostream os(buffer);
+    os << "smem+" << *getConstantIntValue(view.getByteShift()) << " ";
+    llvm::interleave(type.getShape(), os, "x");
+    os << "x" << type.getElementType();
+    sites.push_back({(op->getName().getStringRef() + " " +
+                      std::to_string(access.bytes) + "B")
+                         .str(),
+                     buffer, inKeyTileLoop(op)});
+  }
+}
+
+/// The address of memref[indices] as an i64, in host code.
+Value elementAddress(ImplicitLocOpBuilder &b, Value memref,
+                     ValueRange indices) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, memref);
+  Value linear = metadata.getOffset();
+  for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
+    linear = arith::AddIOp::create(b, linear,
+                                   arith::MulIOp::create(b, index, stride));
+  int64_t bytes =
+      cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+  Value address = arith::AddIOp::create(
+      b, memref::ExtractAlignedPointerAsIndexOp::create(b, memref),
+      arith::MulIOp::create(b, linear,
+                            arith::ConstantIndexOp::create(b, bytes)));
+  return arith::IndexCastOp::create(b, b.getI64Type(), address);
+}
+
+/// @emulated(kernel args..., block x, y, z, thread x, dynamic shared
+/// memory); with `sites`, it also records its shared-memory accesses.
+void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
+                   std::vector<SharedSite> *sites = nullptr) {
+  MLIRContext *ctx = module.getContext();
+  ImplicitLocOpBuilder b(module.getLoc(), ctx);
+  Type index = b.getIndexType(), f32 = b.getF32Type(), i32 = b.getI32Type(),
+       i64 = b.getI64Type();
+  auto barrier = declare(module, "emu_barrier", b.getFunctionType({}, {}));
+  auto shuffle =
+      declare(module, "emu_shuffle_xor", b.getFunctionType({f32, i32}, {f32}));
+  SmallVector<Type> mmaArgs(6, i32);
+  mmaArgs.append(4, f32);
+  mmaArgs.push_back(i64);
+  auto mma = declare(module, "emu_mma", b.getFunctionType(mmaArgs, {}));
+  auto ldmatrix =
+      declare(module, "emu_ldmatrix",
+              b.getFunctionType({i32, i32, i32, i32, i32, i64}, {}));
+  auto asyncCopy =
+      declare(module, "emu_async_copy", b.getFunctionType({i64, i64, i64}, {}));
+  auto asyncCommit =
+      declare(module, "emu_async_commit", b.getFunctionType({}, {}));
+  auto asyncWait =
+      declare(module, "emu_async_wait", b.getFunctionType({i32}, {}));
+
+  ASSERT_TRUE(kernel.getWorkgroupAttributions().empty())
+      << "the kernels take their shared memory at launch";
+  SmallVector<Type> inputs(kernel.getArgumentTypes());
+  inputs.append(4, index);
+  inputs.push_back(MemRefType::get({ShapedType::kDynamic}, b.getI8Type()));
+  b.setInsertionPointToEnd(module.getBody());
+  auto host =
+      func::FuncOp::create(b, "emulated", b.getFunctionType(inputs, {}));
+  host->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = host.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  IRMapping mapping;
+  unsigned numArgs = kernel.getNumArguments();
+  for (unsigned i = 0; i < numArgs; ++i)
+    mapping.map(kernel.getArgument(i), entry->getArgument(i));
+  Value blockIds[3] = {entry->getArgument(numArgs),
+                       entry->getArgument(numArgs + 1),
+                       entry->getArgument(numArgs + 2)};
+  Value threadId = entry->getArgument(numArgs + 3);
+  Value shared = entry->getArgument(numArgs + 4);
+  for (BlockArgument local : kernel.getPrivateAttributions())
+    mapping.map(local, memref::AllocaOp::create(
+                           b, withoutMemorySpace(local.getType())));
+  for (Operation &op : kernel.getBody().front())
+    b.clone(op, mapping);
+
+  // Host memory has no GPU address spaces.
+  host.walk([&](Operation *op) {
+    if (auto dynamic = dyn_cast<gpu::DynamicSharedMemoryOp>(op)) {
+      dynamic.getResult().replaceAllUsesWith(shared);
+      dynamic.erase();
+      return;
+    }
+    for (Value result : op->getResults())
+      if (auto memref = dyn_cast<MemRefType>(result.getType());
+          memref && memref.getMemorySpace())
+        result.setType(withoutMemorySpace(memref));
+  });
+  if (sites)
+    instrumentSharedAccesses(b, module, host, shared, *sites);
+
+  auto pointerOf = [&](Value buffer) {
+    return arith::IndexCastOp::create(
+        b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
+  };
+  SmallVector<Operation *> ops;
+  host.walk([&](Operation *op) { ops.push_back(op); });
+  for (Operation *op : ops) {
+    b.setInsertionPoint(op);
+    b.setLoc(op->getLoc());
+    if (auto id = dyn_cast<gpu::BlockIdOp>(op)) {
+      id.replaceAllUsesWith(blockIds[static_cast<int>(id.getDimension())]);
+    } else if (auto id = dyn_cast<gpu::ThreadIdOp>(op)) {
+      ASSERT_EQ(id.getDimension(), gpu::Dimension::x);
+      id.replaceAllUsesWith(threadId);
+    } else if (isa<gpu::BarrierOp>(op)) {
+      func::CallOp::create(b, barrier, ValueRange{});
+    } else if (auto shfl = dyn_cast<gpu::ShuffleOp>(op)) {
+      ASSERT_EQ(shfl.getMode(), gpu::ShuffleMode::XOR);
+      ASSERT_TRUE(shfl.getValid().use_empty());
+      shfl.getShuffleResult().replaceAllUsesWith(
+          func::CallOp::create(b, shuffle,
+                               ValueRange{shfl.getValue(), shfl.getOffset()})
+              .getResult(0));
+    } else if (auto product = dyn_cast<NVVM::MmaOp>(op)) {
+      OpBuilder::InsertionGuard guard(b);
+      SmallVector<Value> args;
+      for (Value operand :
+           llvm::concat<Value>(product.getOperandA(), product.getOperandB())) {
+        if (isa<VectorType>(operand.getType())) // f16 pairs
+          operand = vector::ExtractOp::create(
+              b,
+              vector::BitCastOp::create(b, VectorType::get({1}, i32), operand),
+              ArrayRef<int64_t>{0});
+        args.push_back(operand);
+      }
+      llvm::append_range(args, product.getOperandC());
+      Value d = memref::AllocaOp::create(b, MemRefType::get({4}, f32));
+      args.push_back(pointerOf(d));
+      func::CallOp::create(b, mma, args);
+      for (Operation *user : llvm::make_early_inc_range(product->getUsers())) {
+        auto extract = cast<LLVM::ExtractValueOp>(user);
+        b.setInsertionPoint(extract);
+        Value loaded =
+            memref::LoadOp::create(b, d,
+                                   ValueRange{arith::ConstantIndexOp::create(
+                                       b, extract.getPosition()[0])});
+        extract.getResult().replaceAllUsesWith(loaded);
+        extract.erase();
+      }
+    } else if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op)) {
+      // The lane's row, then the warp's exchange, then the four registers
+      // as the vector<4x2xT> the op returns.
+      ASSERT_EQ(load.getNumTiles(), 4u);
+      auto resultType = cast<VectorType>(load.getType());
+      Type element = resultType.getElementType();
+      Value row =
+          vector::LoadOp::create(b, VectorType::get({8}, element),
+                                 load.getSrcMemref(), load.getIndices());
+      Value words =
+          vector::BitCastOp::create(b, VectorType::get({4}, i32), row);
+      SmallVector<Value> args;
+      for (int64_t i = 0; i < 4; ++i)
+        args.push_back(
+            vector::ExtractOp::create(b, words, ArrayRef<int64_t>{i}));
+      args.push_back(arith::ConstantIntOp::create(b, i32, load.getTranspose()));
+      Value registers = memref::AllocaOp::create(b, MemRefType::get({4}, i32));
+      args.push_back(pointerOf(registers));
+      func::CallOp::create(b, ldmatrix, args);
+      SmallVector<Value> elements;
+      for (int64_t i = 0; i < 4; ++i) {
+        Value word = memref::LoadOp::create(
+            b, registers, ValueRange{arith::ConstantIndexOp::create(b, i)});
+        Value pair = vector::BitCastOp::create(
+            b, VectorType::get({2}, element),
+            vector::FromElementsOp::create(b, VectorType::get({1}, i32), word));
+        for (int64_t e = 0; e < 2; ++e)
+          elements.push_back(
+              vector::ExtractOp::create(b, pair, ArrayRef<int64_t>{e}));
+      }
+      load.getResult().replaceAllUsesWith(
+          vector::FromElementsOp::create(b, resultType, elements).getResult());
+    } else if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op)) {
+      ASSERT_FALSE(copy.getSrcElements()) << "no zero-filled copies";
+      int64_t bytes =
+          copy.getDstElements().getSExtValue() *
+          cast<MemRefType>(copy.getDst().getType()).getElementTypeBitWidth() /
+          8;
+      func::CallOp::create(
+          b, asyncCopy,
+          ValueRange{elementAddress(b, copy.getDst(), copy.getDstIndices()),
+                     elementAddress(b, copy.getSrc(), copy.getSrcIndices()),
+                     arith::ConstantIntOp::create(b, i64, bytes)});
+      op->dropAllUses(); // the groups' operands, erased below
+    } else if (isa<nvgpu::DeviceAsyncCreateGroupOp>(op)) {
+      func::CallOp::create(b, asyncCommit, ValueRange{});
+      op->dropAllUses();
+    } else if (auto wait = dyn_cast<nvgpu::DeviceAsyncWaitOp>(op)) {
+      func::CallOp::create(b, asyncWait,
+                           ValueRange{arith::ConstantIntOp::create(
+                               b, i32, wait.getNumGroups().value_or(0))});
+    } else if (isa<gpu::ReturnOp>(op)) {
+      func::ReturnOp::create(b);
+    } else {
+      continue;
+    }
+    op->erase();
+  }
+}
+
+} // namespace
+
+void emulation::compileKernel(
+    function_ref<gpu::GPUFuncOp(gpu::GPUModuleOp)> build, StringRef cpu,
+    bool recordShared, EmulatedKernel &result) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  DialectRegistry registry;
+  registry.insert<arith::ArithDialect, func::FuncDialect, gpu::GPUDialect,
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+                  nvgpu::NVGPUDialect, NVVM::NVVMDialect, scf::SCFDialect,
+                  vector::VectorDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  OpBuilder b(&ctx);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto kernels = gpu::GPUModuleOp::create(b, loc, "kernels");
+  gpu::GPUFuncOp kernel = build(kernels);
+  ASSERT_TRUE(succeeded(verify(kernel)));
+  result.recordsShared = recordShared;
+  ASSERT_NO_FATAL_FAILURE(
+      emulateOnHost(*module, kernel, recordShared ? &result.sites : nullptr));
+  result.threads = (*kernel.getKnownBlockSize())[0];
+  kernels.erase();
+  ASSERT_TRUE(succeeded(verify(*module)));
+
+  PassManager pm(&ctx);
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  // bf16 rounding as integer arithmetic, as ring-lower-cpu does: no
+  // __truncsfbf2 libcall on CPUs without AVX-512 BF16.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  ring::RingSetCpuTargetOptions target;
+  target.cpu = cpu == "host" ? "" : cpu.str();
+  pm.addPass(ring::createRingSetCpuTarget(target));
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  auto engine = ExecutionEngine::create(*module);
+  ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *address) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("emu_barrier", reinterpret_cast<void *>(&emu_barrier));
+    add("emu_shuffle_xor", reinterpret_cast<void *>(&emu_shuffle_xor));
+    add("emu_mma", reinterpret_cast<void *>(&emu_mma));
+    add("emu_shared_access", reinterpret_cast<void *>(&emu_shared_access));
+    add("emu_ldmatrix", reinterpret_cast<void *>(&emu_ldmatrix));
+    add("emu_async_copy", reinterpret_cast<void *>(&emu_async_copy));
+    add("emu_async_commit", reinterpret_cast<void *>(&emu_async_commit));
+    add("emu_async_wait", reinterpret_cast<void *>(&emu_async_wait));
+    return symbols;
+  });
+  auto symbol = (*engine)->lookup("_mlir_ciface_emulated");
+  ASSERT_TRUE(bool(symbol)) << llvm::toString(symbol.takeError());
+  result.fn = reinterpret_cast<void *>(*symbol);
+  result.engine = std::move(*engine);
+}
+
+void emulation::runBlock(EmulatedKernel &kernel, bool bf16,
+                         function_ref<void(int thread, Desc<1> *shared)> run) {
+  int threads = kernel.threads;
+  ThreadBlock block(threads);
+  block.bf16 = bf16;
+  std::vector<SharedAccessLog> logs(kernel.recordsShared ? threads : 0);
+  std::vector<AsyncCopies> copies(threads);
+  Buffer shared({kernel.sharedBytes}, 1);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      currentBlock = &block;
+      currentThread = t;
+      currentLog = logs.empty() ? nullptr : &logs[t];
+      currentEpoch = 0;
+      currentCopies = &copies[t];
+      Desc<1> sharedDesc = shared.describe<1>();
+      run(t, &sharedDesc);
+    });
+  for (std::thread &thread : pool)
+    thread.join();
+  for (const AsyncCopies &thread : copies)
+    EXPECT_TRUE(thread.idle())
+        << "a thread ended with cp.async copies it never waited for";
+  if (kernel.recordsShared) {
+    countConflicts(logs, kernel.sites);
+    llvm::append_range(kernel.races, findRaces(logs));
+  }
+}

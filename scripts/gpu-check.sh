@@ -40,6 +40,12 @@ checks=(
   "check-bf16-ring4-zigzag|1|8|2|256|128|zigzag|4|causal|bf16"
   "check-f16-ring3-striped|1|4|4|192|64|striped|3|causal|f16"
   "check-bf16-ring2-full|1|4|4|256|128|contiguous|2|full|bf16"
+  # Training steps (forward + backward, -ring-add-training-steps): out, dq,
+  # dk and dv against the float64 gradients.
+  "grad-f32-one-gqa|1|4|2|200|64|contiguous|1|causal|f32"
+  "grad-bf16-ring4-zigzag|1|8|2|256|128|zigzag|4|causal|bf16"
+  "grad-f16-ring3-striped|1|4|4|192|64|striped|3|causal|f16"
+  "grad-bf16-ring2-full|1|4|4|256|128|contiguous|2|full|bf16"
 )
 benches=()
 for seq in 8192 16384 32768; do
@@ -50,6 +56,8 @@ done
 for ranks in 2 4; do
   benches+=("bench-ring$ranks|1|16|16|$((16384 / ranks))|128|zigzag|$ranks|causal|bf16")
 done
+# A training step beside its forward (bench-attn-8192-causal).
+benches+=("bench-grad-8192-causal|1|16|16|8192|128|contiguous|1|causal|bf16")
 
 module_for() { # B HQ HKV L D layout ranks mask type
   local q="tensor<$1x$2x$4x$5x$9>" kv="tensor<$1x$3x$4x$5x$9>" ring="" mask=""
@@ -89,7 +97,9 @@ prepare() {
     [ -n "$only" ] && [[ "$only" != *",$name,"* ]] && continue
     local m="$out/modules/$name"
     module_for "$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type" >"$m.mlir"
-    "$tree/bin/ring-opt" "$m.mlir" -ring-lower-nvvm="chip=$chip format=fatbin" \
+    local training=()
+    [[ "$name" == *grad-* ]] && training=(-ring-add-training-steps)
+    "$tree/bin/ring-opt" "$m.mlir" "${training[@]}" -ring-lower-nvvm="chip=$chip format=fatbin" \
       | /usr/lib/llvm-22/bin/mlir-translate --mlir-to-llvmir -o "$m.ll" &&
     /usr/lib/llvm-22/bin/llc -O3 -filetype=obj -relocation-model=pic "$m.ll" -o "$m.o" &&
     # Both runtime libraries are listed (--no-as-needed) and found beside the
@@ -123,6 +133,12 @@ run() {
       check-*)
         bounded "$out/$name" "${args[@]}" --check --repeat 1 >>"$results" 2>"$out/$name.err" \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
+      grad-*)
+        bounded "$out/$name" "${args[@]}" --grad --check --repeat 1 >>"$results" 2>"$out/$name.err" \
+          || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
+      bench-grad-*)
+        bounded "$out/$name" "${args[@]}" --grad >>"$results" 2>"$out/$name.err" \
+          || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       bench-attn-32768-*|bench-attn-16384-*)
         [ $quick = 1 ] && continue
         bounded "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
@@ -147,12 +163,13 @@ results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sdpa = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 print(f"\n## GPU check: {sys.argv[3]}, compiled for {sys.argv[4]}, "
       f"{datetime.date.today()}\n")
-print("| check | ranks | layout | type | seq | rel. error | tolerance | result |")
+print("| check | ranks | layout | type | seq | rel. error (worst of out, dq, dk, dv) | tolerance | result |")
 print("|---|---|---|---|---|---|---|---|")
 for r in results:
     if r["check"] is not None:
         c = r["check"]
-        print(f"| {'causal' if r['causal'] else 'full'} d{r['head_dim']} | {r['ranks']} "
+        step = " training step" if r.get("training") else ""
+        print(f"| {'causal' if r['causal'] else 'full'} d{r['head_dim']}{step} | {r['ranks']} "
               f"| {r['layout']} | {r['type']} | {r['seq']} | {c['rel_err']:.2e} "
               f"| {c['tolerance']:.0e} | {'PASS' if c['pass'] else 'FAIL'} |")
 kernel = sdpa[0]["kernel"] if sdpa else "n/a"
@@ -163,7 +180,7 @@ print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn device ms | RingAt
       f"| SDPA ({kernel}) ms | SDPA TFLOP/s | RingAttn / SDPA time | RingAttn end to end ms |")
 print("|---|---|---|---|---|---|---|---|")
 for r in results:
-    if r["check"] is None and r["ranks"] == 1:
+    if r["check"] is None and r["ranks"] == 1 and not r.get("training"):
         s = next((x for x in sdpa if x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
         head = (f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
                 f"| {r['device_best_ms']:.2f} | {r['tflops']:.0f} ")
@@ -175,6 +192,15 @@ for r in results:
 print("\n| ring on one GPU (zigzag, causal, bf16) | ranks | total seq | ms | ms, no communication | ratio |")
 print("|---|---|---|---|---|---|")
 rings = [r for r in results if r["check"] is None and r["ranks"] > 1]
+steps = [r for r in results if r["check"] is None and r.get("training")]
+if steps:
+    print("\n| training step (bf16, 16 heads, d 128) | mask | step device ms | forward device ms | step / forward |")
+    print("|---|---|---|---|---|")
+    for r in steps:
+        f = next((x for x in results if x["check"] is None and not x.get("training")
+                  and x["ranks"] == 1 and x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
+        fwd = f"{f['device_best_ms']:.2f} | {r['device_best_ms'] / f['device_best_ms']:.2f}" if f else "n/a | n/a"
+        print(f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {r['device_best_ms']:.2f} | {fwd} |")
 for r in rings:
     if r["communication"]:
         n = next((x for x in rings if x["ranks"] == r["ranks"] and not x["communication"]), None)

@@ -3,10 +3,12 @@
 //
 // Links with an object file compiled from a ring attention module by
 // ring-lower-nvvm (see docs/GPU.md) and with the runtime, and runs the entry
-// `@attention` on N ranks sharing this machine's GPU:
+// `@attention` on N ranks sharing this machine's GPU, or with --grad its
+// training step `@attention_grad` (ring-opt -ring-add-training-steps adds
+// it before ring-lower-nvvm):
 //
 //   ./gpu-attention B HQ HKV L D LAYOUT RANKS causal|full TYPE
-//                   [--repeat R] [--check] [--no-communication]
+//                   [--repeat R] [--check] [--no-communication] [--grad]
 //
 // L is each rank's sequence length; TYPE is f32, f16 or bf16 and, like the
 // other arguments, must describe the compiled module. It drives the runtime
@@ -14,7 +16,9 @@
 // seeded global inputs, splits them by the layout, stages each rank's shard
 // in device memory (DeviceOperands), runs the ring R times (one warm-up run
 // first), and with --check gathers the output and compares it with the
-// float64 reference. It needs no MLIR at run time, which is how
+// float64 reference (with --grad: the output and dq, dk, dv against the
+// float64 gradients of sum(dout * out), dout seeded after q, k, v). It needs
+// no MLIR at run time, which is how
 // scripts/gpu-check.sh runs on GPU machines without the LLVM toolchain.
 // Prints one JSON line: end-to-end times (best_ms, median_ms: the host's wall
 // time of a run) and device times (device_best_ms, device_median_ms: the
@@ -79,11 +83,17 @@ int fail(const std::string &message) {
 
 extern "C" void _mlir_ciface_attention(Memref4 *q, Memref4 *k, Memref4 *v,
                                        Memref4 *out);
+/// The training step, (q, k, v, dout) -> (out, dq, dk, dv); weak, so the
+/// program links with modules compiled without one.
+extern "C" __attribute__((weak)) void
+_mlir_ciface_attention_grad(Memref4 *q, Memref4 *k, Memref4 *v, Memref4 *dout,
+                            Memref4 *out, Memref4 *dq, Memref4 *dk,
+                            Memref4 *dv);
 
 int main(int argc, char **argv) {
   std::vector<std::string> positional;
   int repeat = 5;
-  bool check = false, noCommunication = false;
+  bool check = false, noCommunication = false, grad = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc)
@@ -92,6 +102,8 @@ int main(int argc, char **argv) {
       check = true;
     else if (arg == "--no-communication")
       noCommunication = true;
+    else if (arg == "--grad")
+      grad = true;
     else
       positional.push_back(arg);
   }
@@ -103,7 +115,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr,
                  "usage: %s B HQ HKV L D contiguous|zigzag|striped RANKS "
                  "causal|full f32|f16|bf16 [--repeat R] [--check] "
-                 "[--no-communication]\n",
+                 "[--no-communication] [--grad]\n",
                  argv[0]);
     return 2;
   }
@@ -118,6 +130,9 @@ int main(int argc, char **argv) {
   if (check && noCommunication)
     return fail("--no-communication gives wrong results by design; it "
                 "cannot be combined with --check");
+  if (grad && !_mlir_ciface_attention_grad)
+    return fail("--grad needs a training step: this program's module has no "
+                "@attention_grad (compile it with -ring-add-training-steps)");
 
   std::string why;
   if (!runtime::gpuAvailable(why))
@@ -134,20 +149,33 @@ int main(int argc, char **argv) {
   if (!gpu)
     return fail(error);
 
-  // Seeded global operands, split into every rank's shard by the layout.
-  const int64_t heads[] = {hq, hkv, hkv, hq};
-  const char *names[] = {"q", "k", "v", "the output"};
-  HostTensor operands[4];
-  std::vector<HostTensor> shards[4];
+  // Seeded global operands, split into every rank's shard by the layout:
+  // q, k, v (and dout), then the results out (and dq, dk, dv).
+  struct Operand {
+    const char *name;
+    int64_t heads;
+  };
+  std::vector<Operand> spec = {{"q", hq}, {"k", hkv}, {"v", hkv}};
+  if (grad)
+    spec.push_back({"dout", hq});
+  const int inputCount = static_cast<int>(spec.size());
+  spec.push_back({"the output", hq});
+  if (grad)
+    spec.insert(spec.end(), {{"dq", hq}, {"dk", hkv}, {"dv", hkv}});
+  const int operandCount = static_cast<int>(spec.size());
+  std::vector<HostTensor> operands(operandCount);
+  std::vector<std::vector<HostTensor>> shards(operandCount);
   std::mt19937_64 rng(42);
-  for (int i = 0; i < 4; ++i) {
-    if (!operands[i].allocate(names[i], *type, {b, heads[i], global, d}, error))
+  for (int i = 0; i < operandCount; ++i) {
+    const char *name = spec[i].name;
+    const int64_t heads = spec[i].heads;
+    if (!operands[i].allocate(name, *type, {b, heads, global, d}, error))
       return fail(error);
-    if (i < 3)
+    if (i < inputCount)
       operands[i].fillRandom(rng);
     if (!shardsForProcess(
-            &operands[i], *layout, ranks, *type, {b, heads[i], local, d},
-            [](int) { return true; }, names[i], shards[i], error))
+            &operands[i], *layout, ranks, *type, {b, heads, local, d},
+            [](int) { return true; }, name, shards[i], error))
       return fail(error);
   }
   // A ring of one runs on the global operands themselves.
@@ -157,18 +185,25 @@ int main(int argc, char **argv) {
 
   // Device buffers, staged once.
   std::vector<runtime::DeviceOperands> device(ranks);
-  std::vector<Memref4> descriptors(4 * ranks);
+  std::vector<Memref4> descriptors(operandCount * ranks);
   for (int r = 0; r < ranks; ++r) {
-    if (!device[r].stage(shards[0][r], shards[1][r], shards[2][r], shards[3][r],
-                         error))
+    std::vector<HostTensor *> rankOperands;
+    for (int i = 0; i < operandCount; ++i)
+      rankOperands.push_back(&shards[i][r]);
+    if (!device[r].stage(rankOperands, inputCount, error))
       return fail(error);
-    for (int i = 0; i < 4; ++i)
-      descriptors[4 * r + i] = describe(shards[i][r], device[r].data(i));
+    for (int i = 0; i < operandCount; ++i)
+      descriptors[operandCount * r + i] =
+          describe(shards[i][r], device[r].data(i));
   }
 
   auto body = [&](int r) {
-    Memref4 *m = &descriptors[4 * r];
-    _mlir_ciface_attention(&m[0], &m[1], &m[2], &m[3]);
+    Memref4 *m = &descriptors[operandCount * r];
+    if (grad)
+      _mlir_ciface_attention_grad(&m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+                                  &m[6], &m[7]);
+    else
+      _mlir_ciface_attention(&m[0], &m[1], &m[2], &m[3]);
   };
   // End to end (host wall time of a run) and on the device (the slowest
   // rank's compute stream, timed by CUDA events like PyTorch's kernels).
@@ -192,35 +227,61 @@ int main(int argc, char **argv) {
   std::string checked = "null";
   bool pass = true;
   if (check) {
-    for (int r = 0; r < ranks; ++r)
-      if (!device[r].fetchOutput(shards[3][r], error))
+    // The results, gathered in natural order: out, then dq, dk, dv.
+    std::vector<std::vector<double>> results;
+    for (int i = inputCount; i < operandCount; ++i) {
+      for (int r = 0; r < ranks; ++r)
+        if (!device[r].fetch(i, shards[i][r], error))
+          return fail(error);
+      HostTensor result;
+      if (!result.allocate(spec[i].name, *type, {b, spec[i].heads, global, d},
+                           error))
         return fail(error);
-    HostTensor result;
-    if (!result.allocate("the output", *type, {b, hq, global, d}, error))
-      return fail(error);
-    gatherSequence(shards[3], *layout, result);
+      gatherSequence(shards[i], *layout, result);
+      results.push_back(result.toDouble());
+    }
     AttentionShape s{b, hq, hkv, global, global, d};
-    ErrorStats stats = compare(
-        result.toDouble(),
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    std::vector<std::vector<double>> expected = {
         referenceAttention(s, input(0).toDouble(), input(1).toDouble(),
-                           input(2).toDouble(),
-                           1.0 / std::sqrt(static_cast<double>(d)), causal));
+                           input(2).toDouble(), scale, causal)};
+    if (grad) {
+      AttentionGradients g = referenceAttentionGradients(
+          s, input(0).toDouble(), input(1).toDouble(), input(2).toDouble(),
+          input(3).toDouble(), scale, causal);
+      expected.insert(expected.end(), {g.dq, g.dk, g.dv});
+    }
+    // As ring-run --check: the gradients of 16-bit inputs are rounded to
+    // 16 bits once, after sums of many products.
     double tolerance = *type == ElementType::F32   ? 1e-4
-                       : *type == ElementType::F16 ? 4e-3
+                       : *type == ElementType::F16 ? (grad ? 2e-2 : 4e-3)
                                                    : 2e-2;
-    pass = stats.finite && stats.relative <= tolerance;
+    const char *resultNames[] = {"out", "dq", "dk", "dv"};
+    double worst = 0;
+    std::string each;
+    for (size_t i = 0; i < results.size(); ++i) {
+      ErrorStats stats = compare(results[i], expected[i]);
+      pass = pass && stats.finite && stats.relative <= tolerance;
+      worst = std::max(worst, stats.finite ? stats.relative : INFINITY);
+      char buffer[64];
+      std::snprintf(buffer, sizeof(buffer), ", \"%s_rel_err\": %.3e",
+                    resultNames[i], stats.relative);
+      each += buffer;
+    }
     char buffer[160];
     std::snprintf(buffer, sizeof(buffer),
-                  "{\"rel_err\": %.3e, \"tolerance\": %.1e, \"pass\": %s}",
-                  stats.relative, tolerance, pass ? "true" : "false");
-    checked = buffer;
+                  "{\"rel_err\": %.3e, \"tolerance\": %.1e, \"pass\": %s",
+                  worst, tolerance, pass ? "true" : "false");
+    checked = buffer + each + "}";
   }
 
   double pairs = causal ? 0.5 * global * (global + 1) : double(global) * global;
-  double flops = 4.0 * b * hq * pairs * d;
+  // A training step adds the backward's five products to the forward's two.
+  double flops = (grad ? 14.0 : 4.0) * b * hq * pairs * d;
   std::printf("{\"gpu\": \"%s\", \"ranks\": %d, \"layout\": \"%s\", "
               "\"seq\": %lld, \"heads\": %lld, \"head_dim\": %lld, "
               "\"causal\": %s, \"type\": \"%s\", \"communication\": %s, "
+              "\"training\": %s, "
               "\"best_ms\": %.3f, \"median_ms\": %.3f, "
               "\"device_best_ms\": %.3f, \"device_median_ms\": %.3f, "
               "\"tflops\": %.1f, \"check\": %s}\n",
@@ -228,6 +289,7 @@ int main(int argc, char **argv) {
               static_cast<long long>(global), static_cast<long long>(hq),
               static_cast<long long>(d), causal ? "true" : "false",
               positional[8].c_str(), noCommunication ? "false" : "true",
+              grad ? "true" : "false",
               times.front(), times[times.size() / 2], deviceTimes.front(),
               deviceTimes[deviceTimes.size() / 2],
               flops / deviceTimes.front() / 1e9, checked.c_str());

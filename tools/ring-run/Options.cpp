@@ -172,9 +172,6 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
   if (!o.gradOutputs.empty() && llvm::StringRef(o.gradOutputs).count(',') != 2)
     return "--grad-outputs takes three comma-separated files (dq,dk,dv), got " +
            std::to_string(llvm::StringRef(o.gradOutputs).count(',') + 1);
-  if (o.grad && o.onGpu())
-    return "--grad runs on the threads and mpi backends: the GPU kernels of "
-           "the backward are not built yet";
   if (o.noCommunication && o.grad && !o.gradOutputs.empty())
     return "--no-communication gives wrong results by design; it cannot be "
            "combined with --grad-outputs";

@@ -220,6 +220,7 @@ private:
   Error shardsOf(HostTensor &global, const std::string &operand, bool kv,
                  std::vector<HostTensor> &shards);
   std::vector<int64_t> operandShape(bool global, bool kv) const;
+  std::vector<HostTensor *> entryOperands(int r);
   /// What every MPI process must agree on: the module text, the entry and
   /// the options that change what runs.
   uint64_t fingerprint() const;
@@ -568,6 +569,16 @@ Error RingRun::loadOnEveryProcess() {
   return Error::success();
 }
 
+/// The operands of rank `r`'s entry in the order of its C interface:
+/// (q, k, v) -> out, or (q, k, v, dout) -> (out, dq, dk, dv) for a training
+/// step. The results follow the inputs.
+std::vector<HostTensor *> RingRun::entryOperands(int r) {
+  if (!entry.training)
+    return {&qShards[r], &kShards[r], &vShards[r], &outShards[r]};
+  return {&qShards[r],    &kShards[r],  &vShards[r],  &doutShards[r],
+          &outShards[r],  &dqShards[r], &dkShards[r], &dvShards[r]};
+}
+
 /// Points each rank's descriptors at its shards, staged in device memory
 /// first on the GPU backends.
 Error RingRun::bindOperands() {
@@ -578,25 +589,15 @@ Error RingRun::bindOperands() {
   for (int r = 0; r < ranks; ++r) {
     if (!backend->runsRank(r))
       continue;
-    HostTensor *operands[] = {&qShards[r], &kShards[r], &vShards[r],
-                              &outShards[r]};
+    std::vector<HostTensor *> operands = entryOperands(r);
     if (backend->onGpu() &&
-        !deviceOperands[r].stage(qShards[r], kShards[r], vShards[r],
-                                 outShards[r], error))
+        !deviceOperands[r].stage(operands, entry.training ? 4 : 3, error))
       return createStringError("staging rank " + std::to_string(r) +
                                "'s operands on the GPU: " + error);
-    for (int i = 0; i < 4; ++i)
+    for (size_t i = 0; i < operands.size(); ++i)
       rankArgs[r].descriptors[i] =
           describe(*operands[i], backend->onGpu() ? deviceOperands[r].data(i)
                                                   : operands[i]->data());
-    if (!entry.training)
-      continue;
-    // (q, k, v, dout) -> (out, dq, dk, dv): the results follow the inputs.
-    HostTensor *step[] = {&qShards[r],    &kShards[r],   &vShards[r],
-                          &doutShards[r], &outShards[r], &dqShards[r],
-                          &dkShards[r],   &dvShards[r]};
-    for (int i = 0; i < 8; ++i)
-      rankArgs[r].descriptors[i] = describe(*step[i], step[i]->data());
   }
   return Error::success();
 }
@@ -637,15 +638,19 @@ Error RingRun::runRepeatedly() {
   return Error::success();
 }
 
-/// Brings every rank's output to the root (from the GPU first), then ends
+/// Brings every rank's results to the root (from the GPU first), then ends
 /// the job's communication.
 Error RingRun::collectOutput() {
   std::string error;
-  for (int r = 0; r < ranks && backend->onGpu(); ++r)
-    if (backend->runsRank(r) &&
-        !deviceOperands[r].fetchOutput(outShards[r], error))
-      return createStringError("fetching rank " + std::to_string(r) +
-                               "'s output from the GPU: " + error);
+  for (int r = 0; r < ranks && backend->onGpu(); ++r) {
+    if (!backend->runsRank(r))
+      continue;
+    std::vector<HostTensor *> operands = entryOperands(r);
+    for (size_t i = entry.training ? 4 : 3; i < operands.size(); ++i)
+      if (!deviceOperands[r].fetch(i, *operands[i], error))
+        return createStringError("fetching rank " + std::to_string(r) +
+                                 "'s results from the GPU: " + error);
+  }
   backend->gather(shardBuffers(outShards));
   if (entry.training) {
     backend->gather(shardBuffers(dqShards));

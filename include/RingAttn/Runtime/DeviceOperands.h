@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The GPU backends run compiled code whose operands live in device memory:
-// a driver program stages each rank's q, k, v shards there before the timed
-// runs and fetches the output back after them. Part of libRingAttnRuntimeGPU.
+// a driver program stages each rank's operands there before the timed runs
+// (q, k, v and the output of a forward entry; q, k, v, dout, then out, dq,
+// dk, dv of a training step) and fetches the results back after them. Part
+// of libRingAttnRuntimeGPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 #include "RingAttn/Support/HostTensor.h"
 
 #include <string>
+#include <vector>
 
 namespace ringattn {
 namespace runtime {
@@ -24,16 +27,18 @@ public:
   DeviceOperands &operator=(const DeviceOperands &) = delete;
   ~DeviceOperands();
 
-  /// Allocates device buffers like q, k, v and out and copies q, k, v in.
-  bool stage(HostTensor &q, HostTensor &k, HostTensor &v, HostTensor &out,
+  /// Allocates a device buffer like each of `operands` and copies the first
+  /// `inputs` of them in; the others are results the entry writes.
+  bool stage(const std::vector<HostTensor *> &operands, size_t inputs,
              std::string &error);
-  /// Copies the device output into `out`.
-  bool fetchOutput(HostTensor &out, std::string &error) const;
-  /// The device address of operand i (q, k, v, out).
-  void *data(int i) const { return buffers_[i]; }
+  /// Copies device operand `i` into `tensor` (the host tensor it was staged
+  /// from).
+  bool fetch(size_t i, HostTensor &tensor, std::string &error) const;
+  /// The device address of operand `i`.
+  void *data(size_t i) const { return buffers_[i]; }
 
 private:
-  void *buffers_[4] = {nullptr, nullptr, nullptr, nullptr};
+  std::vector<void *> buffers_;
 };
 
 } // namespace runtime

@@ -19,20 +19,22 @@ DeviceOperands::~DeviceOperands() {
       runtime::gpuFree(buffer, ignored);
 }
 
-bool DeviceOperands::stage(HostTensor &q, HostTensor &k, HostTensor &v,
-                           HostTensor &out, std::string &error) {
-  HostTensor *operands[] = {&q, &k, &v, &out};
-  for (int i = 0; i < 4; ++i) {
-    buffers_[i] = runtime::gpuAlloc(bytesOf(*operands[i]), error);
-    if (!buffers_[i])
+bool DeviceOperands::stage(const std::vector<HostTensor *> &operands,
+                           size_t inputs, std::string &error) {
+  for (size_t i = 0; i < operands.size(); ++i) {
+    buffers_.push_back(runtime::gpuAlloc(bytesOf(*operands[i]), error));
+    if (!buffers_.back())
       return false;
-    if (i < 3 && !runtime::gpuCopyToDevice(buffers_[i], operands[i]->data(),
-                                           bytesOf(*operands[i]), error))
+    if (i < inputs && !runtime::gpuCopyToDevice(buffers_[i],
+                                                operands[i]->data(),
+                                                bytesOf(*operands[i]), error))
       return false;
   }
   return true;
 }
 
-bool DeviceOperands::fetchOutput(HostTensor &out, std::string &error) const {
-  return runtime::gpuCopyToHost(out.data(), buffers_[3], bytesOf(out), error);
+bool DeviceOperands::fetch(size_t i, HostTensor &tensor,
+                           std::string &error) const {
+  return runtime::gpuCopyToHost(tensor.data(), buffers_[i], bytesOf(tensor),
+                                error);
 }

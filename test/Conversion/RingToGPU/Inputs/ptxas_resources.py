@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Prints ptxas's resource use of RingAttn's attention kernels.
 
-Usage: ptxas_resources.py RING_OPT CHIP TYPE:D:MASK[:ring]...
+Usage: ptxas_resources.py RING_OPT CHIP TYPE:D:MASK[:ring][:grad]...
 
 For each TYPE (f32, f16, bf16), head_dim D and MASK (causal or full), builds
 a one-device attention module (its block writes the final output, the
 *_final kernels) or, with :ring, a ring of 2 (blocks write f32 partials),
+with :grad adds its training step (and prints only the gradient kernels),
 lowers it with ring-lower-nvvm to PTX
 (format=isa), assembles that with `ptxas -v` for CHIP, and prints one line
 per kernel: registers, spill stores and loads, stack and shared memory.
@@ -37,11 +38,13 @@ def ptx_of(lowered):
 
 
 for config in configs:
-    element, d, mask, *ring = config.split(":")
+    element, d, mask, *flags = config.split(":")
+    grad = "grad" in flags
     lowered = subprocess.run(
-        [ring_opt, "-", f"-ring-lower-nvvm=chip={chip} format=isa"],
-        input=module(element, d, mask == "causal", ring == ["ring"]), capture_output=True,
-        text=True, check=True).stdout
+        [ring_opt, "-"] + (["-ring-add-training-steps"] if grad else []) +
+        [f"-ring-lower-nvvm=chip={chip} format=isa"],
+        input=module(element, d, mask == "causal", "ring" in flags),
+        capture_output=True, text=True, check=True).stdout
     with open("kernels.ptx", "wb") as f:
         f.write(ptx_of(lowered))
     info = subprocess.run(["ptxas", "-v", f"-arch={chip}", "kernels.ptx",
@@ -50,7 +53,8 @@ for config in configs:
     for name, body in re.findall(
             r"Compiling entry function '(\w+)' for '\w+'\n(.*?)(?=ptxas info"
             r"\s+: Compiling|\Z)", info, re.S):
-        if not name.startswith("flash_attention"):
+        if not name.startswith("flash_attention_grad" if grad
+                               else "flash_attention"):
             continue
         def number(what):
             found = re.search(r"(\d+) " + what, body)

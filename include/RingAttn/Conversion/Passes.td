@@ -98,8 +98,8 @@ def RingLowerBlockAttention : Pass<"ring-lower-block-attention", "ModuleOp"> {
 
 def RingLowerBlockAttentionGPU
     : Pass<"ring-lower-block-attention-gpu", "ModuleOp"> {
-  let summary = "Lower ring.block_attention to launches of flash-attention "
-                "GPU kernels";
+  let summary = "Lower ring.block_attention and ring.block_attention_grad to "
+                "launches of flash-attention GPU kernels";
   let description = [{
     Each `ring.block_attention` becomes a `gpu.launch_func` of a kernel in
     `gpu.module @ring_kernels`, built once per element type, head dimension
@@ -118,6 +118,13 @@ def RingLowerBlockAttentionGPU
     blocks use a SIMT kernel with f32 FMAs, 64 rows a block. A block whose
     `out` is in the input type (a final output) gets a kernel variant that
     rounds as it stores.
+
+    Each `ring.block_attention_grad` becomes two launches of SIMT kernels
+    (any element type; there is no tensor-core backward yet): one thread
+    per query row accumulating `dq`, then one thread per key row
+    accumulating `dk` and `dv` over the query heads of its group. Each
+    recomputes the probabilities from the global lse, so no two thread
+    blocks write the same row: no atomics, bit-identical gradients.
 
     The pass lowers the buffer form of the op, after bufferization and
     buffer deallocation (which cannot see what a `gpu.launch_func` does to

@@ -28,6 +28,7 @@
 
 #include "FlashKernelBuilder.h"
 #include "MmaSyncFragmentLayout.h"
+#include "MmaSyncIRBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -46,18 +47,13 @@ using Mma = MmaSyncFragmentLayout;
 
 namespace {
 
-/// The lane part of an ldmatrix.x4 address (row, column in the tile). Lanes
-/// 8i..8i+7 give the rows of 8x8 tile i, which lands in result register i;
-/// one bit of i moves the tile down 8 rows, the other right 8 columns.
-struct LdMatrixLanes {
-  Value row, col;
-};
-
 class TensorCoreKernelBuilder : FlashKernelBuilder {
 public:
   TensorCoreKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                           const FlashKernelConfig &config)
       : FlashKernelBuilder(b, func, config),
+        warpMma(b, config.elementType, config.headDim, thread,
+                config.threads()),
         mTiles(config.rowsPerWarp() / Mma::kM), pitch(config.tileRowPitch()) {}
 
   void build() {
@@ -73,7 +69,7 @@ public:
         query, queryHead, query0, queryLen, queryTileBuf, config.queryTile());
     llvm::append_range(copies, copyRowsAsync(key, kvHead, idx(0), keyLen,
                                              keyTileBuf, keyTile));
-    commit(copies);
+    warpMma.commit(copies);
 
     // Carried: per row (mTiles x 2 of them) its max, then its sum (this
     // lane's partial, reduced over the group at the end), then the O
@@ -91,7 +87,7 @@ public:
 
     // A block whose rows see no key skips the loop: its prologue copies
     // must still complete before the block exits.
-    waitForCopies(commit({}));
+    warpMma.waitForCopies(warpMma.commit({}));
     storeRows(state);
     gpu::ReturnOp::create(b);
   }
@@ -103,9 +99,9 @@ private:
     // K(t) (and, the first time, Q) landed; no warp still reads V(t - 1).
     // K's copies were committed before this iteration, so the wait closes
     // an empty group to get a token: cp.async.wait_group 0 waits for all.
-    waitForCopies(commit({}));
+    warpMma.waitForCopies(warpMma.commit({}));
     gpu::BarrierOp::create(b);
-    Value valueCopies = commit(
+    Value valueCopies = warpMma.commit(
         copyRowsAsync(value, kvHead, key0, keyLen, valueTileBuf, keyTile));
 
     SmallVector<Value> scores = maskedScores(key0);
@@ -113,11 +109,12 @@ private:
     SmallVector<Value> alpha = softmaxStep(scores, carried, next);
 
     // V(t) landed; no warp still reads K(t).
-    waitForCopies(valueCopies);
+    warpMma.waitForCopies(valueCopies);
     gpu::BarrierOp::create(b);
     Value nextKey0 = add(key0, idx(keyTile));
     ifThen(ult(nextKey0, keyEnd), [&] {
-      commit(copyRowsAsync(key, kvHead, nextKey0, keyLen, keyTileBuf, keyTile));
+      warpMma.commit(
+          copyRowsAsync(key, kvHead, nextKey0, keyLen, keyTileBuf, keyTile));
     });
 
     accumulateOutput(scores, alpha, next);
@@ -140,20 +137,7 @@ private:
   //===--- Lanes ----------------------------------------------------------===//
 
   void setUpLanes() {
-    Value warp = divui(thread, 32);
-    Value lane = remui(thread, 32);
-    groupId = divui(lane, Mma::kGroupLanes);
-    pairCol = mul(remui(lane, Mma::kGroupLanes), idx(Mma::kPerRegister));
-    warpRow0 = mul(warp, idx(config.rowsPerWarp()));
-    // A (row-major) and V read with .trans take tile i at rows +8 (i & 1),
-    // columns +8 (i & 2): registers a0..a3 and (b0, b1) of two n-tiles. K
-    // takes it at columns +8 (i & 1), rows +8 (i & 2): (b0, b1) of n-tile
-    // 0, then of n-tile 1.
-    Value inTile = remui(lane, 8);
-    Value bit0 = mul(remui(divui(lane, 8), 2), idx(8));
-    Value bit1 = mul(divui(lane, 16), idx(8));
-    rowMajorLanes = {add(inTile, bit0), bit1};
-    keyLanes = {add(inTile, bit1), bit0};
+    warpRow0 = mul(warpMma.warp, idx(config.rowsPerWarp()));
     // rows[2 mi + h]: row h of m-tile mi (C rows groupId, groupId + 8).
     static_assert(Mma::cRowOffset(0) == 0 && Mma::cRowOffset(2) == 8 &&
                       Mma::cColOffset(0) == 0 && Mma::cColOffset(1) == 1,
@@ -161,122 +145,13 @@ private:
     for (int64_t mi = 0; mi < mTiles; ++mi)
       for (int64_t h = 0; h < 2; ++h)
         rows.push_back(add(add(query0, warpRow0),
-                           add(groupId, idx(mi * Mma::kM + 8 * h))));
+                           add(warpMma.groupId, idx(mi * Mma::kM + 8 * h))));
   }
 
-  //===--- Tiles in shared memory ----------------------------------------===//
-
-  /// cp.async of rows [row0, row0 + count) of (batch, head) of `source` into
-  /// `tile`, 16 bytes a copy; rows past `len` repeat its last row. Each
-  /// thread issues the same number of copies, unrolled so the tokens can be
-  /// committed together; where the chunks do not divide evenly, the last
-  /// round's extra threads copy the last chunk again (same bytes, same
-  /// place).
+  /// The copies of `count` rows of `source` from row0 into `tile`.
   SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
                                    Value len, Value tile, int64_t count) {
-    const int64_t chunk = 16 * 8 / config.elementType.getIntOrFloatBitWidth();
-    const int64_t chunksPerRow = headDim / chunk;
-    const int64_t chunks = count * chunksPerRow;
-    const int64_t threads = config.threads();
-    auto token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
-    SmallVector<Value> tokens;
-    for (int64_t first = 0; first < chunks; first += threads) {
-      Value c = add(thread, idx(first));
-      if (first + threads > chunks)
-        c = arith::MinUIOp::create(b, c, idx(chunks - 1));
-      Value r = divui(c, chunksPerRow);
-      Value col = mul(remui(c, chunksPerRow), idx(chunk));
-      Value from = clampRow(add(row0, r), len);
-      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-          b, token, tile, ValueRange{r, col}, source,
-          ValueRange{batch, head, from, col}, b.getIndexAttr(chunk),
-          /*srcElements=*/Value(), /*bypassL1=*/b.getUnitAttr()));
-    }
-    return tokens;
-  }
-
-  /// Closes a cp.async group of `copies` (none: of whatever this thread
-  /// issued since its last group, as cp.async.commit_group does).
-  Value commit(ValueRange copies) {
-    return nvgpu::DeviceAsyncCreateGroupOp::create(
-        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), copies);
-  }
-  /// Waits for every group this thread committed, `group` the newest.
-  void waitForCopies(Value group) {
-    nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(0));
-  }
-
-  /// ldmatrix.x4 at (row, col) + this lane's part: four registers.
-  SmallVector<Value, 4> ldmatrix(Value tile, Value row, Value col,
-                                 const LdMatrixLanes &lanes, bool transpose) {
-    auto type = VectorType::get({4, Mma::kPerRegister}, config.elementType);
-    Value tiles = nvgpu::LdMatrixOp::create(
-        b, type, tile, ValueRange{add(row, lanes.row), add(col, lanes.col)},
-        transpose, 4);
-    SmallVector<Value, 4> registers;
-    for (int64_t i = 0; i < 4; ++i)
-      registers.push_back(
-          packPair(vector::ExtractOp::create(b, tiles, ArrayRef<int64_t>{i})));
-    return registers;
-  }
-
-  //===--- mma.sync -------------------------------------------------------===//
-
-  /// An mma.sync operand register: two elements, as the NVVM op wants them
-  /// (vector<2xf16>, or bf16 pairs packed in an i32).
-  Value packPair(Value pair) {
-    if (!config.elementType.isBF16())
-      return pair;
-    Value word = vector::BitCastOp::create(
-        b, VectorType::get({1}, b.getI32Type()), pair);
-    return vector::ExtractOp::create(b, word, ArrayRef<int64_t>{0});
-  }
-  Value packProbabilities(Value p0, Value p1) {
-    auto type = VectorType::get({2}, config.elementType);
-    Value pair = vector::FromElementsOp::create(
-        b, type,
-        ValueRange{arith::TruncFOp::create(b, config.elementType, p0),
-                   arith::TruncFOp::create(b, config.elementType, p1)});
-    return packPair(pair);
-  }
-
-  /// D += A B for one m16n8k16 tile; A is 4 registers, B 2, D 4 floats.
-  SmallVector<Value> mma(ArrayRef<Value> a, ArrayRef<Value> bFrag,
-                         ArrayRef<Value> acc) {
-    Type f32Type = b.getF32Type();
-    auto resultType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), {f32Type, f32Type, f32Type, f32Type});
-    NVVM::MMATypes ptx = config.elementType.isBF16() ? NVVM::MMATypes::bf16
-                                                     : NVVM::MMATypes::f16;
-    Value d = NVVM::MmaOp::create(
-        b, resultType, a, bFrag, acc, ArrayRef<int64_t>{16, 8, 16},
-        std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{ptx, ptx},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    SmallVector<Value> result;
-    for (int64_t i = 0; i < 4; ++i)
-      result.push_back(LLVM::ExtractValueOp::create(b, d, i));
-    return result;
-  }
-
-  /// Accumulates the products of the m-tiles' A registers `a` with a pair of
-  /// n-tiles' B registers (ldmatrix.x4 of two (b0, b1)) into `acc` at
-  /// n-tiles nt0 and nt0 + 1.
-  void mmaTilePair(ArrayRef<SmallVector<Value, 4>> a, ArrayRef<Value> pairOfB,
-                   int64_t nt0,
-                   function_ref<int64_t(int64_t, int64_t, int64_t)> at,
-                   SmallVector<Value> &acc) {
-    for (int64_t half = 0; half < 2; ++half) {
-      ArrayRef<Value> bFrag = pairOfB.slice(2 * half, 2);
-      for (int64_t mi = 0; mi < mTiles; ++mi) {
-        SmallVector<Value> c;
-        for (int64_t e = 0; e < Mma::kCElements; ++e)
-          c.push_back(acc[at(mi, nt0 + half, e)]);
-        c = mma(a[mi], bFrag, c);
-        for (int64_t e = 0; e < Mma::kCElements; ++e)
-          acc[at(mi, nt0 + half, e)] = c[e];
-      }
-    }
+    return warpMma.copyRowsAsync(source, batch, head, row0, len, tile, count);
   }
 
   //===--- One key tile ---------------------------------------------------===//
@@ -293,14 +168,16 @@ private:
       Value col = idx(kk * Mma::kK);
       SmallVector<SmallVector<Value, 4>> a;
       for (int64_t mi = 0; mi < mTiles; ++mi)
-        a.push_back(ldmatrix(queryTileBuf, add(warpRow0, idx(mi * Mma::kM)),
-                             col, rowMajorLanes, /*transpose=*/false));
+        a.push_back(
+            warpMma.ldmatrix(queryTileBuf, add(warpRow0, idx(mi * Mma::kM)),
+                             col, warpMma.rowMajorLanes, /*transpose=*/false));
       // B = K^T: column n of B is key row n, so K's rows give B directly.
       for (int64_t nt = 0; nt < keyTilesN(); nt += 2)
-        mmaTilePair(a,
-                    ldmatrix(keyTileBuf, idx(nt * Mma::kN), col, keyLanes,
-                             /*transpose=*/false),
-                    nt, at, scores);
+        warpMma.mmaTilePair(a,
+                            warpMma.ldmatrix(keyTileBuf, idx(nt * Mma::kN), col,
+                                             warpMma.transposedLanes,
+                                             /*transpose=*/false),
+                            nt, at, scores);
     }
     for (Value &s : scores)
       s = mulf(s, scaleLog2);
@@ -309,7 +186,7 @@ private:
       SmallVector<Value> result(scores);
       for (int64_t mi = 0; mi < mTiles; ++mi)
         for (int64_t nt = 0; nt < keyTilesN(); ++nt) {
-          Value keyCol = add(add(key0, idx(nt * Mma::kN)), pairCol);
+          Value keyCol = add(add(key0, idx(nt * Mma::kN)), warpMma.pairCol);
           for (int64_t e = 0; e < Mma::kCElements; ++e) {
             Value keyIndex = add(keyCol, idx(Mma::cColOffset(e)));
             Value &s = result[scoreAt(mi, nt, e)];
@@ -359,8 +236,8 @@ private:
         for (int64_t nt = 0; nt < keyTilesN(); ++nt)
           rowMax = maxf(rowMax, maxf(scores[scoreAt(mi, nt, 2 * h)],
                                      scores[scoreAt(mi, nt, 2 * h + 1)]));
-        rowMax =
-            quadReduce(rowMax, [&](Value x, Value y) { return maxf(x, y); });
+        rowMax = warpMma.quadReduce(
+            rowMax, [&](Value x, Value y) { return maxf(x, y); });
         Rescale step = rescale(carried[r], rowMax);
         alpha.push_back(step.alpha);
         Value rowSum = mulf(carried[2 * mTiles + r], step.alpha);
@@ -399,32 +276,23 @@ private:
         };
         SmallVector<Value, 4> regs;
         for (int64_t i = 0; i < Mma::kAElements; i += Mma::kPerRegister)
-          regs.push_back(packProbabilities(probability(i), probability(i + 1)));
+          regs.push_back(
+              warpMma.packF32Pair(probability(i), probability(i + 1)));
         a.push_back(regs);
       }
       // B = V (keys x head_dim, row-major): ldmatrix.trans hands each lane
       // the two adjacent keys of its B registers.
       for (int64_t nd = 0; nd < dimTilesN(); nd += 2)
-        mmaTilePair(a,
-                    ldmatrix(valueTileBuf, idx(ks * Mma::kK), idx(nd * Mma::kN),
-                             rowMajorLanes,
-                             /*transpose=*/true),
-                    nd, at, next);
+        warpMma.mmaTilePair(a,
+                            warpMma.ldmatrix(valueTileBuf, idx(ks * Mma::kK),
+                                             idx(nd * Mma::kN),
+                                             warpMma.rowMajorLanes,
+                                             /*transpose=*/true),
+                            nd, at, next);
     }
   }
 
   //===--- Epilogue -------------------------------------------------------===//
-
-  /// The value of `x` in every lane of its quad combined with `combine`: the
-  /// four lanes of an mma fragment row hold disjoint columns of that row.
-  Value quadReduce(Value x, function_ref<Value(Value, Value)> combine) {
-    for (int32_t offset : {1, 2}) {
-      auto shuffle =
-          gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR);
-      x = combine(x, shuffle.getShuffleResult());
-    }
-    return x;
-  }
 
   /// Each lane writes its two adjacent columns (C elements 2h, 2h + 1) of
   /// each of its rows, one 8-byte store (4 for a final f16/bf16 output);
@@ -432,8 +300,8 @@ private:
   void storeRows(ArrayRef<Value> state) {
     for (int64_t r = 0; r < 2 * mTiles; ++r) {
       int64_t mi = r / 2, h = r % 2;
-      Value sum = quadReduce(state[2 * mTiles + r],
-                             [&](Value x, Value y) { return addf(x, y); });
+      Value sum = warpMma.quadReduce(
+          state[2 * mTiles + r], [&](Value x, Value y) { return addf(x, y); });
       ifThen(ult(rows[r], queryLen), [&] {
         Value scale = rowNormalizer(sum);
         for (int64_t nd = 0; nd < dimTilesN(); ++nd) {
@@ -441,22 +309,23 @@ private:
               b, VectorType::get({2}, b.getF32Type()),
               ValueRange{mulf(state[outAt(mi, nd, 2 * h)], scale),
                          mulf(state[outAt(mi, nd, 2 * h + 1)], scale)});
-          vector::StoreOp::create(b, asOutput(pair), out,
-                                  ValueRange{batch, queryHead, rows[r],
-                                             add(idx(nd * Mma::kN), pairCol)});
+          vector::StoreOp::create(
+              b, asOutput(pair), out,
+              ValueRange{batch, queryHead, rows[r],
+                         add(idx(nd * Mma::kN), warpMma.pairCol)});
         }
-        ifThen(
-            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, pairCol, idx(0)),
-            [&] { storeLse(rows[r], state[r], sum); });
+        ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                     warpMma.pairCol, idx(0)),
+               [&] { storeLse(rows[r], state[r], sum); });
       });
     }
   }
 
+  MmaSyncIRBuilder warpMma;
   const int64_t mTiles;
   const int64_t pitch;
   Value queryTileBuf, keyTileBuf, valueTileBuf;
-  Value groupId, pairCol, warpRow0;
-  LdMatrixLanes rowMajorLanes, keyLanes;
+  Value warpRow0;
   SmallVector<Value> rows;
 };
 

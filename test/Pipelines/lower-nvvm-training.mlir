@@ -10,7 +10,7 @@
 // partial sums' final shift home. Its buffers are allocated before.
 // RUN: ring-opt %s -ring-add-training-steps -ring-lower-nvvm="format=isa" -mlir-print-ir-after=ring-offload-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=LOOP
 // LOOP-LABEL: func.func @attention_grad
-// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d128_causal_simt
+// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d128_causal_mma
 // LOOP-NOT: gpu.alloc
 // LOOP-NOT: gpu.memcpy
 // LOOP: scf.for
@@ -22,13 +22,13 @@
 // LOOP: ring.shift_start {{.*}} : memref<1x2x128x128xf32>
 // LOOP-NOT: gpu.alloc
 // LOOP-NOT: gpu.memcpy
-// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_simt
+// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_mma
 // LOOP-NOT: gpu.alloc
 // LOOP-NOT: gpu.memcpy
 // LOOP: ring.shift_wait {{.*}} : !ring.future<memref<1x2x128x128xf32>>
 // LOOP-NOT: gpu.alloc
 // LOOP-NOT: gpu.memcpy
-// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_simt
+// LOOP: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_mma
 // LOOP-NOT: gpu.alloc
 // LOOP-NOT: gpu.memcpy
 // LOOP: ring.shift_start {{.*}} : memref<1x2x128x128xf32>
@@ -40,11 +40,11 @@
 // CHECK-SAME: training = true
 // CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_bf16_d128_causal_mma
 // CHECK: llvm.call @ringattn_shift_start
-// CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_grad_dq_bf16_d128_causal_simt
-// CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_simt
+// CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_grad_dq_bf16_d128_causal_mma
+// CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_grad_dkv_bf16_d128_causal_mma
 // CHECK: llvm.call @ringattn_shift_wait
 // CHECK-LABEL: llvm.func @_mlir_ciface_attention_grad
-// CHECK: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}.entry flash_attention_grad_dq_bf16_d128_causal_simt{{.*}}ex2.approx.ftz.f32{{.*}}.entry flash_attention_grad_dkv_bf16_d128_causal_simt
+// CHECK: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}.entry flash_attention_grad_dq_bf16_d128_causal_mma{{.*}}ex2.approx.ftz.f32{{.*}}.entry flash_attention_grad_dkv_bf16_d128_causal_mma
 // CHECK-NOT: __nv_
 shard.grid @ring(shape = 4)
 

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The gradient kernels' configurations and the gpu.func each body is built
-// into; the body is SimtFlashGradKernel.cpp's.
+// into; the bodies are SimtFlashGradKernel.cpp's and
+// TensorCoreFlashGradKernel.cpp's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +17,23 @@ using namespace mlir::ring;
 /// SIMT kernel's K and V tiles.
 constexpr int64_t kTileBytes = 32 * 1024;
 
+bool mlir::ring::gradTensorCoresSupport(Type elementType, int64_t headDim) {
+  return (elementType.isF16() || elementType.isBF16()) && headDim % 16 == 0 &&
+         headDim <= 128;
+}
+
 int64_t FlashGradKernelConfig::tileRows() const {
+  // A warp's scores and dP (16 x tileRows each) share the registers with
+  // its 16 x head_dim accumulators (two of them in the dk/dv kernel).
+  if (tensorCores)
+    return headDim <= 64 ? 64 : 32;
   return std::clamp<int64_t>(kTileBytes / (2 * 4 * headDim), 1, 64);
+}
+
+int64_t FlashGradKernelConfig::rowBytes() const {
+  if (!tensorCores)
+    return headDim * 4;
+  return tileRowPitch() * elementType.getIntOrFloatBitWidth() / 8;
 }
 
 std::string FlashGradKernelConfig::name(GradKernelPart part) const {
@@ -26,7 +42,8 @@ std::string FlashGradKernelConfig::name(GradKernelPart part) const {
   elementType.print(os);
   return std::string("flash_attention_grad_") +
          (part == GradKernelPart::Query ? "dq_" : "dkv_") + type + "_d" +
-         std::to_string(headDim) + (causal ? "_causal" : "") + "_simt";
+         std::to_string(headDim) + (causal ? "_causal" : "") +
+         (tensorCores ? "_mma" : "_simt");
 }
 
 gpu::GPUFuncOp
@@ -53,6 +70,9 @@ mlir::ring::getOrCreateFlashGradKernel(gpu::GPUModuleOp module,
   func.setKnownBlockSize(
       ArrayRef<int32_t>{static_cast<int32_t>(config.threads()), 1, 1});
   b.setInsertionPointToStart(&func.getBody().front());
-  buildSimtFlashGradKernel(b, func, config, part);
+  if (config.tensorCores)
+    buildTensorCoreFlashGradKernel(b, func, config, part);
+  else
+    buildSimtFlashGradKernel(b, func, config, part);
   return func;
 }

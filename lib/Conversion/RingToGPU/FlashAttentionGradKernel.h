@@ -38,22 +38,48 @@ struct FlashGradKernelConfig {
   Type elementType;
   int64_t headDim;
   bool causal;
+  /// mma.sync m16n8k16 on f16/bf16 (sm_80 and newer) instead of f32 FMAs.
+  bool tensorCores = false;
 
-  /// Rows (queries or keys) a thread block owns, one a thread.
+  /// Rows (queries or keys) a thread block owns: one a thread on the SIMT
+  /// path, 16 a warp (one m16 tile) on tensor cores.
   static constexpr int64_t kRowsPerBlock = 64;
-  int64_t threads() const { return kRowsPerBlock; }
-  /// Rows of the tiles the block streams through shared memory as f32.
+  static constexpr int64_t kWarps = kRowsPerBlock / 16;
+  int64_t threads() const { return tensorCores ? 32 * kWarps : kRowsPerBlock; }
+  /// Rows of the tiles the block streams through shared memory (keys and
+  /// values, or queries and dout).
   int64_t tileRows() const;
-  /// The dynamic shared memory, tile after tile: two f32 row tiles (K and
-  /// V, or Q and dO), then, for the key/value kernel, the streamed rows'
-  /// log-sum-exp and delta.
-  int64_t secondTileOffset() const { return tileRows() * headDim * 4; }
-  int64_t rowScalarsOffset() const { return 2 * secondTileOffset(); }
+  /// Elements per shared row of a tensor-core tile: head_dim plus 16 bytes,
+  /// so ldmatrix is conflict-free (as the forward's tiles).
+  int64_t tileRowPitch() const { return headDim + 8; }
+  /// The dynamic shared memory, tile after tile: on tensor cores the block's
+  /// own rows (Q and dout, or K and V, each kRowsPerBlock rows), then the
+  /// two streamed tiles (f32 rows on the SIMT path), then the streamed rows'
+  /// lse reference and delta (f32, the dk/dv kernel).
+  int64_t ownTileBytes() const {
+    return tensorCores ? kRowsPerBlock * rowBytes() : 0;
+  }
+  int64_t firstTileOffset() const { return 2 * ownTileBytes(); }
+  int64_t secondTileOffset() const {
+    return firstTileOffset() + tileRows() * rowBytes();
+  }
+  int64_t rowScalarsOffset() const {
+    return secondTileOffset() + tileRows() * rowBytes();
+  }
   int64_t sharedMemoryBytes() const {
     return rowScalarsOffset() + 2 * tileRows() * 4;
   }
   std::string name(GradKernelPart part) const;
+
+private:
+  /// Bytes of a shared row: padded f16/bf16 on tensor cores, f32 otherwise.
+  int64_t rowBytes() const;
 };
+
+/// Whether the tensor-core gradient kernels can compute blocks of this
+/// element type and head dimension (their dK and dV accumulators hold a
+/// warp's 16 key rows of head_dim in registers: up to 128).
+bool gradTensorCoresSupport(Type elementType, int64_t headDim);
 
 /// The kernel computing `part` of the gradients for `config` in `module`,
 /// built on first request. Both parts take (q, k, v, dout, lse, delta, dq,
@@ -69,11 +95,17 @@ gpu::GPUFuncOp getOrCreateFlashGradKernel(gpu::GPUModuleOp module,
                                           const FlashGradKernelConfig &config,
                                           GradKernelPart part);
 
-/// The body of a gradient kernel: one thread per owned row with f32 FMAs,
-/// any element type and head_dim (SimtFlashGradKernel.cpp).
+/// The bodies of a gradient kernel: one thread per owned row with f32
+/// FMAs, any element type and head_dim (SimtFlashGradKernel.cpp), and warps
+/// of mma.sync tiles (gradTensorCoresSupport(),
+/// TensorCoreFlashGradKernel.cpp).
 void buildSimtFlashGradKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                               const FlashGradKernelConfig &config,
                               GradKernelPart part);
+void buildTensorCoreFlashGradKernel(ImplicitLocOpBuilder &b,
+                                    gpu::GPUFuncOp func,
+                                    const FlashGradKernelConfig &config,
+                                    GradKernelPart part);
 
 } // namespace ring
 } // namespace mlir

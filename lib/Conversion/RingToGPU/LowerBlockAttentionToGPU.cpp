@@ -148,12 +148,15 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
 
 /// The gradient kernels' configuration of a block; failure, reported at
 /// the block when `report`, for a block they cannot run.
-FailureOr<FlashGradKernelConfig> gradKernelConfig(BlockAttentionGradOp op,
-                                                  bool report) {
+FailureOr<FlashGradKernelConfig>
+gradKernelConfig(BlockAttentionGradOp op, bool tensorCores, bool report) {
   ShapedType queryType = op.getQuery().getType();
   ShapedType keyType = op.getKey().getType();
-  FlashGradKernelConfig config{queryType.getElementType(),
-                               queryType.getDimSize(3), op.isCausal()};
+  Type element = queryType.getElementType();
+  int64_t headDim = queryType.getDimSize(3);
+  FlashGradKernelConfig config{element, headDim, op.isCausal(),
+                               tensorCores &&
+                                   gradTensorCoresSupport(element, headDim)};
   if (queryType.getDimSize(2) == 0 || keyType.getDimSize(2) == 0) {
     if (report)
       op.emitError("block attention gradient of an empty ")
@@ -161,7 +164,7 @@ FailureOr<FlashGradKernelConfig> gradKernelConfig(BlockAttentionGradOp op,
           << " block is not supported";
     return failure();
   }
-  if (config.sharedMemoryBytes() > kStaticSharedBytes) {
+  if (!config.tensorCores && config.sharedMemoryBytes() > kStaticSharedBytes) {
     if (report)
       op.emitError("head_dim ")
           << config.headDim << " is too large for the GPU gradient kernels: "
@@ -174,18 +177,19 @@ FailureOr<FlashGradKernelConfig> gradKernelConfig(BlockAttentionGradOp op,
 
 /// A block gradient on buffers becomes two launches: the dq kernel over
 /// query tiles and heads, the dk/dv kernel over key tiles and key/value
-/// heads. They write different buffers and run one after the other on the
-/// rank's stream.
+/// heads (on tensor cores where the type and head_dim allow). They write
+/// different buffers and run one after the other on the rank's stream.
 struct BlockAttentionGradToKernelLaunches
     : OpRewritePattern<BlockAttentionGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+  BlockAttentionGradToKernelLaunches(MLIRContext *context, bool tensorCores)
+      : OpRewritePattern(context), tensorCores(tensorCores) {}
 
   LogicalResult matchAndRewrite(BlockAttentionGradOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "not bufferized");
     FailureOr<FlashGradKernelConfig> config =
-        gradKernelConfig(op, /*report=*/false);
+        gradKernelConfig(op, tensorCores, /*report=*/false);
     if (failed(config))
       return rewriter.notifyMatchFailure(op, "no kernel runs this block");
     gpu::GPUModuleOp kernels =
@@ -223,6 +227,8 @@ struct BlockAttentionGradToKernelLaunches
     rewriter.eraseOp(op);
     return success();
   }
+
+  bool tensorCores;
 };
 
 struct RingLowerBlockAttentionGPUPass
@@ -246,7 +252,7 @@ struct RingLowerBlockAttentionGPUPass
               ? succeeded(kernelConfig(cast<BlockAttentionOp>(op), tensorCores,
                                        /*report=*/true))
               : succeeded(gradKernelConfig(cast<BlockAttentionGradOp>(op),
-                                           /*report=*/true));
+                                           tensorCores, /*report=*/true));
       return runnable ? WalkResult::advance() : WalkResult::interrupt();
     });
     if (bad.wasInterrupted())
@@ -264,5 +270,6 @@ void mlir::ring::populateRingBlockAttentionToGPUPatterns(
     RewritePatternSet &patterns, bool tensorCores) {
   patterns.add<BlockAttentionToKernelLaunch>(patterns.getContext(),
                                              tensorCores);
-  patterns.add<BlockAttentionGradToKernelLaunches>(patterns.getContext());
+  patterns.add<BlockAttentionGradToKernelLaunches>(patterns.getContext(),
+                                                   tensorCores);
 }

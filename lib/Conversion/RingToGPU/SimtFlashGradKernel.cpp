@@ -4,10 +4,7 @@
 // The portable gradient bodies (any element type and head_dim), in the
 // forward SIMT kernel's shape: a thread owns one row with its vectors in
 // private memory and f32 FMAs, and the block streams the other side's rows
-// through shared memory as f32. With s = q . k, in base 2 like the forward:
-//
-//   P  = 2^(s * scale * log2(e) - lse * log2(e))   0 masked or lse = -inf
-//   dP = dout . v          dS = P (dP - delta)
+// through shared memory as f32 (the math: FlashGradKernelBuilder.h).
 //
 //   dq kernel, a thread per query row:       for each key/value tile:
 //                                              dq_acc += dS k
@@ -17,54 +14,26 @@
 //                                              dk_acc += dS q
 //   then dq += scale dq_acc, dk += scale dk_acc, dv += dv_acc (owned rows)
 //
-// Causal blocks skip the tiles no owned row interacts with: the dq kernel
-// stops at its last row's key frontier, the dk/dv kernel starts at the
-// first query its first key is visible to. The bounds are the same for
-// every thread of a block, so the loops stay uniform around their barriers.
-//
 //===----------------------------------------------------------------------===//
 
-#include "FlashAttentionGradKernel.h"
-#include "GpuKernelIRBuilder.h"
+#include "FlashGradKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::ring;
 
 namespace {
 
-constexpr float kLog2e = 1.4426950408889634f;
-
-class SimtGradKernelBuilder : GpuKernelIRBuilder {
+class SimtGradKernelBuilder : FlashGradKernelBuilder {
 public:
   SimtGradKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                         const FlashGradKernelConfig &config)
-      : GpuKernelIRBuilder(b, func), config(config), headDim(config.headDim),
-        tileRows(config.tileRows()) {
-    Block &entry = func.getBody().front();
-    auto arg = [&](unsigned i) -> Value { return entry.getArgument(i); };
-    std::tie(query, key, value, dout, lse, delta) =
-        std::make_tuple(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5));
-    std::tie(dq, dk, dv, scaleLog2, scale) =
-        std::make_tuple(arg(6), arg(7), arg(8), arg(9), arg(10));
-    std::tie(queryOffset, queryStride, keyOffset, keyStride) =
-        std::make_tuple(arg(11), arg(12), arg(13), arg(14));
-
-    batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
-    head = gpu::BlockIdOp::create(b, gpu::Dimension::y);
-    row0 = mul(gpu::BlockIdOp::create(b, gpu::Dimension::x),
-               idx(FlashGradKernelConfig::kRowsPerBlock));
-    thread = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-    queryLen = memref::DimOp::create(b, query, 2);
-    keyLen = memref::DimOp::create(b, key, 2);
-    group = arith::DivUIOp::create(b, memref::DimOp::create(b, query, 1),
-                                   memref::DimOp::create(b, key, 1));
-    firstTile = sharedTile(0, {tileRows, headDim}, b.getF32Type());
+      : FlashGradKernelBuilder(b, func, config) {
+    firstTile = sharedTile(config.firstTileOffset(), {tileRows, headDim},
+                           b.getF32Type());
     secondTile = sharedTile(config.secondTileOffset(), {tileRows, headDim},
                             b.getF32Type());
   }
@@ -88,19 +57,6 @@ private:
   /// gradient[batch, h, row, d] += factor * acc[d] (factor null: 1).
   void addToGradient(Value gradient, Value h, Value row, Value acc,
                      Value factor);
-  /// What a probability's base-2 exponent subtracts: lse * log2(e), or +inf
-  /// for a row that saw no key, whose probabilities are then 0.
-  Value probabilityReference(Value rowLse);
-  /// P of a score s = q . k: 2^(s * scale * log2(e) - reference), 0 where
-  /// not `visible` (null: everything is).
-  Value probability(Value visible, Value score, Value reference);
-  Value causallyVisible(Value queryIndex, Value keyIndex);
-
-  const FlashGradKernelConfig &config;
-  const int64_t headDim, tileRows;
-  Value query, key, value, dout, lse, delta, dq, dk, dv, scaleLog2, scale;
-  Value queryOffset, queryStride, keyOffset, keyStride;
-  Value batch, head, row0, thread, queryLen, keyLen, group;
   Value firstTile, secondTile;
 };
 
@@ -174,27 +130,6 @@ void SimtGradKernelBuilder::addToGradient(Value gradient, Value h, Value row,
   });
 }
 
-Value SimtGradKernelBuilder::probabilityReference(Value rowLse) {
-  Value unseen =
-      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, rowLse, minusInf());
-  return arith::SelectOp::create(
-      b, unseen, f32Const(std::numeric_limits<float>::infinity()),
-      mulf(rowLse, f32Const(kLog2e)));
-}
-
-Value SimtGradKernelBuilder::probability(Value visible, Value score,
-                                         Value reference) {
-  Value p = expShifted(mulf(score, scaleLog2), reference);
-  return visible ? arith::SelectOp::create(b, visible, p, f32Const(0.0f)) : p;
-}
-
-Value SimtGradKernelBuilder::causallyVisible(Value queryIndex, Value keyIndex) {
-  if (!config.causal)
-    return nullptr;
-  return notInFuture(position(queryOffset, queryStride, queryIndex),
-                     position(keyOffset, keyStride, keyIndex));
-}
-
 void SimtGradKernelBuilder::buildQueryPart() {
   Value kvHead = arith::DivUIOp::create(b, head, group);
   Value row = add(row0, thread);
@@ -206,16 +141,7 @@ void SimtGradKernelBuilder::buildQueryPart() {
   Value reference = probabilityReference(memref::LoadOp::create(b, lse, at));
   Value rowDelta = memref::LoadOp::create(b, delta, at);
 
-  Value keyEnd = keyLen;
-  if (config.causal) {
-    Value lastRow = arith::SubIOp::create(
-        b,
-        arith::MinUIOp::create(
-            b, add(row0, idx(FlashGradKernelConfig::kRowsPerBlock)), queryLen),
-        idx(1));
-    keyEnd = causalKeyEnd(position(queryOffset, queryStride, lastRow),
-                          keyOffset, keyStride, keyLen);
-  }
+  Value keyEnd = this->keyEnd();
   forLoop(idx(0), keyEnd, idx(tileRows), [&](Value key0) {
     gpu::BarrierOp::create(b);
     loadTiles(key, value, kvHead, key0, keyLen);
@@ -248,10 +174,7 @@ void SimtGradKernelBuilder::buildKeyValuePart() {
   Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
                             {tileRows}, b.getF32Type());
 
-  Value queryBegin =
-      config.causal ? causalQueryBegin(position(keyOffset, keyStride, row0),
-                                       queryOffset, queryStride, queryLen)
-                    : idx(0);
+  Value queryBegin = this->queryBegin();
   forLoop(idx(0), group, idx(1), [&](Value g) {
     Value queryHead = add(mul(kvHead, group), g);
     forLoop(queryBegin, queryLen, idx(tileRows), [&](Value query0) {

@@ -205,26 +205,49 @@ func.func @tensors(%q: tensor<1x1x8x16xf32>, %o: tensor<1x1x8x16xf32>,
 // -----
 
 // A block gradient: the dq kernel on (ceil(100 / 64), 4 query heads, 1)
-// blocks, then the dk/dv kernel on (ceil(80 / 64), 2 key/value heads, 1),
-// each of 64 threads with two 64 x 64 f32 row tiles and 64 lse and delta
-// values of shared memory (2 x 16384 + 512 bytes). The causal positions and
-// strides reach both kernels; the tensor-core option does not change them.
+// blocks, then the dk/dv kernel on (ceil(80 / 64), 2 key/value heads, 1).
+// bf16 at head_dim 64 runs on tensor cores: 4 warps of 16 rows, the
+// block's own 64 rows and the streamed 64-row tiles in shared memory (4 x
+// 64 rows of 64 + 8 bf16, and 64 lse and delta values: 37376 bytes).
+// Without tensor cores: 64 threads, two 64 x 64 f32 row tiles (33280
+// bytes). The causal positions and strides reach both kernels.
 // CHECK-LABEL: func.func @gradient_causal_gqa
 // SIMT-LABEL: func.func @gradient_causal_gqa
 // CHECK-DAG: %[[SCALE_LOG2:.*]] = arith.constant 0.180336878 : f32
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.250000e-01 : f32
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 33280 : i32
-// CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt blocks in (%c2, %c4, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}}, %[[SCALE_LOG2]] : f32, %[[SCALE]] : f32, %arg9 : index, %c2 : index, %arg10 : index, %c2 : index)
-// CHECK-NEXT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt blocks in (%c2, %c2, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]]
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 37376 : i32
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_mma blocks in (%c2, %c4, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}}, %[[SCALE_LOG2]] : f32, %[[SCALE]] : f32, %arg9 : index, %c2 : index, %arg10 : index, %c2 : index)
+// CHECK-NEXT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_mma blocks in (%c2, %c2, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK-NOT: ring.block_attention_grad
-// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt
-// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt
-// CHECK: gpu.func @flash_attention_grad_dq_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// SIMT-DAG: %[[SIMT_SMEM:.*]] = arith.constant 33280 : i32
+// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt blocks in (%c2, %c4, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SIMT_SMEM]]
+// SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt blocks in (%c2, %c2, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SIMT_SMEM]]
+// The dq kernel: Q and dout once, then per key tile K and V by cp.async,
+// S = Q K^T and dP = dout V^T (4 k-slices x 8 n-tiles each), and
+// dQ += dS K (4 k-slices x 8 n-tiles) with K through ldmatrix.trans.
+// CHECK: gpu.func @flash_attention_grad_dq_bf16_d64_causal_mma({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: nvgpu.device_async_create_group
+// CHECK: scf.for
 // CHECK: gpu.barrier
+// CHECK: nvgpu.device_async_wait
+// CHECK: gpu.barrier
+// CHECK-COUNT-64: nvvm.mma.sync
 // CHECK: math.exp2
-// CHECK: gpu.func @flash_attention_grad_dkv_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK-COUNT-32: nvvm.mma.sync
+// CHECK: scf.yield
+// CHECK: vector.store
+// The dk/dv kernel starts at the first query its first key is visible to.
+// CHECK: gpu.func @flash_attention_grad_dkv_bf16_d64_causal_mma({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK: arith.ceildivsi
+// CHECK-COUNT-64: nvvm.mma.sync
 // CHECK: math.exp2
+// CHECK-COUNT-64: nvvm.mma.sync
+// SIMT: gpu.func @flash_attention_grad_dq_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// SIMT: math.exp2
+// SIMT: gpu.func @flash_attention_grad_dkv_bf16_d64_causal_simt({{.*}}) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// SIMT: arith.ceildivsi
+// SIMT-NOT: nvvm.mma.sync
 func.func @gradient_causal_gqa(
     %q: memref<1x4x100x64xbf16>, %k: memref<1x2x80x64xbf16>,
     %v: memref<1x2x80x64xbf16>, %do: memref<1x4x100x64xbf16>,

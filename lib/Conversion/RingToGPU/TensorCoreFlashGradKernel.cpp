@@ -1,0 +1,338 @@
+//===- TensorCoreFlashGradKernel.cpp - Block gradients on mma.sync --------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// The f16/bf16 gradient bodies (the math: FlashGradKernelBuilder.h). Four
+// warps; each owns 16 rows (one m16 tile) of the block's 64 and multiplies
+// with mma.sync m16n8k16, keeping S, dP and the accumulators in the
+// registers of the mma fragments. The block's own rows are copied to shared
+// memory once; the other side's rows stream through it a tile at a time,
+// all by cp.async. Rows are padded by 16 bytes, so ldmatrix is
+// conflict-free, as in the forward kernel.
+//
+//   dq kernel (own: Q, dout; streams K, V):
+//     S  = Q K^T    dP = dout V^T          (B operands: K, V rows)
+//     dS = P (dP - delta)                  (P from the row's lse)
+//     dQ += dS K                           (A: dS's accumulators; B: K by
+//                                           ldmatrix.trans)
+//   dk/dv kernel (own: K, V; streams Q, dout of each query head of its
+//   group, with their rows' lse and delta):
+//     S^T = K Q^T   dP^T = V dout^T
+//     dS^T = P^T (dP^T - delta)            (P^T from the columns' lse)
+//     dV += P^T dout    dK += dS^T Q       (A: accumulators; B by .trans)
+//
+// P and dS are rounded to the element type to enter the second products,
+// as FlashAttention-2 does; every sum is f32. Each tile is loaded before it
+// is used (no prefetch of the next tile yet), and every pair is masked
+// (keys or queries past the end of the block, the causal mask) with a
+// select.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashGradKernelBuilder.h"
+#include "MmaSyncFragmentLayout.h"
+#include "MmaSyncIRBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::ring;
+
+using Mma = MmaSyncFragmentLayout;
+
+namespace {
+
+class TensorCoreGradKernelBuilder : FlashGradKernelBuilder {
+public:
+  TensorCoreGradKernelBuilder(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
+                              const FlashGradKernelConfig &config)
+      : FlashGradKernelBuilder(b, func, config),
+        warpMma(b, config.elementType, config.headDim, thread,
+                config.threads()),
+        pitch(config.tileRowPitch()) {
+    warpRow0 = mul(warpMma.warp, idx(Mma::kM));
+    Type element = config.elementType;
+    ownFirst =
+        sharedTile(0, {FlashGradKernelConfig::kRowsPerBlock, pitch}, element);
+    ownSecond =
+        sharedTile(config.ownTileBytes(),
+                   {FlashGradKernelConfig::kRowsPerBlock, pitch}, element);
+    streamedFirst =
+        sharedTile(config.firstTileOffset(), {tileRows, pitch}, element);
+    streamedSecond =
+        sharedTile(config.secondTileOffset(), {tileRows, pitch}, element);
+    // Rows h = 0, 1 of this lane's C fragments (rows groupId, groupId + 8).
+    for (int64_t h = 0; h < 2; ++h)
+      ownRows.push_back(
+          add(add(row0, warpRow0), add(warpMma.groupId, idx(8 * h))));
+  }
+
+  void buildQueryPart();
+  void buildKeyValuePart();
+
+private:
+  int64_t kSlices() const { return headDim / Mma::kK; } // k-steps over d
+  int64_t tileN() const { return tileRows / Mma::kN; }  // n-tiles of S
+  int64_t dimN() const { return headDim / Mma::kN; }    // n-tiles over d
+  static int64_t rowOf(int64_t e) { return Mma::cRowOffset(e) / 8; }
+  /// Element e of n-tile nt in a flat fragment list.
+  static int64_t at(int64_t, int64_t nt, int64_t e) {
+    return nt * Mma::kCElements + e;
+  }
+
+  /// Copies the block's own rows of `first` and `second` (head `h`, `len`
+  /// rows) into ownFirst and ownSecond; returns the copies.
+  SmallVector<Value> copyOwnRows(Value first, Value second, Value h, Value len);
+  /// The streamed rows [tileRow0, + tileRows) of `first` and `second`.
+  SmallVector<Value> copyStreamedRows(Value first, Value second, Value h,
+                                      Value tileRow0, Value len);
+
+  /// (X Y^T, X' Y'^T) over head_dim for the warp's 16 own rows of X, X'
+  /// (ownFirst, ownSecond) against the streamed tiles Y, Y'
+  /// (streamedFirst, streamedSecond): the scores and dP, or their
+  /// transposes, as tileN() n-tiles of accumulators each.
+  std::pair<SmallVector<Value>, SmallVector<Value>> ownTimesStreamed();
+  /// acc += A B for A the 16 x tileRows fragments `fragments` (rounded to
+  /// the element type) and B the streamed tile `tile` (tileRows x head_dim,
+  /// read with ldmatrix.trans).
+  void accumulate(ArrayRef<Value> fragments, Value tile,
+                  SmallVector<Value> &acc);
+  /// gradient[batch, h, row, :] += factor * acc (factor null: 1) for the
+  /// lane's two fragment rows, where the row is below `len`.
+  void addToGradient(Value gradient, Value h, ArrayRef<Value> acc, Value len,
+                     Value factor);
+
+  MmaSyncIRBuilder warpMma;
+  const int64_t pitch;
+  Value warpRow0;
+  Value ownFirst, ownSecond, streamedFirst, streamedSecond;
+  SmallVector<Value, 2> ownRows;
+};
+
+SmallVector<Value> TensorCoreGradKernelBuilder::copyOwnRows(Value first,
+                                                            Value second,
+                                                            Value h,
+                                                            Value len) {
+  const int64_t rows = FlashGradKernelConfig::kRowsPerBlock;
+  SmallVector<Value> copies =
+      warpMma.copyRowsAsync(first, batch, h, row0, len, ownFirst, rows);
+  llvm::append_range(copies, warpMma.copyRowsAsync(second, batch, h, row0, len,
+                                                   ownSecond, rows));
+  return copies;
+}
+
+SmallVector<Value> TensorCoreGradKernelBuilder::copyStreamedRows(
+    Value first, Value second, Value h, Value tileRow0, Value len) {
+  SmallVector<Value> copies = warpMma.copyRowsAsync(
+      first, batch, h, tileRow0, len, streamedFirst, tileRows);
+  llvm::append_range(copies,
+                     warpMma.copyRowsAsync(second, batch, h, tileRow0, len,
+                                           streamedSecond, tileRows));
+  return copies;
+}
+
+std::pair<SmallVector<Value>, SmallVector<Value>>
+TensorCoreGradKernelBuilder::ownTimesStreamed() {
+  SmallVector<Value> first(tileN() * Mma::kCElements, f32Const(0.0f));
+  SmallVector<Value> second(first);
+  for (int64_t kk = 0; kk < kSlices(); ++kk) {
+    Value col = idx(kk * Mma::kK);
+    SmallVector<Value, 4> a =
+        warpMma.ldmatrix(ownFirst, warpRow0, col, warpMma.rowMajorLanes, false);
+    SmallVector<Value, 4> a2 = warpMma.ldmatrix(ownSecond, warpRow0, col,
+                                                warpMma.rowMajorLanes, false);
+    // B = Y^T: column n of B is row n of the tile, so its rows give B.
+    for (int64_t nt = 0; nt < tileN(); nt += 2) {
+      warpMma.mmaTilePair({a},
+                          warpMma.ldmatrix(streamedFirst, idx(nt * Mma::kN),
+                                           col, warpMma.transposedLanes, false),
+                          nt, at, first);
+      warpMma.mmaTilePair({a2},
+                          warpMma.ldmatrix(streamedSecond, idx(nt * Mma::kN),
+                                           col, warpMma.transposedLanes, false),
+                          nt, at, second);
+    }
+  }
+  return {first, second};
+}
+
+void TensorCoreGradKernelBuilder::accumulate(ArrayRef<Value> fragments,
+                                             Value tile,
+                                             SmallVector<Value> &acc) {
+  for (int64_t ks = 0; ks < tileRows / Mma::kK; ++ks) {
+    // A k-slice of 16 spans two n-tiles of the fragments.
+    auto element = [&](int64_t i) {
+      return fragments[at(0, ks * (Mma::kK / Mma::kN) + Mma::cTileOf(i),
+                          Mma::cElementOf(i))];
+    };
+    SmallVector<Value, 4> a;
+    for (int64_t i = 0; i < Mma::kAElements; i += Mma::kPerRegister)
+      a.push_back(warpMma.packF32Pair(element(i), element(i + 1)));
+    // B = the tile (tileRows x head_dim, row-major): ldmatrix.trans hands
+    // each lane the two adjacent rows of its B registers.
+    for (int64_t nd = 0; nd < dimN(); nd += 2)
+      warpMma.mmaTilePair({a},
+                          warpMma.ldmatrix(tile, idx(ks * Mma::kK),
+                                           idx(nd * Mma::kN),
+                                           warpMma.rowMajorLanes,
+                                           /*transpose=*/true),
+                          nd, at, acc);
+  }
+}
+
+void TensorCoreGradKernelBuilder::addToGradient(Value gradient, Value h,
+                                                ArrayRef<Value> acc, Value len,
+                                                Value factor) {
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  for (int64_t r = 0; r < 2; ++r)
+    ifThen(ult(ownRows[r], len), [&] {
+      for (int64_t nd = 0; nd < dimN(); ++nd) {
+        SmallVector<Value> index = {batch, h, ownRows[r],
+                                    add(idx(nd * Mma::kN), warpMma.pairCol)};
+        Value x0 = acc[at(0, nd, 2 * r)];
+        Value x1 = acc[at(0, nd, 2 * r + 1)];
+        if (factor) {
+          x0 = mulf(x0, factor);
+          x1 = mulf(x1, factor);
+        }
+        Value added =
+            vector::FromElementsOp::create(b, pairType, ValueRange{x0, x1});
+        Value old = vector::LoadOp::create(b, pairType, gradient, index);
+        vector::StoreOp::create(b, addf(old, added), gradient, index);
+      }
+    });
+}
+
+void TensorCoreGradKernelBuilder::buildQueryPart() {
+  Value kvHead = arith::DivUIOp::create(b, head, group);
+  warpMma.commit(copyOwnRows(query, dout, head, queryLen));
+  SmallVector<Value, 2> references, deltas;
+  for (Value row : ownRows) {
+    SmallVector<Value> at = {batch, head, clampRow(row, queryLen)};
+    references.push_back(
+        probabilityReference(memref::LoadOp::create(b, lse, at)));
+    deltas.push_back(memref::LoadOp::create(b, delta, at));
+  }
+
+  Value keyEnd = this->keyEnd();
+  SmallVector<Value> init(dimN() * Mma::kCElements, f32Const(0.0f));
+  SmallVector<Value> dqAcc = forLoop(
+      idx(0), keyEnd, idx(tileRows), init,
+      [&](Value key0, ValueRange carried) -> SmallVector<Value> {
+        // No warp still reads the previous K and V; then they (and, the
+        // first time, Q and dout) land.
+        gpu::BarrierOp::create(b);
+        warpMma.waitForCopies(
+            warpMma.commit(copyStreamedRows(key, value, kvHead, key0, keyLen)));
+        gpu::BarrierOp::create(b);
+
+        auto [scores, dp] = ownTimesStreamed();
+        for (int64_t nt = 0; nt < tileN(); ++nt)
+          for (int64_t e = 0; e < Mma::kCElements; ++e) {
+            Value keyIndex = add(add(key0, idx(nt * Mma::kN)),
+                                 add(warpMma.pairCol, idx(Mma::cColOffset(e))));
+            Value visible = ult(keyIndex, keyLen);
+            if (Value causal = causallyVisible(ownRows[rowOf(e)], keyIndex))
+              visible = arith::AndIOp::create(b, visible, causal);
+            Value p = probability(visible, scores[at(0, nt, e)],
+                                  references[rowOf(e)]);
+            // dS overwrites the scores.
+            scores[at(0, nt, e)] =
+                mulf(p, arith::SubFOp::create(b, dp[at(0, nt, e)],
+                                              deltas[rowOf(e)]));
+          }
+        SmallVector<Value> next(carried.begin(), carried.end());
+        accumulate(scores, streamedFirst, next);
+        return next;
+      });
+  // A block whose rows see no key skips the loop: its own rows' copies
+  // must still complete before the block exits.
+  warpMma.waitForCopies(warpMma.commit({}));
+  addToGradient(dq, head, dqAcc, queryLen, scale);
+  gpu::ReturnOp::create(b);
+}
+
+void TensorCoreGradKernelBuilder::buildKeyValuePart() {
+  Value kvHead = head;
+  warpMma.commit(copyOwnRows(key, value, kvHead, keyLen));
+  Value references =
+      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
+  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
+                            {tileRows}, b.getF32Type());
+
+  Value queryBegin = this->queryBegin();
+  SmallVector<Value> init(2 * dimN() * Mma::kCElements, f32Const(0.0f));
+  auto step = [&](Value queryHead, Value query0,
+                  ValueRange carried) -> SmallVector<Value> {
+    // No warp still reads the previous tiles; then the next lands.
+    gpu::BarrierOp::create(b);
+    Value copies = warpMma.commit(
+        copyStreamedRows(query, dout, queryHead, query0, queryLen));
+    forLoop(thread, idx(tileRows), idx(config.threads()), [&](Value i) {
+      SmallVector<Value> at = {batch, queryHead,
+                               clampRow(add(query0, i), queryLen)};
+      memref::StoreOp::create(
+          b, probabilityReference(memref::LoadOp::create(b, lse, at)),
+          references, i);
+      memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at), deltas,
+                              i);
+    });
+    warpMma.waitForCopies(copies);
+    gpu::BarrierOp::create(b);
+
+    // The scores' and dP's transposes: rows are keys, columns queries.
+    auto [probs, dp] = ownTimesStreamed();
+    SmallVector<Value> ds(probs.size());
+    for (int64_t nt = 0; nt < tileN(); ++nt)
+      for (int64_t e = 0; e < Mma::kCElements; ++e) {
+        Value col = add(idx(nt * Mma::kN),
+                        add(warpMma.pairCol, idx(Mma::cColOffset(e))));
+        Value queryIndex = add(query0, col);
+        Value visible = ult(queryIndex, queryLen);
+        if (Value causal = causallyVisible(queryIndex, ownRows[rowOf(e)]))
+          visible = arith::AndIOp::create(b, visible, causal);
+        Value &p = probs[at(0, nt, e)];
+        p = probability(visible, p, memref::LoadOp::create(b, references, col));
+        ds[at(0, nt, e)] = mulf(
+            p, arith::SubFOp::create(b, dp[at(0, nt, e)],
+                                     memref::LoadOp::create(b, deltas, col)));
+      }
+    SmallVector<Value> dkAcc(carried.begin(),
+                             carried.begin() + dimN() * Mma::kCElements);
+    SmallVector<Value> dvAcc(carried.begin() + dimN() * Mma::kCElements,
+                             carried.end());
+    accumulate(probs, streamedSecond, dvAcc);
+    accumulate(ds, streamedFirst, dkAcc);
+    llvm::append_range(dkAcc, dvAcc);
+    return dkAcc;
+  };
+  SmallVector<Value> acc =
+      forLoop(idx(0), group, idx(1), init,
+              [&](Value g, ValueRange carried) -> SmallVector<Value> {
+                Value queryHead = add(mul(kvHead, group), g);
+                return forLoop(queryBegin, queryLen, idx(tileRows), carried,
+                               [&](Value query0, ValueRange state) {
+                                 return step(queryHead, query0, state);
+                               });
+              });
+  warpMma.waitForCopies(warpMma.commit({}));
+  ArrayRef<Value> all(acc);
+  addToGradient(dk, kvHead, all.take_front(dimN() * Mma::kCElements), keyLen,
+                scale);
+  addToGradient(dv, kvHead, all.drop_front(dimN() * Mma::kCElements), keyLen,
+                nullptr);
+  gpu::ReturnOp::create(b);
+}
+
+} // namespace
+
+void mlir::ring::buildTensorCoreFlashGradKernel(
+    ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
+    const FlashGradKernelConfig &config, GradKernelPart part) {
+  TensorCoreGradKernelBuilder builder(b, func, config);
+  if (part == GradKernelPart::Query)
+    builder.buildQueryPart();
+  else
+    builder.buildKeyValuePart();
+}

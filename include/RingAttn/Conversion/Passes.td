@@ -119,12 +119,14 @@ def RingLowerBlockAttentionGPU
     `out` is in the input type (a final output) gets a kernel variant that
     rounds as it stores.
 
-    Each `ring.block_attention_grad` becomes two launches of SIMT kernels
-    (any element type; there is no tensor-core backward yet): one thread
-    per query row accumulating `dq`, then one thread per key row
-    accumulating `dk` and `dv` over the query heads of its group. Each
-    recomputes the probabilities from the global lse, so no two thread
-    blocks write the same row: no atomics, bit-identical gradients.
+    Each `ring.block_attention_grad` becomes two launches: a kernel owning
+    query rows accumulates `dq`, then one owning key rows accumulates `dk`
+    and `dv` over the query heads of its group. Each recomputes the
+    probabilities from the global lse, so no two thread blocks write the
+    same row: no atomics, bit-identical gradients. With `tensor-cores`,
+    f16/bf16 blocks with head_dim % 16 == 0 up to 128 run them on
+    `mma.sync` (four warps of 16 rows); others on SIMT kernels, a thread
+    per row.
 
     The pass lowers the buffer form of the op, after bufferization and
     buffer deallocation (which cannot see what a `gpu.launch_func` does to

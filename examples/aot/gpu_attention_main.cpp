@@ -289,9 +289,8 @@ int main(int argc, char **argv) {
               static_cast<long long>(global), static_cast<long long>(hq),
               static_cast<long long>(d), causal ? "true" : "false",
               positional[8].c_str(), noCommunication ? "false" : "true",
-              grad ? "true" : "false",
-              times.front(), times[times.size() / 2], deviceTimes.front(),
-              deviceTimes[deviceTimes.size() / 2],
+              grad ? "true" : "false", times.front(), times[times.size() / 2],
+              deviceTimes.front(), deviceTimes[deviceTimes.size() / 2],
               flops / deviceTimes.front() / 1e9, checked.c_str());
   return pass ? 0 : 1;
 }

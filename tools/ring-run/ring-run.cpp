@@ -575,8 +575,8 @@ Error RingRun::loadOnEveryProcess() {
 std::vector<HostTensor *> RingRun::entryOperands(int r) {
   if (!entry.training)
     return {&qShards[r], &kShards[r], &vShards[r], &outShards[r]};
-  return {&qShards[r],    &kShards[r],  &vShards[r],  &doutShards[r],
-          &outShards[r],  &dqShards[r], &dkShards[r], &dvShards[r]};
+  return {&qShards[r],   &kShards[r],  &vShards[r],  &doutShards[r],
+          &outShards[r], &dqShards[r], &dkShards[r], &dvShards[r]};
 }
 
 /// Points each rank's descriptors at its shards, staged in device memory

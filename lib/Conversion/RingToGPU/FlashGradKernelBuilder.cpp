@@ -78,3 +78,23 @@ Value FlashGradKernelBuilder::queryBegin() {
   return causalQueryBegin(position(keyOffset, keyStride, row0), queryOffset,
                           queryStride, queryLen);
 }
+
+std::pair<Value, Value> FlashGradKernelBuilder::rowScalarTiles() {
+  Value references =
+      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
+  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
+                            {tileRows}, b.getF32Type());
+  return {references, deltas};
+}
+
+void FlashGradKernelBuilder::stageRowScalars(Value queryHead, Value query0,
+                                             Value references, Value deltas) {
+  forLoop(thread, idx(tileRows), idx(config.threads()), [&](Value i) {
+    SmallVector<Value> at = {batch, queryHead,
+                             clampRow(add(query0, i), queryLen)};
+    memref::StoreOp::create(
+        b, probabilityReference(memref::LoadOp::create(b, lse, at)), references,
+        i);
+    memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at), deltas, i);
+  });
+}

@@ -52,6 +52,13 @@ protected:
   /// The dk/dv kernel's query loop start: the first query any of the
   /// block's key rows is seen by.
   Value queryBegin();
+  /// The dk/dv kernel's shared f32 rows of the streamed queries' lse
+  /// reference and delta (tileRows each, at config.rowScalarsOffset()).
+  std::pair<Value, Value> rowScalarTiles();
+  /// Fills them for the query tile at query0 of `queryHead`: a thread a
+  /// row, rows past the end clamped.
+  void stageRowScalars(Value queryHead, Value query0, Value references,
+                       Value deltas);
 
   const FlashGradKernelConfig &config;
   const int64_t headDim, tileRows;

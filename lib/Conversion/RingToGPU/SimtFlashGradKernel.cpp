@@ -169,10 +169,8 @@ void SimtGradKernelBuilder::buildKeyValuePart() {
   Value valueRow = privateRow(value, kvHead, rowClamped);
   Value dkAcc = zeroPrivateRow();
   Value dvAcc = zeroPrivateRow();
-  Value references =
-      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
-  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
-                            {tileRows}, b.getF32Type());
+  Value references, deltas;
+  std::tie(references, deltas) = rowScalarTiles();
 
   Value queryBegin = this->queryBegin();
   forLoop(idx(0), group, idx(1), [&](Value g) {
@@ -180,15 +178,7 @@ void SimtGradKernelBuilder::buildKeyValuePart() {
     forLoop(queryBegin, queryLen, idx(tileRows), [&](Value query0) {
       gpu::BarrierOp::create(b);
       loadTiles(query, dout, queryHead, query0, queryLen);
-      forLoop(thread, idx(tileRows), idx(config.threads()), [&](Value i) {
-        SmallVector<Value> at = {batch, queryHead,
-                                 clampRow(add(query0, i), queryLen)};
-        memref::StoreOp::create(
-            b, probabilityReference(memref::LoadOp::create(b, lse, at)),
-            references, i);
-        memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at), deltas,
-                                i);
-      });
+      stageRowScalars(queryHead, query0, references, deltas);
       gpu::BarrierOp::create(b);
       Value rows = arith::MinUIOp::create(
           b, idx(tileRows), arith::SubIOp::create(b, queryLen, query0));

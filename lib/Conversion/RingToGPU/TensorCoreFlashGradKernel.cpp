@@ -256,10 +256,8 @@ void TensorCoreGradKernelBuilder::buildQueryPart() {
 void TensorCoreGradKernelBuilder::buildKeyValuePart() {
   Value kvHead = head;
   warpMma.commit(copyOwnRows(key, value, kvHead, keyLen));
-  Value references =
-      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
-  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
-                            {tileRows}, b.getF32Type());
+  Value references, deltas;
+  std::tie(references, deltas) = rowScalarTiles();
 
   Value queryBegin = this->queryBegin();
   SmallVector<Value> init(2 * dimN() * Mma::kCElements, f32Const(0.0f));
@@ -269,15 +267,7 @@ void TensorCoreGradKernelBuilder::buildKeyValuePart() {
     gpu::BarrierOp::create(b);
     Value copies = warpMma.commit(
         copyStreamedRows(query, dout, queryHead, query0, queryLen));
-    forLoop(thread, idx(tileRows), idx(config.threads()), [&](Value i) {
-      SmallVector<Value> at = {batch, queryHead,
-                               clampRow(add(query0, i), queryLen)};
-      memref::StoreOp::create(
-          b, probabilityReference(memref::LoadOp::create(b, lse, at)),
-          references, i);
-      memref::StoreOp::create(b, memref::LoadOp::create(b, delta, at), deltas,
-                              i);
-    });
+    stageRowScalars(queryHead, query0, references, deltas);
     warpMma.waitForCopies(copies);
     gpu::BarrierOp::create(b);
 

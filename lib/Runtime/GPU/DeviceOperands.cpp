@@ -25,9 +25,9 @@ bool DeviceOperands::stage(const std::vector<HostTensor *> &operands,
     buffers_.push_back(runtime::gpuAlloc(bytesOf(*operands[i]), error));
     if (!buffers_.back())
       return false;
-    if (i < inputs && !runtime::gpuCopyToDevice(buffers_[i],
-                                                operands[i]->data(),
-                                                bytesOf(*operands[i]), error))
+    if (i < inputs &&
+        !runtime::gpuCopyToDevice(buffers_[i], operands[i]->data(),
+                                  bytesOf(*operands[i]), error))
       return false;
   }
   return true;

@@ -4,11 +4,11 @@
 // Replaces each ring.block_attention on buffers with a launch of the
 // flash-attention kernel that fits its element type, head dimension and
 // mask, and each ring.block_attention_grad with launches of the two
-// gradient kernels (FlashAttentionGradKernel.h), built once per module in
-// the gpu.module @ring_kernels. It runs after
-// bufferization and buffer deallocation (which cannot see what a
-// gpu.launch_func does to its operands): the kernel reads the operands'
-// buffers and writes the destinations, which bufferization allocated.
+// gradient kernels (FlashAttentionGradKernel.h), each built once per module
+// in the gpu.module @ring_kernels. It runs after bufferization and buffer
+// deallocation (which cannot see what a gpu.launch_func does to its
+// operands): the kernels read the operands' buffers and write the
+// destinations, which bufferization allocated.
 //
 //===----------------------------------------------------------------------===//
 

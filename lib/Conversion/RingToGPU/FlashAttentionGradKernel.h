@@ -53,22 +53,27 @@ struct FlashGradKernelConfig {
   /// so ldmatrix is conflict-free (as the forward's tiles).
   int64_t tileRowPitch() const { return headDim + 8; }
   /// The dynamic shared memory, tile after tile: on tensor cores the block's
-  /// own rows (Q and dout, or K and V, each kRowsPerBlock rows), then the
-  /// two streamed tiles (f32 rows on the SIMT path), then the streamed rows'
-  /// lse reference and delta (f32, the dk/dv kernel).
+  /// own rows (Q and dout, or K and V, each kRowsPerBlock rows); then each
+  /// pipeline stage's two streamed tiles (f32 rows on the SIMT path); then
+  /// each stage's lse reference and delta of the streamed rows (f32, the
+  /// dk/dv kernel).
   int64_t ownTileBytes() const {
     return tensorCores ? kRowsPerBlock * rowBytes() : 0;
   }
-  int64_t firstTileOffset() const { return 2 * ownTileBytes(); }
-  int64_t secondTileOffset() const {
-    return firstTileOffset() + tileRows() * rowBytes();
+  /// Tensor cores stream through two stages, loading the next tile while
+  /// they multiply the current one; the SIMT kernels through one.
+  int64_t stages() const { return tensorCores ? 2 : 1; }
+  int64_t stageBytes() const { return 2 * tileRows() * rowBytes(); }
+  int64_t firstTileOffset(int64_t stage = 0) const {
+    return 2 * ownTileBytes() + stage * stageBytes();
   }
-  int64_t rowScalarsOffset() const {
-    return secondTileOffset() + tileRows() * rowBytes();
+  int64_t secondTileOffset(int64_t stage = 0) const {
+    return firstTileOffset(stage) + tileRows() * rowBytes();
   }
-  int64_t sharedMemoryBytes() const {
-    return rowScalarsOffset() + 2 * tileRows() * 4;
+  int64_t rowScalarsOffset(int64_t stage = 0) const {
+    return firstTileOffset(stages()) + stage * 2 * tileRows() * 4;
   }
+  int64_t sharedMemoryBytes() const { return rowScalarsOffset(stages()); }
   std::string name(GradKernelPart part) const;
 
 private:

@@ -79,11 +79,14 @@ Value FlashGradKernelBuilder::queryBegin() {
                           queryStride, queryLen);
 }
 
-std::pair<Value, Value> FlashGradKernelBuilder::rowScalarTiles() {
-  Value references =
-      sharedTile(config.rowScalarsOffset(), {tileRows}, b.getF32Type());
-  Value deltas = sharedTile(config.rowScalarsOffset() + tileRows * 4,
-                            {tileRows}, b.getF32Type());
+std::pair<Value, Value> FlashGradKernelBuilder::rowScalarTiles(Value stage) {
+  Value offset = idx(config.rowScalarsOffset());
+  if (stage)
+    offset = add(offset, mul(stage, idx(config.rowScalarsOffset(1) -
+                                        config.rowScalarsOffset(0))));
+  Value references = sharedTile(offset, {tileRows}, b.getF32Type());
+  Value deltas =
+      sharedTile(add(offset, idx(tileRows * 4)), {tileRows}, b.getF32Type());
   return {references, deltas};
 }
 

@@ -53,8 +53,9 @@ protected:
   /// block's key rows is seen by.
   Value queryBegin();
   /// The dk/dv kernel's shared f32 rows of the streamed queries' lse
-  /// reference and delta (tileRows each, at config.rowScalarsOffset()).
-  std::pair<Value, Value> rowScalarTiles();
+  /// reference and delta (tileRows each) of pipeline stage `stage` (null:
+  /// the first).
+  std::pair<Value, Value> rowScalarTiles(Value stage = nullptr);
   /// Fills them for the query tile at query0 of `queryHead`: a thread a
   /// row, rows past the end clamped.
   void stageRowScalars(Value queryHead, Value query0, Value references,

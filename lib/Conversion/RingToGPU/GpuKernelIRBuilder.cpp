@@ -43,10 +43,15 @@ Value GpuKernelIRBuilder::clampRow(Value row, Value len) {
 
 Value GpuKernelIRBuilder::sharedTile(int64_t byteOffset,
                                      ArrayRef<int64_t> shape, Type element) {
+  return sharedTile(idx(byteOffset), shape, element);
+}
+
+Value GpuKernelIRBuilder::sharedTile(Value byteOffset, ArrayRef<int64_t> shape,
+                                     Type element) {
   auto type = MemRefType::get(
       shape, element, MemRefLayoutAttrInterface{},
       cast<MemRefType>(dynamicShared.getType()).getMemorySpace());
-  return memref::ViewOp::create(b, type, dynamicShared, idx(byteOffset),
+  return memref::ViewOp::create(b, type, dynamicShared, byteOffset,
                                 ValueRange{});
 }
 

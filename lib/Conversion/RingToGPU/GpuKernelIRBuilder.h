@@ -36,6 +36,8 @@ protected:
   /// A `shape` tile of `element` at `byteOffset` of the kernel's dynamic
   /// shared memory.
   Value sharedTile(int64_t byteOffset, ArrayRef<int64_t> shape, Type element);
+  /// The same at a run-time offset (a pipeline stage's).
+  Value sharedTile(Value byteOffset, ArrayRef<int64_t> shape, Type element);
   MemRefType privateType(ArrayRef<int64_t> shape, Type element);
 
   gpu::GPUFuncOp func;

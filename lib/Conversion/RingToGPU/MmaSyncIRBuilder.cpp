@@ -82,8 +82,8 @@ Value MmaSyncIRBuilder::commit(ValueRange copies) {
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), copies);
 }
 
-void MmaSyncIRBuilder::waitForCopies(Value group) {
-  nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(0));
+void MmaSyncIRBuilder::waitForCopies(Value group, int32_t pending) {
+  nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(pending));
 }
 
 SmallVector<Value, 4> MmaSyncIRBuilder::ldmatrix(Value tile, Value row,

@@ -48,8 +48,9 @@ public:
   /// Closes a cp.async group of `copies` (none: of whatever this thread
   /// issued since its last group, as cp.async.commit_group does).
   Value commit(ValueRange copies);
-  /// Waits for every group this thread committed, `group` the newest.
-  void waitForCopies(Value group);
+  /// Waits for the groups this thread committed, `group` the newest, all
+  /// but the newest `pending` of them.
+  void waitForCopies(Value group, int32_t pending = 0);
 
   /// ldmatrix.x4 at (row, col) + this lane's part: four registers.
   SmallVector<Value, 4> ldmatrix(Value tile, Value row, Value col,

@@ -21,10 +21,19 @@
 //     dV += P^T dout    dK += dS^T Q       (A: accumulators; B by .trans)
 //
 // P and dS are rounded to the element type to enter the second products,
-// as FlashAttention-2 does; every sum is f32. Each tile is loaded before it
-// is used (no prefetch of the next tile yet), and every pair is masked
-// (keys or queries past the end of the block, the causal mask) with a
-// select.
+// as FlashAttention-2 does; every sum is f32. The streamed tiles go through
+// two stages of shared memory, so the next tile's copies land while the
+// warps multiply the current one:
+//
+//   prologue: own rows, tile 0 -> stage 0
+//   for each tile t (stage t % 2):
+//     barrier                    every warp is done with tile t - 1
+//     tile t + 1 -> stage (t + 1) % 2       async
+//     wait for all but that group; barrier  tile t landed
+//     the products of tile t
+//
+// Every pair is masked (keys or queries past the end of the block, the
+// causal mask) with a select.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,10 +67,6 @@ public:
     ownSecond =
         sharedTile(config.ownTileBytes(),
                    {FlashGradKernelConfig::kRowsPerBlock, pitch}, element);
-    streamedFirst =
-        sharedTile(config.firstTileOffset(), {tileRows, pitch}, element);
-    streamedSecond =
-        sharedTile(config.secondTileOffset(), {tileRows, pitch}, element);
     // Rows h = 0, 1 of this lane's C fragments (rows groupId, groupId + 8).
     for (int64_t h = 0; h < 2; ++h)
       ownRows.push_back(
@@ -81,18 +86,31 @@ private:
     return nt * Mma::kCElements + e;
   }
 
+  /// The two streamed tiles of a pipeline stage.
+  struct Stage {
+    Value first, second;
+  };
+  /// Stage `stage` (0 or 1) of the streamed tiles.
+  Stage stageTiles(Value stage);
+  Value otherStage(Value stage) {
+    return arith::SubIOp::create(b, idx(1), stage);
+  }
+
   /// Copies the block's own rows of `first` and `second` (head `h`, `len`
   /// rows) into ownFirst and ownSecond; returns the copies.
   SmallVector<Value> copyOwnRows(Value first, Value second, Value h, Value len);
-  /// The streamed rows [tileRow0, + tileRows) of `first` and `second`.
+  /// The streamed rows [tileRow0, + tileRows) of `first` and `second` into
+  /// the tiles of `into`.
   SmallVector<Value> copyStreamedRows(Value first, Value second, Value h,
-                                      Value tileRow0, Value len);
+                                      Value tileRow0, Value len,
+                                      const Stage &into);
 
   /// (X Y^T, X' Y'^T) over head_dim for the warp's 16 own rows of X, X'
-  /// (ownFirst, ownSecond) against the streamed tiles Y, Y'
-  /// (streamedFirst, streamedSecond): the scores and dP, or their
-  /// transposes, as tileN() n-tiles of accumulators each.
-  std::pair<SmallVector<Value>, SmallVector<Value>> ownTimesStreamed();
+  /// (ownFirst, ownSecond) against the streamed tiles Y, Y' of `tiles`: the
+  /// scores and dP, or their transposes, as tileN() n-tiles of
+  /// accumulators each.
+  std::pair<SmallVector<Value>, SmallVector<Value>>
+  ownTimesStreamed(const Stage &tiles);
   /// acc += A B for A the 16 x tileRows fragments `fragments` (rounded to
   /// the element type) and B the streamed tile `tile` (tileRows x head_dim,
   /// read with ldmatrix.trans).
@@ -106,7 +124,7 @@ private:
   MmaSyncIRBuilder warpMma;
   const int64_t pitch;
   Value warpRow0;
-  Value ownFirst, ownSecond, streamedFirst, streamedSecond;
+  Value ownFirst, ownSecond;
   SmallVector<Value, 2> ownRows;
 };
 
@@ -122,18 +140,29 @@ SmallVector<Value> TensorCoreGradKernelBuilder::copyOwnRows(Value first,
   return copies;
 }
 
-SmallVector<Value> TensorCoreGradKernelBuilder::copyStreamedRows(
-    Value first, Value second, Value h, Value tileRow0, Value len) {
-  SmallVector<Value> copies = warpMma.copyRowsAsync(
-      first, batch, h, tileRow0, len, streamedFirst, tileRows);
-  llvm::append_range(copies,
-                     warpMma.copyRowsAsync(second, batch, h, tileRow0, len,
-                                           streamedSecond, tileRows));
+TensorCoreGradKernelBuilder::Stage
+TensorCoreGradKernelBuilder::stageTiles(Value stage) {
+  Value first =
+      add(idx(config.firstTileOffset()), mul(stage, idx(config.stageBytes())));
+  Value second =
+      add(first, idx(config.secondTileOffset() - config.firstTileOffset()));
+  return {sharedTile(first, {tileRows, pitch}, config.elementType),
+          sharedTile(second, {tileRows, pitch}, config.elementType)};
+}
+
+SmallVector<Value>
+TensorCoreGradKernelBuilder::copyStreamedRows(Value first, Value second,
+                                              Value h, Value tileRow0,
+                                              Value len, const Stage &into) {
+  SmallVector<Value> copies = warpMma.copyRowsAsync(first, batch, h, tileRow0,
+                                                    len, into.first, tileRows);
+  llvm::append_range(copies, warpMma.copyRowsAsync(second, batch, h, tileRow0,
+                                                   len, into.second, tileRows));
   return copies;
 }
 
 std::pair<SmallVector<Value>, SmallVector<Value>>
-TensorCoreGradKernelBuilder::ownTimesStreamed() {
+TensorCoreGradKernelBuilder::ownTimesStreamed(const Stage &tiles) {
   SmallVector<Value> first(tileN() * Mma::kCElements, f32Const(0.0f));
   SmallVector<Value> second(first);
   for (int64_t kk = 0; kk < kSlices(); ++kk) {
@@ -145,12 +174,12 @@ TensorCoreGradKernelBuilder::ownTimesStreamed() {
     // B = Y^T: column n of B is row n of the tile, so its rows give B.
     for (int64_t nt = 0; nt < tileN(); nt += 2) {
       warpMma.mmaTilePair({a},
-                          warpMma.ldmatrix(streamedFirst, idx(nt * Mma::kN),
-                                           col, warpMma.transposedLanes, false),
+                          warpMma.ldmatrix(tiles.first, idx(nt * Mma::kN), col,
+                                           warpMma.transposedLanes, false),
                           nt, at, first);
       warpMma.mmaTilePair({a2},
-                          warpMma.ldmatrix(streamedSecond, idx(nt * Mma::kN),
-                                           col, warpMma.transposedLanes, false),
+                          warpMma.ldmatrix(tiles.second, idx(nt * Mma::kN), col,
+                                           warpMma.transposedLanes, false),
                           nt, at, second);
     }
   }
@@ -206,7 +235,10 @@ void TensorCoreGradKernelBuilder::addToGradient(Value gradient, Value h,
 
 void TensorCoreGradKernelBuilder::buildQueryPart() {
   Value kvHead = arith::DivUIOp::create(b, head, group);
-  warpMma.commit(copyOwnRows(query, dout, head, queryLen));
+  SmallVector<Value> prologue = copyOwnRows(query, dout, head, queryLen);
+  llvm::append_range(prologue, copyStreamedRows(key, value, kvHead, idx(0),
+                                                keyLen, stageTiles(idx(0))));
+  warpMma.commit(prologue);
   SmallVector<Value, 2> references, deltas;
   for (Value row : ownRows) {
     SmallVector<Value> at = {batch, head, clampRow(row, queryLen)};
@@ -220,14 +252,20 @@ void TensorCoreGradKernelBuilder::buildQueryPart() {
   SmallVector<Value> dqAcc = forLoop(
       idx(0), keyEnd, idx(tileRows), init,
       [&](Value key0, ValueRange carried) -> SmallVector<Value> {
-        // No warp still reads the previous K and V; then they (and, the
-        // first time, Q and dout) land.
+        Value stage = remui(divui(key0, tileRows), 2);
+        // Every warp is done with the previous tile, whose stage takes the
+        // next; then this one (and, the first time, Q and dout) landed.
         gpu::BarrierOp::create(b);
-        warpMma.waitForCopies(
-            warpMma.commit(copyStreamedRows(key, value, kvHead, key0, keyLen)));
+        Value nextKey0 = add(key0, idx(tileRows));
+        ifThen(ult(nextKey0, keyEnd), [&] {
+          copyStreamedRows(key, value, kvHead, nextKey0, keyLen,
+                           stageTiles(otherStage(stage)));
+        });
+        warpMma.waitForCopies(warpMma.commit({}), /*pending=*/1);
         gpu::BarrierOp::create(b);
 
-        auto [scores, dp] = ownTimesStreamed();
+        Stage current = stageTiles(stage);
+        auto [scores, dp] = ownTimesStreamed(current);
         for (int64_t nt = 0; nt < tileN(); ++nt)
           for (int64_t e = 0; e < Mma::kCElements; ++e) {
             Value keyIndex = add(add(key0, idx(nt * Mma::kN)),
@@ -243,10 +281,10 @@ void TensorCoreGradKernelBuilder::buildQueryPart() {
                                               deltas[rowOf(e)]));
           }
         SmallVector<Value> next(carried.begin(), carried.end());
-        accumulate(scores, streamedFirst, next);
+        accumulate(scores, current.first, next);
         return next;
       });
-  // A block whose rows see no key skips the loop: its own rows' copies
+  // A block whose rows see no key skips the loop: the prologue's copies
   // must still complete before the block exits.
   warpMma.waitForCopies(warpMma.commit({}));
   addToGradient(dq, head, dqAcc, queryLen, scale);
@@ -255,57 +293,86 @@ void TensorCoreGradKernelBuilder::buildQueryPart() {
 
 void TensorCoreGradKernelBuilder::buildKeyValuePart() {
   Value kvHead = head;
-  warpMma.commit(copyOwnRows(key, value, kvHead, keyLen));
-  Value references, deltas;
-  std::tie(references, deltas) = rowScalarTiles();
-
+  Value firstQueryHead = mul(kvHead, group);
   Value queryBegin = this->queryBegin();
-  SmallVector<Value> init(2 * dimN() * Mma::kCElements, f32Const(0.0f));
-  auto step = [&](Value queryHead, Value query0,
-                  ValueRange carried) -> SmallVector<Value> {
-    // No warp still reads the previous tiles; then the next lands.
-    gpu::BarrierOp::create(b);
-    Value copies = warpMma.commit(
-        copyStreamedRows(query, dout, queryHead, query0, queryLen));
-    stageRowScalars(queryHead, query0, references, deltas);
-    warpMma.waitForCopies(copies);
-    gpu::BarrierOp::create(b);
-
-    // The scores' and dP's transposes: rows are keys, columns queries.
-    auto [probs, dp] = ownTimesStreamed();
-    SmallVector<Value> ds(probs.size());
-    for (int64_t nt = 0; nt < tileN(); ++nt)
-      for (int64_t e = 0; e < Mma::kCElements; ++e) {
-        Value col = add(idx(nt * Mma::kN),
-                        add(warpMma.pairCol, idx(Mma::cColOffset(e))));
-        Value queryIndex = add(query0, col);
-        Value visible = ult(queryIndex, queryLen);
-        if (Value causal = causallyVisible(queryIndex, ownRows[rowOf(e)]))
-          visible = arith::AndIOp::create(b, visible, causal);
-        Value &p = probs[at(0, nt, e)];
-        p = probability(visible, p, memref::LoadOp::create(b, references, col));
-        ds[at(0, nt, e)] = mulf(
-            p, arith::SubFOp::create(b, dp[at(0, nt, e)],
-                                     memref::LoadOp::create(b, deltas, col)));
-      }
-    SmallVector<Value> dkAcc(carried.begin(),
-                             carried.begin() + dimN() * Mma::kCElements);
-    SmallVector<Value> dvAcc(carried.begin() + dimN() * Mma::kCElements,
-                             carried.end());
-    accumulate(probs, streamedSecond, dvAcc);
-    accumulate(ds, streamedFirst, dkAcc);
-    llvm::append_range(dkAcc, dvAcc);
-    return dkAcc;
+  // The streamed tiles run over (query head of the group, query tile),
+  // flattened so the pipeline crosses from one head to the next.
+  Value tilesPerHead = arith::CeilDivUIOp::create(
+      b, arith::SubIOp::create(b, queryLen, queryBegin), idx(tileRows));
+  Value tileCount = mul(group, tilesPerHead);
+  // The query head and first row of tile i (tilesPerHead > 0 once a tile
+  // exists).
+  auto tileAt = [&](Value i) -> std::pair<Value, Value> {
+    Value queryHead =
+        add(firstQueryHead, arith::DivUIOp::create(b, i, tilesPerHead));
+    Value query0 =
+        add(queryBegin,
+            mul(arith::RemUIOp::create(b, i, tilesPerHead), idx(tileRows)));
+    return {queryHead, query0};
   };
-  SmallVector<Value> acc =
-      forLoop(idx(0), group, idx(1), init,
-              [&](Value g, ValueRange carried) -> SmallVector<Value> {
-                Value queryHead = add(mul(kvHead, group), g);
-                return forLoop(queryBegin, queryLen, idx(tileRows), carried,
-                               [&](Value query0, ValueRange state) {
-                                 return step(queryHead, query0, state);
-                               });
-              });
+  // Tile t's query and dout rows and its rows' lse and delta into stage
+  // `stage`.
+  auto load = [&](Value queryHead, Value query0, Value stage) {
+    copyStreamedRows(query, dout, queryHead, query0, queryLen,
+                     stageTiles(stage));
+    Value references, deltas;
+    std::tie(references, deltas) = rowScalarTiles(stage);
+    stageRowScalars(queryHead, query0, references, deltas);
+  };
+
+  SmallVector<Value> prologue = copyOwnRows(key, value, kvHead, keyLen);
+  warpMma.commit(prologue);
+  load(firstQueryHead, queryBegin, idx(0));
+  warpMma.commit({});
+
+  SmallVector<Value> init(2 * dimN() * Mma::kCElements, f32Const(0.0f));
+  SmallVector<Value> acc = forLoop(
+      idx(0), tileCount, idx(1), init,
+      [&](Value t, ValueRange carried) -> SmallVector<Value> {
+        Value stage = remui(t, 2);
+        // Every warp is done with the previous tile, whose stage takes the
+        // next; then this one landed.
+        gpu::BarrierOp::create(b);
+        Value next = add(t, idx(1));
+        ifThen(ult(next, tileCount), [&] {
+          auto [nextHead, nextQuery0] = tileAt(next);
+          load(nextHead, nextQuery0, otherStage(stage));
+        });
+        warpMma.waitForCopies(warpMma.commit({}), /*pending=*/1);
+        gpu::BarrierOp::create(b);
+
+        Value query0 = tileAt(t).second;
+        Stage current = stageTiles(stage);
+        Value references, deltas;
+        std::tie(references, deltas) = rowScalarTiles(stage);
+        // The scores' and dP's transposes: rows are keys, columns queries.
+        auto [probs, dp] = ownTimesStreamed(current);
+        SmallVector<Value> ds(probs.size());
+        for (int64_t nt = 0; nt < tileN(); ++nt)
+          for (int64_t e = 0; e < Mma::kCElements; ++e) {
+            Value col = add(idx(nt * Mma::kN),
+                            add(warpMma.pairCol, idx(Mma::cColOffset(e))));
+            Value queryIndex = add(query0, col);
+            Value visible = ult(queryIndex, queryLen);
+            if (Value causal = causallyVisible(queryIndex, ownRows[rowOf(e)]))
+              visible = arith::AndIOp::create(b, visible, causal);
+            Value &p = probs[at(0, nt, e)];
+            p = probability(visible, p,
+                            memref::LoadOp::create(b, references, col));
+            ds[at(0, nt, e)] = mulf(
+                p,
+                arith::SubFOp::create(b, dp[at(0, nt, e)],
+                                      memref::LoadOp::create(b, deltas, col)));
+          }
+        SmallVector<Value> dkAcc(carried.begin(),
+                                 carried.begin() + dimN() * Mma::kCElements);
+        SmallVector<Value> dvAcc(carried.begin() + dimN() * Mma::kCElements,
+                                 carried.end());
+        accumulate(probs, current.second, dvAcc);
+        accumulate(ds, current.first, dkAcc);
+        llvm::append_range(dkAcc, dvAcc);
+        return dkAcc;
+      });
   warpMma.waitForCopies(warpMma.commit({}));
   ArrayRef<Value> all(acc);
   addToGradient(dk, kvHead, all.take_front(dimN() * Mma::kCElements), keyLen,

@@ -207,30 +207,35 @@ func.func @tensors(%q: tensor<1x1x8x16xf32>, %o: tensor<1x1x8x16xf32>,
 // A block gradient: the dq kernel on (ceil(100 / 64), 4 query heads, 1)
 // blocks, then the dk/dv kernel on (ceil(80 / 64), 2 key/value heads, 1).
 // bf16 at head_dim 64 runs on tensor cores: 4 warps of 16 rows, the
-// block's own 64 rows and the streamed 64-row tiles in shared memory (4 x
-// 64 rows of 64 + 8 bf16, and 64 lse and delta values: 37376 bytes).
+// block's own 64 rows and two pipeline stages of the streamed 64-row tiles
+// in shared memory (6 x 64 rows of 64 + 8 bf16, and two stages of 64 lse
+// and delta values: 56320 bytes).
 // Without tensor cores: 64 threads, two 64 x 64 f32 row tiles (33280
 // bytes). The causal positions and strides reach both kernels.
 // CHECK-LABEL: func.func @gradient_causal_gqa
 // SIMT-LABEL: func.func @gradient_causal_gqa
 // CHECK-DAG: %[[SCALE_LOG2:.*]] = arith.constant 0.180336878 : f32
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.250000e-01 : f32
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 37376 : i32
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 56320 : i32
 // CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_mma blocks in (%c2, %c4, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}}, %[[SCALE_LOG2]] : f32, %[[SCALE]] : f32, %arg9 : index, %c2 : index, %arg10 : index, %c2 : index)
 // CHECK-NEXT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_mma blocks in (%c2, %c2, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK-NOT: ring.block_attention_grad
 // SIMT-DAG: %[[SIMT_SMEM:.*]] = arith.constant 33280 : i32
 // SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_causal_simt blocks in (%c2, %c4, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SIMT_SMEM]]
 // SIMT: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_causal_simt blocks in (%c2, %c2, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %[[SIMT_SMEM]]
-// The dq kernel: Q and dout once, then per key tile K and V by cp.async,
-// S = Q K^T and dP = dout V^T (4 k-slices x 8 n-tiles each), and
-// dQ += dS K (4 k-slices x 8 n-tiles) with K through ldmatrix.trans.
+// The dq kernel: Q, dout and the first K and V tiles by cp.async; then per
+// key tile the next K and V tiles' copies into the other stage, a wait for
+// all but them, S = Q K^T and dP = dout V^T (4 k-slices x 8 n-tiles each),
+// and dQ += dS K (4 k-slices x 8 n-tiles) with K through ldmatrix.trans.
 // CHECK: gpu.func @flash_attention_grad_dq_bf16_d64_causal_mma({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK: nvgpu.device_async_create_group
 // CHECK: scf.for
 // CHECK: gpu.barrier
-// CHECK: nvgpu.device_async_wait
-// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_create_group
+// CHECK-NEXT: nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
+// CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-64: nvvm.mma.sync
 // CHECK: math.exp2
 // CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}

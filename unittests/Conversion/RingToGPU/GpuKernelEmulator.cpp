@@ -456,7 +456,11 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
 
     std::string buffer;
     llvm::raw_string_ostream os(buffer);
-    os << "smem+" << *getConstantIntValue(view.getByteShift()) << " ";
+    // A pipeline stage's view sits at a run-time offset.
+    if (std::optional<int64_t> shift = getConstantIntValue(view.getByteShift()))
+      os << "smem+" << *shift << " ";
+    else
+      os << "smem+(stage) ";
     llvm::interleave(type.getShape(), os, "x");
     os << "x" << type.getElementType();
     sites.push_back({(op->getName().getStringRef() + " " +

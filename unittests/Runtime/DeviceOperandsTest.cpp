@@ -52,12 +52,27 @@ std::vector<HostTensor *> pointers(std::vector<HostTensor> &tensors) {
   return result;
 }
 
-TEST(DeviceOperands, StagesInputsAndFetchesResults) {
-  std::string why;
-  ASSERT_TRUE(gpuAvailable(why)) << why;
-  std::vector<HostTensor> host = trainingOperands();
+/// A training step's operands on the host, and the fake driver's control
+/// that fails its next call of a given name.
+class DeviceOperandsTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string why;
+    ASSERT_TRUE(gpuAvailable(why)) << why;
+    host = trainingOperands();
+  }
+  void failNext(const char *call) {
+    fakeControl<void (*)(const char *, int)>(RINGATTN_FAKE_CUDA_PATH,
+                                             "fakeCudaFailNext")(
+        call, 1); // CUDA_ERROR_INVALID_VALUE
+  }
+
+  std::vector<HostTensor> host;
   DeviceOperands device;
   std::string error;
+};
+
+TEST_F(DeviceOperandsTest, StagesInputsAndFetchesResults) {
   ASSERT_TRUE(device.stage(pointers(host), 4, error)) << error;
   for (int i = 0; i < 8; ++i) {
     ASSERT_NE(device.data(i), nullptr);
@@ -81,30 +96,16 @@ TEST(DeviceOperands, StagesInputsAndFetchesResults) {
   }
 }
 
-TEST(DeviceOperands, FailedAllocationIsReported) {
-  std::string why;
-  ASSERT_TRUE(gpuAvailable(why)) << why;
-  std::vector<HostTensor> host = trainingOperands();
-  auto failNext = fakeControl<void (*)(const char *, int)>(
-      RINGATTN_FAKE_CUDA_PATH, "fakeCudaFailNext");
-  failNext("cuMemAlloc", 1); // CUDA_ERROR_INVALID_VALUE
-  DeviceOperands device;
-  std::string error;
+TEST_F(DeviceOperandsTest, FailedAllocationIsReported) {
+  failNext("cuMemAlloc");
   EXPECT_FALSE(device.stage(pointers(host), 4, error));
   EXPECT_THAT(error, HasSubstr("cuMemAlloc"));
   EXPECT_THAT(error, HasSubstr("CUDA_ERROR_INVALID_VALUE"));
 }
 
-TEST(DeviceOperands, FailedFetchIsReported) {
-  std::string why;
-  ASSERT_TRUE(gpuAvailable(why)) << why;
-  std::vector<HostTensor> host = trainingOperands();
-  DeviceOperands device;
-  std::string error;
+TEST_F(DeviceOperandsTest, FailedFetchIsReported) {
   ASSERT_TRUE(device.stage(pointers(host), 4, error)) << error;
-  auto failNext = fakeControl<void (*)(const char *, int)>(
-      RINGATTN_FAKE_CUDA_PATH, "fakeCudaFailNext");
-  failNext("cuMemcpyDtoH", 1);
+  failNext("cuMemcpyDtoH");
   EXPECT_FALSE(device.fetch(5, host[5], error));
   EXPECT_THAT(error, HasSubstr("cuMemcpyDtoH"));
 }

@@ -8,18 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttentionGradKernel.h"
+#include "FlashAttentionKernel.h"
 #include "GpuKernelIRBuilder.h"
 
 using namespace mlir;
 using namespace mlir::ring;
 
-/// Shared memory the two f32 row tiles may use together, as the forward
-/// SIMT kernel's K and V tiles.
-constexpr int64_t kTileBytes = 32 * 1024;
-
 bool mlir::ring::gradTensorCoresSupport(Type elementType, int64_t headDim) {
-  return (elementType.isF16() || elementType.isBF16()) && headDim % 16 == 0 &&
-         headDim <= 128;
+  return tensorCoresSupport(elementType, headDim) && headDim <= 128;
 }
 
 int64_t FlashGradKernelConfig::tileRows() const {
@@ -27,7 +23,7 @@ int64_t FlashGradKernelConfig::tileRows() const {
   // its 16 x head_dim accumulators (two of them in the dk/dv kernel).
   if (tensorCores)
     return headDim <= 64 ? 64 : 32;
-  return std::clamp<int64_t>(kTileBytes / (2 * 4 * headDim), 1, 64);
+  return simtTileRows(headDim);
 }
 
 int64_t FlashGradKernelConfig::rowBytes() const {

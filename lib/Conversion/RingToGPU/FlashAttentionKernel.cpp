@@ -18,6 +18,10 @@ using namespace mlir::ring;
 /// Shared memory the SIMT kernel's f32 K and V tiles may use together.
 constexpr int64_t kSimtTileBytes = 32 * 1024;
 
+int64_t mlir::ring::simtTileRows(int64_t headDim) {
+  return std::clamp<int64_t>(kSimtTileBytes / (2 * 4 * headDim), 1, 64);
+}
+
 bool mlir::ring::tensorCoresSupport(Type elementType, int64_t headDim) {
   return (elementType.isF16() || elementType.isBF16()) && headDim % 16 == 0 &&
          headDim <= 256;
@@ -30,7 +34,7 @@ int64_t FlashKernelConfig::keyTile() const {
   // head_dim 80..128 (FlashAttention-2's sm86 tile; 64 spills there).
   if (tensorCores)
     return headDim > 64 && rowsPerWarp() == 32 ? 32 : 64;
-  return std::clamp<int64_t>(kSimtTileBytes / (2 * 4 * headDim), 1, 64);
+  return simtTileRows(headDim);
 }
 
 int64_t FlashKernelConfig::tileRowBytes() const {

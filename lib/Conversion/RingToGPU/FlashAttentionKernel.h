@@ -70,6 +70,10 @@ private:
 /// and head dimension.
 bool tensorCoresSupport(Type elementType, int64_t headDim);
 
+/// Rows of the f32 tiles a SIMT kernel streams through shared memory two at
+/// a time (K and V, or Q and dout): 32 KiB together, at most 64 rows.
+int64_t simtTileRows(int64_t headDim);
+
 /// The kernel for `config` in `module`, built on first request. Its
 /// arguments are (q, k, v, out, lse, scale * log2(e), query_offset,
 /// query_stride, key_offset, key_stride): q, k, v are

@@ -8,6 +8,10 @@
 // RUN: env RINGATTN_CUDA_DRIVER=%fake_cuda not ring-run %s --backend gpu 2>&1 | FileCheck %s --check-prefix=IMAGE
 // IMAGE: ringattn: CUDA error in cuModuleLoadData: CUDA_ERROR_INVALID_IMAGE
 // IMAGE: ring-run: error: the ring failed: rank 0: mgpuModuleGetFunction("{{.*}}"): no GPU module: loading it failed earlier
+// The training step takes the same paths: compiled for the GPU, its eight
+// operands staged, and stopped at the first launch (the step's forward).
+// RUN: env RINGATTN_CUDA_DRIVER=/nonexistent/libcuda.so.1 not ring-run %s --backend gpu --grad 2>&1 | FileCheck %s
+// RUN: env RINGATTN_CUDA_DRIVER=%fake_cuda not ring-run %s --backend gpu --grad 2>&1 | FileCheck %s --check-prefix=IMAGE
 // The GPU backends compile with ring-lower-nvvm; the emulated link is the
 // threads backend's.
 // RUN: not ring-run %s --backend gpu --link-gbps 10 2>&1 | FileCheck %s --check-prefix=LINK

@@ -32,8 +32,9 @@
 //     wait for all but that group; barrier  tile t landed
 //     the products of tile t
 //
-// Every pair is masked (keys or queries past the end of the block, the
-// causal mask) with a select.
+// Masks (keys or queries past the end of the block, the causal mask) cost
+// ALU time only on the tiles that need them: a warp whose rows see every
+// pair of the tile skips the per-element select, as in the forward.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +44,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -111,6 +113,11 @@ private:
   /// accumulators each.
   std::pair<SmallVector<Value>, SmallVector<Value>>
   ownTimesStreamed(const Stage &tiles);
+  /// The `count` f32 values `compute(masked)` builds, under an scf.if on
+  /// `whole`: the unmasked ones where the warp sees every pair of the tile.
+  SmallVector<Value>
+  maskedWhereNeeded(Value whole, int64_t count,
+                    function_ref<SmallVector<Value>(bool masked)> compute);
   /// acc += A B for A the 16 x tileRows fragments `fragments` (rounded to
   /// the element type) and B the streamed tile `tile` (tileRows x head_dim,
   /// read with ldmatrix.trans).
@@ -184,6 +191,21 @@ TensorCoreGradKernelBuilder::ownTimesStreamed(const Stage &tiles) {
     }
   }
   return {first, second};
+}
+
+SmallVector<Value> TensorCoreGradKernelBuilder::maskedWhereNeeded(
+    Value whole, int64_t count,
+    function_ref<SmallVector<Value>(bool masked)> compute) {
+  SmallVector<Type> types(count, b.getF32Type());
+  auto ifElse = scf::IfOp::create(b, types, whole, /*addThenBlock=*/true,
+                                  /*addElseBlock=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifElse.thenBlock());
+  scf::YieldOp::create(b, compute(/*masked=*/false));
+  b.setInsertionPointToStart(ifElse.elseBlock());
+  scf::YieldOp::create(b, compute(/*masked=*/true));
+  b.setInsertionPointAfter(ifElse);
+  return llvm::to_vector_of<Value>(ifElse.getResults());
 }
 
 void TensorCoreGradKernelBuilder::accumulate(ArrayRef<Value> fragments,
@@ -265,21 +287,40 @@ void TensorCoreGradKernelBuilder::buildQueryPart() {
         gpu::BarrierOp::create(b);
 
         Stage current = stageTiles(stage);
-        auto [scores, dp] = ownTimesStreamed(current);
-        for (int64_t nt = 0; nt < tileN(); ++nt)
-          for (int64_t e = 0; e < Mma::kCElements; ++e) {
-            Value keyIndex = add(add(key0, idx(nt * Mma::kN)),
-                                 add(warpMma.pairCol, idx(Mma::cColOffset(e))));
-            Value visible = ult(keyIndex, keyLen);
-            if (Value causal = causallyVisible(ownRows[rowOf(e)], keyIndex))
-              visible = arith::AndIOp::create(b, visible, causal);
-            Value p = probability(visible, scores[at(0, nt, e)],
-                                  references[rowOf(e)]);
-            // dS overwrites the scores.
-            scores[at(0, nt, e)] =
-                mulf(p, arith::SubFOp::create(b, dp[at(0, nt, e)],
-                                              deltas[rowOf(e)]));
-          }
+        // (Not a structured binding: the lambdas below capture them.)
+        SmallVector<Value> scores, dp;
+        std::tie(scores, dp) = ownTimesStreamed(current);
+        // Every row of the warp sees every key of the tile: the tile lies
+        // inside the block and, when causal, its last key is not in the
+        // future of the warp's first row.
+        Value lastKey = add(key0, idx(tileRows - 1));
+        Value whole = ult(lastKey, keyLen);
+        if (Value causal = causallyVisible(add(row0, warpRow0), lastKey))
+          whole = arith::AndIOp::create(b, whole, causal);
+        // dS overwrites the scores.
+        scores = maskedWhereNeeded(
+            whole, scores.size(), [&](bool masked) -> SmallVector<Value> {
+              SmallVector<Value> ds;
+              for (int64_t nt = 0; nt < tileN(); ++nt)
+                for (int64_t e = 0; e < Mma::kCElements; ++e) {
+                  Value keyIndex =
+                      add(add(key0, idx(nt * Mma::kN)),
+                          add(warpMma.pairCol, idx(Mma::cColOffset(e))));
+                  Value visible;
+                  if (masked) {
+                    visible = ult(keyIndex, keyLen);
+                    if (Value causal =
+                            causallyVisible(ownRows[rowOf(e)], keyIndex))
+                      visible = arith::AndIOp::create(b, visible, causal);
+                  }
+                  Value p = probability(visible, scores[at(0, nt, e)],
+                                        references[rowOf(e)]);
+                  ds.push_back(
+                      mulf(p, arith::SubFOp::create(b, dp[at(0, nt, e)],
+                                                    deltas[rowOf(e)])));
+                }
+              return ds;
+            });
         SmallVector<Value> next(carried.begin(), carried.end());
         accumulate(scores, current.first, next);
         return next;
@@ -346,24 +387,48 @@ void TensorCoreGradKernelBuilder::buildKeyValuePart() {
         Value references, deltas;
         std::tie(references, deltas) = rowScalarTiles(stage);
         // The scores' and dP's transposes: rows are keys, columns queries.
-        auto [probs, dp] = ownTimesStreamed(current);
-        SmallVector<Value> ds(probs.size());
-        for (int64_t nt = 0; nt < tileN(); ++nt)
-          for (int64_t e = 0; e < Mma::kCElements; ++e) {
-            Value col = add(idx(nt * Mma::kN),
-                            add(warpMma.pairCol, idx(Mma::cColOffset(e))));
-            Value queryIndex = add(query0, col);
-            Value visible = ult(queryIndex, queryLen);
-            if (Value causal = causallyVisible(queryIndex, ownRows[rowOf(e)]))
-              visible = arith::AndIOp::create(b, visible, causal);
-            Value &p = probs[at(0, nt, e)];
-            p = probability(visible, p,
-                            memref::LoadOp::create(b, references, col));
-            ds[at(0, nt, e)] = mulf(
-                p,
-                arith::SubFOp::create(b, dp[at(0, nt, e)],
-                                      memref::LoadOp::create(b, deltas, col)));
-          }
+        // (Not a structured binding: the lambdas below capture them.)
+        SmallVector<Value> scores, dp;
+        std::tie(scores, dp) = ownTimesStreamed(current);
+        // Every key row of the warp is seen by every query of the tile:
+        // the tile lies inside the block and, when causal, its first query
+        // is not in the past of the warp's last key row.
+        Value whole = ult(add(query0, idx(tileRows - 1)), queryLen);
+        if (Value causal = causallyVisible(
+                query0, add(add(row0, warpRow0), idx(Mma::kM - 1))))
+          whole = arith::AndIOp::create(b, whole, causal);
+        // P^T, then dS^T.
+        SmallVector<Value> pAndDs = maskedWhereNeeded(
+            whole, 2 * scores.size(), [&](bool masked) -> SmallVector<Value> {
+              SmallVector<Value> probs, ds;
+              for (int64_t nt = 0; nt < tileN(); ++nt)
+                for (int64_t e = 0; e < Mma::kCElements; ++e) {
+                  Value col =
+                      add(idx(nt * Mma::kN),
+                          add(warpMma.pairCol, idx(Mma::cColOffset(e))));
+                  Value queryIndex = add(query0, col);
+                  Value visible;
+                  if (masked) {
+                    visible = ult(queryIndex, queryLen);
+                    if (Value causal =
+                            causallyVisible(queryIndex, ownRows[rowOf(e)]))
+                      visible = arith::AndIOp::create(b, visible, causal);
+                  }
+                  Value p =
+                      probability(visible, scores[at(0, nt, e)],
+                                  memref::LoadOp::create(b, references, col));
+                  probs.push_back(p);
+                  ds.push_back(
+                      mulf(p, arith::SubFOp::create(
+                                  b, dp[at(0, nt, e)],
+                                  memref::LoadOp::create(b, deltas, col))));
+                }
+              llvm::append_range(probs, ds);
+              return probs;
+            });
+        ArrayRef<Value> all(pAndDs);
+        SmallVector<Value> probs(all.take_front(scores.size()));
+        SmallVector<Value> ds(all.drop_front(scores.size()));
         SmallVector<Value> dkAcc(carried.begin(),
                                  carried.begin() + dimN() * Mma::kCElements);
         SmallVector<Value> dvAcc(carried.begin() + dimN() * Mma::kCElements,

@@ -52,7 +52,6 @@ mlir::ring::getOrCreateFlashGradKernel(gpu::GPUModuleOp module,
 
   MLIRContext *ctx = module.getContext();
   ImplicitLocOpBuilder b(module.getLoc(), ctx);
-  b.setInsertionPointToEnd(module.getBody());
   Type f32 = b.getF32Type(), index = b.getIndexType();
   Type activation = dynamicStridedMemRef(ctx, 4, config.elementType);
   Type rowScalars = dynamicStridedMemRef(ctx, 3, f32);
@@ -61,11 +60,7 @@ mlir::ring::getOrCreateFlashGradKernel(gpu::GPUModuleOp module,
       {activation, activation, activation, activation, rowScalars, rowScalars,
        gradient, gradient, gradient, f32, f32, index, index, index, index},
       {});
-  auto func = gpu::GPUFuncOp::create(b, name, type);
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSize(
-      ArrayRef<int32_t>{static_cast<int32_t>(config.threads()), 1, 1});
-  b.setInsertionPointToStart(&func.getBody().front());
+  gpu::GPUFuncOp func = createKernel(b, module, name, type, config.threads());
   if (config.tensorCores)
     buildTensorCoreFlashGradKernel(b, func, config, part);
   else

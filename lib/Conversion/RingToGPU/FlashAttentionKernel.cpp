@@ -9,6 +9,7 @@
 
 #include "FlashAttentionKernel.h"
 #include "FlashKernelBuilder.h"
+#include "GpuKernelIRBuilder.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
@@ -65,7 +66,6 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
 
   MLIRContext *ctx = module.getContext();
   ImplicitLocOpBuilder b(module.getLoc(), ctx);
-  b.setInsertionPointToEnd(module.getBody());
   Type activation = dynamicStridedMemRef(ctx, 4, config.elementType);
   Type index = b.getIndexType();
   Type outElement = config.finalOutput ? config.elementType : b.getF32Type();
@@ -74,11 +74,7 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
                                  dynamicStridedMemRef(ctx, 3, b.getF32Type()),
                                  b.getF32Type(), index, index, index, index},
                                 {});
-  auto func = gpu::GPUFuncOp::create(b, name, type);
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSize(
-      ArrayRef<int32_t>{static_cast<int32_t>(config.threads()), 1, 1});
-  b.setInsertionPointToStart(&func.getBody().front());
+  gpu::GPUFuncOp func = createKernel(b, module, name, type, config.threads());
   if (config.tensorCores)
     buildTensorCoreFlashKernel(b, func, config);
   else

@@ -62,6 +62,18 @@ MemRefType GpuKernelIRBuilder::privateType(ArrayRef<int64_t> shape,
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Private));
 }
 
+gpu::GPUFuncOp mlir::ring::createKernel(ImplicitLocOpBuilder &b,
+                                        gpu::GPUModuleOp module, StringRef name,
+                                        FunctionType type, int64_t threads) {
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = gpu::GPUFuncOp::create(b, name, type);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSize(
+      ArrayRef<int32_t>{static_cast<int32_t>(threads), 1, 1});
+  b.setInsertionPointToStart(&func.getBody().front());
+  return func;
+}
+
 MemRefType mlir::ring::dynamicStridedMemRef(MLIRContext *ctx, int64_t rank,
                                             Type element) {
   SmallVector<int64_t> strides(rank, ShapedType::kDynamic);

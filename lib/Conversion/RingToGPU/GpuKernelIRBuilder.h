@@ -46,6 +46,11 @@ private:
   Value dynamicShared;
 };
 
+/// A gpu.func kernel `name` of `type` and `threads` threads a block at the
+/// end of `module`, with `b` set to the start of its body.
+gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
+                            StringRef name, FunctionType type, int64_t threads);
+
 /// memref<?x...x?xT, strided<[?, ..., ?, 1], offset: ?>>: the type a kernel
 /// takes each operand as, so one kernel serves every block of a module.
 MemRefType dynamicStridedMemRef(MLIRContext *ctx, int64_t rank, Type element);

@@ -13,7 +13,9 @@
 //
 // Calls that need a context fail with CUDA_ERROR_INVALID_CONTEXT unless the
 // calling thread made one current, as the real driver does. Tests reach the
-// controls (fakeCuda*) with dlsym.
+// controls (fakeCuda*) with dlsym; a program they cannot call into
+// (ring-run) gets the first call named by $RINGATTN_FAKE_CUDA_FAIL failed
+// with CUDA_ERROR_INVALID_VALUE.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +64,17 @@ std::atomic<int> lastDynamicSharedBytes{0};
 std::mutex failMutex;
 std::string failCall;
 CUresult failResult = CUDA_SUCCESS;
+
+/// $RINGATTN_FAKE_CUDA_FAIL, read when the driver is loaded (after
+/// failCall is constructed, which is defined above).
+const bool failFromEnvironment = [] {
+  const char *call = std::getenv("RINGATTN_FAKE_CUDA_FAIL");
+  if (!call)
+    return false;
+  failCall = call;
+  failResult = CUDA_ERROR_INVALID_VALUE;
+  return true;
+}();
 
 constexpr CUresult CUDA_ERROR_INVALID_IMAGE = 200;
 constexpr CUresult CUDA_ERROR_INVALID_CONTEXT = 201;

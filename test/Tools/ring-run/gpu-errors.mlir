@@ -12,6 +12,11 @@
 // operands staged, and stopped at the first launch (the step's forward).
 // RUN: env RINGATTN_CUDA_DRIVER=/nonexistent/libcuda.so.1 not ring-run %s --backend gpu --grad 2>&1 | FileCheck %s
 // RUN: env RINGATTN_CUDA_DRIVER=%fake_cuda not ring-run %s --backend gpu --grad 2>&1 | FileCheck %s --check-prefix=IMAGE
+// Device memory for the operands that cannot be had is an error naming the
+// rank and the driver call, forward or training step.
+// RUN: env RINGATTN_CUDA_DRIVER=%fake_cuda RINGATTN_FAKE_CUDA_FAIL=cuMemAlloc not ring-run %s --backend gpu 2>&1 | FileCheck %s --check-prefix=STAGE
+// RUN: env RINGATTN_CUDA_DRIVER=%fake_cuda RINGATTN_FAKE_CUDA_FAIL=cuMemAlloc not ring-run %s --backend gpu --grad 2>&1 | FileCheck %s --check-prefix=STAGE
+// STAGE: ring-run: error: staging rank 0's operands on the GPU: {{.*}}cuMemAlloc{{.*}}CUDA_ERROR_INVALID_VALUE
 // The GPU backends compile with ring-lower-nvvm; the emulated link is the
 // threads backend's.
 // RUN: not ring-run %s --backend gpu --link-gbps 10 2>&1 | FileCheck %s --check-prefix=LINK

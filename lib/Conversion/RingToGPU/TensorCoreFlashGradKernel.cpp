@@ -397,31 +397,37 @@ void TensorCoreGradKernelBuilder::buildKeyValuePart() {
         if (Value causal = causallyVisible(
                 query0, add(add(row0, warpRow0), idx(Mma::kM - 1))))
           whole = arith::AndIOp::create(b, whole, causal);
+        // The tile's columns (queries) this lane holds, two an n-tile, with
+        // their lse reference and delta, read once for both branches.
+        SmallVector<Value> cols, colReferences, colDeltas;
+        for (int64_t nt = 0; nt < tileN(); ++nt)
+          for (int64_t c = 0; c < 2; ++c) {
+            cols.push_back(
+                add(idx(nt * Mma::kN), add(warpMma.pairCol, idx(c))));
+            colReferences.push_back(
+                memref::LoadOp::create(b, references, cols.back()));
+            colDeltas.push_back(memref::LoadOp::create(b, deltas, cols.back()));
+          }
         // P^T, then dS^T.
         SmallVector<Value> pAndDs = maskedWhereNeeded(
             whole, 2 * scores.size(), [&](bool masked) -> SmallVector<Value> {
               SmallVector<Value> probs, ds;
               for (int64_t nt = 0; nt < tileN(); ++nt)
                 for (int64_t e = 0; e < Mma::kCElements; ++e) {
-                  Value col =
-                      add(idx(nt * Mma::kN),
-                          add(warpMma.pairCol, idx(Mma::cColOffset(e))));
-                  Value queryIndex = add(query0, col);
+                  int64_t c = 2 * nt + Mma::cColOffset(e);
                   Value visible;
                   if (masked) {
+                    Value queryIndex = add(query0, cols[c]);
                     visible = ult(queryIndex, queryLen);
                     if (Value causal =
                             causallyVisible(queryIndex, ownRows[rowOf(e)]))
                       visible = arith::AndIOp::create(b, visible, causal);
                   }
-                  Value p =
-                      probability(visible, scores[at(0, nt, e)],
-                                  memref::LoadOp::create(b, references, col));
+                  Value p = probability(visible, scores[at(0, nt, e)],
+                                        colReferences[c]);
                   probs.push_back(p);
-                  ds.push_back(
-                      mulf(p, arith::SubFOp::create(
-                                  b, dp[at(0, nt, e)],
-                                  memref::LoadOp::create(b, deltas, col))));
+                  ds.push_back(mulf(p, arith::SubFOp::create(
+                                           b, dp[at(0, nt, e)], colDeltas[c])));
                 }
               llvm::append_range(probs, ds);
               return probs;

@@ -6,6 +6,9 @@
 #include "RingAttn/Transforms/Passes.h"
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/Conversion/RingToLLVM.h"
+#include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -17,6 +20,9 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/Program.h"
@@ -171,4 +177,13 @@ void ring::registerRingPipelines() {
       "and ring communication as runtime calls, with the kernels compiled "
       "for the chip and embedded in the module",
       buildLowerNVVMPipeline);
+}
+
+void ring::registerPipelineDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<RingDialect>();
+  registerBufferizableOpInterfaceExternalModels(registry);
+  registerConvertRingToLLVMInterface(registry);
+  registerAllToLLVMIRTranslations(registry);
 }

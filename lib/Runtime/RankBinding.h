@@ -22,6 +22,9 @@ namespace runtime {
 
 class RankBinding {
 public:
+  /// With `recycleScratch`, what compiled code frees is kept for its next
+  /// allocations (a binding that runs many calls).
+  explicit RankBinding(bool recycleScratch = false) : scratch(recycleScratch) {}
   virtual ~RankBinding() = default;
   virtual int64_t rank() = 0;
   virtual int64_t size() = 0;

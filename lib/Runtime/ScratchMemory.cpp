@@ -11,47 +11,104 @@
 using namespace ringattn::runtime;
 
 ScratchMemory::~ScratchMemory() {
-  for (void *pointer : live_)
+  for (auto &[pointer, block] : live_)
+    std::free(pointer);
+  for (auto &[block, pointer] : kept_)
     std::free(pointer);
 }
 
-/// Takes `pointer` (from malloc or posix_memalign) into the calling rank's
-/// scratch, or stops the rank when the allocation of `bytes` failed.
-static void *adoptOrFail(void *pointer, uint64_t bytes) {
-  RankBinding *rank = boundRank();
-  if (!pointer) {
-    const char *what = "out of memory: the compiled code could not allocate "
-                       "%llu bytes of scratch";
-    if (rank)
-      rank->failf(what, static_cast<unsigned long long>(bytes));
-    // Outside a rank (an AOT caller) there is nobody to unwind to.
-    std::fprintf(stderr, "ringattn: ");
-    std::fprintf(stderr, what, static_cast<unsigned long long>(bytes));
-    std::fprintf(stderr, "\n");
-    std::abort();
+/// malloc, or posix_memalign for alignments above malloc's; null on failure.
+static void *systemAllocate(uint64_t bytes, uint64_t alignment) {
+  // malloc(0) may return null; a zero-sized buffer still needs an address.
+  bytes = bytes ? bytes : 1;
+  if (alignment == 0)
+    return std::malloc(bytes);
+  if (alignment < sizeof(void *))
+    alignment = sizeof(void *); // posix_memalign's minimum
+  void *pointer = nullptr;
+  return posix_memalign(&pointer, alignment, bytes) == 0 ? pointer : nullptr;
+}
+
+void *ScratchMemory::allocate(uint64_t bytes, uint64_t alignment) {
+  SizeAndAlignment block{bytes, alignment};
+  auto kept = kept_.find(block);
+  if (kept != kept_.end()) {
+    void *pointer = kept->second;
+    kept_.erase(kept);
+    live_.emplace(pointer, block);
+    return pointer;
   }
+  void *pointer = systemAllocate(bytes, alignment);
+  if (!pointer)
+    return nullptr;
+  ++systemAllocations_;
+  bytesHeld_ += bytes;
+  live_.emplace(pointer, block);
+  return pointer;
+}
+
+void ScratchMemory::keep(void *pointer, SizeAndAlignment block) {
+  if (recycle_) {
+    kept_.emplace(block, pointer);
+    return;
+  }
+  bytesHeld_ -= block.first;
+  std::free(pointer);
+}
+
+bool ScratchMemory::deallocate(void *pointer) {
+  auto live = live_.find(pointer);
+  if (live == live_.end())
+    return false;
+  SizeAndAlignment block = live->second;
+  live_.erase(live);
+  keep(pointer, block);
+  return true;
+}
+
+void ScratchMemory::endCall() {
+  for (auto &[pointer, block] : live_)
+    keep(pointer, block);
+  live_.clear();
+}
+
+/// Stops the calling rank, or the process outside a rank, when an
+/// allocation of `bytes` failed.
+[[noreturn]] static void outOfMemory(RankBinding *rank, uint64_t bytes) {
+  const char *what = "out of memory: the compiled code could not allocate "
+                     "%llu bytes of scratch";
   if (rank)
-    rank->scratch.adopt(pointer);
+    rank->failf(what, static_cast<unsigned long long>(bytes));
+  // Outside a rank (an AOT caller) there is nobody to unwind to.
+  std::fprintf(stderr, "ringattn: ");
+  std::fprintf(stderr, what, static_cast<unsigned long long>(bytes));
+  std::fprintf(stderr, "\n");
+  std::abort();
+}
+
+/// A block from the calling rank's scratch, or from the system outside a
+/// rank; never null.
+static void *allocateChecked(uint64_t bytes, uint64_t alignment) {
+  RankBinding *rank = boundRank();
+  void *pointer = rank ? rank->scratch.allocate(bytes, alignment)
+                       : systemAllocate(bytes, alignment);
+  if (!pointer)
+    outOfMemory(rank, bytes);
   return pointer;
 }
 
 extern "C" void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
-  // malloc(0) may return null; a zero-sized buffer still needs an address.
-  return adoptOrFail(std::malloc(bytes ? bytes : 1), bytes);
+  return allocateChecked(bytes, 0);
 }
 
 extern "C" void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment,
                                                     uint64_t bytes) {
-  void *pointer = nullptr;
-  if (alignment < sizeof(void *))
-    alignment = sizeof(void *); // posix_memalign's minimum
-  if (posix_memalign(&pointer, alignment, bytes ? bytes : 1) != 0)
-    pointer = nullptr;
-  return adoptOrFail(pointer, bytes);
+  return allocateChecked(bytes, alignment);
 }
 
 extern "C" void _mlir_memref_to_llvm_free(void *pointer) {
-  if (RankBinding *rank = boundRank())
-    rank->scratch.release(pointer);
+  RankBinding *rank = boundRank();
+  if (rank && rank->scratch.deallocate(pointer))
+    return;
   std::free(pointer);
 }

@@ -8,33 +8,59 @@
 //    compiled code writing through a null pointer;
 //  - a rank that fails mid-run, whose body is unwound by longjmp past the
 //    compiled deallocations, leaks nothing: its binding owns what it
-//    allocated and frees what is left when the binding goes.
+//    allocated and frees what is left when the binding goes;
+//  - an embedding context (Embedding.h), which calls the same entry again
+//    and again, keeps what its calls freed and hands it out again: the
+//    compiled code allocates the same sizes on every call, so from the
+//    second call on nothing is allocated or faulted in.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef RINGATTN_LIB_RUNTIME_SCRATCHMEMORY_H
 #define RINGATTN_LIB_RUNTIME_SCRATCHMEMORY_H
 
-#include <unordered_set>
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <utility>
 
 namespace ringattn {
 namespace runtime {
 
-/// The live allocations of one rank. Used only by the rank's own thread.
+/// The allocations of one rank. Used only by the thread running the rank.
 class ScratchMemory {
 public:
-  ScratchMemory() = default;
+  /// With `recycle`, freed blocks are kept for the next allocation of the
+  /// same size and alignment instead of going back to the system.
+  explicit ScratchMemory(bool recycle = false) : recycle_(recycle) {}
   ScratchMemory(const ScratchMemory &) = delete;
   ScratchMemory &operator=(const ScratchMemory &) = delete;
-  /// Frees what the rank did not (it was unwound).
+  /// Frees every block: those the rank did not free (it was unwound) and
+  /// those kept for reuse.
   ~ScratchMemory();
 
-  void adopt(void *pointer) { live_.insert(pointer); }
-  /// Forgets `pointer`; false when this rank did not allocate it.
-  bool release(void *pointer) { return live_.erase(pointer) != 0; }
+  /// A block of `bytes` (at least 1) aligned to `alignment` (a power of two;
+  /// 0 for malloc's), or null when the system has no memory left.
+  void *allocate(uint64_t bytes, uint64_t alignment);
+  /// Gives `pointer` back; false when this rank did not allocate it.
+  bool deallocate(void *pointer);
+  /// A call ended, perhaps unwound: with `recycle`, the blocks it did not
+  /// free are kept for the next call; without, they are freed.
+  void endCall();
+
+  /// Bytes held (live and kept), and how many blocks came from the system.
+  uint64_t bytesHeld() const { return bytesHeld_; }
+  uint64_t systemAllocations() const { return systemAllocations_; }
 
 private:
-  std::unordered_set<void *> live_;
+  using SizeAndAlignment = std::pair<uint64_t, uint64_t>;
+  void keep(void *pointer, SizeAndAlignment block);
+
+  const bool recycle_;
+  std::unordered_map<void *, SizeAndAlignment> live_;
+  std::multimap<SizeAndAlignment, void *> kept_;
+  uint64_t bytesHeld_ = 0;
+  uint64_t systemAllocations_ = 0;
 };
 
 } // namespace runtime

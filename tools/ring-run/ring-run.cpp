@@ -20,16 +20,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompiledObject.h"
 #include "Diagnostics.h"
 #include "EntryPoint.h"
-#include "HostCompiler.h"
 #include "ModuleLoader.h"
 #include "Options.h"
 #include "Summary.h"
 
-#include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/IR/RingDialect.h"
-#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/ExecutionEngine/HostCompiler.h"
+#include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Runtime/BackendRegistry.h"
 #include "RingAttn/Runtime/DeviceOperands.h"
 #include "RingAttn/Runtime/GpuBackend.h"
@@ -41,9 +40,6 @@
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -273,13 +269,7 @@ private:
 
 static DialectRegistry dialects() {
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<ring::RingDialect>();
-  ring::registerBufferizableOpInterfaceExternalModels(registry);
-  ring::registerConvertRingToLLVMInterface(registry);
-  // The GPU dialect's translation embeds kernel binaries and their launches.
-  registerAllToLLVMIRTranslations(registry);
+  ring::registerPipelineDialects(registry);
   return registry;
 }
 

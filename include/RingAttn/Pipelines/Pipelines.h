@@ -10,6 +10,7 @@
 #ifndef RINGATTN_PIPELINES_PIPELINES_H
 #define RINGATTN_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -82,6 +83,13 @@ void buildLowerNVVMPipeline(OpPassManager &pm,
 
 /// Registers the named pipelines (ring-lower-cpu, ...) with the pass registry.
 void registerRingPipelines();
+
+/// Adds what the pipelines' input and output need to a context: every
+/// upstream dialect and extension, the ring dialect with its bufferization
+/// and LLVM conversion interfaces, and the translations to LLVM IR (the GPU
+/// dialect's embeds kernel binaries and their launches). Tools that lower
+/// and compile ring-level modules (ring-run, libRingAttnCompiler) use it.
+void registerPipelineDialects(DialectRegistry &registry);
 
 } // namespace ring
 } // namespace mlir

@@ -1,7 +1,7 @@
 //===- HostCompiler.h - Lowered modules to loaded host code -----*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// ring-run compiles in two steps so that the object in between can travel
+// RingAttn compiles in two steps so that the object in between can travel
 // and be kept: compileToObject turns a module lowered to the LLVM dialect
 // into a relocatable object for this CPU (LLVM -O3), and LoadedObject links
 // such an object into the process with the runtime's C ABI resolvable. Under
@@ -11,10 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RINGATTN_TOOLS_RINGRUN_HOSTCOMPILER_H
-#define RINGATTN_TOOLS_RINGRUN_HOSTCOMPILER_H
-
-#include "Diagnostics.h"
+#ifndef RINGATTN_EXECUTIONENGINE_HOSTCOMPILER_H
+#define RINGATTN_EXECUTIONENGINE_HOSTCOMPILER_H
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -45,15 +43,6 @@ readCachedObject(const std::string &directory, const std::string &key);
 bool writeCachedObject(const std::string &directory, const std::string &key,
                        const llvm::MemoryBuffer &object, std::string &error);
 
-/// The object code of `module`: from `cacheDir` when it holds one under
-/// `key` and `readCache` (`source` becomes "cache"), else compiled and then
-/// kept there ("compiled"; empty `cacheDir`: no cache). A failure to
-/// compile carries the first error `diagnostics` caught.
-llvm::Expected<std::string>
-objectFor(mlir::ModuleOp module, const std::string &key,
-          const std::string &cacheDir, bool readCache,
-          const FirstErrorHandler &diagnostics, const char *&source);
-
 /// An object linked into this process; its global constructors have run (a
 /// GPU module loads its kernels there) and its destructors run with it.
 class LoadedObject {
@@ -77,4 +66,4 @@ private:
 
 } // namespace ringattn
 
-#endif // RINGATTN_TOOLS_RINGRUN_HOSTCOMPILER_H
+#endif // RINGATTN_EXECUTIONENGINE_HOSTCOMPILER_H

@@ -1,7 +1,7 @@
 //===- HostCompiler.cpp - Lowered modules to loaded host code -------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
-#include "HostCompiler.h"
+#include "RingAttn/ExecutionEngine/HostCompiler.h"
 
 #include "RingAttn/Runtime/RingRuntime.h"
 #include "RingAttn/Support/AtomicFile.h"
@@ -216,37 +216,11 @@ llvm::Expected<void *> LoadedObject::lookup(llvm::StringRef symbol) {
   return address->toPtr<void *>();
 }
 
-llvm::Expected<std::string> objectFor(ModuleOp module, const std::string &key,
-                                      const std::string &cacheDir,
-                                      bool readCache,
-                                      const FirstErrorHandler &diagnostics,
-                                      const char *&source) {
-  source = "cache";
-  if (readCache && !cacheDir.empty())
-    if (auto cached = readCachedObject(cacheDir, key))
-      return cached->getBuffer().str();
-  source = "compiled";
-  auto object = compileToObject(module);
-  if (!object) {
-    // Translation to LLVM IR reports its reason as a diagnostic.
-    std::string error =
-        "JIT compilation failed: " + toString(object.takeError());
-    if (diagnostics.hasError())
-      error += ": " + diagnostics.where() + diagnostics.message();
-    return llvm::createStringError(error);
-  }
-  std::string cacheError;
-  if (!cacheDir.empty() &&
-      !writeCachedObject(cacheDir, key, **object, cacheError))
-    llvm::errs() << "ring-run: warning: not cached: " << cacheError << "\n";
-  return (*object)->getBuffer().str();
-}
-
 llvm::Expected<std::unique_ptr<LoadedObject>>
 LoadedObject::loadEntry(llvm::StringRef object, llvm::StringRef symbol,
                         void *&function) {
   auto loaded =
-      load(llvm::MemoryBuffer::getMemBuffer(object, "ring-run", false));
+      load(llvm::MemoryBuffer::getMemBuffer(object, "ringattn-object", false));
   if (!loaded)
     return llvm::createStringError("loading the compiled module failed: " +
                                    toString(loaded.takeError()));

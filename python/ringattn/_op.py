@@ -1,0 +1,269 @@
+"""ringattn.attention: a torch.library custom op over the caller's group.
+
+Each configuration (shapes, dtype, mask, scale, layout, ring size) is
+compiled once per process into a forward entry, which returns the output and
+its log-sum-exp, and a backward entry (ring.attention_grad), and called
+through one embedding context per process group.
+"""
+
+import dataclasses
+import math
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+from . import _layouts, _native
+from ._transport import ProcessGroupTransport
+
+_ELEMENT_TYPES = {torch.float32: "f32", torch.bfloat16: "bf16"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """What a compiled module is specialized to."""
+    batch: int
+    query_heads: int
+    kv_heads: int
+    length: int  # this rank's tokens
+    head_dim: int
+    element_type: str
+    causal: bool
+    scale: float
+    layout: str
+    ranks: int
+
+    def describe(self):
+        mask = "causal" if self.causal else "full"
+        return (f"{self.element_type} b={self.batch} hq={self.query_heads} "
+                f"hkv={self.kv_heads} local seq={self.length} "
+                f"d={self.head_dim} {mask} scale={self.scale:g} "
+                f"{self.layout} x {self.ranks} ranks")
+
+
+def _module_source(c):
+    """The ring-level module of configuration `c`: @forward and @backward."""
+    t = c.element_type
+    q = f"tensor<{c.batch}x{c.query_heads}x{c.length}x{c.head_dim}x{t}>"
+    kv = f"tensor<{c.batch}x{c.kv_heads}x{c.length}x{c.head_dim}x{t}>"
+    lse = f"tensor<{c.batch}x{c.query_heads}x{c.length}xf32>"
+    attrs = (" causal" if c.causal else "") + f" scale {c.scale!r}"
+    grid = ""
+    if c.ranks > 1:
+        attrs += f" ring @ring axis 0 layout {c.layout}"
+        grid = f"shard.grid @ring(shape = {c.ranks})\n"
+    cinterface = "attributes {llvm.emit_c_interface}"
+    return f"""{grid}
+func.func @forward(%q: {q}, %k: {kv}, %v: {kv}) -> ({q}, {lse}) {cinterface} {{
+  %o, %lse = ring.attention %q, %k, %v{attrs} : {q}, {kv}, {kv} -> {lse}
+  return %o, %lse : {q}, {lse}
+}}
+func.func @backward(%q: {q}, %k: {kv}, %v: {kv}, %o: {q}, %lse: {lse},
+                    %do: {q}) -> ({q}, {kv}, {kv}) {cinterface} {{
+  %dq, %dk, %dv = ring.attention_grad %q, %k, %v, %o, %lse, %do{attrs}
+      : {q}, {kv}, {kv}, {lse}
+  return %dq, %dk, %dv : {q}, {kv}, {kv}
+}}
+"""
+
+
+class _Compiled:
+    def __init__(self, config):
+        self.module = _native.CompiledModule(_module_source(config))
+        self.forward = self.module.entry("forward")
+        self.backward = self.module.entry("backward")
+
+
+_compiled = {}    # Config -> _Compiled
+_contexts = {}    # group name -> (Context, ProcessGroupTransport)
+_agreed = set()   # (group name, Config) every rank was seen to call
+_announced = False
+
+
+def compiled_configurations():
+    """The configurations compiled in this process so far."""
+    return list(_compiled)
+
+
+def _compile(config):
+    global _announced
+    if config not in _compiled:
+        begin = time.perf_counter()
+        _compiled[config] = _Compiled(config)
+        if not _announced:
+            _announced = True
+            print(f"ringattn: compiled {config.describe()} in "
+                  f"{time.perf_counter() - begin:.2f} s; each configuration "
+                  "compiles once per process", file=sys.stderr)
+    return _compiled[config]
+
+
+def _group(name):
+    return dist.distributed_c10d._resolve_process_group(name)
+
+
+def _context(group_name, timeout):
+    if group_name not in _contexts:
+        if not group_name:
+            _contexts[group_name] = (_native.Context(0, 1), None)
+        else:
+            group = _group(group_name)
+            transport = ProcessGroupTransport(group)
+            context = _native.Context(dist.get_rank(group),
+                                      dist.get_world_size(group), transport,
+                                      timeout)
+            _contexts[group_name] = (context, transport)
+    return _contexts[group_name][0]
+
+
+def _check_ranks_agree(group_name, config):
+    """Every rank of the group must call with the same configuration."""
+    if not group_name or (group_name, config) in _agreed:
+        return
+    group = _group(group_name)
+    configs = [None] * dist.get_world_size(group)
+    dist.all_gather_object(configs, config, group=group)
+    differing = [r for r, c in enumerate(configs) if c != config]
+    if differing:
+        me = dist.get_rank(group)
+        raise ValueError(
+            "ringattn: the ranks of the group call attention with different "
+            f"shapes or attributes: rank {me} has {config.describe()}, rank "
+            f"{differing[0]} has {configs[differing[0]].describe()}")
+    _agreed.add((group_name, config))
+
+
+def _config_of(q, k, causal, scale, layout, ranks):
+    return Config(q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3],
+                  _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks)
+
+
+def _ranks(group_name):
+    return dist.get_world_size(_group(group_name)) if group_name else 1
+
+
+def _invoke(group_name, timeout, config, entry_name, tensors):
+    _check_ranks_agree(group_name, config)
+    entry = getattr(_compile(config), entry_name)
+    descriptors = [_native.memref_descriptor(t) for t in tensors]
+    _context(group_name, timeout).invoke(entry, descriptors)
+
+
+@torch.library.custom_op("ringattn::attention_forward", mutates_args=())
+def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                      causal: bool, scale: float, layout: str,
+                      group_name: str, timeout: float
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+    config = _config_of(q, k, causal, scale, layout, _ranks(group_name))
+    out = torch.empty_like(q)
+    lse = q.new_empty(q.shape[:3], dtype=torch.float32)
+    _invoke(group_name, timeout, config, "forward", [q, k, v, out, lse])
+    return out, lse
+
+
+@attention_forward.register_fake
+def _(q, k, v, causal, scale, layout, group_name, timeout):
+    return (torch.empty_like(q, memory_format=torch.contiguous_format),
+            q.new_empty(q.shape[:3], dtype=torch.float32))
+
+
+@torch.library.custom_op("ringattn::attention_backward", mutates_args=())
+def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                       out: torch.Tensor, lse: torch.Tensor,
+                       dout: torch.Tensor, causal: bool, scale: float,
+                       layout: str, group_name: str, timeout: float
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+    out, lse, dout = out.contiguous(), lse.contiguous(), dout.contiguous()
+    config = _config_of(q, k, causal, scale, layout, _ranks(group_name))
+    dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+    _invoke(group_name, timeout, config, "backward",
+            [q, k, v, out, lse, dout, dq, dk, dv])
+    return dq, dk, dv
+
+
+@attention_backward.register_fake
+def _(q, k, v, out, lse, dout, causal, scale, layout, group_name, timeout):
+    return (torch.empty_like(q, memory_format=torch.contiguous_format),
+            torch.empty_like(k, memory_format=torch.contiguous_format),
+            torch.empty_like(v, memory_format=torch.contiguous_format))
+
+
+def _setup_context(ctx, inputs, output):
+    q, k, v, causal, scale, layout, group_name, timeout = inputs
+    out, lse = output
+    ctx.save_for_backward(q, k, v, out, lse)
+    ctx.attributes = (causal, scale, layout, group_name, timeout)
+
+
+def _backward(ctx, dout, _dlse):
+    q, k, v, out, lse = ctx.saved_tensors
+    dq, dk, dv = attention_backward(q, k, v, out, lse, dout.to(q.dtype),
+                                    *ctx.attributes)
+    return dq, dk, dv, None, None, None, None, None
+
+
+attention_forward.register_autograd(_backward, setup_context=_setup_context)
+
+
+def _check_operands(q, k, v):
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if t.device.type != "cpu":
+            raise ValueError(
+                f"ringattn: {name} is on {t.device}; this build runs the op "
+                "on CPU tensors (the CUDA path is not built yet)")
+        if t.dtype not in _ELEMENT_TYPES:
+            raise TypeError(
+                f"ringattn: {name} is {t.dtype}; the op takes float32 or "
+                "bfloat16")
+        if t.dim() != 4:
+            raise ValueError(
+                f"ringattn: {name} has shape {tuple(t.shape)}; the op takes "
+                "[batch, heads, sequence, head_dim] tensors")
+    if not (q.dtype == k.dtype == v.dtype):
+        raise TypeError(f"ringattn: q, k and v have different dtypes "
+                        f"({q.dtype}, {k.dtype}, {v.dtype})")
+    if k.shape != v.shape:
+        raise ValueError(f"ringattn: k has shape {tuple(k.shape)} but v has "
+                         f"{tuple(v.shape)}")
+    b, hq, s, d = q.shape
+    if (k.shape[0], k.shape[2], k.shape[3]) != (b, s, d):
+        raise ValueError(
+            f"ringattn: q has shape {tuple(q.shape)} and k {tuple(k.shape)}; "
+            "they must agree in batch, sequence and head_dim")
+    if k.shape[1] == 0 or hq % k.shape[1]:
+        raise ValueError(f"ringattn: {hq} query heads do not divide into "
+                         f"{k.shape[1]} key/value heads")
+
+
+def attention(q, k, v, *, causal=False, scale=None, layout="contiguous",
+              group=None, timeout=60.0):
+    """Exact attention over the sequence sharded across `group`'s ranks.
+
+    q: [batch, heads, local_seq, head_dim]; k, v: [batch, kv_heads,
+    local_seq, head_dim] with heads a multiple of kv_heads: this rank's shard
+    of the global sequence in `layout` (see ringattn.shard). Every rank of
+    `group` (default: the default group when torch.distributed is
+    initialized; otherwise one device) calls it with the same shapes and
+    attributes. Returns this rank's shard of the output; differentiable.
+    """
+    _check_operands(q, k, v)
+    _layouts.check_layout(layout)
+    group_name = ""
+    if dist.is_available() and dist.is_initialized():
+        group = group if group is not None else dist.group.WORLD
+        group_name = group.group_name
+    elif group is not None:
+        raise ValueError("ringattn: a group was given but torch.distributed "
+                         "is not initialized")
+    ranks = _ranks(group_name)
+    if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
+        raise ValueError(f"ringattn: the zigzag layout needs an even number "
+                         f"of tokens per rank (got {q.shape[2]})")
+    if scale is None:
+        scale = 1.0 / math.sqrt(q.shape[3])
+    out, _ = attention_forward(q, k, v, causal, float(scale), layout,
+                               group_name, float(timeout))
+    return out

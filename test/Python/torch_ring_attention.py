@@ -1,0 +1,138 @@
+"""One rank of the ringattn.attention tests; run under torchrun with gloo.
+
+Every rank draws the same global q, k, v and dO from a seed, runs the op on
+its shard, and the gathered outputs and gradients are compared with torch
+SDPA computed in float64 on the whole sequence (plain attention, no ring and
+no code shared with RingAttn). Rank 0 prints one line per case.
+
+    torchrun --nproc-per-node 3 torch_ring_attention.py [matrix|compile|fault]
+"""
+
+import datetime
+import os
+import sys
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+import ringattn
+
+TOLERANCE = {torch.float32: 1e-5, torch.bfloat16: 2e-2}
+
+
+def reference(q, k, v, dout, causal, scale):
+    """Attention and its gradients in float64, on the whole sequence."""
+    q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
+    group = q.shape[1] // k.shape[1]
+    out = F.scaled_dot_product_attention(
+        q, k.repeat_interleave(group, 1), v.repeat_interleave(group, 1),
+        is_causal=causal, scale=scale)
+    grads = torch.autograd.grad(out, (q, k, v), dout.double())
+    return (out.detach(),) + grads
+
+
+def gather(shard, layout):
+    parts = [torch.empty_like(shard) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, shard.contiguous())
+    return ringattn.unshard(parts, layout)
+
+
+def relative_error(got, want):
+    return ((got.double() - want).abs().max() /
+            want.abs().max().clamp_min(1e-30)).item()
+
+
+def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
+    rank, size = dist.get_rank(), dist.get_world_size()
+    generator = torch.Generator().manual_seed(seed)
+    q, dout = (torch.randn(2, heads, seq, dim, generator=generator)
+               for _ in range(2))
+    k, v = (torch.randn(2, kv_heads, seq, dim, generator=generator)
+            for _ in range(2))
+    q, k, v, dout = (t.to(dtype) for t in (q, k, v, dout))
+    scale = 0.3
+    local = [ringattn.shard(t, layout, rank, size).requires_grad_()
+             for t in (q, k, v)]
+    out = op(*local, causal=causal, scale=scale, layout=layout)
+    grads = torch.autograd.grad(out, local,
+                                ringattn.shard(dout, layout, rank, size))
+    got = [gather(t, layout) for t in (out,) + grads]
+    want = reference(q, k, v, dout, causal, scale)
+    errors = [relative_error(g, w) for g, w in zip(got, want)]
+    ok = max(errors) <= TOLERANCE[dtype]
+    if rank == 0:
+        name = (f"{str(dtype).split('.')[-1]} {layout} "
+                f"{'causal' if causal else 'full'} hq={heads} hkv={kv_heads}")
+        print(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
+              f"{errors[0]:.1e} dq {errors[1]:.1e} dk {errors[2]:.1e} "
+              f"dv {errors[3]:.1e}", flush=True)
+    return ok
+
+
+def matrix():
+    size = dist.get_world_size()
+    ok = True
+    seed = 0
+    for dtype in (torch.float32, torch.bfloat16):
+        for layout in ringattn.LAYOUTS:
+            for causal in (False, True):
+                for heads, kv_heads in ((4, 4), (4, 2)):
+                    seed += 1
+                    ok &= run_case(seed, dtype, layout, causal, heads,
+                                   kv_heads, 8 * size, 32, ringattn.attention)
+    return ok
+
+
+def compiled():
+    """torch.compile(fullgraph=True) traces the op without a graph break."""
+
+    def op(q, k, v, **attributes):
+        return ringattn.attention(q, k, v, **attributes) * 2.0
+
+    compiled_op = torch.compile(op, fullgraph=True, backend="aot_eager")
+
+    def halved(*args, **kwargs):
+        return compiled_op(*args, **kwargs) / 2.0
+
+    return run_case(99, torch.float32, "zigzag", True, 4, 2,
+                    8 * dist.get_world_size(), 32, halved)
+
+
+def fault():
+    """The last rank never calls; the others fail within the timeout."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    q = torch.randn(1, 2, 16, 16)
+    if rank == size - 1:
+        # Agree on the configuration, then stop as a failed rank would.
+        ringattn._op._check_ranks_agree(
+            dist.group.WORLD.group_name,
+            ringattn._op._config_of(q, q, False, 0.25, "contiguous", size))
+        dist.barrier()
+        return True
+    try:
+        ringattn.attention(q, q, q, scale=0.25, timeout=2.0)
+    except ringattn.RingAttnError as error:
+        print(f"rank {rank} raised: {error}", flush=True)
+        dist.barrier()
+        return True
+    print(f"rank {rank}: the call returned although a rank never called",
+          flush=True)
+    return False
+
+
+def main():
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
+    test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
+    ok = {"matrix": matrix, "compile": compiled, "fault": fault}[test]()
+    flags = torch.tensor([0 if ok else 1])
+    dist.all_reduce(flags)
+    if dist.get_rank() == 0:
+        print("ALL PASS" if flags.item() == 0 else
+              f"{flags.item()} RANKS FAILED", flush=True)
+    dist.destroy_process_group()
+    return 0 if flags.item() == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,8 +27,8 @@ set(RINGATTN_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/RingAttn")
 set(RINGATTN_MLIR_LIBRARIES
   MLIRRing MLIRRingTransforms RingAttnConversion RingAttnAttentionIR RingAttnCPUConversion
   RingAttnGPUConversion RingAttnTransforms
-  RingAttnPipelines
-  RingAttnCAPI)
+  RingAttnPipelines RingAttnExecutionEngine
+  RingAttnCAPI RingAttnCompiler)
 set(RINGATTN_RUNTIME_LIBRARIES RingAttnSupport RingAttnRuntime
   RingAttnRuntimeGPU)
 if(TARGET RingAttnRuntimeMPI)

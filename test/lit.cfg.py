@@ -102,3 +102,28 @@ def has_gpu():
 
 if has_gpu():
     config.available_features.add("gpu")
+
+
+def torch_python():
+    """The Python with PyTorch and ringattn (scripts/torch-env.sh), or None."""
+    python = os.environ.get("RINGATTN_TORCH_PYTHON") or os.path.join(
+        config.ringattn_src_dir, ".venv-torch", "bin", "python")
+    if not os.path.exists(python):
+        return None
+    try:
+        found = subprocess.run([python, "-c", "import torch, ringattn"],
+                               capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return python if found.returncode == 0 else None
+
+
+torch_python = torch_python()
+if torch_python:
+    config.available_features.add("torch")
+    config.substitutions.append(("%torch_python", torch_python))
+    # A free port per run, so the lit tests of the op run side by side.
+    config.substitutions.append(
+        ("%torchrun", torch_python +
+         " -m torch.distributed.run --standalone --nproc-per-node"))
+    config.environment["OMP_NUM_THREADS"] = "1"

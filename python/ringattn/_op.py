@@ -135,6 +135,9 @@ def _check_ranks_agree(group_name, config):
 
 
 def _config_of(q, k, causal, scale, layout, ranks):
+    if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
+        raise ValueError(f"ringattn: the zigzag layout needs an even number "
+                         f"of tokens per rank (got {q.shape[2]})")
     return Config(q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3],
                   _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks)
 
@@ -258,10 +261,6 @@ def attention(q, k, v, *, causal=False, scale=None, layout="contiguous",
     elif group is not None:
         raise ValueError("ringattn: a group was given but torch.distributed "
                          "is not initialized")
-    ranks = _ranks(group_name)
-    if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
-        raise ValueError(f"ringattn: the zigzag layout needs an even number "
-                         f"of tokens per rank (got {q.shape[2]})")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[3])
     out, _ = attention_forward(q, k, v, causal, float(scale), layout,

@@ -5,12 +5,14 @@ its shard, and the gathered outputs and gradients are compared with torch
 SDPA computed in float64 on the whole sequence (plain attention, no ring and
 no code shared with RingAttn). Rank 0 prints one line per case.
 
-    torchrun --nproc-per-node 3 torch_ring_attention.py [matrix|compile|fault]
+    torchrun --nproc-per-node 3 torch_ring_attention.py \
+        [matrix|compile|fault-hang|fault-exit]
 """
 
 import datetime
 import os
 import sys
+import time
 
 import torch
 import torch.distributed as dist
@@ -99,32 +101,40 @@ def compiled():
                     8 * dist.get_world_size(), 32, halved)
 
 
-def fault():
-    """The last rank never calls; the others fail within the timeout."""
+def fault(how):
+    """The last rank stops before the call (`hang`: stays alive but never
+    calls; `exit`: its process ends); the others must fail with the
+    runtime's message within the timeout. After that the group is broken
+    (gloo closes its pairs), so no rank uses it again."""
     rank, size = dist.get_rank(), dist.get_world_size()
     q = torch.randn(1, 2, 16, 16)
+    begin = time.monotonic()
     if rank == size - 1:
         # Agree on the configuration, then stop as a failed rank would.
         ringattn._op._check_ranks_agree(
             dist.group.WORLD.group_name,
             ringattn._op._config_of(q, q, False, 0.25, "contiguous", size))
-        dist.barrier()
-        return True
+        if how == "exit":
+            os._exit(0)
+        time.sleep(4)
+        os._exit(0)
     try:
         ringattn.attention(q, q, q, scale=0.25, timeout=2.0)
     except ringattn.RingAttnError as error:
-        print(f"rank {rank} raised: {error}", flush=True)
-        dist.barrier()
-        return True
+        print(f"rank {rank} raised after {time.monotonic() - begin:.0f} s: "
+              f"{error}", flush=True)
+        os._exit(0)
     print(f"rank {rank}: the call returned although a rank never called",
           flush=True)
-    return False
+    os._exit(1)
 
 
 def main():
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
-    ok = {"matrix": matrix, "compile": compiled, "fault": fault}[test]()
+    if test.startswith("fault-"):
+        fault(test[len("fault-"):])
+    ok = {"matrix": matrix, "compile": compiled}[test]()
     flags = torch.tensor([0 if ok else 1])
     dist.all_reduce(flags)
     if dist.get_rank() == 0:

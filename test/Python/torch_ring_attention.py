@@ -6,7 +6,7 @@ SDPA computed in float64 on the whole sequence (plain attention, no ring and
 no code shared with RingAttn). Rank 0 prints one line per case.
 
     torchrun --nproc-per-node 3 torch_ring_attention.py \
-        [matrix|compile|fault-hang|fault-exit]
+        [matrix|compile|disagree|fault-hang|fault-exit]
 """
 
 import datetime
@@ -129,12 +129,30 @@ def fault(how):
     os._exit(1)
 
 
+def disagree():
+    """Ranks that call with different shapes, and a zigzag shard of odd
+    length, are refused on every rank before anything is sent."""
+    rank = dist.get_rank()
+    q = torch.randn(1, 2, 16 if rank == 1 else 8, 16)
+    for name, call in (
+            ("shapes differ", lambda: ringattn.attention(q, q, q)),
+            ("odd zigzag shard", lambda: ringattn.attention(
+                q[:, :, :7], q[:, :, :7], q[:, :, :7], layout="zigzag"))):
+        try:
+            call()
+            print(f"rank {rank} {name}: no error", flush=True)
+        except ValueError as error:
+            print(f"rank {rank} {name}: {error}", flush=True)
+        dist.barrier()
+    return True
+
+
 def main():
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
     if test.startswith("fault-"):
         fault(test[len("fault-"):])
-    ok = {"matrix": matrix, "compile": compiled}[test]()
+    ok = {"matrix": matrix, "compile": compiled, "disagree": disagree}[test]()
     flags = torch.tensor([0 if ok else 1])
     dist.all_reduce(flags)
     if dist.get_rank() == 0:

@@ -24,7 +24,8 @@ PAGES = [("cpu-attention.md", "Single-device attention on one core"),
          ("ring.md", "Ring attention"),
          ("training.md", "The training step"),
          ("peers.md", "Against the peers"),
-         ("peers-training.md", "The training step against the peers")]
+         ("peers-training.md", "The training step against the peers"),
+         ("torch.md", "The PyTorch op")]
 
 
 def section(name, title):

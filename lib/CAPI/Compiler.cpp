@@ -46,9 +46,9 @@ static OwningOpRef<ModuleOp> parseAndLower(MLIRContext &context,
         error.empty()) {
       std::string where;
       if (auto file = dyn_cast<FileLineColLoc>(diagnostic.getLocation()))
-        where = (file.getFilename().str() + ":" +
-                 std::to_string(file.getLine()) + ":" +
-                 std::to_string(file.getColumn()) + ": ");
+        where =
+            (file.getFilename().str() + ":" + std::to_string(file.getLine()) +
+             ":" + std::to_string(file.getColumn()) + ": ");
       error = where + oneLine(diagnostic.str());
     }
     return success();
@@ -72,9 +72,10 @@ static OwningOpRef<ModuleOp> parseAndLower(MLIRContext &context,
   return module;
 }
 
-extern "C" RingAttnCompiledModule *
-ringattnCompileModule(const char *source, const char *targetCpu, char *error,
-                      size_t errorSize) {
+extern "C" RingAttnCompiledModule *ringattnCompileModule(const char *source,
+                                                         const char *targetCpu,
+                                                         char *error,
+                                                         size_t errorSize) {
   if (!source) {
     setError("no module source given", error, errorSize);
     return nullptr;

@@ -46,8 +46,7 @@ void callWithOperands(void *entry, void *const *operands,
   reinterpret_cast<Function>(entry)(operands[I]...);
 }
 
-template <size_t... N>
-constexpr auto makeCallers(std::index_sequence<N...>) {
+template <size_t... N> constexpr auto makeCallers(std::index_sequence<N...>) {
   return std::array<void (*)(void *, void *const *), sizeof...(N)>{
       [](void *entry, void *const *operands) {
         callWithOperands(entry, operands, std::make_index_sequence<N>{});
@@ -55,7 +54,8 @@ constexpr auto makeCallers(std::index_sequence<N...>) {
 }
 
 /// callers[n] calls an entry of n operands.
-constexpr auto callers = makeCallers(std::make_index_sequence<kMaxOperands + 1>{});
+constexpr auto callers =
+    makeCallers(std::make_index_sequence<kMaxOperands + 1>{});
 
 class ContextBinding final : public RankBinding {
 public:
@@ -95,8 +95,8 @@ public:
   }
 
   [[noreturn]] void fail(const char *message) override {
-    error_ = formatString("rank %lld: %s", static_cast<long long>(options_.rank),
-                          message);
+    error_ = formatString("rank %lld: %s",
+                          static_cast<long long>(options_.rank), message);
     status_ = RINGATTN_CALL_FAILED;
     std::longjmp(unwindTarget_, 1);
   }
@@ -156,9 +156,8 @@ std::string checkOptions(const ringattn_context_options *options) {
   if (!(options->timeout_seconds > 0))
     return formatString("the timeout must be positive (got %g s)",
                         options->timeout_seconds);
-  if (options->size > 1 &&
-      (!options->transport || !options->transport->start ||
-       !options->transport->wait))
+  if (options->size > 1 && (!options->transport || !options->transport->start ||
+                            !options->transport->wait))
     return formatString("a ring of %lld ranks needs a transport with start "
                         "and wait functions",
                         static_cast<long long>(options->size));

@@ -35,4 +35,5 @@ llvm::Expected<std::string> objectFor(ModuleOp module, const std::string &key,
       !writeCachedObject(cacheDir, key, **object, cacheError))
     llvm::errs() << "ring-run: warning: not cached: " << cacheError << "\n";
   return (*object)->getBuffer().str();
-}} // namespace ringattn
+}
+} // namespace ringattn

@@ -82,8 +82,8 @@ private:
     return 0;
   }
 
-  static int wait(void *user, void *handle, double timeoutSeconds,
-                  char *error, size_t errorSize) {
+  static int wait(void *user, void *handle, double timeoutSeconds, char *error,
+                  size_t errorSize) {
     ThreadHub &hub = *static_cast<Endpoint *>(user)->hub;
     std::unique_ptr<Request> request(static_cast<Request *>(handle));
     std::unique_lock<std::mutex> lock(hub.mutex_);
@@ -204,7 +204,8 @@ TEST(Embedding, RingOfThreeRotatesAndReusesItsWorkspace) {
   for (std::thread &thread : threads)
     thread.join();
   for (int64_t r = 0; r < ranks; ++r) {
-    EXPECT_EQ(status[r], RINGATTN_OK) << ringattn_context_error(contexts[r]->context);
+    EXPECT_EQ(status[r], RINGATTN_OK)
+        << ringattn_context_error(contexts[r]->context);
     // Three rotations by one on a ring of three: every rank has its own.
     EXPECT_EQ(data[r], valuesOf(r, count));
     ringattn_workspace_stats stats =
@@ -236,7 +237,8 @@ TEST(Embedding, CreateSaysWhichOptionIsWrong) {
   } cases[] = {
       {optionsFor(0, 0, nullptr), "the ring size must be at least 1 (got 0)"},
       {optionsFor(2, 2, nullptr), "rank 2 is not in [0, 2), the ring's ranks"},
-      {optionsFor(-1, 2, nullptr), "rank -1 is not in [0, 2), the ring's ranks"},
+      {optionsFor(-1, 2, nullptr),
+       "rank -1 is not in [0, 2), the ring's ranks"},
       {optionsFor(0, 1, nullptr, 0), "the timeout must be positive (got 0 s)"},
       {optionsFor(0, 2, nullptr),
        "a ring of 2 ranks needs a transport with start and wait functions"},
@@ -321,8 +323,8 @@ TEST(Embedding, ABadOperandStopsTheCallWithItsMessage) {
   Buffer buffer{nullptr, 0};
   void *operands[] = {&buffer};
   for (int call = 0; call < 2; ++call) {
-    EXPECT_EQ(ringattn_context_invoke(context.context,
-                                      (void *)&badOperandEntry, 1, operands),
+    EXPECT_EQ(ringattn_context_invoke(context.context, (void *)&badOperandEntry,
+                                      1, operands),
               RINGATTN_CALL_FAILED);
     EXPECT_STREQ(ringattn_context_error(context.context),
                  "rank 0: entry operand 0 has size 4 and stride 16 in "
@@ -331,8 +333,7 @@ TEST(Embedding, ABadOperandStopsTheCallWithItsMessage) {
                  "types or its ring.abi)");
   }
   // What the unwound calls allocated is kept, once.
-  EXPECT_EQ(ringattn_context_workspace(context.context).system_allocations,
-            1u);
+  EXPECT_EQ(ringattn_context_workspace(context.context).system_allocations, 1u);
 }
 
 TEST(Embedding, AnAllocationThatFailsStopsTheCall) {
@@ -352,8 +353,8 @@ ringattn_context *innerContext = nullptr;
 ringattn_status innerStatus = RINGATTN_OK;
 extern "C" void nestedEntry(void *operand) {
   void *operands[] = {operand};
-  innerStatus = ringattn_context_invoke(innerContext, (void *)&rotateEntry, 1,
-                                        operands);
+  innerStatus =
+      ringattn_context_invoke(innerContext, (void *)&rotateEntry, 1, operands);
 }
 
 TEST(Embedding, ACallFromInsideACallIsRefused) {
@@ -361,9 +362,9 @@ TEST(Embedding, ACallFromInsideACallIsRefused) {
   innerContext = inner.context;
   Buffer buffer{nullptr, 0};
   void *operands[] = {&buffer};
-  EXPECT_EQ(ringattn_context_invoke(outer.context, (void *)&nestedEntry, 1,
-                                    operands),
-            RINGATTN_OK);
+  EXPECT_EQ(
+      ringattn_context_invoke(outer.context, (void *)&nestedEntry, 1, operands),
+      RINGATTN_OK);
   EXPECT_EQ(innerStatus, RINGATTN_INVALID_ARGUMENT);
   EXPECT_STREQ(ringattn_context_error(inner.context),
                "this thread is already running a rank (a call from inside a "

@@ -1,4 +1,4 @@
-/*===- Embedding.h - Calling compiled ring code from a host program -*- C -*-===*\
+/*===- Embedding.h - Compiled ring code called by its host --------*- C -*-===*\
  * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
  *
  * The backends (Backend.h) own the ranks: they start the threads or
@@ -90,8 +90,8 @@ typedef struct ringattn_workspace_stats {
  * is null and `error` says which option is wrong.
  */
 ringattn_status ringattn_context_create(const ringattn_context_options *options,
-                                        ringattn_context **context,
-                                        char *error, size_t error_size);
+                                        ringattn_context **context, char *error,
+                                        size_t error_size);
 
 /** Frees the context and its workspace. */
 void ringattn_context_destroy(ringattn_context *context);
@@ -104,8 +104,8 @@ void ringattn_context_destroy(ringattn_context *context);
  * ringattn_context_error's. Every rank must make the same calls in the same
  * order, as with any collective.
  */
-ringattn_status ringattn_context_invoke(ringattn_context *context,
-                                        void *entry, int64_t num_operands,
+ringattn_status ringattn_context_invoke(ringattn_context *context, void *entry,
+                                        int64_t num_operands,
                                         void *const *operands);
 
 /** The message of the last call that failed ("" after a success). */

@@ -3,15 +3,19 @@
 
 #include "RingAttn-c/Compiler.h"
 
+#include "RingAttn/Conversion/Passes.h"
 #include "RingAttn/ExecutionEngine/HostCompiler.h"
 #include "RingAttn/Pipelines/Pipelines.h"
+#include "RingAttn/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdio>
 #include <mutex>
@@ -36,69 +40,108 @@ static std::string oneLine(std::string text) {
   return text;
 }
 
-/// The module `source` lowered by ring-lower-cpu, or null with `error`.
+/// Keeps the first error diagnostic of a context, on one line with its
+/// position, while it lives.
+class FirstError {
+public:
+  explicit FirstError(MLIRContext &context)
+      : handler_(&context, [this](Diagnostic &diagnostic) {
+          if (diagnostic.getSeverity() == DiagnosticSeverity::Error &&
+              message.empty())
+            message =
+                where(diagnostic.getLocation()) + oneLine(diagnostic.str());
+          return success();
+        }) {}
+
+  /// `what`, then the first error if there was one.
+  std::string explain(const std::string &what) const {
+    return message.empty() ? what : what + ": " + message;
+  }
+
+  std::string message;
+
+private:
+  static std::string where(Location location) {
+    auto file = dyn_cast<FileLineColLoc>(location);
+    if (!file)
+      return "";
+    return file.getFilename().str() + ":" + std::to_string(file.getLine()) +
+           ":" + std::to_string(file.getColumn()) + ": ";
+  }
+
+  ScopedDiagnosticHandler handler_;
+};
+
+/// The module `source` after `pipeline` (textual, on the module), or null
+/// with `error`.
 static OwningOpRef<ModuleOp> parseAndLower(MLIRContext &context,
                                            const char *source,
-                                           const char *targetCpu,
+                                           llvm::StringRef pipeline,
+                                           const FirstError &diagnostics,
                                            std::string &error) {
-  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diagnostic) {
-    if (diagnostic.getSeverity() == DiagnosticSeverity::Error &&
-        error.empty()) {
-      std::string where;
-      if (auto file = dyn_cast<FileLineColLoc>(diagnostic.getLocation()))
-        where =
-            (file.getFilename().str() + ":" + std::to_string(file.getLine()) +
-             ":" + std::to_string(file.getColumn()) + ": ");
-      error = where + oneLine(diagnostic.str());
-    }
-    return success();
-  });
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, &context, "ringattn-module");
   if (!module) {
-    if (error.empty())
-      error = "could not parse the module";
+    error = diagnostics.explain("could not parse the module");
     return nullptr;
   }
   PassManager pm(&context);
-  ring::LowerCPUPipelineOptions options;
-  options.targetCpu = targetCpu ? targetCpu : "";
-  ring::buildLowerCPUPipeline(pm, options);
+  std::string parseError;
+  llvm::raw_string_ostream parseErrors(parseError);
+  if (failed(parsePassPipeline(pipeline, pm, parseErrors))) {
+    // The parser's first line: "<source>:1:1: error: <reason>".
+    llvm::StringRef reason = llvm::StringRef(parseError).split('\n').first;
+    reason = reason.split("error: ").second.empty()
+                 ? reason
+                 : reason.split("error: ").second;
+    error = "bad pass pipeline '" + pipeline.str() + "': " + reason.str();
+    return nullptr;
+  }
   if (failed(pm.run(*module))) {
-    error = "ring-lower-cpu failed: " +
-            (error.empty() ? std::string("no diagnostic") : error);
+    error = diagnostics.explain(pipeline.str() + " failed");
     return nullptr;
   }
   return module;
 }
 
+/// LLVM's native target and the ring passes and pipelines, once.
+static void initializeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    ring::registerRingPasses();
+    ring::registerRingConversionPasses();
+    ring::registerRingPipelines();
+  });
+}
+
 extern "C" RingAttnCompiledModule *ringattnCompileModule(const char *source,
-                                                         const char *targetCpu,
+                                                         const char *pipeline,
                                                          char *error,
                                                          size_t errorSize) {
   if (!source) {
     setError("no module source given", error, errorSize);
     return nullptr;
   }
-  static std::once_flag nativeTarget;
-  std::call_once(nativeTarget, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
+  initializeOnce();
   DialectRegistry registry;
   ring::registerPipelineDialects(registry);
   MLIRContext context(registry);
+  FirstError diagnostics(context);
   std::string message;
-  OwningOpRef<ModuleOp> module =
-      parseAndLower(context, source, targetCpu, message);
+  OwningOpRef<ModuleOp> module = parseAndLower(
+      context, source, pipeline && *pipeline ? pipeline : "ring-lower-cpu",
+      diagnostics, message);
   if (!module) {
     setError(message, error, errorSize);
     return nullptr;
   }
   auto object = ringattn::compileToObject(*module);
   if (!object) {
-    setError("compiling to object code failed: " +
-                 llvm::toString(object.takeError()),
+    // Translation to LLVM IR reports its reason as a diagnostic.
+    setError(diagnostics.explain("compiling to object code failed: " +
+                                 llvm::toString(object.takeError())),
              error, errorSize);
     return nullptr;
   }

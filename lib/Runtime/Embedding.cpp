@@ -75,6 +75,7 @@ public:
     shift.seq = nextSeq_++;
     shift.to = (options_.rank + step) % size;
     shift.from = (options_.rank - step + size) % size;
+    transportError_[0] = '\0';
     if (step == 0)
       std::memmove(dst, src, static_cast<size_t>(bytes));
     else if (transport_.start(transport_.user, src, dst, bytes, shift.to,
@@ -86,6 +87,7 @@ public:
 
   void shiftWait(RingShift *handle) override {
     auto &shift = *reinterpret_cast<EmbeddedShift *>(handle);
+    transportError_[0] = '\0';
     if (shift.request &&
         transport_.wait(transport_.user, shift.request,
                         options_.timeout_seconds, transportError_,
@@ -122,6 +124,9 @@ public:
 
 private:
   [[noreturn]] void failShift(const EmbeddedShift &shift, const char *what) {
+    if (!transportError_[0])
+      std::snprintf(transportError_, sizeof(transportError_),
+                    "the transport gave no reason");
     error_ = formatString("rank %lld: %s shift %lld (send to rank %lld, "
                           "receive from rank %lld): %s",
                           static_cast<long long>(options_.rank), what,

@@ -111,10 +111,11 @@ def write_error(buffer, size, message):
 class CompiledModule:
     """A ring-level module compiled and linked into this process."""
 
-    def __init__(self, source, target_cpu=""):
+    def __init__(self, source, pipeline=""):
+        """Lowers `source` with `pipeline` (textual; "": ring-lower-cpu)."""
         error = ctypes.create_string_buffer(_ERROR_SIZE)
         self._handle = _compiler.ringattnCompileModule(
-            source.encode(), target_cpu.encode(), error, _ERROR_SIZE)
+            source.encode(), pipeline.encode(), error, _ERROR_SIZE)
         if not self._handle:
             raise RingAttnError("compiling the attention module failed: " +
                                 error.value.decode())

@@ -8,6 +8,7 @@ through one embedding context per process group.
 
 import dataclasses
 import math
+import os
 import sys
 import time
 
@@ -68,35 +69,45 @@ func.func @backward(%q: {q}, %k: {kv}, %v: {kv}, %o: {q}, %lse: {lse},
 """
 
 
+def _pipeline():
+    """ring-lower-cpu, for the CPU $RINGATTN_TARGET_CPU names if set (an
+    LLVM CPU such as x86-64-v3: code another machine runs, or a narrower
+    vector width tested here)."""
+    cpu = os.environ.get("RINGATTN_TARGET_CPU", "")
+    return f"ring-lower-cpu{{target-cpu={cpu}}}" if cpu else "ring-lower-cpu"
+
+
 class _Compiled:
-    def __init__(self, config):
-        self.module = _native.CompiledModule(_module_source(config))
+    def __init__(self, config, pipeline):
+        self.module = _native.CompiledModule(_module_source(config), pipeline)
         self.forward = self.module.entry("forward")
         self.backward = self.module.entry("backward")
 
 
-_compiled = {}    # Config -> _Compiled
+_compiled = {}    # (Config, pipeline) -> _Compiled
 _contexts = {}    # group name -> (Context, ProcessGroupTransport)
 _agreed = set()   # (group name, Config) every rank was seen to call
 _announced = False
 
 
 def compiled_configurations():
-    """The configurations compiled in this process so far."""
+    """The configurations compiled in this process so far, with the
+    pipeline that lowered each."""
     return list(_compiled)
 
 
 def _compile(config):
     global _announced
-    if config not in _compiled:
+    key = (config, _pipeline())
+    if key not in _compiled:
         begin = time.perf_counter()
-        _compiled[config] = _Compiled(config)
+        _compiled[key] = _Compiled(*key)
         if not _announced:
             _announced = True
-            print(f"ringattn: compiled {config.describe()} in "
+            print(f"ringattn: compiled {config.describe()} with {key[1]} in "
                   f"{time.perf_counter() - begin:.2f} s; each configuration "
                   "compiles once per process", file=sys.stderr)
-    return _compiled[config]
+    return _compiled[key]
 
 
 def _group(name):

@@ -1,6 +1,8 @@
 """What ringattn.attention refuses, in one process: each line is the error
 a bad call raised (FileCheck'd by torch-op-errors.test)."""
 
+import os
+
 import torch
 
 import ringattn
@@ -34,6 +36,10 @@ attempt("group without torch.distributed", lambda: ringattn.attention(
     q, kv, kv, group=object()))
 attempt("shard a length that does not split", lambda: ringattn.shard(
     q, "zigzag", 0, 3))
+# A CPU the code cannot be compiled for (RINGATTN_TARGET_CPU).
+os.environ["RINGATTN_TARGET_CPU"] = "pdp11"
+attempt("unknown target CPU", lambda: ringattn.attention(q[:, :2], kv, kv))
+del os.environ["RINGATTN_TARGET_CPU"]
 # A strided (transposed) operand is not an error: the op makes it
 # contiguous.
 out = ringattn.attention(q.transpose(2, 3).contiguous().transpose(2, 3), kv,

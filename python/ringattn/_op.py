@@ -49,7 +49,8 @@ def _module_source(c):
     q = f"tensor<{c.batch}x{c.query_heads}x{c.length}x{c.head_dim}x{t}>"
     kv = f"tensor<{c.batch}x{c.kv_heads}x{c.length}x{c.head_dim}x{t}>"
     lse = f"tensor<{c.batch}x{c.query_heads}x{c.length}xf32>"
-    attrs = (" causal" if c.causal else "") + f" scale {c.scale!r}"
+    # MLIR float literals need a decimal point: 1e-05 would not parse.
+    attrs = (" causal" if c.causal else "") + f" scale {c.scale:.17e}"
     grid = ""
     if c.ranks > 1:
         attrs += f" ring @ring axis 0 layout {c.layout}"

@@ -6,7 +6,7 @@ SDPA computed in float64 on the whole sequence (plain attention, no ring and
 no code shared with RingAttn). Rank 0 prints one line per case.
 
     torchrun --nproc-per-node 3 torch_ring_attention.py \
-        [matrix|compile|disagree|fault-hang|fault-exit]
+        [matrix|compile|deterministic|disagree|fault-hang|fault-exit]
 """
 
 import datetime
@@ -129,6 +129,27 @@ def fault(how):
     os._exit(1)
 
 
+def deterministic():
+    """The same inputs give bit-identical outputs and gradients, call after
+    call (the ring's partial sums are added in a fixed order)."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    generator = torch.Generator().manual_seed(7)
+    q, k, v, dout = (torch.randn(1, 4, 8 * size, 32, generator=generator)
+                     for _ in range(4))
+    local = [ringattn.shard(t, "striped", rank, size) for t in (q, k, v)]
+    dout = ringattn.shard(dout, "striped", rank, size)
+    results = []
+    for _ in range(3):
+        operands = [t.clone().requires_grad_() for t in local]
+        out = ringattn.attention(*operands, causal=True, layout="striped")
+        results.append([out] + list(torch.autograd.grad(out, operands, dout)))
+    same = all(torch.equal(a, b) for r in results[1:]
+               for a, b in zip(results[0], r))
+    print(f"rank {rank}: {'bit-identical' if same else 'DIFFERENT'} over 3 "
+          "calls", flush=True)
+    return same
+
+
 def disagree():
     """Ranks that call with different shapes, and a zigzag shard of odd
     length, are refused on every rank before anything is sent."""
@@ -152,7 +173,8 @@ def main():
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
     if test.startswith("fault-"):
         fault(test[len("fault-"):])
-    ok = {"matrix": matrix, "compile": compiled, "disagree": disagree}[test]()
+    ok = {"matrix": matrix, "compile": compiled, "deterministic": deterministic,
+          "disagree": disagree}[test]()
     flags = torch.tensor([0 if ok else 1])
     dist.all_reduce(flags)
     if dist.get_rank() == 0:

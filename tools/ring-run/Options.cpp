@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
+#include <vector>
 
 namespace ringattn {
 namespace {
@@ -247,6 +248,29 @@ std::string firstParseError(llvm::StringRef errors, llvm::StringRef argv0) {
   return first.empty() ? "invalid command line" : first;
 }
 
+/// Unregisters every option that is not ring-run's own, except LLVM's
+/// --help and --version. libLLVM registers options for its backends and
+/// passes in the same registry; they are not ring-run's to take, and some
+/// end the process on a bad value (`-sve-tail-folding=x` aborts in
+/// report_fatal_error, with stderr captured: found by the options fuzzer).
+void keepOnlyRingRunOptions() {
+  static bool done = false;
+  if (done)
+    return;
+  done = true;
+  std::vector<cl::Option *> foreign;
+  for (auto &entry : cl::getRegisteredOptions()) {
+    llvm::StringRef name = entry.first;
+    cl::Option *option = entry.second;
+    if (llvm::is_contained(option->Categories, &category) || name == "h" ||
+        name.starts_with("help") || name == "version")
+      continue;
+    foreign.push_back(option);
+  }
+  for (cl::Option *option : foreign)
+    option->removeArgument();
+}
+
 /// The registry's entry for `name`, or an error listing what there is.
 llvm::Expected<runtime::BackendInfo>
 findBackend(const std::vector<runtime::BackendInfo> &backends,
@@ -275,6 +299,7 @@ llvm::Error parseRunOptions(int argc, const char *const *argv,
       return llvm::createStringError(
           std::string("response files are not supported (argument '") +
           argv[i] + "')");
+  keepOnlyRingRunOptions();
   cl::ResetAllOptionOccurrences();
   cl::HideUnrelatedOptions(category);
   std::string parseErrors;

@@ -23,6 +23,13 @@ import ringattn
 TOLERANCE = {torch.float32: 1e-5, torch.bfloat16: 2e-2}
 
 
+def say(line):
+    """Prints `line` in one write: the ranks share stdout, and under
+    torchrun (unbuffered) print() writes a line and its newline apart, so
+    two ranks' lines could run together."""
+    os.write(1, (line + "\n").encode())
+
+
 def reference(q, k, v, dout, causal, scale):
     """Attention and its gradients in float64, on the whole sequence."""
     q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
@@ -66,9 +73,9 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
     if rank == 0:
         name = (f"{str(dtype).split('.')[-1]} {layout} "
                 f"{'causal' if causal else 'full'} hq={heads} hkv={kv_heads}")
-        print(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
-              f"{errors[0]:.1e} dq {errors[1]:.1e} dk {errors[2]:.1e} "
-              f"dv {errors[3]:.1e}", flush=True)
+        say(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
+            f"{errors[0]:.1e} dq {errors[1]:.1e} dk {errors[2]:.1e} "
+            f"dv {errors[3]:.1e}")
     return ok
 
 
@@ -121,11 +128,10 @@ def fault(how):
     try:
         ringattn.attention(q, q, q, scale=0.25, timeout=2.0)
     except ringattn.RingAttnError as error:
-        print(f"rank {rank} raised after {time.monotonic() - begin:.0f} s: "
-              f"{error}", flush=True)
+        say(f"rank {rank} raised after {time.monotonic() - begin:.0f} s: "
+            f"{error}")
         os._exit(0)
-    print(f"rank {rank}: the call returned although a rank never called",
-          flush=True)
+    say(f"rank {rank}: the call returned although a rank never called")
     os._exit(1)
 
 
@@ -145,8 +151,8 @@ def deterministic():
         results.append([out] + list(torch.autograd.grad(out, operands, dout)))
     same = all(torch.equal(a, b) for r in results[1:]
                for a, b in zip(results[0], r))
-    print(f"rank {rank}: {'bit-identical' if same else 'DIFFERENT'} over 3 "
-          "calls", flush=True)
+    say(f"rank {rank}: {'bit-identical' if same else 'DIFFERENT'} over 3 "
+        "calls")
     return same
 
 
@@ -161,9 +167,9 @@ def disagree():
                 q[:, :, :7], q[:, :, :7], q[:, :, :7], layout="zigzag"))):
         try:
             call()
-            print(f"rank {rank} {name}: no error", flush=True)
+            say(f"rank {rank} {name}: no error")
         except ValueError as error:
-            print(f"rank {rank} {name}: {error}", flush=True)
+            say(f"rank {rank} {name}: {error}")
         dist.barrier()
     return True
 
@@ -178,8 +184,8 @@ def main():
     flags = torch.tensor([0 if ok else 1])
     dist.all_reduce(flags)
     if dist.get_rank() == 0:
-        print("ALL PASS" if flags.item() == 0 else
-              f"{flags.item()} RANKS FAILED", flush=True)
+        say("ALL PASS" if flags.item() == 0 else
+            f"{flags.item()} RANKS FAILED")
     dist.destroy_process_group()
     return 0 if flags.item() == 0 else 1
 

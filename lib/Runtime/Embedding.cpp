@@ -66,6 +66,7 @@ public:
 
   int64_t rank() override { return options_.rank; }
   int64_t size() override { return options_.size; }
+  void *computeStream() override { return options_.stream; }
 
   RingShift *shiftStart(void *src, void *dst, int64_t bytes,
                         int64_t offset) override {
@@ -115,7 +116,7 @@ public:
     bindRank(nullptr);
     // Requests a stopped call did not wait for are the transport's to drop.
     inFlight_.clear();
-    scratch.endCall();
+    endCall();
     return status_;
   }
 
@@ -253,8 +254,13 @@ extern "C" ringattn_workspace_stats
 ringattn_context_workspace(const ringattn_context *context) {
   ringattn_workspace_stats stats{};
   if (context) {
-    stats.bytes_held = context->binding.scratch.bytesHeld();
-    stats.system_allocations = context->binding.scratch.systemAllocations();
+    const RankBinding &binding = context->binding;
+    stats.bytes_held = binding.scratch.bytesHeld();
+    stats.system_allocations = binding.scratch.systemAllocations();
+    if (const ScratchMemory *device = binding.deviceScratchIfAny()) {
+      stats.device_bytes_held = device->bytesHeld();
+      stats.device_allocations = device->systemAllocations();
+    }
   }
   return stats;
 }

@@ -16,6 +16,7 @@
 #include "ScratchMemory.h"
 
 #include <cstdint>
+#include <memory>
 
 namespace ringattn {
 namespace runtime {
@@ -40,8 +41,27 @@ public:
   [[noreturn]] void failf(const char *format, ...)
       __attribute__((format(printf, 2, 3)));
 
-  /// What the rank's compiled code allocated and has not freed.
+  /// The CUDA stream (a CUstream) the rank's device work is queued on, or
+  /// null for a rank without one. The GPU runtime's mgpuStreamCreate returns
+  /// it, so compiled code launches where the shifts are ordered.
+  virtual void *computeStream() { return nullptr; }
+
+  /// The rank's device scratch, made on first use with `source` (the GPU
+  /// runtime's device memory) and recycled as `scratch` is.
+  ScratchMemory &deviceScratch(const BlockSource &source);
+  /// The device scratch, or null if the rank never allocated any.
+  const ScratchMemory *deviceScratchIfAny() const {
+    return deviceScratch_.get();
+  }
+
+  /// A call of compiled code ended, perhaps unwound (ScratchMemory::endCall).
+  void endCall();
+
+  /// What the rank's compiled code allocated on the host and has not freed.
   ScratchMemory scratch;
+
+private:
+  std::unique_ptr<ScratchMemory> deviceScratch_;
 };
 
 /// Binds the calling thread to `binding` (null unbinds).

@@ -12,9 +12,9 @@ using namespace ringattn::runtime;
 
 ScratchMemory::~ScratchMemory() {
   for (auto &[pointer, block] : live_)
-    std::free(pointer);
+    source_.release(pointer);
   for (auto &[block, pointer] : kept_)
-    std::free(pointer);
+    source_.release(pointer);
 }
 
 /// malloc, or posix_memalign for alignments above malloc's; null on failure.
@@ -29,6 +29,8 @@ static void *systemAllocate(uint64_t bytes, uint64_t alignment) {
   return posix_memalign(&pointer, alignment, bytes) == 0 ? pointer : nullptr;
 }
 
+const BlockSource ringattn::runtime::systemMemory = {systemAllocate, std::free};
+
 void *ScratchMemory::allocate(uint64_t bytes, uint64_t alignment) {
   SizeAndAlignment block{bytes, alignment};
   auto kept = kept_.find(block);
@@ -38,7 +40,7 @@ void *ScratchMemory::allocate(uint64_t bytes, uint64_t alignment) {
     live_.emplace(pointer, block);
     return pointer;
   }
-  void *pointer = systemAllocate(bytes, alignment);
+  void *pointer = source_.obtain(bytes, alignment);
   if (!pointer)
     return nullptr;
   ++systemAllocations_;
@@ -53,7 +55,7 @@ void ScratchMemory::keep(void *pointer, SizeAndAlignment block) {
     return;
   }
   bytesHeld_ -= block.first;
-  std::free(pointer);
+  source_.release(pointer);
 }
 
 bool ScratchMemory::deallocate(void *pointer) {
@@ -70,6 +72,19 @@ void ScratchMemory::endCall() {
   for (auto &[pointer, block] : live_)
     keep(pointer, block);
   live_.clear();
+}
+
+ScratchMemory &RankBinding::deviceScratch(const BlockSource &source) {
+  if (!deviceScratch_)
+    deviceScratch_ =
+        std::make_unique<ScratchMemory>(scratch.recycles(), source);
+  return *deviceScratch_;
+}
+
+void RankBinding::endCall() {
+  scratch.endCall();
+  if (deviceScratch_)
+    deviceScratch_->endCall();
 }
 
 /// Stops the calling rank, or the process outside a rank, when an

@@ -14,6 +14,9 @@
 //    compiled code allocates the same sizes on every call, so from the
 //    second call on nothing is allocated or faulted in.
 //
+// The GPU runtime keeps a rank's device scratch (mgpuMemAlloc) the same way,
+// with device memory as the block source.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef RINGATTN_LIB_RUNTIME_SCRATCHMEMORY_H
@@ -27,12 +30,25 @@
 namespace ringattn {
 namespace runtime {
 
+/// Where a ScratchMemory's blocks come from and go back to.
+struct BlockSource {
+  /// A block of `bytes` (at least 1) aligned to `alignment` (a power of two;
+  /// 0 for the source's own), or null when there is no memory left.
+  void *(*obtain)(uint64_t bytes, uint64_t alignment);
+  void (*release)(void *pointer);
+};
+
+/// Host memory: malloc, or posix_memalign for alignments above malloc's.
+extern const BlockSource systemMemory;
+
 /// The allocations of one rank. Used only by the thread running the rank.
 class ScratchMemory {
 public:
   /// With `recycle`, freed blocks are kept for the next allocation of the
-  /// same size and alignment instead of going back to the system.
-  explicit ScratchMemory(bool recycle = false) : recycle_(recycle) {}
+  /// same size and alignment instead of going back to `source`.
+  explicit ScratchMemory(bool recycle = false,
+                         const BlockSource &source = systemMemory)
+      : recycle_(recycle), source_(source) {}
   ScratchMemory(const ScratchMemory &) = delete;
   ScratchMemory &operator=(const ScratchMemory &) = delete;
   /// Frees every block: those the rank did not free (it was unwound) and
@@ -48,7 +64,8 @@ public:
   /// free are kept for the next call; without, they are freed.
   void endCall();
 
-  /// Bytes held (live and kept), and how many blocks came from the system.
+  bool recycles() const { return recycle_; }
+  /// Bytes held (live and kept), and how many blocks came from the source.
   uint64_t bytesHeld() const { return bytesHeld_; }
   uint64_t systemAllocations() const { return systemAllocations_; }
 
@@ -57,6 +74,7 @@ private:
   void keep(void *pointer, SizeAndAlignment block);
 
   const bool recycle_;
+  const BlockSource source_;
   std::unordered_map<void *, SizeAndAlignment> live_;
   std::multimap<SizeAndAlignment, void *> kept_;
   uint64_t bytesHeld_ = 0;

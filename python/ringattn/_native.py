@@ -65,12 +65,15 @@ class Transport(ctypes.Structure):
 class ContextOptions(ctypes.Structure):
     _fields_ = [("rank", ctypes.c_int64), ("size", ctypes.c_int64),
                 ("transport", ctypes.POINTER(Transport)),
-                ("timeout_seconds", ctypes.c_double)]
+                ("timeout_seconds", ctypes.c_double),
+                ("stream", ctypes.c_void_p)]
 
 
 class WorkspaceStats(ctypes.Structure):
     _fields_ = [("bytes_held", ctypes.c_uint64),
-                ("system_allocations", ctypes.c_uint64)]
+                ("system_allocations", ctypes.c_uint64),
+                ("device_bytes_held", ctypes.c_uint64),
+                ("device_allocations", ctypes.c_uint64)]
 
 
 STATUS_NAMES = {1: "invalid argument", 2: "transport failed",

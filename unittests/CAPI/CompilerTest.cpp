@@ -69,7 +69,7 @@ TEST(Compiler, CompiledEntryMatchesTheFloat64Reference) {
           mv = describe(v, 1, 2, 24, 16), mo = describe(out, 1, 4, 24, 16);
   void *operands[] = {&mq, &mk, &mv, &mo};
 
-  ringattn_context_options options{0, 1, nullptr, 10.0};
+  ringattn_context_options options{0, 1, nullptr, 10.0, /*stream=*/nullptr};
   ringattn_context *context = nullptr;
   ASSERT_EQ(ringattn_context_create(&options, &context, error, sizeof(error)),
             RINGATTN_OK);

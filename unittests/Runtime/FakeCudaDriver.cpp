@@ -58,6 +58,8 @@ std::atomic<bool> stallCopies{false};
 /// Kernels never finish: their stream stalls (a hung kernel).
 std::atomic<bool> hangKernels{false};
 std::atomic<int> streamsCreated{0}, eventsCreated{0};
+/// Device allocations not yet freed.
+std::atomic<int> liveAllocations{0};
 std::atomic<int> lastDynamicSharedBytes{0};
 
 /// The next call named `failCall` returns `failResult` (once).
@@ -144,6 +146,7 @@ void fakeCudaFailNext(const char *call, CUresult result) {
   failResult = result;
 }
 int fakeCudaStreamsCreated() { return streamsCreated; }
+int fakeCudaLiveAllocations() { return liveAllocations; }
 int fakeCudaLastDynamicSharedBytes() { return lastDynamicSharedBytes; }
 
 //===----------------------------------------------------------------------===//
@@ -341,6 +344,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
   *pointer = reinterpret_cast<uintptr_t>(std::malloc(bytes));
+  ++liveAllocations;
   return CUDA_SUCCESS;
 }
 CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned int) {
@@ -350,6 +354,7 @@ CUresult cuMemFree_v2(CUdeviceptr pointer) {
   if (CUresult result = needContext("cuMemFree"))
     return result;
   std::free(hostPointer(pointer));
+  --liveAllocations;
   return CUDA_SUCCESS;
 }
 CUresult cuMemHostRegister_v2(void *, size_t, unsigned int) {

@@ -11,9 +11,11 @@
  *    communication library (ringattn_transport);
  *  - errors come back as a status with a message (ringattn_context_error);
  *    nothing unwinds across the caller's frames;
- *  - the scratch compiled code allocates is the context's workspace: what a
- *    call frees is kept for the next, so repeated calls of an entry allocate
- *    and fault in nothing after the first.
+ *  - the scratch compiled code allocates, host and device, is the context's
+ *    workspace: what a call frees is kept for the next, so repeated calls of
+ *    an entry allocate and fault in nothing after the first;
+ *  - an entry compiled for the GPU (ring-lower-nvvm) queues its work on the
+ *    caller's CUDA stream, and its shifts move device memory.
  *
  * A context is used by one thread at a time: a call made while another runs
  * returns RINGATTN_INVALID_ARGUMENT at once and leaves the running call's
@@ -73,16 +75,28 @@ typedef struct ringattn_context_options {
   const ringattn_transport *transport;
   /** How long a shift may wait for its peers (> 0). */
   double timeout_seconds;
+  /**
+   * For entries compiled for the GPU: the CUDA stream (a CUstream, the
+   * caller's) their kernels and copies are queued on, on the device the GPU
+   * runtime has selected (mgpuSetDefaultDevice) when their module loaded.
+   * A shift starts once the work before it on this stream is done, so the
+   * transport may order its device-to-device transfers after it; null for
+   * CPU entries.
+   */
+  void *stream;
 } ringattn_context_options;
 
 typedef struct ringattn_context ringattn_context;
 
 /** The scratch a context holds between calls. */
 typedef struct ringattn_workspace_stats {
-  /** Bytes allocated and kept for the next call. */
+  /** Host bytes allocated and kept for the next call. */
   uint64_t bytes_held;
-  /** Blocks taken from the system since the context was created. */
+  /** Host blocks taken from the system since the context was created. */
   uint64_t system_allocations;
+  /** The same for device memory (entries compiled for the GPU). */
+  uint64_t device_bytes_held;
+  uint64_t device_allocations;
 } ringattn_workspace_stats;
 
 /**

@@ -8,9 +8,13 @@
 // - Every call makes the selected device's primary context current on the
 //   calling thread (a thread-local check once done), so rank threads need no
 //   setup and no context is pushed and popped per call.
-// - On a rank thread of a GPU backend, mgpuStreamCreate returns the rank's
-//   compute stream and mgpuStreamDestroy leaves it alone: compiled code then
-//   launches onto the stream that shifts are ordered against.
+// - Inside a rank with a compute stream (a GPU backend's, or an embedding
+//   context's: the caller's), mgpuStreamCreate returns that stream and
+//   mgpuStreamDestroy leaves it alone: compiled code then launches onto the
+//   stream that shifts are ordered against.
+// - Inside a rank, device allocations are the rank's device scratch
+//   (ScratchMemory): what an unwound rank did not free is freed with its
+//   binding, and an embedding context keeps its blocks for the next call.
 // - Every result is checked. Inside a rank a failure fails the rank, like any
 //   runtime failure; outside (a module loaded by a JIT global constructor)
 //   it is printed and the call returns null or nothing, and a later call
@@ -20,6 +24,7 @@
 
 #include "GpuRuntimeWrappers.h"
 #include "RankBinding.h"
+#include "ScratchMemory.h"
 
 #include <cstdarg>
 #include <cstdint>
@@ -33,11 +38,10 @@ using namespace ringattn::runtime::cuda;
 /// Kernels may use this much dynamic shared memory without opting in.
 static constexpr int32_t defaultSharedMemoryLimit = 48 * 1024;
 
-/// The calling rank's compute stream, or null outside a GPU backend's rank.
-static thread_local CUstream computeStream = nullptr;
-
-void ringattn::runtime::bindComputeStream(CUstream stream) {
-  computeStream = stream;
+/// The calling rank's compute stream, or null outside a rank with one.
+static CUstream rankComputeStream() {
+  RankBinding *rank = boundRank();
+  return rank ? static_cast<CUstream>(rank->computeStream()) : nullptr;
 }
 
 void ringattn::runtime::reportGpuFailure(const char *message) {
@@ -225,8 +229,8 @@ extern "C" CUstream mgpuStreamCreate() {
   const Driver *cu = enter("mgpuStreamCreate");
   if (!cu)
     return nullptr;
-  if (computeStream)
-    return computeStream;
+  if (CUstream compute = rankComputeStream())
+    return compute;
   CUstream stream = nullptr;
   if (!checkCuda(cu, cu->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
                  "cuStreamCreate"))
@@ -235,8 +239,8 @@ extern "C" CUstream mgpuStreamCreate() {
 }
 
 extern "C" void mgpuStreamDestroy(CUstream stream) {
-  if (!stream || stream == computeStream)
-    return; // the backend owns the compute stream
+  if (!stream || stream == rankComputeStream())
+    return; // the rank's binding owns its compute stream
   if (const Driver *cu = enter("mgpuStreamDestroy"))
     checkRelease(cu, cu->cuStreamDestroy_v2(stream), "cuStreamDestroy");
 }
@@ -283,6 +287,28 @@ extern "C" void mgpuEventRecord(CUevent event, CUstream stream) {
 // Memory
 //===----------------------------------------------------------------------===//
 
+/// Why the last deviceMemory.obtain on this thread failed.
+static thread_local CUresult lastAllocationResult = CUDA_SUCCESS;
+
+/// Device memory as a rank's scratch source. Called only after enter(), so
+/// the driver is loaded and the device's context current.
+static const BlockSource deviceMemory = {
+    [](uint64_t bytes, uint64_t /*alignment: the driver's is 256*/) -> void * {
+      std::string why;
+      const Driver *cu = driver(why);
+      CUdeviceptr pointer = 0;
+      lastAllocationResult =
+          cu ? cu->cuMemAlloc_v2(&pointer, bytes) : CUDA_ERROR_NOT_INITIALIZED;
+      return lastAllocationResult == CUDA_SUCCESS
+                 ? reinterpret_cast<void *>(pointer)
+                 : nullptr;
+    },
+    [](void *pointer) {
+      std::string why;
+      if (const Driver *cu = makeContextCurrent(why))
+        checkRelease(cu, cu->cuMemFree_v2(address(pointer)), "cuMemFree");
+    }};
+
 extern "C" void *mgpuMemAlloc(uint64_t bytes, CUstream /*stream*/,
                               bool isHostShared) {
   if (bytes == 0)
@@ -291,19 +317,28 @@ extern "C" void *mgpuMemAlloc(uint64_t bytes, CUstream /*stream*/,
   if (!cu)
     return nullptr;
   CUdeviceptr pointer = 0;
-  bool ok =
-      isHostShared
-          ? checkCuda(
-                cu,
-                cu->cuMemAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL),
-                "cuMemAllocManaged")
-          : checkCuda(cu, cu->cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc");
-  return ok ? reinterpret_cast<void *>(pointer) : nullptr;
+  if (isHostShared)
+    return checkCuda(
+               cu, cu->cuMemAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL),
+               "cuMemAllocManaged")
+               ? reinterpret_cast<void *>(pointer)
+               : nullptr;
+  if (RankBinding *rank = boundRank()) {
+    if (void *block = rank->deviceScratch(deviceMemory).allocate(bytes, 0))
+      return block;
+    checkCuda(cu, lastAllocationResult, "cuMemAlloc"); // fails the rank
+  }
+  return checkCuda(cu, cu->cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc")
+             ? reinterpret_cast<void *>(pointer)
+             : nullptr;
 }
 
 extern "C" void mgpuMemFree(void *pointer, CUstream /*stream*/) {
   if (!pointer)
     return;
+  if (RankBinding *rank = boundRank())
+    if (rank->deviceScratch(deviceMemory).deallocate(pointer))
+      return;
   if (const Driver *cu = enter("mgpuMemFree"))
     checkRelease(cu, cu->cuMemFree_v2(address(pointer)), "cuMemFree");
 }

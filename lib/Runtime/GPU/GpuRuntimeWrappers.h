@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // Internal to the GPU runtime. MLIR's GPU-to-LLVM lowering (LLVM 22) calls
-// the mgpu* functions below; the GPU backends bind each rank's thread to its
-// compute stream so that the streams compiled code creates are that stream.
+// the mgpu* functions below; inside a rank, the stream compiled code creates
+// is the rank's compute stream (RankBinding::computeStream).
 // See docs/Runtime.md for the semantics.
 //
 //===----------------------------------------------------------------------===//
@@ -17,10 +17,6 @@
 
 namespace ringattn {
 namespace runtime {
-
-/// Makes `stream` the calling thread's compute stream (null unbinds):
-/// mgpuStreamCreate returns it and mgpuStreamDestroy leaves it alone.
-void bindComputeStream(cuda::CUstream stream);
 
 /// Reports a failed GPU call: inside a rank (a RankBinding is bound), the
 /// rank fails with `message` and this does not return; outside, it prints

@@ -96,7 +96,7 @@ public:
   void startBody();
   void finishBody();
 
-  CUstream computeStream() const { return compute_; }
+  void *computeStream() override { return compute_; }
 
   int64_t rank() override { return rank_; }
   int64_t size() override { return size_; }
@@ -483,11 +483,9 @@ RankReport runOnNccl(const NcclOptions &options,
     return failure(why);
 
   Clock::time_point begin = Clock::now();
-  bindComputeStream(binding.computeStream());
   bindRank(&binding);
   bool returned = callBody(binding, options.rank, body);
   bindRank(nullptr);
-  bindComputeStream(nullptr);
   RankReport report = binding.report;
   report.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   if (returned) {

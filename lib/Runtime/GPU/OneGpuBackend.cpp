@@ -114,8 +114,9 @@ public:
   RingShift *shiftStart(void *src, void *dst, int64_t bytes,
                         int64_t offset) override;
   void shiftWait(RingShift *shift) override;
+  void *computeStream() override { return self_.compute; }
 
-  /// Before the body: the context and the compute stream for this thread.
+  /// Before the body: the context for this thread.
   void begin();
   /// After the body returned: waits until its work on the device is done.
   void end();
@@ -259,7 +260,6 @@ void GpuRankBinding::begin() {
   {
     std::string why;
     if (makeContextCurrent(why)) {
-      bindComputeStream(self_.compute);
       check(-1, "cuEventRecord",
             ring_->cu->cuEventRecord(self_.started, self_.compute));
       return;
@@ -281,7 +281,6 @@ void GpuRankBinding::end() {
   check(-1, "cuEventElapsedTime",
         ring_->cu->cuEventElapsedTime(&ms, self_.started, self_.drained));
   rank_.deviceSeconds = ms * 1e-3;
-  bindComputeStream(nullptr);
 }
 
 RingShift *GpuRankBinding::shiftStart(void *src, void *dst, int64_t bytes,

@@ -13,13 +13,17 @@
 #       build-gpu-check/ (or DIR), which needs only the runtime's two
 #       libraries, shipped beside them: the programs find them through
 #       $ORIGIN, so the folder runs from anywhere
-#       (test/Integration/AOT/gpu-check-portable.test).
+#       (test/Integration/AOT/gpu-check-portable.test). Where PyTorch is
+#       here (scripts/torch-env.sh), also builds the PyTorch op's test
+#       matrix for 2 ranks (python -m ringattn.aot's way) into torch/.
 #   scripts/gpu-check.sh run [--quick]            on the GPU machine, from
 #       build-gpu-check/ (carry it there): runs the correctness checks
 #       against the float64 reference, times bf16 block attention (16 heads,
 #       head_dim 128, seq 8192..32768, causal and not) beside PyTorch SDPA
 #       (bench/gpu_sdpa.py, FlashAttention-2) on the same shapes, times the
-#       ring on 2 and 4 ranks of the GPU against --no-communication, and
+#       ring on 2 and 4 ranks of the GPU against --no-communication, runs
+#       the PyTorch op's matrix on CUDA tensors under torchrun (2 ranks
+#       sharing the GPU, gloo moving the shifts through host memory), and
 #       prints a short table last. Every program runs under a timeout
 #       (RINGATTN_GPU_CHECK_TIMEOUT, default 300 s); with $OUT set (the
 #       device tool's output folder), the results, logs and table are
@@ -112,6 +116,14 @@ prepare() {
   done
   rm -rf "$out/modules"
   echo "$chip" >"$out/chip"
+  if [ -n "$only" ] && [[ "$only" != *",torch,"* ]]; then
+    :
+  elif [ -x .venv-torch/bin/python ]; then
+    .venv-torch/bin/python test/Python/torch_ring_attention.py prebuild \
+      "$out/torch" "$chip" 2 "$tree/bin/ring-opt" || { log "building the PyTorch op's modules failed"; return 1; }
+  else
+    log "no PyTorch here (scripts/torch-env.sh): the PyTorch op's check is left out"
+  fi
   log "prepared $(wc -l <"$out/manifest") programs for $chip in $out/ ($(du -sh "$out" | cut -f1))"
 }
 
@@ -153,16 +165,28 @@ run() {
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
     esac
   done <"$out/manifest"
+  # The PyTorch op on CUDA tensors, its modules built by prepare.
+  local torch_op="not run (no $out/torch)"
+  if [ -d "$out/torch" ]; then
+    local here; here=$(pwd)
+    RINGATTN_LIBRARY_DIR="$(realpath "$out")" RINGATTN_AOT_DIR="$(realpath "$out/torch")" \
+      PYTHONPATH="$here/python" bounded python3 -m torch.distributed.run --standalone \
+      --nproc-per-node 2 test/Python/torch_ring_attention.py matrix --device cuda \
+      >"$out/torch-op.log" 2>&1 || { status=1; log "the PyTorch op failed: $(tail -3 "$out/torch-op.log")"; }
+    torch_op="$(grep -c '^PASS' "$out/torch-op.log") of 24 cases pass, $(grep -c '^FAIL' "$out/torch-op.log") fail; $(grep -E 'ALL PASS|RANKS FAILED' "$out/torch-op.log" || echo 'did not finish')"
+  fi
   local seqs=8192,16384,32768; [ $quick = 1 ] && seqs=8192
   timeout --kill-after=10 $((2 * limit)) \
     python3 "$out/gpu_sdpa.py" --seqs "$seqs" >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
     || log "PyTorch SDPA failed: $(tail -2 "$out/sdpa.err")"
-  python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" <<'EOF' | tee "$out/summary.md"
+  python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" "$torch_op" <<'EOF' | tee "$out/summary.md"
 import json, sys, datetime
 results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sdpa = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 print(f"\n## GPU check: {sys.argv[3]}, compiled for {sys.argv[4]}, "
       f"{datetime.date.today()}\n")
+print(f"PyTorch op (torch_ring_attention.py matrix --device cuda, 2 ranks "
+      f"on the GPU, against SDPA in float64): {sys.argv[5]}\n")
 print("| check | ranks | layout | type | seq | rel. error (worst of out, dq, dk, dv) | tolerance | result |")
 print("|---|---|---|---|---|---|---|---|")
 for r in results:
@@ -209,7 +233,10 @@ for r in rings:
               f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | n/a | n/a |")
 EOF
   if [ -n "${OUT:-}" ]; then
-    cp "$results" "$out/summary.md" "$out"/*.err "$out/sdpa.jsonl" "$OUT/" 2>/dev/null
+    # Few files come back: the programs' stderr goes as one.
+    for f in "$out"/*.err; do echo "== $f"; cat "$f"; done >"$out/errors.log"
+    cp "$results" "$out/summary.md" "$out/errors.log" "$out/sdpa.jsonl" \
+      "$out/torch-op.log" "$OUT/" 2>/dev/null
     log "results, logs and summary copied to $OUT"
   fi
   return $status

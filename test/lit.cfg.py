@@ -122,8 +122,10 @@ torch_python = torch_python()
 if torch_python:
     config.available_features.add("torch")
     config.substitutions.append(("%torch_python", torch_python))
-    # A free port per run, so the lit tests of the op run side by side.
+    # torchrun --standalone (a free port per run, so the lit tests of the op
+    # run side by side) --nproc-per-node N, through a wrapper that prints
+    # torchrun's status and output to stderr when it fails.
     config.substitutions.append(
-        ("%torchrun", torch_python +
-         " -m torch.distributed.run --standalone --nproc-per-node"))
+        ("%torchrun", torch_python + " " +
+         os.path.join(config.test_source_root, "Python", "torchrun.py")))
     config.environment["OMP_NUM_THREADS"] = "1"

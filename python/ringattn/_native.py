@@ -1,8 +1,12 @@
 """The C libraries RingAttn builds, through ctypes.
 
 libRingAttnCompiler.so compiles ring-level modules into this process
-(include/RingAttn-c/Compiler.h); libRingAttnRuntime.so runs their entries
-through an embedding context (include/RingAttn/Runtime/Embedding.h). Both are
+(include/RingAttn-c/Compiler.h), loaded at the first compile: a process
+that only loads modules compiled ahead of time (ringattn.aot) needs no LLVM.
+libRingAttnRuntime.so runs their entries through an embedding context
+(include/RingAttn/Runtime/Embedding.h), and libRingAttnRuntimeGPU.so adds
+what entries compiled for the GPU call. The runtimes are loaded with their
+symbols global, so that compiled modules resolve their calls there. All are
 found in $RINGATTN_LIBRARY_DIR (an installed prefix's lib/), else in the
 build tree of the checkout this package was installed from (pip install -e
 python), else by the loader.
@@ -27,18 +31,19 @@ def _library_dirs():
     yield here / "_lib"
     build = here.parent.parent / "build" / "lib"
     yield build / "Runtime"
+    yield build / "Runtime" / "GPU"
     yield build / "CAPI"
 
 
-def _load(name):
+def _load(name, mode=ctypes.DEFAULT_MODE):
     tried = []
     for directory in _library_dirs():
         path = directory / name
         tried.append(str(path))
         if path.exists():
-            return ctypes.CDLL(str(path))
+            return ctypes.CDLL(str(path), mode=mode)
     try:
-        return ctypes.CDLL(name)
+        return ctypes.CDLL(name, mode=mode)
     except OSError as error:
         raise RingAttnError(
             f"cannot load {name} (looked in {', '.join(tried)} and the "
@@ -79,8 +84,7 @@ class WorkspaceStats(ctypes.Structure):
 STATUS_NAMES = {1: "invalid argument", 2: "transport failed",
                 3: "call failed"}
 
-_runtime = _load("libRingAttnRuntime.so")
-_compiler = _load("libRingAttnCompiler.so")
+_runtime = _load("libRingAttnRuntime.so", ctypes.RTLD_GLOBAL)
 
 _runtime.ringattn_context_create.restype = ctypes.c_int
 _runtime.ringattn_context_create.argtypes = [
@@ -96,13 +100,32 @@ _runtime.ringattn_context_error.argtypes = [ctypes.c_void_p]
 _runtime.ringattn_context_workspace.restype = WorkspaceStats
 _runtime.ringattn_context_workspace.argtypes = [ctypes.c_void_p]
 
-_compiler.ringattnCompileModule.restype = ctypes.c_void_p
-_compiler.ringattnCompileModule.argtypes = [
-    ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
-_compiler.ringattnCompiledModuleLookup.restype = ctypes.c_void_p
-_compiler.ringattnCompiledModuleLookup.argtypes = [
-    ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
-_compiler.ringattnCompiledModuleDestroy.argtypes = [ctypes.c_void_p]
+
+
+@functools.lru_cache(maxsize=None)
+def _compiler():
+    compiler = _load("libRingAttnCompiler.so")
+    compiler.ringattnCompileModule.restype = ctypes.c_void_p
+    compiler.ringattnCompileModule.argtypes = [
+        ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    compiler.ringattnCompiledModuleLookup.restype = ctypes.c_void_p
+    compiler.ringattnCompiledModuleLookup.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    compiler.ringattnCompiledModuleDestroy.argtypes = [ctypes.c_void_p]
+    return compiler
+
+
+@functools.lru_cache(maxsize=None)
+def _gpu_runtime():
+    gpu = _load("libRingAttnRuntimeGPU.so", ctypes.RTLD_GLOBAL)
+    gpu.mgpuSetDefaultDevice.argtypes = [ctypes.c_int32]
+    return gpu
+
+
+def select_gpu(ordinal):
+    """Makes CUDA device `ordinal` the one the GPU runtime uses: modules load
+    on it, and its context is current when their entries run."""
+    _gpu_runtime().mgpuSetDefaultDevice(ordinal)
 
 
 def write_error(buffer, size, message):
@@ -117,7 +140,8 @@ class CompiledModule:
     def __init__(self, source, pipeline=""):
         """Lowers `source` with `pipeline` (textual; "": ring-lower-cpu)."""
         error = ctypes.create_string_buffer(_ERROR_SIZE)
-        self._handle = _compiler.ringattnCompileModule(
+        self._compiler = _compiler()  # outlives the handle
+        self._handle = self._compiler.ringattnCompileModule(
             source.encode(), pipeline.encode(), error, _ERROR_SIZE)
         if not self._handle:
             raise RingAttnError("compiling the attention module failed: " +
@@ -125,7 +149,7 @@ class CompiledModule:
 
     def entry(self, name):
         error = ctypes.create_string_buffer(_ERROR_SIZE)
-        address = _compiler.ringattnCompiledModuleLookup(
+        address = self._compiler.ringattnCompiledModuleLookup(
             self._handle, ("_mlir_ciface_" + name).encode(), error,
             _ERROR_SIZE)
         if not address:
@@ -134,19 +158,41 @@ class CompiledModule:
 
     def __del__(self):
         if getattr(self, "_handle", None):
-            _compiler.ringattnCompiledModuleDestroy(self._handle)
+            self._compiler.ringattnCompiledModuleDestroy(self._handle)
+
+
+class LoadedModule:
+    """A module compiled ahead of time into a shared object (ringattn.aot),
+    loaded into this process; it calls the runtimes loaded here."""
+
+    def __init__(self, path):
+        try:
+            self._library = ctypes.CDLL(str(path))
+        except OSError as error:
+            raise RingAttnError(f"loading {path} failed: {error}") from None
+        self.path = path
+
+    def entry(self, name):
+        symbol = "_mlir_ciface_" + name
+        try:
+            function = getattr(self._library, symbol)
+        except AttributeError:
+            raise RingAttnError(f"{self.path} has no {symbol}") from None
+        return ctypes.cast(function, ctypes.c_void_p).value
 
 
 class Context:
     """An embedding context: this process's rank of a ring and its transport."""
 
-    def __init__(self, rank, size, transport=None, timeout_seconds=60.0):
+    def __init__(self, rank, size, transport=None, timeout_seconds=60.0,
+                 stream=None):
+        """`stream`: the CUDA stream (its address) GPU entries queue on."""
         self._transport = transport  # keeps the callbacks alive
         self._struct = transport.struct() if transport else None
         options = ContextOptions(
             rank, size,
             ctypes.pointer(self._struct) if self._struct else None,
-            timeout_seconds)
+            timeout_seconds, stream)
         handle = ctypes.c_void_p()
         error = ctypes.create_string_buffer(_ERROR_SIZE)
         status = _runtime.ringattn_context_create(
@@ -172,8 +218,11 @@ class Context:
                 f"ringattn: {message} ({STATUS_NAMES.get(status, status)})")
 
     def workspace(self):
+        """(host bytes held, host system allocations, device bytes held,
+        device allocations)."""
         stats = _runtime.ringattn_context_workspace(self._handle)
-        return stats.bytes_held, stats.system_allocations
+        return (stats.bytes_held, stats.system_allocations,
+                stats.device_bytes_held, stats.device_allocations)
 
     def __del__(self):
         if getattr(self, "_handle", None):
@@ -195,7 +244,8 @@ def _descriptor_type(rank):
 
 
 def memref_descriptor(tensor):
-    """The memref descriptor of a CPU tensor (sizes and strides in elements)."""
+    """The memref descriptor of a tensor (sizes and strides in elements; a
+    CUDA tensor's pointers are device addresses)."""
     rank = tensor.dim()
     return _descriptor_type(rank)(tensor.data_ptr(), tensor.data_ptr(), 0,
                       (ctypes.c_int64 * rank)(*tensor.shape),

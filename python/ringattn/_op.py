@@ -1,11 +1,15 @@
 """ringattn.attention: a torch.library custom op over the caller's group.
 
 Each configuration (shapes, dtype, mask, scale, layout, ring size) is
-compiled once per process into a forward entry, which returns the output and
-its log-sum-exp, and a backward entry (ring.attention_grad), and called
-through one embedding context per process group.
+compiled once per process and device kind into a forward entry, which
+returns the output and its log-sum-exp, and a backward entry
+(ring.attention_grad): for CPU tensors with ring-lower-cpu, for CUDA tensors
+with ring-lower-nvvm for the device's chip; or loaded from a module built
+ahead of time (ringattn.aot). Entries run through one embedding context per
+process group, device and stream; on a GPU, the caller's current stream.
 """
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -15,10 +19,11 @@ import time
 import torch
 import torch.distributed as dist
 
-from . import _layouts, _native
-from ._transport import ProcessGroupTransport
+from . import _layouts, _native, _prebuilt
+from ._transport import ProcessGroupTransport, host_moves, uses_nccl
 
 _ELEMENT_TYPES = {torch.float32: "f32", torch.bfloat16: "bf16"}
+ELEMENT_TYPE_NAMES = set(_ELEMENT_TYPES.values())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Config:
                 f"{self.layout} x {self.ranks} ranks")
 
 
-def _module_source(c):
+def module_source(c):
     """The ring-level module of configuration `c`: @forward and @backward."""
     t = c.element_type
     q = f"tensor<{c.batch}x{c.query_heads}x{c.length}x{c.head_dim}x{t}>"
@@ -70,42 +75,70 @@ func.func @backward(%q: {q}, %k: {kv}, %v: {kv}, %o: {q}, %lse: {lse},
 """
 
 
-def _pipeline():
-    """ring-lower-cpu, for the CPU $RINGATTN_TARGET_CPU names if set (an
-    LLVM CPU such as x86-64-v3: code another machine runs, or a narrower
-    vector width tested here)."""
-    cpu = os.environ.get("RINGATTN_TARGET_CPU", "")
+def cpu_pipeline(cpu=""):
+    """ring-lower-cpu, for `cpu` (an LLVM CPU such as x86-64-v3: code another
+    machine runs, or a narrower vector width tested here) or the host."""
     return f"ring-lower-cpu{{target-cpu={cpu}}}" if cpu else "ring-lower-cpu"
+
+
+def gpu_pipeline(chip):
+    """ring-lower-nvvm for `chip` (sm_90 for the H100 and H200)."""
+    return f"ring-lower-nvvm{{chip={chip}}}"
+
+
+def _pipeline(device):
+    """The pipeline for tensors on `device`: the GPU's chip, or the CPU
+    $RINGATTN_TARGET_CPU names if set."""
+    if device.type == "cuda":
+        major, minor = torch.cuda.get_device_capability(device)
+        return gpu_pipeline(f"sm_{major}{minor}")
+    return cpu_pipeline(os.environ.get("RINGATTN_TARGET_CPU", ""))
 
 
 class _Compiled:
     def __init__(self, config, pipeline):
-        self.module = _native.CompiledModule(_module_source(config), pipeline)
+        source = module_source(config)
+        self.module = _prebuilt.find(source, pipeline)
+        self.ahead_of_time = self.module is not None
+        if not self.ahead_of_time:
+            self.module = _native.CompiledModule(source, pipeline)
         self.forward = self.module.entry("forward")
         self.backward = self.module.entry("backward")
 
 
-_compiled = {}    # (Config, pipeline) -> _Compiled
-_contexts = {}    # group name -> (Context, ProcessGroupTransport)
+_compiled = {}    # (Config, pipeline, device) -> _Compiled
+_contexts = {}    # (group name, device, stream) -> (Context, transport)
 _agreed = set()   # (group name, Config) every rank was seen to call
 _announced = False
 
 
 def compiled_configurations():
     """The configurations compiled in this process so far, with the
-    pipeline that lowered each."""
+    pipeline that lowered each and the device they run on."""
     return list(_compiled)
 
 
-def _compile(config):
+def _select(device):
+    """Makes a CUDA `device` the GPU runtime's (modules load and run there)."""
+    if device.type == "cuda":
+        _native.select_gpu(device.index if device.index is not None else
+                           torch.cuda.current_device())
+
+
+def _compile(config, device):
     global _announced
-    key = (config, _pipeline())
+    key = (config, _pipeline(device), device)
     if key not in _compiled:
         begin = time.perf_counter()
-        _compiled[key] = _Compiled(*key)
+        _select(device)
+        compiled = _Compiled(config, key[1])
+        _compiled[key] = compiled
         if not _announced:
             _announced = True
-            print(f"ringattn: compiled {config.describe()} with {key[1]} in "
+            how = (f" (built ahead of time: {compiled.module.path})"
+                   if compiled.ahead_of_time else "")
+            print(f"ringattn: {'loaded' if how else 'compiled'} "
+                  f"{config.describe()} with {key[1]}{how} in "
                   f"{time.perf_counter() - begin:.2f} s; each configuration "
                   "compiles once per process", file=sys.stderr)
     return _compiled[key]
@@ -115,18 +148,34 @@ def _group(name):
     return dist.distributed_c10d._resolve_process_group(name)
 
 
-def _context(group_name, timeout):
-    if group_name not in _contexts:
+def _stream(device):
+    """The caller's current CUDA stream on `device` (its address), or None."""
+    if device.type != "cuda":
+        return None
+    return torch.cuda.current_stream(device).cuda_stream
+
+
+def _context(group_name, timeout, device):
+    key = (group_name, device, _stream(device))
+    if key not in _contexts:
+        stream = key[2]
         if not group_name:
-            _contexts[group_name] = (_native.Context(0, 1), None)
+            _contexts[key] = (_native.Context(0, 1, stream=stream), None)
         else:
             group = _group(group_name)
-            transport = ProcessGroupTransport(group)
+            if not (device.type == "cuda" and uses_nccl(group)) and \
+                    not host_moves(group):
+                raise ValueError(
+                    f"ringattn: the group's backend "
+                    f"({dist.get_backend(group)}) cannot move "
+                    f"{device.type} tensors: use gloo for CPU tensors, nccl "
+                    "(or gloo, through host memory) for CUDA")
+            transport = ProcessGroupTransport(group_name, device)
             context = _native.Context(dist.get_rank(group),
                                       dist.get_world_size(group), transport,
-                                      timeout)
-            _contexts[group_name] = (context, transport)
-    return _contexts[group_name][0]
+                                      timeout, stream)
+            _contexts[key] = (context, transport)
+    return _contexts[key][0]
 
 
 def _check_ranks_agree(group_name, config):
@@ -159,10 +208,16 @@ def _ranks(group_name):
 
 
 def _invoke(group_name, timeout, config, entry_name, tensors):
-    _check_ranks_agree(group_name, config)
-    entry = getattr(_compile(config), entry_name)
-    descriptors = [_native.memref_descriptor(t) for t in tensors]
-    _context(group_name, timeout).invoke(entry, descriptors)
+    device = tensors[0].device
+    # NCCL collectives run on the current device.
+    with (torch.cuda.device(device) if device.type == "cuda" else
+          contextlib.nullcontext()):
+        _check_ranks_agree(group_name, config)
+        entry = getattr(_compile(config, device), entry_name)
+        descriptors = [_native.memref_descriptor(t) for t in tensors]
+        context = _context(group_name, timeout, device)
+        _select(device)
+        context.invoke(entry, descriptors)
 
 
 @torch.library.custom_op("ringattn::attention_forward", mutates_args=())
@@ -225,10 +280,13 @@ attention_forward.register_autograd(_backward, setup_context=_setup_context)
 
 def _check_operands(q, k, v):
     for name, t in (("q", q), ("k", k), ("v", v)):
-        if t.device.type != "cpu":
+        if t.device.type not in ("cpu", "cuda"):
             raise ValueError(
-                f"ringattn: {name} is on {t.device}; this build runs the op "
-                "on CPU tensors (the CUDA path is not built yet)")
+                f"ringattn: {name} is on {t.device}; the op runs on CPU and "
+                "CUDA tensors")
+        if t.device != q.device:
+            raise ValueError(f"ringattn: q is on {q.device} but {name} is on "
+                             f"{t.device}")
         if t.dtype not in _ELEMENT_TYPES:
             raise TypeError(
                 f"ringattn: {name} is {t.dtype}; the op takes float32 or "

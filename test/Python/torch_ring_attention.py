@@ -6,7 +6,12 @@ SDPA computed in float64 on the whole sequence (plain attention, no ring and
 no code shared with RingAttn). Rank 0 prints one line per case.
 
     torchrun --nproc-per-node 3 torch_ring_attention.py \
-        [matrix|compile|deterministic|disagree|fault-hang|fault-exit]
+        [matrix|compile|deterministic|disagree|fault-hang|fault-exit|aot]
+        [--device cuda]
+    python torch_ring_attention.py prebuild OUT CHIP RANKS RING_OPT
+
+With --device cuda every rank runs on its GPU (LOCAL_RANK): NCCL moves the
+shifts, or gloo through host memory when several ranks share one GPU.
 """
 
 import datetime
@@ -21,6 +26,7 @@ import torch.nn.functional as F
 import ringattn
 
 TOLERANCE = {torch.float32: 1e-5, torch.bfloat16: 2e-2}
+DEVICE = torch.device("cpu")
 
 
 def say(line):
@@ -61,12 +67,12 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
             for _ in range(2))
     q, k, v, dout = (t.to(dtype) for t in (q, k, v, dout))
     scale = 0.3
-    local = [ringattn.shard(t, layout, rank, size).requires_grad_()
-             for t in (q, k, v)]
+    local = [ringattn.shard(t, layout, rank, size).to(DEVICE)
+             .requires_grad_() for t in (q, k, v)]
     out = op(*local, causal=causal, scale=scale, layout=layout)
-    grads = torch.autograd.grad(out, local,
-                                ringattn.shard(dout, layout, rank, size))
-    got = [gather(t, layout) for t in (out,) + grads]
+    grads = torch.autograd.grad(
+        out, local, ringattn.shard(dout, layout, rank, size).to(DEVICE))
+    got = [gather(t, layout).cpu() for t in (out,) + grads]
     want = reference(q, k, v, dout, causal, scale)
     errors = [relative_error(g, w) for g, w in zip(got, want)]
     ok = max(errors) <= TOLERANCE[dtype]
@@ -79,18 +85,39 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
     return ok
 
 
-def matrix():
-    size = dist.get_world_size()
-    ok = True
+def matrix_cases():
+    """(seed, dtype, layout, causal, heads, kv_heads) of the matrix; batch
+    2, 8 tokens per rank, head_dim 32, scale 0.3."""
     seed = 0
     for dtype in (torch.float32, torch.bfloat16):
         for layout in ringattn.LAYOUTS:
             for causal in (False, True):
                 for heads, kv_heads in ((4, 4), (4, 2)):
                     seed += 1
-                    ok &= run_case(seed, dtype, layout, causal, heads,
-                                   kv_heads, 8 * size, 32, ringattn.attention)
+                    yield seed, dtype, layout, causal, heads, kv_heads
+
+
+def matrix():
+    size = dist.get_world_size()
+    ok = True
+    for case in matrix_cases():
+        ok &= run_case(*case, 8 * size, 32, ringattn.attention)
     return ok
+
+
+def prebuild(out, chip, ranks, ring_opt):
+    """Builds the matrix's modules for CUDA on `ranks` ranks ahead of time
+    with `ring_opt` (scripts/gpu-check.sh prepare), for a GPU machine
+    without LLVM."""
+    from ringattn import _op, _prebuilt
+    for _, dtype, layout, causal, heads, kv_heads in matrix_cases():
+        config = _op.Config(2, heads, kv_heads, 8, 32,
+                            _op._ELEMENT_TYPES[dtype], causal, 0.3, layout,
+                            ranks)
+        _prebuilt.build(_op.module_source(config), _op.gpu_pipeline(chip),
+                        out, ring_opt)
+    print(f"built the matrix's {len(list(matrix_cases()))} configurations "
+          f"for {chip} on {ranks} ranks in {out}")
 
 
 def compiled():
@@ -106,6 +133,20 @@ def compiled():
 
     return run_case(99, torch.float32, "zigzag", True, 4, 2,
                     8 * dist.get_world_size(), 32, halved)
+
+
+def ahead_of_time():
+    """The module of a configuration built beforehand (python -m
+    ringattn.aot, $RINGATTN_AOT_DIR) is loaded, not compiled: the compiler
+    library is never loaded, and the results are checked as always."""
+    ok = run_case(7, torch.float32, "zigzag", True, 4, 2,
+                  8 * dist.get_world_size(), 32, ringattn.attention)
+    loaded = [c.ahead_of_time for c in ringattn._op._compiled.values()]
+    compiler_loaded = ringattn._native._compiler.cache_info().currsize > 0
+    say(f"rank {dist.get_rank()}: {sum(loaded)} of {len(loaded)} "
+        f"configurations loaded ahead of time; compiler library "
+        f"{'loaded' if compiler_loaded else 'not loaded'}")
+    return ok and all(loaded) and not compiler_loaded
 
 
 def fault(how):
@@ -174,21 +215,56 @@ def disagree():
     return True
 
 
+def init(device):
+    """gloo on CPU; on GPUs, NCCL when every rank has its own, else gloo."""
+    global DEVICE
+    backend = "gloo"
+    if device == "cuda":
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+        DEVICE = torch.device("cuda", local % torch.cuda.device_count())
+        torch.cuda.set_device(DEVICE)
+        if local_ranks <= torch.cuda.device_count():
+            backend = "nccl"
+    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=60),
+                            device_id=DEVICE if backend == "nccl" else None)
+    if dist.get_rank() == 0 and device == "cuda":
+        say(f"{dist.get_world_size()} ranks on {torch.cuda.device_count()} "
+            f"GPU(s) ({torch.cuda.get_device_name(DEVICE)}), {backend}")
+
+
 def main():
-    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
+    if sys.argv[1:2] == ["prebuild"]:  # prebuild OUT CHIP RANKS RING_OPT
+        return prebuild(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                        sys.argv[5])
+    device = "cpu"
+    if "--device" in sys.argv:
+        at = sys.argv.index("--device")
+        device = sys.argv[at + 1]
+        del sys.argv[at:at + 2]
+    init(device)
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
     if test.startswith("fault-"):
         fault(test[len("fault-"):])
     ok = {"matrix": matrix, "compile": compiled, "deterministic": deterministic,
-          "disagree": disagree}[test]()
-    flags = torch.tensor([0 if ok else 1])
+          "disagree": disagree, "aot": ahead_of_time}[test]()
+    flags = torch.tensor([0 if ok else 1], device=DEVICE)
     dist.all_reduce(flags)
     if dist.get_rank() == 0:
         say("ALL PASS" if flags.item() == 0 else
             f"{flags.item()} RANKS FAILED")
+    code = 0 if flags.item() == 0 else 1
     dist.destroy_process_group()
-    return 0 if flags.item() == 0 else 1
+    return code
 
 
+# torch keeps the default group alive past destroy_process_group once a
+# custom op's first call has imported its compiler stack, so the group's
+# gloo worker threads run on into interpreter shutdown, where one that frees
+# a finished collective's tensor aborts the process ("terminate called
+# without an active exception", about 1 exit in 15 here; docs/Torch.md).
+# End without that shutdown.
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    os._exit(code or 0)

@@ -12,8 +12,8 @@
 #include "RingAttn/Runtime/Embedding.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 
+#include "EmbeddingTestSupport.h"
 #include "GpuTestSupport.h"
-#include "ThreadHub.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -61,18 +61,11 @@ int liveDeviceAllocations() {
                                 "fakeCudaLiveAllocations")();
 }
 
-struct GpuContext {
+/// A context of rank `rank` of `size` on the caller's `stream`.
+struct GpuContext : ringattn::testing::ScopedContext {
   GpuContext(int64_t rank, int64_t size, const ringattn_transport *transport,
-             void *stream) {
-    ringattn_context_options options{rank, size, transport, 10.0, stream};
-    char error[256];
-    status = ringattn_context_create(&options, &context, error, sizeof(error));
-    message = error;
-  }
-  ~GpuContext() { ringattn_context_destroy(context); }
-  ringattn_context *context = nullptr;
-  ringattn_status status;
-  std::string message;
+             void *stream)
+      : ScopedContext({rank, size, transport, 10.0, stream}) {}
 };
 
 TEST(EmbeddingGpu, RingOfTwoRunsOnTheCallersStreamsAndKeepsDeviceScratch) {

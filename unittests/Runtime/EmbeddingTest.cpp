@@ -11,7 +11,7 @@
 #include "RingAttn/Runtime/Embedding.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 
-#include "ThreadHub.h"
+#include "EmbeddingTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -23,6 +23,7 @@
 
 namespace {
 
+using Context = ringattn::testing::ScopedContext;
 using ringattn::testing::ThreadHub;
 
 /// The operand of the test entries: a buffer of int64.
@@ -62,19 +63,6 @@ ringattn_context_options optionsFor(int64_t rank, int64_t size,
   return ringattn_context_options{rank, size, transport, timeoutSeconds,
                                   /*stream=*/nullptr};
 }
-
-/// A context, destroyed with the test.
-struct Context {
-  explicit Context(const ringattn_context_options &options) {
-    char error[256];
-    status = ringattn_context_create(&options, &context, error, sizeof(error));
-    message = error;
-  }
-  ~Context() { ringattn_context_destroy(context); }
-  ringattn_context *context = nullptr;
-  ringattn_status status;
-  std::string message;
-};
 
 std::vector<int64_t> valuesOf(int64_t rank, int64_t count) {
   std::vector<int64_t> values(count);

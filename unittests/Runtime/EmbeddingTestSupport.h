@@ -1,16 +1,17 @@
-//===- ThreadHub.h - A ring's transport between threads ---------*- C++ -*-===//
+//===- EmbeddingTestSupport.h - Contexts and a transport --------*- C++ -*-===//
+//-*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// A test double of the caller's transport of an embedding context
-// (Embedding.h): it moves the bytes of a shift between the threads of this
-// process, as a framework's communicator would between processes. On the
-// fake CUDA driver device memory is host memory, so it serves GPU entries
-// too.
+// For the tests of embedding contexts (Embedding.h): a context that lives as
+// long as the test, and a test double of the caller's transport that moves
+// the bytes of a shift between the threads of this process, as a
+// framework's communicator would between processes. On the fake CUDA driver
+// device memory is host memory, so it serves GPU entries too.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RINGATTN_UNITTESTS_RUNTIME_THREADHUB_H
-#define RINGATTN_UNITTESTS_RUNTIME_THREADHUB_H
+#ifndef RINGATTN_UNITTESTS_RUNTIME_EMBEDDINGTESTSUPPORT_H
+#define RINGATTN_UNITTESTS_RUNTIME_EMBEDDINGTESTSUPPORT_H
 
 #include "RingAttn/Runtime/Embedding.h"
 
@@ -30,6 +31,20 @@
 
 namespace ringattn {
 namespace testing {
+
+/// A context, destroyed with the test; `status` and `message` are its
+/// creation's.
+struct ScopedContext {
+  explicit ScopedContext(const ringattn_context_options &options) {
+    char error[256];
+    status = ringattn_context_create(&options, &context, error, sizeof(error));
+    message = error;
+  }
+  ~ScopedContext() { ringattn_context_destroy(context); }
+  ringattn_context *context = nullptr;
+  ringattn_status status;
+  std::string message;
+};
 
 /// Moves shifts between the threads of a ring: a receive is copied by the
 /// receiver's wait once the matching send was started.
@@ -123,4 +138,4 @@ private:
 } // namespace testing
 } // namespace ringattn
 
-#endif // RINGATTN_UNITTESTS_RUNTIME_THREADHUB_H
+#endif // RINGATTN_UNITTESTS_RUNTIME_EMBEDDINGTESTSUPPORT_H

@@ -4,6 +4,7 @@
 #include "RingAttn-c/Compiler.h"
 
 #include "RingAttn/Conversion/Passes.h"
+#include "RingAttn/ExecutionEngine/FirstError.h"
 #include "RingAttn/ExecutionEngine/HostCompiler.h"
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"
@@ -32,53 +33,11 @@ static void setError(const std::string &message, char *error,
     std::snprintf(error, errorSize, "%s", message.c_str());
 }
 
-/// `text` on one line, for an error message.
-static std::string oneLine(std::string text) {
-  for (char &c : text)
-    if (c == '\n')
-      c = ' ';
-  return text;
-}
-
-/// Keeps the first error diagnostic of a context, on one line with its
-/// position, while it lives.
-class FirstError {
-public:
-  explicit FirstError(MLIRContext &context)
-      : handler_(&context, [this](Diagnostic &diagnostic) {
-          if (diagnostic.getSeverity() == DiagnosticSeverity::Error &&
-              message.empty())
-            message =
-                where(diagnostic.getLocation()) + oneLine(diagnostic.str());
-          return success();
-        }) {}
-
-  /// `what`, then the first error if there was one.
-  std::string explain(const std::string &what) const {
-    return message.empty() ? what : what + ": " + message;
-  }
-
-  std::string message;
-
-private:
-  static std::string where(Location location) {
-    auto file = dyn_cast<FileLineColLoc>(location);
-    if (!file)
-      return "";
-    return file.getFilename().str() + ":" + std::to_string(file.getLine()) +
-           ":" + std::to_string(file.getColumn()) + ": ";
-  }
-
-  ScopedDiagnosticHandler handler_;
-};
-
 /// The module `source` after `pipeline` (textual, on the module), or null
 /// with `error`.
-static OwningOpRef<ModuleOp> parseAndLower(MLIRContext &context,
-                                           const char *source,
-                                           llvm::StringRef pipeline,
-                                           const FirstError &diagnostics,
-                                           std::string &error) {
+static OwningOpRef<ModuleOp> parseAndLower(
+    MLIRContext &context, const char *source, llvm::StringRef pipeline,
+    const ringattn::FirstErrorHandler &diagnostics, std::string &error) {
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, &context, "ringattn-module");
   if (!module) {
@@ -128,7 +87,7 @@ extern "C" RingAttnCompiledModule *ringattnCompileModule(const char *source,
   DialectRegistry registry;
   ring::registerPipelineDialects(registry);
   MLIRContext context(registry);
-  FirstError diagnostics(context);
+  ringattn::FirstErrorHandler diagnostics(&context);
   std::string message;
   OwningOpRef<ModuleOp> module = parseAndLower(
       context, source, pipeline && *pipeline ? pipeline : "ring-lower-cpu",
@@ -166,7 +125,7 @@ extern "C" void *ringattnCompiledModuleLookup(RingAttnCompiledModule *module,
   auto address = module->object->lookup(symbol);
   if (!address) {
     setError(std::string("the compiled module has no ") + symbol + ": " +
-                 oneLine(llvm::toString(address.takeError())),
+                 ringattn::oneLine(llvm::toString(address.takeError())),
              error, errorSize);
     return nullptr;
   }

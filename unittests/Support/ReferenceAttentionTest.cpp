@@ -77,8 +77,8 @@ std::vector<double> randomValues(std::mt19937 &rng, int64_t n) {
 double attentionLoss(const AttentionShape &s, const std::vector<double> &q,
                      const std::vector<double> &k, const std::vector<double> &v,
                      const std::vector<double> &dout, double scale,
-                     bool causal) {
-  std::vector<double> out = referenceAttention(s, q, k, v, scale, causal);
+                     const AttentionMask &mask) {
+  std::vector<double> out = referenceAttention(s, q, k, v, scale, mask);
   double loss = 0;
   for (size_t i = 0; i < out.size(); ++i)
     loss += dout[i] * out[i];
@@ -105,7 +105,7 @@ std::vector<double> numericGradient(std::vector<double> &x,
 
 struct GradientCase {
   AttentionShape shape;
-  bool causal;
+  AttentionMask mask;
 };
 
 void expectGradientsMatchFiniteDifferences(const GradientCase &c,
@@ -114,7 +114,11 @@ void expectGradientsMatchFiniteDifferences(const GradientCase &c,
   SCOPED_TRACE(::testing::Message()
                << "Hq " << s.queryHeads << " Hkv " << s.kvHeads << " Sq "
                << s.queryLen << " Sk " << s.keyLen << " d " << s.headDim
-               << (c.causal ? " causal" : " full"));
+               << (c.mask.causal ? " causal" : " full") << " window "
+               << c.mask.windowLeft << "," << c.mask.windowRight << " "
+               << c.mask.documentStarts.size() << " document starts "
+               << c.mask.sinks.size() << " sinks cap " << c.mask.softCap);
+  AttentionMask mask = c.mask;
   std::mt19937 rng(seed);
   const int64_t qSize = s.batch * s.queryHeads * s.queryLen * s.headDim;
   const int64_t kvSize = s.batch * s.kvHeads * s.keyLen * s.headDim;
@@ -123,10 +127,10 @@ void expectGradientsMatchFiniteDifferences(const GradientCase &c,
   std::vector<double> v = randomValues(rng, kvSize);
   std::vector<double> dout = randomValues(rng, qSize);
   const double scale = 0.8;
-  auto loss = [&] { return attentionLoss(s, q, k, v, dout, scale, c.causal); };
+  auto loss = [&] { return attentionLoss(s, q, k, v, dout, scale, mask); };
 
   AttentionGradients analytic =
-      referenceAttentionGradients(s, q, k, v, dout, scale, c.causal);
+      referenceAttentionGradients(s, q, k, v, dout, scale, mask);
   ASSERT_EQ(analytic.dq.size(), q.size());
   ASSERT_EQ(analytic.dk.size(), k.size());
   ASSERT_EQ(analytic.dv.size(), v.size());
@@ -139,8 +143,10 @@ void expectGradientsMatchFiniteDifferences(const GradientCase &c,
     const char *name;
     std::vector<double> &input;
     const std::vector<double> &grad;
-  } checks[] = {
-      {"dq", q, analytic.dq}, {"dk", k, analytic.dk}, {"dv", v, analytic.dv}};
+  } checks[] = {{"dq", q, analytic.dq},
+                {"dk", k, analytic.dk},
+                {"dv", v, analytic.dv},
+                {"dsinks", mask.sinks, analytic.dsinks}};
   for (auto &check : checks) {
     SCOPED_TRACE(check.name);
     std::vector<double> numeric = numericGradient(check.input, loss);
@@ -154,19 +160,49 @@ void expectGradientsMatchFiniteDifferences(const GradientCase &c,
 TEST(ReferenceAttentionGradients, MatchFiniteDifferences) {
   // Grouped heads (4 query heads over 2 kv heads), two batches.
   for (bool causal : {false, true})
-    expectGradientsMatchFiniteDifferences({{2, 4, 2, 5, 5, 3}, causal}, 1234);
+    expectGradientsMatchFiniteDifferences(
+        {{2, 4, 2, 5, 5, 3}, AttentionMask::of(causal)}, 1234);
 }
 
 TEST(ReferenceAttentionGradients, MatchFiniteDifferencesUnequalLengths) {
   // More keys than queries (under causal the last keys are seen by no query)
   // and more queries than keys (under causal the last rows see every key).
   for (bool causal : {false, true}) {
-    expectGradientsMatchFiniteDifferences({{1, 4, 2, 4, 6, 3}, causal}, 99);
-    expectGradientsMatchFiniteDifferences({{1, 4, 2, 6, 4, 3}, causal}, 7);
+    expectGradientsMatchFiniteDifferences(
+        {{1, 4, 2, 4, 6, 3}, AttentionMask::of(causal)}, 99);
+    expectGradientsMatchFiniteDifferences(
+        {{1, 4, 2, 6, 4, 3}, AttentionMask::of(causal)}, 7);
   }
   // One kv head read by every query head, and plain multi-head.
-  expectGradientsMatchFiniteDifferences({{1, 3, 1, 4, 4, 2}, true}, 5);
-  expectGradientsMatchFiniteDifferences({{1, 2, 2, 4, 4, 2}, false}, 6);
+  expectGradientsMatchFiniteDifferences(
+      {{1, 3, 1, 4, 4, 2}, AttentionMask::of(true)}, 5);
+  expectGradientsMatchFiniteDifferences(
+      {{1, 2, 2, 4, 4, 2}, AttentionMask::of(false)}, 6);
+}
+
+AttentionMask windowed(bool causal, int64_t left, int64_t right) {
+  AttentionMask mask = AttentionMask::of(causal);
+  mask.windowLeft = left;
+  mask.windowRight = right;
+  return mask;
+}
+
+TEST(ReferenceAttentionGradients, MatchFiniteDifferencesUnderMasks) {
+  const AttentionShape s{1, 4, 2, 7, 7, 3};
+  AttentionMask documents = AttentionMask::of(true);
+  documents.documentStarts = {0, 1, 4}; // a one-token document first
+  AttentionMask sinks = windowed(false, 2, 1);
+  sinks.sinks = {0.3, -1.2, 2.5, 0.0};
+  AttentionMask capped = AttentionMask::of(true);
+  capped.softCap = 1.5; // scores reach about 3: the cap bends them
+  AttentionMask everything = windowed(true, 3, -1);
+  everything.documentStarts = {2, 5};
+  everything.sinks = {-0.5, 0.7, 1.1, -2.0};
+  everything.softCap = 2.0;
+  for (const AttentionMask &mask :
+       {windowed(true, 2, -1), windowed(false, 1, 2), windowed(false, 0, 0),
+        documents, sinks, capped, everything})
+    expectGradientsMatchFiniteDifferences({s, mask}, 31);
 }
 
 TEST(ReferenceAttentionGradients, UnseenKeysGetNoGradient) {
@@ -208,6 +244,139 @@ TEST(ReferenceAttentionGradients, RowsWithoutKeysGiveZeroGradients) {
     EXPECT_TRUE(g.dk.empty());
     EXPECT_TRUE(g.dv.empty());
   }
+}
+
+/// Random q, k, v of `s`, from `seed`.
+struct Inputs {
+  Inputs(const AttentionShape &s, unsigned seed) : rng(seed) {
+    q = randomValues(rng, s.batch * s.queryHeads * s.queryLen * s.headDim);
+    k = randomValues(rng, s.batch * s.kvHeads * s.keyLen * s.headDim);
+    v = randomValues(rng, s.batch * s.kvHeads * s.keyLen * s.headDim);
+  }
+  std::mt19937 rng;
+  std::vector<double> q, k, v;
+};
+
+TEST(ReferenceMasks, AWindowOfNothingSeesItself) {
+  // Window 0 on both sides: row i sees key i alone, so out_i = v_i.
+  AttentionShape s{1, 2, 2, 6, 6, 4};
+  Inputs in(s, 3);
+  std::vector<double> out =
+      referenceAttention(s, in.q, in.k, in.v, 0.7, windowed(false, 0, 0));
+  ErrorStats err = compare(out, in.v);
+  EXPECT_LT(err.maxAbs, 1e-15);
+}
+
+TEST(ReferenceMasks, AWindowWiderThanTheSequenceChangesNothing) {
+  AttentionShape s{1, 4, 2, 6, 6, 3};
+  Inputs in(s, 4);
+  for (bool causal : {false, true}) {
+    std::vector<double> plain =
+        referenceAttention(s, in.q, in.k, in.v, 0.5, causal);
+    std::vector<double> wide =
+        referenceAttention(s, in.q, in.k, in.v, 0.5, windowed(causal, 6, 6));
+    EXPECT_EQ(wide, plain);
+  }
+}
+
+/// Rows [begin, end) of every head of a [1, heads, len, d] tensor.
+std::vector<double> rows(const std::vector<double> &x, int64_t heads,
+                         int64_t len, int64_t d, int64_t begin, int64_t end) {
+  std::vector<double> part;
+  for (int64_t h = 0; h < heads; ++h)
+    part.insert(part.end(), x.begin() + (h * len + begin) * d,
+                x.begin() + (h * len + end) * d);
+  return part;
+}
+
+TEST(ReferenceMasks, PackedDocumentsAreAttendedOneByOne) {
+  // Attention over documents packed into one sequence equals attention over
+  // each document alone, then packed again.
+  const int64_t len = 9, d = 3;
+  AttentionShape s{1, 4, 2, len, len, d};
+  Inputs in(s, 5);
+  AttentionMask packed = AttentionMask::of(true);
+  packed.documentStarts = {0, 1, 5};
+  std::vector<double> out =
+      referenceAttention(s, in.q, in.k, in.v, 0.9, packed);
+  const int64_t bounds[] = {0, 1, 5, len};
+  for (int n = 0; n < 3; ++n) {
+    int64_t begin = bounds[n], end = bounds[n + 1];
+    AttentionShape one{1, 4, 2, end - begin, end - begin, d};
+    std::vector<double> alone = referenceAttention(
+        one, rows(in.q, 4, len, d, begin, end),
+        rows(in.k, 2, len, d, begin, end), rows(in.v, 2, len, d, begin, end),
+        0.9, /*causal=*/true);
+    ErrorStats err = compare(rows(out, 4, len, d, begin, end), alone);
+    EXPECT_LT(err.maxAbs, 1e-15) << "document " << n;
+  }
+}
+
+TEST(ReferenceMasks, ASinkTakesItsShareOfTheSoftmax) {
+  // With a sink logit z, lse' = log(exp(lse) + exp(z)) and every
+  // probability, so the output, shrinks by exp(lse - lse').
+  AttentionShape s{1, 2, 1, 5, 5, 3};
+  Inputs in(s, 6);
+  AttentionMask sunk = AttentionMask::of(true);
+  sunk.sinks = {1.5, -0.25};
+  std::vector<double> out = referenceAttention(s, in.q, in.k, in.v, 0.6, true);
+  std::vector<double> lse = referenceLogSumExp(s, in.q, in.k, 0.6, true);
+  std::vector<double> outSunk =
+      referenceAttention(s, in.q, in.k, in.v, 0.6, sunk);
+  std::vector<double> lseSunk = referenceLogSumExp(s, in.q, in.k, 0.6, sunk);
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 0; i < 5; ++i) {
+      int64_t row = h * 5 + i;
+      double expected = std::log(std::exp(lse[row]) + std::exp(sunk.sinks[h]));
+      EXPECT_NEAR(lseSunk[row], expected, 1e-14);
+      for (int64_t x = 0; x < 3; ++x)
+        EXPECT_NEAR(outSunk[row * 3 + x],
+                    out[row * 3 + x] * std::exp(lse[row] - expected), 1e-14);
+    }
+}
+
+TEST(ReferenceMasks, ARowThatSeesNothingIsZeroAndFiniteWithASink) {
+  // 4 queries over 2 keys with a window of 0: rows 2 and 3 would see keys 2
+  // and 3, which do not exist, so they see nothing.
+  AttentionShape s{1, 1, 1, 4, 2, 2};
+  Inputs in(s, 7);
+  std::vector<double> dout(4 * 2, 1.0);
+  for (bool sink : {false, true}) {
+    AttentionMask mask = windowed(false, 0, 0);
+    if (sink)
+      mask.sinks = {0.5};
+    std::vector<double> out = referenceAttention(s, in.q, in.k, in.v, 1, mask);
+    std::vector<double> lse = referenceLogSumExp(s, in.q, in.k, 1, mask);
+    AttentionGradients g =
+        referenceAttentionGradients(s, in.q, in.k, in.v, dout, 1, mask);
+    for (int64_t i = 2; i < 4; ++i) {
+      EXPECT_EQ(out[i * 2], 0.0);
+      EXPECT_EQ(out[i * 2 + 1], 0.0);
+      EXPECT_EQ(g.dq[i * 2], 0.0);
+      EXPECT_EQ(g.dq[i * 2 + 1], 0.0);
+      if (sink)
+        EXPECT_EQ(lse[i], 0.5); // the sink alone
+      else
+        EXPECT_EQ(lse[i], -std::numeric_limits<double>::infinity());
+    }
+    // Rows 0 and 1 see one key each: with a sink its weight is below 1.
+    for (int64_t i = 0; i < 2; ++i)
+      EXPECT_TRUE(std::isfinite(lse[i]));
+    EXPECT_EQ(g.dsinks.size(), sink ? 1u : 0u);
+  }
+}
+
+TEST(ReferenceMasks, DocumentsAreFoundWithOrWithoutTheFirstStart) {
+  AttentionMask listed, implied;
+  listed.documentStarts = {0, 3, 4};
+  implied.documentStarts = {3, 4};
+  for (int64_t position = 0; position < 6; ++position)
+    EXPECT_EQ(listed.documentOf(position), implied.documentOf(position));
+  EXPECT_EQ(listed.documentOf(2), 0);
+  EXPECT_EQ(listed.documentOf(3), 1);
+  EXPECT_EQ(listed.documentOf(5), 2);
+  EXPECT_TRUE(listed.sees(2, 0));
+  EXPECT_FALSE(listed.sees(3, 2));
 }
 
 TEST(ReferenceLogSumExp, MatchesDirectSum) {

@@ -10,6 +10,8 @@
 #ifndef RINGATTN_SUPPORT_REFERENCEATTENTION_H
 #define RINGATTN_SUPPORT_REFERENCEATTENTION_H
 
+#include "RingAttn/Support/AttentionMask.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -28,12 +30,22 @@ std::vector<double> referenceAttention(const AttentionShape &shape,
                                        const std::vector<double> &k,
                                        const std::vector<double> &v,
                                        double scale, bool causal);
+/// The same under `mask`: out_i = sum_j exp(s_ij - lse_i) v_j over the keys
+/// i sees, with s_ij the (capped) score and lse_i as referenceLogSumExp's. A
+/// row that sees no key is 0, with or without a sink.
+std::vector<double> referenceAttention(const AttentionShape &shape,
+                                       const std::vector<double> &q,
+                                       const std::vector<double> &k,
+                                       const std::vector<double> &v,
+                                       double scale, const AttentionMask &mask);
 
 /// The gradients of a scalar loss with respect to the attention inputs,
 /// shaped like them: `dq` like q ([batch, queryHeads, queryLen, headDim]),
 /// `dk` and `dv` like k and v ([batch, kvHeads, keyLen, headDim]).
 struct AttentionGradients {
   std::vector<double> dq, dk, dv;
+  /// With sinks, the gradient of each query head's sink; else empty.
+  std::vector<double> dsinks;
 };
 
 /// Gradients of sum(dout * referenceAttention(q, k, v)) with respect to q, k,
@@ -52,6 +64,15 @@ AttentionGradients referenceAttentionGradients(const AttentionShape &shape,
                                                const std::vector<double> &v,
                                                const std::vector<double> &dout,
                                                double scale, bool causal);
+/// The same under `mask`. P_ij = exp(s_ij - lse_i) also leaves out the
+/// sink's weight P_i,sink = exp(sink_h - lse_i), so dsink_h = -sum_i
+/// P_i,sink D_i over the rows of head h, with D_i = sum_j P_ij dP_ij; a
+/// soft-cap multiplies dS_ij by 1 - (s_ij / softCap)^2, the derivative of
+/// the cap at the capped score.
+AttentionGradients referenceAttentionGradients(
+    const AttentionShape &shape, const std::vector<double> &q,
+    const std::vector<double> &k, const std::vector<double> &v,
+    const std::vector<double> &dout, double scale, const AttentionMask &mask);
 
 /// The natural-log log-sum-exp of scale * q_i . k_j over the keys j that
 /// query i may see (as in referenceAttention), one per row:
@@ -60,6 +81,12 @@ std::vector<double> referenceLogSumExp(const AttentionShape &shape,
                                        const std::vector<double> &q,
                                        const std::vector<double> &k,
                                        double scale, bool causal);
+/// The same under `mask`: log(sum_j exp(s_ij) + exp(sink_h)) over the keys
+/// i sees, the sink's term only with sinks; -inf for a row with neither.
+std::vector<double> referenceLogSumExp(const AttentionShape &shape,
+                                       const std::vector<double> &q,
+                                       const std::vector<double> &k,
+                                       double scale, const AttentionMask &mask);
 
 /// How far `actual` is from `expected`. When `actual` holds NaN or inf the
 /// distances are infinite, and the counts say which it was.

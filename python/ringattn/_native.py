@@ -101,7 +101,6 @@ _runtime.ringattn_context_workspace.restype = WorkspaceStats
 _runtime.ringattn_context_workspace.argtypes = [ctypes.c_void_p]
 
 
-
 @functools.lru_cache(maxsize=None)
 def _compiler():
     compiler = _load("libRingAttnCompiler.so")

@@ -181,6 +181,8 @@ RingShift *Communicator::startShift(RankState &rank, const void *src, void *dst,
     return nullptr;
   }
 
+  rank.report.shifts += 1;
+  rank.report.bytesSent += bytes;
   int n = size();
   int step = static_cast<int>(((offset % n) + n) % n);
   auto owned = std::make_unique<RingShift>();

@@ -180,6 +180,8 @@ public:
                             "sends at most %d bytes per shift",
                             static_cast<long long>(seq),
                             static_cast<long long>(bytes), INT_MAX));
+    report.shifts += 1;
+    report.bytesSent += bytes;
     auto *shift = new MpiShift();
     shift->seq = seq;
     shift->src = src;

@@ -156,19 +156,26 @@ public:
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
     await(request, "waiting for every rank to start the run");
     RankReport mine = nccl_ ? runNccl(body) : runMpi(body);
-    // The root reports every rank: wall time and busy times.
-    double times[3] = {mine.seconds, mine.busySeconds, mine.busyCpuSeconds};
-    std::vector<double> all(3 * size_);
-    MPI_Igather(times, 3, MPI_DOUBLE, all.data(), 3, MPI_DOUBLE, 0,
-                MPI_COMM_WORLD, &request);
+    // The root reports every rank: wall time, busy times and traffic (as
+    // doubles, exact below 2^53).
+    constexpr int kFields = 5;
+    double fields[kFields] = {mine.seconds, mine.busySeconds,
+                              mine.busyCpuSeconds, double(mine.shifts),
+                              double(mine.bytesSent)};
+    std::vector<double> all(kFields * size_);
+    MPI_Igather(fields, kFields, MPI_DOUBLE, all.data(), kFields, MPI_DOUBLE,
+                0, MPI_COMM_WORLD, &request);
     await(request, "collecting the timings of the run");
     RunReport report;
     seconds = 0;
     for (int r = 0; r < size_; ++r) {
       RankReport rank;
-      rank.seconds = all[3 * r];
-      rank.busySeconds = all[3 * r + 1];
-      rank.busyCpuSeconds = all[3 * r + 2];
+      const double *of = &all[kFields * r];
+      rank.seconds = of[0];
+      rank.busySeconds = of[1];
+      rank.busyCpuSeconds = of[2];
+      rank.shifts = static_cast<int64_t>(of[3]);
+      rank.bytesSent = static_cast<int64_t>(of[4]);
       seconds = std::max(seconds, rank.seconds);
       report.ranks.push_back(rank);
     }

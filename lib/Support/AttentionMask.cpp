@@ -4,6 +4,7 @@
 #include "RingAttn/Support/AttentionMask.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace ringattn {
 
@@ -24,6 +25,31 @@ int64_t AttentionMask::documentOf(int64_t position) const {
   int64_t starts = after - documentStarts.begin();
   bool firstListed = !documentStarts.empty() && documentStarts.front() == 0;
   return firstListed ? starts - 1 : starts;
+}
+
+double AttentionMask::visiblePairs(int64_t queries, int64_t keys) const {
+  double pairs = 0;
+  for (int64_t i = 0; i < queries; ++i) {
+    // The keys i sees form one run [first, last].
+    int64_t first = 0, last = keys - 1;
+    if (causal)
+      last = std::min(last, i);
+    if (windowLeft >= 0)
+      first = std::max(first, i - windowLeft);
+    if (windowRight >= 0)
+      last = std::min(last, i + windowRight);
+    if (!documentStarts.empty()) {
+      // The document's run: from its start to before the next document's.
+      auto next =
+          std::upper_bound(documentStarts.begin(), documentStarts.end(), i);
+      if (next != documentStarts.begin())
+        first = std::max(first, *std::prev(next));
+      if (next != documentStarts.end())
+        last = std::min(last, *next - 1);
+    }
+    pairs += std::max<int64_t>(0, last - first + 1);
+  }
+  return pairs;
 }
 
 } // namespace ringattn

@@ -47,7 +47,7 @@ AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   bool sameAttributes =
-      attention.getCausal() == grad.getCausal() &&
+      attention.getPositionMask() == grad.getPositionMask() &&
       attention.getScaleOrDefault() == grad.getScaleOrDefault() &&
       attention.getGridAttr() == grad.getGridAttr() &&
       attention.getAxis() == grad.getAxis() &&

@@ -45,6 +45,8 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
       abi.key = attention.getKey().getType();
       abi.value = attention.getValue().getType();
       abi.causal = attention.getCausal();
+      abi.windowLeft = attention.getWindowLeft();
+      abi.windowRight = attention.getWindowRight();
       abi.scale = attention.getScaleOrDefault();
       if (attention.isRing()) {
         // The ring size, not the grid symbol: grids are erased once lowered.

@@ -10,13 +10,18 @@
 //   delta = rowsum(dO * O); dq = 0                      (f32, local)
 //   step 0:  start K/V shift; X0 = 0
 //            dq, X0 += grads(Q, own K/V); wait K/V
-//   step s in [1, N):
-//            start K/V shift                             (not at s = N-1)
+//   step s in [1, S]:
+//            start K/V shift                             (not at s = S)
 //            start shift X(s-1) -> X(s)                  (dK/dV of block r-s
 //            T = 0; dq, T += grads(Q, K/V of r - s)       from rank r-1)
 //            wait X(s); X(s) += T; wait K/V
-//   start shift X(N-1) -> X(N); wait                     (home: rank r's own)
-//   dq, dk, dv = dq, X(N), rounded to the operands' type
+//   shift X(S) -> X(S+1) by N - S ranks; wait            (home: rank r's own)
+//   dq, dk, dv = dq, X(S+1), rounded to the operands' type
+//
+// S is N - 1, the home shift then one hop as every other, unless a sliding
+// window leaves no rank a key to see in later steps (lastNeededStep): the
+// blocks then travel S hops and their sums return home in one shift of
+// N - S ranks (S back).
 //
 // The partial sums arrive while the rank computes the step's gradients
 // into T, so their transfer overlaps compute as the K/V transfer does. Each
@@ -58,7 +63,7 @@ class GradientScheduleEmitter {
 public:
   GradientScheduleEmitter(ImplicitLocOpBuilder &b, AttentionGradOp op,
                           int64_t ranks)
-      : b(b), op(op), ranks(ranks) {
+      : b(b), op(op), mask(op.getPositionMask()), ranks(ranks) {
     localLen = op.getQuery().getType().getDimSize(2);
   }
 
@@ -74,13 +79,14 @@ private:
   Value rowDot(Value dout, Value out);
   Value chunkView(Value buffer, const Chunk &chunk);
   void blockGrads(Value key, Value value, KeyValueGrads into, Value stepIdx);
-  Value startShift(Value source, Value dest);
+  Value startShift(Value source, Value dest, int64_t offset = 1);
   void wait(Value shift);
   void step(Value stepIdx, Value parity, bool first, bool last);
   Value result(Value buffer, RankedTensorType type);
 
   ImplicitLocOpBuilder &b;
   AttentionGradOp op;
+  PositionMask mask;
   int64_t ranks, localLen;
   Value rank;
   // Read-only views of the operands, and the row dot products delta.
@@ -161,15 +167,17 @@ Value GradientScheduleEmitter::chunkView(Value buffer, const Chunk &chunk) {
 }
 
 /// dq and `into` += the gradients of the local queries against the key and
-/// value block held at step `stepIdx`: one block, or when causal, one per
+/// value block held at step `stepIdx`: one block, or under a mask, one per
 /// pair of chunks that may interact.
 void GradientScheduleEmitter::blockGrads(Value key, Value value,
                                          KeyValueGrads into, Value stepIdx) {
   FloatAttr scale = b.getF32FloatAttr(op.getScaleOrDefault());
-  if (!op.getCausal()) {
+  if (!mask.any()) {
     BlockAttentionGradOp::create(b, TypeRange{}, query, key, value, dout, lse,
                                  delta, dquery, into.key, into.value, Value(),
-                                 Value(), 1, 1, scale);
+                                 Value(), 1, 1, scale, /*causal=*/false,
+                                 /*window_left=*/nullptr,
+                                 /*window_right=*/nullptr);
     return;
   }
   // The block of rank (rank - step) mod N, one op per statement.
@@ -181,7 +189,7 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       layoutChunks(b, op.getLayout(), ranks, localLen, source);
   for (const Chunk &qc : queryChunks)
     for (const Chunk &kc : keyChunks) {
-      auto ifOp = scf::IfOp::create(b, chunksMayInteract(b, qc, kc));
+      auto ifOp = scf::IfOp::create(b, chunksMayInteract(b, mask, qc, kc));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       // One statement per view: the IR's order is then the same whatever
@@ -191,16 +199,18 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       Value l = chunkView(lse, qc), d = chunkView(delta, qc);
       Value dq = chunkView(dquery, qc), dk = chunkView(into.key, kc);
       Value dv = chunkView(into.value, kc);
-      BlockAttentionGradOp::create(b, TypeRange{}, q, k, v, dO, l, d, dq, dk,
-                                   dv, qc.offset, kc.offset, qc.stride,
-                                   kc.stride, scale);
+      auto block = BlockAttentionGradOp::create(
+          b, TypeRange{}, q, k, v, dO, l, d, dq, dk, dv, qc.offset, kc.offset,
+          qc.stride, kc.stride, scale, /*causal=*/false, nullptr, nullptr);
+      block.setPositionMask(mask);
     }
 }
 
-Value GradientScheduleEmitter::startShift(Value source, Value dest) {
+Value GradientScheduleEmitter::startShift(Value source, Value dest,
+                                          int64_t offset) {
   return ShiftStartOp::create(b, FutureType::get(source.getType()), source,
                               dest, op.getGridAttr(), op.getAxisAttr(),
-                              b.getI64IntegerAttr(/*offset=*/1));
+                              b.getI64IntegerAttr(offset));
 }
 
 void GradientScheduleEmitter::wait(Value shift) {
@@ -271,13 +281,15 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   RankedTensorType valueType = op.getValue().getType();
 
   if (ranks == 1) {
-    // One device: one block; causal positions are 0, 1, ... on both sides.
-    Value origin = op.getCausal() ? idx(0) : Value();
+    // One device: one block; positions are 0, 1, ... on both sides.
+    Value origin = mask.any() ? idx(0) : Value();
     Value key = input(op.getKey()), value = input(op.getValue());
-    BlockAttentionGradOp::create(b, TypeRange{}, query, key, value, dout, lse,
-                                 delta, dquery, partial[0].key,
-                                 partial[0].value, origin, origin, 1, 1,
-                                 b.getF32FloatAttr(op.getScaleOrDefault()));
+    auto block = BlockAttentionGradOp::create(
+        b, TypeRange{}, query, key, value, dout, lse, delta, dquery,
+        partial[0].key, partial[0].value, origin, origin, 1, 1,
+        b.getF32FloatAttr(op.getScaleOrDefault()), /*causal=*/false,
+        /*window_left=*/nullptr, /*window_right=*/nullptr);
+    block.setPositionMask(mask);
     return {result(dquery, op.getQuery().getType()),
             result(partial[0].key, keyType),
             result(partial[0].value, valueType)};
@@ -287,7 +299,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
              b, TypeRange{b.getIndexType()}, op.getGridAttr(),
              b.getDenseI16ArrayAttr({static_cast<int16_t>(*op.getAxis())}))
              .getResult()[0];
-  queryChunks = op.getCausal()
+  queryChunks = mask.any()
                     ? layoutChunks(b, op.getLayout(), ranks, localLen, rank)
                     : SmallVector<Chunk>{{0, localLen, Value(), 1}};
   // The double buffers, allocated once; pair 0 starts with the own block.
@@ -304,10 +316,16 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   partial[1] = allocGrads();
   own = allocGrads();
 
+  const int64_t lastStep =
+      lastNeededStep(mask, op.getLayout(), ranks, localLen);
   Value even = arith::ConstantIntOp::create(b, 1, 1);
-  step(idx(0), even, /*first=*/true, /*last=*/false);
-  if (ranks > 2) {
-    auto loop = scf::ForOp::create(b, idx(1), idx(ranks - 1), idx(1));
+  step(idx(0), even, /*first=*/true, /*last=*/lastStep == 0);
+  if (lastStep == 0) // Each rank saw only its own block.
+    return {result(dquery, op.getQuery().getType()),
+            result(partial[0].key, keyType),
+            result(partial[0].value, valueType)};
+  if (lastStep > 1) {
+    auto loop = scf::ForOp::create(b, idx(1), idx(lastStep), idx(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value s = loop.getInductionVar();
@@ -316,16 +334,14 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
         arith::CmpIOp::create(b, arith::CmpIPredicate::eq, low, idx(0));
     step(s, parity, /*first=*/false, /*last=*/false);
   }
-  bool lastEven = (ranks - 1) % 2 == 0;
-  Value lastStep = idx(ranks - 1);
-  Value lastParity = arith::ConstantIntOp::create(b, lastEven, 1);
-  step(lastStep, lastParity, /*first=*/false, /*last=*/true);
-  // The last shift brings each block's sums home: after N shifts they sit
-  // in X(N).
-  const KeyValueGrads &last = partial[(ranks - 1) % 2];
-  const KeyValueGrads &home = partial[ranks % 2];
-  Value keyHome = startShift(last.key, home.key);
-  Value valueHome = startShift(last.value, home.value);
+  Value lastParity = arith::ConstantIntOp::create(b, lastStep % 2 == 0, 1);
+  step(idx(lastStep), lastParity, /*first=*/false, /*last=*/true);
+  // The last shift brings each block's sums home, S ranks back: they then
+  // sit in X(S+1).
+  const KeyValueGrads &last = partial[lastStep % 2];
+  const KeyValueGrads &home = partial[(lastStep + 1) % 2];
+  Value keyHome = startShift(last.key, home.key, ranks - lastStep);
+  Value valueHome = startShift(last.value, home.value, ranks - lastStep);
   wait(keyHome);
   wait(valueHome);
   return {result(dquery, op.getQuery().getType()), result(home.key, keyType),

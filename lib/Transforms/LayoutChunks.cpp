@@ -4,6 +4,7 @@
 
 #include "LayoutChunks.h"
 
+#include "RingAttn/Support/MaskPlan.h"
 #include "RingAttn/Support/SequenceLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -44,11 +45,46 @@ SmallVector<Chunk> mlir::ring::layoutChunks(ImplicitLocOpBuilder &b,
   return chunks;
 }
 
-Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b, const Chunk &query,
-                                    const Chunk &key) {
-  Value lastQuery = arith::AddIOp::create(
-      b, query.offset,
-      arith::ConstantIndexOp::create(b, query.stride * (query.length - 1)));
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, key.offset,
-                               lastQuery);
+Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
+                                    const PositionMask &mask,
+                                    const Chunk &query, const Chunk &key) {
+  auto last = [&](const Chunk &chunk) {
+    return arith::AddIOp::create(
+        b, chunk.offset,
+        arith::ConstantIndexOp::create(b, chunk.stride * (chunk.length - 1)));
+  };
+  auto reach = [&](Value position, int64_t tokens) -> Value {
+    if (tokens == 0)
+      return position;
+    return arith::AddIOp::create(b, position,
+                                 arith::ConstantIndexOp::create(b, tokens));
+  };
+  Value interact = arith::ConstantIntOp::create(b, 1, 1);
+  auto both = [&](Value condition) {
+    interact = arith::AndIOp::create(b, interact, condition);
+  };
+  if (std::optional<int64_t> ahead = mask.maxAhead())
+    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sle, key.offset,
+                               reach(last(query), *ahead)));
+  if (std::optional<int64_t> behind = mask.maxBehind())
+    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sle, query.offset,
+                               reach(last(key), *behind)));
+  return interact;
+}
+
+int64_t mlir::ring::lastNeededStep(const PositionMask &mask,
+                                   SequenceLayout layout, int64_t ranks,
+                                   int64_t localLen) {
+  // Without a window some rank sees every block (the last rank of a
+  // contiguous causal ring, every rank without causal); only a window is
+  // worth planning.
+  if (!mask.windowLeft && !mask.windowRight)
+    return ranks - 1;
+  ringattn::AttentionMask planned = ringattn::AttentionMask::of(mask.causal);
+  planned.windowLeft = mask.windowLeft.value_or(-1);
+  planned.windowRight = mask.windowRight.value_or(-1);
+  std::optional<ringattn::Layout> parsed =
+      ringattn::parseLayout(stringifySequenceLayout(layout).str());
+  assert(parsed && "the dialect's layouts are lib/Support's, by name");
+  return ringattn::planRing(planned, *parsed, ranks, localLen).lastNeededStep;
 }

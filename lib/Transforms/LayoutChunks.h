@@ -5,14 +5,16 @@
 // Internal to the ring schedules (forward and gradient). A rank's local
 // tokens fall into chunks, each at affine global positions
 // (docs/Semantics.md, "Sequence layouts"); lib/Support owns that arithmetic,
-// this header turns it into IR in the rank, for the causal positions of
-// blocks, and reads the ring's size off its grid.
+// this header turns it into IR in the rank, for the masked positions of
+// blocks, reads the ring's size off its grid, and plans how far a window
+// lets blocks travel.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef RINGATTN_LIB_TRANSFORMS_LAYOUTCHUNKS_H
 #define RINGATTN_LIB_TRANSFORMS_LAYOUTCHUNKS_H
 
+#include "RingAttn/Dialect/Ring/IR/PositionMask.h"
 #include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -39,10 +41,18 @@ std::optional<int64_t> staticRingSize(Operation *op, FlatSymbolRefAttr grid,
 SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, SequenceLayout layout,
                                 int64_t ranks, int64_t localLen, Value rank);
 
-/// Whether any query of `query` may see a key of `key` under the causal
-/// mask: the first key is not after the last query (an i1 value).
-Value chunksMayInteract(ImplicitLocOpBuilder &b, const Chunk &query,
-                        const Chunk &key);
+/// Whether any query of `query` may see a key of `key` under `mask` (an i1
+/// value): the first key is not beyond the reach ahead of the last query,
+/// nor the last key beyond the reach behind of the first.
+Value chunksMayInteract(ImplicitLocOpBuilder &b, const PositionMask &mask,
+                        const Chunk &query, const Chunk &key);
+
+/// The last ring step at which some rank's queries see a key of the block
+/// it holds (MaskPlan.h's planRing), for `ranks` ranks of `localLen` tokens
+/// in `layout`: key/value blocks need travel only that many hops. N - 1
+/// unless a window cuts the ring short.
+int64_t lastNeededStep(const PositionMask &mask, SequenceLayout layout,
+                       int64_t ranks, int64_t localLen);
 
 } // namespace ring
 } // namespace mlir

@@ -35,16 +35,19 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
     Value lseInit =
         tensor::EmptyOp::create(rewriter, loc, shape.drop_back(), f32);
 
-    // Causal positions on one device are simply 0, 1, 2, ... for both sides.
+    // Positions on one device are simply 0, 1, 2, ... for both sides.
+    PositionMask mask = op.getPositionMask();
     Value queryOffset, keyOffset;
-    if (op.getCausal()) {
+    if (mask.any()) {
       queryOffset = arith::ConstantIndexOp::create(rewriter, loc, 0);
       keyOffset = queryOffset;
     }
     auto block = BlockAttentionOp::create(
         rewriter, loc, op.getQuery(), op.getKey(), op.getValue(), outInit,
         lseInit, queryOffset, keyOffset, /*query_stride=*/1,
-        /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()));
+        /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()),
+        /*causal=*/false, /*window_left=*/nullptr, /*window_right=*/nullptr);
+    block.setPositionMask(mask);
     Value result = block.getOut();
     if (queryType.getElementType() != f32)
       result = arith::TruncFOp::create(rewriter, loc, queryType, result);

@@ -6,18 +6,21 @@
 //
 //   kA, vA <- local K, V; kB, vB spare buffers          (allocated once)
 //   o = 0, lse = -inf
-//   for step in [0, N-1):                               (no shift after the
+//   for step in [0, S):                                 (no shift after the
 //     cur, next = step even ? (A, B) : (B, A)            last step: peeled)
 //     start shifting cur -> next around the ring        (only H_kv heads)
 //     o, lse = combine(o, lse, block_attention(Q, cur))  positions of the
 //                                                       block of rank r-step
 //     wait for the shifts
-//   o, lse = combine(o, lse, block_attention(Q, cur))   last step
+//   o, lse = combine(o, lse, block_attention(Q, cur))   last step, S
 //   result = o (cast to the input type)
 //
-// When causal, each (query chunk, key chunk) pair of the layout is a block
-// with its own affine positions; a pair whose keys all lie after its queries
-// is skipped at run time (no compute), diagonal pairs are masked.
+// S is N - 1 unless a sliding window leaves no rank a key to see in the
+// blocks of later steps (lastNeededStep): the ring then stops after S
+// steps and each block travels S hops, not N - 1. Under causal or a window
+// each (query chunk, key chunk) pair of the layout is a block with its own
+// affine positions; a pair the mask leaves empty is skipped at run time (no
+// compute), the others are masked.
 //
 // Blocks and merges are in destination-passing style: each block writes a
 // destination created before the loop (so bufferization allocates it once),
@@ -54,7 +57,7 @@ namespace {
 class RingScheduleEmitter {
 public:
   RingScheduleEmitter(ImplicitLocOpBuilder &b, AttentionOp op, int64_t ranks)
-      : b(b), op(op), ranks(ranks) {
+      : b(b), op(op), mask(op.getPositionMask()), ranks(ranks) {
     localLen = op.getQuery().getType().getDimSize(2);
   }
 
@@ -80,6 +83,7 @@ private:
 
   ImplicitLocOpBuilder &b;
   AttentionOp op;
+  PositionMask mask;
   int64_t ranks;
   int64_t localLen;
   Value rank;
@@ -87,7 +91,7 @@ private:
   /// it.
   Operation *ringLoop = nullptr;
   /// The query chunks this rank's result is kept in, one running (o, lse)
-  /// pair each; a single whole-block chunk unless causal needs positions.
+  /// pair each; a single whole-block chunk unless the mask needs positions.
   SmallVector<Chunk> queryChunks;
 };
 
@@ -139,8 +143,8 @@ RingScheduleEmitter::blockDestination(RankedTensorType out,
 }
 
 /// One block of attention merged into the running (o, lse). With chunks,
-/// the block is causal at their positions and skipped when every key lies
-/// after every query.
+/// the block is masked at their positions and skipped when the mask leaves
+/// it empty.
 std::pair<Value, Value>
 RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
                                      Value lse, const Chunk *qChunk,
@@ -155,7 +159,9 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto block = BlockAttentionOp::create(
         ib, q, k, v, oDest, lseDest, qOffset, kOffset,
         qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
-        ib.getF32FloatAttr(op.getScaleOrDefault()));
+        ib.getF32FloatAttr(op.getScaleOrDefault()), /*causal=*/false,
+        /*window_left=*/nullptr, /*window_right=*/nullptr);
+    block.setPositionMask(mask);
     return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
                              lse);
   };
@@ -163,7 +169,7 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto combined = emitBlock(b, b.getLoc());
     return {combined.getOut(), combined.getLse()};
   }
-  Value visible = chunksMayInteract(b, *qChunk, *kChunk);
+  Value visible = chunksMayInteract(b, mask, *qChunk, *kChunk);
   auto ifOp = scf::IfOp::create(
       b, visible,
       [&](OpBuilder &nested, Location loc) {
@@ -190,7 +196,7 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
         buffer, /*restrict=*/true, /*writable=*/false);
   };
   Value k = asTensor(key), v = asTensor(value), q = op.getQuery();
-  if (!op.getCausal()) {
+  if (!mask.any()) {
     auto [o, lse] =
         blockAndCombine(q, k, v, state[0], state[1], nullptr, nullptr);
     return {o, lse};
@@ -241,10 +247,10 @@ SmallVector<Value> RingScheduleEmitter::emit() {
   Value keyB = memref::AllocOp::create(b, kvBuffer);
   Value valueB = memref::AllocOp::create(b, kvBuffer);
 
-  // Causal blocks need the positions of each chunk of the layout; without a
+  // Masked blocks need the positions of each chunk of the layout; without a
   // mask the whole local block is one chunk.
-  queryChunks = op.getCausal() ? chunksOf(rank)
-                               : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  queryChunks = mask.any() ? chunksOf(rank)
+                           : SmallVector<Chunk>{{0, localLen, Value(), 1}};
   SmallVector<Value> state;
   for (const Chunk &qc : queryChunks) {
     SmallVector<int64_t> shape(oType.getShape());
@@ -259,11 +265,13 @@ SmallVector<Value> RingScheduleEmitter::emit() {
                                 op.getGridAttr(), op.getAxisAttr(),
                                 ib.getI64IntegerAttr(/*offset=*/1));
   };
-  // One rank is single-device attention (RingSchedulePass), so there are
-  // at least two steps, the last one peeled.
+  // One rank is single-device attention (RingSchedulePass). The last step
+  // is peeled; a window may leave no other.
   assert(ranks > 1 && "a ring of one rank has no schedule");
+  const int64_t lastStep =
+      lastNeededStep(mask, op.getLayout(), ranks, localLen);
   {
-    auto loop = scf::ForOp::create(b, idx(0), idx(ranks - 1), idx(1), state);
+    auto loop = scf::ForOp::create(b, idx(0), idx(lastStep), idx(1), state);
     ringLoop = loop;
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -287,8 +295,8 @@ SmallVector<Value> RingScheduleEmitter::emit() {
     state = loop.getResults();
   }
   // The last step computes on the block that arrived last; nothing is sent.
-  bool lastInA = (ranks - 1) % 2 == 0;
-  state = step(idx(ranks - 1), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
+  bool lastInA = lastStep % 2 == 0;
+  state = step(idx(lastStep), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
                state);
   // Assemble the chunks' outputs, and log-sum-exps when the op returns
   // them (the gradient needs them).

@@ -50,7 +50,9 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
                  k.getDimSize(2) * entry.ranks,
                  q.getDimSize(3)};
   entry.training = abi->training;
-  entry.causal = abi->causal;
+  entry.mask = AttentionMask::of(abi->causal);
+  entry.mask.windowLeft = abi->windowLeft.value_or(-1);
+  entry.mask.windowRight = abi->windowRight.value_or(-1);
   entry.scale = abi->scale;
   return true;
 }

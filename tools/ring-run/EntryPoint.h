@@ -4,6 +4,7 @@
 #ifndef RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
 #define RINGATTN_TOOLS_RINGRUN_ENTRYPOINT_H
 
+#include "RingAttn/Support/AttentionMask.h"
 #include "RingAttn/Support/HostTensor.h"
 
 #include "RingAttn/Support/ReferenceAttention.h"
@@ -24,7 +25,8 @@ struct EntryPoint {
   AttentionShape shape{};
   /// One rank's operands: the global ones with the sequence split N ways.
   std::vector<int64_t> queryShape, kvShape;
-  bool causal = false;
+  /// Which keys each query sees: causal and the sliding window.
+  AttentionMask mask;
   double scale = 1.0;
   /// 1 for single-device attention.
   int ranks = 1;

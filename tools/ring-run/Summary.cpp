@@ -52,10 +52,19 @@ static std::string nonFiniteCounts(const ErrorStats &stats) {
 /// 3.5 times the forward's in all.
 static double attentionFlops(const EntryPoint &entry) {
   const AttentionShape &s = entry.shape;
-  double pairs = entry.causal ? 0.5 * s.queryLen * (s.queryLen + 1)
-                              : static_cast<double>(s.queryLen) * s.keyLen;
+  double pairs = entry.mask.visiblePairs(s.queryLen, s.keyLen);
   double forward = 4.0 * s.batch * s.queryHeads * pairs * s.headDim;
   return entry.training ? 3.5 * forward : forward;
+}
+
+/// " causal window_left 128": the mask as the op spells it, or "".
+static std::string maskWords(const AttentionMask &mask) {
+  std::string words = mask.causal ? " causal" : "";
+  if (mask.windowLeft >= 0)
+    words += " window_left " + std::to_string(mask.windowLeft);
+  if (mask.windowRight >= 0)
+    words += " window_right " + std::to_string(mask.windowRight);
+  return words;
 }
 
 void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
@@ -92,11 +101,14 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         text += (text.empty() ? "" : ", ") + jsonNumber(value, decimals);
       return text;
     };
-    std::vector<double> rankSeconds, busySeconds, busyCpuSeconds;
+    std::vector<double> rankSeconds, busySeconds, busyCpuSeconds, shifts,
+        bytesSent;
     for (const runtime::RankReport &rank : report.ranks) {
       rankSeconds.push_back(rank.seconds * 1e3);
       busySeconds.push_back(rank.busySeconds * 1e3);
       busyCpuSeconds.push_back(rank.busyCpuSeconds * 1e3);
+      shifts.push_back(rank.shifts);
+      bytesSent.push_back(rank.bytesSent);
     }
     os << llvm::formatv(
         "{{\"entry\": {0}, \"dtype\": {1}, \"batch\": {2}, "
@@ -110,7 +122,7 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         "\"best_ms\": {22}",
         jsonString(entry.name), jsonString(elementTypeName(entry.elementType)),
         s.batch, s.queryHeads, s.kvHeads, s.queryLen, s.keyLen, s.headDim,
-        entry.causal ? "true" : "false", jsonNumber(compileSeconds, 3),
+        entry.mask.causal ? "true" : "false", jsonNumber(compileSeconds, 3),
         jsonNumber(median * 1e3, 4), jsonNumber(gflops, 2),
         jsonNumber(summary.peakMemoryMiB, 1), ranks,
         jsonString(layoutName(entry.layout)), jsonString(options.backend),
@@ -118,6 +130,12 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         jsonNumber(imbalance, 3), options.noCommunication ? "false" : "true",
         jsonNumber(runMemoryMiB, 1), jsonNumber(times.front() * 1e3, 4));
     os << ", \"object\": " << jsonString(summary.objectSource);
+    os << ", \"shifts\": [" << list(shifts, 0) << "], \"bytes_sent\": ["
+       << list(bytesSent, 0) << "]";
+    for (auto [key, bound] : {std::pair{"window_left", entry.mask.windowLeft},
+                              std::pair{"window_right", entry.mask.windowRight}})
+      if (bound >= 0)
+        os << ", \"" << key << "\": " << bound;
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "
@@ -139,7 +157,7 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         "@{0} {1} {2}{3}{8}: {4:f3} ms (median of {5}), {6:f2} GFLOP/s, peak "
         "RSS {7:f1} MiB\n",
         entry.name, elementTypeName(entry.elementType), shape,
-        entry.causal ? " causal" : "", median * 1e3, times.size(), gflops,
+        maskWords(entry.mask), median * 1e3, times.size(), gflops,
         summary.peakMemoryMiB, entry.training ? " training step" : "");
     if (ranks > 1) {
       os << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n", ranks,
@@ -150,6 +168,13 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
             report.ranks[r].seconds * 1e3, report.ranks[r].busySeconds * 1e3,
             report.ranks[r].busyCpuSeconds * 1e3);
       os << llvm::formatv("  busy CPU max/mean: {0:f3}\n", imbalance);
+      int64_t shifts = 0, bytes = 0;
+      for (const runtime::RankReport &rank : report.ranks) {
+        shifts += rank.shifts;
+        bytes += rank.bytesSent;
+      }
+      os << llvm::formatv("  sent: {0} shifts, {1:f1} KiB over all ranks\n",
+                          shifts, bytes / 1024.0);
     }
     // The output's check, then each gradient's.
     auto printCheck = [&](const std::string &what, const ErrorStats &stats,

@@ -695,7 +695,7 @@ int RingRun::checkAndReport() {
   if (cli.check) {
     std::vector<double> expected =
         referenceAttention(entry.shape, q.toDouble(), k.toDouble(),
-                           v.toDouble(), entry.scale, entry.causal);
+                           v.toDouble(), entry.scale, entry.mask);
     stats = compare(out.toDouble(), expected);
     passed = stats.finite && stats.relative <= tolerance;
   }
@@ -706,7 +706,7 @@ int RingRun::checkAndReport() {
   if (cli.check && entry.training) {
     AttentionGradients expected = referenceAttentionGradients(
         entry.shape, q.toDouble(), k.toDouble(), v.toDouble(), dout.toDouble(),
-        entry.scale, entry.causal);
+        entry.scale, entry.mask);
     gradChecks = {{"dq", compare(dq.toDouble(), expected.dq)},
                   {"dk", compare(dk.toDouble(), expected.dk)},
                   {"dv", compare(dv.toDouble(), expected.dv)}};

@@ -44,6 +44,10 @@ struct RankReport {
   /// work of its body to its drain, timed by CUDA events on the device (the
   /// kernels, and the waits for shifts between them); 0 elsewhere.
   double deviceSeconds = 0;
+  /// The shifts the rank started and the bytes they sent: the ring's
+  /// traffic, which a window cuts (docs/Semantics.md).
+  int64_t shifts = 0;
+  int64_t bytesSent = 0;
 };
 
 struct RunReport {

@@ -69,7 +69,7 @@ SmallVector<Value> CpuKernelBuilder::broadcastFmaLoop(
 void CpuKernelBuilder::maskScores(MutableArrayRef<Value> scores, Value q0,
                                   Value k0, Value rowBlock, int64_t keyTile) {
   bool raggedTail = block.keyLen % keyTile != 0;
-  if (!raggedTail && !block.causal)
+  if (!raggedTail && !block.mask.any())
     return;
   const int64_t lanes = shape.lanes, vectors = shape.scoreVectors;
   VectorType laneIdxType = VectorType::get({lanes}, i32);
@@ -88,25 +88,106 @@ void CpuKernelBuilder::maskScores(MutableArrayRef<Value> scores, Value q0,
           arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIdx,
                                 splat(laneIdxType, toI32(idx(block.keyLen))));
     Value keyPos;
-    if (block.causal)
+    if (block.mask.any())
       keyPos =
           position(splat(laneIdxType, toI32(keyOffset)),
                    splat(laneIdxType, toI32(idx(block.keyStride))), keyIdx);
     for (int64_t r = 0; r < shape.rows; ++r) {
-      Value visible = inRange;
-      if (block.causal) {
+      Value keep = inRange;
+      if (block.mask.any()) {
         Value queryIdx = add(q0, add(rowBlock, idx(r)));
         Value queryPos =
             position(queryOffset, idx(block.queryStride), queryIdx);
-        Value notFuture =
-            notInFuture(splat(laneIdxType, toI32(queryPos)), keyPos);
-        visible =
-            visible ? arith::AndIOp::create(b, visible, notFuture) : notFuture;
+        Value seen = visible(splat(laneIdxType, toI32(queryPos)), keyPos);
+        keep = keep ? arith::AndIOp::create(b, keep, seen) : seen;
       }
       Value &s = scores[r * vectors + c];
-      s = arith::SelectOp::create(b, visible, s, masked);
+      s = arith::SelectOp::create(b, keep, s, masked);
     }
   }
+}
+
+Value CpuKernelBuilder::withinReachAhead(Value queryPosition,
+                                         Value keyPosition) {
+  std::optional<int64_t> ahead = block.mask.maxAhead();
+  if (!ahead)
+    return nullptr;
+  // key - query <= ahead, written query + ahead >= key.
+  Value reach = *ahead ? add(queryPosition, constantLike(queryPosition, *ahead))
+                       : queryPosition;
+  return notInFuture(reach, keyPosition);
+}
+
+Value CpuKernelBuilder::withinReachBehind(Value queryPosition,
+                                          Value keyPosition) {
+  std::optional<int64_t> behind = block.mask.maxBehind();
+  if (!behind)
+    return nullptr;
+  // query - key <= behind, written key + behind >= query.
+  Value reach = *behind ? add(keyPosition, constantLike(keyPosition, *behind))
+                        : keyPosition;
+  return notInFuture(reach, queryPosition);
+}
+
+Value CpuKernelBuilder::visible(Value queryPosition, Value keyPosition) {
+  return both(withinReachAhead(queryPosition, keyPosition),
+              withinReachBehind(queryPosition, keyPosition));
+}
+
+Value CpuKernelBuilder::both(Value x, Value y) {
+  if (!x || !y)
+    return x ? x : y;
+  return arith::AndIOp::create(b, x, y);
+}
+
+Value CpuKernelBuilder::constantLike(Value like, int64_t value) {
+  auto vector = dyn_cast<VectorType>(like.getType());
+  return vector ? splat(vector, toI32(idx(value))) : idx(value);
+}
+
+Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
+                                         int64_t keys) {
+  if (!block.mask.any())
+    return nullptr;
+  auto rowPosition = [&](Value first, int64_t inTile, int64_t len,
+                         Value origin, int64_t stride) {
+    Value row =
+        arith::MinSIOp::create(b, add(first, idx(inTile)), idx(len - 1));
+    return position(origin, idx(stride), row);
+  };
+  Value firstQuery =
+      rowPosition(q0, 0, block.queryLen, queryOffset, block.queryStride);
+  Value lastQuery = rowPosition(q0, queries - 1, block.queryLen, queryOffset,
+                                block.queryStride);
+  Value firstKey = rowPosition(k0, 0, block.keyLen, keyOffset, block.keyStride);
+  Value lastKey =
+      rowPosition(k0, keys - 1, block.keyLen, keyOffset, block.keyStride);
+  // The nearest pairs decide: the last query against the first key for the
+  // reach ahead, the first query against the last key for the reach behind.
+  return both(withinReachAhead(lastQuery, firstKey),
+              withinReachBehind(firstQuery, lastKey));
+}
+
+std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
+                                                          int64_t keyTile) {
+  Value keyLen = idx(block.keyLen);
+  Value begin = idx(0), end = keyLen;
+  Value stride = idx(block.keyStride);
+  // The last query reaches furthest ahead, the first furthest behind.
+  if (std::optional<int64_t> ahead = block.mask.maxAhead()) {
+    Value lastQuery = add(q0, arith::SubIOp::create(b, rows, idx(1)));
+    Value reach = add(position(queryOffset, idx(block.queryStride), lastQuery),
+                      idx(*ahead));
+    end = causalKeyEnd(reach, keyOffset, stride, keyLen);
+  }
+  if (std::optional<int64_t> behind = block.mask.maxBehind()) {
+    Value reach =
+        arith::SubIOp::create(b, position(queryOffset, idx(block.queryStride), q0),
+                              idx(*behind));
+    Value first = causalQueryBegin(reach, keyOffset, stride, keyLen);
+    begin = mul(arith::DivUIOp::create(b, first, idx(keyTile)), idx(keyTile));
+  }
+  return {begin, end};
 }
 
 func::FuncOp
@@ -157,7 +238,9 @@ std::string CpuKernelBuilder::blockSignature(TypeRange argTypes) const {
   std::string signature;
   llvm::raw_string_ostream os(signature);
   llvm::interleave(argTypes, os, ",");
-  os << "|" << block.causal << "|" << block.queryStride << "|"
+  const PositionMask &mask = block.mask;
+  os << "|" << mask.causal << "," << mask.windowLeft.value_or(-1) << ","
+     << mask.windowRight.value_or(-1) << "|" << block.queryStride << "|"
      << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale) << "|"
      << shape.rows << "x" << shape.scoreVectors;
   return signature;

@@ -16,6 +16,7 @@
 
 #include "AttentionIR/AttentionIRBuilder.h"
 
+#include "RingAttn/Dialect/Ring/IR/PositionMask.h"
 #include "RingAttn/Transforms/CpuTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,7 +30,7 @@ namespace ring {
 struct BlockGeometry {
   int64_t batch, queryHeads, kvHeads, queryLen, keyLen, headDim;
   Type elementType;
-  bool causal;
+  PositionMask mask;
   int64_t queryStride, keyStride;
   float scale;
 
@@ -42,7 +43,7 @@ struct BlockGeometry {
             k.getDimSize(2),
             q.getDimSize(3),
             q.getElementType(),
-            op.isCausal(),
+            op.getPositionMask(),
             static_cast<int64_t>(op.getQueryStride()),
             static_cast<int64_t>(op.getKeyStride()),
             op.getScaleOrDefault()};
@@ -75,9 +76,31 @@ protected:
   /// Sets the scores of query rows q0 + rowBlock + [0, shape.rows) against
   /// keys k0 + [0, shape.keyChunk()) (rows x scoreVectors vectors) to -inf
   /// where the key is past the block's end (a ragged last tile of `keyTile`
-  /// keys) or in the query's future.
+  /// keys) or the mask hides it from the query.
   void maskScores(MutableArrayRef<Value> scores, Value q0, Value k0,
                   Value rowBlock, int64_t keyTile);
+
+  /// Whether the mask lets a query at `queryPosition` see a key at
+  /// `keyPosition` (index scalars or i32 vectors of one type); null when it
+  /// hides nothing. The two halves: the key is not beyond the query's reach
+  /// ahead (causal, window_right), not beyond its reach behind
+  /// (window_left); each null when unbounded.
+  Value visible(Value queryPosition, Value keyPosition);
+  Value withinReachAhead(Value queryPosition, Value keyPosition);
+  Value withinReachBehind(Value queryPosition, Value keyPosition);
+  /// x and y, where a null one is true.
+  Value both(Value x, Value y);
+  /// `value` as an index, or splat as i32 in the vector type of `like`.
+  Value constantLike(Value like, int64_t value);
+  /// Whether any of the block's queries [q0, q0 + queries) may see any of
+  /// its keys [k0, k0 + keys) (both clamped to the block); null when the
+  /// mask hides nothing.
+  Value tilesMayInteract(Value q0, int64_t queries, Value k0, int64_t keys);
+  /// The keys [begin, end) that the block's queries [q0, q0 + rows) may
+  /// see, `begin` rounded down to a multiple of `keyTile`: the key tiles a
+  /// query tile visits.
+  std::pair<Value, Value> visibleKeyTiles(Value q0, Value rows,
+                                          int64_t keyTile);
 
   /// The kernel function of `signature`, created at the end of the module
   /// of `anchor` on first use (named `name`, internal, never inlined, its

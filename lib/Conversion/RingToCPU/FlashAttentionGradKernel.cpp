@@ -13,8 +13,8 @@
 //   for each query head of the group:
 //     Qs, dO = scale * Q, dO in f32; L = lse (+inf where no probability:
 //     padding rows, rows that saw no key); D = delta; dQa = 0
-//     for each key tile k0, for each query tile q0 (causal: pairs that may
-//     interact):
+//     for each key tile k0, for each query tile q0 (under a mask: pairs
+//     that may interact):
 //       for each group of R query rows, for each key chunk:
 //         S = mask(Qs KT)  P = exp(S - L)      R x C accumulators each
 //         dP = dO VT       dS = P (dP - D)     -> P, dS tiles
@@ -353,18 +353,10 @@ void FlashAttentionGradEmitter::emitKernelBody() {
         packQueries(n, queryHead);
         forLoop(idx(0), idx(paddedKeyLen), idx(keyTile), [&](Value k0) {
           forLoop(idx(0), idx(paddedQueryLen), idx(queryTile), [&](Value q0) {
-            if (!block.causal)
+            Value interact = tilesMayInteract(q0, queryTile, k0, keyTile);
+            if (!interact)
               return processTilePair(q0, k0);
-            // The pair may interact unless its first key is after its
-            // last query.
-            Value tileEnd = add(q0, idx(queryTile - 1));
-            Value lastQuery =
-                arith::MinSIOp::create(b, tileEnd, idx(block.queryLen - 1));
-            Value queryPos =
-                position(queryOffset, idx(block.queryStride), lastQuery);
-            Value keyPos = position(keyOffset, idx(block.keyStride), k0);
-            Value visible = notInFuture(queryPos, keyPos);
-            auto ifOp = scf::IfOp::create(b, visible);
+            auto ifOp = scf::IfOp::create(b, interact);
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToStart(ifOp.thenBlock());
             processTilePair(q0, k0);

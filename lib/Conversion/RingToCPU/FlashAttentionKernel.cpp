@@ -13,7 +13,8 @@
 //   KT, Vp = K^T, V in f32 panels              zero padded to the tile
 //   for each query head of the group, for each query tile q0:
 //     Qs = scale * Q[q0 : q0+Tq]; m = -inf; l = 0; O = 0
-//     for each key tile k0 (stopping at the causal frontier):
+//     for each key tile k0 the mask leaves the tile (causal: up to its
+//     frontier; a left window: from the oldest key it reaches):
 //       for each group of R query rows:
 //         for each key chunk (the keys of one micro-kernel):
 //           S[rows, chunk] = mask(Qs[rows] KT[:, chunk])   R x C accumulators
@@ -68,9 +69,6 @@ public:
     queryLen = block.queryLen;
     keyLen = block.keyLen;
     headDim = block.headDim;
-    causal = block.causal;
-    queryStride = block.queryStride;
-    keyStride = block.keyStride;
     scale = block.scale;
     paddedKeyLen = llvm::divideCeil(keyLen, keyTile) * keyTile;
     // Whole micro-kernels: the rows past the query tile repeat its last row.
@@ -94,7 +92,6 @@ private:
   SmallVector<Value> valuePanelIndex(Value j, Value d);
   void packKeyValue(Value batchIdx, Value kvHead);
   void loadQueryTile(Value batchIdx, Value queryHead, Value q0);
-  Value causalKeyEnd(Value q0, Value rows);
   void computeScores(Value q0, Value k0, Value rowBlock);
   void updateSoftmax(Value rowBlock);
   void accumulateValues(Value k0, Value rowBlock, Value panel, int64_t count);
@@ -111,8 +108,6 @@ private:
   /// Columns of one value panel.
   int64_t groupWidth() const { return shape.outVectors * outLanes; }
   VectorType outVec;
-  bool causal;
-  int64_t queryStride, keyStride;
   float scale;
 
   // The kernel's arguments, in this order: inputs, positions, outputs.
@@ -182,15 +177,6 @@ void FlashAttentionEmitter::loadQueryTile(Value batchIdx, Value queryHead,
     memref::StoreOp::create(b, minusInf(), rowMax, i);
     memref::StoreOp::create(b, f32Const(0.0f), rowSum, i);
   });
-}
-
-/// One past the last key any query of [q0, q0 + rows) may see:
-/// keys j with key_offset + key_stride * j <= max query position.
-Value FlashAttentionEmitter::causalKeyEnd(Value q0, Value rows) {
-  Value lastQuery = add(q0, arith::SubIOp::create(b, rows, idx(1)));
-  return AttentionIRBuilder::causalKeyEnd(
-      position(queryOffset, idx(queryStride), lastQuery), keyOffset,
-      idx(keyStride), idx(keyLen));
 }
 
 /// probs[rows] = mask(Qs[rows] . KT[:, k0 : k0 + keyTile]), one key chunk
@@ -364,12 +350,12 @@ void FlashAttentionEmitter::emitKernelBody() {
           Value rows = arith::MinSIOp::create(
               b, idx(queryTile), arith::SubIOp::create(b, idx(queryLen), q0));
           loadQueryTile(n, queryHead, q0);
-          Value keyEnd = causal ? causalKeyEnd(q0, rows) : idx(keyLen);
+          auto [keyBegin, keyEnd] = visibleKeyTiles(q0, rows, keyTile);
           // Only the micro-kernels that hold valid rows.
           Value rowEnd =
               mul(arith::CeilDivSIOp::create(b, rows, idx(shape.rows)),
                   idx(shape.rows));
-          forLoop(idx(0), keyEnd, idx(keyTile), [&](Value k0) {
+          forLoop(keyBegin, keyEnd, idx(keyTile), [&](Value k0) {
             forLoop(idx(0), rowEnd, idx(shape.rows),
                     [&](Value rb) { processKeyTile(q0, k0, rb); });
           });

@@ -73,6 +73,18 @@ struct LaunchBuilder {
   ImplicitLocOpBuilder b;
 };
 
+/// The GPU kernels mask causally and nothing else yet: a windowed block is
+/// refused rather than computed unmasked.
+template <typename BlockOp>
+LogicalResult supportedMask(BlockOp op, bool report) {
+  if (!op.getWindowLeft() && !op.getWindowRight())
+    return success();
+  if (report)
+    op.emitError("the GPU kernels do not support sliding windows yet; lower "
+                 "this block for the CPU (ring-lower-block-attention)");
+  return failure();
+}
+
 /// The kernel configuration of a block; failure for a block no kernel runs,
 /// with the reason emitted at the block when `report` (the pass reports,
 /// the pattern only declines).
@@ -82,9 +94,11 @@ FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
   int64_t headDim = queryType.getDimSize(3);
   Type element = queryType.getElementType();
   FlashKernelConfig config{
-      element, headDim, op.isCausal(),
+      element, headDim, op.getCausal(),
       tensorCores && tensorCoresSupport(element, headDim),
       /*finalOutput=*/!op.getOutInit().getType().getElementType().isF32()};
+  if (failed(supportedMask(op, report)))
+    return failure();
   if (queryType.getDimSize(2) == 0) {
     if (report)
       op.emitError("block attention of an empty query block is not "
@@ -122,8 +136,8 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
         getOrCreateKernelModule(rewriter, module), *config);
 
     LaunchBuilder l(op.getLoc(), rewriter);
-    Value queryOffset = op.isCausal() ? op.getQueryOffset() : l.idx(0);
-    Value keyOffset = op.isCausal() ? op.getKeyOffset() : l.idx(0);
+    Value queryOffset = op.getQueryOffset() ? op.getQueryOffset() : l.idx(0);
+    Value keyOffset = op.getKeyOffset() ? op.getKeyOffset() : l.idx(0);
     SmallVector<Value> args = {l.asKernelArg(op.getQuery()),
                                l.asKernelArg(op.getKey()),
                                l.asKernelArg(op.getValue()),
@@ -154,9 +168,11 @@ gradKernelConfig(BlockAttentionGradOp op, bool tensorCores, bool report) {
   ShapedType keyType = op.getKey().getType();
   Type element = queryType.getElementType();
   int64_t headDim = queryType.getDimSize(3);
-  FlashGradKernelConfig config{element, headDim, op.isCausal(),
+  FlashGradKernelConfig config{element, headDim, op.getCausal(),
                                tensorCores &&
                                    gradTensorCoresSupport(element, headDim)};
+  if (failed(supportedMask(op, report)))
+    return failure();
   if (queryType.getDimSize(2) == 0 || keyType.getDimSize(2) == 0) {
     if (report)
       op.emitError("block attention gradient of an empty ")
@@ -208,9 +224,9 @@ struct BlockAttentionGradToKernelLaunches
                                l.asKernelArg(op.getDvalueInit()),
                                l.f32(scale * kLog2e),
                                l.f32(scale),
-                               op.isCausal() ? op.getQueryOffset() : l.idx(0),
+                               op.getQueryOffset() ? op.getQueryOffset() : l.idx(0),
                                l.idx(op.getQueryStride()),
-                               op.isCausal() ? op.getKeyOffset() : l.idx(0),
+                               op.getKeyOffset() ? op.getKeyOffset() : l.idx(0),
                                l.idx(op.getKeyStride())};
     ShapedType queryType = op.getQuery().getType();
     ShapedType keyType = op.getKey().getType();

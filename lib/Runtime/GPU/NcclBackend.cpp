@@ -330,6 +330,8 @@ RingShift *NcclBinding::shiftStart(void *src, void *dst, int64_t bytes,
   if (bytes < 0)
     failf("shift %lld has a negative size (%lld bytes)",
           static_cast<long long>(seq), static_cast<long long>(bytes));
+  report.shifts += 1;
+  report.bytesSent += bytes;
   int step = static_cast<int>(((offset % size_) + size_) % size_);
   int sendTo = (rank_ + step) % size_;
   int receiveFrom = (rank_ - step + size_) % size_;

@@ -32,7 +32,9 @@ void RingDialect::initialize() {
 static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kValueKey = "value", kCausalKey = "causal",
                                kScaleKey = "scale", kRanksKey = "ranks",
-                               kLayoutKey = "layout", kTrainingKey = "training";
+                               kLayoutKey = "layout", kTrainingKey = "training",
+                               kWindowLeftKey = "window_left",
+                               kWindowRightKey = "window_right";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -42,6 +44,12 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
       b.getNamedAttr(kValueKey, TypeAttr::get(value)),
       b.getNamedAttr(kCausalKey, b.getBoolAttr(causal)),
       b.getNamedAttr(kScaleKey, b.getF32FloatAttr(scale))};
+  if (windowLeft)
+    entries.push_back(
+        b.getNamedAttr(kWindowLeftKey, b.getI64IntegerAttr(*windowLeft)));
+  if (windowRight)
+    entries.push_back(
+        b.getNamedAttr(kWindowRightKey, b.getI64IntegerAttr(*windowRight)));
   if (ranks)
     entries.push_back(b.getNamedAttr(kRanksKey, b.getI64IntegerAttr(*ranks)));
   if (layout)
@@ -73,6 +81,15 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   if (!causal)
     return fail(kCausalKey, "must be a bool");
   entry.causal = causal.getValue();
+  for (auto [key, bound] : {std::pair{kWindowLeftKey, &entry.windowLeft},
+                            std::pair{kWindowRightKey, &entry.windowRight}}) {
+    if (!abi.contains(key))
+      continue;
+    auto tokens = abi.getAs<IntegerAttr>(key);
+    if (!tokens || tokens.getInt() < 0)
+      return fail(key, "must be a non-negative integer");
+    *bound = tokens.getInt();
+  }
   auto scale = abi.getAs<FloatAttr>(kScaleKey);
   if (!scale || !scale.getType().isF32())
     return fail(kScaleKey, "must be an f32");
@@ -101,7 +118,8 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   }
   for (NamedAttribute attr : abi)
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
-                             kScaleKey, kRanksKey, kLayoutKey, kTrainingKey},
+                             kWindowLeftKey, kWindowRightKey, kScaleKey,
+                             kRanksKey, kLayoutKey, kTrainingKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

@@ -182,6 +182,22 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
   return success();
 }
 
+/// A window bound is a number of tokens, and a right bound is meaningless
+/// under `causal`, which already puts it at the query.
+static LogicalResult verifyWindow(Operation *op, const PositionMask &mask) {
+  for (auto [name, bound] : {std::pair{"window_left", mask.windowLeft},
+                             std::pair{"window_right", mask.windowRight}})
+    if (bound && *bound < 0)
+      return op->emitOpError(name)
+             << " must be a non-negative number of tokens (got " << *bound
+             << ")";
+  if (mask.causal && mask.windowRight)
+    return op->emitOpError(
+        "window_right does not apply to causal attention, whose keys already "
+        "end at the query; drop it, or drop 'causal' for a two-sided window");
+  return success();
+}
+
 /// The given scale, or 1/sqrt(head_dim).
 static float scaleOrDefault(FloatAttr scale, ShapedType query) {
   if (scale)
@@ -246,10 +262,13 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
     return op.emitOpError("a ring shard needs equal query and key/value "
                           "sequence lengths (got ")
            << sq << " and " << skv << ")";
-  if (op.getCausal() && sq != skv)
-    return op.emitOpError("causal attention needs equal query and key/value "
-                          "sequence lengths (got ")
-           << sq << " and " << skv << ")";
+  PositionMask mask = op.getPositionMask();
+  if (failed(verifyWindow(op, mask)))
+    return failure();
+  if (mask.any() && sq != skv)
+    return op.emitOpError(mask.causal ? "causal attention" : "a window")
+           << " needs equal query and key/value sequence lengths (got " << sq
+           << " and " << skv << ")";
   if (op.isRing() && op.getLayout() == SequenceLayout::Zigzag && sq % 2 != 0)
     return op.emitOpError("zigzag layout needs an even local sequence length "
                           "(got ")
@@ -358,11 +377,21 @@ static void inferDestinationResults(Value outInit, Value lseInit,
     inferred.append({outInit.getType(), lseInit.getType()});
 }
 
-/// Causal positions come as a pair of offsets with positive strides.
+/// The positions of a masked block come as a pair of offsets with positive
+/// strides, given exactly when the mask needs them.
 template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
   if (static_cast<bool>(op.getQueryOffset()) !=
       static_cast<bool>(op.getKeyOffset()))
     return op.emitOpError("query_offset and key_offset must be given together");
+  PositionMask mask = op.getPositionMask();
+  if (failed(verifyWindow(op, mask)))
+    return failure();
+  if (mask.any() && !op.getQueryOffset())
+    return op.emitOpError("a causal or windowed block needs the positions of "
+                          "its rows (query_pos and key_pos)");
+  if (!mask.any() && op.getQueryOffset())
+    return op.emitOpError("positions are given but no mask uses them (add "
+                          "'causal' or a window)");
   if (op.getQueryStride() < 1 || op.getKeyStride() < 1)
     return op.emitOpError(
                "position strides must be positive (got query_stride ")
@@ -371,9 +400,25 @@ template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
   return success();
 }
 
+/// Sets the mask attributes of a block op.
+template <typename BlockOp>
+static void setMaskAttributes(BlockOp op, const PositionMask &mask) {
+  Builder b(op.getContext());
+  auto bound = [&](std::optional<int64_t> tokens) {
+    return tokens ? b.getI64IntegerAttr(*tokens) : IntegerAttr();
+  };
+  op.setCausal(mask.causal);
+  op.setWindowLeftAttr(bound(mask.windowLeft));
+  op.setWindowRightAttr(bound(mask.windowRight));
+}
+
 //===----------------------------------------------------------------------===//
 // BlockAttentionOp
 //===----------------------------------------------------------------------===//
+
+void BlockAttentionOp::setPositionMask(const PositionMask &mask) {
+  setMaskAttributes(*this, mask);
+}
 
 float BlockAttentionOp::getScaleOrDefault() {
   return scaleOrDefault(getScaleAttr(), getQuery().getType());
@@ -463,6 +508,10 @@ void BlockAttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 //===----------------------------------------------------------------------===//
 // BlockAttentionGradOp
 //===----------------------------------------------------------------------===//
+
+void BlockAttentionGradOp::setPositionMask(const PositionMask &mask) {
+  setMaskAttributes(*this, mask);
+}
 
 float BlockAttentionGradOp::getScaleOrDefault() {
   return scaleOrDefault(getScaleAttr(), getQuery().getType());

@@ -29,6 +29,8 @@ struct EntryABI {
   /// This rank's operands, [batch, heads, seq, head_dim] each.
   RankedTensorType query, key, value;
   bool causal = false;
+  /// A sliding window, in tokens (absent: unbounded on that side).
+  std::optional<int64_t> windowLeft, windowRight;
   float scale = 1.0f;
   /// For a ring entry: the ranks of its ring axis and how the sequence is
   /// laid out over them. Absent for single-device attention.

@@ -14,6 +14,7 @@
 
 #include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/IR/PositionMask.h"
 #include "RingAttn/Dialect/Ring/IR/RingTypes.h"
 
 #define GET_OP_CLASSES

@@ -97,7 +97,14 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     tensors. `key` and `value` may have fewer heads than `query` (grouped-query
     or multi-query attention): query head `h` reads key/value head
     `h / (H_q / H_kv)`. `scale` defaults to `1/sqrt(head_dim)`. With `causal`,
-    query token `i` attends to key tokens `j <= i` by global position.
+    query token `i` attends to key tokens `j <= i` by global position. A
+    sliding window bounds the keys further: with `window_left w`, `i` sees
+    `j >= i - w`; with `window_right w` (not with `causal`, which already
+    bounds the keys at the query), `j <= i + w`. A window needs equal query
+    and key/value lengths, as `causal` does. Over a ring, the schedule
+    plans the window: key/value blocks travel only as many hops as some
+    rank's queries still see them (docs/Semantics.md, "Masks beyond
+    causal").
 
     Without `ring`, this is attention on one device. With
     `ring @grid axis k`, the operands are this rank's shard of a sequence laid
@@ -114,6 +121,9 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     %o = ring.attention %q, %k, %v causal ring @ring axis 0 layout zigzag
         : tensor<1x8x1024x128xbf16>, tensor<1x2x1024x128xbf16>,
           tensor<1x2x1024x128xbf16>
+    %w = ring.attention %q, %k, %v causal window_left 512 ring @ring axis 0
+        : tensor<1x8x1024x128xbf16>, tensor<1x2x1024x128xbf16>,
+          tensor<1x2x1024x128xbf16>
     ```
   }];
   let arguments = (ins
@@ -121,6 +131,8 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     Ring_ActivationTensor:$key,
     Ring_ActivationTensor:$value,
     UnitAttr:$causal,
+    OptionalAttr<I64Attr>:$window_left,
+    OptionalAttr<I64Attr>:$window_right,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -129,7 +141,9 @@ def Ring_AttentionOp : Ring_Op<"attention", [
   let results = (outs Ring_ActivationTensor:$result,
                       Optional<Ring_LseTensor>:$lse);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`causal` $causal^)? (`scale` $scale^)?
+    $query `,` $key `,` $value (`causal` $causal^)?
+    (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`->` type($lse)^)?
   }];
@@ -139,6 +153,10 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     bool isRing() { return getGridAttr() != nullptr; }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
+    /// What `causal` and the window say about positions.
+    PositionMask getPositionMask() {
+      return {getCausal(), getWindowLeft(), getWindowRight()};
+    }
   }];
 }
 
@@ -187,6 +205,8 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     Ring_LseTensor:$lse,
     Ring_ActivationTensor:$dout,
     UnitAttr:$causal,
+    OptionalAttr<I64Attr>:$window_left,
+    OptionalAttr<I64Attr>:$window_right,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -197,7 +217,9 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
                       Ring_ActivationTensor:$dvalue);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
-    (`causal` $causal^)? (`scale` $scale^)?
+    (`causal` $causal^)?
+    (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
   }];
@@ -207,6 +229,10 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     bool isRing() { return getGridAttr() != nullptr; }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
+    /// What `causal` and the window say about positions.
+    PositionMask getPositionMask() {
+      return {getCausal(), getWindowLeft(), getWindowRight()};
+    }
   }];
 }
 
@@ -229,11 +255,13 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     f32 result would. Canonicalization folds such a `truncf` of a block's
     f32 output into the block.
 
-    With `causal`, the mask is built from global token positions given as
-    affine functions of the local index: query row `i` sits at
-    `query_offset + query_stride * i`, key row `j` at
-    `key_offset + key_stride * j`, and `i` may attend to `j` iff its position
-    is not smaller. Every sequence layout is affine per chunk, which is all a
+    With `causal` or a window, the mask is built from global token
+    positions given as affine functions of the local index: query row `i`
+    sits at `query_offset + query_stride * i`, key row `j` at
+    `key_offset + key_stride * j`, and `i` may attend to `j` as on
+    `ring.attention` (`causal`: the key's position is not larger; the
+    window bounds their distance). The positions are given exactly when such
+    a mask is. Every sequence layout is affine per chunk, which is all a
     block needs.
 
     The op is in destination-passing style. On tensors it returns the new
@@ -265,11 +293,16 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     Optional<Index>:$key_offset,
     DefaultValuedAttr<I64Attr, "1">:$query_stride,
     DefaultValuedAttr<I64Attr, "1">:$key_stride,
-    OptionalAttr<F32Attr>:$scale);
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal,
+    OptionalAttr<I64Attr>:$window_left,
+    OptionalAttr<I64Attr>:$window_right);
   let assemblyFormat = [{
     $query `,` $key `,` $value `into` $out_init `,` $lse_init
-    (`causal` `query_pos` `(` $query_offset^ `,` $query_stride `)`
-              `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`causal` $causal^)?
+    (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`query_pos` `(` $query_offset^ `,` $query_stride `)`
+     `key_pos` `(` $key_offset `,` $key_stride `)`)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value)
     `->` type($out_init) `,` type($lse_init)
@@ -277,8 +310,13 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let extraClassDeclaration = commonExtraClassDeclaration # [{
-    /// True when a causal mask applies (the positions are given).
-    bool isCausal() { return getQueryOffset() != nullptr; }
+    /// What `causal` and the window say about the positions (given iff
+    /// the mask bounds any).
+    PositionMask getPositionMask() {
+      return {getCausal(), getWindowLeft(), getWindowRight()};
+    }
+    /// Sets `causal` and the window to `mask`'s.
+    void setPositionMask(const PositionMask &mask);
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
   }];
@@ -313,8 +351,8 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     query block attends to (not this block alone), so the probabilities
     this block recomputes are final and no S x S matrix is ever stored.
     The destinations `dq`, `dk`, `dv` are f32 and are accumulated into:
-    the op reads and writes them. Causal positions are given as on
-    `ring.block_attention`.
+    the op reads and writes them. The mask (`causal`, the window) and its
+    positions are given as on `ring.block_attention`.
 
     On tensors the results are the new values of the destinations; the
     ring schedule emits the buffer form, which returns nothing
@@ -342,13 +380,18 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     Optional<Index>:$key_offset,
     DefaultValuedAttr<I64Attr, "1">:$query_stride,
     DefaultValuedAttr<I64Attr, "1">:$key_stride,
-    OptionalAttr<F32Attr>:$scale);
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal,
+    OptionalAttr<I64Attr>:$window_left,
+    OptionalAttr<I64Attr>:$window_right);
   let results = (outs Variadic<AnyRankedTensor>:$result_tensors);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $dout `,` $lse `,` $delta
     `into` $dquery_init `,` $dkey_init `,` $dvalue_init
-    (`causal` `query_pos` `(` $query_offset^ `,` $query_stride `)`
-              `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`causal` $causal^)?
+    (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`query_pos` `(` $query_offset^ `,` $query_stride `)`
+     `key_pos` `(` $key_offset `,` $key_stride `)`)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
     `->` type($dquery_init) `,` type($dkey_init)
@@ -360,8 +403,13 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
       return ::mlir::MutableOperandRange(
           getOperation(), getDqueryInitMutable().getOperandNumber(), 3);
     }
-    /// True when a causal mask applies (the positions are given).
-    bool isCausal() { return getQueryOffset() != nullptr; }
+    /// What `causal` and the window say about the positions (given iff
+    /// the mask bounds any).
+    PositionMask getPositionMask() {
+      return {getCausal(), getWindowLeft(), getWindowRight()};
+    }
+    /// Sets `causal` and the window to `mask`'s.
+    void setPositionMask(const PositionMask &mask);
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
   }];

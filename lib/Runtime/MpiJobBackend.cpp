@@ -163,8 +163,8 @@ public:
                               mine.busyCpuSeconds, double(mine.shifts),
                               double(mine.bytesSent)};
     std::vector<double> all(kFields * size_);
-    MPI_Igather(fields, kFields, MPI_DOUBLE, all.data(), kFields, MPI_DOUBLE,
-                0, MPI_COMM_WORLD, &request);
+    MPI_Igather(fields, kFields, MPI_DOUBLE, all.data(), kFields, MPI_DOUBLE, 0,
+                MPI_COMM_WORLD, &request);
     await(request, "collecting the timings of the run");
     RunReport report;
     seconds = 0;

@@ -132,8 +132,9 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
     os << ", \"object\": " << jsonString(summary.objectSource);
     os << ", \"shifts\": [" << list(shifts, 0) << "], \"bytes_sent\": ["
        << list(bytesSent, 0) << "]";
-    for (auto [key, bound] : {std::pair{"window_left", entry.mask.windowLeft},
-                              std::pair{"window_right", entry.mask.windowRight}})
+    for (auto [key, bound] :
+         {std::pair{"window_left", entry.mask.windowLeft},
+          std::pair{"window_right", entry.mask.windowRight}})
       if (bound >= 0)
         os << ", \"" << key << "\": " << bound;
     if (summary.checked)

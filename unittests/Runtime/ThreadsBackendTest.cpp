@@ -148,6 +148,9 @@ TEST(ThreadsBackend, OverlappingShiftsMatchBySequence) {
   for (int r = 0; r < n; ++r) {
     EXPECT_TRUE(holds(gotA[r].data(), floorMod(r - 1, n), 0)) << r;
     EXPECT_TRUE(holds(gotB[r].data(), floorMod(r + 1, n) + 10, 0)) << r;
+    // Each rank reports the traffic it started: two shifts of a block.
+    EXPECT_EQ(report.ranks[r].shifts, 2) << r;
+    EXPECT_EQ(report.ranks[r].bytesSent, 2 * blockBytes) << r;
   }
 }
 

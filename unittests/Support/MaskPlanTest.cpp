@@ -144,6 +144,23 @@ TEST(MaskPlan, ASlidingWindowNeedsFewSteps) {
   EXPECT_EQ(causal.visibility[3][0], BlockVisibility::Partial);
 }
 
+TEST(MaskPlan, VisiblePairsCountEveryPair) {
+  // The work a mask leaves (what ring-run's GFLOP/s counts), against
+  // asking about every pair, for random masks and cross lengths.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int64_t> length(0, 50);
+  for (int trial = 0; trial < 300; ++trial) {
+    AttentionMask mask = randomMask(rng);
+    int64_t queries = length(rng), keys = length(rng);
+    int64_t seen = 0;
+    for (int64_t i = 0; i < queries; ++i)
+      for (int64_t j = 0; j < keys; ++j)
+        seen += mask.sees(i, j);
+    EXPECT_EQ(mask.visiblePairs(queries, keys), static_cast<double>(seen))
+        << describe(mask) << " over " << queries << " x " << keys;
+  }
+}
+
 TEST(MaskPlan, DocumentsWithinOneRankNeedNoRing) {
   // Every document lies inside one rank's contiguous tokens.
   AttentionMask mask = AttentionMask::of(true);

@@ -149,8 +149,8 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
                                          int64_t keys) {
   if (!block.mask.any())
     return nullptr;
-  auto rowPosition = [&](Value first, int64_t inTile, int64_t len,
-                         Value origin, int64_t stride) {
+  auto rowPosition = [&](Value first, int64_t inTile, int64_t len, Value origin,
+                         int64_t stride) {
     Value row =
         arith::MinSIOp::create(b, add(first, idx(inTile)), idx(len - 1));
     return position(origin, idx(stride), row);
@@ -181,9 +181,8 @@ std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
     end = causalKeyEnd(reach, keyOffset, stride, keyLen);
   }
   if (std::optional<int64_t> behind = block.mask.maxBehind()) {
-    Value reach =
-        arith::SubIOp::create(b, position(queryOffset, idx(block.queryStride), q0),
-                              idx(*behind));
+    Value reach = arith::SubIOp::create(
+        b, position(queryOffset, idx(block.queryStride), q0), idx(*behind));
     Value first = causalQueryBegin(reach, keyOffset, stride, keyLen);
     begin = mul(arith::DivUIOp::create(b, first, idx(keyTile)), idx(keyTile));
   }

@@ -224,7 +224,8 @@ struct BlockAttentionGradToKernelLaunches
                                l.asKernelArg(op.getDvalueInit()),
                                l.f32(scale * kLog2e),
                                l.f32(scale),
-                               op.getQueryOffset() ? op.getQueryOffset() : l.idx(0),
+                               op.getQueryOffset() ? op.getQueryOffset()
+                                                   : l.idx(0),
                                l.idx(op.getQueryStride()),
                                op.getKeyOffset() ? op.getKeyOffset() : l.idx(0),
                                l.idx(op.getKeyStride())};

@@ -310,3 +310,27 @@ func.func @gradient_tensors(%q: tensor<1x1x8x16xf32>, %l: tensor<1x1x8xf32>)
       -> tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
   return %r#0 : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// The GPU kernels mask causally only: a windowed block, forward or
+// gradient, is refused rather than computed without its window.
+func.func @window(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: memref<1x1x64xf32>, %p: index) {
+  // expected-error @+1 {{the GPU kernels do not support sliding windows yet; lower this block for the CPU (ring-lower-block-attention)}}
+  ring.block_attention %q, %q, %q into %o, %l causal window_left 8
+      query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x64x64xf16>, memref<1x1x64x64xf16>, memref<1x1x64x64xf16>
+      -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
+  return
+}
+
+// -----
+
+func.func @window_grad(%q: memref<1x1x64x64xf16>, %l: memref<1x1x64xf32>, %d: memref<1x1x64x64xf32>, %p: index) {
+  // expected-error @+1 {{the GPU kernels do not support sliding windows yet}}
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d
+      window_left 8 window_right 8 query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x64x64xf16>, memref<1x1x64x64xf16>, memref<1x1x64x64xf16>,
+        memref<1x1x64xf32> -> memref<1x1x64x64xf32>, memref<1x1x64x64xf32>
+  return
+}

@@ -90,3 +90,17 @@ func.func @unknown_key() attributes {ring.abi = {causal = true, grid = @ring, ke
 func.func @training_not_bool() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, training = 1 : i64, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'window_left' must be a non-negative integer}}
+func.func @window_negative() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>, window_left = -1 : i64}} {
+  return
+}
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'window_right' must be a non-negative integer}}
+func.func @window_not_integer() attributes {ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>, window_right = true}} {
+  return
+}

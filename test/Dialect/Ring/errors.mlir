@@ -115,6 +115,62 @@ func.func @causal_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>) {
 
 // -----
 
+func.func @window_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{a window needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %o = ring.attention %q, %k, %k window_left 2 : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @window_negative(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{window_left must be a non-negative number of tokens (got -3)}}
+  %o = ring.attention %q, %q, %q causal window_left -3 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @window_right_negative(%q: tensor<1x2x8x16xf32>, %o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{window_right must be a non-negative number of tokens (got -1)}}
+  %a, %b, %c = ring.attention_grad %q, %q, %q, %o, %l, %o window_right -1 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @window_right_causal(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{window_right does not apply to causal attention, whose keys already end at the query; drop it, or drop 'causal' for a two-sided window}}
+  %o = ring.attention %q, %q, %q causal window_right 2 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{a causal or windowed block needs the positions of its rows (query_pos and key_pos)}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld window_left 4 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_positions_no_mask(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{positions are given but no mask uses them (add 'causal' or a window)}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld query_pos(%i, 1) key_pos(%i, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_grad_window_causal(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %p: index) {
+  // expected-error @+1 {{window_right does not apply to causal attention}}
+  %a, %b, %c = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %q, %q, %q causal window_right 1 query_pos(%p, 1) key_pos(%p, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
 shard.grid @ring(shape = 4)
 func.func @zigzag_odd(%q: tensor<1x2x7x16xf32>) {
   // expected-error @+1 {{zigzag layout needs an even local sequence length (got 7)}}

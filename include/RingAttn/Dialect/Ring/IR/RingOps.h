@@ -12,9 +12,9 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "RingAttn/Dialect/Ring/IR/PositionMask.h"
 #include "RingAttn/Dialect/Ring/IR/RingAttributes.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
-#include "RingAttn/Dialect/Ring/IR/PositionMask.h"
 #include "RingAttn/Dialect/Ring/IR/RingTypes.h"
 
 #define GET_OP_CLASSES

@@ -1,0 +1,57 @@
+// RUN: ring-opt %s -split-input-file -ring-set-cpu-target=cpu=x86-64-v3 -ring-lower-block-attention -canonicalize | FileCheck %s
+
+// A causal window of 8 tokens: a query tile of 96 rows at q0 visits only
+// the key tiles (of 64) from the one holding position q0 - 8, rounded down
+// to a tile, to its causal frontier; inside a tile each score is kept iff
+// the key is not after the query (causal) and not more than 8 behind it.
+// The window is part of the kernel's signature.
+// CHECK-LABEL: func.func private @__ring_block_attention
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,8,-1|
+// CHECK: scf.for %[[Q0:.*]] = %c0 to %c200 step %c96
+// The frontier: one past the last key the tile's last query sees.
+// CHECK:   %[[END:.*]] = arith.minsi %{{.*}}, %c200 : index
+// The oldest key the first query sees: position q0 - 8.
+// CHECK:   %[[FIRSTQ:.*]] = arith.addi %[[QOFF:.*]], %[[Q0]] : index
+// CHECK:   %[[REACH:.*]] = arith.subi %[[FIRSTQ]], %c8 : index
+// CHECK:   %[[OLDEST:.*]] = arith.subi %[[REACH]], %[[KOFF:.*]] : index
+// CHECK:   %[[CLAMPED:.*]] = arith.maxsi %[[OLDEST]], %c0 : index
+// CHECK:   %[[FIRST:.*]] = arith.minsi %[[CLAMPED]], %c200 : index
+// CHECK:   %[[TILE:.*]] = arith.divui %[[FIRST]], %c64 : index
+// CHECK:   %[[BEGIN:.*]] = arith.muli %[[TILE]], %c64 : index
+// CHECK:   scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c64
+// Key positions + 8 >= the query position, and the query's >= the key's
+// (after the ragged tail's range check).
+// CHECK:   arith.cmpi slt, %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK:   %[[KPOS:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK:   %[[QPOS:.*]] = vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// CHECK:   %[[KREACH:.*]] = arith.addi %[[KPOS]], %{{.*}} : vector<8xi32>
+// CHECK:   %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %[[QPOS]] : vector<8xi32>
+// CHECK:   %[[AHEAD:.*]] = arith.cmpi sge, %[[QPOS]], %[[KPOS]] : vector<8xi32>
+// CHECK:   arith.andi %[[AHEAD]], %[[BEHIND]] : vector<8xi1>
+func.func @window(%q: memref<1x1x200x16xf32>, %o: memref<1x1x200x16xf32>, %l: memref<1x1x200xf32>, %p: index) {
+  ring.block_attention %q, %q, %q into %o, %l causal window_left 8 query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x200x16xf32>, memref<1x1x200x16xf32>, memref<1x1x200x16xf32> -> memref<1x1x200x16xf32>, memref<1x1x200xf32>
+  return
+}
+
+// -----
+
+// The gradient kernel visits a (key tile, query tile) pair only if the
+// tiles' nearest rows are within the window: here 4 ahead (not causal), so
+// the first key must not be more than 4 past the last query, and 2 behind,
+// so the last key must be within 2 of the first query.
+// CHECK-LABEL: func.func private @__ring_block_attention_grad
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4|
+// CHECK: %[[KREACH:.*]] = arith.addi %{{.*}}, %c2 : index
+// CHECK: %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %{{.*}} : index
+// CHECK: %[[QREACH:.*]] = arith.addi %{{.*}}, %c4 : index
+// CHECK: %[[AHEAD:.*]] = arith.cmpi sge, %[[QREACH]], %{{.*}} : index
+// CHECK: %[[PAIR:.*]] = arith.andi %[[AHEAD]], %[[BEHIND]] : i1
+// CHECK: scf.if %[[PAIR]]
+func.func @window_grad(%q: memref<1x1x100x16xf32>, %l: memref<1x1x100xf32>, %d: memref<1x1x100x16xf32>, %p: index) {
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d
+      window_left 2 window_right 4 query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x100x16xf32>, memref<1x1x100x16xf32>, memref<1x1x100x16xf32>,
+        memref<1x1x100xf32> -> memref<1x1x100x16xf32>, memref<1x1x100x16xf32>
+  return
+}

@@ -103,10 +103,14 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
     `populateRingSchedulePatterns` (`RingAttn/Transforms/Transforms.h`).
 
     The rank comes from `shard.process_multi_index`. Block positions follow
-    the layout (`contiguous`, `zigzag`, `striped`); when causal, every pair of
-    query and key chunks is a block with its own affine positions, guarded by
-    a run-time test that skips it when all its keys are in the future. N must
-    be static. A forward that returns its log-sum-exp gets the merged one.
+    the layout (`contiguous`, `zigzag`, `striped`); under causal or a sliding
+    window, every pair of query and key chunks is a block with its own affine
+    positions, guarded by a run-time test that skips it when the mask leaves
+    it empty. A window is planned at compile time: the ring stops after the
+    last step at which some rank still sees a key of the block it holds, so
+    blocks travel only that many hops (docs/Semantics.md, "Sliding windows
+    on the ops"). N must be static. A forward that returns its log-sum-exp
+    gets the merged one.
 
     `ring.attention_grad` over a ring becomes the backward schedule
     (`populateRingGradientSchedulePatterns`): the key/value blocks travel as
@@ -116,9 +120,10 @@ def RingSchedule : Pass<"ring-schedule", "func::FuncOp"> {
     holds, computes its own contributions (`ring.block_attention_grad`) into
     a separate buffer meanwhile, then waits and adds; dQ accumulates
     locally. Every buffer (two K/V pairs, two partial-sum pairs, one for the
-    step's own contributions) is allocated once before the loop, and causal
-    pairs are skipped as in the forward. The sums of a block are added in
-    ring order, so gradients are deterministic.
+    step's own contributions) is allocated once before the loop, and masked
+    pairs are skipped as in the forward. Under a window that stops the ring
+    after S steps, the sums go home in one shift of N - S ranks. The sums of
+    a block are added in ring order, so gradients are deterministic.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

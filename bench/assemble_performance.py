@@ -23,6 +23,7 @@ GPU: no GPU was available to the sessions so far; nothing here runs on one.
 PAGES = [("cpu-attention.md", "Single-device attention on one core"),
          ("ring.md", "Ring attention"),
          ("training.md", "The training step"),
+         ("masks.md", "What masks save over the ring"),
          ("peers.md", "Against the peers"),
          ("peers-training.md", "The training step against the peers"),
          ("torch.md", "The PyTorch op")]

@@ -30,16 +30,19 @@ def vector_isa():
 
 
 def write_module(path, heads, local, dim, causal, ranks=None,
-                 layout="contiguous", dtype="f32"):
+                 layout="contiguous", dtype="f32", window_left=None):
     """An attention entry, batch 1: single-device when `ranks` is None,
-    else ring attention over `ranks` ranks holding `local` tokens each."""
+    else ring attention over `ranks` ranks holding `local` tokens each; with
+    `window_left`, a sliding window of that many tokens back."""
     t = f"tensor<1x{heads}x{local}x{dim}x{dtype}>"
     ring = f" ring @ring axis 0 layout {layout}" if ranks else ""
+    mask = (" causal" if causal else "") + (
+        f" window_left {window_left}" if window_left is not None else "")
     with open(path, "w") as f:
         if ranks:
             f.write(f"shard.grid @ring(shape = {ranks})\n")
         f.write(f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-                f"  %o = ring.attention %q, %k, %v{' causal' if causal else ''}"
+                f"  %o = ring.attention %q, %k, %v{mask}"
                 f"{ring} : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
 
 

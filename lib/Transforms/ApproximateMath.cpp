@@ -1,4 +1,4 @@
-//===- ApproximateMath.cpp - Polynomial exp and log -----------------------===//
+//===- ApproximateMath.cpp - Polynomial exp, log and tanh -----------------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "RingAttn/Transforms/Passes.h"
@@ -22,7 +22,7 @@ struct RingApproximateMathPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
-      return name == "math.exp" || name == "math.log";
+      return name == "math.exp" || name == "math.log" || name == "math.tanh";
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -48,6 +48,7 @@ AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   bool sameAttributes =
       attention.getPositionMask() == grad.getPositionMask() &&
+      attention.getSoftcapAttr() == grad.getSoftcapAttr() &&
       attention.getScaleOrDefault() == grad.getScaleOrDefault() &&
       attention.getGridAttr() == grad.getGridAttr() &&
       attention.getAxis() == grad.getAxis() &&

@@ -47,6 +47,8 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
       abi.causal = attention.getCausal();
       abi.windowLeft = attention.getWindowLeft();
       abi.windowRight = attention.getWindowRight();
+      if (FloatAttr softcap = attention.getSoftcapAttr())
+        abi.softcap = softcap.getValue().convertToFloat();
       abi.scale = attention.getScaleOrDefault();
       if (attention.isRing()) {
         // The ring size, not the grid symbol: grids are erased once lowered.

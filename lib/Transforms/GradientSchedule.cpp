@@ -177,7 +177,7 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
                                  delta, dquery, into.key, into.value, Value(),
                                  Value(), 1, 1, scale, /*causal=*/false,
                                  /*window_left=*/nullptr,
-                                 /*window_right=*/nullptr);
+                                 /*window_right=*/nullptr, op.getSoftcapAttr());
     return;
   }
   // The block of rank (rank - step) mod N, one op per statement.
@@ -201,7 +201,8 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       Value dv = chunkView(into.value, kc);
       auto block = BlockAttentionGradOp::create(
           b, TypeRange{}, q, k, v, dO, l, d, dq, dk, dv, qc.offset, kc.offset,
-          qc.stride, kc.stride, scale, /*causal=*/false, nullptr, nullptr);
+          qc.stride, kc.stride, scale, /*mask, set below=*/false, nullptr,
+          nullptr, op.getSoftcapAttr());
       block.setPositionMask(mask);
     }
 }
@@ -287,8 +288,8 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
     auto block = BlockAttentionGradOp::create(
         b, TypeRange{}, query, key, value, dout, lse, delta, dquery,
         partial[0].key, partial[0].value, origin, origin, 1, 1,
-        b.getF32FloatAttr(op.getScaleOrDefault()), /*causal=*/false,
-        /*window_left=*/nullptr, /*window_right=*/nullptr);
+        b.getF32FloatAttr(op.getScaleOrDefault()), /*mask, set below=*/false,
+        nullptr, nullptr, op.getSoftcapAttr());
     block.setPositionMask(mask);
     return {result(dquery, op.getQuery().getType()),
             result(partial[0].key, keyType),

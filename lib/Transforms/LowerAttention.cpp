@@ -46,7 +46,7 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
         rewriter, loc, op.getQuery(), op.getKey(), op.getValue(), outInit,
         lseInit, queryOffset, keyOffset, /*query_stride=*/1,
         /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()),
-        /*causal=*/false, /*window_left=*/nullptr, /*window_right=*/nullptr);
+        /*mask, set below=*/false, nullptr, nullptr, op.getSoftcapAttr());
     block.setPositionMask(mask);
     Value result = block.getOut();
     if (queryType.getElementType() != f32)

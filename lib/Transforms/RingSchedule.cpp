@@ -159,8 +159,8 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto block = BlockAttentionOp::create(
         ib, q, k, v, oDest, lseDest, qOffset, kOffset,
         qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
-        ib.getF32FloatAttr(op.getScaleOrDefault()), /*causal=*/false,
-        /*window_left=*/nullptr, /*window_right=*/nullptr);
+        ib.getF32FloatAttr(op.getScaleOrDefault()), /*mask, set below=*/false,
+        nullptr, nullptr, op.getSoftcapAttr());
     block.setPositionMask(mask);
     return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
                              lse);

@@ -11,3 +11,13 @@ func.func @exp_log(%x: vector<16xf32>, %y: f32) -> (vector<16xf32>, f32) {
   %l = math.log %y : f32
   return %e, %l : vector<16xf32>, f32
 }
+
+// tanh (the logit cap) too.
+// CHECK-LABEL: func.func @tanh
+// CHECK-NOT: math.tanh
+// CHECK: math.fma {{.*}} : vector<8xf32>
+// CHECK: return
+func.func @tanh(%x: vector<8xf32>) -> vector<8xf32> {
+  %t = math.tanh %x : vector<8xf32>
+  return %t : vector<8xf32>
+}

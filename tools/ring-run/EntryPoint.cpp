@@ -53,6 +53,7 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
   entry.mask = AttentionMask::of(abi->causal);
   entry.mask.windowLeft = abi->windowLeft.value_or(-1);
   entry.mask.windowRight = abi->windowRight.value_or(-1);
+  entry.mask.softCap = abi->softcap.value_or(0);
   entry.scale = abi->scale;
   return true;
 }

@@ -64,6 +64,8 @@ static std::string maskWords(const AttentionMask &mask) {
     words += " window_left " + std::to_string(mask.windowLeft);
   if (mask.windowRight >= 0)
     words += " window_right " + std::to_string(mask.windowRight);
+  if (mask.softCap > 0)
+    words += llvm::formatv(" softcap {0}", mask.softCap).str();
   return words;
 }
 
@@ -137,6 +139,8 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
           std::pair{"window_right", entry.mask.windowRight}})
       if (bound >= 0)
         os << ", \"" << key << "\": " << bound;
+    if (entry.mask.softCap > 0)
+      os << ", \"softcap\": " << jsonNumber(entry.mask.softCap, 6);
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "

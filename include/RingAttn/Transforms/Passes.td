@@ -206,11 +206,11 @@ def RingSetCpuTarget : Pass<"ring-set-cpu-target", "ModuleOp"> {
 }
 
 def RingApproximateMath : Pass<"ring-approximate-math"> {
-  let summary = "Replace f32 exp and log by vectorizable polynomials";
+  let summary = "Replace f32 exp, log and tanh by vectorizable polynomials";
   let description = [{
-    `math.exp` and `math.log` on f32 scalars and vectors become upstream's
-    polynomial approximations (a few ulp), so the lowered kernels need no
-    libm call and stay vectorized.
+    `math.exp`, `math.log` and `math.tanh` (the logit cap) on f32 scalars
+    and vectors become upstream's polynomial approximations (a few ulp), so
+    the lowered kernels need no libm call and stay vectorized.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -104,6 +105,21 @@ void CpuKernelBuilder::maskScores(MutableArrayRef<Value> scores, Value q0,
       Value &s = scores[r * vectors + c];
       s = arith::SelectOp::create(b, keep, s, masked);
     }
+  }
+}
+
+void CpuKernelBuilder::capScores(MutableArrayRef<Value> scores,
+                                 SmallVectorImpl<Value> *slopes) {
+  if (block.softcap == 0)
+    return;
+  Value inverse = splat(scoreVec, f32Const(1.0f / block.softcap));
+  Value cap = splat(scoreVec, f32Const(block.softcap));
+  Value one = splat(scoreVec, f32Const(1.0f));
+  for (Value &score : scores) {
+    Value t = math::TanhOp::create(b, mulf(score, inverse));
+    score = mulf(t, cap);
+    if (slopes)
+      slopes->push_back(arith::SubFOp::create(b, one, mulf(t, t)));
   }
 }
 
@@ -239,9 +255,10 @@ std::string CpuKernelBuilder::blockSignature(TypeRange argTypes) const {
   llvm::interleave(argTypes, os, ",");
   const PositionMask &mask = block.mask;
   os << "|" << mask.causal << "," << mask.windowLeft.value_or(-1) << ","
-     << mask.windowRight.value_or(-1) << "|" << block.queryStride << "|"
-     << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale) << "|"
-     << shape.rows << "x" << shape.scoreVectors;
+     << mask.windowRight.value_or(-1) << "|"
+     << llvm::bit_cast<uint32_t>(block.softcap) << "|" << block.queryStride
+     << "|" << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale)
+     << "|" << shape.rows << "x" << shape.scoreVectors;
   return signature;
 }
 

@@ -33,6 +33,8 @@ struct BlockGeometry {
   PositionMask mask;
   int64_t queryStride, keyStride;
   float scale;
+  /// The logit cap, 0 for none.
+  float softcap;
 
   template <typename BlockOp> static BlockGeometry of(BlockOp op) {
     ShapedType q = op.getQuery().getType(), k = op.getKey().getType();
@@ -46,7 +48,10 @@ struct BlockGeometry {
             op.getPositionMask(),
             static_cast<int64_t>(op.getQueryStride()),
             static_cast<int64_t>(op.getKeyStride()),
-            op.getScaleOrDefault()};
+            op.getScaleOrDefault(),
+            op.getSoftcapAttr()
+                ? op.getSoftcapAttr().getValue().convertToFloat()
+                : 0.0f};
   }
 };
 
@@ -79,6 +84,13 @@ protected:
   /// keys) or the mask hides it from the query.
   void maskScores(MutableArrayRef<Value> scores, Value q0, Value k0,
                   Value rowBlock, int64_t keyTile);
+
+  /// With a logit cap c, replaces each score s of a register tile by
+  /// c * tanh(s / c) (before the mask: a masked -inf must stay -inf) and,
+  /// when `slopes` is given, sets it to the cap's derivative 1 - tanh^2,
+  /// which the gradient's dS carries. Nothing without a cap.
+  void capScores(MutableArrayRef<Value> scores,
+                 SmallVectorImpl<Value> *slopes = nullptr);
 
   /// Whether the mask lets a query at `queryPosition` see a key at
   /// `keyPosition` (index scalars or i32 vectors of one type); null when it

@@ -106,6 +106,7 @@ private:
   Value rowDelta;     // [paddedQueryLen]          D
   Value probs;        // [queryTile, keyTile]      P of the tile pair
   Value dscores;      // [queryTile, keyTile]      dS of the tile pair
+  Value capSlopes;    // [queryTile, keyTile]      1 - tanh^2 (with a cap)
   Value dqAcc;        // [paddedQueryLen, headDim]
   Value dkAcc, dvAcc; // [paddedKeyLen, headDim]
 };
@@ -204,12 +205,16 @@ void FlashAttentionGradEmitter::probabilitiesAndGrads(Value q0, Value k0,
   };
   forLoop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
     SmallVector<Value> scores = product(queryRows, keyPanels, panelOf(chunk));
+    SmallVector<Value> slopes;
+    capScores(scores, &slopes);
     maskScores(scores, q0, add(k0, chunk), rowBlock, keyTile);
     forEachVector(chunk, [&](int64_t r, int64_t c, ValueRange at, Value row) {
       Value l = splat(scoreVec, load(rowLse, row));
       Value p = math::ExpOp::create(
           b, arith::SubFOp::create(b, scores[r * vectors + c], l));
       vector::StoreOp::create(b, p, probs, at);
+      if (!slopes.empty())
+        vector::StoreOp::create(b, slopes[r * vectors + c], capSlopes, at);
     });
   });
   forLoop(idx(0), idx(keyTile), idx(shape.keyChunk()), [&](Value chunk) {
@@ -218,6 +223,10 @@ void FlashAttentionGradEmitter::probabilitiesAndGrads(Value q0, Value k0,
       Value dd = splat(scoreVec, load(rowDelta, row));
       Value p = vector::LoadOp::create(b, scoreVec, probs, at);
       Value ds = mulf(p, arith::SubFOp::create(b, dprobs[r * vectors + c], dd));
+      // Through the cap: dS of the raw score is the capped one's times the
+      // cap's slope.
+      if (capSlopes)
+        ds = mulf(ds, vector::LoadOp::create(b, scoreVec, capSlopes, at));
       vector::StoreOp::create(b, ds, dscores, at);
     });
   });
@@ -381,6 +390,8 @@ void FlashAttentionGradEmitter::allocateScratch() {
   rowDelta = scratch({paddedQueryLen});
   probs = scratch({queryTile, keyTile});
   dscores = scratch({queryTile, keyTile});
+  if (block.softcap != 0)
+    capSlopes = scratch({queryTile, keyTile});
   dqAcc = scratch({paddedQueryLen, d});
   dkAcc = scratch({paddedKeyLen, d});
   dvAcc = scratch({paddedKeyLen, d});

@@ -197,6 +197,7 @@ void FlashAttentionEmitter::computeScores(Value q0, Value k0, Value rowBlock) {
           return memref::LoadOp::create(b, queryF,
                                         ValueRange{add(rowBlock, idx(r)), d});
         });
+    capScores(scores);
     maskScores(scores, q0, c0, rowBlock, keyTile);
     for (int64_t r = 0; r < shape.rows; ++r)
       for (int64_t c = 0; c < vectors; ++c)

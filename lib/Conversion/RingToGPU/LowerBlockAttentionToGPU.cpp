@@ -73,15 +73,20 @@ struct LaunchBuilder {
   ImplicitLocOpBuilder b;
 };
 
-/// The GPU kernels mask causally and nothing else yet: a windowed block is
-/// refused rather than computed unmasked.
+/// The GPU kernels mask causally and nothing else yet: a windowed or
+/// capped block is refused rather than computed without its mask or cap.
 template <typename BlockOp>
 LogicalResult supportedMask(BlockOp op, bool report) {
-  if (!op.getWindowLeft() && !op.getWindowRight())
+  const char *missing = op.getWindowLeft() || op.getWindowRight()
+                            ? "sliding windows"
+                        : op.getSoftcapAttr() ? "logit soft-caps"
+                                              : nullptr;
+  if (!missing)
     return success();
   if (report)
-    op.emitError("the GPU kernels do not support sliding windows yet; lower "
-                 "this block for the CPU (ring-lower-block-attention)");
+    op.emitError("the GPU kernels do not support ")
+        << missing
+        << " yet; lower this block for the CPU (ring-lower-block-attention)";
   return failure();
 }
 

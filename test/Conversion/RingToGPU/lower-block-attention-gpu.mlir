@@ -334,3 +334,13 @@ func.func @window_grad(%q: memref<1x1x64x64xf16>, %l: memref<1x1x64xf32>, %d: me
         memref<1x1x64xf32> -> memref<1x1x64x64xf32>, memref<1x1x64x64xf32>
   return
 }
+
+// -----
+
+func.func @softcap(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: memref<1x1x64xf32>) {
+  // expected-error @+1 {{the GPU kernels do not support logit soft-caps yet; lower this block for the CPU (ring-lower-block-attention)}}
+  ring.block_attention %q, %q, %q into %o, %l softcap 30.0
+      : memref<1x1x64x64xf16>, memref<1x1x64x64xf16>, memref<1x1x64x64xf16>
+      -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
+  return
+}

@@ -104,3 +104,10 @@ func.func @window_negative() attributes {ring.abi = {causal = true, key = tensor
 func.func @window_not_integer() attributes {ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>, window_right = true}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'softcap' must be a positive, finite f32}}
+func.func @softcap_negative() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, softcap = -1.000000e+00 : f32, value = tensor<1x2x8x16xf32>}} {
+  return
+}

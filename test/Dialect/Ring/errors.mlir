@@ -147,6 +147,22 @@ func.func @window_right_causal(%q: tensor<1x2x8x16xf32>) {
 
 // -----
 
+func.func @softcap_zero(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{softcap must be positive and finite (got 0.000000e+00)}}
+  %o = ring.attention %q, %q, %q softcap 0.0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_softcap_negative(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{softcap must be positive and finite (got -2.000000e+00)}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld softcap -2.0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
 func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{a causal or windowed block needs the positions of its rows (query_pos and key_pos)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld window_left 4 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>

@@ -8,6 +8,8 @@
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::ring;
 
@@ -34,7 +36,8 @@ static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kScaleKey = "scale", kRanksKey = "ranks",
                                kLayoutKey = "layout", kTrainingKey = "training",
                                kWindowLeftKey = "window_left",
-                               kWindowRightKey = "window_right";
+                               kWindowRightKey = "window_right",
+                               kSoftcapKey = "softcap";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -50,6 +53,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   if (windowRight)
     entries.push_back(
         b.getNamedAttr(kWindowRightKey, b.getI64IntegerAttr(*windowRight)));
+  if (softcap)
+    entries.push_back(b.getNamedAttr(kSoftcapKey, b.getF32FloatAttr(*softcap)));
   if (ranks)
     entries.push_back(b.getNamedAttr(kRanksKey, b.getI64IntegerAttr(*ranks)));
   if (layout)
@@ -90,6 +95,14 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
       return fail(key, "must be a non-negative integer");
     *bound = tokens.getInt();
   }
+  if (abi.contains(kSoftcapKey)) {
+    auto softcap = abi.getAs<FloatAttr>(kSoftcapKey);
+    if (!softcap || !softcap.getType().isF32() ||
+        !(softcap.getValueAsDouble() > 0) ||
+        !std::isfinite(softcap.getValueAsDouble()))
+      return fail(kSoftcapKey, "must be a positive, finite f32");
+    entry.softcap = softcap.getValue().convertToFloat();
+  }
   auto scale = abi.getAs<FloatAttr>(kScaleKey);
   if (!scale || !scale.getType().isF32())
     return fail(kScaleKey, "must be an f32");
@@ -118,8 +131,8 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   }
   for (NamedAttribute attr : abi)
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
-                             kWindowLeftKey, kWindowRightKey, kScaleKey,
-                             kRanksKey, kLayoutKey, kTrainingKey},
+                             kWindowLeftKey, kWindowRightKey, kSoftcapKey,
+                             kScaleKey, kRanksKey, kLayoutKey, kTrainingKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

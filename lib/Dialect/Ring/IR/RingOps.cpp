@@ -198,6 +198,17 @@ static LogicalResult verifyWindow(Operation *op, const PositionMask &mask) {
   return success();
 }
 
+/// A logit cap is a positive, finite bound on |score|.
+static LogicalResult verifySoftcap(Operation *op, FloatAttr softcap) {
+  if (!softcap)
+    return success();
+  double cap = softcap.getValueAsDouble();
+  if (std::isfinite(cap) && cap > 0)
+    return success();
+  return op->emitOpError("softcap must be positive and finite (got ")
+         << cap << ")";
+}
+
 /// The given scale, or 1/sqrt(head_dim).
 static float scaleOrDefault(FloatAttr scale, ShapedType query) {
   if (scale)
@@ -248,7 +259,8 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
   RankedTensorType k = op.getKey().getType();
   if (failed(verifyByteSizes(op)) ||
       failed(verifyAttentionOperands(op, q, k, op.getValue().getType())) ||
-      failed(verifyScale(op, op.getScaleAttr())))
+      failed(verifyScale(op, op.getScaleAttr())) ||
+      failed(verifySoftcap(op, op.getSoftcapAttr())))
     return failure();
   if (static_cast<bool>(op.getGridAttr()) !=
       static_cast<bool>(op.getAxisAttr()))
@@ -384,7 +396,8 @@ template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
       static_cast<bool>(op.getKeyOffset()))
     return op.emitOpError("query_offset and key_offset must be given together");
   PositionMask mask = op.getPositionMask();
-  if (failed(verifyWindow(op, mask)))
+  if (failed(verifyWindow(op, mask)) ||
+      failed(verifySoftcap(op, op.getSoftcapAttr())))
     return failure();
   if (mask.any() && !op.getQueryOffset())
     return op.emitOpError("a causal or windowed block needs the positions of "

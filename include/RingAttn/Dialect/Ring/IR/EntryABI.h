@@ -31,6 +31,8 @@ struct EntryABI {
   bool causal = false;
   /// A sliding window, in tokens (absent: unbounded on that side).
   std::optional<int64_t> windowLeft, windowRight;
+  /// A logit cap: scores become softcap * tanh(score / softcap).
+  std::optional<float> softcap;
   float scale = 1.0f;
   /// For a ring entry: the ranks of its ring axis and how the sequence is
   /// laid out over them. Absent for single-device attention.

@@ -104,7 +104,9 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     and key/value lengths, as `causal` does. Over a ring, the schedule
     plans the window: key/value blocks travel only as many hops as some
     rank's queries still see them (docs/Semantics.md, "Masks beyond
-    causal").
+    causal"). With `softcap c`, each score `s` becomes `c * tanh(s / c)`
+    before the mask and the softmax (as Gemma 2 and gpt-oss cap logits);
+    `c` must be positive and finite.
 
     Without `ring`, this is attention on one device. With
     `ring @grid axis k`, the operands are this rank's shard of a sequence laid
@@ -133,6 +135,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
+    OptionalAttr<F32Attr>:$softcap,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -143,7 +146,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
   let assemblyFormat = [{
     $query `,` $key `,` $value (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
-    (`scale` $scale^)?
+    (`softcap` $softcap^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`->` type($lse)^)?
   }];
@@ -207,6 +210,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
+    OptionalAttr<F32Attr>:$softcap,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -219,7 +223,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
-    (`scale` $scale^)?
+    (`softcap` $softcap^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
   }];
@@ -262,7 +266,7 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     `ring.attention` (`causal`: the key's position is not larger; the
     window bounds their distance). The positions are given exactly when such
     a mask is. Every sequence layout is affine per chunk, which is all a
-    block needs.
+    block needs. `softcap` caps the scores as on `ring.attention`.
 
     The op is in destination-passing style. On tensors it returns the new
     `out` and `lse`; one-shot bufferization turns it into the buffer form,
@@ -296,13 +300,15 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
-    OptionalAttr<I64Attr>:$window_right);
+    OptionalAttr<I64Attr>:$window_right,
+    OptionalAttr<F32Attr>:$softcap);
   let assemblyFormat = [{
     $query `,` $key `,` $value `into` $out_init `,` $lse_init
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`softcap` $softcap^)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value)
     `->` type($out_init) `,` type($lse_init)
@@ -352,7 +358,9 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     this block recomputes are final and no S x S matrix is ever stored.
     The destinations `dq`, `dk`, `dv` are f32 and are accumulated into:
     the op reads and writes them. The mask (`causal`, the window) and its
-    positions are given as on `ring.block_attention`.
+    positions are given as on `ring.block_attention`. With `softcap c`, the
+    scores are capped as in the forward and `dS` is multiplied by the cap's
+    slope `1 - (capped / c)^2`.
 
     On tensors the results are the new values of the destinations; the
     ring schedule emits the buffer form, which returns nothing
@@ -383,7 +391,8 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
-    OptionalAttr<I64Attr>:$window_right);
+    OptionalAttr<I64Attr>:$window_right,
+    OptionalAttr<F32Attr>:$softcap);
   let results = (outs Variadic<AnyRankedTensor>:$result_tensors);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $dout `,` $lse `,` $delta
@@ -392,6 +401,7 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`softcap` $softcap^)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
     `->` type($dquery_init) `,` type($dkey_init)

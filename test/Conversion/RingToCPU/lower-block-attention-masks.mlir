@@ -55,3 +55,31 @@ func.func @window_grad(%q: memref<1x1x100x16xf32>, %l: memref<1x1x100xf32>, %d: 
         memref<1x1x100xf32> -> memref<1x1x100x16xf32>, memref<1x1x100x16xf32>
   return
 }
+
+// -----
+
+// A logit cap of 30: each score tile is multiplied by 1/30, goes through
+// tanh and back times 30 before the mask; the gradient keeps 1 - tanh^2
+// per score and multiplies dS by it. The cap is part of the signature
+// (its f32 bits). The module holds the gradient's kernel first.
+// CHECK-LABEL: func.func private @__ring_block_attention_grad
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1106247680|
+// CHECK: %[[GT:.*]] = math.tanh %{{.*}} : vector<8xf32>
+// CHECK: %[[SQ:.*]] = arith.mulf %[[GT]], %[[GT]] : vector<8xf32>
+// CHECK: %[[SLOPE:.*]] = arith.subf %{{.*}}, %[[SQ]] : vector<8xf32>
+// CHECK: vector.store %[[SLOPE]]
+// CHECK: %[[DS:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[KEPT:.*]] = vector.load
+// CHECK: arith.mulf %[[DS]], %[[KEPT]] : vector<8xf32>
+// CHECK-LABEL: func.func private @__ring_block_attention(
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1106247680|
+// CHECK: %[[T:.*]] = math.tanh %{{.*}} : vector<8xf32>
+// CHECK: arith.mulf %[[T]], %{{.*}} : vector<8xf32>
+func.func @softcap(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: memref<1x1x64xf32>, %d: memref<1x1x64x16xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l softcap 30.0
+      : memref<1x1x64x16xf32>, memref<1x1x64x16xf32>, memref<1x1x64x16xf32> -> memref<1x1x64x16xf32>, memref<1x1x64xf32>
+  ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d softcap 30.0
+      : memref<1x1x64x16xf32>, memref<1x1x64x16xf32>, memref<1x1x64x16xf32>,
+        memref<1x1x64xf32> -> memref<1x1x64x16xf32>, memref<1x1x64x16xf32>
+  return
+}

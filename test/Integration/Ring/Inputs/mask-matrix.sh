@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-# window-matrix.sh RING_RUN TEMPLATE DIR N: runs the training step (forward +
+# mask-matrix.sh RING_RUN TEMPLATE DIR N: runs the training step (forward +
 # dq, dk, dv) on N in-process ranks over 96 tokens under sliding windows
-# (one token, smaller and larger than a rank's block, two-sided) for every
-# layout, GQA, f32 and bf16, each checked against the float64 reference
-# (seed N), and prints each run's output under a "== case" line.
+# (one token, smaller and larger than a rank's block, two-sided) and logit
+# caps (alone and with a window) for every layout, GQA, f32 and bf16, each
+# checked against the float64 reference (seed N), and prints each run's
+# output under a "== case" line.
 set -euo pipefail
 ringRun=$1 template=$2 dir=$3 n=$4
 masks=("causal window_left 0" "causal window_left 5" "causal window_left 40"
-  "window_left 9 window_right 4")
+  "window_left 9 window_right 4" "causal softcap 2.0"
+  "window_left 30 window_right 6 softcap 0.5")
 for layout in contiguous zigzag striped; do
   for mask in "${masks[@]}"; do
     for type in f32 bf16; do

@@ -9,6 +9,8 @@
 namespace ringattn {
 
 bool AttentionMask::sees(int64_t i, int64_t j) const {
+  if (length >= 0 && (i >= length || j >= length))
+    return false;
   if (causal && j > i)
     return false;
   if (windowLeft >= 0 && j < i - windowLeft)
@@ -29,6 +31,10 @@ int64_t AttentionMask::documentOf(int64_t position) const {
 
 double AttentionMask::visiblePairs(int64_t queries, int64_t keys) const {
   double pairs = 0;
+  if (length >= 0) {
+    queries = std::min(queries, length);
+    keys = std::min(keys, length);
+  }
   for (int64_t i = 0; i < queries; ++i) {
     // The keys i sees form one run [first, last].
     int64_t first = 0, last = keys - 1;

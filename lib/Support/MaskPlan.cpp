@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // For each query position the keys it may see form one interval: the
-// window's bounds, `j <= i` under causal, and its document's extent. On a
+// window's bounds, `j <= i` under causal, its document's extent, and the
+// positions before the padding. On a
 // key run (an arithmetic progression) the keys inside an interval are
 // counted in O(1), so a pair of runs is classified exactly in one pass over
 // the queries.
@@ -74,6 +75,9 @@ BlockVisibility classifyBlock(const AttentionMask &mask, PositionRun queries,
     int64_t high = mask.windowRight >= 0 ? i + mask.windowRight : kNoBound;
     if (mask.causal)
       high = std::min(high, i);
+    // Padding sees nothing and is seen by nothing.
+    if (mask.length >= 0)
+      high = i < mask.length ? std::min(high, mask.length - 1) : -kNoBound;
     if (!mask.documentStarts.empty()) {
       auto [begin, end] = documentExtent(mask, i);
       low = std::max(low, begin);

@@ -9,7 +9,8 @@ namespace ringattn {
 
 namespace {
 /// Copies token rows between a global tensor and one shard, in either
-/// direction, for every (batch, head).
+/// direction, for every (batch, head). A shard's tokens at positions past
+/// the global tensor are padding: zero in the shard, dropped from it.
 void copyTokens(const HostTensor &from, HostTensor &to, Layout layout,
                 int ranks, int rank, bool toShard) {
   const HostTensor &global = toShard ? from : to;
@@ -21,6 +22,11 @@ void copyTokens(const HostTensor &from, HostTensor &to, Layout layout,
   auto *dst = static_cast<uint8_t *>(to.data());
   for (int64_t t = 0; t < localLen; ++t) {
     int64_t pos = globalPosition(layout, ranks, rank, localLen, t);
+    if (pos >= globalLen) {
+      for (int64_t p = 0; p < planes && toShard; ++p)
+        std::memset(dst + (p * localLen + t) * rowBytes, 0, rowBytes);
+      continue;
+    }
     for (int64_t p = 0; p < planes; ++p) {
       int64_t globalRow = p * globalLen + pos, localRow = p * localLen + t;
       int64_t fromRow = toShard ? globalRow : localRow;
@@ -36,10 +42,10 @@ std::string shardName(int rank, const std::string &operand) {
 }
 
 bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
-                     const std::string &operand,
+                     int64_t localLength, const std::string &operand,
                      std::vector<HostTensor> &shards, std::string &error) {
   std::vector<int64_t> localShape = global.shape();
-  localShape[2] /= ranks;
+  localShape[2] = localLength;
   shards.clear();
   shards.resize(ranks);
   for (int r = 0; r < ranks; ++r) {
@@ -57,12 +63,13 @@ bool shardsForProcess(HostTensor *global, Layout layout, int ranks,
                       const std::string &operand,
                       std::vector<HostTensor> &shards, std::string &error) {
   shards.clear();
-  if (global && ranks == 1) {
+  if (global && ranks == 1 && global->shape() == shardShape) {
     shards.push_back(std::move(*global));
     return true;
   }
   if (global)
-    return scatterSequence(*global, layout, ranks, operand, shards, error);
+    return scatterSequence(*global, layout, ranks, shardShape[2], operand,
+                           shards, error);
   shards.resize(ranks);
   for (int r = 0; r < ranks; ++r)
     if (!shards[r].allocate(

@@ -47,6 +47,7 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
       abi.causal = attention.getCausal();
       abi.windowLeft = attention.getWindowLeft();
       abi.windowRight = attention.getWindowRight();
+      abi.length = attention.getLength();
       if (FloatAttr softcap = attention.getSoftcapAttr())
         abi.softcap = softcap.getValue().convertToFloat();
       abi.scale = attention.getScaleOrDefault();

@@ -173,11 +173,9 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
                                          KeyValueGrads into, Value stepIdx) {
   FloatAttr scale = b.getF32FloatAttr(op.getScaleOrDefault());
   if (!mask.any()) {
-    BlockAttentionGradOp::create(b, TypeRange{}, query, key, value, dout, lse,
-                                 delta, dquery, into.key, into.value, Value(),
-                                 Value(), 1, 1, scale, /*causal=*/false,
-                                 /*window_left=*/nullptr,
-                                 /*window_right=*/nullptr, op.getSoftcapAttr());
+    BlockAttentionGradOp::create(b, query, key, value, dout, lse, delta, dquery,
+                                 into.key, into.value, Value(), Value(), 1, 1,
+                                 scale, mask, op.getSoftcapAttr());
     return;
   }
   // The block of rank (rank - step) mod N, one op per statement.
@@ -199,11 +197,9 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       Value l = chunkView(lse, qc), d = chunkView(delta, qc);
       Value dq = chunkView(dquery, qc), dk = chunkView(into.key, kc);
       Value dv = chunkView(into.value, kc);
-      auto block = BlockAttentionGradOp::create(
-          b, TypeRange{}, q, k, v, dO, l, d, dq, dk, dv, qc.offset, kc.offset,
-          qc.stride, kc.stride, scale, /*mask, set below=*/false, nullptr,
-          nullptr, op.getSoftcapAttr());
-      block.setPositionMask(mask);
+      BlockAttentionGradOp::create(b, q, k, v, dO, l, d, dq, dk, dv, qc.offset,
+                                   kc.offset, qc.stride, kc.stride, scale, mask,
+                                   op.getSoftcapAttr());
     }
 }
 
@@ -285,12 +281,10 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
     // One device: one block; positions are 0, 1, ... on both sides.
     Value origin = mask.any() ? idx(0) : Value();
     Value key = input(op.getKey()), value = input(op.getValue());
-    auto block = BlockAttentionGradOp::create(
-        b, TypeRange{}, query, key, value, dout, lse, delta, dquery,
-        partial[0].key, partial[0].value, origin, origin, 1, 1,
-        b.getF32FloatAttr(op.getScaleOrDefault()), /*mask, set below=*/false,
-        nullptr, nullptr, op.getSoftcapAttr());
-    block.setPositionMask(mask);
+    BlockAttentionGradOp::create(
+        b, query, key, value, dout, lse, delta, dquery, partial[0].key,
+        partial[0].value, origin, origin, 1, 1,
+        b.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr());
     return {result(dquery, op.getQuery().getType()),
             result(partial[0].key, keyType),
             result(partial[0].value, valueType)};

@@ -69,20 +69,26 @@ Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
   if (std::optional<int64_t> behind = mask.maxBehind())
     both(arith::CmpIOp::create(b, arith::CmpIPredicate::sle, query.offset,
                                reach(last(key), *behind)));
+  // Some query and some key come before the padding.
+  if (std::optional<int64_t> length = mask.length)
+    for (Value first : {query.offset, key.offset})
+      both(arith::CmpIOp::create(b, arith::CmpIPredicate::slt, first,
+                                 arith::ConstantIndexOp::create(b, *length)));
   return interact;
 }
 
 int64_t mlir::ring::lastNeededStep(const PositionMask &mask,
                                    SequenceLayout layout, int64_t ranks,
                                    int64_t localLen) {
-  // Without a window some rank sees every block (the last rank of a
-  // contiguous causal ring, every rank without causal); only a window is
-  // worth planning.
-  if (!mask.windowLeft && !mask.windowRight)
+  // Without a window or padding some rank sees every block (the last rank
+  // of a contiguous causal ring, every rank without causal); only those
+  // are worth planning.
+  if (!mask.windowLeft && !mask.windowRight && !mask.length)
     return ranks - 1;
   ringattn::AttentionMask planned = ringattn::AttentionMask::of(mask.causal);
   planned.windowLeft = mask.windowLeft.value_or(-1);
   planned.windowRight = mask.windowRight.value_or(-1);
+  planned.length = mask.length.value_or(-1);
   std::optional<ringattn::Layout> parsed =
       ringattn::parseLayout(stringifySequenceLayout(layout).str());
   assert(parsed && "the dialect's layouts are lib/Support's, by name");

@@ -50,7 +50,7 @@ Value chunksMayInteract(ImplicitLocOpBuilder &b, const PositionMask &mask,
 /// The last ring step at which some rank's queries see a key of the block
 /// it holds (MaskPlan.h's planRing), for `ranks` ranks of `localLen` tokens
 /// in `layout`: key/value blocks need travel only that many hops. N - 1
-/// unless a window cuts the ring short.
+/// unless a window (or ranks of padding alone) cuts the ring short.
 int64_t lastNeededStep(const PositionMask &mask, SequenceLayout layout,
                        int64_t ranks, int64_t localLen);
 

@@ -46,8 +46,7 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
         rewriter, loc, op.getQuery(), op.getKey(), op.getValue(), outInit,
         lseInit, queryOffset, keyOffset, /*query_stride=*/1,
         /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()),
-        /*mask, set below=*/false, nullptr, nullptr, op.getSoftcapAttr());
-    block.setPositionMask(mask);
+        mask, op.getSoftcapAttr());
     Value result = block.getOut();
     if (queryType.getElementType() != f32)
       result = arith::TruncFOp::create(rewriter, loc, queryType, result);

@@ -159,9 +159,7 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto block = BlockAttentionOp::create(
         ib, q, k, v, oDest, lseDest, qOffset, kOffset,
         qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
-        ib.getF32FloatAttr(op.getScaleOrDefault()), /*mask, set below=*/false,
-        nullptr, nullptr, op.getSoftcapAttr());
-    block.setPositionMask(mask);
+        ib.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr());
     return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
                              lse);
   };

@@ -10,11 +10,11 @@ func.func @entry(%q: tensor<1x8x64x32xbf16>, %k: tensor<1x2x64x32xbf16>, %v: ten
   return %o : tensor<1x8x64x32xbf16>
 }
 
-// A window and a logit cap are recorded.
+// A window, a logit cap and the true length are recorded.
 // CHECK-LABEL: func.func @window_entry
-// CHECK-SAME: ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, softcap = 5.000000e+01 : f32, value = tensor<1x2x8x16xf32>, window_left = 3 : i64, window_right = 2 : i64}
+// CHECK-SAME: ring.abi = {causal = false, key = tensor<1x2x8x16xf32>, length = 7 : i64, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, softcap = 5.000000e+01 : f32, value = tensor<1x2x8x16xf32>, window_left = 3 : i64, window_right = 2 : i64}
 func.func @window_entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  %o = ring.attention %q, %k, %v window_left 3 window_right 2 softcap 50.0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  %o = ring.attention %q, %k, %v window_left 3 window_right 2 softcap 50.0 length 7 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 

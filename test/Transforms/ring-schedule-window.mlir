@@ -5,12 +5,16 @@
 // partial sums return home in one shift of 8 - 2 = 6 ranks. A window within
 // a block needs no ring at all. Zigzag places a rank's late chunk next to
 // the next rank's, and a two-sided window needs the ranks ahead, which a
-// one-way ring reaches last: both keep every step.
+// one-way ring reaches last: both keep every step. Padding plans too: 100
+// real tokens on 8 ranks of 64 leave ranks 2 to 7 all padding, so one step
+// suffices, and a block is skipped unless some of its queries and keys are
+// real.
 // RUN: rm -rf %t && split-file %s %t
 // RUN: ring-opt %t/forward.mlir -ring-schedule | FileCheck %s --check-prefix=FWD
 // RUN: ring-opt %t/grad.mlir -ring-schedule | FileCheck %s --check-prefix=GRAD
 // RUN: ring-opt %t/local.mlir -ring-schedule -canonicalize | FileCheck %s --check-prefix=LOCAL
 // RUN: ring-opt %t/full-ring.mlir -ring-schedule | FileCheck %s --check-prefix=FULL
+// RUN: ring-opt %t/padded.mlir -ring-schedule | FileCheck %s --check-prefix=PAD
 
 //--- forward.mlir
 shard.grid @ring(shape = 8)
@@ -101,5 +105,23 @@ func.func @zigzag(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
 }
 func.func @two_sided(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
   %o = ring.attention %q, %q, %q window_left 16 window_right 16 ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+//--- padded.mlir
+shard.grid @ring(shape = 8)
+// PAD-LABEL: func.func @padded
+// PAD: %[[QOFF:.*]] = arith.muli %{{.*}}, %c64
+// PAD: scf.for %{{.*}} = %c0 to %c1 step %c1
+// PAD:   %[[KOFF:.*]] = arith.muli %{{.*}}, %c64
+// PAD:   %[[CAUSAL:.*]] = arith.cmpi sle, %[[KOFF]]
+// PAD:   %[[REALQ:.*]] = arith.cmpi slt, %[[QOFF]], %c100
+// PAD:   %[[BOTH:.*]] = arith.andi %[[CAUSAL]], %[[REALQ]]
+// PAD:   %[[REALK:.*]] = arith.cmpi slt, %[[KOFF]], %c100
+// PAD:   %[[SEEN:.*]] = arith.andi %[[BOTH]], %[[REALK]]
+// PAD:   scf.if %[[SEEN]]
+// PAD:     ring.block_attention {{.*}} causal length 100 query_pos(%[[QOFF]], 1) key_pos(%[[KOFF]], 1)
+func.func @padded(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
+  %o = ring.attention %q, %q, %q causal length 100 ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
   return %o : tensor<1x2x64x16xf32>
 }

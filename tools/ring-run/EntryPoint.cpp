@@ -43,11 +43,13 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
   entry.name = name.str();
   entry.queryShape.assign(q.getShape().begin(), q.getShape().end());
   entry.kvShape.assign(k.getShape().begin(), k.getShape().end());
+  // The global sequence: every position of the shards, or the true length
+  // when the tail of the last positions is padding.
   entry.shape = {q.getDimSize(0),
                  q.getDimSize(1),
                  k.getDimSize(1),
-                 q.getDimSize(2) * entry.ranks,
-                 k.getDimSize(2) * entry.ranks,
+                 abi->length.value_or(q.getDimSize(2) * entry.ranks),
+                 abi->length.value_or(k.getDimSize(2) * entry.ranks),
                  q.getDimSize(3)};
   entry.training = abi->training;
   entry.mask = AttentionMask::of(abi->causal);

@@ -21,11 +21,14 @@ namespace ringattn {
 struct EntryPoint {
   std::string name;
   ElementType elementType = ElementType::F32;
-  /// The shape of the whole attention (the global sequence).
+  /// The shape of the whole attention (the global sequence, of its true
+  /// length when the shards end in padding).
   AttentionShape shape{};
-  /// One rank's operands: the global ones with the sequence split N ways.
+  /// One rank's operands: the global ones with the sequence split N ways
+  /// (after padding it to the N shards' positions).
   std::vector<int64_t> queryShape, kvShape;
-  /// Which keys each query sees: causal and the sliding window.
+  /// Which keys each query sees: causal, the sliding window, the soft-cap
+  /// (the reference runs on the true length: no padding to mask).
   AttentionMask mask;
   double scale = 1.0;
   /// 1 for single-device attention.

@@ -400,11 +400,9 @@ Error RingRun::agreeOnModule() {
 }
 
 std::vector<int64_t> RingRun::operandShape(bool global, bool kv) const {
-  std::vector<int64_t> shape =
-      kv ? entry.globalKVShape() : entry.globalQueryShape();
   if (!global)
-    shape[2] /= ranks;
-  return shape;
+    return kv ? entry.kvShape : entry.queryShape;
+  return kv ? entry.globalKVShape() : entry.globalQueryShape();
 }
 
 /// The root holds the global operands: read from --inputs, or random. Their
@@ -654,7 +652,8 @@ Error RingRun::collectOutput() {
 /// On the root: the output back in natural order, written where asked,
 /// checked against the float64 reference with --check, and summarized.
 int RingRun::checkAndReport() {
-  if (ranks == 1) {
+  // A ring of one took the global tensors themselves, unless it pads them.
+  if (ranks == 1 && qShards[0].shape() == entry.globalQueryShape()) {
     q = std::move(qShards[0]);
     k = std::move(kShards[0]);
     v = std::move(vShards[0]);

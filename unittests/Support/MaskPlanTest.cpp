@@ -54,6 +54,9 @@ AttentionMask randomMask(std::mt19937 &rng) {
         std::unique(mask.documentStarts.begin(), mask.documentStarts.end()),
         mask.documentStarts.end());
   }
+  // Now and then a padded tail.
+  if (std::uniform_int_distribution<int>(0, 3)(rng) == 0)
+    mask.length = std::uniform_int_distribution<int>(0, 45)(rng);
   return mask;
 }
 
@@ -63,7 +66,7 @@ std::string describe(const AttentionMask &mask) {
           std::to_string(mask.windowRight) + " documents at";
   for (int64_t start : mask.documentStarts)
     text += " " + std::to_string(start);
-  return text;
+  return text + " length " + std::to_string(mask.length);
 }
 
 TEST(MaskPlan, ClassifiesRunsExactly) {

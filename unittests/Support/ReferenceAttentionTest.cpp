@@ -289,6 +289,34 @@ std::vector<double> rows(const std::vector<double> &x, int64_t heads,
   return part;
 }
 
+TEST(ReferenceMasks, APaddedTailIsTheShorterSequence) {
+  // 7 positions of which 5 are real: the real rows are attention over the
+  // first 5 alone, the padding rows are 0.
+  AttentionShape padded{1, 2, 1, 7, 7, 3}, real{1, 2, 1, 5, 5, 3};
+  Inputs in(padded, 5);
+  for (bool causal : {false, true}) {
+    AttentionMask mask = AttentionMask::of(causal);
+    mask.length = 5;
+    std::vector<double> out =
+        referenceAttention(padded, in.q, in.k, in.v, 0.6, mask);
+    // Row t of head h of a [1, heads, 7, 3] tensor starts at (7 h + t) 3.
+    auto firstFive = [](const std::vector<double> &x, int64_t heads) {
+      std::vector<double> part;
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t e = 0; e < 5 * 3; ++e)
+          part.push_back(x[h * 7 * 3 + e]);
+      return part;
+    };
+    std::vector<double> expected =
+        referenceAttention(real, firstFive(in.q, 2), firstFive(in.k, 1),
+                           firstFive(in.v, 1), 0.6, causal);
+    EXPECT_EQ(firstFive(out, 2), expected);
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t e = 5 * 3; e < 7 * 3; ++e)
+        EXPECT_EQ(out[h * 7 * 3 + e], 0.0) << "padding row";
+  }
+}
+
 TEST(ReferenceMasks, PackedDocumentsAreAttendedOneByOne) {
   // Attention over documents packed into one sequence equals attention over
   // each document alone, then packed again.

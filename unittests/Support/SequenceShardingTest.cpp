@@ -35,7 +35,8 @@ TEST(SequenceSharding, ScatterFollowsTheLayoutAndGatherUndoesIt) {
     HostTensor global = randomTensor({2, 3, ranks * local, 5}, 7);
     std::vector<HostTensor> shards;
     std::string error;
-    ASSERT_TRUE(scatterSequence(global, layout, ranks, "q", shards, error))
+    ASSERT_TRUE(
+        scatterSequence(global, layout, ranks, local, "q", shards, error))
         << error;
     ASSERT_EQ(shards.size(), size_t(ranks));
     for (int r = 0; r < ranks; ++r)
@@ -47,6 +48,37 @@ TEST(SequenceSharding, ScatterFollowsTheLayoutAndGatherUndoesIt) {
               ASSERT_EQ(at(shards[r], b, h, t, d), at(global, b, h, g, d))
                   << layoutName(layout) << " rank " << r << " token " << t;
       }
+    HostTensor back;
+    ASSERT_TRUE(back.allocate("back", ElementType::F32, global.shape(), error));
+    gatherSequence(shards, layout, back);
+    EXPECT_EQ(back.toDouble(), global.toDouble()) << layoutName(layout);
+  }
+}
+
+// A sequence of 21 tokens on 4 ranks of 6 positions: the 3 positions past
+// the end are zero in the shards, and gathering drops them again.
+TEST(SequenceSharding, AShortSequenceIsPaddedAndUnpadded) {
+  for (Layout layout : {Layout::Contiguous, Layout::Zigzag, Layout::Striped}) {
+    const int ranks = 4;
+    const int64_t local = 6, length = 21;
+    HostTensor global = randomTensor({1, 2, length, 3}, 11);
+    std::vector<HostTensor> shards;
+    std::string error;
+    ASSERT_TRUE(
+        scatterSequence(global, layout, ranks, local, "q", shards, error))
+        << error;
+    int padding = 0;
+    for (int r = 0; r < ranks; ++r)
+      for (int64_t t = 0; t < local; ++t) {
+        int64_t g = globalPosition(layout, ranks, r, local, t);
+        padding += g >= length;
+        for (int64_t h = 0; h < 2; ++h)
+          for (int64_t d = 0; d < 3; ++d)
+            ASSERT_EQ(at(shards[r], 0, h, t, d),
+                      g < length ? at(global, 0, h, g, d) : 0.0f)
+                << layoutName(layout) << " rank " << r << " token " << t;
+      }
+    EXPECT_EQ(padding, ranks * local - length);
     HostTensor back;
     ASSERT_TRUE(back.allocate("back", ElementType::F32, global.shape(), error));
     gatherSequence(shards, layout, back);

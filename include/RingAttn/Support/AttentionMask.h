@@ -36,6 +36,10 @@ struct AttentionMask {
   /// A logit soft-cap: each score s becomes softCap * tanh(s / softCap)
   /// before the softmax; 0 for none.
   double softCap = 0;
+  /// The true sequence length when the tensors hold more positions (a
+  /// sequence the ranks do not divide, padded): positions at or past it
+  /// are padding, which sees nothing and is seen by nothing; -1 for none.
+  int64_t length = -1;
 
   /// Just `causal`.
   static AttentionMask of(bool causal) {

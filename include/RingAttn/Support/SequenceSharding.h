@@ -17,12 +17,14 @@ namespace ringattn {
 /// How errors name rank `rank`'s shard of `operand` ("rank 1's shard of q").
 std::string shardName(int rank, const std::string &operand);
 
-/// Splits a global [batch, heads, N*L, head_dim] tensor into the N local
-/// [batch, heads, L, head_dim] shards of `layout`: local token t of rank r is
-/// global token globalPosition(layout, N, r, L, t). False with `error`
-/// naming `operand` and the rank if a shard's memory is not there.
+/// Splits a global [batch, heads, S, head_dim] tensor into the N local
+/// [batch, heads, L, head_dim] shards of `layout` (S <= N*L): local token t
+/// of rank r is global token globalPosition(layout, N, r, L, t), and is zero
+/// padding where that is S or more (a sequence the ranks do not divide;
+/// the op's `length` masks it). False with `error` naming `operand` and the
+/// rank if a shard's memory is not there.
 bool scatterSequence(const HostTensor &global, Layout layout, int ranks,
-                     const std::string &operand,
+                     int64_t localLength, const std::string &operand,
                      std::vector<HostTensor> &shards, std::string &error);
 
 /// The shards of one operand that a process of a ring job holds before its
@@ -37,7 +39,8 @@ bool shardsForProcess(HostTensor *global, Layout layout, int ranks,
                       const std::string &operand,
                       std::vector<HostTensor> &shards, std::string &error);
 
-/// The inverse of scatterSequence: writes every shard back into `global`.
+/// The inverse of scatterSequence: writes every shard back into `global`,
+/// dropping the padding.
 void gatherSequence(const std::vector<HostTensor> &shards, Layout layout,
                     HostTensor &global);
 

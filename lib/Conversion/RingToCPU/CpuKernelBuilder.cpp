@@ -145,9 +145,18 @@ Value CpuKernelBuilder::withinReachBehind(Value queryPosition,
   return notInFuture(reach, queryPosition);
 }
 
+Value CpuKernelBuilder::beforePadding(Value position) {
+  if (!block.mask.length)
+    return nullptr;
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, position,
+                               constantLike(position, *block.mask.length));
+}
+
 Value CpuKernelBuilder::visible(Value queryPosition, Value keyPosition) {
-  return both(withinReachAhead(queryPosition, keyPosition),
-              withinReachBehind(queryPosition, keyPosition));
+  Value band = both(withinReachAhead(queryPosition, keyPosition),
+                    withinReachBehind(queryPosition, keyPosition));
+  return both(band,
+              both(beforePadding(queryPosition), beforePadding(keyPosition)));
 }
 
 Value CpuKernelBuilder::both(Value x, Value y) {
@@ -179,9 +188,11 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
   Value lastKey =
       rowPosition(k0, keys - 1, block.keyLen, keyOffset, block.keyStride);
   // The nearest pairs decide: the last query against the first key for the
-  // reach ahead, the first query against the last key for the reach behind.
-  return both(withinReachAhead(lastQuery, firstKey),
-              withinReachBehind(firstQuery, lastKey));
+  // reach ahead, the first query against the last key for the reach behind;
+  // and some query and some key come before the padding.
+  Value band = both(withinReachAhead(lastQuery, firstKey),
+                    withinReachBehind(firstQuery, lastKey));
+  return both(band, both(beforePadding(firstQuery), beforePadding(firstKey)));
 }
 
 std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
@@ -195,6 +206,11 @@ std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
     Value reach = add(position(queryOffset, idx(block.queryStride), lastQuery),
                       idx(*ahead));
     end = causalKeyEnd(reach, keyOffset, stride, keyLen);
+  }
+  // No key from the padding on.
+  if (std::optional<int64_t> length = block.mask.length) {
+    Value lastReal = causalKeyEnd(idx(*length - 1), keyOffset, stride, keyLen);
+    end = arith::MinSIOp::create(b, end, lastReal);
   }
   if (std::optional<int64_t> behind = block.mask.maxBehind()) {
     Value reach = arith::SubIOp::create(
@@ -255,7 +271,7 @@ std::string CpuKernelBuilder::blockSignature(TypeRange argTypes) const {
   llvm::interleave(argTypes, os, ",");
   const PositionMask &mask = block.mask;
   os << "|" << mask.causal << "," << mask.windowLeft.value_or(-1) << ","
-     << mask.windowRight.value_or(-1) << "|"
+     << mask.windowRight.value_or(-1) << "," << mask.length.value_or(-1) << "|"
      << llvm::bit_cast<uint32_t>(block.softcap) << "|" << block.queryStride
      << "|" << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale)
      << "|" << shape.rows << "x" << shape.scoreVectors;

@@ -100,13 +100,15 @@ protected:
   Value visible(Value queryPosition, Value keyPosition);
   Value withinReachAhead(Value queryPosition, Value keyPosition);
   Value withinReachBehind(Value queryPosition, Value keyPosition);
+  /// Whether `position` comes before the padding; null without `length`.
+  Value beforePadding(Value position);
   /// x and y, where a null one is true.
   Value both(Value x, Value y);
   /// `value` as an index, or splat as i32 in the vector type of `like`.
   Value constantLike(Value like, int64_t value);
   /// Whether any of the block's queries [q0, q0 + queries) may see any of
-  /// its keys [k0, k0 + keys) (both clamped to the block); null when the
-  /// mask hides nothing.
+  /// its keys [k0, k0 + keys) (both clamped to the block, positions
+  /// increasing with the row); null when the mask hides nothing.
   Value tilesMayInteract(Value q0, int64_t queries, Value k0, int64_t keys);
   /// The keys [begin, end) that the block's queries [q0, q0 + rows) may
   /// see, `begin` rounded down to a multiple of `keyTile`: the key tiles a

@@ -73,13 +73,14 @@ struct LaunchBuilder {
   ImplicitLocOpBuilder b;
 };
 
-/// The GPU kernels mask causally and nothing else yet: a windowed or
-/// capped block is refused rather than computed without its mask or cap.
+/// The GPU kernels mask causally and nothing else yet: a windowed, capped
+/// or padded block is refused rather than computed without its mask.
 template <typename BlockOp>
 LogicalResult supportedMask(BlockOp op, bool report) {
   const char *missing = op.getWindowLeft() || op.getWindowRight()
                             ? "sliding windows"
                         : op.getSoftcapAttr() ? "logit soft-caps"
+                        : op.getLength()      ? "padded sequences (length)"
                                               : nullptr;
   if (!missing)
     return success();

@@ -6,7 +6,7 @@
 // the key is not after the query (causal) and not more than 8 behind it.
 // The window is part of the kernel's signature.
 // CHECK-LABEL: func.func private @__ring_block_attention
-// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,8,-1|
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,8,-1,-1|
 // CHECK: scf.for %[[Q0:.*]] = %c0 to %c200 step %c96
 // The frontier: one past the last key the tile's last query sees.
 // CHECK:   %[[END:.*]] = arith.minsi %{{.*}}, %c200 : index
@@ -41,7 +41,7 @@ func.func @window(%q: memref<1x1x200x16xf32>, %o: memref<1x1x200x16xf32>, %l: me
 // the first key must not be more than 4 past the last query, and 2 behind,
 // so the last key must be within 2 of the first query.
 // CHECK-LABEL: func.func private @__ring_block_attention_grad
-// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4|
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4,-1|
 // CHECK: %[[KREACH:.*]] = arith.addi %{{.*}}, %c2 : index
 // CHECK: %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %{{.*}} : index
 // CHECK: %[[QREACH:.*]] = arith.addi %{{.*}}, %c4 : index
@@ -81,5 +81,29 @@ func.func @softcap(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: mem
   ring.block_attention_grad %q, %q, %q, %q, %l, %l into %d, %d, %d softcap 30.0
       : memref<1x1x64x16xf32>, memref<1x1x64x16xf32>, memref<1x1x64x16xf32>,
         memref<1x1x64xf32> -> memref<1x1x64x16xf32>, memref<1x1x64x16xf32>
+  return
+}
+
+// -----
+
+// 50 real tokens of 64 positions (offsets from 0): the key loop ends at the
+// last real key, and a score is kept only when the query and the key are
+// both real. The length is part of the signature: blocks of different
+// lengths do not share a kernel.
+// CHECK-LABEL: func.func private @__ring_block_attention(
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,-1,-1,50|
+// CHECK-DAG: %[[LEN:.*]] = arith.constant dense<50> : vector<8xi32>
+// CHECK: %[[REAL:.*]] = arith.subi %c50, %[[KOFF:.*]] : index
+// CHECK: %[[CLAMPED:.*]] = arith.maxsi %[[REAL]], %c0 : index
+// CHECK: %[[ENDREAL:.*]] = arith.minsi %[[CLAMPED]], %c64 : index
+// CHECK: %[[END:.*]] = arith.minsi %[[ENDREAL]], %c64 : index
+// CHECK: scf.for %{{.*}} = %c0 to %[[END]] step %c64
+// CHECK: %[[KREAL:.*]] = arith.cmpi slt, %[[KPOS:.*]], %[[LEN]] : vector<8xi32>
+// CHECK: %[[QREAL:.*]] = arith.cmpi slt, %[[QPOS:.*]], %[[LEN]] : vector<8xi32>
+// CHECK: %[[KEEP:.*]] = arith.andi %[[QREAL]], %[[KREAL]] : vector<8xi1>
+// CHECK: arith.select %[[KEEP]]
+func.func @padded(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: memref<1x1x64xf32>, %p: index) {
+  ring.block_attention %q, %q, %q into %o, %l length 50 query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x64x16xf32>, memref<1x1x64x16xf32>, memref<1x1x64x16xf32> -> memref<1x1x64x16xf32>, memref<1x1x64xf32>
   return
 }

@@ -344,3 +344,14 @@ func.func @softcap(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: mem
       -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
   return
 }
+
+// -----
+
+func.func @padded(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: memref<1x1x64xf32>, %p: index) {
+  // expected-error @+1 {{the GPU kernels do not support padded sequences (length) yet; lower this block for the CPU (ring-lower-block-attention)}}
+  ring.block_attention %q, %q, %q into %o, %l causal length 50
+      query_pos(%p, 1) key_pos(%p, 1)
+      : memref<1x1x64x64xf16>, memref<1x1x64x64xf16>, memref<1x1x64x64xf16>
+      -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
+  return
+}

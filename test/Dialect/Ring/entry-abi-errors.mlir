@@ -111,3 +111,10 @@ func.func @window_not_integer() attributes {ring.abi = {causal = false, key = te
 func.func @softcap_negative() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, softcap = -1.000000e+00 : f32, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'length' must be a positive integer}}
+func.func @length_zero() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, length = 0 : i64, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
+  return
+}

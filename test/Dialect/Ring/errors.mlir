@@ -163,6 +163,47 @@ func.func @block_softcap_negative(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16
 
 // -----
 
+func.func @length_zero(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{length must be at least 1 token (got 0)}}
+  %o = ring.attention %q, %q, %q length 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @length_too_long(%q: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{length 9 is more than the 8 positions the operands hold}}
+  %o = ring.attention %q, %q, %q causal length 9 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @length_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{a padded sequence (length) needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %o = ring.attention %q, %k, %k length 3 : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @length_beyond_ring(%q: tensor<1x2x8x16xf32>, %o: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{length 33 is more than the 32 positions the ring holds (4 ranks of 8)}}
+  %a, %b, %c = ring.attention_grad %q, %q, %q, %o, %l, %o causal length 33 ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_length_zero(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>, %p: index) {
+  // expected-error @+1 {{length must be at least 1 token (got -4)}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld length -4 query_pos(%p, 1) key_pos(%p, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
 func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{a causal or windowed block needs the positions of its rows (query_pos and key_pos)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld window_left 4 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>

@@ -30,12 +30,12 @@ func.func @attention_ring_gqa_zigzag(%q: tensor<1x8x64x128xbf16>, %k: tensor<1x2
 func.func @attention_windows(%q: tensor<1x2x64x16xf32>, %o: tensor<1x2x64x16xf32>, %l: tensor<1x2x64xf32>, %od: tensor<1x2x64x16xf32>, %p: index) -> tensor<1x2x64x16xf32> {
   // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} causal window_left 16 softcap 3.000000e+01 ring @ring axis 0 :
   %a = ring.attention %q, %q, %q causal window_left 16 softcap 30.0 ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
-  // CHECK: ring.attention_grad %{{.*}} window_left 3 window_right 5 :
-  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %o, %l, %od window_left 3 window_right 5 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
+  // CHECK: ring.attention_grad %{{.*}} window_left 3 window_right 5 length 200 ring @ring axis 0 :
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %o, %l, %od window_left 3 window_right 5 length 200 ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
   // CHECK: ring.block_attention %{{.*}} into %{{.*}} window_right 0 query_pos(%{{.*}}, 2) key_pos(%{{.*}}, 1) softcap 5.000000e+00 :
   %b:2 = ring.block_attention %q, %q, %q into %o, %l window_right 0 query_pos(%p, 2) key_pos(%p, 1) softcap 5.0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
-  // CHECK: ring.block_attention_grad %{{.*}} into %{{.*}} causal window_left 7 query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 1) :
-  %g:3 = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %o, %o, %o causal window_left 7 query_pos(%p, 1) key_pos(%p, 1) : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+  // CHECK: ring.block_attention_grad %{{.*}} into %{{.*}} causal window_left 7 length 60 query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 1) :
+  %g:3 = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %o, %o, %o causal window_left 7 length 60 query_pos(%p, 1) key_pos(%p, 1) : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
   return %a : tensor<1x2x64x16xf32>
 }
 

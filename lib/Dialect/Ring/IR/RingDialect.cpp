@@ -37,7 +37,7 @@ static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kLayoutKey = "layout", kTrainingKey = "training",
                                kWindowLeftKey = "window_left",
                                kWindowRightKey = "window_right",
-                               kSoftcapKey = "softcap";
+                               kSoftcapKey = "softcap", kLengthKey = "length";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -47,6 +47,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
       b.getNamedAttr(kValueKey, TypeAttr::get(value)),
       b.getNamedAttr(kCausalKey, b.getBoolAttr(causal)),
       b.getNamedAttr(kScaleKey, b.getF32FloatAttr(scale))};
+  if (length)
+    entries.push_back(b.getNamedAttr(kLengthKey, b.getI64IntegerAttr(*length)));
   if (windowLeft)
     entries.push_back(
         b.getNamedAttr(kWindowLeftKey, b.getI64IntegerAttr(*windowLeft)));
@@ -86,13 +88,16 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   if (!causal)
     return fail(kCausalKey, "must be a bool");
   entry.causal = causal.getValue();
-  for (auto [key, bound] : {std::pair{kWindowLeftKey, &entry.windowLeft},
-                            std::pair{kWindowRightKey, &entry.windowRight}}) {
+  for (auto [key, bound, least] :
+       {std::tuple{kWindowLeftKey, &entry.windowLeft, 0},
+        std::tuple{kWindowRightKey, &entry.windowRight, 0},
+        std::tuple{kLengthKey, &entry.length, 1}}) {
     if (!abi.contains(key))
       continue;
     auto tokens = abi.getAs<IntegerAttr>(key);
-    if (!tokens || tokens.getInt() < 0)
-      return fail(key, "must be a non-negative integer");
+    if (!tokens || tokens.getInt() < least)
+      return fail(key, least ? "must be a positive integer"
+                             : "must be a non-negative integer");
     *bound = tokens.getInt();
   }
   if (abi.contains(kSoftcapKey)) {
@@ -132,7 +137,8 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   for (NamedAttribute attr : abi)
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
                              kWindowLeftKey, kWindowRightKey, kSoftcapKey,
-                             kScaleKey, kRanksKey, kLayoutKey, kTrainingKey},
+                             kLengthKey, kScaleKey, kRanksKey, kLayoutKey,
+                             kTrainingKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

@@ -195,6 +195,9 @@ static LogicalResult verifyWindow(Operation *op, const PositionMask &mask) {
     return op->emitOpError(
         "window_right does not apply to causal attention, whose keys already "
         "end at the query; drop it, or drop 'causal' for a two-sided window");
+  if (mask.length && *mask.length < 1)
+    return op->emitOpError("length must be at least 1 token (got ")
+           << *mask.length << ")";
   return success();
 }
 
@@ -278,9 +281,15 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
   if (failed(verifyWindow(op, mask)))
     return failure();
   if (mask.any() && sq != skv)
-    return op.emitOpError(mask.causal ? "causal attention" : "a window")
+    return op.emitOpError(mask.causal   ? "causal attention"
+                          : mask.length ? "a padded sequence (length)"
+                                        : "a window")
            << " needs equal query and key/value sequence lengths (got " << sq
            << " and " << skv << ")";
+  if (!op.isRing() && mask.length && !ShapedType::isDynamic(sq) &&
+      *mask.length > sq)
+    return op.emitOpError("length ") << *mask.length << " is more than the "
+                                     << sq << " positions the operands hold";
   if (op.isRing() && op.getLayout() == SequenceLayout::Zigzag && sq % 2 != 0)
     return op.emitOpError("zigzag layout needs an even local sequence length "
                           "(got ")
@@ -309,11 +318,32 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+/// Over a ring of static size N, `length` is at most the N shards'
+/// positions.
+template <typename AttentionLikeOp>
+static LogicalResult verifyRingLength(AttentionLikeOp op,
+                                      SymbolTableCollection &symbolTable) {
+  std::optional<uint64_t> length = op.getLength();
+  auto grid =
+      symbolTable.lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
+  int64_t ranks = grid.getShape()[*op.getAxis()];
+  int64_t local = op.getQuery().getType().getDimSize(kSeq);
+  if (!length || ShapedType::isDynamic(ranks) || ShapedType::isDynamic(local) ||
+      static_cast<int64_t>(*length) <= ranks * local)
+    return success();
+  return op.emitOpError("length ")
+         << *length << " is more than the " << ranks * local
+         << " positions the ring holds (" << ranks << " ranks of " << local
+         << ")";
+}
+
 LogicalResult
 AttentionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!isRing())
     return success();
-  return verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable);
+  if (failed(verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable)))
+    return failure();
+  return verifyRingLength(*this, symbolTable);
 }
 
 //===----------------------------------------------------------------------===//
@@ -334,7 +364,9 @@ LogicalResult
 AttentionGradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!isRing())
     return success();
-  return verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable);
+  if (failed(verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable)))
+    return failure();
+  return verifyRingLength(*this, symbolTable);
 }
 
 //===----------------------------------------------------------------------===//
@@ -413,24 +445,25 @@ template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
   return success();
 }
 
-/// Sets the mask attributes of a block op.
-template <typename BlockOp>
-static void setMaskAttributes(BlockOp op, const PositionMask &mask) {
-  Builder b(op.getContext());
-  auto bound = [&](std::optional<int64_t> tokens) {
-    return tokens ? b.getI64IntegerAttr(*tokens) : IntegerAttr();
-  };
-  op.setCausal(mask.causal);
-  op.setWindowLeftAttr(bound(mask.windowLeft));
-  op.setWindowRightAttr(bound(mask.windowRight));
+/// The attribute of an optional number of tokens.
+static IntegerAttr tokensAttr(Builder &b, std::optional<int64_t> tokens) {
+  return tokens ? b.getI64IntegerAttr(*tokens) : IntegerAttr();
 }
 
 //===----------------------------------------------------------------------===//
 // BlockAttentionOp
 //===----------------------------------------------------------------------===//
 
-void BlockAttentionOp::setPositionMask(const PositionMask &mask) {
-  setMaskAttributes(*this, mask);
+void BlockAttentionOp::build(OpBuilder &b, OperationState &state, Value query,
+                             Value key, Value value, Value outInit,
+                             Value lseInit, Value queryOffset, Value keyOffset,
+                             int64_t queryStride, int64_t keyStride,
+                             FloatAttr scale, const PositionMask &mask,
+                             FloatAttr softcap) {
+  build(b, state, query, key, value, outInit, lseInit, queryOffset, keyOffset,
+        queryStride, keyStride, scale, mask.causal,
+        tokensAttr(b, mask.windowLeft), tokensAttr(b, mask.windowRight),
+        softcap, tokensAttr(b, mask.length));
 }
 
 float BlockAttentionOp::getScaleOrDefault() {
@@ -522,8 +555,18 @@ void BlockAttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 // BlockAttentionGradOp
 //===----------------------------------------------------------------------===//
 
-void BlockAttentionGradOp::setPositionMask(const PositionMask &mask) {
-  setMaskAttributes(*this, mask);
+void BlockAttentionGradOp::build(OpBuilder &b, OperationState &state,
+                                 Value query, Value key, Value value,
+                                 Value dout, Value lse, Value delta,
+                                 Value dqueryInit, Value dkeyInit,
+                                 Value dvalueInit, Value queryOffset,
+                                 Value keyOffset, int64_t queryStride,
+                                 int64_t keyStride, FloatAttr scale,
+                                 const PositionMask &mask, FloatAttr softcap) {
+  build(b, state, query, key, value, dout, lse, delta, dqueryInit, dkeyInit,
+        dvalueInit, queryOffset, keyOffset, queryStride, keyStride, scale,
+        mask.causal, tokensAttr(b, mask.windowLeft),
+        tokensAttr(b, mask.windowRight), softcap, tokensAttr(b, mask.length));
 }
 
 float BlockAttentionGradOp::getScaleOrDefault() {

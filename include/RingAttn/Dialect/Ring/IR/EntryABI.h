@@ -33,6 +33,9 @@ struct EntryABI {
   std::optional<int64_t> windowLeft, windowRight;
   /// A logit cap: scores become softcap * tanh(score / softcap).
   std::optional<float> softcap;
+  /// The true global sequence length when the shards hold more positions
+  /// (padding at the end); absent when they hold exactly the sequence.
+  std::optional<int64_t> length;
   float scale = 1.0f;
   /// For a ring entry: the ranks of its ring axis and how the sequence is
   /// laid out over them. Absent for single-device attention.

@@ -1,11 +1,12 @@
 //===- PositionMask.h - The static mask on global positions -----*- C++ -*-===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
-// What `causal` and a sliding window (`window_left`, `window_right`) on an
-// attention op say about which keys a query sees: a band of key positions
-// around the query's (docs/Semantics.md, "Masks beyond causal"). The ops
-// return it, and the schedules and kernels plan and mask by it, so the
-// rule that causal bounds the band on the right is written once.
+// What `causal`, a sliding window (`window_left`, `window_right`) and a
+// padded tail (`length`) on an attention op say about which keys a query
+// sees: a band of key positions around the query's, before the padding
+// (docs/Semantics.md, "Masks beyond causal"). The ops return it, and the
+// schedules and kernels plan and mask by it, so the rule that causal bounds
+// the band on the right is written once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,14 +19,16 @@
 namespace mlir::ring {
 
 /// A query at position i sees a key at position j iff
-/// `j - i <= maxAhead()` (when bounded) and `i - j <= maxBehind()` (when
-/// bounded).
+/// `j - i <= maxAhead()` (when bounded), `i - j <= maxBehind()` (when
+/// bounded), and both come before `length` (when given).
 struct PositionMask {
   bool causal = false;
   std::optional<int64_t> windowLeft, windowRight;
+  /// The true sequence length; the positions from it on are padding.
+  std::optional<int64_t> length;
 
   /// Whether any position bounds the keys (the ops then need positions).
-  bool any() const { return causal || windowLeft || windowRight; }
+  bool any() const { return causal || windowLeft || windowRight || length; }
   /// How far ahead of its query a visible key may lie: 0 when causal (the
   /// verifiers reject a right window with it), else `windowRight`.
   std::optional<int64_t> maxAhead() const {
@@ -36,7 +39,7 @@ struct PositionMask {
 
   bool operator==(const PositionMask &other) const {
     return causal == other.causal && windowLeft == other.windowLeft &&
-           windowRight == other.windowRight;
+           windowRight == other.windowRight && length == other.length;
   }
 };
 

@@ -108,6 +108,13 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     before the mask and the softmax (as Gemma 2 and gpt-oss cap logits);
     `c` must be positive and finite.
 
+    `length T` says the sequence has `T` real tokens and the tensors hold
+    more positions (the ranks' shards of a sequence they do not divide,
+    padded at its end): positions from `T` on are padding, which sees no
+    key and is seen by no query (its rows are 0, its gradients 0). `T` is
+    between 1 and the positions held (the sequence length, times the ring
+    size over a ring).
+
     Without `ring`, this is attention on one device. With
     `ring @grid axis k`, the operands are this rank's shard of a sequence laid
     out over axis `k` of the `shard.grid` named `@grid`, in the given
@@ -136,6 +143,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
     OptionalAttr<F32Attr>:$softcap,
+    OptionalAttr<I64Attr>:$length,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -146,7 +154,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
   let assemblyFormat = [{
     $query `,` $key `,` $value (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
-    (`softcap` $softcap^)? (`scale` $scale^)?
+    (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`->` type($lse)^)?
   }];
@@ -158,7 +166,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     float getScaleOrDefault();
     /// What `causal` and the window say about positions.
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
     }
   }];
 }
@@ -211,6 +219,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
     OptionalAttr<F32Attr>:$softcap,
+    OptionalAttr<I64Attr>:$length,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<FlatSymbolRefAttr>:$grid,
     OptionalAttr<I64Attr>:$axis,
@@ -223,7 +232,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
-    (`softcap` $softcap^)? (`scale` $scale^)?
+    (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
   }];
@@ -235,7 +244,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     float getScaleOrDefault();
     /// What `causal` and the window say about positions.
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
     }
   }];
 }
@@ -264,7 +273,7 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     sits at `query_offset + query_stride * i`, key row `j` at
     `key_offset + key_stride * j`, and `i` may attend to `j` as on
     `ring.attention` (`causal`: the key's position is not larger; the
-    window bounds their distance). The positions are given exactly when such
+    window bounds their distance; `length` ends both before the padding). The positions are given exactly when such
     a mask is. Every sequence layout is affine per chunk, which is all a
     block needs. `softcap` caps the scores as on `ring.attention`.
 
@@ -301,11 +310,13 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
-    OptionalAttr<F32Attr>:$softcap);
+    OptionalAttr<F32Attr>:$softcap,
+    OptionalAttr<I64Attr>:$length);
   let assemblyFormat = [{
     $query `,` $key `,` $value `into` $out_init `,` $lse_init
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`length` $length^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
     (`softcap` $softcap^)?
@@ -313,16 +324,23 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     `:` type($query) `,` type($key) `,` type($value)
     `->` type($out_init) `,` type($lse_init)
   }];
+  let builders = [
+    // The mask and the cap as the schedules know them (the positions are
+    // given iff `mask.any()`).
+    OpBuilder<(ins "Value":$query, "Value":$key, "Value":$value,
+      "Value":$out_init, "Value":$lse_init, "Value":$query_offset,
+      "Value":$key_offset, "int64_t":$query_stride, "int64_t":$key_stride,
+      "FloatAttr":$scale, "const PositionMask &":$mask,
+      "FloatAttr":$softcap)>
+  ];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let extraClassDeclaration = commonExtraClassDeclaration # [{
     /// What `causal` and the window say about the positions (given iff
     /// the mask bounds any).
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
     }
-    /// Sets `causal` and the window to `mask`'s.
-    void setPositionMask(const PositionMask &mask);
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
   }];
@@ -392,13 +410,15 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
-    OptionalAttr<F32Attr>:$softcap);
+    OptionalAttr<F32Attr>:$softcap,
+    OptionalAttr<I64Attr>:$length);
   let results = (outs Variadic<AnyRankedTensor>:$result_tensors);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $dout `,` $lse `,` $delta
     `into` $dquery_init `,` $dkey_init `,` $dvalue_init
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
+    (`length` $length^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
     (`softcap` $softcap^)?
@@ -406,6 +426,15 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
     `->` type($dquery_init) `,` type($dkey_init)
   }];
+  let builders = [
+    // As block_attention's.
+    OpBuilder<(ins "Value":$query, "Value":$key, "Value":$value,
+      "Value":$dout, "Value":$lse, "Value":$delta, "Value":$dquery_init,
+      "Value":$dkey_init, "Value":$dvalue_init, "Value":$query_offset,
+      "Value":$key_offset, "int64_t":$query_stride, "int64_t":$key_stride,
+      "FloatAttr":$scale, "const PositionMask &":$mask,
+      "FloatAttr":$softcap)>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The destinations dq, dk, dv: three consecutive operands.
@@ -416,10 +445,8 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     /// What `causal` and the window say about the positions (given iff
     /// the mask bounds any).
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
     }
-    /// Sets `causal` and the window to `mask`'s.
-    void setPositionMask(const PositionMask &mask);
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
   }];

@@ -18,10 +18,10 @@
 //   shift X(S) -> X(S+1) by N - S ranks; wait            (home: rank r's own)
 //   dq, dk, dv = dq, X(S+1), rounded to the operands' type
 //
-// S is N - 1, the home shift then one hop as every other, unless a sliding
-// window leaves no rank a key to see in later steps (lastNeededStep): the
-// blocks then travel S hops and their sums return home in one shift of
-// N - S ranks (S back).
+// S is N - 1, the home shift then one hop as every other, unless the mask (a
+// sliding window, ranks of padding) leaves no rank a key to see in later
+// steps (lastNeededStep): the blocks then travel S hops and their sums
+// return home in one shift of N - S ranks (S back).
 //
 // The partial sums arrive while the rank computes the step's gradients
 // into T, so their transfer overlaps compute as the K/V transfer does. Each

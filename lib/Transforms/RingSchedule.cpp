@@ -15,12 +15,12 @@
 //   o, lse = combine(o, lse, block_attention(Q, cur))   last step, S
 //   result = o (cast to the input type)
 //
-// S is N - 1 unless a sliding window leaves no rank a key to see in the
-// blocks of later steps (lastNeededStep): the ring then stops after S
-// steps and each block travels S hops, not N - 1. Under causal or a window
-// each (query chunk, key chunk) pair of the layout is a block with its own
-// affine positions; a pair the mask leaves empty is skipped at run time (no
-// compute), the others are masked.
+// S is N - 1 unless the mask (a sliding window, ranks of padding) leaves no
+// rank a key to see in the blocks of later steps (lastNeededStep): the ring
+// then stops after S steps and each block travels S hops, not N - 1. Under
+// causal or a window each (query chunk, key chunk) pair of the layout is a
+// block with its own affine positions; a pair the mask leaves empty is skipped
+// at run time (no compute), the others are masked.
 //
 // Blocks and merges are in destination-passing style: each block writes a
 // destination created before the loop (so bufferization allocates it once),

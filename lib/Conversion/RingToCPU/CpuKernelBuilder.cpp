@@ -123,26 +123,24 @@ void CpuKernelBuilder::capScores(MutableArrayRef<Value> scores,
   }
 }
 
+/// Whether `to - from <= tokens`, written `from + tokens >= to`; null when
+/// unbounded.
+Value CpuKernelBuilder::withinTokens(Value from, Value to,
+                                     std::optional<int64_t> tokens) {
+  if (!tokens)
+    return nullptr;
+  Value reach = *tokens ? add(from, constantLike(from, *tokens)) : from;
+  return notInFuture(reach, to);
+}
+
 Value CpuKernelBuilder::withinReachAhead(Value queryPosition,
                                          Value keyPosition) {
-  std::optional<int64_t> ahead = block.mask.maxAhead();
-  if (!ahead)
-    return nullptr;
-  // key - query <= ahead, written query + ahead >= key.
-  Value reach = *ahead ? add(queryPosition, constantLike(queryPosition, *ahead))
-                       : queryPosition;
-  return notInFuture(reach, keyPosition);
+  return withinTokens(queryPosition, keyPosition, block.mask.maxAhead());
 }
 
 Value CpuKernelBuilder::withinReachBehind(Value queryPosition,
                                           Value keyPosition) {
-  std::optional<int64_t> behind = block.mask.maxBehind();
-  if (!behind)
-    return nullptr;
-  // query - key <= behind, written key + behind >= query.
-  Value reach = *behind ? add(keyPosition, constantLike(keyPosition, *behind))
-                        : keyPosition;
-  return notInFuture(reach, queryPosition);
+  return withinTokens(keyPosition, queryPosition, block.mask.maxBehind());
 }
 
 Value CpuKernelBuilder::beforePadding(Value position) {

@@ -99,6 +99,7 @@ protected:
   /// (window_left); each null when unbounded.
   Value visible(Value queryPosition, Value keyPosition);
   Value withinReachAhead(Value queryPosition, Value keyPosition);
+  Value withinTokens(Value from, Value to, std::optional<int64_t> tokens);
   Value withinReachBehind(Value queryPosition, Value keyPosition);
   /// Whether `position` comes before the padding; null without `length`.
   Value beforePadding(Value position);

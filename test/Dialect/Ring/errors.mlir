@@ -205,7 +205,7 @@ func.func @block_length_zero(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>
 // -----
 
 func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{a causal or windowed block needs the positions of its rows (query_pos and key_pos)}}
+  // expected-error @+1 {{a masked block (causal, a window or a length) needs the positions of its rows (query_pos and key_pos)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld window_left 4 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }
@@ -213,7 +213,7 @@ func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8
 // -----
 
 func.func @block_positions_no_mask(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{positions are given but no mask uses them (add 'causal' or a window)}}
+  // expected-error @+1 {{positions are given but no mask uses them (add 'causal', a window or a length)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld query_pos(%i, 1) key_pos(%i, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }

@@ -182,9 +182,11 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
   return success();
 }
 
-/// A window bound is a number of tokens, and a right bound is meaningless
-/// under `causal`, which already puts it at the query.
-static LogicalResult verifyWindow(Operation *op, const PositionMask &mask) {
+/// A window bound is a number of tokens, a right bound is meaningless under
+/// `causal` (which already puts it at the query), and a sequence has at
+/// least one real token.
+static LogicalResult verifyPositionMask(Operation *op,
+                                        const PositionMask &mask) {
   for (auto [name, bound] : {std::pair{"window_left", mask.windowLeft},
                              std::pair{"window_right", mask.windowRight}})
     if (bound && *bound < 0)
@@ -278,7 +280,7 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
                           "sequence lengths (got ")
            << sq << " and " << skv << ")";
   PositionMask mask = op.getPositionMask();
-  if (failed(verifyWindow(op, mask)))
+  if (failed(verifyPositionMask(op, mask)))
     return failure();
   if (mask.any() && sq != skv)
     return op.emitOpError(mask.causal   ? "causal attention"
@@ -428,15 +430,16 @@ template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
       static_cast<bool>(op.getKeyOffset()))
     return op.emitOpError("query_offset and key_offset must be given together");
   PositionMask mask = op.getPositionMask();
-  if (failed(verifyWindow(op, mask)) ||
+  if (failed(verifyPositionMask(op, mask)) ||
       failed(verifySoftcap(op, op.getSoftcapAttr())))
     return failure();
   if (mask.any() && !op.getQueryOffset())
-    return op.emitOpError("a causal or windowed block needs the positions of "
-                          "its rows (query_pos and key_pos)");
+    return op.emitOpError("a masked block (causal, a window or a length) "
+                          "needs the positions of its rows (query_pos and "
+                          "key_pos)");
   if (!mask.any() && op.getQueryOffset())
     return op.emitOpError("positions are given but no mask uses them (add "
-                          "'causal' or a window)");
+                          "'causal', a window or a length)");
   if (op.getQueryStride() < 1 || op.getKeyStride() < 1)
     return op.emitOpError(
                "position strides must be positive (got query_stride ")

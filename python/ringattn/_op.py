@@ -39,9 +39,25 @@ class Config:
     scale: float
     layout: str
     ranks: int
+    # A sliding window in tokens (-1: unbounded) and a logit cap (0: none).
+    window_left: int = -1
+    window_right: int = -1
+    softcap: float = 0.0
+
+    def mask_attributes(self):
+        """The mask as ring.attention spells it: " causal window_left 4"."""
+        words = " causal" if self.causal else ""
+        if self.window_left >= 0:
+            words += f" window_left {self.window_left}"
+        if self.window_right >= 0:
+            words += f" window_right {self.window_right}"
+        if self.softcap > 0:
+            # MLIR float literals need a decimal point: 1e-05 would not parse.
+            words += f" softcap {self.softcap:.17e}"
+        return words
 
     def describe(self):
-        mask = "causal" if self.causal else "full"
+        mask = self.mask_attributes().strip() or "full"
         return (f"{self.element_type} b={self.batch} hq={self.query_heads} "
                 f"hkv={self.kv_heads} local seq={self.length} "
                 f"d={self.head_dim} {mask} scale={self.scale:g} "
@@ -54,8 +70,7 @@ def module_source(c):
     q = f"tensor<{c.batch}x{c.query_heads}x{c.length}x{c.head_dim}x{t}>"
     kv = f"tensor<{c.batch}x{c.kv_heads}x{c.length}x{c.head_dim}x{t}>"
     lse = f"tensor<{c.batch}x{c.query_heads}x{c.length}xf32>"
-    # MLIR float literals need a decimal point: 1e-05 would not parse.
-    attrs = (" causal" if c.causal else "") + f" scale {c.scale:.17e}"
+    attrs = c.mask_attributes() + f" scale {c.scale:.17e}"
     grid = ""
     if c.ranks > 1:
         attrs += f" ring @ring axis 0 layout {c.layout}"
@@ -195,12 +210,16 @@ def _check_ranks_agree(group_name, config):
     _agreed.add((group_name, config))
 
 
-def _config_of(q, k, causal, scale, layout, ranks):
+def _config_of(q, k, mask, scale, layout, ranks):
+    """`mask`: (causal, window_left, window_right, softcap) as the ops take
+    them."""
     if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
         raise ValueError(f"ringattn: the zigzag layout needs an even number "
                          f"of tokens per rank (got {q.shape[2]})")
+    causal, window_left, window_right, softcap = mask
     return Config(q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3],
-                  _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks)
+                  _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks,
+                  window_left, window_right, float(softcap))
 
 
 def _ranks(group_name):
@@ -222,11 +241,13 @@ def _invoke(group_name, timeout, config, entry_name, tensors):
 
 @torch.library.custom_op("ringattn::attention_forward", mutates_args=())
 def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                      causal: bool, scale: float, layout: str,
+                      causal: bool, window_left: int, window_right: int,
+                      softcap: float, scale: float, layout: str,
                       group_name: str, timeout: float
                       ) -> tuple[torch.Tensor, torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-    config = _config_of(q, k, causal, scale, layout, _ranks(group_name))
+    config = _config_of(q, k, (causal, window_left, window_right, softcap),
+                        scale, layout, _ranks(group_name))
     out = torch.empty_like(q)
     lse = q.new_empty(q.shape[:3], dtype=torch.float32)
     _invoke(group_name, timeout, config, "forward", [q, k, v, out, lse])
@@ -234,7 +255,8 @@ def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 @attention_forward.register_fake
-def _(q, k, v, causal, scale, layout, group_name, timeout):
+def _(q, k, v, causal, window_left, window_right, softcap, scale, layout,
+      group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             q.new_empty(q.shape[:3], dtype=torch.float32))
 
@@ -242,12 +264,14 @@ def _(q, k, v, causal, scale, layout, group_name, timeout):
 @torch.library.custom_op("ringattn::attention_backward", mutates_args=())
 def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                        out: torch.Tensor, lse: torch.Tensor,
-                       dout: torch.Tensor, causal: bool, scale: float,
+                       dout: torch.Tensor, causal: bool, window_left: int,
+                       window_right: int, softcap: float, scale: float,
                        layout: str, group_name: str, timeout: float
                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out, lse, dout = out.contiguous(), lse.contiguous(), dout.contiguous()
-    config = _config_of(q, k, causal, scale, layout, _ranks(group_name))
+    config = _config_of(q, k, (causal, window_left, window_right, softcap),
+                        scale, layout, _ranks(group_name))
     dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
     _invoke(group_name, timeout, config, "backward",
             [q, k, v, out, lse, dout, dq, dk, dv])
@@ -255,24 +279,26 @@ def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 @attention_backward.register_fake
-def _(q, k, v, out, lse, dout, causal, scale, layout, group_name, timeout):
+def _(q, k, v, out, lse, dout, causal, window_left, window_right, softcap,
+      scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             torch.empty_like(k, memory_format=torch.contiguous_format),
             torch.empty_like(v, memory_format=torch.contiguous_format))
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v, causal, scale, layout, group_name, timeout = inputs
+    q, k, v = inputs[:3]
     out, lse = output
     ctx.save_for_backward(q, k, v, out, lse)
-    ctx.attributes = (causal, scale, layout, group_name, timeout)
+    ctx.attributes = inputs[3:]
 
 
 def _backward(ctx, dout, _dlse):
     q, k, v, out, lse = ctx.saved_tensors
     dq, dk, dv = attention_backward(q, k, v, out, lse, dout.to(q.dtype),
                                     *ctx.attributes)
-    return dq, dk, dv, None, None, None, None, None
+    # No gradient for the attributes.
+    return (dq, dk, dv) + (None,) * len(ctx.attributes)
 
 
 attention_forward.register_autograd(_backward, setup_context=_setup_context)
@@ -311,8 +337,28 @@ def _check_operands(q, k, v):
                          f"{k.shape[1]} key/value heads")
 
 
-def attention(q, k, v, *, causal=False, scale=None, layout="contiguous",
-              group=None, timeout=60.0):
+def check_mask(causal, window_left, window_right, softcap):
+    """The mask as the op passes it: -1 for no window bound, 0 for no cap."""
+    bounds = []
+    for name, tokens in (("window_left", window_left),
+                         ("window_right", window_right)):
+        if tokens is not None and (not isinstance(tokens, int) or tokens < 0):
+            raise ValueError(f"ringattn: {name} must be a non-negative "
+                             f"number of tokens (got {tokens!r})")
+        bounds.append(-1 if tokens is None else tokens)
+    if causal and window_right is not None:
+        raise ValueError("ringattn: window_right does not apply to causal "
+                         "attention, whose keys already end at the query")
+    if softcap is not None and not (math.isfinite(softcap) and softcap > 0):
+        raise ValueError(f"ringattn: softcap must be positive and finite "
+                         f"(got {softcap!r})")
+    return (bool(causal), bounds[0], bounds[1],
+            0.0 if softcap is None else float(softcap))
+
+
+def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
+              softcap=None, scale=None, layout="contiguous", group=None,
+              timeout=60.0):
     """Exact attention over the sequence sharded across `group`'s ranks.
 
     q: [batch, heads, local_seq, head_dim]; k, v: [batch, kv_heads,
@@ -321,9 +367,17 @@ def attention(q, k, v, *, causal=False, scale=None, layout="contiguous",
     `group` (default: the default group when torch.distributed is
     initialized; otherwise one device) calls it with the same shapes and
     attributes. Returns this rank's shard of the output; differentiable.
+
+    Masks, on global positions (docs/Semantics.md): `causal`; a sliding
+    window of `window_left` tokens back and, without causal, `window_right`
+    ahead (the ring then sends key/value blocks only as far as the window
+    reaches, with the contiguous layout); `softcap` c turns each score s
+    into c * tanh(s / c). Windows and caps run on CPU tensors; the GPU
+    kernels refuse them for now.
     """
     _check_operands(q, k, v)
     _layouts.check_layout(layout)
+    mask = check_mask(causal, window_left, window_right, softcap)
     group_name = ""
     if dist.is_available() and dist.is_initialized():
         group = group if group is not None else dist.group.WORLD
@@ -333,6 +387,6 @@ def attention(q, k, v, *, causal=False, scale=None, layout="contiguous",
                          "is not initialized")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[3])
-    out, _ = attention_forward(q, k, v, causal, float(scale), layout,
+    out, _ = attention_forward(q, k, v, *mask, float(scale), layout,
                                group_name, float(timeout))
     return out

@@ -12,7 +12,8 @@ object from there instead of compiling it.
         --ranks 4 --gpu sm_90
 
 --length is each rank's, as the op sees it; --scale defaults to the op's,
-1/sqrt(head_dim). Each object is named by a digest of its module and
+1/sqrt(head_dim); --window-left, --window-right and --softcap are the op's
+masks. Each object is named by a digest of its module and
 pipeline, so a file is found only by the configuration it was built for.
 It leaves the runtime's symbols undefined: they resolve in the runtimes the
 package has loaded, so there is one runtime in the process.
@@ -35,6 +36,9 @@ def main(argv=None):
     for name in ("batch", "heads", "kv-heads", "length", "head-dim"):
         parser.add_argument(f"--{name}", type=int, required=True)
     parser.add_argument("--causal", action="store_true")
+    parser.add_argument("--window-left", type=int)
+    parser.add_argument("--window-right", type=int)
+    parser.add_argument("--softcap", type=float)
     parser.add_argument("--scale", type=float)
     parser.add_argument("--layout", default="contiguous")
     parser.add_argument("--ranks", type=int, default=1)
@@ -49,9 +53,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     scale = args.scale if args.scale is not None else \
         1.0 / math.sqrt(args.head_dim)
+    try:
+        causal, window_left, window_right, softcap = _op.check_mask(
+            args.causal, args.window_left, args.window_right, args.softcap)
+    except ValueError as error:
+        parser.error(str(error))
     config = _op.Config(args.batch, args.heads, args.kv_heads, args.length,
-                        args.head_dim, args.dtype, args.causal, float(scale),
-                        args.layout, args.ranks)
+                        args.head_dim, args.dtype, causal, float(scale),
+                        args.layout, args.ranks, window_left, window_right,
+                        softcap)
     pipeline = (_op.gpu_pipeline(args.gpu) if args.gpu else
                 _op.cpu_pipeline(args.target_cpu))
     try:

@@ -34,6 +34,11 @@ attempt("unknown layout", lambda: ringattn.attention(q, kv, kv,
                                                      layout="diagonal"))
 attempt("group without torch.distributed", lambda: ringattn.attention(
     q, kv, kv, group=object()))
+attempt("negative window", lambda: ringattn.attention(
+    q, kv, kv, causal=True, window_left=-2))
+attempt("right window with causal", lambda: ringattn.attention(
+    q, kv, kv, causal=True, window_right=2))
+attempt("zero softcap", lambda: ringattn.attention(q, kv, kv, softcap=0.0))
 attempt("shard a length that does not split", lambda: ringattn.shard(
     q, "zigzag", 0, 3))
 # A CPU the code cannot be compiled for (RINGATTN_TARGET_CPU).

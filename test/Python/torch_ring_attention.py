@@ -47,6 +47,30 @@ def reference(q, k, v, dout, causal, scale):
     return (out.detach(),) + grads
 
 
+def masked_reference(q, k, v, dout, scale, causal=False, window_left=None,
+                     window_right=None, softcap=None):
+    """Attention under a window and a logit cap, and its gradients, in
+    float64 on the whole sequence, written out (SDPA has no cap)."""
+    q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
+    group = q.shape[1] // k.shape[1]
+    keys, values = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+    scores = scale * q @ keys.transpose(2, 3)
+    if softcap is not None:
+        scores = softcap * torch.tanh(scores / softcap)
+    i = torch.arange(q.shape[2]).view(-1, 1)
+    j = torch.arange(q.shape[2]).view(1, -1)
+    seen = torch.ones(q.shape[2], q.shape[2], dtype=torch.bool)
+    if causal:
+        seen &= j <= i
+    if window_left is not None:
+        seen &= j >= i - window_left
+    if window_right is not None:
+        seen &= j <= i + window_right
+    out = torch.softmax(scores.masked_fill(~seen, float("-inf")), -1) @ values
+    grads = torch.autograd.grad(out, (q, k, v), dout.double())
+    return (out.detach(),) + grads
+
+
 def gather(shard, layout):
     parts = [torch.empty_like(shard) for _ in range(dist.get_world_size())]
     dist.all_gather(parts, shard.contiguous())
@@ -58,7 +82,10 @@ def relative_error(got, want):
             want.abs().max().clamp_min(1e-30)).item()
 
 
-def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
+def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
+             **masks):
+    """One case against float64: SDPA, or under `masks` (window_left,
+    window_right, softcap) the written-out reference."""
     rank, size = dist.get_rank(), dist.get_world_size()
     generator = torch.Generator().manual_seed(seed)
     q, dout = (torch.randn(2, heads, seq, dim, generator=generator)
@@ -69,16 +96,19 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op):
     scale = 0.3
     local = [ringattn.shard(t, layout, rank, size).to(DEVICE)
              .requires_grad_() for t in (q, k, v)]
-    out = op(*local, causal=causal, scale=scale, layout=layout)
+    out = op(*local, causal=causal, scale=scale, layout=layout, **masks)
     grads = torch.autograd.grad(
         out, local, ringattn.shard(dout, layout, rank, size).to(DEVICE))
     got = [gather(t, layout).cpu() for t in (out,) + grads]
-    want = reference(q, k, v, dout, causal, scale)
+    want = (masked_reference(q, k, v, dout, scale, causal, **masks) if masks
+            else reference(q, k, v, dout, causal, scale))
     errors = [relative_error(g, w) for g, w in zip(got, want)]
     ok = max(errors) <= TOLERANCE[dtype]
     if rank == 0:
+        words = " ".join(f"{key} {value}" for key, value in masks.items())
         name = (f"{str(dtype).split('.')[-1]} {layout} "
-                f"{'causal' if causal else 'full'} hq={heads} hkv={kv_heads}")
+                f"{'causal' if causal else 'full'}{' ' + words if words else ''}"
+                f" hq={heads} hkv={kv_heads}")
         say(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
             f"{errors[0]:.1e} dq {errors[1]:.1e} dk {errors[2]:.1e} "
             f"dv {errors[3]:.1e}")
@@ -102,6 +132,25 @@ def matrix():
     ok = True
     for case in matrix_cases():
         ok &= run_case(*case, 8 * size, 32, ringattn.attention)
+    return ok
+
+
+def masks():
+    """Sliding windows (within and beyond a rank's shard, two-sided) and a
+    logit cap, every layout, f32 and bf16, against the written-out float64
+    reference: 18 cases."""
+    size = dist.get_world_size()
+    ok, seed = True, 100
+    for dtype in (torch.float32, torch.bfloat16):
+        for layout in ringattn.LAYOUTS:
+            for causal, masks in ((True, {"window_left": 5}),
+                                  (False, {"window_left": 11,
+                                           "window_right": 3}),
+                                  (True, {"softcap": 1.5,
+                                          "window_left": 9})):
+                seed += 1
+                ok &= run_case(seed, dtype, layout, causal, 4, 2, 8 * size, 32,
+                               ringattn.attention, **masks)
     return ok
 
 
@@ -246,8 +295,9 @@ def main():
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
     if test.startswith("fault-"):
         fault(test[len("fault-"):])
-    ok = {"matrix": matrix, "compile": compiled, "deterministic": deterministic,
-          "disagree": disagree, "aot": ahead_of_time}[test]()
+    ok = {"matrix": matrix, "masks": masks, "compile": compiled,
+          "deterministic": deterministic, "disagree": disagree,
+          "aot": ahead_of_time}[test]()
     flags = torch.tensor([0 if ok else 1], device=DEVICE)
     dist.all_reduce(flags)
     if dist.get_rank() == 0:

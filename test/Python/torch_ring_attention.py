@@ -210,7 +210,9 @@ def fault(how):
         # Agree on the configuration, then stop as a failed rank would.
         ringattn._op._check_ranks_agree(
             dist.group.WORLD.group_name,
-            ringattn._op._config_of(q, q, False, 0.25, "contiguous", size))
+            ringattn._op._config_of(
+                q, q, ringattn._op.check_mask(False, None, None, None), 0.25,
+                "contiguous", size))
         if how == "exit":
             os._exit(0)
         time.sleep(4)

@@ -151,10 +151,15 @@ Value CpuKernelBuilder::beforePadding(Value position) {
 }
 
 Value CpuKernelBuilder::visible(Value queryPosition, Value keyPosition) {
-  Value band = both(withinReachAhead(queryPosition, keyPosition),
-                    withinReachBehind(queryPosition, keyPosition));
-  return both(band,
-              both(beforePadding(queryPosition), beforePadding(keyPosition)));
+  // One statement per condition: the IR's order is then the same whatever
+  // order a compiler evaluates arguments in.
+  Value ahead = withinReachAhead(queryPosition, keyPosition);
+  Value behind = withinReachBehind(queryPosition, keyPosition);
+  Value realQuery = beforePadding(queryPosition);
+  Value realKey = beforePadding(keyPosition);
+  Value band = both(ahead, behind);
+  Value real = both(realQuery, realKey);
+  return both(band, real);
 }
 
 Value CpuKernelBuilder::both(Value x, Value y) {
@@ -188,9 +193,13 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
   // The nearest pairs decide: the last query against the first key for the
   // reach ahead, the first query against the last key for the reach behind;
   // and some query and some key come before the padding.
-  Value band = both(withinReachAhead(lastQuery, firstKey),
-                    withinReachBehind(firstQuery, lastKey));
-  return both(band, both(beforePadding(firstQuery), beforePadding(firstKey)));
+  Value ahead = withinReachAhead(lastQuery, firstKey);
+  Value behind = withinReachBehind(firstQuery, lastKey);
+  Value realQuery = beforePadding(firstQuery);
+  Value realKey = beforePadding(firstKey);
+  Value band = both(ahead, behind);
+  Value real = both(realQuery, realKey);
+  return both(band, real);
 }
 
 std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,

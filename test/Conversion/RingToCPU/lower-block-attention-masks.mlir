@@ -19,14 +19,14 @@
 // CHECK:   %[[TILE:.*]] = arith.divui %[[FIRST]], %c64 : index
 // CHECK:   %[[BEGIN:.*]] = arith.muli %[[TILE]], %c64 : index
 // CHECK:   scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c64
-// Key positions + 8 >= the query position, and the query's >= the key's
+// The query's position >= the key's, and the key's + 8 >= the query's
 // (after the ragged tail's range check).
 // CHECK:   arith.cmpi slt, %{{.*}}, %{{.*}} : vector<8xi32>
 // CHECK:   %[[KPOS:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<8xi32>
 // CHECK:   %[[QPOS:.*]] = vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// CHECK:   %[[AHEAD:.*]] = arith.cmpi sge, %[[QPOS]], %[[KPOS]] : vector<8xi32>
 // CHECK:   %[[KREACH:.*]] = arith.addi %[[KPOS]], %{{.*}} : vector<8xi32>
 // CHECK:   %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %[[QPOS]] : vector<8xi32>
-// CHECK:   %[[AHEAD:.*]] = arith.cmpi sge, %[[QPOS]], %[[KPOS]] : vector<8xi32>
 // CHECK:   arith.andi %[[AHEAD]], %[[BEHIND]] : vector<8xi1>
 func.func @window(%q: memref<1x1x200x16xf32>, %o: memref<1x1x200x16xf32>, %l: memref<1x1x200xf32>, %p: index) {
   ring.block_attention %q, %q, %q into %o, %l causal window_left 8 query_pos(%p, 1) key_pos(%p, 1)
@@ -42,10 +42,10 @@ func.func @window(%q: memref<1x1x200x16xf32>, %o: memref<1x1x200x16xf32>, %l: me
 // so the last key must be within 2 of the first query.
 // CHECK-LABEL: func.func private @__ring_block_attention_grad
 // CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4,-1|
-// CHECK: %[[KREACH:.*]] = arith.addi %{{.*}}, %c2 : index
-// CHECK: %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %{{.*}} : index
 // CHECK: %[[QREACH:.*]] = arith.addi %{{.*}}, %c4 : index
 // CHECK: %[[AHEAD:.*]] = arith.cmpi sge, %[[QREACH]], %{{.*}} : index
+// CHECK: %[[KREACH:.*]] = arith.addi %{{.*}}, %c2 : index
+// CHECK: %[[BEHIND:.*]] = arith.cmpi sge, %[[KREACH]], %{{.*}} : index
 // CHECK: %[[PAIR:.*]] = arith.andi %[[AHEAD]], %[[BEHIND]] : i1
 // CHECK: scf.if %[[PAIR]]
 func.func @window_grad(%q: memref<1x1x100x16xf32>, %l: memref<1x1x100xf32>, %d: memref<1x1x100x16xf32>, %p: index) {
@@ -98,8 +98,8 @@ func.func @softcap(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: mem
 // CHECK: %[[ENDREAL:.*]] = arith.minsi %[[CLAMPED]], %c64 : index
 // CHECK: %[[END:.*]] = arith.minsi %[[ENDREAL]], %c64 : index
 // CHECK: scf.for %{{.*}} = %c0 to %[[END]] step %c64
-// CHECK: %[[KREAL:.*]] = arith.cmpi slt, %[[KPOS:.*]], %[[LEN]] : vector<8xi32>
 // CHECK: %[[QREAL:.*]] = arith.cmpi slt, %[[QPOS:.*]], %[[LEN]] : vector<8xi32>
+// CHECK: %[[KREAL:.*]] = arith.cmpi slt, %[[KPOS:.*]], %[[LEN]] : vector<8xi32>
 // CHECK: %[[KEEP:.*]] = arith.andi %[[QREAL]], %[[KREAL]] : vector<8xi1>
 // CHECK: arith.select %[[KEEP]]
 func.func @padded(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: memref<1x1x64xf32>, %p: index) {

@@ -4,8 +4,10 @@
 // For every forward entry @f, (q, k, v) -> out, adds the public entry
 // @f_grad, (q, k, v, dout) -> (out, dq, dk, dv): the same ring.attention,
 // now returning its log-sum-exp, and the ring.attention_grad of the same
-// attributes. What the backward needs (the output and the lse) never
-// leaves the step; ring-export-abi describes it as a training entry.
+// attributes. With sinks the forward is (q, k, v, sinks) -> out and the
+// step (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks). What the backward
+// needs (the output and the lse) never leaves the step; ring-export-abi
+// describes it as a training entry.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,26 +37,35 @@ static func::FuncOp buildTrainingStep(func::FuncOp entry, AttentionOp forward,
   RankedTensorType q = forward.getQuery().getType();
   RankedTensorType k = forward.getKey().getType();
   RankedTensorType v = forward.getValue().getType();
-  auto step =
-      func::FuncOp::create(b, loc, (entry.getSymName() + "_grad").str(),
-                           b.getFunctionType({q, k, v, q}, {q, q, k, v}));
+  // (q, k, v[, sinks], dout) -> (out, dq, dk, dv[, dsinks])
+  SmallVector<Type> inputs(entry.getArgumentTypes());
+  inputs.push_back(q);
+  SmallVector<Type> gradTypes = {q, k, v};
+  if (Value sinks = forward.getSinks())
+    gradTypes.push_back(sinks.getType());
+  SmallVector<Type> results = {q};
+  llvm::append_range(results, gradTypes);
+  auto step = func::FuncOp::create(b, loc, (entry.getSymName() + "_grad").str(),
+                                   b.getFunctionType(inputs, results));
   symbols.insert(step); // a unique name if @f_grad exists
   Block *body = step.addEntryBlock();
   b.setInsertionPointToStart(body);
   auto lseType =
       RankedTensorType::get(q.getShape().drop_back(), b.getF32Type());
+  ValueRange forwardInputs = body->getArguments().drop_back();
   auto attention = AttentionOp::create(b, loc, TypeRange{q, lseType},
-                                       body->getArguments().take_front(3),
-                                       forward->getAttrs());
-  auto grad = AttentionGradOp::create(
-      b, loc, TypeRange{q, k, v},
-      ValueRange{body->getArgument(0), body->getArgument(1),
-                 body->getArgument(2), attention.getResult(),
-                 attention.getLse(), body->getArgument(3)},
-      forward->getAttrs());
-  func::ReturnOp::create(b, loc,
-                         ValueRange{attention.getResult(), grad.getDquery(),
-                                    grad.getDkey(), grad.getDvalue()});
+                                       forwardInputs, forward->getAttrs());
+  // The gradient's operands: q, k, v, out, lse, dout[, sinks].
+  SmallVector<Value> gradOperands(forwardInputs.take_front(3));
+  gradOperands.append(
+      {attention.getResult(), attention.getLse(), body->getArguments().back()});
+  if (forward.getSinks())
+    gradOperands.push_back(forwardInputs.back());
+  auto grad = AttentionGradOp::create(b, loc, gradTypes, gradOperands,
+                                      forward->getAttrs());
+  SmallVector<Value> returned = {attention.getResult()};
+  llvm::append_range(returned, grad.getResults());
+  func::ReturnOp::create(b, loc, returned);
   return step;
 }
 

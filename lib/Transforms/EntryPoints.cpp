@@ -6,13 +6,9 @@
 using namespace mlir;
 using namespace mlir::ring;
 
-/// The only op of type OpTy in the single block of a public function with
-/// `arguments` arguments and `results` results.
-template <typename OpTy>
-static OpTy onlyOp(func::FuncOp func, unsigned arguments, unsigned results) {
-  if (func.isPrivate() || func.isExternal() ||
-      func.getNumArguments() != arguments || func.getNumResults() != results ||
-      !func.getBody().hasOneBlock())
+/// The only op of type OpTy in the single block of a public function.
+template <typename OpTy> static OpTy onlyOp(func::FuncOp func) {
+  if (func.isPrivate() || func.isExternal() || !func.getBody().hasOneBlock())
     return nullptr;
   auto ops = func.getBody().front().getOps<OpTy>();
   if (std::distance(ops.begin(), ops.end()) != 1)
@@ -20,16 +16,28 @@ static OpTy onlyOp(func::FuncOp func, unsigned arguments, unsigned results) {
   return *ops.begin();
 }
 
-/// Whether `attention` reads the first three arguments of its block.
+/// The attention's inputs, (q, k, v) or (q, k, v, sinks): the leading
+/// arguments of the entry.
+static SmallVector<Value> attentionInputs(AttentionOp attention) {
+  SmallVector<Value> inputs = {attention.getQuery(), attention.getKey(),
+                               attention.getValue()};
+  if (Value sinks = attention.getSinks())
+    inputs.push_back(sinks);
+  return inputs;
+}
+
+/// Whether `attention` reads the leading arguments of `body`, in order.
 static bool readsArguments(AttentionOp attention, Block &body) {
-  return attention.getQuery() == body.getArgument(0) &&
-         attention.getKey() == body.getArgument(1) &&
-         attention.getValue() == body.getArgument(2);
+  SmallVector<Value> inputs = attentionInputs(attention);
+  return body.getNumArguments() >= inputs.size() &&
+         ValueRange(inputs) ==
+             ValueRange(body.getArguments().take_front(inputs.size()));
 }
 
 AttentionOp mlir::ring::getForwardEntry(func::FuncOp func) {
-  auto attention = onlyOp<AttentionOp>(func, 3, 1);
-  if (!attention || attention.getLse())
+  auto attention = onlyOp<AttentionOp>(func);
+  if (!attention || attention.getLse() || func.getNumResults() != 1 ||
+      func.getNumArguments() != attentionInputs(attention).size())
     return nullptr;
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -40,9 +48,13 @@ AttentionOp mlir::ring::getForwardEntry(func::FuncOp func) {
 }
 
 AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
-  auto attention = onlyOp<AttentionOp>(func, 4, 4);
-  auto grad = onlyOp<AttentionGradOp>(func, 4, 4);
+  auto attention = onlyOp<AttentionOp>(func);
+  auto grad = onlyOp<AttentionGradOp>(func);
   if (!attention || !grad || !attention.getLse())
+    return nullptr;
+  SmallVector<Value> inputs = attentionInputs(attention);
+  if (func.getNumArguments() != inputs.size() + 1 ||
+      func.getNumResults() != grad.getNumResults() + 1)
     return nullptr;
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -53,15 +65,17 @@ AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
       attention.getGridAttr() == grad.getGridAttr() &&
       attention.getAxis() == grad.getAxis() &&
       attention.getLayout() == grad.getLayout();
+  SmallVector<Value> returned = {attention.getResult()};
+  llvm::append_range(returned, grad.getResults());
   if (!readsArguments(attention, body) || !sameAttributes ||
-      grad.getQuery() != body.getArgument(0) ||
-      grad.getKey() != body.getArgument(1) ||
-      grad.getValue() != body.getArgument(2) ||
+      grad.getQuery() != attention.getQuery() ||
+      grad.getKey() != attention.getKey() ||
+      grad.getValue() != attention.getValue() ||
+      grad.getSinks() != attention.getSinks() ||
       grad.getOut() != attention.getResult() ||
       grad.getLse() != attention.getLse() ||
-      grad.getDout() != body.getArgument(3) ||
-      ret.getOperands() != ValueRange{attention.getResult(), grad.getDquery(),
-                                      grad.getDkey(), grad.getDvalue()})
+      grad.getDout() != body.getArguments().back() ||
+      ValueRange(ret.getOperands()) != ValueRange(returned))
     return nullptr;
   return attention;
 }

@@ -44,6 +44,8 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
       abi.query = attention.getQuery().getType();
       abi.key = attention.getKey().getType();
       abi.value = attention.getValue().getType();
+      if (Value sinks = attention.getSinks())
+        abi.sinks = cast<RankedTensorType>(sinks.getType());
       abi.causal = attention.getCausal();
       abi.windowLeft = attention.getWindowLeft();
       abi.windowRight = attention.getWindowRight();

@@ -17,6 +17,7 @@
 //            wait X(s); X(s) += T; wait K/V
 //   shift X(S) -> X(S+1) by N - S ranks; wait            (home: rank r's own)
 //   dq, dk, dv = dq, X(S+1), rounded to the operands' type
+//   dsinks = -sum_rows exp(sinks - lse) * delta           (with sinks, local)
 //
 // S is N - 1, the home shift then one hop as every other, unless the mask (a
 // sliding window, ranks of padding) leaves no rank a key to see in later
@@ -38,6 +39,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LayoutChunks.h"
+#include "Sinks.h"
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Transforms.h"
@@ -83,6 +85,7 @@ private:
   void wait(Value shift);
   void step(Value stepIdx, Value parity, bool first, bool last);
   Value result(Value buffer, RankedTensorType type);
+  SmallVector<Value> results(KeyValueGrads grads);
 
   ImplicitLocOpBuilder &b;
   AttentionGradOp op;
@@ -264,6 +267,17 @@ Value GradientScheduleEmitter::result(Value buffer, RankedTensorType type) {
   return arith::TruncFOp::create(b, type, tensor);
 }
 
+/// The op's results: dq, the complete dk and dv in `grads`, and with sinks
+/// their gradient over this rank's rows.
+SmallVector<Value> GradientScheduleEmitter::results(KeyValueGrads grads) {
+  SmallVector<Value> values = {result(dquery, op.getQuery().getType()),
+                               result(grads.key, op.getKey().getType()),
+                               result(grads.value, op.getValue().getType())};
+  if (Value sinks = op.getSinks())
+    values.push_back(sinkGradient(b, input(sinks), lse, delta));
+  return values;
+}
+
 SmallVector<Value> GradientScheduleEmitter::emit() {
   query = input(op.getQuery());
   dout = input(op.getDout());
@@ -275,7 +289,6 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   zero(partial[0].key);
   zero(partial[0].value);
   RankedTensorType keyType = op.getKey().getType();
-  RankedTensorType valueType = op.getValue().getType();
 
   if (ranks == 1) {
     // One device: one block; positions are 0, 1, ... on both sides.
@@ -285,9 +298,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
         b, query, key, value, dout, lse, delta, dquery, partial[0].key,
         partial[0].value, origin, origin, 1, 1,
         b.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr());
-    return {result(dquery, op.getQuery().getType()),
-            result(partial[0].key, keyType),
-            result(partial[0].value, valueType)};
+    return results(partial[0]);
   }
 
   rank = shard::ProcessMultiIndexOp::create(
@@ -316,9 +327,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   Value even = arith::ConstantIntOp::create(b, 1, 1);
   step(idx(0), even, /*first=*/true, /*last=*/lastStep == 0);
   if (lastStep == 0) // Each rank saw only its own block.
-    return {result(dquery, op.getQuery().getType()),
-            result(partial[0].key, keyType),
-            result(partial[0].value, valueType)};
+    return results(partial[0]);
   if (lastStep > 1) {
     auto loop = scf::ForOp::create(b, idx(1), idx(lastStep), idx(1));
     OpBuilder::InsertionGuard guard(b);
@@ -339,8 +348,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   Value valueHome = startShift(last.value, home.value, ranks - lastStep);
   wait(keyHome);
   wait(valueHome);
-  return {result(dquery, op.getQuery().getType()), result(home.key, keyType),
-          result(home.value, valueType)};
+  return results(home);
 }
 
 /// The number of ranks of the op's ring (1 without one), if static.

@@ -1,6 +1,8 @@
 //===- LowerAttention.cpp - Single-device attention is one block ----------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
+#include "Sinks.h"
+
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
 #include "RingAttn/Transforms/Transforms.h"
@@ -47,12 +49,16 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
         lseInit, queryOffset, keyOffset, /*query_stride=*/1,
         /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()),
         mask, op.getSoftcapAttr());
-    Value result = block.getOut();
+    Value result = block.getOut(), lse = block.getLse();
+    if (Value sinks = op.getSinks()) {
+      ImplicitLocOpBuilder b(loc, rewriter);
+      std::tie(result, lse) = mergeSinks(b, sinks, result, lse);
+    }
     if (queryType.getElementType() != f32)
       result = arith::TruncFOp::create(rewriter, loc, queryType, result);
     SmallVector<Value> results = {result};
     if (op.getLse())
-      results.push_back(block.getLse());
+      results.push_back(lse);
     rewriter.replaceOp(op, results);
     return success();
   }

@@ -13,6 +13,7 @@
 //                                                       block of rank r-step
 //     wait for the shifts
 //   o, lse = combine(o, lse, block_attention(Q, cur))   last step, S
+//   o, lse = combine(o, lse, 0, sinks)                   with sinks
 //   result = o (cast to the input type)
 //
 // S is N - 1 unless the mask (a sliding window, ranks of padding) leaves no
@@ -29,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LayoutChunks.h"
+#include "Sinks.h"
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
@@ -296,6 +298,11 @@ SmallVector<Value> RingScheduleEmitter::emit() {
   bool lastInA = lastStep % 2 == 0;
   state = step(idx(lastStep), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
                state);
+  // The sinks are one more partial result, merged once after the ring.
+  if (Value sinks = op.getSinks())
+    for (size_t i = 0; i < queryChunks.size(); ++i)
+      std::tie(state[2 * i], state[2 * i + 1]) =
+          mergeSinks(b, sinks, state[2 * i], state[2 * i + 1]);
   // Assemble the chunks' outputs, and log-sum-exps when the op returns
   // them (the gradient needs them).
   auto assemble = [&](int64_t which, ArrayRef<int64_t> shape) {

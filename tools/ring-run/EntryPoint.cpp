@@ -52,6 +52,7 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
                  abi->length.value_or(k.getDimSize(2) * entry.ranks),
                  q.getDimSize(3)};
   entry.training = abi->training;
+  entry.hasSinks = static_cast<bool>(abi->sinks);
   entry.mask = AttentionMask::of(abi->causal);
   entry.mask.windowLeft = abi->windowLeft.value_or(-1);
   entry.mask.windowRight = abi->windowRight.value_or(-1);

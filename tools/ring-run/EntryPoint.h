@@ -36,6 +36,14 @@ struct EntryPoint {
   Layout layout = Layout::Contiguous;
   /// A training step: (q, k, v, dout) -> (out, dq, dk, dv).
   bool training = false;
+  /// Attention sinks, one f32 per query head: an input after v and, in a
+  /// training step, a gradient after dv. ring-run draws their values into
+  /// `mask.sinks`.
+  bool hasSinks = false;
+
+  /// The entry's inputs: q, k, v, then sinks and dout when it has them; its
+  /// results follow them in the C interface.
+  size_t inputCount() const { return 3 + hasSinks + training; }
 
   /// The operands of the whole sequence, as ring-run reads and checks them.
   std::vector<int64_t> globalQueryShape() const;

@@ -66,6 +66,8 @@ static std::string maskWords(const AttentionMask &mask) {
     words += " window_right " + std::to_string(mask.windowRight);
   if (mask.softCap > 0)
     words += llvm::formatv(" softcap {0}", mask.softCap).str();
+  if (!mask.sinks.empty())
+    words += " sinks";
   return words;
 }
 
@@ -141,6 +143,8 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         os << ", \"" << key << "\": " << bound;
     if (entry.mask.softCap > 0)
       os << ", \"softcap\": " << jsonNumber(entry.mask.softCap, 6);
+    if (entry.hasSinks)
+      os << ", \"sinks\": true";
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "

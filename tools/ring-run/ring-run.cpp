@@ -56,6 +56,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -140,21 +141,53 @@ static Error checkReferenceFits(const EntryPoint &entry) {
           .str());
 }
 
+/// Random sinks, uniform in [-1, 3): against scores of about +-1, a sink
+/// then takes from a row anywhere between little and most of its weight.
+/// `values` receives them for the reference.
+static void drawSinks(HostTensor &sinks, std::mt19937_64 &rng,
+                      std::vector<double> &values) {
+  std::uniform_real_distribution<float> uniform(-1.0f, 3.0f);
+  auto *data = static_cast<float *>(sinks.data());
+  for (int64_t h = 0, e = sinks.numElements(); h < e; ++h)
+    data[h] = uniform(rng);
+  values = sinks.toDouble();
+}
+
+/// The element-wise sum of the ranks' f32 parts (their sinks' gradients).
+static std::vector<double> sumOfParts(const std::vector<HostTensor> &parts) {
+  std::vector<double> sum(parts.front().numElements(), 0.0);
+  for (const HostTensor &part : parts) {
+    std::vector<double> values = part.toDouble();
+    for (size_t i = 0; i < sum.size(); ++i)
+      sum[i] += values[i];
+  }
+  return sum;
+}
+
 static Error toError(bool ok, const std::string &error) {
   return ok ? Error::success() : createStringError(error);
 }
 
+/// A memref descriptor as the C interface lays it out for any rank up to 4:
+/// the pointers and offset, then the rank's sizes, then its strides.
+struct MemRefDescriptor {
+  void *allocated, *aligned;
+  int64_t offset;
+  int64_t sizesThenStrides[8];
+};
+
 /// A descriptor of `tensor`'s shape over `data` (its host storage, or a
 /// device copy of it).
-static StridedMemRefType<char, 4> describe(HostTensor &tensor, void *data) {
-  StridedMemRefType<char, 4> desc;
-  desc.basePtr = desc.data = static_cast<char *>(data);
+static MemRefDescriptor describe(HostTensor &tensor, void *data) {
+  MemRefDescriptor desc;
+  desc.allocated = desc.aligned = data;
   desc.offset = 0;
   const std::vector<int64_t> &shape = tensor.shape();
+  const int rank = static_cast<int>(shape.size());
   int64_t stride = 1;
-  for (int i = 3; i >= 0; --i) {
-    desc.sizes[i] = shape[i];
-    desc.strides[i] = stride;
+  for (int i = rank - 1; i >= 0; --i) {
+    desc.sizesThenStrides[i] = shape[i];
+    desc.sizesThenStrides[rank + i] = stride;
     stride *= shape[i];
   }
   return desc;
@@ -215,6 +248,11 @@ private:
   /// the ranks' it runs elsewhere.
   Error shardsOf(HostTensor &global, const std::string &operand, bool kv,
                  std::vector<HostTensor> &shards);
+  /// A copy of `value` (the root's; null elsewhere, or for a result) for
+  /// every rank this process holds: the root all of them, the others the
+  /// ranks they run.
+  Error copiesOf(const HostTensor *value, const std::string &operand,
+                 std::vector<HostTensor> &copies);
   std::vector<int64_t> operandShape(bool global, bool kv) const;
   std::vector<HostTensor *> entryOperands(int r);
   /// What every MPI process must agree on: the module text, the entry and
@@ -241,21 +279,26 @@ private:
   // The training step's: dout in, the gradients out.
   HostTensor dout, dq, dk, dv;
   std::vector<HostTensor> doutShards, dqShards, dkShards, dvShards;
+  // With sinks: the same sinks on every rank, and each rank's gradient of
+  // them over its rows (their sum is the gradient).
+  HostTensor sinks, dsinks;
+  std::vector<HostTensor> sinksCopies, dsinksParts;
 
   std::string cacheKey, object;
   const char *objectSource = "compiled";
   std::unique_ptr<LoadedObject> loaded;
   /// The C interface: a pointer to each operand's descriptor, 4 of them
-  /// for the forward, 8 for a training step (unused ones are ignored).
+  /// for the forward, 8 for a training step, 5 and 10 with sinks (unused
+  /// ones are ignored).
   using EntryFunction = void (*)(void *, void *, void *, void *, void *, void *,
-                                 void *, void *);
+                                 void *, void *, void *, void *);
   EntryFunction entryFunction = nullptr;
   std::chrono::steady_clock::time_point compileStart;
   double compileSeconds = 0;
 
   /// The C interface takes every operand as a pointer to its descriptor.
   struct RankArgs {
-    StridedMemRefType<char, 4> descriptors[8];
+    MemRefDescriptor descriptors[10];
   };
   std::vector<RankArgs> rankArgs;
   std::vector<runtime::DeviceOperands> deviceOperands;
@@ -293,6 +336,8 @@ int RingRun::run(int &argc, char **&argv) {
   backend->scatter(shardBuffers(vShards));
   if (entry.training)
     backend->scatter(shardBuffers(doutShards));
+  if (entry.hasSinks)
+    backend->scatter(shardBuffers(sinksCopies));
   if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
@@ -425,6 +470,9 @@ Error RingRun::prepareOperands() {
        !dk.allocate("dk", entry.elementType, operandShape(root, true), error) ||
        !dv.allocate("dv", entry.elementType, operandShape(root, true), error)))
     return createStringError(error);
+  if (entry.hasSinks && !sinks.allocate("sinks", ElementType::F32,
+                                        {entry.shape.queryHeads}, error))
+    return createStringError(error);
   if (!root)
     return Error::success();
   if (cli.check)
@@ -444,6 +492,8 @@ Error RingRun::prepareOperands() {
     else if (!dout.load(cli.dout, error))
       return createStringError(error);
   }
+  if (entry.hasSinks)
+    drawSinks(sinks, rng, entry.mask.sinks);
   if (cli.inputs.empty())
     return Error::success();
   SmallVector<StringRef> paths; // three, as parseRunOptions checked
@@ -493,7 +543,32 @@ Error RingRun::shardOperands() {
                                  operand.shards))
         return error;
   }
+  if (entry.hasSinks) {
+    if (Error error = copiesOf(backend->isRoot() ? &sinks : nullptr, "sinks",
+                               sinksCopies))
+      return error;
+    if (entry.training)
+      if (Error error = copiesOf(nullptr, "dsinks", dsinksParts))
+        return error;
+  }
   return shardsOf(out, "the output", false, outShards);
+}
+
+Error RingRun::copiesOf(const HostTensor *value, const std::string &operand,
+                        std::vector<HostTensor> &copies) {
+  copies.clear();
+  copies.resize(ranks);
+  std::string error;
+  for (int r = 0; r < ranks; ++r) {
+    bool held = backend->isRoot() || backend->runsRank(r);
+    std::vector<int64_t> shape = {held ? entry.shape.queryHeads : 0};
+    if (!copies[r].allocate(operand + " of rank " + std::to_string(r),
+                            ElementType::F32, shape, error))
+      return createStringError(error);
+    if (value && held)
+      std::memcpy(copies[r].data(), value->data(), value->sizeInBytes());
+  }
+  return Error::success();
 }
 
 /// The root compiles, or finds the object in --cache-dir; a damaged or
@@ -559,12 +634,20 @@ Error RingRun::loadOnEveryProcess() {
 
 /// The operands of rank `r`'s entry in the order of its C interface:
 /// (q, k, v) -> out, or (q, k, v, dout) -> (out, dq, dk, dv) for a training
-/// step. The results follow the inputs.
+/// step, with sinks after v and their gradient after dv. The results follow
+/// the inputs.
 std::vector<HostTensor *> RingRun::entryOperands(int r) {
-  if (!entry.training)
-    return {&qShards[r], &kShards[r], &vShards[r], &outShards[r]};
-  return {&qShards[r],   &kShards[r],  &vShards[r],  &doutShards[r],
-          &outShards[r], &dqShards[r], &dkShards[r], &dvShards[r]};
+  std::vector<HostTensor *> operands = {&qShards[r], &kShards[r], &vShards[r]};
+  if (entry.hasSinks)
+    operands.push_back(&sinksCopies[r]);
+  if (entry.training)
+    operands.push_back(&doutShards[r]);
+  operands.push_back(&outShards[r]);
+  if (entry.training)
+    operands.insert(operands.end(), {&dqShards[r], &dkShards[r], &dvShards[r]});
+  if (entry.training && entry.hasSinks)
+    operands.push_back(&dsinksParts[r]);
+  return operands;
 }
 
 /// Points each rank's descriptors at its shards, staged in device memory
@@ -579,7 +662,7 @@ Error RingRun::bindOperands() {
       continue;
     std::vector<HostTensor *> operands = entryOperands(r);
     if (backend->onGpu() &&
-        !deviceOperands[r].stage(operands, entry.training ? 4 : 3, error))
+        !deviceOperands[r].stage(operands, entry.inputCount(), error))
       return createStringError("staging rank " + std::to_string(r) +
                                "'s operands on the GPU: " + error);
     for (size_t i = 0; i < operands.size(); ++i)
@@ -612,8 +695,9 @@ Error RingRun::runRepeatedly() {
         [&](int rank) {
           if (rank == cli.faultRank)
             injectFault();
-          StridedMemRefType<char, 4> *d = rankArgs[rank].descriptors;
-          entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7]);
+          MemRefDescriptor *d = rankArgs[rank].descriptors;
+          entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7],
+                        &d[8], &d[9]);
         },
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
@@ -634,7 +718,7 @@ Error RingRun::collectOutput() {
     if (!backend->runsRank(r))
       continue;
     std::vector<HostTensor *> operands = entryOperands(r);
-    for (size_t i = entry.training ? 4 : 3; i < operands.size(); ++i)
+    for (size_t i = entry.inputCount(); i < operands.size(); ++i)
       if (!deviceOperands[r].fetch(i, *operands[i], error))
         return createStringError("fetching rank " + std::to_string(r) +
                                  "'s results from the GPU: " + error);
@@ -644,6 +728,8 @@ Error RingRun::collectOutput() {
     backend->gather(shardBuffers(dqShards));
     backend->gather(shardBuffers(dkShards));
     backend->gather(shardBuffers(dvShards));
+    if (entry.hasSinks)
+      backend->gather(shardBuffers(dsinksParts));
   }
   backend->finish();
   return Error::success();
@@ -709,6 +795,9 @@ int RingRun::checkAndReport() {
     gradChecks = {{"dq", compare(dq.toDouble(), expected.dq)},
                   {"dk", compare(dk.toDouble(), expected.dk)},
                   {"dv", compare(dv.toDouble(), expected.dv)}};
+    if (entry.hasSinks)
+      gradChecks.push_back(
+          {"dsinks", compare(sumOfParts(dsinksParts), expected.dsinks)});
     for (GradientCheck &check : gradChecks) {
       check.passed =
           check.stats.finite && check.stats.relative <= gradTolerance;

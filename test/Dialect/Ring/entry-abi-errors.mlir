@@ -118,3 +118,10 @@ func.func @softcap_negative() attributes {ring.abi = {causal = true, key = tenso
 func.func @length_zero() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, length = 0 : i64, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'sinks' must be a tensor of one f32 per query head}}
+func.func @sinks_per_head() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, sinks = tensor<3xf32>, value = tensor<1x2x8x16xf32>}} {
+  return
+}

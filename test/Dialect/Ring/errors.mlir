@@ -147,6 +147,46 @@ func.func @window_right_causal(%q: tensor<1x2x8x16xf32>) {
 
 // -----
 
+func.func @sinks_per_head(%q: tensor<1x2x8x16xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{sinks must have one logit per query head (2), got 3}}
+  %o = ring.attention %q, %q, %q sinks(%s : tensor<3xf32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @sinks_not_f32(%q: tensor<1x2x8x16xf32>, %s: tensor<2xf16>) {
+  // expected-error @+1 {{operand #3 must be statically shaped 1-D tensor of f32}}
+  %o = ring.attention %q, %q, %q sinks(%s : tensor<2xf16>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @grad_sinks_without_dsinks(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{with sinks, the op must also return their gradient (-> tensor<Hxf32>)}}
+  %a, %b, %c = ring.attention_grad %q, %q, %q, %q, %l, %q sinks(%s : tensor<2xf32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @grad_dsinks_without_sinks(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{returns dsinks but has no sinks}}
+  %a, %b, %c, %d = ring.attention_grad %q, %q, %q, %q, %l, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @grad_dsinks_type(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{dsinks must have the sinks' type 'tensor<2xf32>' (got 'tensor<3xf32>')}}
+  %a, %b, %c, %d = ring.attention_grad %q, %q, %q, %q, %l, %q sinks(%s : tensor<2xf32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
 func.func @softcap_zero(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{softcap must be positive and finite (got 0.000000e+00)}}
   %o = ring.attention %q, %q, %q softcap 0.0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>

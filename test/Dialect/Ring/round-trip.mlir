@@ -39,6 +39,15 @@ func.func @attention_windows(%q: tensor<1x2x64x16xf32>, %o: tensor<1x2x64x16xf32
   return %a : tensor<1x2x64x16xf32>
 }
 
+// CHECK-LABEL: func.func @attention_sinks
+func.func @attention_sinks(%q: tensor<1x2x64x16xf32>, %s: tensor<2xf32>, %l: tensor<1x2x64xf32>) -> tensor<2xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} sinks(%{{.*}} : tensor<2xf32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64xf32>
+  %o, %lse = ring.attention %q, %q, %q sinks(%s : tensor<2xf32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64xf32>
+  // CHECK: ring.attention_grad %{{.*}} sinks(%{{.*}} : tensor<2xf32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32> -> tensor<2xf32>
+  %dq, %dk, %dv, %ds = ring.attention_grad %q, %q, %q, %o, %lse, %q sinks(%s : tensor<2xf32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32> -> tensor<2xf32>
+  return %ds : tensor<2xf32>
+}
+
 // CHECK-LABEL: func.func @attention_ring_striped
 func.func @attention_ring_striped(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32> {
   // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @ring8 axis 0 layout striped :

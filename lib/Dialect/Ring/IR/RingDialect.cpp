@@ -37,7 +37,8 @@ static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kLayoutKey = "layout", kTrainingKey = "training",
                                kWindowLeftKey = "window_left",
                                kWindowRightKey = "window_right",
-                               kSoftcapKey = "softcap", kLengthKey = "length";
+                               kSoftcapKey = "softcap", kLengthKey = "length",
+                               kSinksKey = "sinks";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -47,6 +48,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
       b.getNamedAttr(kValueKey, TypeAttr::get(value)),
       b.getNamedAttr(kCausalKey, b.getBoolAttr(causal)),
       b.getNamedAttr(kScaleKey, b.getF32FloatAttr(scale))};
+  if (sinks)
+    entries.push_back(b.getNamedAttr(kSinksKey, TypeAttr::get(sinks)));
   if (length)
     entries.push_back(b.getNamedAttr(kLengthKey, b.getI64IntegerAttr(*length)));
   if (windowLeft)
@@ -84,6 +87,14 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
       failed(operand(kKeyKey, entry.key)) ||
       failed(operand(kValueKey, entry.value)))
     return failure();
+  if (abi.contains(kSinksKey)) {
+    auto attr = abi.getAs<TypeAttr>(kSinksKey);
+    entry.sinks = attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
+    if (!entry.sinks || entry.sinks.getRank() != 1 ||
+        !entry.sinks.getElementType().isF32() ||
+        entry.sinks.getDimSize(0) != entry.query.getDimSize(1))
+      return fail(kSinksKey, "must be a tensor of one f32 per query head");
+  }
   auto causal = abi.getAs<BoolAttr>(kCausalKey);
   if (!causal)
     return fail(kCausalKey, "must be a bool");
@@ -138,7 +149,7 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
                              kWindowLeftKey, kWindowRightKey, kSoftcapKey,
                              kLengthKey, kScaleKey, kRanksKey, kLayoutKey,
-                             kTrainingKey},
+                             kTrainingKey, kSinksKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

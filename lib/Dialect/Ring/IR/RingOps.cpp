@@ -214,6 +214,17 @@ static LogicalResult verifySoftcap(Operation *op, FloatAttr softcap) {
          << cap << ")";
 }
 
+/// One sink per query head.
+static LogicalResult verifySinks(Operation *op, Value sinks, ShapedType query) {
+  if (!sinks)
+    return success();
+  int64_t count = cast<ShapedType>(sinks.getType()).getDimSize(0);
+  if (count == query.getDimSize(kHeads))
+    return success();
+  return op->emitOpError("sinks must have one logit per query head (")
+         << query.getDimSize(kHeads) << "), got " << count;
+}
+
 /// The given scale, or 1/sqrt(head_dim).
 static float scaleOrDefault(FloatAttr scale, ShapedType query) {
   if (scale)
@@ -265,7 +276,8 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
   if (failed(verifyByteSizes(op)) ||
       failed(verifyAttentionOperands(op, q, k, op.getValue().getType())) ||
       failed(verifyScale(op, op.getScaleAttr())) ||
-      failed(verifySoftcap(op, op.getSoftcapAttr())))
+      failed(verifySoftcap(op, op.getSoftcapAttr())) ||
+      failed(verifySinks(op, op.getSinks(), q)))
     return failure();
   if (static_cast<bool>(op.getGridAttr()) !=
       static_cast<bool>(op.getAxisAttr()))
@@ -357,9 +369,18 @@ float AttentionGradOp::getScaleOrDefault() {
 }
 
 LogicalResult AttentionGradOp::verify() {
-  if (failed(verifyAttentionLike(*this)))
+  if (failed(verifyAttentionLike(*this)) ||
+      failed(verifyLseShape(*this, getQuery().getType(), getLse().getType(),
+                            "lse")))
     return failure();
-  return verifyLseShape(*this, getQuery().getType(), getLse().getType(), "lse");
+  if (static_cast<bool>(getSinks()) != static_cast<bool>(getDsinks()))
+    return emitOpError(getSinks() ? "with sinks, the op must also return "
+                                    "their gradient (-> tensor<Hxf32>)"
+                                  : "returns dsinks but has no sinks");
+  if (getSinks() && getSinks().getType() != getDsinks().getType())
+    return emitOpError("dsinks must have the sinks' type ")
+           << getSinks().getType() << " (got " << getDsinks().getType() << ")";
+  return success();
 }
 
 LogicalResult

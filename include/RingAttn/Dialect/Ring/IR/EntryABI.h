@@ -28,6 +28,9 @@ struct EntryABI {
 
   /// This rank's operands, [batch, heads, seq, head_dim] each.
   RankedTensorType query, key, value;
+  /// The sinks operand, tensor<H_q x f32>, when the attention has sinks:
+  /// an input after value, and in a training step a gradient after dv.
+  RankedTensorType sinks;
   bool causal = false;
   /// A sliding window, in tokens (absent: unbounded on that side).
   std::optional<int64_t> windowLeft, windowRight;
@@ -42,7 +45,9 @@ struct EntryABI {
   std::optional<int64_t> ranks;
   std::optional<SequenceLayout> layout;
   /// A training step: (q, k, v, dout) -> (out, dq, dk, dv), the forward
-  /// and its gradients, instead of (q, k, v) -> out.
+  /// and its gradients, instead of (q, k, v) -> out (with sinks,
+  /// (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks) and
+  /// (q, k, v, sinks) -> out).
   bool training = false;
 
   DictionaryAttr toAttr(MLIRContext *ctx) const;

@@ -31,6 +31,10 @@ def Ring_PartialOutTensor : Type<
 def Ring_LseTensor : Type<
     And<[TensorRankOf<[F32], [3]>.predicate, HasStaticShapePred]>,
     "statically shaped 3-D tensor of f32", "::mlir::RankedTensorType">;
+// Attention sinks and their gradient: one logit per query head.
+def Ring_SinkTensor : Type<
+    And<[TensorRankOf<[F32], [1]>.predicate, HasStaticShapePred]>,
+    "statically shaped 1-D tensor of f32", "::mlir::RankedTensorType">;
 
 // The buffer forms of the destination-passing ops: any strided layout (the
 // chunks of a ring layout are views with offsets and outer strides).
@@ -108,6 +112,14 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     before the mask and the softmax (as Gemma 2 and gpt-oss cap logits);
     `c` must be positive and finite.
 
+    `sinks(%s : tensor<H_q x f32>)` gives each query head `h` an attention
+    sink (as gpt-oss has): a logit `s[h]` whose `exp` joins the softmax
+    denominator of every row of the head, with no value. It only takes
+    weight away from the keys: `out_i = sum_j exp(x_ij - lse_i) v_j` with
+    `lse_i = log(exp(s[h]) + sum_j exp(x_ij))`. A row that sees no key is 0,
+    and its `lse` is `s[h]`. Over a ring every rank passes the same sinks
+    (they are weights, not activations).
+
     `length T` says the sequence has `T` real tokens and the tensors hold
     more positions (the ranks' shards of a sequence they do not divide,
     padded at its end): positions from `T` on are padding, which sees no
@@ -133,12 +145,17 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     %w = ring.attention %q, %k, %v causal window_left 512 ring @ring axis 0
         : tensor<1x8x1024x128xbf16>, tensor<1x2x1024x128xbf16>,
           tensor<1x2x1024x128xbf16>
+    %s = ring.attention %q, %k, %v sinks(%sinks : tensor<8xf32>) causal
+        ring @ring axis 0
+        : tensor<1x8x1024x128xbf16>, tensor<1x2x1024x128xbf16>,
+          tensor<1x2x1024x128xbf16>
     ```
   }];
   let arguments = (ins
     Ring_ActivationTensor:$query,
     Ring_ActivationTensor:$key,
     Ring_ActivationTensor:$value,
+    Optional<Ring_SinkTensor>:$sinks,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -152,7 +169,8 @@ def Ring_AttentionOp : Ring_Op<"attention", [
   let results = (outs Ring_ActivationTensor:$result,
                       Optional<Ring_LseTensor>:$lse);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`causal` $causal^)?
+    $query `,` $key `,` $value
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
@@ -195,7 +213,10 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     each returns, complete, to the rank that owns it. With grouped-query
     attention the gradient of a key/value head sums over the query heads
     that read it. Gradients accumulate in f32 and are rounded once to the
-    operands' element type. The math, with fully masked rows (zero
+    operands' element type. With `sinks`, the op also returns `dsinks`, the
+    gradient of each head's sink over this rank's rows: over a ring the
+    gradient of the (replicated) sinks is the sum of the ranks' `dsinks`,
+    which the caller forms as it does for any replicated weight. The math, with fully masked rows (zero
     gradients), is in docs/Semantics.md.
 
     ```mlir
@@ -215,6 +236,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     Ring_ActivationTensor:$out,
     Ring_LseTensor:$lse,
     Ring_ActivationTensor:$dout,
+    Optional<Ring_SinkTensor>:$sinks,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -227,14 +249,16 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
                       "::mlir::ring::SequenceLayout::Contiguous">:$layout);
   let results = (outs Ring_ActivationTensor:$dquery,
                       Ring_ActivationTensor:$dkey,
-                      Ring_ActivationTensor:$dvalue);
+                      Ring_ActivationTensor:$dvalue,
+                      Optional<Ring_SinkTensor>:$dsinks);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
-    (`causal` $causal^)?
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
+    (`->` type($dsinks)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

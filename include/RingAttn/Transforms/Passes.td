@@ -24,6 +24,10 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
     `(q, k, v, dout) -> (out, dq, dk, dv)` whose body is a `ring.attention`
     returning its log-sum-exp and the `ring.attention_grad` of the same
     attributes on them, gets the same dictionary with `training = true`.
+    An attention with sinks takes them as the fourth argument, `(q, k, v,
+    sinks) -> out` and `(q, k, v, sinks, dout) -> (out, dq, dk, dv,
+    dsinks)`, and its dictionary records their type (`sinks =
+    tensor<8xf32>`).
 
     `ring-run` reads it to build inputs, call the entry and check the result
     against its own float64 reference, also for modules that were lowered
@@ -41,7 +45,9 @@ def RingAddTrainingSteps : Pass<"ring-add-training-steps", "ModuleOp"> {
     attention, now returning its log-sum-exp, and the `ring.attention_grad`
     of the same attributes, which takes the output, the log-sum-exp and
     `dout`. `ring-export-abi` describes it with `training = true`;
-    `ring-run --grad` runs it.
+    `ring-run --grad` runs it. With sinks, the forward entry is
+    `@f(q, k, v, sinks)` and the step `@f_grad(q, k, v, sinks, dout) ->
+    (out, dq, dk, dv, dsinks)`.
 
     ```mlir
     func.func @f_grad(%q, %k, %v, %do) -> (...) {

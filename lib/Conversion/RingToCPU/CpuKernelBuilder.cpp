@@ -151,12 +151,17 @@ Value CpuKernelBuilder::beforePadding(Value position) {
 }
 
 Value CpuKernelBuilder::visible(Value queryPosition, Value keyPosition) {
+  return allowedBy({queryPosition, keyPosition, queryPosition, keyPosition,
+                    queryPosition, keyPosition});
+}
+
+Value CpuKernelBuilder::allowedBy(const DecidingPositions &p) {
   // One statement per condition: the IR's order is then the same whatever
   // order a compiler evaluates arguments in.
-  Value ahead = withinReachAhead(queryPosition, keyPosition);
-  Value behind = withinReachBehind(queryPosition, keyPosition);
-  Value realQuery = beforePadding(queryPosition);
-  Value realKey = beforePadding(keyPosition);
+  Value ahead = withinReachAhead(p.aheadQuery, p.aheadKey);
+  Value behind = withinReachBehind(p.behindQuery, p.behindKey);
+  Value realQuery = beforePadding(p.query);
+  Value realKey = beforePadding(p.key);
   Value band = both(ahead, behind);
   Value real = both(realQuery, realKey);
   return both(band, real);
@@ -193,13 +198,8 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
   // The nearest pairs decide: the last query against the first key for the
   // reach ahead, the first query against the last key for the reach behind;
   // and some query and some key come before the padding.
-  Value ahead = withinReachAhead(lastQuery, firstKey);
-  Value behind = withinReachBehind(firstQuery, lastKey);
-  Value realQuery = beforePadding(firstQuery);
-  Value realKey = beforePadding(firstKey);
-  Value band = both(ahead, behind);
-  Value real = both(realQuery, realKey);
-  return both(band, real);
+  return allowedBy(
+      {lastQuery, firstKey, firstQuery, lastKey, firstQuery, firstKey});
 }
 
 std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,

@@ -98,6 +98,15 @@ protected:
   /// ahead (causal, window_right), not beyond its reach behind
   /// (window_left); each null when unbounded.
   Value visible(Value queryPosition, Value keyPosition);
+  /// The positions each of the mask's conditions is decided on: the reach
+  /// ahead on one (query, key) pair, the reach behind on another, and the
+  /// padding on a query and a key.
+  struct DecidingPositions {
+    Value aheadQuery, aheadKey, behindQuery, behindKey, query, key;
+  };
+  /// Every condition of the mask on its positions, and-ed; null when the
+  /// mask hides nothing.
+  Value allowedBy(const DecidingPositions &positions);
   Value withinReachAhead(Value queryPosition, Value keyPosition);
   Value withinTokens(Value from, Value to, std::optional<int64_t> tokens);
   Value withinReachBehind(Value queryPosition, Value keyPosition);

@@ -43,6 +43,8 @@ class Config:
     window_left: int = -1
     window_right: int = -1
     softcap: float = 0.0
+    # Attention sinks: one f32 logit per query head, an operand.
+    sinks: bool = False
 
     def mask_attributes(self):
         """The mask as ring.attention spells it: " causal window_left 4"."""
@@ -58,6 +60,8 @@ class Config:
 
     def describe(self):
         mask = self.mask_attributes().strip() or "full"
+        if self.sinks:
+            mask += " sinks"
         return (f"{self.element_type} b={self.batch} hq={self.query_heads} "
                 f"hkv={self.kv_heads} local seq={self.length} "
                 f"d={self.head_dim} {mask} scale={self.scale:g} "
@@ -70,22 +74,30 @@ def module_source(c):
     q = f"tensor<{c.batch}x{c.query_heads}x{c.length}x{c.head_dim}x{t}>"
     kv = f"tensor<{c.batch}x{c.kv_heads}x{c.length}x{c.head_dim}x{t}>"
     lse = f"tensor<{c.batch}x{c.query_heads}x{c.length}xf32>"
-    attrs = c.mask_attributes() + f" scale {c.scale:.17e}"
+    # With sinks: the forward's fourth argument, the backward's last and its
+    # gradient the backward's last result.
+    s = f"tensor<{c.query_heads}xf32>"
+    sinks_arg = f", %sinks: {s}" if c.sinks else ""
+    sinks_ret = (f", {s}", ", %ds") if c.sinks else ("", "")
+    sinks_op = f" sinks(%sinks : {s})" if c.sinks else ""
+    attrs = sinks_op + c.mask_attributes() + f" scale {c.scale:.17e}"
     grid = ""
     if c.ranks > 1:
         attrs += f" ring @ring axis 0 layout {c.layout}"
         grid = f"shard.grid @ring(shape = {c.ranks})\n"
     cinterface = "attributes {llvm.emit_c_interface}"
     return f"""{grid}
-func.func @forward(%q: {q}, %k: {kv}, %v: {kv}) -> ({q}, {lse}) {cinterface} {{
+func.func @forward(%q: {q}, %k: {kv}, %v: {kv}{sinks_arg}) -> ({q}, {lse})
+    {cinterface} {{
   %o, %lse = ring.attention %q, %k, %v{attrs} : {q}, {kv}, {kv} -> {lse}
   return %o, %lse : {q}, {lse}
 }}
 func.func @backward(%q: {q}, %k: {kv}, %v: {kv}, %o: {q}, %lse: {lse},
-                    %do: {q}) -> ({q}, {kv}, {kv}) {cinterface} {{
-  %dq, %dk, %dv = ring.attention_grad %q, %k, %v, %o, %lse, %do{attrs}
-      : {q}, {kv}, {kv}, {lse}
-  return %dq, %dk, %dv : {q}, {kv}, {kv}
+                    %do: {q}{sinks_arg}) -> ({q}, {kv}, {kv}{sinks_ret[0]})
+    {cinterface} {{
+  %dq, %dk, %dv{sinks_ret[1]} = ring.attention_grad %q, %k, %v, %o, %lse, %do{attrs}
+      : {q}, {kv}, {kv}, {lse}{" -> " + s if c.sinks else ""}
+  return %dq, %dk, %dv{sinks_ret[1]} : {q}, {kv}, {kv}{sinks_ret[0]}
 }}
 """
 
@@ -210,16 +222,17 @@ def _check_ranks_agree(group_name, config):
     _agreed.add((group_name, config))
 
 
-def _config_of(q, k, mask, scale, layout, ranks):
+def _config_of(q, k, mask, scale, layout, ranks, sinks):
     """`mask`: (causal, window_left, window_right, softcap) as the ops take
-    them."""
+    them; `sinks`: the sinks tensor or None."""
     if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
         raise ValueError(f"ringattn: the zigzag layout needs an even number "
                          f"of tokens per rank (got {q.shape[2]})")
     causal, window_left, window_right, softcap = mask
     return Config(q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3],
                   _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks,
-                  window_left, window_right, float(softcap))
+                  window_left, window_right, float(softcap),
+                  sinks is not None)
 
 
 def _ranks(group_name):
@@ -239,66 +252,87 @@ def _invoke(group_name, timeout, config, entry_name, tensors):
         context.invoke(entry, descriptors)
 
 
+def _given(sinks):
+    """The sinks as an operand list: [sinks], or [] without them."""
+    return [] if sinks is None else [sinks.contiguous()]
+
+
 @torch.library.custom_op("ringattn::attention_forward", mutates_args=())
 def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                      causal: bool, window_left: int, window_right: int,
-                      softcap: float, scale: float, layout: str,
-                      group_name: str, timeout: float
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+                      sinks: torch.Tensor | None, causal: bool,
+                      window_left: int, window_right: int, softcap: float,
+                      scale: float, layout: str, group_name: str,
+                      timeout: float) -> tuple[torch.Tensor, torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name))
+                        scale, layout, _ranks(group_name), sinks)
     out = torch.empty_like(q)
     lse = q.new_empty(q.shape[:3], dtype=torch.float32)
-    _invoke(group_name, timeout, config, "forward", [q, k, v, out, lse])
+    _invoke(group_name, timeout, config, "forward",
+            [q, k, v] + _given(sinks) + [out, lse])
     return out, lse
 
 
 @attention_forward.register_fake
-def _(q, k, v, causal, window_left, window_right, softcap, scale, layout,
-      group_name, timeout):
+def _(q, k, v, sinks, causal, window_left, window_right, softcap, scale,
+      layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             q.new_empty(q.shape[:3], dtype=torch.float32))
+
+
+def _sinks_gradient(sinks):
+    """Where the backward writes the sinks' gradient: [heads] f32, or an
+    empty tensor without sinks (an op returns tensors, not None)."""
+    return torch.empty_like(sinks) if sinks is not None else torch.empty(0)
 
 
 @torch.library.custom_op("ringattn::attention_backward", mutates_args=())
 def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                        out: torch.Tensor, lse: torch.Tensor,
-                       dout: torch.Tensor, causal: bool, window_left: int,
-                       window_right: int, softcap: float, scale: float,
-                       layout: str, group_name: str, timeout: float
-                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                       dout: torch.Tensor, sinks: torch.Tensor | None,
+                       causal: bool, window_left: int, window_right: int,
+                       softcap: float, scale: float, layout: str,
+                       group_name: str, timeout: float
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
+                                  torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out, lse, dout = out.contiguous(), lse.contiguous(), dout.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name))
+                        scale, layout, _ranks(group_name), sinks)
     dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-    _invoke(group_name, timeout, config, "backward",
-            [q, k, v, out, lse, dout, dq, dk, dv])
-    return dq, dk, dv
+    dsinks = _sinks_gradient(sinks)
+    operands = [q, k, v, out, lse, dout] + _given(sinks) + [dq, dk, dv]
+    if sinks is not None:
+        operands.append(dsinks)
+    _invoke(group_name, timeout, config, "backward", operands)
+    return dq, dk, dv, dsinks
 
 
 @attention_backward.register_fake
-def _(q, k, v, out, lse, dout, causal, window_left, window_right, softcap,
-      scale, layout, group_name, timeout):
+def _(q, k, v, out, lse, dout, sinks, causal, window_left, window_right,
+      softcap, scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             torch.empty_like(k, memory_format=torch.contiguous_format),
-            torch.empty_like(v, memory_format=torch.contiguous_format))
+            torch.empty_like(v, memory_format=torch.contiguous_format),
+            _sinks_gradient(sinks))
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v = inputs[:3]
+    q, k, v, sinks = inputs[:4]
     out, lse = output
-    ctx.save_for_backward(q, k, v, out, lse)
-    ctx.attributes = inputs[3:]
+    ctx.save_for_backward(q, k, v, out, lse, sinks)
+    ctx.attributes = inputs[4:]
 
 
 def _backward(ctx, dout, _dlse):
-    q, k, v, out, lse = ctx.saved_tensors
-    dq, dk, dv = attention_backward(q, k, v, out, lse, dout.to(q.dtype),
-                                    *ctx.attributes)
-    # No gradient for the attributes.
-    return (dq, dk, dv) + (None,) * len(ctx.attributes)
+    q, k, v, out, lse, sinks = ctx.saved_tensors
+    dq, dk, dv, dsinks = attention_backward(q, k, v, out, lse,
+                                            dout.to(q.dtype), sinks,
+                                            *ctx.attributes)
+    # The sinks' gradient over this rank's rows (docs/Torch.md); none for
+    # the attributes.
+    return (dq, dk, dv, dsinks if sinks is not None else None) + \
+        (None,) * len(ctx.attributes)
 
 
 attention_forward.register_autograd(_backward, setup_context=_setup_context)
@@ -337,6 +371,25 @@ def _check_operands(q, k, v):
                          f"{k.shape[1]} key/value heads")
 
 
+def check_sinks(sinks, q):
+    """The sinks as the op takes them: float32 on q's device (a differentiable
+    conversion), one per query head; or None."""
+    if sinks is None:
+        return None
+    if not isinstance(sinks, torch.Tensor) or not sinks.is_floating_point():
+        got = sinks.dtype if isinstance(sinks, torch.Tensor) else type(sinks)
+        raise TypeError(f"ringattn: sinks must be a floating-point tensor of "
+                        f"one logit per query head (got {got})")
+    if sinks.shape != (q.shape[1],):
+        raise ValueError(f"ringattn: sinks has shape {tuple(sinks.shape)}; "
+                         f"q has {q.shape[1]} heads, so it must be "
+                         f"({q.shape[1]},)")
+    if sinks.device != q.device:
+        raise ValueError(f"ringattn: q is on {q.device} but sinks is on "
+                         f"{sinks.device}")
+    return sinks.to(torch.float32)
+
+
 def check_mask(causal, window_left, window_right, softcap):
     """The mask as the op passes it: -1 for no window bound, 0 for no cap."""
     bounds = []
@@ -357,8 +410,8 @@ def check_mask(causal, window_left, window_right, softcap):
 
 
 def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
-              softcap=None, scale=None, layout="contiguous", group=None,
-              timeout=60.0):
+              softcap=None, sinks=None, scale=None, layout="contiguous",
+              group=None, timeout=60.0):
     """Exact attention over the sequence sharded across `group`'s ranks.
 
     q: [batch, heads, local_seq, head_dim]; k, v: [batch, kv_heads,
@@ -374,10 +427,18 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
     reaches, with the contiguous layout); `softcap` c turns each score s
     into c * tanh(s / c). Windows and caps run on CPU tensors; the GPU
     kernels refuse them for now.
+
+    `sinks`: one learnable logit per query head ([heads], as gpt-oss has)
+    added to every row's softmax denominator, the same tensor on every rank.
+    Its gradient is this rank's rows' share, as for any weight applied to a
+    shard of the sequence: sum it over the group (all_reduce, or a data
+    parallel wrapper that spans the group) for the gradient of the whole
+    sequence's loss.
     """
     _check_operands(q, k, v)
     _layouts.check_layout(layout)
     mask = check_mask(causal, window_left, window_right, softcap)
+    sinks = check_sinks(sinks, q)
     group_name = ""
     if dist.is_available() and dist.is_initialized():
         group = group if group is not None else dist.group.WORLD
@@ -387,6 +448,6 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
                          "is not initialized")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[3])
-    out, _ = attention_forward(q, k, v, *mask, float(scale), layout,
+    out, _ = attention_forward(q, k, v, sinks, *mask, float(scale), layout,
                                group_name, float(timeout))
     return out

@@ -13,7 +13,7 @@ object from there instead of compiling it.
 
 --length is each rank's, as the op sees it; --scale defaults to the op's,
 1/sqrt(head_dim); --window-left, --window-right and --softcap are the op's
-masks. Each object is named by a digest of its module and
+masks, and --sinks builds the module that takes attention sinks. Each object is named by a digest of its module and
 pipeline, so a file is found only by the configuration it was built for.
 It leaves the runtime's symbols undefined: they resolve in the runtimes the
 package has loaded, so there is one runtime in the process.
@@ -39,6 +39,8 @@ def main(argv=None):
     parser.add_argument("--window-left", type=int)
     parser.add_argument("--window-right", type=int)
     parser.add_argument("--softcap", type=float)
+    parser.add_argument("--sinks", action="store_true",
+                        help="the op is called with sinks=")
     parser.add_argument("--scale", type=float)
     parser.add_argument("--layout", default="contiguous")
     parser.add_argument("--ranks", type=int, default=1)
@@ -61,7 +63,7 @@ def main(argv=None):
     config = _op.Config(args.batch, args.heads, args.kv_heads, args.length,
                         args.head_dim, args.dtype, causal, float(scale),
                         args.layout, args.ranks, window_left, window_right,
-                        softcap)
+                        softcap, args.sinks)
     pipeline = (_op.gpu_pipeline(args.gpu) if args.gpu else
                 _op.cpu_pipeline(args.target_cpu))
     try:

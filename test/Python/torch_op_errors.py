@@ -39,6 +39,12 @@ attempt("negative window", lambda: ringattn.attention(
 attempt("right window with causal", lambda: ringattn.attention(
     q, kv, kv, causal=True, window_right=2))
 attempt("zero softcap", lambda: ringattn.attention(q, kv, kv, softcap=0.0))
+attempt("sinks not per head", lambda: ringattn.attention(
+    q, kv, kv, sinks=torch.zeros(3)))
+attempt("integer sinks", lambda: ringattn.attention(
+    q, kv, kv, sinks=torch.zeros(4, dtype=torch.int32)))
+attempt("sinks on another device", lambda: ringattn.attention(
+    q, kv, kv, sinks=torch.zeros(4, device="meta")))
 attempt("shard a length that does not split", lambda: ringattn.shard(
     q, "zigzag", 0, 3))
 # A CPU the code cannot be compiled for (RINGATTN_TARGET_CPU).

@@ -48,10 +48,12 @@ def reference(q, k, v, dout, causal, scale):
 
 
 def masked_reference(q, k, v, dout, scale, causal=False, window_left=None,
-                     window_right=None, softcap=None):
-    """Attention under a window and a logit cap, and its gradients, in
-    float64 on the whole sequence, written out (SDPA has no cap)."""
+                     window_right=None, softcap=None, sinks=None):
+    """Attention under a window, a logit cap and sinks, and its gradients
+    (the sinks' last), in float64 on the whole sequence, written out (SDPA
+    has neither a cap nor sinks)."""
     q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
+    inputs = (q, k, v)
     group = q.shape[1] // k.shape[1]
     keys, values = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
     scores = scale * q @ keys.transpose(2, 3)
@@ -66,8 +68,17 @@ def masked_reference(q, k, v, dout, scale, causal=False, window_left=None,
         seen &= j >= i - window_left
     if window_right is not None:
         seen &= j <= i + window_right
-    out = torch.softmax(scores.masked_fill(~seen, float("-inf")), -1) @ values
-    grads = torch.autograd.grad(out, (q, k, v), dout.double())
+    scores = scores.masked_fill(~seen, float("-inf"))
+    if sinks is None:
+        weights = torch.softmax(scores, -1)
+    else:
+        # A sink is a key column of its head's logit with no value.
+        sinks = sinks.detach().double().requires_grad_()
+        inputs += (sinks,)
+        column = sinks.view(1, -1, 1, 1).expand(*scores.shape[:3], 1)
+        weights = torch.softmax(torch.cat([scores, column], -1), -1)[..., :-1]
+    out = weights @ values
+    grads = torch.autograd.grad(out, inputs, dout.double())
     return (out.detach(),) + grads
 
 
@@ -85,7 +96,8 @@ def relative_error(got, want):
 def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
              **masks):
     """One case against float64: SDPA, or under `masks` (window_left,
-    window_right, softcap) the written-out reference."""
+    window_right, softcap; sinks=True for random sinks, whose gradient is
+    summed over the ranks) the written-out reference."""
     rank, size = dist.get_rank(), dist.get_world_size()
     generator = torch.Generator().manual_seed(seed)
     q, dout = (torch.randn(2, heads, seq, dim, generator=generator)
@@ -96,22 +108,34 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
     scale = 0.3
     local = [ringattn.shard(t, layout, rank, size).to(DEVICE)
              .requires_grad_() for t in (q, k, v)]
-    out = op(*local, causal=causal, scale=scale, layout=layout, **masks)
+    attributes, weights = dict(masks), []
+    if masks.get("sinks"):
+        # Logits in [-1, 3): a row's sink takes a fair share of its weight.
+        masks["sinks"] = torch.rand(heads, generator=generator) * 4 - 1
+        weights = [masks["sinks"].to(DEVICE).requires_grad_()]
+        attributes["sinks"] = weights[0]
+    out = op(*local, causal=causal, scale=scale, layout=layout, **attributes)
     grads = torch.autograd.grad(
-        out, local, ringattn.shard(dout, layout, rank, size).to(DEVICE))
-    got = [gather(t, layout).cpu() for t in (out,) + grads]
+        out, local + weights,
+        ringattn.shard(dout, layout, rank, size).to(DEVICE))
+    got = [gather(t, layout).cpu() for t in (out,) + grads[:3]]
+    for dsinks in grads[3:]:  # each rank's rows' share
+        dist.all_reduce(dsinks)
+        got.append(dsinks.cpu())
     want = (masked_reference(q, k, v, dout, scale, causal, **masks) if masks
             else reference(q, k, v, dout, causal, scale))
     errors = [relative_error(g, w) for g, w in zip(got, want)]
     ok = max(errors) <= TOLERANCE[dtype]
     if rank == 0:
-        words = " ".join(f"{key} {value}" for key, value in masks.items())
+        words = " ".join(key if key == "sinks" else f"{key} {value}"
+                         for key, value in masks.items())
         name = (f"{str(dtype).split('.')[-1]} {layout} "
                 f"{'causal' if causal else 'full'}{' ' + words if words else ''}"
                 f" hq={heads} hkv={kv_heads}")
         say(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
             f"{errors[0]:.1e} dq {errors[1]:.1e} dk {errors[2]:.1e} "
-            f"dv {errors[3]:.1e}")
+            f"dv {errors[3]:.1e}" +
+            (f" dsinks {errors[4]:.1e}" if len(errors) > 4 else ""))
     return ok
 
 
@@ -136,9 +160,9 @@ def matrix():
 
 
 def masks():
-    """Sliding windows (within and beyond a rank's shard, two-sided) and a
-    logit cap, every layout, f32 and bf16, against the written-out float64
-    reference: 18 cases."""
+    """Sliding windows (within and beyond a rank's shard, two-sided), a
+    logit cap, and sinks (alone and with a causal window), every layout,
+    f32 and bf16, against the written-out float64 reference: 30 cases."""
     size = dist.get_world_size()
     ok, seed = True, 100
     for dtype in (torch.float32, torch.bfloat16):
@@ -147,7 +171,9 @@ def masks():
                                   (False, {"window_left": 11,
                                            "window_right": 3}),
                                   (True, {"softcap": 1.5,
-                                          "window_left": 9})):
+                                          "window_left": 9}),
+                                  (False, {"sinks": True}),
+                                  (True, {"window_left": 5, "sinks": True})):
                 seed += 1
                 ok &= run_case(seed, dtype, layout, causal, 4, 2, 8 * size, 32,
                                ringattn.attention, **masks)
@@ -170,7 +196,8 @@ def prebuild(out, chip, ranks, ring_opt):
 
 
 def compiled():
-    """torch.compile(fullgraph=True) traces the op without a graph break."""
+    """torch.compile(fullgraph=True) traces the op without a graph break,
+    with and without sinks (an optional tensor operand with a gradient)."""
 
     def op(q, k, v, **attributes):
         return ringattn.attention(q, k, v, **attributes) * 2.0
@@ -180,8 +207,11 @@ def compiled():
     def halved(*args, **kwargs):
         return compiled_op(*args, **kwargs) / 2.0
 
-    return run_case(99, torch.float32, "zigzag", True, 4, 2,
-                    8 * dist.get_world_size(), 32, halved)
+    size = dist.get_world_size()
+    return (run_case(99, torch.float32, "zigzag", True, 4, 2, 8 * size, 32,
+                     halved) &
+            run_case(98, torch.float32, "striped", True, 4, 2, 8 * size, 32,
+                     halved, sinks=True))
 
 
 def ahead_of_time():

@@ -32,8 +32,9 @@ cl::opt<std::string> entryName("entry",
                                cl::cat(category));
 cl::opt<std::string>
     inputsOpt("inputs",
-              cl::desc("q.npy,k.npy,v.npy holding the operands "
-                       "(default: seeded random values)"),
+              cl::desc("q.npy,k.npy,v.npy holding the operands, and "
+                       "sinks.npy for an entry with sinks (default: seeded "
+                       "random values)"),
               cl::cat(category));
 cl::opt<std::string> outputFile("output", cl::desc("Write the result as .npy"),
                                 cl::cat(category));
@@ -51,7 +52,8 @@ cl::opt<std::string> doutOpt("dout",
 cl::opt<std::string>
     gradOutputs("grad-outputs",
                 cl::desc("With --grad: dq.npy,dk.npy,dv.npy to write the "
-                         "gradients to, in natural order"),
+                         "gradients to, in natural order, and dsinks.npy for "
+                         "an entry with sinks (summed over the ranks)"),
                 cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(0), cl::cat(category));
@@ -165,14 +167,20 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
     return "--link-gbps and --link-latency-us must be finite and >= 0";
   if (o.queryTile < 0 || o.keyTile < 0)
     return "--query-tile and --key-tile must be >= 0 (0: chosen for the CPU)";
-  if (!o.inputs.empty() && llvm::StringRef(o.inputs).count(',') != 2)
-    return "--inputs takes three comma-separated files (q,k,v), got " +
-           std::to_string(llvm::StringRef(o.inputs).count(',') + 1);
+  // A fourth file holds the sinks (or receives their gradient) of an entry
+  // that has them, which ring-run checks once it has read the entry.
+  size_t inputFiles = llvm::StringRef(o.inputs).count(',') + 1;
+  if (!o.inputs.empty() && inputFiles != 3 && inputFiles != 4)
+    return "--inputs takes three comma-separated files (q,k,v), or four "
+           "with sinks (q,k,v,sinks), got " +
+           std::to_string(inputFiles);
   if (!o.grad && (!o.dout.empty() || !o.gradOutputs.empty()))
     return "--dout and --grad-outputs need --grad";
-  if (!o.gradOutputs.empty() && llvm::StringRef(o.gradOutputs).count(',') != 2)
-    return "--grad-outputs takes three comma-separated files (dq,dk,dv), got " +
-           std::to_string(llvm::StringRef(o.gradOutputs).count(',') + 1);
+  size_t gradFiles = llvm::StringRef(o.gradOutputs).count(',') + 1;
+  if (!o.gradOutputs.empty() && gradFiles != 3 && gradFiles != 4)
+    return "--grad-outputs takes three comma-separated files (dq,dk,dv), or "
+           "four with sinks (dq,dk,dv,dsinks), got " +
+           std::to_string(gradFiles);
   if (o.noCommunication && o.grad && !o.gradOutputs.empty())
     return "--no-communication gives wrong results by design; it cannot be "
            "combined with --grad-outputs";

@@ -153,13 +153,18 @@ static void drawSinks(HostTensor &sinks, std::mt19937_64 &rng,
   values = sinks.toDouble();
 }
 
-/// The element-wise sum of the ranks' f32 parts (their sinks' gradients).
-static std::vector<double> sumOfParts(const std::vector<HostTensor> &parts) {
-  std::vector<double> sum(parts.front().numElements(), 0.0);
+/// The element-wise sum, in f32 in rank order, of the ranks' f32 parts
+/// (their sinks' gradients).
+static HostTensor sumOfParts(const std::vector<HostTensor> &parts) {
+  HostTensor sum;
+  std::string error;
+  // A few floats per head: an allocation that cannot fail in practice.
+  (void)sum.allocate("dsinks", ElementType::F32, parts.front().shape(), error);
+  auto *total = static_cast<float *>(sum.data());
   for (const HostTensor &part : parts) {
-    std::vector<double> values = part.toDouble();
-    for (size_t i = 0; i < sum.size(); ++i)
-      sum[i] += values[i];
+    const auto *values = static_cast<const float *>(part.data());
+    for (int64_t i = 0, e = sum.numElements(); i < e; ++i)
+      total[i] += values[i];
   }
   return sum;
 }
@@ -253,6 +258,9 @@ private:
   /// ranks they run.
   Error copiesOf(const HostTensor *value, const std::string &operand,
                  std::vector<HostTensor> &copies);
+  /// Whether `files` files fit the entry for `option`: a fourth (`what`)
+  /// exactly when the entry has sinks (for --grad-outputs, optional).
+  Error sinksFileMatches(StringRef option, StringRef what, size_t files) const;
   std::vector<int64_t> operandShape(bool global, bool kv) const;
   std::vector<HostTensor *> entryOperands(int r);
   /// What every MPI process must agree on: the module text, the entry and
@@ -492,16 +500,26 @@ Error RingRun::prepareOperands() {
     else if (!dout.load(cli.dout, error))
       return createStringError(error);
   }
-  if (entry.hasSinks)
-    drawSinks(sinks, rng, entry.mask.sinks);
-  if (cli.inputs.empty())
+  if (!cli.gradOutputs.empty())
+    if (Error error =
+            sinksFileMatches("--grad-outputs", "dsinks",
+                             StringRef(cli.gradOutputs).count(',') + 1))
+      return error;
+  if (cli.inputs.empty()) {
+    if (entry.hasSinks)
+      drawSinks(sinks, rng, entry.mask.sinks);
     return Error::success();
-  SmallVector<StringRef> paths; // three, as parseRunOptions checked
+  }
+  SmallVector<StringRef> paths; // three or four, as parseRunOptions checked
   StringRef(cli.inputs).split(paths, ',');
-  HostTensor *operands[] = {&q, &k, &v};
-  for (int i = 0; i < 3; ++i)
+  if (Error error = sinksFileMatches("--inputs", "sinks", paths.size()))
+    return error;
+  HostTensor *operands[] = {&q, &k, &v, &sinks};
+  for (size_t i = 0; i < paths.size(); ++i)
     if (!operands[i]->load(paths[i].str(), error))
       return createStringError(error);
+  if (entry.hasSinks)
+    entry.mask.sinks = sinks.toDouble();
   if (entry.elementType == ElementType::BF16)
     llvm::errs() << "ring-run: note: the bf16 kernel reads float32 .npy "
                     "files, rounded to bf16\n";
@@ -552,6 +570,18 @@ Error RingRun::shardOperands() {
         return error;
   }
   return shardsOf(out, "the output", false, outShards);
+}
+
+Error RingRun::sinksFileMatches(StringRef option, StringRef what,
+                                size_t files) const {
+  bool optional = option == "--grad-outputs";
+  if (files == 4 && !entry.hasSinks)
+    return createStringError("@" + entry.name + " has no sinks; " + option +
+                             " takes three files");
+  if (files == 3 && entry.hasSinks && !optional)
+    return createStringError("@" + entry.name + " takes sinks; " + option +
+                             " needs a fourth file, " + what + ".npy");
+  return Error::success();
 }
 
 Error RingRun::copiesOf(const HostTensor *value, const std::string &operand,
@@ -765,10 +795,12 @@ int RingRun::checkAndReport() {
   if (!cli.outputFile.empty() && !out.save(cli.outputFile, error))
     return fail(error);
   if (!cli.gradOutputs.empty()) {
-    SmallVector<StringRef> paths; // three, as parseRunOptions checked
+    SmallVector<StringRef> paths; // three or four, as checked
     StringRef(cli.gradOutputs).split(paths, ',');
-    HostTensor *grads[] = {&dq, &dk, &dv};
-    for (int i = 0; i < 3; ++i)
+    if (paths.size() == 4)
+      dsinks = sumOfParts(dsinksParts);
+    HostTensor *grads[] = {&dq, &dk, &dv, &dsinks};
+    for (size_t i = 0; i < paths.size(); ++i)
       if (!grads[i]->save(paths[i].str(), error))
         return fail(error);
   }
@@ -797,7 +829,8 @@ int RingRun::checkAndReport() {
                   {"dv", compare(dv.toDouble(), expected.dv)}};
     if (entry.hasSinks)
       gradChecks.push_back(
-          {"dsinks", compare(sumOfParts(dsinksParts), expected.dsinks)});
+          {"dsinks",
+           compare(sumOfParts(dsinksParts).toDouble(), expected.dsinks)});
     for (GradientCheck &check : gradChecks) {
       check.passed =
           check.stats.finite && check.stats.relative <= gradTolerance;

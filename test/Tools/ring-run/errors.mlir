@@ -23,7 +23,7 @@
 // NONE: ring-run: error: {{.*}}empty.mlir: the module has no attention entry point
 
 // RUN: not ring-run %s --entry small --inputs %t/small.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=COUNT
-// COUNT: ring-run: error: --inputs takes three comma-separated files (q,k,v), got 2
+// COUNT: ring-run: error: --inputs takes three comma-separated files (q,k,v), or four with sinks (q,k,v,sinks), got 2
 
 // RUN: not ring-run %s --entry small --inputs %t/small.npy,%t/nothere.npy,%t/small.npy 2>&1 | FileCheck %s --check-prefix=NONPY
 // NONPY: ring-run: error: {{.*}}nothere.npy: cannot open file

@@ -22,8 +22,24 @@ const char *elementTypeName(ElementType type) {
     return "f16";
   case ElementType::BF16:
     return "bf16";
+  case ElementType::I32:
+    return "i32";
   }
   return "?";
+}
+
+/// The .npy dtype of a tensor's file: bf16 is widened to float32.
+static NpyDType npyDTypeOf(ElementType type) {
+  switch (type) {
+  case ElementType::F16:
+    return NpyDType::F16;
+  case ElementType::I32:
+    return NpyDType::I32;
+  case ElementType::F32:
+  case ElementType::BF16:
+    break;
+  }
+  return NpyDType::F32;
 }
 
 std::string shapeString(const std::vector<int64_t> &shape) {
@@ -75,7 +91,9 @@ bool HostTensor::allocate(const std::string &operand, ElementType type,
                      shapeString(shape);
   uint64_t size = 0;
   std::string problem;
-  if (!byteSize(shape, type == ElementType::F32 ? 4 : 2, size, problem) ||
+  int64_t elementBytes =
+      type == ElementType::F32 || type == ElementType::I32 ? 4 : 2;
+  if (!byteSize(shape, elementBytes, size, problem) ||
       size > static_cast<uint64_t>(PTRDIFF_MAX)) {
     error = what + " " + (problem.empty() ? "is too large" : problem);
     return false;
@@ -115,6 +133,9 @@ void HostTensor::fillRandom(std::mt19937_64 &rng) {
     case ElementType::BF16:
       reinterpret_cast<uint16_t *>(data())[i] = floatToBFloat16(x);
       break;
+    case ElementType::I32:
+      reinterpret_cast<int32_t *>(data())[i] = static_cast<int32_t>(x);
+      break;
     }
   }
 }
@@ -126,8 +147,7 @@ bool HostTensor::load(const std::string &path, std::string &error) {
   if (!file.open(path, error))
     return false;
   const NpyHeader &header = file.header();
-  NpyDType expected =
-      elementType == ElementType::F16 ? NpyDType::F16 : NpyDType::F32;
+  NpyDType expected = npyDTypeOf(elementType);
   if (header.dtype != expected) {
     error = path + ": dtype is " + npyDTypeName(header.dtype) +
             " but the kernel's " + elementTypeName(elementType) +
@@ -159,9 +179,7 @@ bool HostTensor::save(const std::string &path, std::string &error) const {
   // f32 and f16 are written as they are; bf16 is widened to float32, which
   // is exact.
   if (elementType != ElementType::BF16)
-    return writeNpy(
-        path, elementType == ElementType::F16 ? NpyDType::F16 : NpyDType::F32,
-        dims, data(), bytes, error);
+    return writeNpy(path, npyDTypeOf(elementType), dims, data(), bytes, error);
   int64_t n = numElements();
   std::unique_ptr<float[]> floats(new (std::nothrow) float[n]);
   if (!floats) {
@@ -189,6 +207,9 @@ std::vector<double> HostTensor::toDouble() const {
     case ElementType::BF16:
       values[i] =
           bfloat16ToFloat(reinterpret_cast<const uint16_t *>(data())[i]);
+      break;
+    case ElementType::I32:
+      values[i] = reinterpret_cast<const int32_t *>(data())[i];
       break;
     }
   }

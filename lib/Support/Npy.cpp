@@ -122,8 +122,7 @@ static std::string headerDict(NpyDType dtype, const std::vector<int64_t> &shape,
   else if (shape.size() == 1)
     text.erase(text.size() - 1); // "(n,)"
   text += ")";
-  std::string dict = std::string("{'descr': '") +
-                     (dtype == NpyDType::F32 ? "<f4" : "<f2") +
+  std::string dict = std::string("{'descr': '") + npyDescr(dtype) +
                      "', 'fortran_order': False, 'shape': " + text + ", }";
   size_t total = prefix + dict.size() + 1;
   dict.append((64 - total % 64) % 64, ' ');

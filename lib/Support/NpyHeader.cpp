@@ -22,10 +22,30 @@
 namespace ringattn {
 
 const char *npyDTypeName(NpyDType dtype) {
-  return dtype == NpyDType::F32 ? "float32" : "float16";
+  switch (dtype) {
+  case NpyDType::F32:
+    return "float32";
+  case NpyDType::F16:
+    return "float16";
+  case NpyDType::I32:
+    return "int32";
+  }
+  return "?";
 }
 
-size_t npyElementSize(NpyDType dtype) { return dtype == NpyDType::F32 ? 4 : 2; }
+size_t npyElementSize(NpyDType dtype) { return dtype == NpyDType::F16 ? 2 : 4; }
+
+const char *npyDescr(NpyDType dtype) {
+  switch (dtype) {
+  case NpyDType::F32:
+    return "<f4";
+  case NpyDType::F16:
+    return "<f2";
+  case NpyDType::I32:
+    return "<i4";
+  }
+  return "?";
+}
 
 namespace {
 
@@ -216,9 +236,12 @@ bool checkDict(const HeaderDict &dict, NpyHeader &header,
     header.dtype = NpyDType::F32;
   else if (dict.descr == "<f2")
     header.dtype = NpyDType::F16;
+  else if (dict.descr == "<i4")
+    header.dtype = NpyDType::I32;
   else {
     problem = "unsupported dtype '" + dict.descr +
-              "' (RingAttn reads float32 '<f4' and float16 '<f2')";
+              "' (RingAttn reads float32 '<f4', float16 '<f2' and int32 "
+              "'<i4')";
     return false;
   }
   if (!dict.hasOrder) {

@@ -5,7 +5,8 @@
 // @f_grad, (q, k, v, dout) -> (out, dq, dk, dv): the same ring.attention,
 // now returning its log-sum-exp, and the ring.attention_grad of the same
 // attributes. With sinks the forward is (q, k, v, sinks) -> out and the
-// step (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks). What the backward
+// step (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks); documents
+// follow the sinks among the inputs. What the backward
 // needs (the output and the lse) never leaves the step; ring-export-abi
 // describes it as a training entry.
 //
@@ -26,6 +27,21 @@ namespace ring {
 
 using namespace mlir;
 using namespace mlir::ring;
+
+/// The attributes of `forward` for an op of `operandSegments`: the same
+/// inherent and discardable attributes, and its own operand segments.
+static SmallVector<NamedAttribute>
+withOperandSegments(OpBuilder &b, AttentionOp forward,
+                    ArrayRef<int32_t> operandSegments) {
+  StringAttr segments = forward.getOperandSegmentSizesAttrName();
+  SmallVector<NamedAttribute> attributes;
+  for (NamedAttribute attribute : forward->getAttrs())
+    if (attribute.getName() != segments)
+      attributes.push_back(attribute);
+  attributes.push_back(
+      b.getNamedAttr(segments, b.getDenseI32ArrayAttr(operandSegments)));
+  return attributes;
+}
 
 /// The training step of the forward entry whose attention is `forward`,
 /// inserted after it.
@@ -53,16 +69,20 @@ static func::FuncOp buildTrainingStep(func::FuncOp entry, AttentionOp forward,
   auto lseType =
       RankedTensorType::get(q.getShape().drop_back(), b.getF32Type());
   ValueRange forwardInputs = body->getArguments().drop_back();
-  auto attention = AttentionOp::create(b, loc, TypeRange{q, lseType},
-                                       forwardInputs, forward->getAttrs());
-  // The gradient's operands: q, k, v, out, lse, dout[, sinks].
+  int32_t sinks = forward.getSinks() ? 1 : 0;
+  int32_t documents = forward.getDocuments() ? 1 : 0;
+  auto attention = AttentionOp::create(
+      b, loc, TypeRange{q, lseType}, forwardInputs,
+      withOperandSegments(b, forward, {1, 1, 1, sinks, documents}));
+  // The gradient's operands: q, k, v, out, lse, dout, then the forward's
+  // sinks and documents.
   SmallVector<Value> gradOperands(forwardInputs.take_front(3));
   gradOperands.append(
       {attention.getResult(), attention.getLse(), body->getArguments().back()});
-  if (forward.getSinks())
-    gradOperands.push_back(forwardInputs.back());
-  auto grad = AttentionGradOp::create(b, loc, gradTypes, gradOperands,
-                                      forward->getAttrs());
+  llvm::append_range(gradOperands, forwardInputs.drop_front(3));
+  auto grad = AttentionGradOp::create(
+      b, loc, gradTypes, gradOperands,
+      withOperandSegments(b, forward, {1, 1, 1, 1, 1, 1, sinks, documents}));
   SmallVector<Value> returned = {attention.getResult()};
   llvm::append_range(returned, grad.getResults());
   func::ReturnOp::create(b, loc, returned);

@@ -16,13 +16,14 @@ template <typename OpTy> static OpTy onlyOp(func::FuncOp func) {
   return *ops.begin();
 }
 
-/// The attention's inputs, (q, k, v) or (q, k, v, sinks): the leading
-/// arguments of the entry.
+/// The attention's inputs, (q, k, v) and any sinks and documents: the
+/// leading arguments of the entry.
 static SmallVector<Value> attentionInputs(AttentionOp attention) {
   SmallVector<Value> inputs = {attention.getQuery(), attention.getKey(),
                                attention.getValue()};
-  if (Value sinks = attention.getSinks())
-    inputs.push_back(sinks);
+  for (Value optional : {attention.getSinks(), attention.getDocuments()})
+    if (optional)
+      inputs.push_back(optional);
   return inputs;
 }
 
@@ -72,6 +73,7 @@ AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
       grad.getKey() != attention.getKey() ||
       grad.getValue() != attention.getValue() ||
       grad.getSinks() != attention.getSinks() ||
+      grad.getDocuments() != attention.getDocuments() ||
       grad.getOut() != attention.getResult() ||
       grad.getLse() != attention.getLse() ||
       grad.getDout() != body.getArguments().back() ||

@@ -20,12 +20,13 @@ namespace mlir {
 namespace ring {
 
 /// The ring.attention of `func` if `func` is a public forward entry: its
-/// body is one ring.attention of its three arguments (four with sinks),
-/// returned as is.
+/// body is one ring.attention of its arguments (q, k, v, then any sinks
+/// and documents), returned as is.
 AttentionOp getForwardEntry(func::FuncOp func);
 
 /// The ring.attention of `func` if `func` is a public training step: one
-/// ring.attention of its leading arguments (q, k, v and any sinks) that
+/// ring.attention of its leading arguments (q, k, v, any sinks and
+/// documents) that
 /// returns its lse, and one ring.attention_grad of the same attributes on
 /// those, the output, the lse and the last argument (dout), returning
 /// (out, dq, dk, dv) and, with sinks, dsinks.

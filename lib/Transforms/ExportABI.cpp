@@ -46,6 +46,8 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
       abi.value = attention.getValue().getType();
       if (Value sinks = attention.getSinks())
         abi.sinks = cast<RankedTensorType>(sinks.getType());
+      if (Value documents = attention.getDocuments())
+        abi.documents = cast<RankedTensorType>(documents.getType());
       abi.causal = attention.getCausal();
       abi.windowLeft = attention.getWindowLeft();
       abi.windowRight = attention.getWindowRight();

@@ -38,6 +38,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Documents.h"
 #include "LayoutChunks.h"
 #include "Sinks.h"
 
@@ -85,6 +86,8 @@ private:
   void wait(Value shift);
   void step(Value stepIdx, Value parity, bool first, bool last);
   Value result(Value buffer, RankedTensorType type);
+  void findDocuments(int64_t positions);
+  SmallVector<Value> chunkDocuments(const Chunk &chunk);
   SmallVector<Value> results(KeyValueGrads grads);
 
   ImplicitLocOpBuilder &b;
@@ -100,6 +103,10 @@ private:
   Value keys[2], values[2];
   KeyValueGrads partial[2], own;
   SmallVector<Chunk> queryChunks;
+  /// With documents: the bounds of each query row's document, and where
+  /// each query chunk's documents begin and end.
+  DocumentRows documents;
+  SmallVector<std::pair<Value, Value>> documentSpans;
 };
 
 /// A read-only buffer of an operand.
@@ -188,9 +195,12 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
   Value source = arith::RemUIOp::create(b, behind, ringSize);
   SmallVector<Chunk> keyChunks =
       layoutChunks(b, op.getLayout(), ranks, localLen, source);
-  for (const Chunk &qc : queryChunks)
+  for (auto [i, qc] : llvm::enumerate(queryChunks))
     for (const Chunk &kc : keyChunks) {
-      auto ifOp = scf::IfOp::create(b, chunksMayInteract(b, mask, qc, kc));
+      std::pair<Value, Value> span =
+          mask.documents ? documentSpans[i] : std::pair<Value, Value>{};
+      auto ifOp =
+          scf::IfOp::create(b, chunksMayInteract(b, mask, qc, kc, span));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       // One statement per view: the IR's order is then the same whatever
@@ -202,7 +212,7 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       Value dv = chunkView(into.value, kc);
       BlockAttentionGradOp::create(b, q, k, v, dO, l, d, dq, dk, dv, qc.offset,
                                    kc.offset, qc.stride, kc.stride, scale, mask,
-                                   op.getSoftcapAttr());
+                                   op.getSoftcapAttr(), chunkDocuments(qc));
     }
 }
 
@@ -267,6 +277,27 @@ Value GradientScheduleEmitter::result(Value buffer, RankedTensorType type) {
   return arith::TruncFOp::create(b, type, tensor);
 }
 
+/// With documents, the bounds of each query row's document and each query
+/// chunk's span, found once for the whole schedule.
+void GradientScheduleEmitter::findDocuments(int64_t positions) {
+  if (!mask.documents)
+    return;
+  documents =
+      documentRows(b, op.getDocuments(), queryChunks, localLen, positions);
+  for (const Chunk &qc : queryChunks)
+    documentSpans.push_back(documentSpan(b, documents, qc));
+}
+
+/// The document bounds of `chunk`'s rows, for its blocks; none without
+/// documents.
+SmallVector<Value> GradientScheduleEmitter::chunkDocuments(const Chunk &chunk) {
+  if (!mask.documents)
+    return {};
+  Value begin = chunkRows(b, documents.begin, chunk);
+  Value end = chunkRows(b, documents.end, chunk);
+  return {begin, end};
+}
+
 /// The op's results: dq, the complete dk and dv in `grads`, and with sinks
 /// their gradient over this rank's rows.
 SmallVector<Value> GradientScheduleEmitter::results(KeyValueGrads grads) {
@@ -293,11 +324,14 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   if (ranks == 1) {
     // One device: one block; positions are 0, 1, ... on both sides.
     Value origin = mask.any() ? idx(0) : Value();
+    queryChunks = {{0, localLen, origin, 1}};
+    findDocuments(localLen);
     Value key = input(op.getKey()), value = input(op.getValue());
     BlockAttentionGradOp::create(
         b, query, key, value, dout, lse, delta, dquery, partial[0].key,
         partial[0].value, origin, origin, 1, 1,
-        b.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr());
+        b.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr(),
+        chunkDocuments(queryChunks.front()));
     return results(partial[0]);
   }
 
@@ -308,6 +342,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   queryChunks = mask.any()
                     ? layoutChunks(b, op.getLayout(), ranks, localLen, rank)
                     : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  findDocuments(ranks * localLen);
   // The double buffers, allocated once; pair 0 starts with the own block.
   auto kvBuffer = MemRefType::get(keyType.getShape(), keyType.getElementType());
   auto copyIn = [&](Value tensor) {

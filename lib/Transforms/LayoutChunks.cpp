@@ -47,7 +47,8 @@ SmallVector<Chunk> mlir::ring::layoutChunks(ImplicitLocOpBuilder &b,
 
 Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
                                     const PositionMask &mask,
-                                    const Chunk &query, const Chunk &key) {
+                                    const Chunk &query, const Chunk &key,
+                                    std::pair<Value, Value> documents) {
   auto last = [&](const Chunk &chunk) {
     return arith::AddIOp::create(
         b, chunk.offset,
@@ -74,6 +75,13 @@ Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
     for (Value first : {query.offset, key.offset})
       both(arith::CmpIOp::create(b, arith::CmpIPredicate::slt, first,
                                  arith::ConstantIndexOp::create(b, *length)));
+  // Some key lies in the queries' documents.
+  if (mask.documents) {
+    auto [begin, end] = documents;
+    assert(begin && end && "documents need the queries' document span");
+    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sge, last(key), begin));
+    both(arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key.offset, end));
+  }
   return interact;
 }
 

@@ -43,9 +43,12 @@ SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, SequenceLayout layout,
 
 /// Whether any query of `query` may see a key of `key` under `mask` (an i1
 /// value): the first key is not beyond the reach ahead of the last query,
-/// nor the last key beyond the reach behind of the first.
+/// nor the last key beyond the reach behind of the first. With documents,
+/// `documents` is where the queries' documents begin and end (index
+/// values, Documents.h's documentSpan), and the keys must meet them.
 Value chunksMayInteract(ImplicitLocOpBuilder &b, const PositionMask &mask,
-                        const Chunk &query, const Chunk &key);
+                        const Chunk &query, const Chunk &key,
+                        std::pair<Value, Value> documents = {});
 
 /// The last ring step at which some rank's queries see a key of the block
 /// it holds (MaskPlan.h's planRing), for `ranks` ranks of `localLen` tokens

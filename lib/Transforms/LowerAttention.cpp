@@ -1,12 +1,14 @@
 //===- LowerAttention.cpp - Single-device attention is one block ----------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
+#include "Documents.h"
 #include "Sinks.h"
 
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
 #include "RingAttn/Transforms/Transforms.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -22,6 +24,23 @@ using namespace mlir;
 using namespace mlir::ring;
 
 namespace {
+/// With documents, the bounds of each row's document (tensors), for the one
+/// block whose rows sit at positions 0, 1, ... from `origin`.
+SmallVector<Value> documentsOfRows(ImplicitLocOpBuilder &b, AttentionOp op,
+                                   Value origin) {
+  if (!op.getDocuments())
+    return {};
+  int64_t rows = op.getQuery().getType().getDimSize(2);
+  DocumentRows bounds =
+      documentRows(b, op.getDocuments(), {{0, rows, origin, 1}}, rows, rows);
+  SmallVector<Value> tensors;
+  for (Value buffer : {bounds.begin, bounds.end})
+    tensors.push_back(bufferization::ToTensorOp::create(
+        b, RankedTensorType::get({rows}, b.getI32Type()), buffer,
+        /*restrict=*/true, /*writable=*/false));
+  return tensors;
+}
+
 struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -44,16 +63,16 @@ struct LowerSingleDeviceAttention : OpRewritePattern<AttentionOp> {
       queryOffset = arith::ConstantIndexOp::create(rewriter, loc, 0);
       keyOffset = queryOffset;
     }
+    ImplicitLocOpBuilder b(loc, rewriter);
+    SmallVector<Value> documents = documentsOfRows(b, op, queryOffset);
     auto block = BlockAttentionOp::create(
         rewriter, loc, op.getQuery(), op.getKey(), op.getValue(), outInit,
         lseInit, queryOffset, keyOffset, /*query_stride=*/1,
         /*key_stride=*/1, rewriter.getF32FloatAttr(op.getScaleOrDefault()),
-        mask, op.getSoftcapAttr());
+        mask, op.getSoftcapAttr(), documents);
     Value result = block.getOut(), lse = block.getLse();
-    if (Value sinks = op.getSinks()) {
-      ImplicitLocOpBuilder b(loc, rewriter);
+    if (Value sinks = op.getSinks())
       std::tie(result, lse) = mergeSinks(b, sinks, result, lse);
-    }
     if (queryType.getElementType() != f32)
       result = arith::TruncFOp::create(rewriter, loc, queryType, result);
     SmallVector<Value> results = {result};

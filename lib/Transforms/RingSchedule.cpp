@@ -21,7 +21,10 @@
 // then stops after S steps and each block travels S hops, not N - 1. Under
 // causal or a window each (query chunk, key chunk) pair of the layout is a
 // block with its own affine positions; a pair the mask leaves empty is skipped
-// at run time (no compute), the others are masked.
+// at run time (no compute), the others are masked. Packed documents are
+// known at run time: each query row's document bounds are found once
+// before the ring (Documents.h), and a pair whose documents do not meet is
+// skipped at run time too; the ring keeps its S steps.
 //
 // Blocks and merges are in destination-passing style: each block writes a
 // destination created before the loop (so bufferization allocates it once),
@@ -29,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Documents.h"
 #include "LayoutChunks.h"
 #include "Sinks.h"
 
@@ -79,9 +83,17 @@ private:
                                            RankedTensorType lse);
   SmallVector<Value> step(Value stepIdx, Value key, Value value,
                           ValueRange state);
+  /// The documents of one query chunk: its rows' bounds (tensors) and
+  /// where its documents begin and end.
+  struct ChunkDocuments {
+    Value begin, end;
+    std::pair<Value, Value> span;
+  };
+  SmallVector<ChunkDocuments> documentsOfChunks();
   std::pair<Value, Value> blockAndCombine(Value q, Value k, Value v, Value o,
                                           Value lse, const Chunk *qChunk,
-                                          const Chunk *kChunk);
+                                          const Chunk *kChunk,
+                                          const ChunkDocuments *documents);
 
   ImplicitLocOpBuilder &b;
   AttentionOp op;
@@ -95,6 +107,8 @@ private:
   /// The query chunks this rank's result is kept in, one running (o, lse)
   /// pair each; a single whole-block chunk unless the mask needs positions.
   SmallVector<Chunk> queryChunks;
+  /// With documents, those of each query chunk.
+  SmallVector<ChunkDocuments> chunkDocuments;
 };
 
 SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
@@ -144,13 +158,33 @@ RingScheduleEmitter::blockDestination(RankedTensorType out,
           tensor::EmptyOp::create(b, lse.getShape(), lse.getElementType())};
 }
 
+/// The document bounds of the query chunks' rows, made once before the
+/// ring (the documents do not change during a call).
+SmallVector<RingScheduleEmitter::ChunkDocuments>
+RingScheduleEmitter::documentsOfChunks() {
+  DocumentRows rows = documentRows(b, op.getDocuments(), queryChunks, localLen,
+                                   ranks * localLen);
+  auto asTensor = [&](Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    return bufferization::ToTensorOp::create(
+        b, RankedTensorType::get(type.getShape(), type.getElementType()),
+        buffer, /*restrict=*/true, /*writable=*/false);
+  };
+  SmallVector<ChunkDocuments> documents;
+  for (const Chunk &qc : queryChunks) {
+    Value begin = asTensor(chunkRows(b, rows.begin, qc));
+    Value end = asTensor(chunkRows(b, rows.end, qc));
+    documents.push_back({begin, end, documentSpan(b, rows, qc)});
+  }
+  return documents;
+}
+
 /// One block of attention merged into the running (o, lse). With chunks,
-/// the block is masked at their positions and skipped when the mask leaves
-/// it empty.
-std::pair<Value, Value>
-RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
-                                     Value lse, const Chunk *qChunk,
-                                     const Chunk *kChunk) {
+/// the block is masked at their positions (and in `documents`) and skipped
+/// when the mask leaves it empty.
+std::pair<Value, Value> RingScheduleEmitter::blockAndCombine(
+    Value q, Value k, Value v, Value o, Value lse, const Chunk *qChunk,
+    const Chunk *kChunk, const ChunkDocuments *documents) {
   auto [oDest, lseDest] =
       blockDestination(cast<RankedTensorType>(o.getType()),
                        cast<RankedTensorType>(lse.getType()));
@@ -161,7 +195,9 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto block = BlockAttentionOp::create(
         ib, q, k, v, oDest, lseDest, qOffset, kOffset,
         qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
-        ib.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr());
+        ib.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr(),
+        documents ? ValueRange{documents->begin, documents->end}
+                  : ValueRange{});
     return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
                              lse);
   };
@@ -169,7 +205,9 @@ RingScheduleEmitter::blockAndCombine(Value q, Value k, Value v, Value o,
     auto combined = emitBlock(b, b.getLoc());
     return {combined.getOut(), combined.getLse()};
   }
-  Value visible = chunksMayInteract(b, mask, *qChunk, *kChunk);
+  Value visible = chunksMayInteract(b, mask, *qChunk, *kChunk,
+                                    documents ? documents->span
+                                              : std::pair<Value, Value>{});
   auto ifOp = scf::IfOp::create(
       b, visible,
       [&](OpBuilder &nested, Location loc) {
@@ -198,7 +236,7 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
   Value k = asTensor(key), v = asTensor(value), q = op.getQuery();
   if (!mask.any()) {
     auto [o, lse] =
-        blockAndCombine(q, k, v, state[0], state[1], nullptr, nullptr);
+        blockAndCombine(q, k, v, state[0], state[1], nullptr, nullptr, nullptr);
     return {o, lse};
   }
 
@@ -215,7 +253,10 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
       // Separate statements: the IR's order does not depend on the order
       // a compiler evaluates arguments in.
       Value kPart = slice(k, kc), vPart = slice(v, kc);
-      std::tie(o, lse) = blockAndCombine(qPart, kPart, vPart, o, lse, &qc, &kc);
+      const ChunkDocuments *documents =
+          chunkDocuments.empty() ? nullptr : &chunkDocuments[i];
+      std::tie(o, lse) =
+          blockAndCombine(qPart, kPart, vPart, o, lse, &qc, &kc, documents);
     }
     next.append({o, lse});
   }
@@ -251,6 +292,8 @@ SmallVector<Value> RingScheduleEmitter::emit() {
   // mask the whole local block is one chunk.
   queryChunks = mask.any() ? chunksOf(rank)
                            : SmallVector<Chunk>{{0, localLen, Value(), 1}};
+  if (mask.documents)
+    chunkDocuments = documentsOfChunks();
   SmallVector<Value> state;
   for (const Chunk &qc : queryChunks) {
     SmallVector<int64_t> shape(oType.getShape());

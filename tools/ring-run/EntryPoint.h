@@ -40,10 +40,16 @@ struct EntryPoint {
   /// training step, a gradient after dv. ring-run draws their values into
   /// `mask.sinks`.
   bool hasSinks = false;
+  /// Packed documents: how many starts the entry takes (an i32 input after
+  /// any sinks), 0 without documents. ring-run puts them, sorted, in
+  /// `mask.documentStarts`.
+  int64_t documentSlots = 0;
 
-  /// The entry's inputs: q, k, v, then sinks and dout when it has them; its
-  /// results follow them in the C interface.
-  size_t inputCount() const { return 3 + hasSinks + training; }
+  /// The entry's inputs: q, k, v, then sinks, documents and dout when it
+  /// has them; its results follow them in the C interface.
+  size_t inputCount() const {
+    return 3 + hasSinks + (documentSlots > 0) + training;
+  }
 
   /// The operands of the whole sequence, as ring-run reads and checks them.
   std::vector<int64_t> globalQueryShape() const;

@@ -44,6 +44,12 @@ cl::opt<bool> grad("grad",
                             "entry's training step, added for a forward "
                             "entry)"),
                    cl::cat(category));
+cl::opt<std::string> documentsOpt(
+    "documents",
+    cl::desc("For an entry with packed documents: their start positions, as "
+             "a comma-separated list (0,17,40) or an int32 .npy (default: "
+             "seeded random starts)"),
+    cl::cat(category));
 cl::opt<std::string> doutOpt("dout",
                              cl::desc("With --grad: dout.npy, the gradient "
                                       "of the output (default: seeded random "
@@ -325,6 +331,7 @@ llvm::Error parseRunOptions(int argc, const char *const *argv,
   options.outputFile = outputFile;
   options.grad = grad;
   options.dout = doutOpt;
+  options.documents = documentsOpt;
   options.gradOutputs = gradOutputs;
   options.seed = seed;
   options.check = check;

@@ -28,7 +28,10 @@ struct RunOptions {
   std::string outputFile;
   /// Run the training step: the forward and its gradients.
   bool grad = false;
-  std::string dout;        ///< dO as .npy, or empty for seeded random values
+  std::string dout; ///< dO as .npy, or empty for seeded random values
+  /// Document starts: a comma-separated list, an int32 .npy, or empty for
+  /// seeded random starts (entries with documents).
+  std::string documents;
   std::string gradOutputs; ///< "dq.npy,dk.npy,dv.npy", or empty
   uint64_t seed = 0;
   bool check = false;

@@ -68,6 +68,8 @@ static std::string maskWords(const AttentionMask &mask) {
     words += llvm::formatv(" softcap {0}", mask.softCap).str();
   if (!mask.sinks.empty())
     words += " sinks";
+  if (!mask.documentStarts.empty())
+    words += " documents " + std::to_string(mask.documentStarts.size());
   return words;
 }
 
@@ -145,6 +147,12 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
       os << ", \"softcap\": " << jsonNumber(entry.mask.softCap, 6);
     if (entry.hasSinks)
       os << ", \"sinks\": true";
+    if (entry.documentSlots)
+      os << ", \"documents\": ["
+         << list(std::vector<double>(entry.mask.documentStarts.begin(),
+                                     entry.mask.documentStarts.end()),
+                 0)
+         << "]";
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "

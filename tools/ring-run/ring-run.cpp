@@ -57,6 +57,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -77,6 +78,8 @@ static double defaultTolerance(ElementType type) {
     return 2e-3;
   case ElementType::BF16:
     return 1e-2;
+  case ElementType::I32: // never an entry's activations
+    break;
   }
   return 0;
 }
@@ -256,8 +259,10 @@ private:
   /// A copy of `value` (the root's; null elsewhere, or for a result) for
   /// every rank this process holds: the root all of them, the others the
   /// ranks they run.
-  Error copiesOf(const HostTensor *value, const std::string &operand,
-                 std::vector<HostTensor> &copies);
+  Error copiesOf(const HostTensor *value, ElementType type, int64_t size,
+                 const std::string &operand, std::vector<HostTensor> &copies);
+  /// The documents' starts, on the root: --documents, or seeded random.
+  Error prepareDocuments(std::mt19937_64 &rng);
   /// Whether `files` files fit the entry for `option`: a fourth (`what`)
   /// exactly when the entry has sinks (for --grad-outputs, optional).
   Error sinksFileMatches(StringRef option, StringRef what, size_t files) const;
@@ -291,6 +296,9 @@ private:
   // them over its rows (their sum is the gradient).
   HostTensor sinks, dsinks;
   std::vector<HostTensor> sinksCopies, dsinksParts;
+  // With documents: their starts, the same on every rank.
+  HostTensor documents;
+  std::vector<HostTensor> documentCopies;
 
   std::string cacheKey, object;
   const char *objectSource = "compiled";
@@ -346,6 +354,8 @@ int RingRun::run(int &argc, char **&argv) {
     backend->scatter(shardBuffers(doutShards));
   if (entry.hasSinks)
     backend->scatter(shardBuffers(sinksCopies));
+  if (entry.documentSlots)
+    backend->scatter(shardBuffers(documentCopies));
   if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
@@ -481,6 +491,9 @@ Error RingRun::prepareOperands() {
   if (entry.hasSinks && !sinks.allocate("sinks", ElementType::F32,
                                         {entry.shape.queryHeads}, error))
     return createStringError(error);
+  if (entry.documentSlots && !documents.allocate("documents", ElementType::I32,
+                                                 {entry.documentSlots}, error))
+    return createStringError(error);
   if (!root)
     return Error::success();
   if (cli.check)
@@ -505,6 +518,8 @@ Error RingRun::prepareOperands() {
             sinksFileMatches("--grad-outputs", "dsinks",
                              StringRef(cli.gradOutputs).count(',') + 1))
       return error;
+  if (Error error = prepareDocuments(rng))
+    return error;
   if (cli.inputs.empty()) {
     if (entry.hasSinks)
       drawSinks(sinks, rng, entry.mask.sinks);
@@ -561,15 +576,81 @@ Error RingRun::shardOperands() {
                                  operand.shards))
         return error;
   }
+  const int64_t heads = entry.shape.queryHeads;
   if (entry.hasSinks) {
-    if (Error error = copiesOf(backend->isRoot() ? &sinks : nullptr, "sinks",
-                               sinksCopies))
+    if (Error error = copiesOf(backend->isRoot() ? &sinks : nullptr,
+                               ElementType::F32, heads, "sinks", sinksCopies))
       return error;
     if (entry.training)
-      if (Error error = copiesOf(nullptr, "dsinks", dsinksParts))
+      if (Error error =
+              copiesOf(nullptr, ElementType::F32, heads, "dsinks", dsinksParts))
         return error;
   }
+  if (entry.documentSlots)
+    if (Error error =
+            copiesOf(backend->isRoot() ? &documents : nullptr, ElementType::I32,
+                     entry.documentSlots, "documents", documentCopies))
+      return error;
   return shardsOf(out, "the output", false, outShards);
+}
+
+/// Parses "0,17,40" into `starts`; false with `error` naming the bad item.
+static bool parseStarts(StringRef list, std::vector<int64_t> &starts,
+                        std::string &error) {
+  SmallVector<StringRef> items;
+  list.split(items, ',');
+  for (StringRef item : items) {
+    int64_t start;
+    if (item.trim().getAsInteger(10, start) || start < 0 ||
+        start > std::numeric_limits<int32_t>::max()) {
+      error = "--documents: '" + item.str() +
+              "' is not a position (an integer from 0 to 2^31 - 1)";
+      return false;
+    }
+    starts.push_back(start);
+  }
+  return true;
+}
+
+Error RingRun::prepareDocuments(std::mt19937_64 &rng) {
+  if (!entry.documentSlots) {
+    if (cli.documents.empty())
+      return Error::success();
+    return createStringError("@" + entry.name +
+                             " packs no documents; --documents applies to "
+                             "entries with documents(...)");
+  }
+  const int64_t slots = entry.documentSlots, tokens = entry.shape.queryLen;
+  std::vector<int64_t> starts;
+  std::string error;
+  if (cli.documents.empty()) {
+    // Uniform starts: documents of every length, one token included.
+    std::uniform_int_distribution<int64_t> position(0, tokens - 1);
+    for (int64_t i = 0; i < slots; ++i)
+      starts.push_back(position(rng));
+  } else if (StringRef(cli.documents).ends_with(".npy")) {
+    if (!documents.load(cli.documents, error))
+      return createStringError(error);
+    for (double start : documents.toDouble())
+      starts.push_back(static_cast<int64_t>(start));
+  } else {
+    if (!parseStarts(cli.documents, starts, error))
+      return createStringError(error);
+    if (static_cast<int64_t>(starts.size()) > slots)
+      return createStringError(
+          "--documents lists " + std::to_string(starts.size()) +
+          " starts but @" + entry.name + " takes at most " +
+          std::to_string(slots) + " (documents(... : tensor<" +
+          std::to_string(slots) + "xi32>))");
+    // Unused slots start documents past the end, which hold no token.
+    starts.resize(slots, tokens);
+  }
+  std::sort(starts.begin(), starts.end());
+  auto *data = static_cast<int32_t *>(documents.data());
+  for (int64_t i = 0; i < slots; ++i)
+    data[i] = static_cast<int32_t>(starts[i]);
+  entry.mask.documentStarts = starts;
+  return Error::success();
 }
 
 Error RingRun::sinksFileMatches(StringRef option, StringRef what,
@@ -584,16 +665,17 @@ Error RingRun::sinksFileMatches(StringRef option, StringRef what,
   return Error::success();
 }
 
-Error RingRun::copiesOf(const HostTensor *value, const std::string &operand,
+Error RingRun::copiesOf(const HostTensor *value, ElementType type, int64_t size,
+                        const std::string &operand,
                         std::vector<HostTensor> &copies) {
   copies.clear();
   copies.resize(ranks);
   std::string error;
   for (int r = 0; r < ranks; ++r) {
     bool held = backend->isRoot() || backend->runsRank(r);
-    std::vector<int64_t> shape = {held ? entry.shape.queryHeads : 0};
-    if (!copies[r].allocate(operand + " of rank " + std::to_string(r),
-                            ElementType::F32, shape, error))
+    std::vector<int64_t> shape = {held ? size : 0};
+    if (!copies[r].allocate(operand + " of rank " + std::to_string(r), type,
+                            shape, error))
       return createStringError(error);
     if (value && held)
       std::memcpy(copies[r].data(), value->data(), value->sizeInBytes());
@@ -670,6 +752,8 @@ std::vector<HostTensor *> RingRun::entryOperands(int r) {
   std::vector<HostTensor *> operands = {&qShards[r], &kShards[r], &vShards[r]};
   if (entry.hasSinks)
     operands.push_back(&sinksCopies[r]);
+  if (entry.documentSlots)
+    operands.push_back(&documentCopies[r]);
   if (entry.training)
     operands.push_back(&doutShards[r]);
   operands.push_back(&outShards[r]);

@@ -19,12 +19,13 @@
 
 namespace ringattn {
 
-/// The element types a kernel takes.
-enum class ElementType { F32, F16, BF16 };
+/// The element types a kernel takes: activations in a float type, and
+/// positions (documents' starts) in i32.
+enum class ElementType { F32, F16, BF16, I32 };
 
 const char *elementTypeName(ElementType type);
 
-/// A C-ordered 4-D tensor in the kernel's element type, laid out so that a
+/// A C-ordered tensor in the kernel's element type, laid out so that a
 /// memref descriptor can point straight at it.
 class HostTensor {
 public:
@@ -44,15 +45,18 @@ public:
   int64_t numElements() const;
   void *data() { return storage.get(); }
   const void *data() const { return storage.get(); }
-  int64_t bytesPerElement() const { return type() == ElementType::F32 ? 4 : 2; }
+  int64_t bytesPerElement() const {
+    return type() == ElementType::F32 || type() == ElementType::I32 ? 4 : 2;
+  }
   size_t sizeInBytes() const { return bytes; }
 
-  /// Fills with values uniform in [-1, 1), rounded to the element type.
+  /// Fills with values uniform in [-1, 1), rounded to the element type (i32:
+  /// 0 and -1, the integers there).
   void fillRandom(std::mt19937_64 &rng);
   /// Loads `path`, checking dtype and shape; false with `error` set if the
   /// file does not fit. bf16 tensors read float32 files (rounding).
   bool load(const std::string &path, std::string &error);
-  /// Saves as float32 (f32, bf16) or float16 (f16).
+  /// Saves as float32 (f32, bf16), float16 (f16) or int32 (i32).
   bool save(const std::string &path, std::string &error) const;
   /// The values as double, exactly as the kernel sees them.
   std::vector<double> toDouble() const;

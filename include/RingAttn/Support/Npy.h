@@ -20,10 +20,12 @@
 namespace ringattn {
 
 /// The element types RingAttn exchanges as .npy.
-enum class NpyDType { F32, F16 };
+enum class NpyDType { F32, F16, I32 };
 
 const char *npyDTypeName(NpyDType dtype);
 size_t npyElementSize(NpyDType dtype);
+/// The dtype as a .npy header spells it ("<f4").
+const char *npyDescr(NpyDType dtype);
 
 /// What a .npy header says about the data after it.
 struct NpyHeader {

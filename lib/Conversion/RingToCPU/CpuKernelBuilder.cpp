@@ -99,8 +99,9 @@ void CpuKernelBuilder::maskScores(MutableArrayRef<Value> scores, Value q0,
         Value queryIdx = add(q0, add(rowBlock, idx(r)));
         Value queryPos =
             position(queryOffset, idx(block.queryStride), queryIdx);
-        Value seen = visible(splat(laneIdxType, toI32(queryPos)), keyPos);
-        keep = keep ? arith::AndIOp::create(b, keep, seen) : seen;
+        Value seen =
+            visible(queryIdx, splat(laneIdxType, toI32(queryPos)), keyPos);
+        keep = both(keep, seen);
       }
       Value &s = scores[r * vectors + c];
       s = arith::SelectOp::create(b, keep, s, masked);
@@ -150,9 +151,34 @@ Value CpuKernelBuilder::beforePadding(Value position) {
                                constantLike(position, *block.mask.length));
 }
 
-Value CpuKernelBuilder::visible(Value queryPosition, Value keyPosition) {
-  return allowedBy({queryPosition, keyPosition, queryPosition, keyPosition,
-                    queryPosition, keyPosition});
+Value CpuKernelBuilder::visible(Value queryRow, Value queryPosition,
+                                Value keyPosition) {
+  Value band = allowedBy({queryPosition, keyPosition, queryPosition,
+                          keyPosition, queryPosition, keyPosition});
+  Value document = inDocument(queryRow, keyPosition);
+  return both(band, document);
+}
+
+Value CpuKernelBuilder::rowBound(Value bounds, Value row, Type type) {
+  // The kernels also compute rows past the block's last (tiles padded to
+  // whole register tiles), whose results they drop: read the last row's.
+  Value inBlock = arith::MinSIOp::create(b, row, idx(block.queryLen - 1));
+  Value bound = memref::LoadOp::create(b, bounds, ValueRange{inBlock});
+  if (auto vector = dyn_cast<VectorType>(type))
+    return splat(vector, bound);
+  return arith::IndexCastOp::create(b, type, bound);
+}
+
+Value CpuKernelBuilder::inDocument(Value queryRow, Value keyPosition) {
+  if (!block.mask.documents)
+    return nullptr;
+  Value begin = rowBound(documentBegin, queryRow, keyPosition.getType());
+  Value end = rowBound(documentEnd, queryRow, keyPosition.getType());
+  Value fromBegin =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::sge, keyPosition, begin);
+  Value beforeEnd =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyPosition, end);
+  return both(fromBegin, beforeEnd);
 }
 
 Value CpuKernelBuilder::allowedBy(const DecidingPositions &p) {
@@ -182,24 +208,37 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
                                          int64_t keys) {
   if (!block.mask.any())
     return nullptr;
-  auto rowPosition = [&](Value first, int64_t inTile, int64_t len, Value origin,
-                         int64_t stride) {
-    Value row =
-        arith::MinSIOp::create(b, add(first, idx(inTile)), idx(len - 1));
-    return position(origin, idx(stride), row);
+  auto clampedRow = [&](Value first, int64_t inTile, int64_t len) {
+    return arith::MinSIOp::create(b, add(first, idx(inTile)), idx(len - 1))
+        .getResult();
   };
-  Value firstQuery =
-      rowPosition(q0, 0, block.queryLen, queryOffset, block.queryStride);
-  Value lastQuery = rowPosition(q0, queries - 1, block.queryLen, queryOffset,
-                                block.queryStride);
-  Value firstKey = rowPosition(k0, 0, block.keyLen, keyOffset, block.keyStride);
-  Value lastKey =
-      rowPosition(k0, keys - 1, block.keyLen, keyOffset, block.keyStride);
+  Value firstRow = clampedRow(q0, 0, block.queryLen);
+  Value lastRow = clampedRow(q0, queries - 1, block.queryLen);
+  Value firstKeyRow = clampedRow(k0, 0, block.keyLen);
+  Value lastKeyRow = clampedRow(k0, keys - 1, block.keyLen);
+  Value queryStride = idx(block.queryStride), keyStride = idx(block.keyStride);
+  Value firstQuery = position(queryOffset, queryStride, firstRow);
+  Value lastQuery = position(queryOffset, queryStride, lastRow);
+  Value firstKey = position(keyOffset, keyStride, firstKeyRow);
+  Value lastKey = position(keyOffset, keyStride, lastKeyRow);
   // The nearest pairs decide: the last query against the first key for the
   // reach ahead, the first query against the last key for the reach behind;
   // and some query and some key come before the padding.
-  return allowedBy(
+  Value band = allowedBy(
       {lastQuery, firstKey, firstQuery, lastKey, firstQuery, firstKey});
+  // Documents follow the rows: the first query's begins first, the last
+  // query's ends last.
+  Value documents;
+  if (block.mask.documents) {
+    Value begin = rowBound(documentBegin, firstRow, lastKey.getType());
+    Value end = rowBound(documentEnd, lastRow, firstKey.getType());
+    Value reachesBegin =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, lastKey, begin);
+    Value beforeEnd =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, firstKey, end);
+    documents = both(reachesBegin, beforeEnd);
+  }
+  return both(band, documents);
 }
 
 std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
@@ -219,12 +258,31 @@ std::pair<Value, Value> CpuKernelBuilder::visibleKeyTiles(Value q0, Value rows,
     Value lastReal = causalKeyEnd(idx(*length - 1), keyOffset, stride, keyLen);
     end = arith::MinSIOp::create(b, end, lastReal);
   }
+  // Nor past the last query's document.
+  if (block.mask.documents) {
+    Value lastQuery = add(q0, arith::SubIOp::create(b, rows, idx(1)));
+    Value documentEnd =
+        rowBound(this->documentEnd, lastQuery, b.getIndexType());
+    Value lastSeen = arith::SubIOp::create(b, documentEnd, idx(1));
+    end = arith::MinSIOp::create(
+        b, end, causalKeyEnd(lastSeen, keyOffset, stride, keyLen));
+  }
+  // The first key any query sees: the first query's reach behind, and the
+  // start of its document.
+  Value first;
   if (std::optional<int64_t> behind = block.mask.maxBehind()) {
     Value reach = arith::SubIOp::create(
         b, position(queryOffset, idx(block.queryStride), q0), idx(*behind));
-    Value first = causalQueryBegin(reach, keyOffset, stride, keyLen);
-    begin = mul(arith::DivUIOp::create(b, first, idx(keyTile)), idx(keyTile));
+    first = causalQueryBegin(reach, keyOffset, stride, keyLen);
   }
+  if (block.mask.documents) {
+    Value documentBegin = rowBound(this->documentBegin, q0, b.getIndexType());
+    Value firstSeen =
+        causalQueryBegin(documentBegin, keyOffset, stride, keyLen);
+    first = first ? arith::MaxSIOp::create(b, first, firstSeen) : firstSeen;
+  }
+  if (first)
+    begin = mul(arith::DivUIOp::create(b, first, idx(keyTile)), idx(keyTile));
   return {begin, end};
 }
 
@@ -265,6 +323,8 @@ Value CpuKernelBuilder::asKernelInput(Value buffer) {
   auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1});
   if (type.getRank() == 3)
     layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
+  if (type.getRank() == 1)
+    layout = StridedLayoutAttr::get(b.getContext(), dyn, {1});
   return memref::CastOp::create(b,
                                 MemRefType::get(type.getShape(),
                                                 type.getElementType(), layout,
@@ -278,10 +338,11 @@ std::string CpuKernelBuilder::blockSignature(TypeRange argTypes) const {
   llvm::interleave(argTypes, os, ",");
   const PositionMask &mask = block.mask;
   os << "|" << mask.causal << "," << mask.windowLeft.value_or(-1) << ","
-     << mask.windowRight.value_or(-1) << "," << mask.length.value_or(-1) << "|"
-     << llvm::bit_cast<uint32_t>(block.softcap) << "|" << block.queryStride
-     << "|" << block.keyStride << "|" << llvm::bit_cast<uint32_t>(block.scale)
-     << "|" << shape.rows << "x" << shape.scoreVectors;
+     << mask.windowRight.value_or(-1) << "," << mask.length.value_or(-1) << ","
+     << mask.documents << "|" << llvm::bit_cast<uint32_t>(block.softcap) << "|"
+     << block.queryStride << "|" << block.keyStride << "|"
+     << llvm::bit_cast<uint32_t>(block.scale) << "|" << shape.rows << "x"
+     << shape.scoreVectors;
   return signature;
 }
 

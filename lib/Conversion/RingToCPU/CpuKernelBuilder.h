@@ -92,12 +92,19 @@ protected:
   void capScores(MutableArrayRef<Value> scores,
                  SmallVectorImpl<Value> *slopes = nullptr);
 
-  /// Whether the mask lets a query at `queryPosition` see a key at
-  /// `keyPosition` (index scalars or i32 vectors of one type); null when it
-  /// hides nothing. The two halves: the key is not beyond the query's reach
-  /// ahead (causal, window_right), not beyond its reach behind
-  /// (window_left); each null when unbounded.
-  Value visible(Value queryPosition, Value keyPosition);
+  /// Whether the mask lets query row `queryRow` (an index), at
+  /// `queryPosition`, see a key at `keyPosition` (index scalars or i32
+  /// vectors of one type); null when it hides nothing. The key must be
+  /// within the query's reach ahead (causal, window_right) and behind
+  /// (window_left), both before the padding, and in the query's document.
+  Value visible(Value queryRow, Value queryPosition, Value keyPosition);
+  /// Whether a key at `keyPosition` (index or i32 vector) lies in the
+  /// document of query row `queryRow`, [documentBegin, documentEnd) of the
+  /// row; null without documents.
+  Value inDocument(Value queryRow, Value keyPosition);
+  /// The bound of query row `row` in `bounds` (documentBegin or
+  /// documentEnd) as `type`: index, or an i32 vector (splat).
+  Value rowBound(Value bounds, Value row, Type type);
   /// The positions each of the mask's conditions is decided on: the reach
   /// ahead on one (query, key) pair, the reach behind on another, and the
   /// padding on a query and a key.
@@ -149,6 +156,9 @@ protected:
   VectorType scoreVec;
   /// The global position of row 0 of the block (kernel arguments).
   Value queryOffset, keyOffset;
+  /// With documents, the global positions [begin, end) of the keys each
+  /// query row's document holds (kernel arguments, i32 per row).
+  Value documentBegin, documentEnd;
 
 private:
   SmallVector<Value> scratchBuffers;

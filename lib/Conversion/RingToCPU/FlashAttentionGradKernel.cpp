@@ -410,6 +410,9 @@ void FlashAttentionGradEmitter::emit() {
                                  asKernelInput(op.getDqueryInit()),
                                  asKernelInput(op.getDkeyInit()),
                                  asKernelInput(op.getDvalueInit())};
+  if (block.mask.documents)
+    operands.append({asKernelInput(op.getDocumentBegin()),
+                     asKernelInput(op.getDocumentEnd())});
   TypeRange argTypes = ValueRange(operands).getTypes();
   std::string signature = blockSignature(argTypes) + "|" +
                           std::to_string(queryTile) + "x" +
@@ -421,6 +424,9 @@ void FlashAttentionGradEmitter::emit() {
             args[0], args[1], args[2], args[3], args[4], args[5]);
         std::tie(queryOffset, keyOffset, dq, dk, dv) =
             std::make_tuple(args[6], args[7], args[8], args[9], args[10]);
+        if (block.mask.documents)
+          std::tie(documentBegin, documentEnd) =
+              std::make_tuple(args[11], args[12]);
         allocateScratch();
         emitKernelBody();
       });

@@ -397,6 +397,9 @@ void FlashAttentionEmitter::emit() {
                                  op.getKeyOffset() ? op.getKeyOffset() : idx(0),
                                  op.getOutInit(),
                                  op.getLseInit()};
+  if (block.mask.documents)
+    operands.append({asKernelInput(op.getDocumentBegin()),
+                     asKernelInput(op.getDocumentEnd())});
   TypeRange argTypes = ValueRange(operands).getTypes();
   func::FuncOp kernel = getOrCreateKernel(
       op, "__ring_block_attention", argTypes, kernelSignature(argTypes),
@@ -404,6 +407,9 @@ void FlashAttentionEmitter::emit() {
         std::tie(query, key, value, queryOffset, keyOffset, out, lse) =
             std::make_tuple(args[0], args[1], args[2], args[3], args[4],
                             args[5], args[6]);
+        if (block.mask.documents)
+          std::tie(documentBegin, documentEnd) =
+              std::make_tuple(args[7], args[8]);
         allocateScratch();
         emitKernelBody();
       });

@@ -73,15 +73,16 @@ struct LaunchBuilder {
   ImplicitLocOpBuilder b;
 };
 
-/// The GPU kernels mask causally and nothing else yet: a windowed, capped
-/// or padded block is refused rather than computed without its mask.
+/// The GPU kernels mask causally and nothing else yet: a windowed, capped,
+/// padded or packed block is refused rather than computed without its mask.
 template <typename BlockOp>
 LogicalResult supportedMask(BlockOp op, bool report) {
   const char *missing = op.getWindowLeft() || op.getWindowRight()
                             ? "sliding windows"
-                        : op.getSoftcapAttr() ? "logit soft-caps"
-                        : op.getLength()      ? "padded sequences (length)"
-                                              : nullptr;
+                        : op.getSoftcapAttr()   ? "logit soft-caps"
+                        : op.getLength()        ? "padded sequences (length)"
+                        : op.getDocumentBegin() ? "packed documents"
+                                                : nullptr;
   if (!missing)
     return success();
   if (report)

@@ -355,3 +355,15 @@ func.func @padded(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: memr
       -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
   return
 }
+
+// -----
+
+func.func @documents(%q: memref<1x1x64x64xf16>, %o: memref<1x1x64x64xf32>, %l: memref<1x1x64xf32>, %d: memref<64xi32>, %p: index) {
+  // expected-error @+1 {{the GPU kernels do not support packed documents yet; lower this block for the CPU (ring-lower-block-attention)}}
+  ring.block_attention %q, %q, %q into %o, %l causal
+      query_pos(%p, 1) key_pos(%p, 1)
+      documents(%d, %d : memref<64xi32>, memref<64xi32>)
+      : memref<1x1x64x64xf16>, memref<1x1x64x64xf16>, memref<1x1x64x64xf16>
+      -> memref<1x1x64x64xf32>, memref<1x1x64xf32>
+  return
+}

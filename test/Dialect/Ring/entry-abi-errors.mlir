@@ -125,3 +125,10 @@ func.func @length_zero() attributes {ring.abi = {causal = true, key = tensor<1x2
 func.func @sinks_per_head() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, sinks = tensor<3xf32>, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'documents' must be a 1-D tensor of i32 (the documents' start positions)}}
+func.func @documents_f32() attributes {ring.abi = {causal = true, documents = tensor<4xf32>, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
+  return
+}

@@ -59,7 +59,7 @@ func.func @scale_not_finite(%q: tensor<1x2x8x16xf32>) {
 
 func.func @dynamic_shape(%q: tensor<1x2x?x16xf32>) {
   // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
-  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
   return
 }
 
@@ -67,7 +67,7 @@ func.func @dynamic_shape(%q: tensor<1x2x?x16xf32>) {
 
 func.func @integer_elements(%q: tensor<1x2x8x16xi8>) {
   // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
-  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>) -> tensor<1x2x8x16xi8>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>) -> tensor<1x2x8x16xi8>
   return
 }
 
@@ -75,7 +75,7 @@ func.func @integer_elements(%q: tensor<1x2x8x16xi8>) {
 
 func.func @result_type(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{failed to verify that all of {query, result} have same type}}
-  %o = "ring.attention"(%q, %q, %q) : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf16>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf16>
   return
 }
 
@@ -84,7 +84,7 @@ func.func @result_type(%q: tensor<1x2x8x16xf32>) {
 shard.grid @ring(shape = 4)
 func.func @grid_without_axis(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{'grid' and 'axis' must be given together}}
-  %o = "ring.attention"(%q, %q, %q) {grid = @ring} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> {grid = @ring} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return
 }
 
@@ -187,6 +187,46 @@ func.func @grad_dsinks_type(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %s:
 
 // -----
 
+func.func @documents_lengths(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x4x16xf32>, %d: tensor<3xi32>) {
+  // expected-error @+1 {{packed documents needs equal query and key/value sequence lengths (got 8 and 4)}}
+  %o = ring.attention %q, %k, %k documents(%d : tensor<3xi32>) : tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @documents_not_i32(%q: tensor<1x2x8x16xf32>, %d: tensor<3xi64>) {
+  // expected-error @+1 {{operand #3 must be statically shaped 1-D tensor of i32}}
+  %o = ring.attention %q, %q, %q documents(%d : tensor<3xi64>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @block_document_rows(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>, %d: tensor<4xi32>, %p: index) {
+  // expected-error @+1 {{document bounds must have one entry per query row (8), got 'tensor<4xi32>'}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld query_pos(%p, 1) key_pos(%p, 1) documents(%d, %d : tensor<4xi32>, tensor<4xi32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_documents_without_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>, %d: tensor<8xi32>) {
+  // expected-error @+1 {{a masked block (causal, a window, a length or documents) needs the positions of its rows (query_pos and key_pos)}}
+  %o, %l = ring.block_attention %q, %q, %q into %od, %ld documents(%d, %d : tensor<8xi32>, tensor<8xi32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @block_document_end_missing(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>, %d: tensor<8xi32>, %p: index) {
+  // expected-error @+1 {{document_begin and document_end must be given together}}
+  %o:2 = "ring.block_attention"(%q, %q, %q, %od, %ld, %p, %p, %d) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, index, index, tensor<8xi32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
 func.func @softcap_zero(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{softcap must be positive and finite (got 0.000000e+00)}}
   %o = ring.attention %q, %q, %q softcap 0.0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
@@ -245,7 +285,7 @@ func.func @block_length_zero(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>
 // -----
 
 func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{a masked block (causal, a window or a length) needs the positions of its rows (query_pos and key_pos)}}
+  // expected-error @+1 {{a masked block (causal, a window, a length or documents) needs the positions of its rows (query_pos and key_pos)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld window_left 4 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }
@@ -253,7 +293,7 @@ func.func @block_window_no_positions(%q: tensor<1x2x8x16xf32>, %od: tensor<1x2x8
 // -----
 
 func.func @block_positions_no_mask(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
-  // expected-error @+1 {{positions are given but no mask uses them (add 'causal', a window or a length)}}
+  // expected-error @+1 {{positions are given but no mask uses them (add 'causal', a window, a length or documents)}}
   %o, %l = ring.block_attention %q, %q, %q into %od, %ld query_pos(%i, 1) key_pos(%i, 1) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return
 }
@@ -331,7 +371,7 @@ func.func @block_shared_checks(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32
 
 func.func @block_one_offset(%q: tensor<1x2x8x16xf32>, %i: index, %od: tensor<1x2x8x16xf32>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{query_offset and key_offset must be given together}}
-  %o:2 = "ring.block_attention"(%q, %q, %q, %od, %ld, %i) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, index) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  %o:2 = "ring.block_attention"(%q, %q, %q, %od, %ld, %i) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, index) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
   return
 }
 
@@ -575,7 +615,7 @@ func.func @attention_bytes_overflow(%q: tensor<4294967296x4294967296x4x4xf32>) {
 // The element count fits int64; the bytes do not.
 func.func @block_bytes_overflow(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x1152921504606846976x16xbf16>, %ld: tensor<1x2x8xf32>) {
   // expected-error @+1 {{operand #1 has shape [1, 2, 1152921504606846976, 16] of 2-byte elements, whose byte size overflows int64}}
-  %o, %l = "ring.block_attention"(%q, %k, %k, %q, %ld) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+  %o, %l = "ring.block_attention"(%q, %k, %k, %q, %ld) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0>} : (tensor<1x2x8x16xf32>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x1152921504606846976x16xbf16>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
   return
 }
 

@@ -48,6 +48,19 @@ func.func @attention_sinks(%q: tensor<1x2x64x16xf32>, %s: tensor<2xf32>, %l: ten
   return %ds : tensor<2xf32>
 }
 
+// CHECK-LABEL: func.func @attention_documents
+func.func @attention_documents(%q: tensor<1x2x64x16xf32>, %s: tensor<2xf32>, %d: tensor<5xi32>, %rows: tensor<64xi32>, %l: tensor<1x2x64xf32>, %p: index) -> tensor<1x2x64x16xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} sinks(%{{.*}} : tensor<2xf32>) documents(%{{.*}} : tensor<5xi32>) causal ring @ring axis 0 :
+  %o, %lse = ring.attention %q, %q, %q sinks(%s : tensor<2xf32>) documents(%d : tensor<5xi32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64xf32>
+  // CHECK: ring.attention_grad %{{.*}} documents(%{{.*}} : tensor<5xi32>) ring @ring axis 0 :
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %o, %lse, %q documents(%d : tensor<5xi32>) ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
+  // CHECK: ring.block_attention %{{.*}} into %{{.*}} query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 2) documents(%{{.*}}, %{{.*}} : tensor<64xi32>, tensor<64xi32>) :
+  %b:2 = ring.block_attention %q, %q, %q into %o, %l query_pos(%p, 1) key_pos(%p, 2) documents(%rows, %rows : tensor<64xi32>, tensor<64xi32>) : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
+  // CHECK: ring.block_attention_grad %{{.*}} into %{{.*}} causal query_pos(%{{.*}}, 1) key_pos(%{{.*}}, 1) documents(%{{.*}}, %{{.*}} : tensor<64xi32>, tensor<64xi32>) :
+  %g:3 = ring.block_attention_grad %q, %q, %q, %q, %l, %l into %o, %o, %o causal query_pos(%p, 1) key_pos(%p, 1) documents(%rows, %rows : tensor<64xi32>, tensor<64xi32>) : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+  return %dq : tensor<1x2x64x16xf32>
+}
+
 // CHECK-LABEL: func.func @attention_ring_striped
 func.func @attention_ring_striped(%q: tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32> {
   // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} ring @ring8 axis 0 layout striped :

@@ -38,7 +38,7 @@ static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kWindowLeftKey = "window_left",
                                kWindowRightKey = "window_right",
                                kSoftcapKey = "softcap", kLengthKey = "length",
-                               kSinksKey = "sinks";
+                               kSinksKey = "sinks", kDocumentsKey = "documents";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -50,6 +50,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
       b.getNamedAttr(kScaleKey, b.getF32FloatAttr(scale))};
   if (sinks)
     entries.push_back(b.getNamedAttr(kSinksKey, TypeAttr::get(sinks)));
+  if (documents)
+    entries.push_back(b.getNamedAttr(kDocumentsKey, TypeAttr::get(documents)));
   if (length)
     entries.push_back(b.getNamedAttr(kLengthKey, b.getI64IntegerAttr(*length)));
   if (windowLeft)
@@ -94,6 +96,16 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
         !entry.sinks.getElementType().isF32() ||
         entry.sinks.getDimSize(0) != entry.query.getDimSize(1))
       return fail(kSinksKey, "must be a tensor of one f32 per query head");
+  }
+  if (abi.contains(kDocumentsKey)) {
+    auto attr = abi.getAs<TypeAttr>(kDocumentsKey);
+    entry.documents =
+        attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
+    if (!entry.documents || entry.documents.getRank() != 1 ||
+        !entry.documents.getElementType().isInteger(32) ||
+        !entry.documents.hasStaticShape())
+      return fail(kDocumentsKey, "must be a 1-D tensor of i32 (the "
+                                 "documents' start positions)");
   }
   auto causal = abi.getAs<BoolAttr>(kCausalKey);
   if (!causal)
@@ -149,7 +161,7 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
     if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
                              kWindowLeftKey, kWindowRightKey, kSoftcapKey,
                              kLengthKey, kScaleKey, kRanksKey, kLayoutKey,
-                             kTrainingKey, kSinksKey},
+                             kTrainingKey, kSinksKey, kDocumentsKey},
                             attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;

@@ -295,9 +295,10 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
   if (failed(verifyPositionMask(op, mask)))
     return failure();
   if (mask.any() && sq != skv)
-    return op.emitOpError(mask.causal   ? "causal attention"
-                          : mask.length ? "a padded sequence (length)"
-                                        : "a window")
+    return op.emitOpError(mask.causal      ? "causal attention"
+                          : mask.length    ? "a padded sequence (length)"
+                          : mask.documents ? "packed documents"
+                                           : "a window")
            << " needs equal query and key/value sequence lengths (got " << sq
            << " and " << skv << ")";
   if (!op.isRing() && mask.length && !ShapedType::isDynamic(sq) &&
@@ -454,13 +455,23 @@ template <typename BlockOp> static LogicalResult verifyPositions(BlockOp op) {
   if (failed(verifyPositionMask(op, mask)) ||
       failed(verifySoftcap(op, op.getSoftcapAttr())))
     return failure();
+  if (static_cast<bool>(op.getDocumentBegin()) !=
+      static_cast<bool>(op.getDocumentEnd()))
+    return op.emitOpError("document_begin and document_end must be given "
+                          "together");
   if (mask.any() && !op.getQueryOffset())
-    return op.emitOpError("a masked block (causal, a window or a length) "
-                          "needs the positions of its rows (query_pos and "
-                          "key_pos)");
+    return op.emitOpError("a masked block (causal, a window, a length or "
+                          "documents) needs the positions of its rows "
+                          "(query_pos and key_pos)");
   if (!mask.any() && op.getQueryOffset())
     return op.emitOpError("positions are given but no mask uses them (add "
-                          "'causal', a window or a length)");
+                          "'causal', a window, a length or documents)");
+  int64_t rows = op.getQuery().getType().getDimSize(kSeq);
+  for (Value bounds : {op.getDocumentBegin(), op.getDocumentEnd()})
+    if (bounds && cast<ShapedType>(bounds.getType()).getDimSize(0) != rows)
+      return op.emitOpError("document bounds must have one entry per query "
+                            "row (")
+             << rows << "), got " << bounds.getType();
   if (op.getQueryStride() < 1 || op.getKeyStride() < 1)
     return op.emitOpError(
                "position strides must be positive (got query_stride ")
@@ -483,9 +494,13 @@ void BlockAttentionOp::build(OpBuilder &b, OperationState &state, Value query,
                              Value lseInit, Value queryOffset, Value keyOffset,
                              int64_t queryStride, int64_t keyStride,
                              FloatAttr scale, const PositionMask &mask,
-                             FloatAttr softcap) {
+                             FloatAttr softcap, ValueRange documents) {
+  assert(documents.size() == (mask.documents ? 2 : 0) &&
+         "the documents' bounds are given iff the mask has documents");
+  Value documentBegin = mask.documents ? documents[0] : Value();
+  Value documentEnd = mask.documents ? documents[1] : Value();
   build(b, state, query, key, value, outInit, lseInit, queryOffset, keyOffset,
-        queryStride, keyStride, scale, mask.causal,
+        documentBegin, documentEnd, queryStride, keyStride, scale, mask.causal,
         tokensAttr(b, mask.windowLeft), tokensAttr(b, mask.windowRight),
         softcap, tokensAttr(b, mask.length));
 }
@@ -579,18 +594,21 @@ void BlockAttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 // BlockAttentionGradOp
 //===----------------------------------------------------------------------===//
 
-void BlockAttentionGradOp::build(OpBuilder &b, OperationState &state,
-                                 Value query, Value key, Value value,
-                                 Value dout, Value lse, Value delta,
-                                 Value dqueryInit, Value dkeyInit,
-                                 Value dvalueInit, Value queryOffset,
-                                 Value keyOffset, int64_t queryStride,
-                                 int64_t keyStride, FloatAttr scale,
-                                 const PositionMask &mask, FloatAttr softcap) {
+void BlockAttentionGradOp::build(
+    OpBuilder &b, OperationState &state, Value query, Value key, Value value,
+    Value dout, Value lse, Value delta, Value dqueryInit, Value dkeyInit,
+    Value dvalueInit, Value queryOffset, Value keyOffset, int64_t queryStride,
+    int64_t keyStride, FloatAttr scale, const PositionMask &mask,
+    FloatAttr softcap, ValueRange documents) {
+  assert(documents.size() == (mask.documents ? 2 : 0) &&
+         "the documents' bounds are given iff the mask has documents");
+  Value documentBegin = mask.documents ? documents[0] : Value();
+  Value documentEnd = mask.documents ? documents[1] : Value();
   build(b, state, query, key, value, dout, lse, delta, dqueryInit, dkeyInit,
-        dvalueInit, queryOffset, keyOffset, queryStride, keyStride, scale,
-        mask.causal, tokensAttr(b, mask.windowLeft),
-        tokensAttr(b, mask.windowRight), softcap, tokensAttr(b, mask.length));
+        dvalueInit, queryOffset, keyOffset, documentBegin, documentEnd,
+        queryStride, keyStride, scale, mask.causal,
+        tokensAttr(b, mask.windowLeft), tokensAttr(b, mask.windowRight),
+        softcap, tokensAttr(b, mask.length));
 }
 
 float BlockAttentionGradOp::getScaleOrDefault() {

@@ -31,6 +31,9 @@ struct EntryABI {
   /// The sinks operand, tensor<H_q x f32>, when the attention has sinks:
   /// an input after value, and in a training step a gradient after dv.
   RankedTensorType sinks;
+  /// The documents operand, tensor<M x i32> (their start positions), when
+  /// the attention packs documents: an input after any sinks.
+  RankedTensorType documents;
   bool causal = false;
   /// A sliding window, in tokens (absent: unbounded on that side).
   std::optional<int64_t> windowLeft, windowRight;

@@ -31,6 +31,16 @@ def Ring_PartialOutTensor : Type<
 def Ring_LseTensor : Type<
     And<[TensorRankOf<[F32], [3]>.predicate, HasStaticShapePred]>,
     "statically shaped 3-D tensor of f32", "::mlir::RankedTensorType">;
+// Packed documents: the ascending global positions at which documents
+// start, known at run time.
+def Ring_DocumentStarts : Type<
+    And<[TensorRankOf<[I32], [1]>.predicate, HasStaticShapePred]>,
+    "statically shaped 1-D tensor of i32", "::mlir::RankedTensorType">;
+// A block's per-query-row bounds of the keys its document holds.
+def Ring_RowBounds : Type<
+    And<[Or<[TensorRankOf<[I32], [1]>.predicate,
+             MemRefRankOf<[I32], [1]>.predicate]>, HasStaticShapePred]>,
+    "statically shaped 1-D tensor or memref of i32", "::mlir::ShapedType">;
 // Attention sinks and their gradient: one logit per query head.
 def Ring_SinkTensor : Type<
     And<[TensorRankOf<[F32], [1]>.predicate, HasStaticShapePred]>,
@@ -93,7 +103,7 @@ class Ring_DestinationStyleOp<string mnemonic, list<Trait> traits = []>
 //===----------------------------------------------------------------------===//
 
 def Ring_AttentionOp : Ring_Op<"attention", [
-    Pure, AllTypesMatch<["query", "result"]>,
+    Pure, AttrSizedOperandSegments, AllTypesMatch<["query", "result"]>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Exact scaled dot-product attention, optionally over a ring";
   let description = [{
@@ -119,6 +129,15 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     `lse_i = log(exp(s[h]) + sum_j exp(x_ij))`. A row that sees no key is 0,
     and its `lse` is `s[h]`. Over a ring every rank passes the same sinks
     (they are weights, not activations).
+
+    `documents(%starts : tensor<M x i32>)` packs documents into the
+    sequence: `%starts` holds, at run time, the global positions at which
+    documents start (ascending; `cu_seqlens` as is), and a query sees only
+    the keys of its own document, from the last start at or before it to
+    the first start after it. With `causal` and windows, each document is
+    causal or windowed on its own. Over a ring the blocks whose queries and
+    keys lie in different documents are skipped at run time; the ring
+    itself is planned without them (docs/Semantics.md, "Packed documents").
 
     `length T` says the sequence has `T` real tokens and the tensors hold
     more positions (the ranks' shards of a sequence they do not divide,
@@ -156,6 +175,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     Ring_ActivationTensor:$key,
     Ring_ActivationTensor:$value,
     Optional<Ring_SinkTensor>:$sinks,
+    Optional<Ring_DocumentStarts>:$documents,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -170,7 +190,9 @@ def Ring_AttentionOp : Ring_Op<"attention", [
                       Optional<Ring_LseTensor>:$lse);
   let assemblyFormat = [{
     $query `,` $key `,` $value
-    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? (`causal` $causal^)?
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)?
+    (`documents` `(` $documents^ `:` type($documents) `)`)?
+    (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
@@ -182,9 +204,11 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     bool isRing() { return getGridAttr() != nullptr; }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
-    /// What `causal` and the window say about positions.
+    /// What `causal`, the window, the length and the documents say about
+    /// positions.
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength(),
+              static_cast<bool>(getDocuments())};
     }
   }];
 }
@@ -194,7 +218,8 @@ def Ring_AttentionOp : Ring_Op<"attention", [
 //===----------------------------------------------------------------------===//
 
 def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
-    Pure, AllTypesMatch<["query", "dout", "out", "dquery"]>,
+    Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["query", "dout", "out", "dquery"]>,
     AllTypesMatch<["key", "dkey"]>, AllTypesMatch<["value", "dvalue"]>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Gradients of attention with respect to query, key and value";
@@ -237,6 +262,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     Ring_LseTensor:$lse,
     Ring_ActivationTensor:$dout,
     Optional<Ring_SinkTensor>:$sinks,
+    Optional<Ring_DocumentStarts>:$documents,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -253,7 +279,9 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
                       Optional<Ring_SinkTensor>:$dsinks);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
-    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? (`causal` $causal^)?
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)?
+    (`documents` `(` $documents^ `:` type($documents) `)`)?
+    (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
     (`ring` $grid^ `axis` $axis)? (`layout` `` $layout^)? attr-dict
@@ -266,9 +294,11 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     bool isRing() { return getGridAttr() != nullptr; }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
-    /// What `causal` and the window say about positions.
+    /// What `causal`, the window, the length and the documents say about
+    /// positions.
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength(),
+              static_cast<bool>(getDocuments())};
     }
   }];
 }
@@ -328,6 +358,8 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     Ring_Lse:$lse_init,
     Optional<Index>:$query_offset,
     Optional<Index>:$key_offset,
+    Optional<Ring_RowBounds>:$document_begin,
+    Optional<Ring_RowBounds>:$document_end,
     DefaultValuedAttr<I64Attr, "1">:$query_stride,
     DefaultValuedAttr<I64Attr, "1">:$key_stride,
     OptionalAttr<F32Attr>:$scale,
@@ -343,6 +375,8 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
     (`length` $length^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`documents` `(` $document_begin^ `,` $document_end `:`
+     type($document_begin) `,` type($document_end) `)`)?
     (`softcap` $softcap^)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value)
@@ -355,15 +389,16 @@ def Ring_BlockAttentionOp : Ring_DestinationStyleOp<"block_attention", [
       "Value":$out_init, "Value":$lse_init, "Value":$query_offset,
       "Value":$key_offset, "int64_t":$query_stride, "int64_t":$key_stride,
       "FloatAttr":$scale, "const PositionMask &":$mask,
-      "FloatAttr":$softcap)>
+      "FloatAttr":$softcap, CArg<"ValueRange", "{}">:$documents)>
   ];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let extraClassDeclaration = commonExtraClassDeclaration # [{
-    /// What `causal` and the window say about the positions (given iff
-    /// the mask bounds any).
+    /// What `causal`, the window, the length and the documents say about
+    /// the positions (given iff the mask bounds any).
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength(),
+              static_cast<bool>(getDocumentBegin())};
     }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();
@@ -428,6 +463,8 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     Ring_PartialOut:$dvalue_init,
     Optional<Index>:$query_offset,
     Optional<Index>:$key_offset,
+    Optional<Ring_RowBounds>:$document_begin,
+    Optional<Ring_RowBounds>:$document_end,
     DefaultValuedAttr<I64Attr, "1">:$query_stride,
     DefaultValuedAttr<I64Attr, "1">:$key_stride,
     OptionalAttr<F32Attr>:$scale,
@@ -445,6 +482,8 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
     (`length` $length^)?
     (`query_pos` `(` $query_offset^ `,` $query_stride `)`
      `key_pos` `(` $key_offset `,` $key_stride `)`)?
+    (`documents` `(` $document_begin^ `,` $document_end `:`
+     type($document_begin) `,` type($document_end) `)`)?
     (`softcap` $softcap^)?
     (`scale` $scale^)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) `,` type($lse)
@@ -457,7 +496,7 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
       "Value":$dkey_init, "Value":$dvalue_init, "Value":$query_offset,
       "Value":$key_offset, "int64_t":$query_stride, "int64_t":$key_stride,
       "FloatAttr":$scale, "const PositionMask &":$mask,
-      "FloatAttr":$softcap)>
+      "FloatAttr":$softcap, CArg<"ValueRange", "{}">:$documents)>
   ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -466,10 +505,11 @@ def Ring_BlockAttentionGradOp : Ring_Op<"block_attention_grad", [
       return ::mlir::MutableOperandRange(
           getOperation(), getDqueryInitMutable().getOperandNumber(), 3);
     }
-    /// What `causal` and the window say about the positions (given iff
-    /// the mask bounds any).
+    /// What `causal`, the window, the length and the documents say about
+    /// the positions (given iff the mask bounds any).
     PositionMask getPositionMask() {
-      return {getCausal(), getWindowLeft(), getWindowRight(), getLength()};
+      return {getCausal(), getWindowLeft(), getWindowRight(), getLength(),
+              static_cast<bool>(getDocumentBegin())};
     }
     /// The softmax scale, with its default filled in.
     float getScaleOrDefault();

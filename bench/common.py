@@ -30,18 +30,25 @@ def vector_isa():
 
 
 def write_module(path, heads, local, dim, causal, ranks=None,
-                 layout="contiguous", dtype="f32", window_left=None):
+                 layout="contiguous", dtype="f32", window_left=None,
+                 documents=None):
     """An attention entry, batch 1: single-device when `ranks` is None,
     else ring attention over `ranks` ranks holding `local` tokens each; with
-    `window_left`, a sliding window of that many tokens back."""
+    `window_left`, a sliding window of that many tokens back; with
+    `documents`, packed documents of up to that many starts (run-time
+    data, ring-run --documents)."""
     t = f"tensor<1x{heads}x{local}x{dim}x{dtype}>"
     ring = f" ring @ring axis 0 layout {layout}" if ranks else ""
-    mask = (" causal" if causal else "") + (
+    starts = f"tensor<{documents}xi32>" if documents else ""
+    mask = (f" documents(%d : {starts})" if documents else "") + (
+        " causal" if causal else "") + (
         f" window_left {window_left}" if window_left is not None else "")
+    argument = f", %d: {starts}" if documents else ""
     with open(path, "w") as f:
         if ranks:
             f.write(f"shard.grid @ring(shape = {ranks})\n")
-        f.write(f"func.func @attention(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
+        f.write(f"func.func @attention(%q: {t}, %k: {t}, %v: {t}{argument})"
+                f" -> {t} {{\n"
                 f"  %o = ring.attention %q, %k, %v{mask}"
                 f"{ring} : {t}, {t}, {t}\n  return %o : {t}\n}}\n")
 

@@ -45,6 +45,9 @@ class Config:
     softcap: float = 0.0
     # Attention sinks: one f32 logit per query head, an operand.
     sinks: bool = False
+    # Packed documents: how many start positions the documents operand
+    # holds (run-time values), 0 for none.
+    documents: int = 0
 
     def mask_attributes(self):
         """The mask as ring.attention spells it: " causal window_left 4"."""
@@ -62,6 +65,8 @@ class Config:
         mask = self.mask_attributes().strip() or "full"
         if self.sinks:
             mask += " sinks"
+        if self.documents:
+            mask += f" documents {self.documents}"
         return (f"{self.element_type} b={self.batch} hq={self.query_heads} "
                 f"hkv={self.kv_heads} local seq={self.length} "
                 f"d={self.head_dim} {mask} scale={self.scale:g} "
@@ -77,23 +82,27 @@ def module_source(c):
     # With sinks: the forward's fourth argument, the backward's last and its
     # gradient the backward's last result.
     s = f"tensor<{c.query_heads}xf32>"
-    sinks_arg = f", %sinks: {s}" if c.sinks else ""
+    d = f"tensor<{c.documents}xi32>"
+    # Sinks, then documents: the inputs after v (and after dout).
+    extra_args = (f", %sinks: {s}" if c.sinks else "") + (
+        f", %starts: {d}" if c.documents else "")
     sinks_ret = (f", {s}", ", %ds") if c.sinks else ("", "")
-    sinks_op = f" sinks(%sinks : {s})" if c.sinks else ""
-    attrs = sinks_op + c.mask_attributes() + f" scale {c.scale:.17e}"
+    extra_ops = (f" sinks(%sinks : {s})" if c.sinks else "") + (
+        f" documents(%starts : {d})" if c.documents else "")
+    attrs = extra_ops + c.mask_attributes() + f" scale {c.scale:.17e}"
     grid = ""
     if c.ranks > 1:
         attrs += f" ring @ring axis 0 layout {c.layout}"
         grid = f"shard.grid @ring(shape = {c.ranks})\n"
     cinterface = "attributes {llvm.emit_c_interface}"
     return f"""{grid}
-func.func @forward(%q: {q}, %k: {kv}, %v: {kv}{sinks_arg}) -> ({q}, {lse})
+func.func @forward(%q: {q}, %k: {kv}, %v: {kv}{extra_args}) -> ({q}, {lse})
     {cinterface} {{
   %o, %lse = ring.attention %q, %k, %v{attrs} : {q}, {kv}, {kv} -> {lse}
   return %o, %lse : {q}, {lse}
 }}
 func.func @backward(%q: {q}, %k: {kv}, %v: {kv}, %o: {q}, %lse: {lse},
-                    %do: {q}{sinks_arg}) -> ({q}, {kv}, {kv}{sinks_ret[0]})
+                    %do: {q}{extra_args}) -> ({q}, {kv}, {kv}{sinks_ret[0]})
     {cinterface} {{
   %dq, %dk, %dv{sinks_ret[1]} = ring.attention_grad %q, %k, %v, %o, %lse, %do{attrs}
       : {q}, {kv}, {kv}, {lse}{" -> " + s if c.sinks else ""}
@@ -222,9 +231,9 @@ def _check_ranks_agree(group_name, config):
     _agreed.add((group_name, config))
 
 
-def _config_of(q, k, mask, scale, layout, ranks, sinks):
+def _config_of(q, k, mask, scale, layout, ranks, sinks=None, documents=None):
     """`mask`: (causal, window_left, window_right, softcap) as the ops take
-    them; `sinks`: the sinks tensor or None."""
+    them; `sinks`, `documents`: their tensors or None."""
     if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
         raise ValueError(f"ringattn: the zigzag layout needs an even number "
                          f"of tokens per rank (got {q.shape[2]})")
@@ -232,7 +241,8 @@ def _config_of(q, k, mask, scale, layout, ranks, sinks):
     return Config(q.shape[0], q.shape[1], k.shape[1], q.shape[2], q.shape[3],
                   _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks,
                   window_left, window_right, float(softcap),
-                  sinks is not None)
+                  sinks is not None,
+                  0 if documents is None else documents.shape[0])
 
 
 def _ranks(group_name):
@@ -252,30 +262,31 @@ def _invoke(group_name, timeout, config, entry_name, tensors):
         context.invoke(entry, descriptors)
 
 
-def _given(sinks):
-    """The sinks as an operand list: [sinks], or [] without them."""
-    return [] if sinks is None else [sinks.contiguous()]
+def _given(*optional):
+    """The optional operands that are given (sinks, documents), in order."""
+    return [t.contiguous() for t in optional if t is not None]
 
 
 @torch.library.custom_op("ringattn::attention_forward", mutates_args=())
 def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                      sinks: torch.Tensor | None, causal: bool,
+                      sinks: torch.Tensor | None,
+                      documents: torch.Tensor | None, causal: bool,
                       window_left: int, window_right: int, softcap: float,
                       scale: float, layout: str, group_name: str,
                       timeout: float) -> tuple[torch.Tensor, torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name), sinks)
+                        scale, layout, _ranks(group_name), sinks, documents)
     out = torch.empty_like(q)
     lse = q.new_empty(q.shape[:3], dtype=torch.float32)
     _invoke(group_name, timeout, config, "forward",
-            [q, k, v] + _given(sinks) + [out, lse])
+            [q, k, v] + _given(sinks, documents) + [out, lse])
     return out, lse
 
 
 @attention_forward.register_fake
-def _(q, k, v, sinks, causal, window_left, window_right, softcap, scale,
-      layout, group_name, timeout):
+def _(q, k, v, sinks, documents, causal, window_left, window_right, softcap,
+      scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             q.new_empty(q.shape[:3], dtype=torch.float32))
 
@@ -290,18 +301,20 @@ def _sinks_gradient(sinks):
 def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                        out: torch.Tensor, lse: torch.Tensor,
                        dout: torch.Tensor, sinks: torch.Tensor | None,
-                       causal: bool, window_left: int, window_right: int,
-                       softcap: float, scale: float, layout: str,
-                       group_name: str, timeout: float
+                       documents: torch.Tensor | None, causal: bool,
+                       window_left: int, window_right: int, softcap: float,
+                       scale: float, layout: str, group_name: str,
+                       timeout: float
                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
                                   torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out, lse, dout = out.contiguous(), lse.contiguous(), dout.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name), sinks)
+                        scale, layout, _ranks(group_name), sinks, documents)
     dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
     dsinks = _sinks_gradient(sinks)
-    operands = [q, k, v, out, lse, dout] + _given(sinks) + [dq, dk, dv]
+    operands = ([q, k, v, out, lse, dout] + _given(sinks, documents) +
+                [dq, dk, dv])
     if sinks is not None:
         operands.append(dsinks)
     _invoke(group_name, timeout, config, "backward", operands)
@@ -309,8 +322,8 @@ def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 @attention_backward.register_fake
-def _(q, k, v, out, lse, dout, sinks, causal, window_left, window_right,
-      softcap, scale, layout, group_name, timeout):
+def _(q, k, v, out, lse, dout, sinks, documents, causal, window_left,
+      window_right, softcap, scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             torch.empty_like(k, memory_format=torch.contiguous_format),
             torch.empty_like(v, memory_format=torch.contiguous_format),
@@ -318,20 +331,20 @@ def _(q, k, v, out, lse, dout, sinks, causal, window_left, window_right,
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v, sinks = inputs[:4]
+    q, k, v, sinks, documents = inputs[:5]
     out, lse = output
-    ctx.save_for_backward(q, k, v, out, lse, sinks)
-    ctx.attributes = inputs[4:]
+    ctx.save_for_backward(q, k, v, out, lse, sinks, documents)
+    ctx.attributes = inputs[5:]
 
 
 def _backward(ctx, dout, _dlse):
-    q, k, v, out, lse, sinks = ctx.saved_tensors
+    q, k, v, out, lse, sinks, documents = ctx.saved_tensors
     dq, dk, dv, dsinks = attention_backward(q, k, v, out, lse,
                                             dout.to(q.dtype), sinks,
-                                            *ctx.attributes)
+                                            documents, *ctx.attributes)
     # The sinks' gradient over this rank's rows (docs/Torch.md); none for
-    # the attributes.
-    return (dq, dk, dv, dsinks if sinks is not None else None) + \
+    # the document starts and the attributes.
+    return (dq, dk, dv, dsinks if sinks is not None else None, None) + \
         (None,) * len(ctx.attributes)
 
 
@@ -390,6 +403,24 @@ def check_sinks(sinks, q):
     return sinks.to(torch.float32)
 
 
+def check_documents(documents, q):
+    """The document starts as the op takes them: int32 on q's device; or
+    None."""
+    if documents is None:
+        return None
+    if not isinstance(documents, torch.Tensor) or documents.dim() != 1 or \
+            documents.is_floating_point() or documents.is_complex() or \
+            documents.dtype == torch.bool or documents.numel() == 0:
+        got = (f"{documents.dtype} of shape {tuple(documents.shape)}"
+               if isinstance(documents, torch.Tensor) else type(documents))
+        raise TypeError(f"ringattn: documents must be a non-empty 1-D "
+                        f"integer tensor of start positions (got {got})")
+    if documents.device != q.device:
+        raise ValueError(f"ringattn: q is on {q.device} but documents is on "
+                         f"{documents.device}")
+    return documents.to(torch.int32)
+
+
 def check_mask(causal, window_left, window_right, softcap):
     """The mask as the op passes it: -1 for no window bound, 0 for no cap."""
     bounds = []
@@ -410,8 +441,8 @@ def check_mask(causal, window_left, window_right, softcap):
 
 
 def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
-              softcap=None, sinks=None, scale=None, layout="contiguous",
-              group=None, timeout=60.0):
+              softcap=None, sinks=None, documents=None, scale=None,
+              layout="contiguous", group=None, timeout=60.0):
     """Exact attention over the sequence sharded across `group`'s ranks.
 
     q: [batch, heads, local_seq, head_dim]; k, v: [batch, kv_heads,
@@ -434,11 +465,17 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
     shard of the sequence: sum it over the group (all_reduce, or a data
     parallel wrapper that spans the group) for the gradient of the whole
     sequence's loss.
+
+    `documents`: packed documents, the global positions at which they start
+    (cu_seqlens as it is), an integer tensor, the same on every rank; a
+    query sees only the keys of its document. They are run-time data: a
+    module is compiled per number of starts, not per mix.
     """
     _check_operands(q, k, v)
     _layouts.check_layout(layout)
     mask = check_mask(causal, window_left, window_right, softcap)
     sinks = check_sinks(sinks, q)
+    documents = check_documents(documents, q)
     group_name = ""
     if dist.is_available() and dist.is_initialized():
         group = group if group is not None else dist.group.WORLD
@@ -448,6 +485,7 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
                          "is not initialized")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[3])
-    out, _ = attention_forward(q, k, v, sinks, *mask, float(scale), layout,
-                               group_name, float(timeout))
+    out, _ = attention_forward(q, k, v, sinks, documents, *mask,
+                               float(scale), layout, group_name,
+                               float(timeout))
     return out

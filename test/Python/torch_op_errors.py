@@ -45,6 +45,10 @@ attempt("integer sinks", lambda: ringattn.attention(
     q, kv, kv, sinks=torch.zeros(4, dtype=torch.int32)))
 attempt("sinks on another device", lambda: ringattn.attention(
     q, kv, kv, sinks=torch.zeros(4, device="meta")))
+attempt("float documents", lambda: ringattn.attention(
+    q, kv, kv, documents=torch.zeros(3)))
+attempt("documents on another device", lambda: ringattn.attention(
+    q, kv, kv, documents=torch.zeros(3, dtype=torch.int64, device="meta")))
 attempt("shard a length that does not split", lambda: ringattn.shard(
     q, "zigzag", 0, 3))
 # A CPU the code cannot be compiled for (RINGATTN_TARGET_CPU).

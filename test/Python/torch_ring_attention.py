@@ -48,10 +48,12 @@ def reference(q, k, v, dout, causal, scale):
 
 
 def masked_reference(q, k, v, dout, scale, causal=False, window_left=None,
-                     window_right=None, softcap=None, sinks=None):
-    """Attention under a window, a logit cap and sinks, and its gradients
-    (the sinks' last), in float64 on the whole sequence, written out (SDPA
-    has neither a cap nor sinks)."""
+                     window_right=None, softcap=None, sinks=None,
+                     documents=None):
+    """Attention under a window, a logit cap, sinks and packed documents
+    (their start positions), and its gradients (the sinks' last), in
+    float64 on the whole sequence, written out (SDPA has neither a cap nor
+    sinks)."""
     q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
     inputs = (q, k, v)
     group = q.shape[1] // k.shape[1]
@@ -68,6 +70,11 @@ def masked_reference(q, k, v, dout, scale, causal=False, window_left=None,
         seen &= j >= i - window_left
     if window_right is not None:
         seen &= j <= i + window_right
+    if documents is not None:
+        # A position's document: how many starts are at or before it.
+        document = torch.searchsorted(torch.tensor(documents),
+                                      torch.arange(q.shape[2]), right=True)
+        seen &= document.view(-1, 1) == document.view(1, -1)
     scores = scores.masked_fill(~seen, float("-inf"))
     if sinks is None:
         weights = torch.softmax(scores, -1)
@@ -114,6 +121,9 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
         masks["sinks"] = torch.rand(heads, generator=generator) * 4 - 1
         weights = [masks["sinks"].to(DEVICE).requires_grad_()]
         attributes["sinks"] = weights[0]
+    if "documents" in masks:
+        attributes["documents"] = torch.tensor(masks["documents"],
+                                               device=DEVICE)
     out = op(*local, causal=causal, scale=scale, layout=layout, **attributes)
     grads = torch.autograd.grad(
         out, local + weights,
@@ -127,8 +137,10 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
     errors = [relative_error(g, w) for g, w in zip(got, want)]
     ok = max(errors) <= TOLERANCE[dtype]
     if rank == 0:
-        words = " ".join(key if key == "sinks" else f"{key} {value}"
-                         for key, value in masks.items())
+        words = " ".join(
+            key if key == "sinks" else
+            f"{key} {','.join(map(str, value))}" if key == "documents" else
+            f"{key} {value}" for key, value in masks.items())
         name = (f"{str(dtype).split('.')[-1]} {layout} "
                 f"{'causal' if causal else 'full'}{' ' + words if words else ''}"
                 f" hq={heads} hkv={kv_heads}")
@@ -161,8 +173,9 @@ def matrix():
 
 def masks():
     """Sliding windows (within and beyond a rank's shard, two-sided), a
-    logit cap, and sinks (alone and with a causal window), every layout,
-    f32 and bf16, against the written-out float64 reference: 30 cases."""
+    logit cap, sinks (alone and with a causal window) and packed documents
+    (causal, and with sinks), every layout, f32 and bf16, against the
+    written-out float64 reference: 42 cases."""
     size = dist.get_world_size()
     ok, seed = True, 100
     for dtype in (torch.float32, torch.bfloat16):
@@ -173,7 +186,10 @@ def masks():
                                   (True, {"softcap": 1.5,
                                           "window_left": 9}),
                                   (False, {"sinks": True}),
-                                  (True, {"window_left": 5, "sinks": True})):
+                                  (True, {"window_left": 5, "sinks": True}),
+                                  (True, {"documents": [0, 3, 4, 11]}),
+                                  (False, {"documents": [5, 13],
+                                           "sinks": True})):
                 seed += 1
                 ok &= run_case(seed, dtype, layout, causal, 4, 2, 8 * size, 32,
                                ringattn.attention, **masks)

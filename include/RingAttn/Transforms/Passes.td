@@ -27,7 +27,9 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
     An attention with sinks takes them as the fourth argument, `(q, k, v,
     sinks) -> out` and `(q, k, v, sinks, dout) -> (out, dq, dk, dv,
     dsinks)`, and its dictionary records their type (`sinks =
-    tensor<8xf32>`).
+    tensor<8xf32>`). Packed documents' starts follow any sinks among the
+    inputs, and the dictionary records their type too (`documents =
+    tensor<16xi32>`).
 
     `ring-run` reads it to build inputs, call the entry and check the result
     against its own float64 reference, also for modules that were lowered

@@ -22,6 +22,9 @@ func.func @documents(%q: memref<1x2x40x16xf32>, %o: memref<1x2x40x16xf32>, %l: m
 
 // CHECK-LABEL: func.func private @__ring_block_attention(
 // CHECK-SAME: %[[BEGINS:[^:]*]]: memref<40xi32, strided<[1], offset: ?>>, %[[ENDS:[^:]*]]: memref<40xi32, strided<[1], offset: ?>>)
+// Documents are part of the kernel's signature (causal, windows, length,
+// documents).
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,-1,-1,-1,1|
 // The key tiles of query tile q0: up to its last row's document end, from
 // the tile holding its first row's document begin.
 // CHECK: scf.for %[[Q0:.*]] = %c0 to %c40 step %c40 {

@@ -6,7 +6,7 @@
 // the key is not after the query (causal) and not more than 8 behind it.
 // The window is part of the kernel's signature.
 // CHECK-LABEL: func.func private @__ring_block_attention
-// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,8,-1,-1|
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|1,8,-1,-1,0|
 // CHECK: scf.for %[[Q0:.*]] = %c0 to %c200 step %c96
 // The frontier: one past the last key the tile's last query sees.
 // CHECK:   %[[END:.*]] = arith.minsi %{{.*}}, %c200 : index
@@ -41,7 +41,7 @@ func.func @window(%q: memref<1x1x200x16xf32>, %o: memref<1x1x200x16xf32>, %l: me
 // the first key must not be more than 4 past the last query, and 2 behind,
 // so the last key must be within 2 of the first query.
 // CHECK-LABEL: func.func private @__ring_block_attention_grad
-// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4,-1|
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,2,4,-1,0|
 // CHECK: %[[QREACH:.*]] = arith.addi %{{.*}}, %c4 : index
 // CHECK: %[[AHEAD:.*]] = arith.cmpi sge, %[[QREACH]], %{{.*}} : index
 // CHECK: %[[KREACH:.*]] = arith.addi %{{.*}}, %c2 : index
@@ -91,7 +91,7 @@ func.func @softcap(%q: memref<1x1x64x16xf32>, %o: memref<1x1x64x16xf32>, %l: mem
 // both real. The length is part of the signature: blocks of different
 // lengths do not share a kernel.
 // CHECK-LABEL: func.func private @__ring_block_attention(
-// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,-1,-1,50|
+// CHECK-SAME: ring.kernel_signature = "{{.*}}|0,-1,-1,50,0|
 // CHECK-DAG: %[[LEN:.*]] = arith.constant dense<50> : vector<8xi32>
 // CHECK: %[[REAL:.*]] = arith.subi %c50, %[[KOFF:.*]] : index
 // CHECK: %[[CLAMPED:.*]] = arith.maxsi %[[REAL]], %c0 : index

@@ -23,6 +23,9 @@
 // sliding window, ranks of padding) leaves no rank a key to see in later
 // steps (lastNeededStep): the blocks then travel S hops and their sums
 // return home in one shift of N - S ranks (S back).
+// Packed documents are known at run time: each query row's document bounds
+// are found once before the ring (Documents.h), and a chunk pair whose
+// documents do not meet is skipped like one the static mask leaves empty.
 //
 // The partial sums arrive while the rank computes the step's gradients
 // into T, so their transfer overlaps compute as the K/V transfer does. Each

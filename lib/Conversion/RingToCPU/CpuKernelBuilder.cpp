@@ -155,7 +155,7 @@ Value CpuKernelBuilder::visible(Value queryRow, Value queryPosition,
                                 Value keyPosition) {
   Value band = allowedBy({queryPosition, keyPosition, queryPosition,
                           keyPosition, queryPosition, keyPosition});
-  Value document = inDocument(queryRow, keyPosition);
+  Value document = documentsMeet(queryRow, queryRow, keyPosition, keyPosition);
   return both(band, document);
 }
 
@@ -169,16 +169,17 @@ Value CpuKernelBuilder::rowBound(Value bounds, Value row, Type type) {
   return arith::IndexCastOp::create(b, type, bound);
 }
 
-Value CpuKernelBuilder::inDocument(Value queryRow, Value keyPosition) {
+Value CpuKernelBuilder::documentsMeet(Value firstRow, Value lastRow,
+                                      Value firstKey, Value lastKey) {
   if (!block.mask.documents)
     return nullptr;
-  Value begin = rowBound(documentBegin, queryRow, keyPosition.getType());
-  Value end = rowBound(documentEnd, queryRow, keyPosition.getType());
-  Value fromBegin =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::sge, keyPosition, begin);
+  Value begin = rowBound(documentBegin, firstRow, lastKey.getType());
+  Value end = rowBound(documentEnd, lastRow, firstKey.getType());
+  Value reachesBegin =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::sge, lastKey, begin);
   Value beforeEnd =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyPosition, end);
-  return both(fromBegin, beforeEnd);
+      arith::CmpIOp::create(b, arith::CmpIPredicate::slt, firstKey, end);
+  return both(reachesBegin, beforeEnd);
 }
 
 Value CpuKernelBuilder::allowedBy(const DecidingPositions &p) {
@@ -228,16 +229,7 @@ Value CpuKernelBuilder::tilesMayInteract(Value q0, int64_t queries, Value k0,
       {lastQuery, firstKey, firstQuery, lastKey, firstQuery, firstKey});
   // Documents follow the rows: the first query's begins first, the last
   // query's ends last.
-  Value documents;
-  if (block.mask.documents) {
-    Value begin = rowBound(documentBegin, firstRow, lastKey.getType());
-    Value end = rowBound(documentEnd, lastRow, firstKey.getType());
-    Value reachesBegin =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, lastKey, begin);
-    Value beforeEnd =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, firstKey, end);
-    documents = both(reachesBegin, beforeEnd);
-  }
+  Value documents = documentsMeet(firstRow, lastRow, firstKey, lastKey);
   return both(band, documents);
 }
 

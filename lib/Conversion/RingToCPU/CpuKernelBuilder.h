@@ -98,10 +98,14 @@ protected:
   /// within the query's reach ahead (causal, window_right) and behind
   /// (window_left), both before the padding, and in the query's document.
   Value visible(Value queryRow, Value queryPosition, Value keyPosition);
-  /// Whether a key at `keyPosition` (index or i32 vector) lies in the
-  /// document of query row `queryRow`, [documentBegin, documentEnd) of the
-  /// row; null without documents.
-  Value inDocument(Value queryRow, Value keyPosition);
+  /// Whether some key from `firstKey` to `lastKey` (positions: index
+  /// scalars or i32 vectors) lies in the documents of query rows `firstRow`
+  /// to `lastRow` (documents follow the rows): the last key at or after the
+  /// first row's document begin, the first key before the last row's
+  /// document end. For one row and one key: the key is in the row's
+  /// document. Null without documents.
+  Value documentsMeet(Value firstRow, Value lastRow, Value firstKey,
+                      Value lastKey);
   /// The bound of query row `row` in `bounds` (documentBegin or
   /// documentEnd) as `type`: index, or an i32 vector (splat).
   Value rowBound(Value bounds, Value row, Type type);

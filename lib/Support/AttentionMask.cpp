@@ -29,32 +29,36 @@ int64_t AttentionMask::documentOf(int64_t position) const {
   return firstListed ? starts - 1 : starts;
 }
 
-double AttentionMask::visiblePairs(int64_t queries, int64_t keys) const {
-  double pairs = 0;
+int64_t AttentionMask::visibleKeys(int64_t i, int64_t keys) const {
   if (length >= 0) {
-    queries = std::min(queries, length);
+    if (i >= length)
+      return 0;
     keys = std::min(keys, length);
   }
-  for (int64_t i = 0; i < queries; ++i) {
-    // The keys i sees form one run [first, last].
-    int64_t first = 0, last = keys - 1;
-    if (causal)
-      last = std::min(last, i);
-    if (windowLeft >= 0)
-      first = std::max(first, i - windowLeft);
-    if (windowRight >= 0)
-      last = std::min(last, i + windowRight);
-    if (!documentStarts.empty()) {
-      // The document's run: from its start to before the next document's.
-      auto next =
-          std::upper_bound(documentStarts.begin(), documentStarts.end(), i);
-      if (next != documentStarts.begin())
-        first = std::max(first, *std::prev(next));
-      if (next != documentStarts.end())
-        last = std::min(last, *next - 1);
-    }
-    pairs += std::max<int64_t>(0, last - first + 1);
+  // The keys i sees form one run [first, last].
+  int64_t first = 0, last = keys - 1;
+  if (causal)
+    last = std::min(last, i);
+  if (windowLeft >= 0)
+    first = std::max(first, i - windowLeft);
+  if (windowRight >= 0)
+    last = std::min(last, i + windowRight);
+  if (!documentStarts.empty()) {
+    // The document's run: from its start to before the next document's.
+    auto next =
+        std::upper_bound(documentStarts.begin(), documentStarts.end(), i);
+    if (next != documentStarts.begin())
+      first = std::max(first, *std::prev(next));
+    if (next != documentStarts.end())
+      last = std::min(last, *next - 1);
   }
+  return std::max<int64_t>(0, last - first + 1);
+}
+
+double AttentionMask::visiblePairs(int64_t queries, int64_t keys) const {
+  double pairs = 0;
+  for (int64_t i = 0; i < queries; ++i)
+    pairs += visibleKeys(i, keys);
   return pairs;
 }
 

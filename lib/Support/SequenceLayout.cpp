@@ -68,4 +68,14 @@ int64_t globalPosition(Layout layout, int64_t ranks, int64_t rank,
   return -1;
 }
 
+int64_t globalPosition(const SequencePlacement &placement, int64_t ranks,
+                       int64_t rank, int64_t localLength, int64_t t) {
+  if (placement.blocks.empty())
+    return globalPosition(placement.layout, ranks, rank, localLength, t);
+  int64_t perRank = static_cast<int64_t>(placement.blocks.size()) / ranks;
+  int64_t blockLength = localLength / perRank;
+  int64_t block = placement.blocks[rank * perRank + t / blockLength];
+  return block * blockLength + t % blockLength;
+}
+
 } // namespace ringattn

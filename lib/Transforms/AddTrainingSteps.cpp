@@ -5,8 +5,8 @@
 // @f_grad, (q, k, v, dout) -> (out, dq, dk, dv): the same ring.attention,
 // now returning its log-sum-exp, and the ring.attention_grad of the same
 // attributes. With sinks the forward is (q, k, v, sinks) -> out and the
-// step (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks); documents
-// follow the sinks among the inputs. What the backward
+// step (q, k, v, sinks, dout) -> (out, dq, dk, dv, dsinks); documents and
+// then a placement follow the sinks among the inputs. What the backward
 // needs (the output and the lse) never leaves the step; ring-export-abi
 // describes it as a training entry.
 //
@@ -71,18 +71,20 @@ static func::FuncOp buildTrainingStep(func::FuncOp entry, AttentionOp forward,
   ValueRange forwardInputs = body->getArguments().drop_back();
   int32_t sinks = forward.getSinks() ? 1 : 0;
   int32_t documents = forward.getDocuments() ? 1 : 0;
+  int32_t placement = forward.getPlacement() ? 1 : 0;
   auto attention = AttentionOp::create(
       b, loc, TypeRange{q, lseType}, forwardInputs,
-      withOperandSegments(b, forward, {1, 1, 1, sinks, documents}));
+      withOperandSegments(b, forward, {1, 1, 1, sinks, documents, placement}));
   // The gradient's operands: q, k, v, out, lse, dout, then the forward's
-  // sinks and documents.
+  // sinks, documents and placement.
   SmallVector<Value> gradOperands(forwardInputs.take_front(3));
   gradOperands.append(
       {attention.getResult(), attention.getLse(), body->getArguments().back()});
   llvm::append_range(gradOperands, forwardInputs.drop_front(3));
   auto grad = AttentionGradOp::create(
       b, loc, gradTypes, gradOperands,
-      withOperandSegments(b, forward, {1, 1, 1, 1, 1, 1, sinks, documents}));
+      withOperandSegments(b, forward,
+                          {1, 1, 1, 1, 1, 1, sinks, documents, placement}));
   SmallVector<Value> returned = {attention.getResult()};
   llvm::append_range(returned, grad.getResults());
   func::ReturnOp::create(b, loc, returned);

@@ -16,12 +16,14 @@ template <typename OpTy> static OpTy onlyOp(func::FuncOp func) {
   return *ops.begin();
 }
 
-/// The attention's inputs, (q, k, v) and any sinks and documents: the
+/// The attention's inputs, (q, k, v) and any sinks, documents and
+/// placement: the
 /// leading arguments of the entry.
 static SmallVector<Value> attentionInputs(AttentionOp attention) {
   SmallVector<Value> inputs = {attention.getQuery(), attention.getKey(),
                                attention.getValue()};
-  for (Value optional : {attention.getSinks(), attention.getDocuments()})
+  for (Value optional : {attention.getSinks(), attention.getDocuments(),
+                         attention.getPlacement()})
     if (optional)
       inputs.push_back(optional);
   return inputs;
@@ -74,6 +76,7 @@ AttentionOp mlir::ring::getTrainingStepEntry(func::FuncOp func) {
       grad.getValue() != attention.getValue() ||
       grad.getSinks() != attention.getSinks() ||
       grad.getDocuments() != attention.getDocuments() ||
+      grad.getPlacement() != attention.getPlacement() ||
       grad.getOut() != attention.getResult() ||
       grad.getLse() != attention.getLse() ||
       grad.getDout() != body.getArguments().back() ||

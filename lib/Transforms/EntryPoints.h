@@ -20,16 +20,15 @@ namespace mlir {
 namespace ring {
 
 /// The ring.attention of `func` if `func` is a public forward entry: its
-/// body is one ring.attention of its arguments (q, k, v, then any sinks
-/// and documents), returned as is.
+/// body is one ring.attention of its arguments (q, k, v, then any sinks,
+/// documents and placement), returned as is.
 AttentionOp getForwardEntry(func::FuncOp func);
 
 /// The ring.attention of `func` if `func` is a public training step: one
-/// ring.attention of its leading arguments (q, k, v, any sinks and
-/// documents) that
-/// returns its lse, and one ring.attention_grad of the same attributes on
-/// those, the output, the lse and the last argument (dout), returning
-/// (out, dq, dk, dv) and, with sinks, dsinks.
+/// ring.attention of its leading arguments (q, k, v, any sinks, documents
+/// and placement) that returns its lse, and one ring.attention_grad of the same
+/// attributes on those, the output, the lse and the last argument (dout),
+/// returning (out, dq, dk, dv) and, with sinks, dsinks.
 AttentionOp getTrainingStepEntry(func::FuncOp func);
 
 } // namespace ring

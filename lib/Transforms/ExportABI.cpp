@@ -48,6 +48,8 @@ struct RingExportABIPass : ring::impl::RingExportABIBase<RingExportABIPass> {
         abi.sinks = cast<RankedTensorType>(sinks.getType());
       if (Value documents = attention.getDocuments())
         abi.documents = cast<RankedTensorType>(documents.getType());
+      if (Value placement = attention.getPlacement())
+        abi.placement = cast<RankedTensorType>(placement.getType());
       abi.causal = attention.getCausal();
       abi.windowLeft = attention.getWindowLeft();
       abi.windowRight = attention.getWindowRight();

@@ -196,8 +196,8 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
   Value ahead = arith::AddIOp::create(b, rank, ringSize);
   Value behind = arith::SubIOp::create(b, ahead, stepIdx);
   Value source = arith::RemUIOp::create(b, behind, ringSize);
-  SmallVector<Chunk> keyChunks =
-      layoutChunks(b, op.getLayout(), ranks, localLen, source);
+  SmallVector<Chunk> keyChunks = layoutChunks(
+      b, {op.getLayout(), op.getPlacement()}, ranks, localLen, source);
   for (auto [i, qc] : llvm::enumerate(queryChunks))
     for (const Chunk &kc : keyChunks) {
       std::pair<Value, Value> span =
@@ -324,8 +324,9 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   zero(partial[0].value);
   RankedTensorType keyType = op.getKey().getType();
 
-  if (ranks == 1) {
-    // One device: one block; positions are 0, 1, ... on both sides.
+  if (ranks == 1 && !op.getPlacement()) {
+    // One device: one block; positions are 0, 1, ... on both sides (a
+    // placement may order a ring of one's blocks otherwise).
     Value origin = mask.any() ? idx(0) : Value();
     queryChunks = {{0, localLen, origin, 1}};
     findDocuments(localLen);
@@ -343,7 +344,8 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
              b.getDenseI16ArrayAttr({static_cast<int16_t>(*op.getAxis())}))
              .getResult()[0];
   queryChunks = mask.any()
-                    ? layoutChunks(b, op.getLayout(), ranks, localLen, rank)
+                    ? layoutChunks(b, {op.getLayout(), op.getPlacement()},
+                                   ranks, localLen, rank)
                     : SmallVector<Chunk>{{0, localLen, Value(), 1}};
   findDocuments(ranks * localLen);
   // The double buffers, allocated once; pair 0 starts with the own block.
@@ -360,8 +362,8 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   partial[1] = allocGrads();
   own = allocGrads();
 
-  const int64_t lastStep =
-      lastNeededStep(mask, op.getLayout(), ranks, localLen);
+  const int64_t lastStep = lastNeededStep(
+      mask, {op.getLayout(), op.getPlacement()}, ranks, localLen);
   Value even = arith::ConstantIntOp::create(b, 1, 1);
   step(idx(0), even, /*first=*/true, /*last=*/lastStep == 0);
   if (lastStep == 0) // Each rank saw only its own block.

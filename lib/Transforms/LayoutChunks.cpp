@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::ring;
@@ -23,12 +24,36 @@ std::optional<int64_t> mlir::ring::staticRingSize(Operation *op,
   return ranks;
 }
 
+/// The chunks of a block placement: rank r's local block j is global block
+/// placement[r * P/N + j].
+static SmallVector<Chunk> placementChunks(ImplicitLocOpBuilder &b,
+                                          Value placement, int64_t ranks,
+                                          int64_t localLen, Value rank) {
+  int64_t perRank =
+      cast<RankedTensorType>(placement.getType()).getDimSize(0) / ranks;
+  int64_t blockLen = localLen / perRank;
+  Value first = arith::MulIOp::create(
+      b, rank, arith::ConstantIndexOp::create(b, perRank));
+  Value length = arith::ConstantIndexOp::create(b, blockLen);
+  SmallVector<Chunk> chunks;
+  for (int64_t j = 0; j < perRank; ++j) {
+    Value at =
+        arith::AddIOp::create(b, first, arith::ConstantIndexOp::create(b, j));
+    Value block = tensor::ExtractOp::create(b, placement, ValueRange{at});
+    Value index = arith::IndexCastOp::create(b, b.getIndexType(), block);
+    Value offset = arith::MulIOp::create(b, index, length);
+    chunks.push_back({j * blockLen, blockLen, offset, 1});
+  }
+  return chunks;
+}
+
 SmallVector<Chunk> mlir::ring::layoutChunks(ImplicitLocOpBuilder &b,
-                                            SequenceLayout layout,
-                                            int64_t ranks, int64_t localLen,
-                                            Value rank) {
+                                            RingLayout layout, int64_t ranks,
+                                            int64_t localLen, Value rank) {
+  if (layout.placement)
+    return placementChunks(b, layout.placement, ranks, localLen, rank);
   std::optional<ringattn::Layout> parsed =
-      ringattn::parseLayout(stringifySequenceLayout(layout).str());
+      ringattn::parseLayout(stringifySequenceLayout(layout.layout).str());
   assert(parsed && "the dialect's layouts are lib/Support's, by name");
   SmallVector<Chunk> chunks;
   for (const ringattn::ChunkForm &form :
@@ -85,20 +110,20 @@ Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
   return interact;
 }
 
-int64_t mlir::ring::lastNeededStep(const PositionMask &mask,
-                                   SequenceLayout layout, int64_t ranks,
-                                   int64_t localLen) {
+int64_t mlir::ring::lastNeededStep(const PositionMask &mask, RingLayout layout,
+                                   int64_t ranks, int64_t localLen) {
   // Without a window or padding some rank sees every block (the last rank
   // of a contiguous causal ring, every rank without causal); only those
-  // are worth planning.
-  if (!mask.windowLeft && !mask.windowRight && !mask.length)
+  // are worth planning, and only on a static layout.
+  if ((!mask.windowLeft && !mask.windowRight && !mask.length) ||
+      layout.placement)
     return ranks - 1;
   ringattn::AttentionMask planned = ringattn::AttentionMask::of(mask.causal);
   planned.windowLeft = mask.windowLeft.value_or(-1);
   planned.windowRight = mask.windowRight.value_or(-1);
   planned.length = mask.length.value_or(-1);
   std::optional<ringattn::Layout> parsed =
-      ringattn::parseLayout(stringifySequenceLayout(layout).str());
+      ringattn::parseLayout(stringifySequenceLayout(layout.layout).str());
   assert(parsed && "the dialect's layouts are lib/Support's, by name");
   return ringattn::planRing(planned, *parsed, ranks, localLen).lastNeededStep;
 }

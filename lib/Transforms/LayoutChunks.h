@@ -31,14 +31,23 @@ struct Chunk {
   int64_t stride;
 };
 
+/// Where a ring's tokens lie: its static `layout` or, when `placement` is
+/// set, the run-time block placement (ring.attention's tensor<P x i32>)
+/// that takes its place.
+struct RingLayout {
+  SequenceLayout layout;
+  Value placement;
+};
+
 /// The number of ranks on axis `axis` of the shard.grid `grid` that `op`
 /// names, or std::nullopt when that size is dynamic.
 std::optional<int64_t> staticRingSize(Operation *op, FlatSymbolRefAttr grid,
                                       int64_t axis);
 
 /// The chunks of rank `rank` (an index value) of `ranks` ranks holding
-/// `localLen` tokens each in `layout`.
-SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, SequenceLayout layout,
+/// `localLen` tokens each in `layout`: a placement's P/N blocks each make a
+/// chunk whose offset is read from the placement at run time.
+SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, RingLayout layout,
                                 int64_t ranks, int64_t localLen, Value rank);
 
 /// Whether any query of `query` may see a key of `key` under `mask` (an i1
@@ -53,8 +62,9 @@ Value chunksMayInteract(ImplicitLocOpBuilder &b, const PositionMask &mask,
 /// The last ring step at which some rank's queries see a key of the block
 /// it holds (MaskPlan.h's planRing), for `ranks` ranks of `localLen` tokens
 /// in `layout`: key/value blocks need travel only that many hops. N - 1
-/// unless a window (or ranks of padding alone) cuts the ring short.
-int64_t lastNeededStep(const PositionMask &mask, SequenceLayout layout,
+/// unless a window (or ranks of padding alone) cuts the ring short; always
+/// N - 1 under a placement, whose positions are known only at run time.
+int64_t lastNeededStep(const PositionMask &mask, RingLayout layout,
                        int64_t ranks, int64_t localLen);
 
 } // namespace ring

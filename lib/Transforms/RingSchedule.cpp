@@ -112,7 +112,8 @@ private:
 };
 
 SmallVector<Chunk> RingScheduleEmitter::chunksOf(Value r) {
-  return layoutChunks(b, op.getLayout(), ranks, localLen, r);
+  return layoutChunks(b, {op.getLayout(), op.getPlacement()}, ranks, localLen,
+                      r);
 }
 
 /// The rows [begin, begin + length) of dimension 2 (the sequence).
@@ -308,11 +309,13 @@ SmallVector<Value> RingScheduleEmitter::emit() {
                                 op.getGridAttr(), op.getAxisAttr(),
                                 ib.getI64IntegerAttr(/*offset=*/1));
   };
-  // One rank is single-device attention (RingSchedulePass). The last step
-  // is peeled; a window may leave no other.
-  assert(ranks > 1 && "a ring of one rank has no schedule");
-  const int64_t lastStep =
-      lastNeededStep(mask, op.getLayout(), ranks, localLen);
+  // One rank is single-device attention (RingSchedulePass), unless a
+  // placement orders its blocks. The last step is peeled; a window may
+  // leave no other.
+  assert((ranks > 1 || op.getPlacement()) &&
+         "a ring of one rank in natural order has no schedule");
+  const int64_t lastStep = lastNeededStep(
+      mask, {op.getLayout(), op.getPlacement()}, ranks, localLen);
   {
     auto loop = scf::ForOp::create(b, idx(0), idx(lastStep), idx(1), state);
     ringLoop = loop;
@@ -378,10 +381,10 @@ struct ScheduleRingAttention : OpRewritePattern<AttentionOp> {
         staticRingSize(op, op.getGridAttr(), *op.getAxis());
     if (!ranks)
       return rewriter.notifyMatchFailure(op, "dynamic ring size");
-    if (*ranks == 1) {
+    if (*ranks == 1 && !op.getPlacement()) {
       // One rank holds the whole sequence in natural order under every
       // layout: this is single-device attention, with no copy of K and V
-      // and no merge.
+      // and no merge. (A placement may order its blocks otherwise.)
       rewriter.modifyOpInPlace(op, [&] {
         op.removeGridAttr();
         op.removeAxisAttr();

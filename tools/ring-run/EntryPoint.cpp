@@ -55,6 +55,8 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
   entry.hasSinks = static_cast<bool>(abi->sinks);
   if (abi->documents)
     entry.documentSlots = abi->documents.getDimSize(0);
+  if (abi->placement)
+    entry.placementSlots = abi->placement.getDimSize(0);
   entry.mask = AttentionMask::of(abi->causal);
   entry.mask.windowLeft = abi->windowLeft.value_or(-1);
   entry.mask.windowRight = abi->windowRight.value_or(-1);

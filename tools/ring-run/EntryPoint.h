@@ -44,12 +44,20 @@ struct EntryPoint {
   /// any sinks), 0 without documents. ring-run puts them, sorted, in
   /// `mask.documentStarts`.
   int64_t documentSlots = 0;
+  /// A block placement: how many blocks the entry's placement lists (an i32
+  /// input after any documents), 0 when its layout places the tokens.
+  /// ring-run puts the blocks it passes in `placement`.
+  int64_t placementSlots = 0;
+  std::vector<int32_t> placement;
 
-  /// The entry's inputs: q, k, v, then sinks, documents and dout when it
-  /// has them; its results follow them in the C interface.
+  /// The entry's inputs: q, k, v, then sinks, documents, placement and dout
+  /// when it has them; its results follow them in the C interface.
   size_t inputCount() const {
-    return 3 + hasSinks + (documentSlots > 0) + training;
+    return 3 + hasSinks + (documentSlots > 0) + (placementSlots > 0) + training;
   }
+
+  /// Where each rank's tokens sit: the placement, or else the layout.
+  SequencePlacement tokenPlacement() const { return {layout, placement}; }
 
   /// The operands of the whole sequence, as ring-run reads and checks them.
   std::vector<int64_t> globalQueryShape() const;

@@ -50,6 +50,13 @@ cl::opt<std::string> documentsOpt(
              "a comma-separated list (0,17,40) or an int32 .npy (default: "
              "seeded random starts)"),
     cl::cat(category));
+cl::opt<std::string> placementOpt(
+    "placement",
+    cl::desc("For an entry with a block placement: the global blocks each "
+             "rank holds, rank 0's first, as a comma-separated list "
+             "(3,0,1,2) or an int32 .npy, or 'balanced' (the default: "
+             "balanced for the run's mask and documents)"),
+    cl::cat(category));
 cl::opt<std::string> doutOpt("dout",
                              cl::desc("With --grad: dout.npy, the gradient "
                                       "of the output (default: seeded random "
@@ -332,6 +339,7 @@ llvm::Error parseRunOptions(int argc, const char *const *argv,
   options.grad = grad;
   options.dout = doutOpt;
   options.documents = documentsOpt;
+  options.placement = placementOpt;
   options.gradOutputs = gradOutputs;
   options.seed = seed;
   options.check = check;

@@ -32,6 +32,9 @@ struct RunOptions {
   /// Document starts: a comma-separated list, an int32 .npy, or empty for
   /// seeded random starts (entries with documents).
   std::string documents;
+  /// A block placement: "balanced" (the default), a comma-separated list
+  /// of blocks, or an int32 .npy (entries with a placement).
+  std::string placement;
   std::string gradOutputs; ///< "dq.npy,dk.npy,dv.npy", or empty
   uint64_t seed = 0;
   bool check = false;

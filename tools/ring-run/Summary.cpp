@@ -153,6 +153,12 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
                                      entry.mask.documentStarts.end()),
                  0)
          << "]";
+    if (entry.placementSlots)
+      os << ", \"placement\": ["
+         << list(std::vector<double>(entry.placement.begin(),
+                                     entry.placement.end()),
+                 0)
+         << "]";
     if (summary.checked)
       os << llvm::formatv(
           ", \"max_abs_err\": {0}, \"rel_err\": {1}, \"tolerance\": {2}, "
@@ -177,8 +183,13 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
         maskWords(entry.mask), median * 1e3, times.size(), gflops,
         summary.peakMemoryMiB, entry.training ? " training step" : "");
     if (ranks > 1) {
-      os << llvm::formatv("ring: {0} ranks ({1}), {2} layout\n", ranks,
-                          options.backend, layoutName(entry.layout));
+      std::string placed =
+          entry.placementSlots
+              ? "a placement of " + std::to_string(entry.placementSlots) +
+                    " blocks"
+              : std::string(layoutName(entry.layout)) + " layout";
+      os << llvm::formatv("ring: {0} ranks ({1}), {2}\n", ranks,
+                          options.backend, placed);
       for (int r = 0; r < ranks; ++r)
         os << llvm::formatv(
             "  rank {0}: {1:f3} ms, busy {2:f3} ms ({3:f3} ms CPU)\n", r,

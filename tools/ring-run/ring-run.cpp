@@ -33,6 +33,7 @@
 #include "RingAttn/Runtime/DeviceOperands.h"
 #include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
+#include "RingAttn/Support/BlockPlacement.h"
 #include "RingAttn/Support/HostTensor.h"
 #include "RingAttn/Support/ReferenceAttention.h"
 #include "RingAttn/Support/SequenceSharding.h"
@@ -58,6 +59,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -263,6 +265,9 @@ private:
                  const std::string &operand, std::vector<HostTensor> &copies);
   /// The documents' starts, on the root: --documents, or seeded random.
   Error prepareDocuments(std::mt19937_64 &rng);
+  /// The block placement, on the root: --placement, or balanced for the
+  /// run's mask and documents.
+  Error preparePlacement();
   /// Whether `files` files fit the entry for `option`: a fourth (`what`)
   /// exactly when the entry has sinks (for --grad-outputs, optional).
   Error sinksFileMatches(StringRef option, StringRef what, size_t files) const;
@@ -299,22 +304,27 @@ private:
   // With documents: their starts, the same on every rank.
   HostTensor documents;
   std::vector<HostTensor> documentCopies;
+  // With a block placement: the blocks, the same on every rank.
+  HostTensor placement;
+  std::vector<HostTensor> placementCopies;
 
   std::string cacheKey, object;
   const char *objectSource = "compiled";
   std::unique_ptr<LoadedObject> loaded;
   /// The C interface: a pointer to each operand's descriptor, 4 of them
-  /// for the forward, 8 for a training step, 5 and 10 with sinks (unused
-  /// ones are ignored).
+  /// for the forward, 8 for a training step, and up to 12 with sinks,
+  /// documents and a placement (unused ones are ignored).
+  static constexpr size_t kMaxOperands = 12;
   using EntryFunction = void (*)(void *, void *, void *, void *, void *, void *,
-                                 void *, void *, void *, void *);
+                                 void *, void *, void *, void *, void *,
+                                 void *);
   EntryFunction entryFunction = nullptr;
   std::chrono::steady_clock::time_point compileStart;
   double compileSeconds = 0;
 
   /// The C interface takes every operand as a pointer to its descriptor.
   struct RankArgs {
-    MemRefDescriptor descriptors[10];
+    MemRefDescriptor descriptors[kMaxOperands];
   };
   std::vector<RankArgs> rankArgs;
   std::vector<runtime::DeviceOperands> deviceOperands;
@@ -494,6 +504,10 @@ Error RingRun::prepareOperands() {
   if (entry.documentSlots && !documents.allocate("documents", ElementType::I32,
                                                  {entry.documentSlots}, error))
     return createStringError(error);
+  if (entry.placementSlots &&
+      !placement.allocate("placement", ElementType::I32, {entry.placementSlots},
+                          error))
+    return createStringError(error);
   if (!root)
     return Error::success();
   if (cli.check)
@@ -520,6 +534,8 @@ Error RingRun::prepareOperands() {
       return error;
   if (Error error = prepareDocuments(rng))
     return error;
+  if (Error error = preparePlacement())
+    return error;
   if (cli.inputs.empty()) {
     if (entry.hasSinks)
       drawSinks(sinks, rng, entry.mask.sinks);
@@ -544,12 +560,12 @@ Error RingRun::prepareOperands() {
 Error RingRun::shardsOf(HostTensor &global, const std::string &operand, bool kv,
                         std::vector<HostTensor> &shards) {
   std::string error;
-  return toError(shardsForProcess(
-                     backend->isRoot() ? &global : nullptr, entry.layout, ranks,
-                     entry.elementType, operandShape(false, kv),
-                     [&](int r) { return backend->runsRank(r); }, operand,
-                     shards, error),
-                 error);
+  return toError(
+      shardsForProcess(
+          backend->isRoot() ? &global : nullptr, entry.tokenPlacement(), ranks,
+          entry.elementType, operandShape(false, kv),
+          [&](int r) { return backend->runsRank(r); }, operand, shards, error),
+      error);
 }
 
 /// Each rank's shard of the sequence: the root splits the global operands,
@@ -591,23 +607,30 @@ Error RingRun::shardOperands() {
             copiesOf(backend->isRoot() ? &documents : nullptr, ElementType::I32,
                      entry.documentSlots, "documents", documentCopies))
       return error;
+  if (entry.placementSlots)
+    if (Error error =
+            copiesOf(backend->isRoot() ? &placement : nullptr, ElementType::I32,
+                     entry.placementSlots, "placement", placementCopies))
+      return error;
   return shardsOf(out, "the output", false, outShards);
 }
 
-/// Parses "0,17,40" into `starts`; false with `error` naming the bad item.
-static bool parseStarts(StringRef list, std::vector<int64_t> &starts,
-                        std::string &error) {
+/// Parses "0,17,40" into `values`; false with `error` naming `option` and
+/// the item that is not a `what` (an integer from 0 to 2^31 - 1).
+static bool parseIntegers(StringRef option, StringRef what, StringRef list,
+                          std::vector<int64_t> &values, std::string &error) {
   SmallVector<StringRef> items;
   list.split(items, ',');
   for (StringRef item : items) {
-    int64_t start;
-    if (item.trim().getAsInteger(10, start) || start < 0 ||
-        start > std::numeric_limits<int32_t>::max()) {
-      error = "--documents: '" + item.str() +
-              "' is not a position (an integer from 0 to 2^31 - 1)";
+    int64_t value;
+    if (item.trim().getAsInteger(10, value) || value < 0 ||
+        value > std::numeric_limits<int32_t>::max()) {
+      error = (option + ": '" + item + "' is not a " + what +
+               " (an integer from 0 to 2^31 - 1)")
+                  .str();
       return false;
     }
-    starts.push_back(start);
+    values.push_back(value);
   }
   return true;
 }
@@ -634,7 +657,7 @@ Error RingRun::prepareDocuments(std::mt19937_64 &rng) {
     for (double start : documents.toDouble())
       starts.push_back(static_cast<int64_t>(start));
   } else {
-    if (!parseStarts(cli.documents, starts, error))
+    if (!parseIntegers("--documents", "position", cli.documents, starts, error))
       return createStringError(error);
     if (static_cast<int64_t>(starts.size()) > slots)
       return createStringError(
@@ -650,6 +673,53 @@ Error RingRun::prepareDocuments(std::mt19937_64 &rng) {
   for (int64_t i = 0; i < slots; ++i)
     data[i] = static_cast<int32_t>(starts[i]);
   entry.mask.documentStarts = starts;
+  return Error::success();
+}
+
+Error RingRun::preparePlacement() {
+  if (!entry.placementSlots) {
+    if (cli.placement.empty())
+      return Error::success();
+    return createStringError("@" + entry.name +
+                             " has no block placement; --placement applies "
+                             "to entries with placement(...)");
+  }
+  const int64_t slots = entry.placementSlots;
+  const int64_t localLength = entry.queryShape[2];
+  std::vector<int32_t> &blocks = entry.placement;
+  std::string error;
+  if (cli.placement.empty() || cli.placement == "balanced") {
+    std::vector<int32_t> identity(slots);
+    std::iota(identity.begin(), identity.end(), 0);
+    std::string shape = placementError(identity, ranks, localLength);
+    if (!shape.empty()) // a hand-edited ring.abi
+      return createStringError("@" + entry.name + "'s placement: " + shape);
+    // Balanced for what the kernels will see: the padding past the true
+    // length does no work.
+    AttentionMask work = entry.mask;
+    work.length = entry.shape.queryLen;
+    blocks = balancedPlacement(work, ranks, localLength, slots / ranks);
+  } else if (StringRef(cli.placement).ends_with(".npy")) {
+    if (!placement.load(cli.placement, error))
+      return createStringError(error);
+    for (double block : placement.toDouble())
+      blocks.push_back(static_cast<int32_t>(block));
+  } else {
+    std::vector<int64_t> listed;
+    if (!parseIntegers("--placement", "block", cli.placement, listed, error))
+      return createStringError(error);
+    blocks.assign(listed.begin(), listed.end());
+  }
+  if (static_cast<int64_t>(blocks.size()) != slots)
+    return createStringError(
+        "--placement lists " + std::to_string(blocks.size()) + " blocks but @" +
+        entry.name + " takes " + std::to_string(slots) +
+        " (placement(... : tensor<" + std::to_string(slots) + "xi32>))");
+  std::string wrong = placementError(blocks, ranks, localLength);
+  if (!wrong.empty())
+    return createStringError("--placement: " + wrong);
+  std::copy(blocks.begin(), blocks.end(),
+            static_cast<int32_t *>(placement.data()));
   return Error::success();
 }
 
@@ -746,7 +816,8 @@ Error RingRun::loadOnEveryProcess() {
 
 /// The operands of rank `r`'s entry in the order of its C interface:
 /// (q, k, v) -> out, or (q, k, v, dout) -> (out, dq, dk, dv) for a training
-/// step, with sinks after v and their gradient after dv. The results follow
+/// step, with sinks, documents and a placement after v and the sinks'
+/// gradient after dv. The results follow
 /// the inputs.
 std::vector<HostTensor *> RingRun::entryOperands(int r) {
   std::vector<HostTensor *> operands = {&qShards[r], &kShards[r], &vShards[r]};
@@ -754,6 +825,8 @@ std::vector<HostTensor *> RingRun::entryOperands(int r) {
     operands.push_back(&sinksCopies[r]);
   if (entry.documentSlots)
     operands.push_back(&documentCopies[r]);
+  if (entry.placementSlots)
+    operands.push_back(&placementCopies[r]);
   if (entry.training)
     operands.push_back(&doutShards[r]);
   operands.push_back(&outShards[r]);
@@ -775,6 +848,7 @@ Error RingRun::bindOperands() {
     if (!backend->runsRank(r))
       continue;
     std::vector<HostTensor *> operands = entryOperands(r);
+    assert(operands.size() <= kMaxOperands && "the C interface's operands");
     if (backend->onGpu() &&
         !deviceOperands[r].stage(operands, entry.inputCount(), error))
       return createStringError("staging rank " + std::to_string(r) +
@@ -811,7 +885,7 @@ Error RingRun::runRepeatedly() {
             injectFault();
           MemRefDescriptor *d = rankArgs[rank].descriptors;
           entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7],
-                        &d[8], &d[9]);
+                        &d[8], &d[9], &d[10], &d[11]);
         },
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);
@@ -852,8 +926,10 @@ Error RingRun::collectOutput() {
 /// On the root: the output back in natural order, written where asked,
 /// checked against the float64 reference with --check, and summarized.
 int RingRun::checkAndReport() {
-  // A ring of one took the global tensors themselves, unless it pads them.
-  if (ranks == 1 && qShards[0].shape() == entry.globalQueryShape()) {
+  // A ring of one took the global tensors themselves, unless it pads them
+  // or places their blocks.
+  if (ranks == 1 && qShards[0].shape() == entry.globalQueryShape() &&
+      entry.placement.empty()) {
     q = std::move(qShards[0]);
     k = std::move(kShards[0]);
     v = std::move(vShards[0]);
@@ -865,11 +941,12 @@ int RingRun::checkAndReport() {
       dv = std::move(dvShards[0]);
     }
   } else {
-    gatherSequence(outShards, entry.layout, out);
+    SequencePlacement tokens = entry.tokenPlacement();
+    gatherSequence(outShards, tokens, out);
     if (entry.training) {
-      gatherSequence(dqShards, entry.layout, dq);
-      gatherSequence(dkShards, entry.layout, dk);
-      gatherSequence(dvShards, entry.layout, dv);
+      gatherSequence(dqShards, tokens, dq);
+      gatherSequence(dkShards, tokens, dk);
+      gatherSequence(dvShards, tokens, dv);
     }
   }
   std::string error;

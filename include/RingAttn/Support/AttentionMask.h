@@ -51,6 +51,8 @@ struct AttentionMask {
   bool sees(int64_t i, int64_t j) const;
   /// The document holding position `position` (0 for the first).
   int64_t documentOf(int64_t position) const;
+  /// How many keys j < keys query position i sees, in logarithmic time.
+  int64_t visibleKeys(int64_t i, int64_t keys) const;
   /// How many (i, j) with i < queries, j < keys i sees: the work the mask
   /// leaves, in time linear in the queries.
   double visiblePairs(int64_t queries, int64_t keys) const;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ringattn {
@@ -57,6 +58,25 @@ std::vector<Chunk> layoutChunks(Layout layout, int64_t ranks, int64_t rank,
 /// The global position of local token `t` of rank `rank`.
 int64_t globalPosition(Layout layout, int64_t ranks, int64_t rank,
                        int64_t localLength, int64_t t);
+
+/// Where every rank's local tokens sit: a static `layout`, or, when `blocks`
+/// is not empty, a block placement chosen at run time (BlockPlacement.h):
+/// the positions are cut into `blocks.size()` equal blocks, k per rank, and
+/// rank r's local tokens [j*L/k, (j+1)*L/k) are global block
+/// `blocks[r*k + j]`.
+struct SequencePlacement {
+  /// A static layout is a placement (implicitly: every layout is one).
+  SequencePlacement(Layout layout = Layout::Contiguous,
+                    std::vector<int32_t> blocks = {})
+      : layout(layout), blocks(std::move(blocks)) {}
+
+  Layout layout;
+  std::vector<int32_t> blocks;
+};
+
+/// The global position of local token `t` of rank `rank` under `placement`.
+int64_t globalPosition(const SequencePlacement &placement, int64_t ranks,
+                       int64_t rank, int64_t localLength, int64_t t);
 
 } // namespace ringattn
 

@@ -29,7 +29,8 @@ def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
     dsinks)`, and its dictionary records their type (`sinks =
     tensor<8xf32>`). Packed documents' starts follow any sinks among the
     inputs, and the dictionary records their type too (`documents =
-    tensor<16xi32>`).
+    tensor<16xi32>`); a block placement comes next (`placement =
+    tensor<64xi32>`).
 
     `ring-run` reads it to build inputs, call the entry and check the result
     against its own float64 reference, also for modules that were lowered

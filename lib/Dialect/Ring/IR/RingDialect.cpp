@@ -38,7 +38,8 @@ static constexpr StringLiteral kQueryKey = "query", kKeyKey = "key",
                                kWindowLeftKey = "window_left",
                                kWindowRightKey = "window_right",
                                kSoftcapKey = "softcap", kLengthKey = "length",
-                               kSinksKey = "sinks", kDocumentsKey = "documents";
+                               kSinksKey = "sinks", kDocumentsKey = "documents",
+                               kPlacementKey = "placement";
 
 DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
@@ -52,6 +53,8 @@ DictionaryAttr EntryABI::toAttr(MLIRContext *ctx) const {
     entries.push_back(b.getNamedAttr(kSinksKey, TypeAttr::get(sinks)));
   if (documents)
     entries.push_back(b.getNamedAttr(kDocumentsKey, TypeAttr::get(documents)));
+  if (placement)
+    entries.push_back(b.getNamedAttr(kPlacementKey, TypeAttr::get(placement)));
   if (length)
     entries.push_back(b.getNamedAttr(kLengthKey, b.getI64IntegerAttr(*length)));
   if (windowLeft)
@@ -97,16 +100,22 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
         entry.sinks.getDimSize(0) != entry.query.getDimSize(1))
       return fail(kSinksKey, "must be a tensor of one f32 per query head");
   }
-  if (abi.contains(kDocumentsKey)) {
-    auto attr = abi.getAs<TypeAttr>(kDocumentsKey);
-    entry.documents =
-        attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
-    if (!entry.documents || entry.documents.getRank() != 1 ||
-        !entry.documents.getElementType().isInteger(32) ||
-        !entry.documents.hasStaticShape())
-      return fail(kDocumentsKey, "must be a 1-D tensor of i32 (the "
-                                 "documents' start positions)");
-  }
+  // An optional run-time list of positions: a static 1-D tensor of i32.
+  auto indices = [&](StringRef key, RankedTensorType &type, StringRef what) {
+    if (!abi.contains(key))
+      return success();
+    auto attr = abi.getAs<TypeAttr>(key);
+    type = attr ? dyn_cast<RankedTensorType>(attr.getValue()) : nullptr;
+    if (!type || type.getRank() != 1 || !type.getElementType().isInteger(32) ||
+        !type.hasStaticShape())
+      return fail(key, ("must be a 1-D tensor of i32 (" + what + ")").str());
+    return success();
+  };
+  if (failed(indices(kDocumentsKey, entry.documents,
+                     "the documents' start positions")) ||
+      failed(indices(kPlacementKey, entry.placement,
+                     "the blocks each rank holds")))
+    return failure();
   auto causal = abi.getAs<BoolAttr>(kCausalKey);
   if (!causal)
     return fail(kCausalKey, "must be a bool");
@@ -158,11 +167,11 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
     entry.training = training.getValue();
   }
   for (NamedAttribute attr : abi)
-    if (!llvm::is_contained({kQueryKey, kKeyKey, kValueKey, kCausalKey,
-                             kWindowLeftKey, kWindowRightKey, kSoftcapKey,
-                             kLengthKey, kScaleKey, kRanksKey, kLayoutKey,
-                             kTrainingKey, kSinksKey, kDocumentsKey},
-                            attr.getName().getValue()))
+    if (!llvm::is_contained(
+            {kQueryKey, kKeyKey, kValueKey, kCausalKey, kWindowLeftKey,
+             kWindowRightKey, kSoftcapKey, kLengthKey, kScaleKey, kRanksKey,
+             kLayoutKey, kTrainingKey, kSinksKey, kDocumentsKey, kPlacementKey},
+            attr.getName().getValue()))
       return fail(attr.getName().getValue(), "is not a ring.abi key");
   return entry;
 }

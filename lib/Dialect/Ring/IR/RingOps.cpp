@@ -305,6 +305,13 @@ static LogicalResult verifyAttentionLike(AttentionLikeOp op) {
       *mask.length > sq)
     return op.emitOpError("length ") << *mask.length << " is more than the "
                                      << sq << " positions the operands hold";
+  if (op.getPlacement() && !op.isRing())
+    return op.emitOpError("a placement applies only to ring attention (add "
+                          "'ring @grid axis k')");
+  if (op.getPlacement() && op.getLayout() != SequenceLayout::Contiguous)
+    return op.emitOpError("a placement takes the place of the layout; drop "
+                          "'layout ")
+           << stringifySequenceLayout(op.getLayout()) << "'";
   if (op.isRing() && op.getLayout() == SequenceLayout::Zigzag && sq % 2 != 0)
     return op.emitOpError("zigzag layout needs an even local sequence length "
                           "(got ")
@@ -352,13 +359,48 @@ static LogicalResult verifyRingLength(AttentionLikeOp op,
          << ")";
 }
 
+/// A placement of P blocks over a ring of static size N gives each rank P/N
+/// blocks of equal length.
+template <typename AttentionLikeOp>
+static LogicalResult verifyRingPlacement(AttentionLikeOp op,
+                                         SymbolTableCollection &symbolTable) {
+  if (!op.getPlacement())
+    return success();
+  auto grid =
+      symbolTable.lookupNearestSymbolFrom<shard::GridOp>(op, op.getGridAttr());
+  int64_t ranks = grid.getShape()[*op.getAxis()];
+  int64_t blocks = op.getPlacement().getType().getDimSize(0);
+  int64_t local = op.getQuery().getType().getDimSize(kSeq);
+  if (ShapedType::isDynamic(ranks))
+    return op.emitOpError("a placement needs a ring of static size (grid ")
+           << op.getGridAttr() << " has a dynamic size)";
+  if (blocks == 0 || blocks % ranks != 0)
+    return op.emitOpError("a placement of ")
+           << blocks << " blocks does not give each of " << ranks
+           << " ranks the same number";
+  if (local % (blocks / ranks) != 0)
+    return op.emitOpError()
+           << blocks / ranks << " blocks per rank do not divide " << local
+           << " local tokens";
+  return success();
+}
+
+/// The ring checks both ops share: the grid, the length and the placement.
+template <typename AttentionLikeOp>
+static LogicalResult verifyRingSymbols(AttentionLikeOp op,
+                                       SymbolTableCollection &symbolTable) {
+  if (!op.isRing())
+    return success();
+  if (failed(
+          verifyGridAxis(op, op.getGridAttr(), *op.getAxis(), symbolTable)) ||
+      failed(verifyRingLength(op, symbolTable)))
+    return failure();
+  return verifyRingPlacement(op, symbolTable);
+}
+
 LogicalResult
 AttentionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  if (!isRing())
-    return success();
-  if (failed(verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable)))
-    return failure();
-  return verifyRingLength(*this, symbolTable);
+  return verifyRingSymbols(*this, symbolTable);
 }
 
 //===----------------------------------------------------------------------===//
@@ -386,11 +428,7 @@ LogicalResult AttentionGradOp::verify() {
 
 LogicalResult
 AttentionGradOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  if (!isRing())
-    return success();
-  if (failed(verifyGridAxis(*this, getGridAttr(), *getAxis(), symbolTable)))
-    return failure();
-  return verifyRingLength(*this, symbolTable);
+  return verifyRingSymbols(*this, symbolTable);
 }
 
 //===----------------------------------------------------------------------===//

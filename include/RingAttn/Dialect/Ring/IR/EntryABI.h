@@ -34,6 +34,10 @@ struct EntryABI {
   /// The documents operand, tensor<M x i32> (their start positions), when
   /// the attention packs documents: an input after any sinks.
   RankedTensorType documents;
+  /// The placement operand, tensor<P x i32> (the global blocks each rank
+  /// holds), when the ring is laid out by one: an input after any
+  /// documents.
+  RankedTensorType placement;
   bool causal = false;
   /// A sliding window, in tokens (absent: unbounded on that side).
   std::optional<int64_t> windowLeft, windowRight;

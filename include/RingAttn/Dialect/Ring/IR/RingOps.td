@@ -36,6 +36,10 @@ def Ring_LseTensor : Type<
 def Ring_DocumentStarts : Type<
     And<[TensorRankOf<[I32], [1]>.predicate, HasStaticShapePred]>,
     "statically shaped 1-D tensor of i32", "::mlir::RankedTensorType">;
+// A block placement: which global blocks each rank holds, at run time.
+def Ring_BlockPlacement : Type<
+    And<[TensorRankOf<[I32], [1]>.predicate, HasStaticShapePred]>,
+    "statically shaped 1-D tensor of i32", "::mlir::RankedTensorType">;
 // A block's per-query-row bounds of the keys its document holds.
 def Ring_RowBounds : Type<
     And<[Or<[TensorRankOf<[I32], [1]>.predicate,
@@ -139,6 +143,17 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     keys lie in different documents are skipped at run time; the ring
     itself is planned without them (docs/Semantics.md, "Packed documents").
 
+    `placement(%blocks : tensor<P x i32>)` lays the ring's sequence out at
+    run time instead of by `layout`: its N*L positions are cut into P equal
+    blocks, P/N per rank, and rank r's local block j is global block
+    `%blocks[r * P/N + j]`. Every rank passes the same `%blocks`, which
+    lists each block once. A placement balances what no static layout can,
+    the causal work of a given mix of packed documents (docs/Semantics.md,
+    "Balanced placement"); since positions are then run-time data, the ring
+    is planned as for any layout the mask says nothing about (no steps are
+    cut) and block pairs are skipped at run time. It needs a ring of static
+    size, and takes the place of `layout`.
+
     `length T` says the sequence has `T` real tokens and the tensors hold
     more positions (the ranks' shards of a sequence they do not divide,
     padded at its end): positions from `T` on are padding, which sees no
@@ -176,6 +191,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     Ring_ActivationTensor:$value,
     Optional<Ring_SinkTensor>:$sinks,
     Optional<Ring_DocumentStarts>:$documents,
+    Optional<Ring_BlockPlacement>:$placement,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -192,6 +208,7 @@ def Ring_AttentionOp : Ring_Op<"attention", [
     $query `,` $key `,` $value
     (`sinks` `(` $sinks^ `:` type($sinks) `)`)?
     (`documents` `(` $documents^ `:` type($documents) `)`)?
+    (`placement` `(` $placement^ `:` type($placement) `)`)?
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?
@@ -229,11 +246,11 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     `ring.attention ... -> tensor<...>`) and the gradient `dout` of a loss
     with respect to `out`, returns the gradients `dquery`, `dkey` and
     `dvalue` of that loss with respect to `query`, `key` and `value`. The
-    attributes mean what they mean on `ring.attention` and must be the
-    forward's.
+    attributes, the sinks, the documents and the placement mean what they
+    mean on `ring.attention` and must be the forward's.
 
     With `ring @grid axis k`, every operand and result is this rank's shard
-    in the given `layout`: the key/value blocks travel the ring as in the
+    in the given `layout` (or `placement`): the key/value blocks travel the ring as in the
     forward, and the partial sums of `dkey`/`dvalue` travel with them so
     each returns, complete, to the rank that owns it. With grouped-query
     attention the gradient of a key/value head sums over the query heads
@@ -263,6 +280,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     Ring_ActivationTensor:$dout,
     Optional<Ring_SinkTensor>:$sinks,
     Optional<Ring_DocumentStarts>:$documents,
+    Optional<Ring_BlockPlacement>:$placement,
     UnitAttr:$causal,
     OptionalAttr<I64Attr>:$window_left,
     OptionalAttr<I64Attr>:$window_right,
@@ -281,6 +299,7 @@ def Ring_AttentionGradOp : Ring_Op<"attention_grad", [
     $query `,` $key `,` $value `,` $out `,` $lse `,` $dout
     (`sinks` `(` $sinks^ `:` type($sinks) `)`)?
     (`documents` `(` $documents^ `:` type($documents) `)`)?
+    (`placement` `(` $placement^ `:` type($placement) `)`)?
     (`causal` $causal^)?
     (`window_left` $window_left^)? (`window_right` $window_right^)?
     (`softcap` $softcap^)? (`length` $length^)? (`scale` $scale^)?

@@ -31,19 +31,25 @@ def vector_isa():
 
 def write_module(path, heads, local, dim, causal, ranks=None,
                  layout="contiguous", dtype="f32", window_left=None,
-                 documents=None):
+                 documents=None, placement=None):
     """An attention entry, batch 1: single-device when `ranks` is None,
     else ring attention over `ranks` ranks holding `local` tokens each; with
     `window_left`, a sliding window of that many tokens back; with
     `documents`, packed documents of up to that many starts (run-time
-    data, ring-run --documents)."""
+    data, ring-run --documents); with `placement`, a block placement of
+    that many blocks instead of `layout` (ring-run --placement)."""
     t = f"tensor<1x{heads}x{local}x{dim}x{dtype}>"
     ring = f" ring @ring axis 0 layout {layout}" if ranks else ""
     starts = f"tensor<{documents}xi32>" if documents else ""
+    blocks = f"tensor<{placement}xi32>" if placement else ""
+    if placement:
+        ring = " ring @ring axis 0"
     mask = (f" documents(%d : {starts})" if documents else "") + (
+        f" placement(%p : {blocks})" if placement else "") + (
         " causal" if causal else "") + (
         f" window_left {window_left}" if window_left is not None else "")
-    argument = f", %d: {starts}" if documents else ""
+    argument = (f", %d: {starts}" if documents else "") + (
+        f", %p: {blocks}" if placement else "")
     with open(path, "w") as f:
         if ranks:
             f.write(f"shard.grid @ring(shape = {ranks})\n")

@@ -132,3 +132,10 @@ func.func @sinks_per_head() attributes {ring.abi = {causal = true, key = tensor<
 func.func @documents_f32() attributes {ring.abi = {causal = true, documents = tensor<4xf32>, key = tensor<1x2x8x16xf32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'placement' must be a 1-D tensor of i32 (the blocks each rank holds)}}
+func.func @placement_2d() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, placement = tensor<2x4xi32>, query = tensor<1x2x8x16xf32>, ranks = 2 : i64, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
+  return
+}

@@ -59,7 +59,7 @@ func.func @scale_not_finite(%q: tensor<1x2x8x16xf32>) {
 
 func.func @dynamic_shape(%q: tensor<1x2x?x16xf32>) {
   // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
-  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
   return
 }
 
@@ -67,7 +67,7 @@ func.func @dynamic_shape(%q: tensor<1x2x?x16xf32>) {
 
 func.func @integer_elements(%q: tensor<1x2x8x16xi8>) {
   // expected-error @+1 {{operand #0 must be statically shaped 4-D tensor of f32, f16 or bf16}}
-  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>) -> tensor<1x2x8x16xi8>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>) -> tensor<1x2x8x16xi8>
   return
 }
 
@@ -75,7 +75,7 @@ func.func @integer_elements(%q: tensor<1x2x8x16xi8>) {
 
 func.func @result_type(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{failed to verify that all of {query, result} have same type}}
-  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf16>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf16>
   return
 }
 
@@ -84,7 +84,7 @@ func.func @result_type(%q: tensor<1x2x8x16xf32>) {
 shard.grid @ring(shape = 4)
 func.func @grid_without_axis(%q: tensor<1x2x8x16xf32>) {
   // expected-error @+1 {{'grid' and 'axis' must be given together}}
-  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> {grid = @ring} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %o = "ring.attention"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> {grid = @ring} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return
 }
 
@@ -860,5 +860,67 @@ func.func @block_grad_positions(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>,
 func.func @block_grad_mixed(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %m: memref<1x2x8x16xf32>) {
   // expected-error @+1 {{operands must be all tensors or all buffers}}
   ring.block_attention_grad %q, %q, %q, %q, %l, %l into %m, %m, %m : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32> -> memref<1x2x8x16xf32>, memref<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @placement_without_ring(%q: tensor<1x2x8x16xf32>, %p: tensor<4xi32>) {
+  // expected-error @+1 {{a placement applies only to ring attention (add 'ring @grid axis k')}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<4xi32>) causal : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @placement_and_layout(%q: tensor<1x2x8x16xf32>, %p: tensor<8xi32>) {
+  // expected-error @+1 {{a placement takes the place of the layout; drop 'layout zigzag'}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<8xi32>) causal ring @ring axis 0 layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = ?)
+func.func @placement_dynamic_ring(%q: tensor<1x2x8x16xf32>, %p: tensor<8xi32>) {
+  // expected-error @+1 {{a placement needs a ring of static size (grid @ring has a dynamic size)}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<8xi32>) causal ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @placement_uneven(%q: tensor<1x2x8x16xf32>, %p: tensor<6xi32>) {
+  // expected-error @+1 {{a placement of 6 blocks does not give each of 4 ranks the same number}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<6xi32>) causal ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @placement_empty(%q: tensor<1x2x8x16xf32>, %p: tensor<0xi32>) {
+  // expected-error @+1 {{a placement of 0 blocks does not give each of 4 ranks the same number}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<0xi32>) causal ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @placement_block_length(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>, %p: tensor<6xi32>) {
+  // expected-error @+1 {{3 blocks per rank do not divide 8 local tokens}}
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %q, %l, %q placement(%p : tensor<6xi32>) causal ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 2)
+func.func @placement_not_i32(%q: tensor<1x2x8x16xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{operand #3 must be statically shaped 1-D tensor of i32, but got 'tensor<4xi64>'}}
+  %o = ring.attention %q, %q, %q placement(%p : tensor<4xi64>) ring @ring axis 0 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
   return
 }

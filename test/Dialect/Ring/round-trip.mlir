@@ -48,6 +48,15 @@ func.func @attention_sinks(%q: tensor<1x2x64x16xf32>, %s: tensor<2xf32>, %l: ten
   return %ds : tensor<2xf32>
 }
 
+// CHECK-LABEL: func.func @attention_placement
+func.func @attention_placement(%q: tensor<1x2x64x16xf32>, %d: tensor<5xi32>, %p: tensor<16xi32>) -> tensor<1x2x64x16xf32> {
+  // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} documents(%{{.*}} : tensor<5xi32>) placement(%{{.*}} : tensor<16xi32>) causal ring @ring axis 0 :
+  %o, %lse = ring.attention %q, %q, %q documents(%d : tensor<5xi32>) placement(%p : tensor<16xi32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64xf32>
+  // CHECK: ring.attention_grad %{{.*}} placement(%{{.*}} : tensor<16xi32>) causal ring @ring axis 0 :
+  %dq, %dk, %dv = ring.attention_grad %q, %q, %q, %o, %lse, %q placement(%p : tensor<16xi32>) causal ring @ring axis 0 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64xf32>
+  return %dq : tensor<1x2x64x16xf32>
+}
+
 // CHECK-LABEL: func.func @attention_documents
 func.func @attention_documents(%q: tensor<1x2x64x16xf32>, %s: tensor<2xf32>, %d: tensor<5xi32>, %rows: tensor<64xi32>, %l: tensor<1x2x64xf32>, %p: index) -> tensor<1x2x64x16xf32> {
   // CHECK: ring.attention %{{.*}}, %{{.*}}, %{{.*}} sinks(%{{.*}} : tensor<2xf32>) documents(%{{.*}} : tensor<5xi32>) causal ring @ring axis 0 :

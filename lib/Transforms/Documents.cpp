@@ -84,14 +84,19 @@ Value mlir::ring::chunkRows(ImplicitLocOpBuilder &b, Value rows,
                                    ArrayRef<int64_t>{1});
 }
 
-std::pair<Value, Value> mlir::ring::documentSpan(ImplicitLocOpBuilder &b,
-                                                 const DocumentRows &rows,
-                                                 const Chunk &chunk) {
+DocumentSpan mlir::ring::documentSpan(ImplicitLocOpBuilder &b,
+                                      const DocumentRows &rows,
+                                      const Chunk &chunk) {
   Value first = arith::ConstantIndexOp::create(b, chunk.begin);
   Value last =
       arith::ConstantIndexOp::create(b, chunk.begin + chunk.length - 1);
-  Value begin = memref::LoadOp::create(b, rows.begin, ValueRange{first});
-  Value end = memref::LoadOp::create(b, rows.end, ValueRange{last});
-  return {arith::IndexCastOp::create(b, b.getIndexType(), begin),
-          arith::IndexCastOp::create(b, b.getIndexType(), end)};
+  auto bound = [&](Value buffer, Value row) -> Value {
+    Value narrow = memref::LoadOp::create(b, buffer, ValueRange{row});
+    return arith::IndexCastOp::create(b, b.getIndexType(), narrow);
+  };
+  DocumentSpan span;
+  span.begin = bound(rows.begin, first);
+  span.lastBegin = bound(rows.begin, last);
+  span.end = bound(rows.end, last);
+  return span;
 }

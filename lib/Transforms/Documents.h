@@ -38,12 +38,10 @@ DocumentRows documentRows(ImplicitLocOpBuilder &b, Value starts,
 /// The rows of `chunk` of a per-row buffer.
 Value chunkRows(ImplicitLocOpBuilder &b, Value rows, const Chunk &chunk);
 
-/// Where the documents of `chunk`'s queries begin and end (index values):
-/// the first row's begin and the last row's end, as positions grow with
-/// the row.
-std::pair<Value, Value> documentSpan(ImplicitLocOpBuilder &b,
-                                     const DocumentRows &rows,
-                                     const Chunk &chunk);
+/// Where the documents of `chunk`'s queries lie: the first row's begin, the
+/// last row's begin and end (positions grow with the row).
+DocumentSpan documentSpan(ImplicitLocOpBuilder &b, const DocumentRows &rows,
+                          const Chunk &chunk);
 
 } // namespace ring
 } // namespace mlir

@@ -109,7 +109,7 @@ private:
   /// With documents: the bounds of each query row's document, and where
   /// each query chunk's documents begin and end.
   DocumentRows documents;
-  SmallVector<std::pair<Value, Value>> documentSpans;
+  SmallVector<DocumentSpan> documentSpans;
 };
 
 /// A read-only buffer of an operand.
@@ -200,8 +200,7 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       b, {op.getLayout(), op.getPlacement()}, ranks, localLen, source);
   for (auto [i, qc] : llvm::enumerate(queryChunks))
     for (const Chunk &kc : keyChunks) {
-      std::pair<Value, Value> span =
-          mask.documents ? documentSpans[i] : std::pair<Value, Value>{};
+      const DocumentSpan *span = mask.documents ? &documentSpans[i] : nullptr;
       auto ifOp =
           scf::IfOp::create(b, chunksMayInteract(b, mask, qc, kc, span));
       OpBuilder::InsertionGuard guard(b);
@@ -213,6 +212,14 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
       Value l = chunkView(lse, qc), d = chunkView(delta, qc);
       Value dq = chunkView(dquery, qc), dk = chunkView(into.key, kc);
       Value dv = chunkView(into.value, kc);
+      // A pair the mask leaves full needs no mask arithmetic.
+      Value full = chunksFullyVisible(b, mask, qc, kc, span);
+      auto fullOrNot = scf::IfOp::create(b, full, /*withElseRegion=*/true);
+      b.setInsertionPointToStart(fullOrNot.thenBlock());
+      BlockAttentionGradOp::create(b, q, k, v, dO, l, d, dq, dk, dv, Value(),
+                                   Value(), 1, 1, scale, PositionMask(),
+                                   op.getSoftcapAttr());
+      b.setInsertionPointToStart(fullOrNot.elseBlock());
       BlockAttentionGradOp::create(b, q, k, v, dO, l, d, dq, dk, dv, qc.offset,
                                    kc.offset, qc.stride, kc.stride, scale, mask,
                                    op.getSoftcapAttr(), chunkDocuments(qc));

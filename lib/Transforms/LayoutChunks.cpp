@@ -70,44 +70,89 @@ SmallVector<Chunk> mlir::ring::layoutChunks(ImplicitLocOpBuilder &b,
   return chunks;
 }
 
-Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
-                                    const PositionMask &mask,
-                                    const Chunk &query, const Chunk &key,
-                                    std::pair<Value, Value> documents) {
-  auto last = [&](const Chunk &chunk) {
+namespace {
+/// Builds a conjunction of position comparisons on chunks, one op per
+/// statement.
+struct PositionTest {
+  ImplicitLocOpBuilder &b;
+  Value holds = arith::ConstantIntOp::create(b, 1, 1);
+
+  Value last(const Chunk &chunk) {
     return arith::AddIOp::create(
         b, chunk.offset,
         arith::ConstantIndexOp::create(b, chunk.stride * (chunk.length - 1)));
-  };
-  auto reach = [&](Value position, int64_t tokens) -> Value {
+  }
+  Value plus(Value position, int64_t tokens) {
     if (tokens == 0)
       return position;
     return arith::AddIOp::create(b, position,
                                  arith::ConstantIndexOp::create(b, tokens));
-  };
-  Value interact = arith::ConstantIntOp::create(b, 1, 1);
-  auto both = [&](Value condition) {
-    interact = arith::AndIOp::create(b, interact, condition);
-  };
+  }
+  void require(arith::CmpIPredicate predicate, Value lhs, Value rhs) {
+    Value compared = arith::CmpIOp::create(b, predicate, lhs, rhs);
+    holds = arith::AndIOp::create(b, holds, compared);
+  }
+};
+} // namespace
+
+Value mlir::ring::chunksMayInteract(ImplicitLocOpBuilder &b,
+                                    const PositionMask &mask,
+                                    const Chunk &query, const Chunk &key,
+                                    const DocumentSpan *documents) {
+  using arith::CmpIPredicate;
+  PositionTest test{b};
   if (std::optional<int64_t> ahead = mask.maxAhead())
-    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sle, key.offset,
-                               reach(last(query), *ahead)));
+    test.require(CmpIPredicate::sle, key.offset,
+                 test.plus(test.last(query), *ahead));
   if (std::optional<int64_t> behind = mask.maxBehind())
-    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sle, query.offset,
-                               reach(last(key), *behind)));
+    test.require(CmpIPredicate::sle, query.offset,
+                 test.plus(test.last(key), *behind));
   // Some query and some key come before the padding.
   if (std::optional<int64_t> length = mask.length)
     for (Value first : {query.offset, key.offset})
-      both(arith::CmpIOp::create(b, arith::CmpIPredicate::slt, first,
-                                 arith::ConstantIndexOp::create(b, *length)));
+      test.require(CmpIPredicate::slt, first,
+                   arith::ConstantIndexOp::create(b, *length));
   // Some key lies in the queries' documents.
   if (mask.documents) {
-    auto [begin, end] = documents;
-    assert(begin && end && "documents need the queries' document span");
-    both(arith::CmpIOp::create(b, arith::CmpIPredicate::sge, last(key), begin));
-    both(arith::CmpIOp::create(b, arith::CmpIPredicate::slt, key.offset, end));
+    assert(documents && "documents need the queries' document span");
+    test.require(CmpIPredicate::sge, test.last(key), documents->begin);
+    test.require(CmpIPredicate::slt, key.offset, documents->end);
   }
-  return interact;
+  return test.holds;
+}
+
+Value mlir::ring::chunksFullyVisible(ImplicitLocOpBuilder &b,
+                                     const PositionMask &mask,
+                                     const Chunk &query, const Chunk &key,
+                                     const DocumentSpan *documents) {
+  using arith::CmpIPredicate;
+  PositionTest test{b};
+  // One op-creating call per statement: the IR's order is then the same
+  // whatever order a compiler evaluates arguments in.
+  if (std::optional<int64_t> ahead = mask.maxAhead()) {
+    Value lastKey = test.last(key);
+    test.require(CmpIPredicate::sle, lastKey, test.plus(query.offset, *ahead));
+  }
+  if (std::optional<int64_t> behind = mask.maxBehind()) {
+    Value lastQuery = test.last(query);
+    test.require(CmpIPredicate::sle, lastQuery, test.plus(key.offset, *behind));
+  }
+  // Every query and every key come before the padding.
+  if (std::optional<int64_t> length = mask.length)
+    for (const Chunk *chunk : {&query, &key}) {
+      Value last = test.last(*chunk);
+      test.require(CmpIPredicate::slt, last,
+                   arith::ConstantIndexOp::create(b, *length));
+    }
+  // The queries share one document, and it holds every key.
+  if (mask.documents) {
+    assert(documents && "documents need the queries' document span");
+    test.require(CmpIPredicate::eq, documents->lastBegin, documents->begin);
+    test.require(CmpIPredicate::sge, key.offset, documents->begin);
+    Value lastKey = test.last(key);
+    test.require(CmpIPredicate::slt, lastKey, documents->end);
+  }
+  return test.holds;
 }
 
 int64_t mlir::ring::lastNeededStep(const PositionMask &mask, RingLayout layout,

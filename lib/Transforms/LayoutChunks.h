@@ -50,14 +50,29 @@ std::optional<int64_t> staticRingSize(Operation *op, FlatSymbolRefAttr grid,
 SmallVector<Chunk> layoutChunks(ImplicitLocOpBuilder &b, RingLayout layout,
                                 int64_t ranks, int64_t localLen, Value rank);
 
+/// Where the documents of a query chunk lie (index values; Documents.h's
+/// documentSpan finds them): the first row's document begins at `begin`,
+/// the last row's at `lastBegin` and ends at `end`.
+struct DocumentSpan {
+  Value begin, lastBegin, end;
+};
+
 /// Whether any query of `query` may see a key of `key` under `mask` (an i1
 /// value): the first key is not beyond the reach ahead of the last query,
 /// nor the last key beyond the reach behind of the first. With documents,
-/// `documents` is where the queries' documents begin and end (index
-/// values, Documents.h's documentSpan), and the keys must meet them.
+/// the keys must also meet the queries' `documents`.
 Value chunksMayInteract(ImplicitLocOpBuilder &b, const PositionMask &mask,
                         const Chunk &query, const Chunk &key,
-                        std::pair<Value, Value> documents = {});
+                        const DocumentSpan *documents = nullptr);
+
+/// Whether every query of `query` sees every key of `key` under `mask` (an
+/// i1 value), so their block needs no mask: the last key is within the
+/// reach ahead of the first query and the first within the reach behind
+/// of the last, all before the padding, and with documents, the queries
+/// share one document that holds every key.
+Value chunksFullyVisible(ImplicitLocOpBuilder &b, const PositionMask &mask,
+                         const Chunk &query, const Chunk &key,
+                         const DocumentSpan *documents = nullptr);
 
 /// The last ring step at which some rank's queries see a key of the block
 /// it holds (MaskPlan.h's planRing), for `ranks` ranks of `localLen` tokens

@@ -87,7 +87,7 @@ private:
   /// where its documents begin and end.
   struct ChunkDocuments {
     Value begin, end;
-    std::pair<Value, Value> span;
+    DocumentSpan span;
   };
   SmallVector<ChunkDocuments> documentsOfChunks();
   std::pair<Value, Value> blockAndCombine(Value q, Value k, Value v, Value o,
@@ -181,39 +181,52 @@ RingScheduleEmitter::documentsOfChunks() {
 }
 
 /// One block of attention merged into the running (o, lse). With chunks,
-/// the block is masked at their positions (and in `documents`) and skipped
-/// when the mask leaves it empty.
+/// the block is skipped when the mask leaves it empty, computed without a
+/// mask when the mask leaves it full, and else masked at their positions
+/// (and in `documents`).
 std::pair<Value, Value> RingScheduleEmitter::blockAndCombine(
     Value q, Value k, Value v, Value o, Value lse, const Chunk *qChunk,
     const Chunk *kChunk, const ChunkDocuments *documents) {
   auto [oDest, lseDest] =
       blockDestination(cast<RankedTensorType>(o.getType()),
                        cast<RankedTensorType>(lse.getType()));
-  auto emitBlock = [&](OpBuilder &nested, Location loc) {
+  FloatAttr scale = b.getF32FloatAttr(op.getScaleOrDefault());
+  auto combine = [&](ImplicitLocOpBuilder &ib, BlockAttentionOp block) {
+    return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o, lse)
+        .getResults();
+  };
+  auto unmasked = [&](OpBuilder &nested, Location loc) {
     ImplicitLocOpBuilder ib(loc, nested);
-    Value qOffset = qChunk ? qChunk->offset : Value();
-    Value kOffset = kChunk ? kChunk->offset : Value();
-    auto block = BlockAttentionOp::create(
-        ib, q, k, v, oDest, lseDest, qOffset, kOffset,
-        qChunk ? qChunk->stride : 1, kChunk ? kChunk->stride : 1,
-        ib.getF32FloatAttr(op.getScaleOrDefault()), mask, op.getSoftcapAttr(),
-        documents ? ValueRange{documents->begin, documents->end}
-                  : ValueRange{});
-    return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o,
-                             lse);
+    auto block = BlockAttentionOp::create(ib, q, k, v, oDest, lseDest, Value(),
+                                          Value(), 1, 1, scale, PositionMask(),
+                                          op.getSoftcapAttr());
+    scf::YieldOp::create(ib, combine(ib, block));
   };
   if (!qChunk) {
-    auto combined = emitBlock(b, b.getLoc());
-    return {combined.getOut(), combined.getLse()};
+    auto block =
+        BlockAttentionOp::create(b, q, k, v, oDest, lseDest, Value(), Value(),
+                                 1, 1, scale, mask, op.getSoftcapAttr());
+    ValueRange combined = combine(b, block);
+    return {combined[0], combined[1]};
   }
-  Value visible = chunksMayInteract(b, mask, *qChunk, *kChunk,
-                                    documents ? documents->span
-                                              : std::pair<Value, Value>{});
+  auto masked = [&](OpBuilder &nested, Location loc) {
+    ImplicitLocOpBuilder ib(loc, nested);
+    auto block = BlockAttentionOp::create(
+        ib, q, k, v, oDest, lseDest, qChunk->offset, kChunk->offset,
+        qChunk->stride, kChunk->stride, scale, mask, op.getSoftcapAttr(),
+        documents ? ValueRange{documents->begin, documents->end}
+                  : ValueRange{});
+    scf::YieldOp::create(ib, combine(ib, block));
+  };
+  const DocumentSpan *span = documents ? &documents->span : nullptr;
+  Value visible = chunksMayInteract(b, mask, *qChunk, *kChunk, span);
   auto ifOp = scf::IfOp::create(
       b, visible,
       [&](OpBuilder &nested, Location loc) {
-        auto combined = emitBlock(nested, loc);
-        scf::YieldOp::create(nested, loc, combined.getResults());
+        ImplicitLocOpBuilder ib(loc, nested);
+        Value full = chunksFullyVisible(ib, mask, *qChunk, *kChunk, span);
+        auto fullOrNot = scf::IfOp::create(ib, full, unmasked, masked);
+        scf::YieldOp::create(ib, fullOrNot.getResults());
       },
       [&](OpBuilder &nested, Location loc) {
         scf::YieldOp::create(nested, loc, ValueRange{o, lse});

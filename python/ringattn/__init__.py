@@ -9,9 +9,9 @@ traces it whole) and an autograd formula (the backward runs over the ring
 too). See docs/Torch.md.
 """
 
-from ._layouts import LAYOUTS, positions, shard, unshard
+from ._layouts import LAYOUTS, balanced_placement, positions, shard, unshard
 from ._native import RingAttnError
 from ._op import attention, compiled_configurations
 
 __all__ = ["attention", "shard", "unshard", "positions", "LAYOUTS",
-           "RingAttnError", "compiled_configurations"]
+           "balanced_placement", "RingAttnError", "compiled_configurations"]

@@ -101,6 +101,58 @@ _runtime.ringattn_context_workspace.restype = WorkspaceStats
 _runtime.ringattn_context_workspace.argtypes = [ctypes.c_void_p]
 
 
+class PlacementMask(ctypes.Structure):
+    """ringattn_placement_mask (include/RingAttn/Runtime/Placement.h)."""
+    _fields_ = [("causal", ctypes.c_int), ("window_left", ctypes.c_int64),
+                ("window_right", ctypes.c_int64), ("length", ctypes.c_int64),
+                ("starts", ctypes.POINTER(ctypes.c_int32)),
+                ("num_starts", ctypes.c_int64)]
+
+
+_INT32S = ctypes.POINTER(ctypes.c_int32)
+_runtime.ringattn_check_placement.restype = ctypes.c_int
+_runtime.ringattn_check_placement.argtypes = [
+    _INT32S, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_char_p,
+    ctypes.c_size_t]
+_runtime.ringattn_balanced_placement.restype = ctypes.c_int
+_runtime.ringattn_balanced_placement.argtypes = [
+    ctypes.POINTER(PlacementMask), ctypes.c_int64, ctypes.c_int64,
+    ctypes.c_int64, _INT32S, ctypes.c_char_p, ctypes.c_size_t]
+
+
+def _int32s(values):
+    values = list(values)
+    return (ctypes.c_int32 * max(len(values), 1))(*values), len(values)
+
+
+def placement_error(blocks, ranks, local_length):
+    """What is wrong with `blocks` (ints) as a placement of `ranks` ranks of
+    `local_length` tokens, or None (lib/Support's placementError)."""
+    array, count = _int32s(blocks)
+    error = ctypes.create_string_buffer(_ERROR_SIZE)
+    if _runtime.ringattn_check_placement(array, count, ranks, local_length,
+                                         error, _ERROR_SIZE):
+        return error.value.decode()
+    return None
+
+
+def balanced_placement(causal, window_left, window_right, length, starts,
+                       ranks, local_length, blocks_per_rank):
+    """The blocks (ints) of the placement that balances the mask's work
+    (lib/Support's balancedPlacement); -1 for no window bound or length."""
+    starts_array, num_starts = _int32s(starts)
+    mask = PlacementMask(int(causal), window_left, window_right, length,
+                         starts_array, num_starts)
+    blocks = (ctypes.c_int32 * (ranks * blocks_per_rank))()
+    error = ctypes.create_string_buffer(_ERROR_SIZE)
+    if _runtime.ringattn_balanced_placement(
+            ctypes.byref(mask), ranks, local_length, blocks_per_rank, blocks,
+            error, _ERROR_SIZE):
+        raise ValueError(f"ringattn: no balanced placement: "
+                         f"{error.value.decode()}")
+    return list(blocks)
+
+
 @functools.lru_cache(maxsize=None)
 def _compiler():
     compiler = _load("libRingAttnCompiler.so")

@@ -48,6 +48,9 @@ class Config:
     # Packed documents: how many start positions the documents operand
     # holds (run-time values), 0 for none.
     documents: int = 0
+    # A block placement: how many blocks the placement operand lists
+    # (run-time values) in place of the layout, 0 for none.
+    placement: int = 0
 
     def mask_attributes(self):
         """The mask as ring.attention spells it: " causal window_left 4"."""
@@ -67,10 +70,12 @@ class Config:
             mask += " sinks"
         if self.documents:
             mask += f" documents {self.documents}"
+        layout = (f"placement of {self.placement} blocks" if self.placement
+                  else self.layout)
         return (f"{self.element_type} b={self.batch} hq={self.query_heads} "
                 f"hkv={self.kv_heads} local seq={self.length} "
                 f"d={self.head_dim} {mask} scale={self.scale:g} "
-                f"{self.layout} x {self.ranks} ranks")
+                f"{layout} x {self.ranks} ranks")
 
 
 def module_source(c):
@@ -83,16 +88,22 @@ def module_source(c):
     # gradient the backward's last result.
     s = f"tensor<{c.query_heads}xf32>"
     d = f"tensor<{c.documents}xi32>"
-    # Sinks, then documents: the inputs after v (and after dout).
+    p = f"tensor<{c.placement}xi32>"
+    # Sinks, documents, then a placement: the inputs after v (and after
+    # dout).
     extra_args = (f", %sinks: {s}" if c.sinks else "") + (
-        f", %starts: {d}" if c.documents else "")
+        f", %starts: {d}" if c.documents else "") + (
+        f", %blocks: {p}" if c.placement else "")
     sinks_ret = (f", {s}", ", %ds") if c.sinks else ("", "")
     extra_ops = (f" sinks(%sinks : {s})" if c.sinks else "") + (
-        f" documents(%starts : {d})" if c.documents else "")
+        f" documents(%starts : {d})" if c.documents else "") + (
+        f" placement(%blocks : {p})" if c.placement else "")
     attrs = extra_ops + c.mask_attributes() + f" scale {c.scale:.17e}"
     grid = ""
-    if c.ranks > 1:
-        attrs += f" ring @ring axis 0 layout {c.layout}"
+    # A placement lays out even a ring of one (its blocks may be reordered).
+    if c.ranks > 1 or c.placement:
+        attrs += " ring @ring axis 0" + (
+            "" if c.placement else f" layout {c.layout}")
         grid = f"shard.grid @ring(shape = {c.ranks})\n"
     cinterface = "attributes {llvm.emit_c_interface}"
     return f"""{grid}
@@ -231,9 +242,10 @@ def _check_ranks_agree(group_name, config):
     _agreed.add((group_name, config))
 
 
-def _config_of(q, k, mask, scale, layout, ranks, sinks=None, documents=None):
+def _config_of(q, k, mask, scale, layout, ranks, sinks=None, documents=None,
+               placement=None):
     """`mask`: (causal, window_left, window_right, softcap) as the ops take
-    them; `sinks`, `documents`: their tensors or None."""
+    them; `sinks`, `documents`, `placement`: their tensors or None."""
     if layout == "zigzag" and ranks > 1 and q.shape[2] % 2:
         raise ValueError(f"ringattn: the zigzag layout needs an even number "
                          f"of tokens per rank (got {q.shape[2]})")
@@ -242,7 +254,8 @@ def _config_of(q, k, mask, scale, layout, ranks, sinks=None, documents=None):
                   _ELEMENT_TYPES[q.dtype], causal, float(scale), layout, ranks,
                   window_left, window_right, float(softcap),
                   sinks is not None,
-                  0 if documents is None else documents.shape[0])
+                  0 if documents is None else documents.shape[0],
+                  0 if placement is None else placement.shape[0])
 
 
 def _ranks(group_name):
@@ -263,30 +276,33 @@ def _invoke(group_name, timeout, config, entry_name, tensors):
 
 
 def _given(*optional):
-    """The optional operands that are given (sinks, documents), in order."""
+    """The optional operands that are given (sinks, documents, placement),
+    in order."""
     return [t.contiguous() for t in optional if t is not None]
 
 
 @torch.library.custom_op("ringattn::attention_forward", mutates_args=())
 def attention_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                       sinks: torch.Tensor | None,
-                      documents: torch.Tensor | None, causal: bool,
+                      documents: torch.Tensor | None,
+                      placement: torch.Tensor | None, causal: bool,
                       window_left: int, window_right: int, softcap: float,
                       scale: float, layout: str, group_name: str,
                       timeout: float) -> tuple[torch.Tensor, torch.Tensor]:
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name), sinks, documents)
+                        scale, layout, _ranks(group_name), sinks, documents,
+                        placement)
     out = torch.empty_like(q)
     lse = q.new_empty(q.shape[:3], dtype=torch.float32)
     _invoke(group_name, timeout, config, "forward",
-            [q, k, v] + _given(sinks, documents) + [out, lse])
+            [q, k, v] + _given(sinks, documents, placement) + [out, lse])
     return out, lse
 
 
 @attention_forward.register_fake
-def _(q, k, v, sinks, documents, causal, window_left, window_right, softcap,
-      scale, layout, group_name, timeout):
+def _(q, k, v, sinks, documents, placement, causal, window_left, window_right,
+      softcap, scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             q.new_empty(q.shape[:3], dtype=torch.float32))
 
@@ -301,7 +317,8 @@ def _sinks_gradient(sinks):
 def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                        out: torch.Tensor, lse: torch.Tensor,
                        dout: torch.Tensor, sinks: torch.Tensor | None,
-                       documents: torch.Tensor | None, causal: bool,
+                       documents: torch.Tensor | None,
+                       placement: torch.Tensor | None, causal: bool,
                        window_left: int, window_right: int, softcap: float,
                        scale: float, layout: str, group_name: str,
                        timeout: float
@@ -310,11 +327,12 @@ def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out, lse, dout = out.contiguous(), lse.contiguous(), dout.contiguous()
     config = _config_of(q, k, (causal, window_left, window_right, softcap),
-                        scale, layout, _ranks(group_name), sinks, documents)
+                        scale, layout, _ranks(group_name), sinks, documents,
+                        placement)
     dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
     dsinks = _sinks_gradient(sinks)
-    operands = ([q, k, v, out, lse, dout] + _given(sinks, documents) +
-                [dq, dk, dv])
+    operands = ([q, k, v, out, lse, dout] +
+                _given(sinks, documents, placement) + [dq, dk, dv])
     if sinks is not None:
         operands.append(dsinks)
     _invoke(group_name, timeout, config, "backward", operands)
@@ -322,8 +340,8 @@ def attention_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 @attention_backward.register_fake
-def _(q, k, v, out, lse, dout, sinks, documents, causal, window_left,
-      window_right, softcap, scale, layout, group_name, timeout):
+def _(q, k, v, out, lse, dout, sinks, documents, placement, causal,
+      window_left, window_right, softcap, scale, layout, group_name, timeout):
     return (torch.empty_like(q, memory_format=torch.contiguous_format),
             torch.empty_like(k, memory_format=torch.contiguous_format),
             torch.empty_like(v, memory_format=torch.contiguous_format),
@@ -331,20 +349,21 @@ def _(q, k, v, out, lse, dout, sinks, documents, causal, window_left,
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v, sinks, documents = inputs[:5]
+    q, k, v, sinks, documents, placement = inputs[:6]
     out, lse = output
-    ctx.save_for_backward(q, k, v, out, lse, sinks, documents)
-    ctx.attributes = inputs[5:]
+    ctx.save_for_backward(q, k, v, out, lse, sinks, documents, placement)
+    ctx.attributes = inputs[6:]
 
 
 def _backward(ctx, dout, _dlse):
-    q, k, v, out, lse, sinks, documents = ctx.saved_tensors
+    q, k, v, out, lse, sinks, documents, placement = ctx.saved_tensors
     dq, dk, dv, dsinks = attention_backward(q, k, v, out, lse,
                                             dout.to(q.dtype), sinks,
-                                            documents, *ctx.attributes)
+                                            documents, placement,
+                                            *ctx.attributes)
     # The sinks' gradient over this rank's rows (docs/Torch.md); none for
-    # the document starts and the attributes.
-    return (dq, dk, dv, dsinks if sinks is not None else None, None) + \
+    # the document starts, the placement and the attributes.
+    return (dq, dk, dv, dsinks if sinks is not None else None, None, None) + \
         (None,) * len(ctx.attributes)
 
 
@@ -470,6 +489,11 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
     (cu_seqlens as it is), an integer tensor, the same on every rank; a
     query sees only the keys of its document. They are run-time data: a
     module is compiled per number of starts, not per mix.
+
+    `layout`: a name of ringattn.LAYOUTS, or a block placement, an integer
+    tensor of blocks the same on every rank (ringattn.balanced_placement
+    makes one that balances a document mix over the ranks); shard the
+    sequence by the same layout. A placement is run-time data too.
     """
     _check_operands(q, k, v)
     _layouts.check_layout(layout)
@@ -485,7 +509,12 @@ def attention(q, k, v, *, causal=False, window_left=None, window_right=None,
                          "is not initialized")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[3])
-    out, _ = attention_forward(q, k, v, sinks, documents, *mask,
+    placement = None
+    if _layouts.is_placement(layout):
+        ranks = _ranks(group_name)
+        _layouts.check_length(layout, ranks, q.shape[2] * ranks)
+        placement, layout = layout.to(q.device, torch.int32), "contiguous"
+    out, _ = attention_forward(q, k, v, sinks, documents, placement, *mask,
                                float(scale), layout, group_name,
                                float(timeout))
     return out

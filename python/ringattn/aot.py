@@ -13,8 +13,9 @@ object from there instead of compiling it.
 
 --length is each rank's, as the op sees it; --scale defaults to the op's,
 1/sqrt(head_dim); --window-left, --window-right and --softcap are the op's
-masks, --sinks builds the module that takes attention sinks and
---documents M the one that takes M document starts. Each object is named by a digest of its module and
+masks, --sinks builds the module that takes attention sinks,
+--documents M the one that takes M document starts and --placement P the
+one laid out by a placement of P blocks (in place of --layout). Each object is named by a digest of its module and
 pipeline, so a file is found only by the configuration it was built for.
 It leaves the runtime's symbols undefined: they resolve in the runtimes the
 package has loaded, so there is one runtime in the process.
@@ -44,6 +45,9 @@ def main(argv=None):
                         help="the op is called with sinks=")
     parser.add_argument("--documents", type=int, default=0, metavar="M",
                         help="the op is called with documents= of M starts")
+    parser.add_argument("--placement", type=int, default=0, metavar="P",
+                        help="the op is called with a placement of P blocks "
+                             "as its layout")
     parser.add_argument("--scale", type=float)
     parser.add_argument("--layout", default="contiguous")
     parser.add_argument("--ranks", type=int, default=1)
@@ -66,7 +70,7 @@ def main(argv=None):
     config = _op.Config(args.batch, args.heads, args.kv_heads, args.length,
                         args.head_dim, args.dtype, causal, float(scale),
                         args.layout, args.ranks, window_left, window_right,
-                        softcap, args.sinks, args.documents)
+                        softcap, args.sinks, args.documents, args.placement)
     pipeline = (_op.gpu_pipeline(args.gpu) if args.gpu else
                 _op.cpu_pipeline(args.target_cpu))
     try:

@@ -51,6 +51,16 @@ attempt("documents on another device", lambda: ringattn.attention(
     q, kv, kv, documents=torch.zeros(3, dtype=torch.int64, device="meta")))
 attempt("shard a length that does not split", lambda: ringattn.shard(
     q, "zigzag", 0, 3))
+attempt("float placement", lambda: ringattn.attention(
+    q, kv, kv, layout=torch.zeros(4)))
+attempt("block placed twice", lambda: ringattn.attention(
+    q, kv, kv, layout=torch.tensor([0, 0, 1, 2])))
+attempt("blocks that do not divide", lambda: ringattn.attention(
+    q, kv, kv, layout=torch.tensor([0, 2, 1])))
+attempt("shard by a placement that does not fit", lambda: ringattn.shard(
+    q, torch.tensor([0, 1, 2, 3]), 0, 3))
+attempt("no balanced placement", lambda: ringattn.balanced_placement(
+    8, 2, 3, causal=True))
 # A CPU the code cannot be compiled for (RINGATTN_TARGET_CPU).
 os.environ["RINGATTN_TARGET_CPU"] = "pdp11"
 attempt("unknown target CPU", lambda: ringattn.attention(q[:, :2], kv, kv))

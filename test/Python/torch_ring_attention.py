@@ -6,7 +6,8 @@ SDPA computed in float64 on the whole sequence (plain attention, no ring and
 no code shared with RingAttn). Rank 0 prints one line per case.
 
     torchrun --nproc-per-node 3 torch_ring_attention.py \
-        [matrix|compile|deterministic|disagree|fault-hang|fault-exit|aot]
+        [matrix|masks|placement|compile|deterministic|disagree|fault-hang|
+         fault-exit|aot]
         [--device cuda]
     python torch_ring_attention.py prebuild OUT CHIP RANKS RING_OPT
 
@@ -141,7 +142,9 @@ def run_case(seed, dtype, layout, causal, heads, kv_heads, seq, dim, op,
             key if key == "sinks" else
             f"{key} {','.join(map(str, value))}" if key == "documents" else
             f"{key} {value}" for key, value in masks.items())
-        name = (f"{str(dtype).split('.')[-1]} {layout} "
+        where = (layout if isinstance(layout, str) else
+                 f"placement {','.join(map(str, layout.tolist()))}")
+        name = (f"{str(dtype).split('.')[-1]} {where} "
                 f"{'causal' if causal else 'full'}{' ' + words if words else ''}"
                 f" hq={heads} hkv={kv_heads}")
         say(f"{'PASS' if ok else 'FAIL'} N={size} {name}: rel err out "
@@ -193,6 +196,28 @@ def masks():
                 seed += 1
                 ok &= run_case(seed, dtype, layout, causal, 4, 2, 8 * size, 32,
                                ringattn.attention, **masks)
+    return ok
+
+
+def placement():
+    """A block placement as the layout, 4 blocks a rank: the balanced one
+    of packed documents (causal, and with sinks) and the blocks in reverse
+    order under a two-sided window, f32 and bf16, against the written-out
+    float64 reference: 6 cases."""
+    size = dist.get_world_size()
+    seq, blocks = 8 * size, 4 * size
+    reverse = torch.arange(blocks - 1, -1, -1, dtype=torch.int32)
+    ok, seed = True, 200
+    for dtype in (torch.float32, torch.bfloat16):
+        for causal, masks in ((True, {"documents": [0, 3, 4, 11]}),
+                              (False, {"window_left": 5, "window_right": 2}),
+                              (True, {"documents": [5, 13], "sinks": True})):
+            layout = reverse if "documents" not in masks else \
+                ringattn.balanced_placement(seq, size, 4, causal=causal,
+                                            documents=masks["documents"])
+            seed += 1
+            ok &= run_case(seed, dtype, layout, causal, 4, 2, seq, 32,
+                           ringattn.attention, **masks)
     return ok
 
 
@@ -343,7 +368,8 @@ def main():
     test = sys.argv[1] if len(sys.argv) > 1 else "matrix"
     if test.startswith("fault-"):
         fault(test[len("fault-"):])
-    ok = {"matrix": matrix, "masks": masks, "compile": compiled,
+    ok = {"matrix": matrix, "masks": masks, "placement": placement,
+          "compile": compiled,
           "deterministic": deterministic, "disagree": disagree,
           "aot": ahead_of_time}[test]()
     flags = torch.tensor([0 if ok else 1], device=DEVICE)

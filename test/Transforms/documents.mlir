@@ -41,8 +41,10 @@ func.func @schedule(%q: tensor<1x2x8x16xf32>, %d: tensor<3xi32>) -> tensor<1x2x8
 // CHECK: %[[CHUNK_ENDS:.*]] = memref.subview %[[ENDS]][0] [4] [1]
 // CHECK: %[[CHUNK_ENDS_T:.*]] = bufferization.to_tensor %[[CHUNK_ENDS]]
 // CHECK: %[[FIRST_BEGIN:.*]] = memref.load %[[BEGINS]][%c0]
-// CHECK: %[[LAST_END:.*]] = memref.load %[[ENDS]][%c3]
 // CHECK: %[[SPAN_BEGIN:.*]] = arith.index_cast %[[FIRST_BEGIN]]
+// CHECK: %[[LAST_BEGIN:.*]] = memref.load %[[BEGINS]][%c3]
+// CHECK: %[[SPAN_LAST_BEGIN:.*]] = arith.index_cast %[[LAST_BEGIN]]
+// CHECK: %[[LAST_END:.*]] = memref.load %[[ENDS]][%c3]
 // CHECK: %[[SPAN_END:.*]] = arith.index_cast %[[LAST_END]]
 // In the ring loop: causal, then the documents.
 // CHECK: scf.for
@@ -55,7 +57,20 @@ func.func @schedule(%q: tensor<1x2x8x16xf32>, %d: tensor<3xi32>) -> tensor<1x2x8
 // CHECK: %[[BEFORE_END:.*]] = arith.cmpi slt, %[[KEY]], %[[SPAN_END]]
 // CHECK: %[[TAKE:.*]] = arith.andi %{{.*}}, %[[BEFORE_END]]
 // CHECK: scf.if %[[TAKE]]
-// CHECK: ring.block_attention {{.*}} causal query_pos({{.*}}) key_pos({{.*}}) documents(%[[CHUNK_BEGINS_T]], %[[CHUNK_ENDS_T]] : tensor<4xi32>, tensor<4xi32>)
+// The pair is full when its keys end at or before its first query, its
+// queries share one document and the keys lie in it: then no mask.
+// CHECK: %[[KEY_END:.*]] = arith.addi %[[KEY]], %c3
+// CHECK: %[[BEHIND:.*]] = arith.cmpi sle, %[[KEY_END]], %[[QUERY:.*]] : index
+// CHECK: %[[ONE_DOC:.*]] = arith.cmpi eq, %[[SPAN_LAST_BEGIN]], %[[SPAN_BEGIN]]
+// CHECK: arith.andi %[[BEHIND]], %[[ONE_DOC]]
+// CHECK: arith.cmpi sge, %[[KEY]], %[[SPAN_BEGIN]]
+// CHECK: %[[KEY_LAST:.*]] = arith.addi %[[KEY]], %c3
+// CHECK: arith.cmpi slt, %[[KEY_LAST]], %[[SPAN_END]]
+// CHECK: %[[FULL:.*]] = arith.andi
+// CHECK: scf.if %[[FULL]]
+// CHECK: ring.block_attention {{.*}} scale
+// CHECK: } else {
+// CHECK: ring.block_attention {{.*}} causal query_pos(%[[QUERY]], 1) key_pos(%[[KEY]], 1) documents(%[[CHUNK_BEGINS_T]], %[[CHUNK_ENDS_T]] : tensor<4xi32>, tensor<4xi32>)
 
 func.func @entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %d: tensor<3xi32>) -> tensor<1x2x8x16xf32> {
   %o = ring.attention %q, %k, %v documents(%d : tensor<3xi32>) causal ring @ring axis 0 layout zigzag : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>

@@ -86,12 +86,26 @@ shard.grid @ring(shape = 4)
 // CONTIG-NEXT: %[[LAST0:.*]] = arith.addi %[[QOFF]], %c63 : index
 // CONTIG-NEXT: %[[SEE0:.*]] = arith.cmpi sle, %[[KOFF0]], %[[LAST0]] : index
 // CONTIG-NEXT: scf.if %[[SEE0]] {
+// The pair is full when its last key is at or before its first query.
+// CONTIG-NEXT: %[[KEND0:.*]] = arith.addi %[[KOFF0]], %c63 : index
+// CONTIG-NEXT: %[[ALLSEEN0:.*]] = arith.cmpi sle, %[[KEND0]], %[[QOFF]] : index
+// CONTIG-NEXT: scf.if %[[ALLSEEN0]] {
+// CONTIG-NEXT: ring.block_attention_grad %[[QB]], %[[KA]], %[[VA]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[XK0]], %[[XV0]] scale 2.500000e-01 :
+// CONTIG-NEXT: } else {
 // CONTIG-NEXT: ring.block_attention_grad %[[QB]], %[[KA]], %[[VA]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[XK0]], %[[XV0]] causal query_pos(%[[QOFF]], 1) key_pos(%[[KOFF0]], 1) scale 2.500000e-01 :
+// CONTIG-NEXT: }
 // CONTIG-NEXT: }
 // STRIPED-NEXT: %[[LAST0:.*]] = arith.addi %[[RANK]], %c252 : index
 // STRIPED-NEXT: %[[SEE0:.*]] = arith.cmpi sle, %[[SRC0]], %[[LAST0]] : index
 // STRIPED-NEXT: scf.if %[[SEE0]] {
+// The pair is full when its last key is at or before its first query.
+// STRIPED-NEXT: %[[KEND0:.*]] = arith.addi %[[SRC0]], %c252 : index
+// STRIPED-NEXT: %[[ALLSEEN0:.*]] = arith.cmpi sle, %[[KEND0]], %[[RANK]] : index
+// STRIPED-NEXT: scf.if %[[ALLSEEN0]] {
+// STRIPED-NEXT: ring.block_attention_grad %[[QB]], %[[KA]], %[[VA]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[XK0]], %[[XV0]] scale 2.500000e-01 :
+// STRIPED-NEXT: } else {
 // STRIPED-NEXT: ring.block_attention_grad %[[QB]], %[[KA]], %[[VA]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[XK0]], %[[XV0]] causal query_pos(%[[RANK]], 4) key_pos(%[[SRC0]], 4) scale 2.500000e-01 :
+// STRIPED-NEXT: }
 // STRIPED-NEXT: }
 // Zigzag: 2 x 2 chunk pairs, each guarded by its own test.
 // ZIGZAG-NEXT: %[[K0OFF0:.*]] = arith.muli %[[SRC0]], %c32 : index
@@ -144,12 +158,26 @@ shard.grid @ring(shape = 4)
 // CONTIG-NEXT: %[[LAST:.*]] = arith.addi %[[QOFF]], %c63 : index
 // CONTIG-NEXT: %[[SEE:.*]] = arith.cmpi sle, %[[KOFF]], %[[LAST]] : index
 // CONTIG-NEXT: scf.if %[[SEE]] {
+// The pair is full when its last key is at or before its first query.
+// CONTIG-NEXT: %[[KEND:.*]] = arith.addi %[[KOFF]], %c63 : index
+// CONTIG-NEXT: %[[ALLSEEN:.*]] = arith.cmpi sle, %[[KEND]], %[[QOFF]] : index
+// CONTIG-NEXT: scf.if %[[ALLSEEN]] {
+// CONTIG-NEXT: ring.block_attention_grad %[[QB]], %[[KCUR]], %[[VCUR]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] scale 2.500000e-01 :
+// CONTIG-NEXT: } else {
 // CONTIG-NEXT: ring.block_attention_grad %[[QB]], %[[KCUR]], %[[VCUR]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] causal query_pos(%[[QOFF]], 1) key_pos(%[[KOFF]], 1) scale 2.500000e-01 :
+// CONTIG-NEXT: }
 // CONTIG-NEXT: }
 // STRIPED-NEXT: %[[LAST:.*]] = arith.addi %[[RANK]], %c252 : index
 // STRIPED-NEXT: %[[SEE:.*]] = arith.cmpi sle, %[[SRC]], %[[LAST]] : index
 // STRIPED-NEXT: scf.if %[[SEE]] {
+// The pair is full when its last key is at or before its first query.
+// STRIPED-NEXT: %[[KEND:.*]] = arith.addi %[[SRC]], %c252 : index
+// STRIPED-NEXT: %[[ALLSEEN:.*]] = arith.cmpi sle, %[[KEND]], %[[RANK]] : index
+// STRIPED-NEXT: scf.if %[[ALLSEEN]] {
+// STRIPED-NEXT: ring.block_attention_grad %[[QB]], %[[KCUR]], %[[VCUR]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] scale 2.500000e-01 :
+// STRIPED-NEXT: } else {
 // STRIPED-NEXT: ring.block_attention_grad %[[QB]], %[[KCUR]], %[[VCUR]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] causal query_pos(%[[RANK]], 4) key_pos(%[[SRC]], 4) scale 2.500000e-01 :
+// STRIPED-NEXT: }
 // STRIPED-NEXT: }
 // Zigzag: each pair reads and writes the rows of its chunks (32 rows at 0
 // or at 32) of Q, dQ, K, V and T.
@@ -172,6 +200,7 @@ shard.grid @ring(shape = 4)
 // GRAD-NOT: memref.alloc
 // ZIGZAG: ring.block_attention_grad %[[Q00]], %[[K00]], %[[V00]], %[[DO00]], %[[L00]], %[[D00]] into %[[DQ00]], %[[TK00]], %[[TV00]] causal query_pos(%[[QOFF0]], 1) key_pos(%[[K0OFF]], 1)
 // ZIGZAG-NEXT: }
+// ZIGZAG-NEXT: }
 // ZIGZAG-NEXT: %[[LAST01:.*]] = arith.addi %[[QOFF0]], %c31 : index
 // ZIGZAG-NEXT: %[[SEE01:.*]] = arith.cmpi sle, %[[K1OFF]], %[[LAST01]] : index
 // ZIGZAG-NEXT: scf.if %[[SEE01]] {
@@ -181,6 +210,7 @@ shard.grid @ring(shape = 4)
 // ZIGZAG-DAG: %[[TK01:.*]] = memref.subview %[[TK]][0, 0, 32, 0] [1, [[HKV]], 32, 16]
 // GRAD-NOT: memref.alloc
 // ZIGZAG: ring.block_attention_grad %{{.*}}, %[[K01]], %{{.*}} into %[[DQ01]], %[[TK01]], %{{.*}} causal query_pos(%[[QOFF0]], 1) key_pos(%[[K1OFF]], 1)
+// ZIGZAG-NEXT: }
 // ZIGZAG-NEXT: }
 // ZIGZAG-NEXT: %[[LAST10:.*]] = arith.addi %[[QOFF1]], %c31 : index
 // ZIGZAG-NEXT: %[[SEE10:.*]] = arith.cmpi sle, %[[K0OFF]], %[[LAST10]] : index
@@ -192,6 +222,7 @@ shard.grid @ring(shape = 4)
 // GRAD-NOT: memref.alloc
 // ZIGZAG: ring.block_attention_grad %{{.*}}, %[[K10]], %{{.*}} into %[[DQ10]], %[[TK10]], %{{.*}} causal query_pos(%[[QOFF1]], 1) key_pos(%[[K0OFF]], 1)
 // ZIGZAG-NEXT: }
+// ZIGZAG-NEXT: }
 // ZIGZAG-NEXT: %[[LAST11:.*]] = arith.addi %[[QOFF1]], %c31 : index
 // ZIGZAG-NEXT: %[[SEE11:.*]] = arith.cmpi sle, %[[K1OFF]], %[[LAST11]] : index
 // ZIGZAG-NEXT: scf.if %[[SEE11]] {
@@ -201,6 +232,7 @@ shard.grid @ring(shape = 4)
 // ZIGZAG-DAG: %[[TK11:.*]] = memref.subview %[[TK]][0, 0, 32, 0] [1, [[HKV]], 32, 16]
 // GRAD-NOT: memref.alloc
 // ZIGZAG: ring.block_attention_grad %{{.*}}, %[[K11]], %{{.*}} into %[[DQ11]], %[[TK11]], %{{.*}} causal query_pos(%[[QOFF1]], 1) key_pos(%[[K1OFF]], 1)
+// ZIGZAG-NEXT: }
 // ZIGZAG-NEXT: }
 // Then X += T once the sums have arrived, and the next block is waited for.
 // GRAD-NEXT: ring.shift_wait %[[FXK]] : !ring.future<memref<1x[[HKV]]x64x16xf32>>
@@ -222,10 +254,10 @@ shard.grid @ring(shape = 4)
 // CAUSAL-NEXT: %[[BACK3:.*]] = arith.subi %[[PLUS3]], %c3 : index
 // CAUSAL-NEXT: %[[SRC3:.*]] = arith.remui %[[BACK3]], %c4 : index
 // CONTIG-NEXT: %[[KOFF3:.*]] = arith.muli %[[SRC3]], %c64 : index
-// CONTIG: scf.if
+// CONTIG: } else {
 // CONTIG-NEXT: ring.block_attention_grad %[[QB]], %[[KB]], %[[VB]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] causal query_pos(%[[QOFF]], 1) key_pos(%[[KOFF3]], 1) scale 2.500000e-01 :
 // CONTIG-NEXT: }
-// STRIPED: scf.if
+// STRIPED: } else {
 // STRIPED-NEXT: ring.block_attention_grad %[[QB]], %[[KB]], %[[VB]], %[[DOB]], %[[LSEB]], %[[DELTA]] into %[[DQ]], %[[TK]], %[[TV]] causal query_pos(%[[RANK]], 4) key_pos(%[[SRC3]], 4) scale 2.500000e-01 :
 // STRIPED-NEXT: }
 // ZIGZAG-NEXT: %[[K0OFF3:.*]] = arith.muli %[[SRC3]], %c32 : index

@@ -35,7 +35,19 @@ shard.grid @ring(shape = 8)
 // FWD:   %[[BEHIND:.*]] = arith.cmpi sle, %[[QOFF]], %[[REACH]]
 // FWD:   %[[SEEN:.*]] = arith.andi %[[AHEAD]], %[[BEHIND]]
 // FWD:   scf.if %[[SEEN]]
-// FWD:     ring.block_attention {{.*}} causal window_left 100 query_pos(%[[QOFF]], 1) key_pos(%[[KOFF]], 1)
+// The block is full, and computed without a mask, when its last key is at
+// or before its first query and its last query within 100 tokens of its
+// first key.
+// FWD:     %[[KEND:.*]] = arith.addi %[[KOFF]], %c63
+// FWD:     %[[NOT_AHEAD:.*]] = arith.cmpi sle, %[[KEND]], %[[QOFF]]
+// FWD:     %[[QEND:.*]] = arith.addi %[[QOFF]], %c63
+// FWD:     %[[KREACH:.*]] = arith.addi %[[KOFF]], %c100
+// FWD:     %[[NOT_BEHIND:.*]] = arith.cmpi sle, %[[QEND]], %[[KREACH]]
+// FWD:     %[[ALL_SEEN:.*]] = arith.andi %[[NOT_AHEAD]], %[[NOT_BEHIND]]
+// FWD:     scf.if %[[ALL_SEEN]]
+// FWD-NEXT:  ring.block_attention {{.*}} into {{.*}} scale 2.500000e-01 :
+// FWD:     } else {
+// FWD-NEXT:  ring.block_attention {{.*}} causal window_left 100 query_pos(%[[QOFF]], 1) key_pos(%[[KOFF]], 1)
 // FWD:   ring.shift_wait
 // FWD: }
 // FWD-NOT: ring.shift_start

@@ -29,7 +29,12 @@ float at(const HostTensor &t, int64_t b, int64_t h, int64_t s, int64_t d) {
 // Every token of every shard is the global token the layout puts there,
 // checked against globalPosition, and gathering restores the tensor.
 TEST(SequenceSharding, ScatterFollowsTheLayoutAndGatherUndoesIt) {
-  for (Layout layout : {Layout::Contiguous, Layout::Zigzag, Layout::Striped}) {
+  // The static layouts, and a block placement of 3 blocks a rank.
+  for (SequencePlacement layout :
+       {SequencePlacement(Layout::Contiguous),
+        SequencePlacement(Layout::Zigzag), SequencePlacement(Layout::Striped),
+        SequencePlacement(Layout::Contiguous,
+                          {11, 0, 5, 3, 8, 1, 10, 2, 7, 4, 9, 6})}) {
     const int ranks = 4;
     const int64_t local = 6;
     HostTensor global = randomTensor({2, 3, ranks * local, 5}, 7);
@@ -46,13 +51,32 @@ TEST(SequenceSharding, ScatterFollowsTheLayoutAndGatherUndoesIt) {
           for (int64_t h = 0; h < 3; ++h)
             for (int64_t d = 0; d < 5; ++d)
               ASSERT_EQ(at(shards[r], b, h, t, d), at(global, b, h, g, d))
-                  << layoutName(layout) << " rank " << r << " token " << t;
+                  << layoutName(layout.layout) << " (" << layout.blocks.size()
+                  << " blocks) rank " << r << " token " << t;
       }
     HostTensor back;
     ASSERT_TRUE(back.allocate("back", ElementType::F32, global.shape(), error));
     gatherSequence(shards, layout, back);
-    EXPECT_EQ(back.toDouble(), global.toDouble()) << layoutName(layout);
+    EXPECT_EQ(back.toDouble(), global.toDouble())
+        << layoutName(layout.layout) << " (" << layout.blocks.size()
+        << " blocks)";
   }
+}
+
+// A ring of one laid out by a placement holds its blocks out of order, so
+// it cannot take the global tensor itself as its shard.
+TEST(SequenceSharding, APlacedRingOfOneIsCopied) {
+  HostTensor global = randomTensor({1, 1, 4, 2}, 3);
+  std::vector<HostTensor> shards;
+  std::string error;
+  ASSERT_TRUE(shardsForProcess(
+      &global, SequencePlacement(Layout::Contiguous, {1, 0}), 1,
+      ElementType::F32, {1, 1, 4, 2}, [](int) { return true; }, "q", shards,
+      error))
+      << error;
+  ASSERT_NE(global.data(), nullptr) << "the global tensor was moved";
+  EXPECT_EQ(at(shards[0], 0, 0, 0, 1), at(global, 0, 0, 2, 1));
+  EXPECT_EQ(at(shards[0], 0, 0, 2, 0), at(global, 0, 0, 0, 0));
 }
 
 // A sequence of 21 tokens on 4 ranks of 6 positions: the 3 positions past

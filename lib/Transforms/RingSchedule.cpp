@@ -195,20 +195,21 @@ std::pair<Value, Value> RingScheduleEmitter::blockAndCombine(
     return CombineOp::create(ib, o, lse, block.getOut(), block.getLse(), o, lse)
         .getResults();
   };
-  auto unmasked = [&](OpBuilder &nested, Location loc) {
-    ImplicitLocOpBuilder ib(loc, nested);
+  // Without positions: the whole block, every key seen.
+  auto unmaskedBlock = [&](ImplicitLocOpBuilder &ib) {
     auto block = BlockAttentionOp::create(ib, q, k, v, oDest, lseDest, Value(),
                                           Value(), 1, 1, scale, PositionMask(),
                                           op.getSoftcapAttr());
-    scf::YieldOp::create(ib, combine(ib, block));
+    return combine(ib, block);
   };
   if (!qChunk) {
-    auto block =
-        BlockAttentionOp::create(b, q, k, v, oDest, lseDest, Value(), Value(),
-                                 1, 1, scale, mask, op.getSoftcapAttr());
-    ValueRange combined = combine(b, block);
+    ValueRange combined = unmaskedBlock(b);
     return {combined[0], combined[1]};
   }
+  auto unmasked = [&](OpBuilder &nested, Location loc) {
+    ImplicitLocOpBuilder ib(loc, nested);
+    scf::YieldOp::create(ib, unmaskedBlock(ib));
+  };
   auto masked = [&](OpBuilder &nested, Location loc) {
     ImplicitLocOpBuilder ib(loc, nested);
     auto block = BlockAttentionOp::create(

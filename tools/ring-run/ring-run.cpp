@@ -366,6 +366,8 @@ int RingRun::run(int &argc, char **&argv) {
     backend->scatter(shardBuffers(sinksCopies));
   if (entry.documentSlots)
     backend->scatter(shardBuffers(documentCopies));
+  if (entry.placementSlots)
+    backend->scatter(shardBuffers(placementCopies));
   if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
@@ -635,6 +637,23 @@ static bool parseIntegers(StringRef option, StringRef what, StringRef list,
   return true;
 }
 
+/// The integers `option` gives: an int32 .npy, read into `tensor` (whose
+/// shape the entry fixed), or a comma-separated list of `what`s.
+static Error readIntegers(StringRef option, StringRef what, StringRef value,
+                          HostTensor &tensor, std::vector<int64_t> &values) {
+  std::string error;
+  if (value.ends_with(".npy")) {
+    if (!tensor.load(value.str(), error))
+      return createStringError(error);
+    for (double integer : tensor.toDouble())
+      values.push_back(static_cast<int64_t>(integer));
+    return Error::success();
+  }
+  if (!parseIntegers(option, what, value, values, error))
+    return createStringError(error);
+  return Error::success();
+}
+
 Error RingRun::prepareDocuments(std::mt19937_64 &rng) {
   if (!entry.documentSlots) {
     if (cli.documents.empty())
@@ -645,20 +664,15 @@ Error RingRun::prepareDocuments(std::mt19937_64 &rng) {
   }
   const int64_t slots = entry.documentSlots, tokens = entry.shape.queryLen;
   std::vector<int64_t> starts;
-  std::string error;
   if (cli.documents.empty()) {
     // Uniform starts: documents of every length, one token included.
     std::uniform_int_distribution<int64_t> position(0, tokens - 1);
     for (int64_t i = 0; i < slots; ++i)
       starts.push_back(position(rng));
-  } else if (StringRef(cli.documents).ends_with(".npy")) {
-    if (!documents.load(cli.documents, error))
-      return createStringError(error);
-    for (double start : documents.toDouble())
-      starts.push_back(static_cast<int64_t>(start));
   } else {
-    if (!parseIntegers("--documents", "position", cli.documents, starts, error))
-      return createStringError(error);
+    if (Error error = readIntegers("--documents", "position", cli.documents,
+                                   documents, starts))
+      return error;
     if (static_cast<int64_t>(starts.size()) > slots)
       return createStringError(
           "--documents lists " + std::to_string(starts.size()) +
@@ -687,7 +701,6 @@ Error RingRun::preparePlacement() {
   const int64_t slots = entry.placementSlots;
   const int64_t localLength = entry.queryShape[2];
   std::vector<int32_t> &blocks = entry.placement;
-  std::string error;
   if (cli.placement.empty() || cli.placement == "balanced") {
     std::vector<int32_t> identity(slots);
     std::iota(identity.begin(), identity.end(), 0);
@@ -699,15 +712,11 @@ Error RingRun::preparePlacement() {
     AttentionMask work = entry.mask;
     work.length = entry.shape.queryLen;
     blocks = balancedPlacement(work, ranks, localLength, slots / ranks);
-  } else if (StringRef(cli.placement).ends_with(".npy")) {
-    if (!placement.load(cli.placement, error))
-      return createStringError(error);
-    for (double block : placement.toDouble())
-      blocks.push_back(static_cast<int32_t>(block));
   } else {
     std::vector<int64_t> listed;
-    if (!parseIntegers("--placement", "block", cli.placement, listed, error))
-      return createStringError(error);
+    if (Error error = readIntegers("--placement", "block", cli.placement,
+                                   placement, listed))
+      return error;
     blocks.assign(listed.begin(), listed.end());
   }
   if (static_cast<int64_t>(blocks.size()) != slots)

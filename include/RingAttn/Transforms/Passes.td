@@ -6,6 +6,35 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RingRaiseAttention : Pass<"ring-raise-attention"> {
+  let summary = "Raise scaled dot-product attention in linalg to ring.attention";
+  let description = [{
+    Recognizes scaled dot-product attention written in linalg on tensors,
+    as a model in upstream dialects has it, and replaces it with one
+    single-device `ring.attention` that the ring pipelines then lower:
+
+    ```
+    S = Q K^T       batched contraction over head_dim, into zeros
+    S = S * c       optional (or S / c): the op's scale (else 1)
+    S = j > i ? -inf : S   optional: causal (linalg.index 3 against 2)
+    P = linalg.softmax dimension(3) S
+    O = P V         batched contraction over the keys, into zeros
+    ```
+
+    on `[batch, heads, seq, head_dim]` tensors of f32, f16 or bf16 (the
+    raised op accumulates in f32 and rounds its output once). The
+    contractions are any linalg op the contraction interface recognizes;
+    the scale and the mask are element-wise `linalg.generic`s, in either
+    order, and every intermediate has no other use. What does not match
+    (another mask, a softmax over another dimension, an intermediate used
+    elsewhere, a contraction over another dimension) is left untouched.
+    Not recognized yet: the softmax's max/exp/sum/div expansion, grouped
+    heads by broadcast, batch_matmul over collapsed dimensions, and a
+    sequence sharded over a `shard.grid` (docs/Passes.md).
+  }];
+  let dependentDialects = ["::mlir::ring::RingDialect"];
+}
+
 def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   let summary = "Describe attention entry points for the runtime and tools";
   let description = [{

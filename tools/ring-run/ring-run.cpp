@@ -272,6 +272,16 @@ private:
   /// exactly when the entry has sinks (for --grad-outputs, optional).
   Error sinksFileMatches(StringRef option, StringRef what, size_t files) const;
   std::vector<int64_t> operandShape(bool global, bool kv) const;
+  /// An input every rank gets a copy of (the root's value): sinks,
+  /// document starts, a placement.
+  struct ReplicatedInput {
+    const char *name;
+    HostTensor &value;
+    std::vector<HostTensor> &copies;
+  };
+  /// The replicated inputs the entry takes, in the order of its C
+  /// interface. Each is copied, scattered and passed from this one list.
+  std::vector<ReplicatedInput> replicatedInputs();
   std::vector<HostTensor *> entryOperands(int r);
   /// What every MPI process must agree on: the module text, the entry and
   /// the options that change what runs.
@@ -362,12 +372,8 @@ int RingRun::run(int &argc, char **&argv) {
   backend->scatter(shardBuffers(vShards));
   if (entry.training)
     backend->scatter(shardBuffers(doutShards));
-  if (entry.hasSinks)
-    backend->scatter(shardBuffers(sinksCopies));
-  if (entry.documentSlots)
-    backend->scatter(shardBuffers(documentCopies));
-  if (entry.placementSlots)
-    backend->scatter(shardBuffers(placementCopies));
+  for (const ReplicatedInput &input : replicatedInputs())
+    backend->scatter(shardBuffers(input.copies));
   if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
@@ -594,25 +600,14 @@ Error RingRun::shardOperands() {
                                  operand.shards))
         return error;
   }
-  const int64_t heads = entry.shape.queryHeads;
-  if (entry.hasSinks) {
-    if (Error error = copiesOf(backend->isRoot() ? &sinks : nullptr,
-                               ElementType::F32, heads, "sinks", sinksCopies))
+  for (const ReplicatedInput &input : replicatedInputs())
+    if (Error error = copiesOf(backend->isRoot() ? &input.value : nullptr,
+                               input.value.type(), input.value.numElements(),
+                               input.name, input.copies))
       return error;
-    if (entry.training)
-      if (Error error =
-              copiesOf(nullptr, ElementType::F32, heads, "dsinks", dsinksParts))
-        return error;
-  }
-  if (entry.documentSlots)
-    if (Error error =
-            copiesOf(backend->isRoot() ? &documents : nullptr, ElementType::I32,
-                     entry.documentSlots, "documents", documentCopies))
-      return error;
-  if (entry.placementSlots)
-    if (Error error =
-            copiesOf(backend->isRoot() ? &placement : nullptr, ElementType::I32,
-                     entry.placementSlots, "placement", placementCopies))
+  if (entry.training && entry.hasSinks)
+    if (Error error = copiesOf(nullptr, ElementType::F32,
+                               entry.shape.queryHeads, "dsinks", dsinksParts))
       return error;
   return shardsOf(out, "the output", false, outShards);
 }
@@ -828,14 +823,21 @@ Error RingRun::loadOnEveryProcess() {
 /// step, with sinks, documents and a placement after v and the sinks'
 /// gradient after dv. The results follow
 /// the inputs.
+std::vector<RingRun::ReplicatedInput> RingRun::replicatedInputs() {
+  std::vector<ReplicatedInput> inputs;
+  if (entry.hasSinks)
+    inputs.push_back({"sinks", sinks, sinksCopies});
+  if (entry.documentSlots)
+    inputs.push_back({"documents", documents, documentCopies});
+  if (entry.placementSlots)
+    inputs.push_back({"placement", placement, placementCopies});
+  return inputs;
+}
+
 std::vector<HostTensor *> RingRun::entryOperands(int r) {
   std::vector<HostTensor *> operands = {&qShards[r], &kShards[r], &vShards[r]};
-  if (entry.hasSinks)
-    operands.push_back(&sinksCopies[r]);
-  if (entry.documentSlots)
-    operands.push_back(&documentCopies[r]);
-  if (entry.placementSlots)
-    operands.push_back(&placementCopies[r]);
+  for (const ReplicatedInput &input : replicatedInputs())
+    operands.push_back(&input.copies[r]);
   if (entry.training)
     operands.push_back(&doutShards[r]);
   operands.push_back(&outShards[r]);

@@ -89,3 +89,19 @@ extern "C" void ringattn_bad_operand(int64_t operand, int64_t dim,
                     (long long)stride, (long long)dim, (long long)expectedSize,
                     (long long)expectedStride);
 }
+
+extern "C" void ringattn_bad_placement(int64_t operand, int64_t index,
+                                       int64_t block, int64_t blocks) {
+  const char *format =
+      "entry operand %lld, the block placement, lists block %lld at entry "
+      "%lld: a placement lists each of its %lld blocks, 0 to %lld, once";
+  if (!threadRank) {
+    std::fprintf(stderr, "ringattn: ");
+    std::fprintf(stderr, format, (long long)operand, (long long)block,
+                 (long long)index, (long long)blocks, (long long)blocks - 1);
+    std::fprintf(stderr, "\n");
+    std::abort();
+  }
+  threadRank->failf(format, (long long)operand, (long long)block,
+                    (long long)index, (long long)blocks, (long long)blocks - 1);
+}

@@ -16,6 +16,9 @@
 #include "RingAttn/Transforms/Passes.h"
 #include "RingAttn/Transforms/Transforms.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -71,6 +74,85 @@ static void emitCheck(OpBuilder &b, Location loc, Value operand, int64_t index,
   }
 }
 
+/// At the builder's point: calls ringattn_bad_placement (it stops the rank)
+/// at the first entry of `placement` (argument `index`, memref<P x i32>)
+/// that is not a block 0 .. P-1 or repeats one. Positions from such a
+/// placement would be wrong, so the entry refuses it.
+static void emitPlacementCheck(OpBuilder &b, Location loc, Value placement,
+                               int64_t index, func::FuncOp badPlacement) {
+  int64_t blocks = cast<MemRefType>(placement.getType()).getDimSize(0);
+  auto i64 = [&](int64_t value) -> Value {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = arith::ConstantIndexOp::create(b, loc, blocks);
+  Value unseen = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  Value seenMark = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 1);
+  Value seen = memref::AllocaOp::create(
+      b, loc, MemRefType::get({blocks}, b.getI8Type()));
+  scf::ForOp::create(
+      b, loc, zero, count, one, ValueRange{},
+      [&](OpBuilder &nested, Location loc, Value block, ValueRange) {
+        memref::StoreOp::create(nested, loc, unseen, seen, ValueRange{block});
+        scf::YieldOp::create(nested, loc);
+      });
+  scf::ForOp::create(
+      b, loc, zero, count, one, ValueRange{},
+      [&](OpBuilder &nested, Location loc, Value entry, ValueRange) {
+        Value block32 =
+            memref::LoadOp::create(nested, loc, placement, ValueRange{entry});
+        Value block =
+            arith::ExtSIOp::create(nested, loc, nested.getI64Type(), block32);
+        Value below = arith::CmpIOp::create(
+            nested, loc, arith::CmpIPredicate::slt, block, i64(0));
+        Value above = arith::CmpIOp::create(
+            nested, loc, arith::CmpIPredicate::sge, block, i64(blocks));
+        Value outside = arith::OrIOp::create(nested, loc, below, above);
+        Value entry64 =
+            arith::IndexCastOp::create(nested, loc, nested.getI64Type(), entry);
+        auto fail = [&](OpBuilder &then, Location loc) {
+          func::CallOp::create(
+              then, loc, badPlacement,
+              ValueRange{i64(index), entry64, block, i64(blocks)});
+        };
+        scf::IfOp::create(
+            nested, loc, outside,
+            [&](OpBuilder &then, Location loc) {
+              fail(then, loc);
+              scf::YieldOp::create(then, loc);
+            },
+            [&](OpBuilder &otherwise, Location loc) {
+              Value at = arith::IndexCastOp::create(
+                  otherwise, loc, otherwise.getIndexType(), block);
+              Value mark =
+                  memref::LoadOp::create(otherwise, loc, seen, ValueRange{at});
+              Value twice = arith::CmpIOp::create(
+                  otherwise, loc, arith::CmpIPredicate::ne, mark, unseen);
+              scf::IfOp::create(otherwise, loc, twice,
+                                [&](OpBuilder &then, Location loc) {
+                                  fail(then, loc);
+                                  scf::YieldOp::create(then, loc);
+                                });
+              memref::StoreOp::create(otherwise, loc, seenMark, seen,
+                                      ValueRange{at});
+              scf::YieldOp::create(otherwise, loc);
+            });
+        scf::YieldOp::create(nested, loc);
+      });
+}
+
+/// The argument number of an entry's block placement, if it has one: after
+/// q, k, v and any sinks and documents (EntryABI.h).
+static std::optional<unsigned> placementArgument(func::FuncOp func) {
+  std::string error;
+  FailureOr<ring::EntryABI> abi = ring::EntryABI::fromAttr(
+      func->getAttrOfType<DictionaryAttr>(ring::EntryABI::kAttrName), error);
+  if (failed(abi) || !abi->placement)
+    return std::nullopt;
+  return 3 + static_cast<bool>(abi->sinks) + static_cast<bool>(abi->documents);
+}
+
 namespace {
 
 /// An entry point's static, identity-layout memref arguments become dynamic
@@ -87,6 +169,10 @@ struct CheckEntryArguments : OpRewritePattern<func::FuncOp> {
     auto badOperand =
         module.lookupSymbol<func::FuncOp>(ring::runtimeFunctionName(
             ringattn::abi::Function::ringattn_bad_operand));
+    auto badPlacement =
+        module.lookupSymbol<func::FuncOp>(ring::runtimeFunctionName(
+            ringattn::abi::Function::ringattn_bad_placement));
+    std::optional<unsigned> placement = placementArgument(func);
     Block &entry = func.getBody().front();
     SmallVector<std::pair<BlockArgument, MemRefType>> checked;
     for (BlockArgument argument : entry.getArguments())
@@ -112,6 +198,9 @@ struct CheckEntryArguments : OpRewritePattern<func::FuncOp> {
       emitCheck(rewriter, func.getLoc(), argument, argument.getArgNumber(),
                 type, badOperand);
       rewriter.setInsertionPointAfter(cast);
+      if (argument.getArgNumber() == placement)
+        emitPlacementCheck(rewriter, func.getLoc(), cast, *placement,
+                           badPlacement);
     }
     return success();
   }
@@ -176,6 +265,8 @@ struct RingCheckEntryOperandsPass
       return;
     ring::declareRuntimeFunction(module,
                                  ringattn::abi::Function::ringattn_bad_operand);
+    ring::declareRuntimeFunction(
+        module, ringattn::abi::Function::ringattn_bad_placement);
     RewritePatternSet patterns(&getContext());
     ring::populateRingCheckEntryOperandsPatterns(patterns);
     // No folding: on an identity layout it would prove every stride check

@@ -52,3 +52,33 @@ func.func @address() {
   %f = func.constant @attention : (memref<1x1x4x16xf32>) -> ()
   return
 }
+
+// -----
+
+// An entry with a block placement (its ring.abi says so) also checks the
+// placement's values once its size is checked: every entry a block 0 .. 3,
+// none placed twice, else ringattn_bad_placement(operand, entry, block,
+// blocks) stops the rank.
+// CHECK-LABEL: func.func @placed(
+// CHECK-SAME: %[[P:[a-z0-9]+]]: memref<?xi32>)
+// CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xi32> to memref<4xi32>
+// CHECK: %[[SEEN:.*]] = memref.alloca() : memref<4xi8>
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %[[SEEN]]
+// CHECK: scf.for %[[E:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[B32:.*]] = memref.load %[[PS]][%[[E]]] : memref<4xi32>
+// CHECK: %[[B:.*]] = arith.extsi %[[B32]] : i32 to i64
+// CHECK: %[[OUTSIDE:.*]] = arith.ori
+// CHECK: scf.if %[[OUTSIDE]] {
+// CHECK: func.call @ringattn_bad_placement(%{{.*}}, %{{.*}}, %[[B]], %{{.*}}) : (i64, i64, i64, i64) -> ()
+// CHECK: } else {
+// CHECK: %[[MARK:.*]] = memref.load %[[SEEN]]
+// CHECK: %[[TWICE:.*]] = arith.cmpi ne, %[[MARK]]
+// CHECK: scf.if %[[TWICE]] {
+// CHECK: func.call @ringattn_bad_placement(
+// CHECK: memref.store %{{.*}}, %[[SEEN]]
+func.func @placed(%q: memref<1x2x8x16xf32>, %k: memref<1x2x8x16xf32>, %v: memref<1x2x8x16xf32>, %p: memref<4xi32>) attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, layout = "contiguous", placement = tensor<4xi32>, query = tensor<1x2x8x16xf32>, ranks = 2 : i64, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
+  %c0 = arith.constant 0 : index
+  %x = memref.load %p[%c0] : memref<4xi32>
+  return
+}

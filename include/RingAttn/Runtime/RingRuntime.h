@@ -54,6 +54,15 @@ void ringattn_bad_operand(int64_t operand, int64_t dim, int64_t expectedSize,
                           int64_t size, int64_t expectedStride, int64_t stride);
 
 /**
+ * Called by a compiled entry point (ring-check-entry-operands) when entry
+ * `index` of its block placement, operand `operand`, is `block`: outside
+ * 0 .. `blocks` - 1, or a block an earlier entry placed. Stops the calling
+ * rank with a message saying so; never returns.
+ */
+void ringattn_bad_placement(int64_t operand, int64_t index, int64_t block,
+                            int64_t blocks);
+
+/**
  * The heap of compiled code: ring-lower-cpu lowers memref.alloc and
  * memref.dealloc to these (finalize-memref-to-llvm's generic functions). An
  * allocation that fails stops the calling rank with a message; what a rank

@@ -109,6 +109,11 @@ def RingCheckEntryOperands : Pass<"ring-check-entry-operands", "ModuleOp"> {
       ...
     ```
 
+    An entry laid out by a block placement (`placement` in its `ring.abi`)
+    also checks the placement's values: each entry a block `0 .. P-1`, none
+    twice, else `ringattn_bad_placement(operand, entry, block, P)` stops
+    the rank.
+
     A memref descriptor's layout does not depend on its static shape, so
     callers pass the same descriptors as before. A caller whose buffers
     disagree with the code (a hand-edited `ring.abi`, a wrong AOT call)

@@ -139,3 +139,10 @@ func.func @documents_f32() attributes {ring.abi = {causal = true, documents = te
 func.func @placement_2d() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, placement = tensor<2x4xi32>, query = tensor<1x2x8x16xf32>, ranks = 2 : i64, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
   return
 }
+
+// -----
+
+// expected-error @below {{malformed 'ring.abi': 'placement' lays out a ring: it needs 'ranks' and 'layout'}}
+func.func @placement_without_ring() attributes {ring.abi = {causal = true, key = tensor<1x2x8x16xf32>, placement = tensor<4xi32>, query = tensor<1x2x8x16xf32>, scale = 2.500000e-01 : f32, value = tensor<1x2x8x16xf32>}} {
+  return
+}

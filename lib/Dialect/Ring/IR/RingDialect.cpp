@@ -149,6 +149,9 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   if (abi.contains(kRanksKey) != abi.contains(kLayoutKey))
     return fail(abi.contains(kRanksKey) ? kLayoutKey : kRanksKey,
                 "must be given with a ring's other key");
+  if (entry.placement && !abi.contains(kRanksKey))
+    return fail(kPlacementKey, "lays out a ring: it needs 'ranks' and "
+                               "'layout'");
   if (abi.contains(kRanksKey)) {
     if (!ranks || ranks.getInt() < 1 || ranks.getInt() > kMaxRingSize)
       return fail(kRanksKey, "must be an integer from 1 to 2^20");

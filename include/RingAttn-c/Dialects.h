@@ -22,8 +22,10 @@ extern "C" {
 /// mlirDialectHandleLoadDialect.
 MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(Ring, ring);
 
-/// Adds the ring dialect's external models (its bufferization interface)
-/// to the registry; one-shot bufferization in ring-lower-cpu needs them.
+/// Adds the ring dialect's external models to the registry: the
+/// bufferization interface (one-shot bufferization in ring-lower-cpu needs
+/// it) and the sharding interface (upstream's shard-partition turns a
+/// sequence-split ring.attention into the ring form with it).
 MLIR_CAPI_EXPORTED void
 mlirRingRegisterExternalModels(MlirDialectRegistry registry);
 

@@ -5,8 +5,9 @@
 
 #include "RingAttn/Conversion/Passes.h"
 #include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/ShardingInterfaceImpl.h"
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -19,6 +20,7 @@ MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Ring, ring, mlir::ring::RingDialect)
 
 void mlirRingRegisterExternalModels(MlirDialectRegistry registry) {
   mlir::ring::registerBufferizableOpInterfaceExternalModels(*unwrap(registry));
+  mlir::ring::registerShardingInterfaceExternalModels(*unwrap(registry));
   mlir::ring::registerConvertRingToLLVMInterface(*unwrap(registry));
 }
 

@@ -9,6 +9,7 @@
 #include "RingAttn/Conversion/RingToLLVM.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/ShardingInterfaceImpl.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -184,6 +185,7 @@ void ring::registerPipelineDialects(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registry.insert<RingDialect>();
   registerBufferizableOpInterfaceExternalModels(registry);
+  registerShardingInterfaceExternalModels(registry);
   registerConvertRingToLLVMInterface(registry);
   registerAllToLLVMIRTranslations(registry);
 }

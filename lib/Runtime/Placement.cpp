@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 #include <string>
 
 using namespace ringattn;
@@ -43,13 +42,14 @@ ringattn_balanced_placement(const ringattn_placement_mask *mask, int64_t ranks,
     return invalid("a balanced placement needs a mask, at least one block "
                    "a rank and room for the blocks",
                    error, errorSize);
-  // The shape alone decides whether blocks fit: check the identity.
-  std::vector<int32_t> identity(std::max<int64_t>(ranks, 0) * blocksPerRank);
-  std::iota(identity.begin(), identity.end(), 0);
-  if (ringattn_status status =
-          ringattn_check_placement(identity.data(), identity.size(), ranks,
-                                   localLength, error, errorSize))
-    return status;
+  if (ranks < 1 || localLength < 1)
+    return invalid("a placement needs at least one rank of at least one "
+                   "token",
+                   error, errorSize);
+  std::string shape =
+      placementShapeError(ranks * blocksPerRank, ranks, localLength);
+  if (!shape.empty())
+    return invalid(shape, error, errorSize);
   AttentionMask work = AttentionMask::of(mask->causal != 0);
   work.windowLeft = mask->window_left;
   work.windowRight = mask->window_right;

@@ -8,16 +8,24 @@
 
 namespace ringattn {
 
-std::string placementError(const std::vector<int32_t> &blocks, int64_t ranks,
-                           int64_t localLength) {
-  int64_t count = static_cast<int64_t>(blocks.size());
-  if (count == 0 || count % ranks != 0)
+std::string placementShapeError(int64_t count, int64_t ranks,
+                                int64_t localLength) {
+  if (count <= 0 || count % ranks != 0)
     return "a placement of " + std::to_string(count) +
            " blocks does not give each of " + std::to_string(ranks) +
            " ranks the same number";
   if (localLength % (count / ranks) != 0)
     return std::to_string(count / ranks) + " blocks per rank do not divide " +
            std::to_string(localLength) + " local tokens";
+  return "";
+}
+
+std::string placementError(const std::vector<int32_t> &blocks, int64_t ranks,
+                           int64_t localLength) {
+  int64_t count = static_cast<int64_t>(blocks.size());
+  if (std::string shape = placementShapeError(count, ranks, localLength);
+      !shape.empty())
+    return shape;
   std::vector<bool> seen(count, false);
   for (int64_t i = 0; i < count; ++i) {
     int32_t block = blocks[i];

@@ -16,8 +16,9 @@
 
 #include "RingAttn/Conversion/Passes.h"
 #include "RingAttn/Conversion/RingToLLVM.h"
-#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
+#include "RingAttn/Dialect/Ring/Transforms/BufferizableOpInterfaceImpl.h"
+#include "RingAttn/Dialect/Ring/Transforms/ShardingInterfaceImpl.h"
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Transforms/Passes.h"
 
@@ -48,6 +49,7 @@ mlirGetDialectPluginInfo() {
           [](DialectRegistry *registry) {
             registry->insert<ring::RingDialect>();
             ring::registerBufferizableOpInterfaceExternalModels(*registry);
+            ring::registerShardingInterfaceExternalModels(*registry);
             ring::registerConvertRingToLLVMInterface(*registry);
             registerRingPassesOnce();
           }};

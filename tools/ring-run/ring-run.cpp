@@ -59,7 +59,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <numeric>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -697,9 +696,7 @@ Error RingRun::preparePlacement() {
   const int64_t localLength = entry.queryShape[2];
   std::vector<int32_t> &blocks = entry.placement;
   if (cli.placement.empty() || cli.placement == "balanced") {
-    std::vector<int32_t> identity(slots);
-    std::iota(identity.begin(), identity.end(), 0);
-    std::string shape = placementError(identity, ranks, localLength);
+    std::string shape = placementShapeError(slots, ranks, localLength);
     if (!shape.empty()) // a hand-edited ring.abi
       return createStringError("@" + entry.name + "'s placement: " + shape);
     // Balanced for what the kernels will see: the padding past the true

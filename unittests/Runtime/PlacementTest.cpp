@@ -54,9 +54,16 @@ TEST(PlacementC, BalancesAMask) {
                                         sizeof(error)),
             RINGATTN_INVALID_ARGUMENT);
   EXPECT_STREQ(error, "5 blocks per rank do not divide 24 local tokens");
+  EXPECT_EQ(ringattn_balanced_placement(&mask, 0, 24, 4, blocks.data(), error,
+                                        sizeof(error)),
+            RINGATTN_INVALID_ARGUMENT);
+  EXPECT_STREQ(error,
+               "a placement needs at least one rank of at least one token");
   EXPECT_EQ(ringattn_balanced_placement(nullptr, 4, 24, 4, blocks.data(), error,
                                         sizeof(error)),
             RINGATTN_INVALID_ARGUMENT);
+  EXPECT_STREQ(error, "a balanced placement needs a mask, at least one block "
+                      "a rank and room for the blocks");
 }
 
 } // namespace

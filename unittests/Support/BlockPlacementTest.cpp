@@ -41,6 +41,19 @@ TEST(BlockPlacement, NamesWhatIsWrong) {
   EXPECT_NE(placementError({}, 2, 8), "");
 }
 
+// The shape alone: what a host checks before it has any blocks.
+TEST(BlockPlacement, NamesAShapeThatCannotFit) {
+  EXPECT_EQ(placementShapeError(4, 2, 8), "");
+  EXPECT_EQ(placementShapeError(3, 2, 8),
+            "a placement of 3 blocks does not give each of 2 ranks the same "
+            "number");
+  EXPECT_EQ(placementShapeError(0, 2, 8),
+            "a placement of 0 blocks does not give each of 2 ranks the same "
+            "number");
+  EXPECT_EQ(placementShapeError(6, 2, 8),
+            "3 blocks per rank do not divide 8 local tokens");
+}
+
 // A placement puts block blocks[r*k + j] at rank r's j-th local block, and
 // covers the sequence once.
 TEST(BlockPlacement, PositionsFollowTheBlocks) {

@@ -22,6 +22,13 @@
 
 namespace ringattn {
 
+/// What is wrong with placing `count` blocks on `ranks` ranks holding
+/// `localLength` tokens each, whatever the blocks are, or "" when nothing
+/// is: `count` a positive multiple of `ranks`, and the `count / ranks`
+/// blocks of a rank dividing `localLength`. `ranks` must be positive.
+std::string placementShapeError(int64_t count, int64_t ranks,
+                                int64_t localLength);
+
 /// What is wrong with `blocks` as a placement of `ranks` ranks holding
 /// `localLength` tokens each, or "" when nothing is: it must list every
 /// block 0..P-1 once, P a multiple of `ranks`, and its P/N blocks per rank

@@ -17,7 +17,8 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
     S = Q K^T       batched contraction over head_dim, into zeros
     S = S * c       optional (or S / c): the op's scale (else 1)
     S = j > i ? -inf : S   optional: causal (linalg.index 3 against 2)
-    P = linalg.softmax dimension(3) S
+    P = softmax(S)  linalg.softmax dimension(3), or its expansion
+                    exp(S - max S) / sum exp(S - max S) over the keys
     O = P V         batched contraction over the keys, into zeros
     ```
 
@@ -25,12 +26,15 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
     raised op accumulates in f32 and rounds its output once). The
     contractions are any linalg op the contraction interface recognizes;
     the scale and the mask are element-wise `linalg.generic`s, in either
-    order, and every intermediate has no other use. What does not match
+    order, and every intermediate has no other use. K and V may be
+    repeated from fewer heads as `repeat_interleave` does (grouped-query
+    attention); the raised op takes them unrepeated. What does not match
     (another mask, a softmax over another dimension, an intermediate used
-    elsewhere, a contraction over another dimension) is left untouched.
-    Not recognized yet: the softmax's max/exp/sum/div expansion, grouped
-    heads by broadcast, batch_matmul over collapsed dimensions, and a
-    sequence sharded over a `shard.grid` (docs/Passes.md).
+    elsewhere, a contraction over another dimension, heads repeated whole)
+    is left untouched. A sequence split by `shard.shard` annotations
+    stays annotated; upstream's `shard-partition` then makes the raised
+    op the ring form (docs/Passes.md). Not recognized yet: batch_matmul
+    over collapsed dimensions and an additive mask.
   }];
   let dependentDialects = ["::mlir::ring::RingDialect"];
 }

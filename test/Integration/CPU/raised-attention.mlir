@@ -1,10 +1,16 @@
 // Attention written in linalg (causal, scaled by 4; f32, 2 heads, 64
 // tokens, head_dim 16), raised by ring-raise-attention, is an entry point
-// ring-run compiles, runs and checks against its float64 reference.
-// RUN: ring-opt %s -ring-raise-attention > %t.mlir
-// RUN: ring-run %t.mlir --check --seed 3 | FileCheck %s
+// ring-run compiles, runs and checks against its float64 reference; the
+// reference script checks the same result against the source program's
+// definition.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ring-opt %s -ring-raise-attention -o %t/raised.mlir
+// RUN: %python %S/Inputs/sdpa_reference.py inputs %t 3 2 2 64 16
+// RUN: ring-run %t/raised.mlir --inputs %t/q.npy,%t/k.npy,%t/v.npy --output %t/o.npy --check | FileCheck %s
+// RUN: %python %S/Inputs/sdpa_reference.py check %t %t/o.npy 4 causal | FileCheck %s --check-prefix=REFERENCE
 // CHECK: @attention f32 b=1 hq=2 hkv=2 sq=64 skv=64 d=16 causal:
 // CHECK: check: {{.*}} PASS
+// REFERENCE: reference: {{.*}} PASS
 
 #q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
 #k = affine_map<(b, h, i, j, d) -> (b, h, j, d)>

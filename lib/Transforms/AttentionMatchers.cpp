@@ -1,0 +1,311 @@
+//===- AttentionMatchers.cpp - Attention's pieces in linalg ---------------===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//===----------------------------------------------------------------------===//
+
+#include "AttentionMatchers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ring;
+
+namespace {
+
+/// The loop each result of an operand's indexing map reads, when every map
+/// of `op` is a projected permutation.
+std::optional<SmallVector<SmallVector<unsigned>>>
+loopsOfOperands(linalg::LinalgOp op) {
+  SmallVector<SmallVector<unsigned>> loops;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    if (!map.isProjectedPermutation())
+      return std::nullopt;
+    SmallVector<unsigned> &operand = loops.emplace_back();
+    for (AffineExpr result : map.getResults())
+      operand.push_back(cast<AffineDimExpr>(result).getPosition());
+  }
+  return loops;
+}
+
+/// The float constant a linalg.fill writes into `value`.
+std::optional<APFloat> filledWith(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  FloatAttr attr;
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&attr)))
+    return std::nullopt;
+  return attr.getValue();
+}
+
+/// Whether `value` is a tensor filled with +0.0.
+bool isZeroFilled(Value value) {
+  std::optional<APFloat> filled = filledWith(value);
+  return filled && filled->isPosZero();
+}
+
+/// Whether `value` is filled with a start no score can stay below, so a
+/// maximum from it is the row's own: -inf, the lowest finite value, or NaN
+/// when the maximum ignores NaN (arith.maxnumf, as upstream writes it).
+bool isMaximumStart(Value value, bool ignoresNaN) {
+  std::optional<APFloat> filled = filledWith(value);
+  if (!filled)
+    return false;
+  if (filled->isNaN())
+    return ignoresNaN;
+  APFloat lowest = APFloat::getLargest(filled->getSemantics(), true);
+  return (filled->isInfinity() && filled->isNegative()) ||
+         filled->bitwiseIsEqual(lowest);
+}
+
+/// (b, h, i, j) -> (b, h, i): one value per row of the scores.
+bool isRowMap(AffineMap map) {
+  return map.getNumDims() == 4 &&
+         map == AffineMap::getMultiDimIdentityMap(4, map.getContext())
+                    .getMajorSubMap(3);
+}
+
+/// The all-parallel linalg.generic on 4-D tensors that defines `value`,
+/// with `numInputs` inputs: the first and the result read at every
+/// (b, h, i, j), a second (if any) one value per row. Null otherwise.
+linalg::GenericOp elementwise(Value value, unsigned numInputs) {
+  auto op = value.getDefiningOp<linalg::GenericOp>();
+  if (!op || !op.hasPureTensorSemantics() ||
+      op.getNumDpsInputs() != numInputs || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 4 || op.getNumParallelLoops() != 4)
+    return nullptr;
+  for (auto [i, map] : llvm::enumerate(op.getIndexingMapsArray()))
+    if (i == 1 && numInputs == 2 ? !isRowMap(map) : !map.isIdentity())
+      return nullptr;
+  return op;
+}
+
+/// The value `op`'s body yields.
+Value yielded(linalg::GenericOp op) {
+  return op.getRegion().front().getTerminator()->getOperand(0);
+}
+
+/// Whether `op`'s body yields `Binary(first input, second input)`.
+template <typename Binary> bool yieldsOfInputs(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto binary = yielded(op).getDefiningOp<Binary>();
+  return binary && binary.getLhs() == body.getArgument(0) &&
+         binary.getRhs() == body.getArgument(1);
+}
+
+/// The reduction over the keys `out[b,h,i] = combine(in[b,h,i,j],
+/// out[b,h,i])` that defines `value`, `combine` one of `Combine` with its
+/// operands in either order; null otherwise.
+template <typename... Combine> linalg::GenericOp rowReduction(Value value) {
+  auto op = value.getDefiningOp<linalg::GenericOp>();
+  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 4 ||
+      op.getIteratorTypesArray()[3] != utils::IteratorType::reduction ||
+      op.getNumReductionLoops() != 1)
+    return nullptr;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!maps[0].isIdentity() || !isRowMap(maps[1]))
+    return nullptr;
+  Block &body = op.getRegion().front();
+  Operation *combine = yielded(op).getDefiningOp();
+  if (!combine || !isa<Combine...>(combine))
+    return nullptr;
+  Value in = body.getArgument(0), out = body.getArgument(1);
+  ValueRange operands = combine->getOperands();
+  bool inOut = operands[0] == in && operands[1] == out;
+  bool outIn = operands[0] == out && operands[1] == in;
+  return inOut || outIn ? op : nullptr;
+}
+
+/// Whether `op`'s body yields `exp(S - m)` of its inputs S and m.
+bool isExpOfDifference(linalg::GenericOp op) {
+  auto exp = yielded(op).getDefiningOp<math::ExpOp>();
+  Block &body = op.getRegion().front();
+  auto difference =
+      exp ? exp.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
+  return difference && difference.getLhs() == body.getArgument(0) &&
+         difference.getRhs() == body.getArgument(1);
+}
+
+/// `P = E / sum_j E` with `E = exp(S - max_j S)`, as upstream decomposes
+/// linalg.softmax. The maximum must be the row's own (its start below
+/// every score), so this is the softmax of S exactly.
+std::optional<SoftmaxOverKeys> expandedSoftmax(Value probabilities) {
+  linalg::GenericOp divide = elementwise(probabilities, 2);
+  if (!divide || !yieldsOfInputs<arith::DivFOp>(divide))
+    return std::nullopt;
+  Value exps = divide.getDpsInputs()[0];
+  Value sums = divide.getDpsInputs()[1];
+  linalg::GenericOp sum = rowReduction<arith::AddFOp>(sums);
+  if (!sum || sum.getDpsInputs()[0] != exps ||
+      !isZeroFilled(sum.getDpsInits()[0]))
+    return std::nullopt;
+  linalg::GenericOp exponential = elementwise(exps, 2);
+  if (!exponential || !isExpOfDifference(exponential))
+    return std::nullopt;
+  Value scores = exponential.getDpsInputs()[0];
+  Value maxima = exponential.getDpsInputs()[1];
+  linalg::GenericOp maximum =
+      rowReduction<arith::MaxNumFOp, arith::MaximumFOp>(maxima);
+  if (!maximum || maximum.getDpsInputs()[0] != scores ||
+      !isMaximumStart(maximum.getDpsInits()[0],
+                      isa<arith::MaxNumFOp>(yielded(maximum).getDefiningOp())))
+    return std::nullopt;
+  if (!usedOnlyBy(exps, {sum, divide}) || !usedOnlyBy(sums, {divide}) ||
+      !usedOnlyBy(maxima, {exponential}))
+    return std::nullopt;
+  return SoftmaxOverKeys{scores, {maximum, exponential}};
+}
+
+/// The value `op`'s body yields, and its block argument for the input.
+std::pair<Value, BlockArgument> yieldedOfInput(linalg::GenericOp op) {
+  return {yielded(op), op.getRegion().front().getArgument(0)};
+}
+
+/// A float constant defined by arith.constant, anywhere.
+std::optional<double> constantOf(Value value) {
+  FloatAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  return attr.getValueAsDouble();
+}
+
+/// The factor of a scaling `S * c`, `c * S` or `S / c`: the softmax scale.
+std::optional<double> scaleOf(linalg::GenericOp op) {
+  auto [result, input] = yieldedOfInput(op);
+  Operation *def = result.getDefiningOp();
+  if (auto mul = dyn_cast_or_null<arith::MulFOp>(def)) {
+    if (mul.getLhs() == input)
+      return constantOf(mul.getRhs());
+    if (mul.getRhs() == input)
+      return constantOf(mul.getLhs());
+  }
+  if (auto div = dyn_cast_or_null<arith::DivFOp>(def);
+      div && div.getLhs() == input)
+    if (std::optional<double> divisor = constantOf(div.getRhs());
+        divisor && *divisor != 0)
+      return 1.0 / *divisor;
+  return std::nullopt;
+}
+
+/// The loop `value` is the index of (linalg.index, through index casts).
+std::optional<uint64_t> indexLoop(Value value) {
+  while (auto cast = value.getDefiningOp<arith::IndexCastOp>())
+    value = cast.getIn();
+  if (auto index = value.getDefiningOp<linalg::IndexOp>())
+    return index.getDim();
+  return std::nullopt;
+}
+
+/// Whether `op` is the causal mask `j > i ? -inf : S` on scores [b,h,i,j]
+/// (or `i < j ? ...`).
+bool isCausalMask(linalg::GenericOp op) {
+  auto [result, input] = yieldedOfInput(op);
+  auto select = result.getDefiningOp<arith::SelectOp>();
+  if (!select || select.getFalseValue() != input)
+    return false;
+  std::optional<double> masked = constantOf(select.getTrueValue());
+  auto compare = select.getCondition().getDefiningOp<arith::CmpIOp>();
+  if (!masked || !std::isinf(*masked) || *masked > 0 || !compare)
+    return false;
+  std::optional<uint64_t> lhs = indexLoop(compare.getLhs());
+  std::optional<uint64_t> rhs = indexLoop(compare.getRhs());
+  if (!lhs || !rhs)
+    return false;
+  using arith::CmpIPredicate;
+  CmpIPredicate predicate = compare.getPredicate();
+  bool keyAfter =
+      predicate == CmpIPredicate::sgt || predicate == CmpIPredicate::ugt;
+  bool queryBefore =
+      predicate == CmpIPredicate::slt || predicate == CmpIPredicate::ult;
+  return (keyAfter && *lhs == 3 && *rhs == 2) ||
+         (queryBefore && *lhs == 2 && *rhs == 3);
+}
+
+/// The input of the broadcast that defines `value` when it adds exactly
+/// dimension 2; null otherwise.
+Value broadcastAlongDim2(Value value) {
+  if (auto broadcast = value.getDefiningOp<linalg::BroadcastOp>())
+    return broadcast.hasPureTensorSemantics() &&
+                   broadcast.getDimensions() == ArrayRef<int64_t>{2}
+               ? broadcast.getInput()
+               : Value();
+  auto generic = value.getDefiningOp<linalg::GenericOp>();
+  if (!generic || !generic.hasPureTensorSemantics())
+    return Value();
+  std::optional<SmallVector<int64_t>> added =
+      linalg::isaBroadcastOpInterface(generic);
+  return added && *added == SmallVector<int64_t>{2} ? generic.getDpsInputs()[0]
+                                                    : Value();
+}
+
+} // namespace
+
+bool mlir::ring::usedOnlyBy(Value value, ArrayRef<Operation *> readers) {
+  return llvm::all_of(value.getUsers(), [&](Operation *user) {
+    return llvm::is_contained(readers, user);
+  });
+}
+
+bool mlir::ring::isBatchedContraction(linalg::LinalgOp op, bool rhsTransposed) {
+  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 5 ||
+      op.getNumReductionLoops() != 1 || !linalg::isaContractionOpInterface(op))
+    return false;
+  std::optional<SmallVector<SmallVector<unsigned>>> loops = loopsOfOperands(op);
+  if (!loops || llvm::any_of(*loops, [](const SmallVector<unsigned> &l) {
+        return l.size() != 4;
+      }))
+    return false;
+  const SmallVector<unsigned> &lhs = (*loops)[0], &rhs = (*loops)[1],
+                              &out = (*loops)[2];
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned reduced =
+      llvm::find(iterators, utils::IteratorType::reduction) - iterators.begin();
+  SmallVector<unsigned> wantLhs = {out[0], out[1], out[2], reduced};
+  SmallVector<unsigned> wantRhs =
+      rhsTransposed ? SmallVector<unsigned>{out[0], out[1], out[3], reduced}
+                    : SmallVector<unsigned>{out[0], out[1], reduced, out[3]};
+  return lhs == wantLhs && rhs == wantRhs && isZeroFilled(op.getDpsInits()[0]);
+}
+
+std::optional<SoftmaxOverKeys>
+mlir::ring::matchSoftmaxOverKeys(Value probabilities) {
+  if (auto softmax = probabilities.getDefiningOp<linalg::SoftmaxOp>())
+    return softmax.getDimension() == 3
+               ? std::optional(SoftmaxOverKeys{softmax.getInput(), {softmax}})
+               : std::nullopt;
+  return expandedSoftmax(probabilities);
+}
+
+ScoreSteps mlir::ring::stepsBeforeSoftmax(const SoftmaxOverKeys &softmax) {
+  ScoreSteps steps{softmax.scores, 1.0, false, softmax.readers};
+  bool scaled = false;
+  for (int i = 0; i < 2; ++i) {
+    linalg::GenericOp op = elementwise(steps.scores, 1);
+    if (!op || !usedOnlyBy(steps.scores, steps.readers))
+      break;
+    if (std::optional<double> scale = scaleOf(op); scale && !scaled) {
+      steps.scale = *scale;
+      scaled = true;
+    } else if (isCausalMask(op) && !steps.causal) {
+      steps.causal = true;
+    } else {
+      break;
+    }
+    steps.scores = op.getDpsInputs()[0];
+    steps.readers = {op};
+  }
+  return steps;
+}
+
+Value mlir::ring::headsBeforeRepeat(Value value) {
+  auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || collapse.getReassociationIndices() !=
+                       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}})
+    return value;
+  Value source = broadcastAlongDim2(collapse.getSrc());
+  return source ? source : value;
+}

@@ -1,0 +1,68 @@
+//===- AttentionMatchers.h - Attention's pieces in linalg -------*- C++ -*-===//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+// Recognizers for the pieces of scaled dot-product attention written in
+// linalg on tensors, on [batch, heads, seq, head_dim] operands and
+// [batch, heads, query, key] scores. ring-raise-attention assembles them;
+// each says exactly which spellings it accepts, and everything else is
+// "not this piece".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RINGATTN_TRANSFORMS_ATTENTIONMATCHERS_H
+#define RINGATTN_TRANSFORMS_ATTENTIONMATCHERS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace mlir {
+namespace ring {
+
+/// Whether `op` is `out[b,h,m,n] = sum_r lhs[b,h,m,r] * rhs[b,h,n,r]` (with
+/// `rhsTransposed`, as in Q K^T) or `... rhs[b,h,r,n]` (as in P V), on
+/// tensors, into zeros.
+bool isBatchedContraction(linalg::LinalgOp op, bool rhsTransposed);
+
+/// A softmax along the keys of scores [b, h, i, j]: the scores it
+/// normalizes and the ops that read them (their only allowed users).
+struct SoftmaxOverKeys {
+  Value scores;
+  SmallVector<Operation *> readers;
+};
+
+/// The softmax that produces `probabilities`: `linalg.softmax
+/// dimension(3)`, or its expansion as upstream's decomposition writes it,
+/// `E = exp(S - max_j S); P = E / sum_j E`, each intermediate used only
+/// inside it.
+std::optional<SoftmaxOverKeys> matchSoftmaxOverKeys(Value probabilities);
+
+/// What lies between the scores Q K^T and the softmax.
+struct ScoreSteps {
+  Value scores;
+  double scale = 1.0;
+  bool causal = false;
+  /// The ops that read `scores`; the scores may have no other user.
+  SmallVector<Operation *> readers;
+};
+
+/// Walks back from the softmax's input over at most one scaling (`S * c`,
+/// `c * S` or `S / c`, c constant) and one causal mask (`select(j > i,
+/// -inf, S)`), in either order, each with no other use.
+ScoreSteps stepsBeforeSoftmax(const SoftmaxOverKeys &softmax);
+
+/// Whether every user of `value` is one of `readers`.
+bool usedOnlyBy(Value value, ArrayRef<Operation *> readers);
+
+/// K or V before it was repeated from fewer heads to the query's heads
+/// (grouped-query attention, as `repeat_interleave` lays the heads out):
+/// `x` of `collapse_shape(broadcast(x)) [[0], [1, 2], [3], [4]]` where the
+/// broadcast (linalg.broadcast or a generic equal to one) adds dimension 2,
+/// so query head h reads head h / groups of `x`, as ring.attention's do.
+/// `value` itself otherwise.
+Value headsBeforeRepeat(Value value);
+
+} // namespace ring
+} // namespace mlir
+
+#endif // RINGATTN_TRANSFORMS_ATTENTIONMATCHERS_H

@@ -60,11 +60,19 @@ bool isMaximumStart(Value value, bool ignoresNaN) {
          filled->bitwiseIsEqual(lowest);
 }
 
-/// (b, h, i, j) -> (b, h, i): one value per row of the scores.
+/// (b, h, i, j) -> (b, h, i), or (b, h, i, 0) as a reduction that keeps
+/// its dimension writes it: one value per row of the scores.
 bool isRowMap(AffineMap map) {
-  return map.getNumDims() == 4 &&
-         map == AffineMap::getMultiDimIdentityMap(4, map.getContext())
-                    .getMajorSubMap(3);
+  if (map.getNumDims() != 4 || map.getNumSymbols() != 0)
+    return false;
+  MLIRContext *ctx = map.getContext();
+  SmallVector<AffineExpr> row = {getAffineDimExpr(0, ctx),
+                                 getAffineDimExpr(1, ctx),
+                                 getAffineDimExpr(2, ctx)};
+  ArrayRef<AffineExpr> results = map.getResults();
+  if (results.size() == 4 && results[3] == getAffineConstantExpr(0, ctx))
+    results = results.drop_back();
+  return results == ArrayRef<AffineExpr>(row);
 }
 
 /// The all-parallel linalg.generic on 4-D tensors that defines `value`,
@@ -129,9 +137,39 @@ bool isExpOfDifference(linalg::GenericOp op) {
          difference.getRhs() == body.getArgument(1);
 }
 
-/// `P = E / sum_j E` with `E = exp(S - max_j S)`, as upstream decomposes
-/// linalg.softmax. The maximum must be the row's own (its start below
-/// every score), so this is the softmax of S exactly.
+/// `E = exp(S - M)`, M one value per row: the scores S, the maxima M, and
+/// the op that reads both.
+struct ShiftedExponential {
+  Value scores, maxima;
+  linalg::GenericOp shift;
+};
+
+/// The shifted exponential that defines `exps`: one generic (as upstream
+/// decomposes linalg.softmax), or a subtraction and then an exponential
+/// (as torch-mlir lowers torch's decomposed softmax), the difference used
+/// by nothing else.
+std::optional<ShiftedExponential> shiftedExponential(Value exps) {
+  if (linalg::GenericOp fused = elementwise(exps, 2);
+      fused && isExpOfDifference(fused))
+    return ShiftedExponential{fused.getDpsInputs()[0], fused.getDpsInputs()[1],
+                              fused};
+  linalg::GenericOp exponential = elementwise(exps, 1);
+  auto exp =
+      exponential ? yielded(exponential).getDefiningOp<math::ExpOp>() : nullptr;
+  if (!exp || exp.getOperand() != exponential.getRegion().getArgument(0))
+    return std::nullopt;
+  Value differences = exponential.getDpsInputs()[0];
+  linalg::GenericOp subtract = elementwise(differences, 2);
+  if (!subtract || !yieldsOfInputs<arith::SubFOp>(subtract) ||
+      !usedOnlyBy(differences, {exponential}))
+    return std::nullopt;
+  return ShiftedExponential{subtract.getDpsInputs()[0],
+                            subtract.getDpsInputs()[1], subtract};
+}
+
+/// `P = E / sum_j E` with `E = exp(S - max_j S)`. The maximum must be the
+/// row's own (its start below every score), so this is the softmax of S
+/// exactly.
 std::optional<SoftmaxOverKeys> expandedSoftmax(Value probabilities) {
   linalg::GenericOp divide = elementwise(probabilities, 2);
   if (!divide || !yieldsOfInputs<arith::DivFOp>(divide))
@@ -142,21 +180,19 @@ std::optional<SoftmaxOverKeys> expandedSoftmax(Value probabilities) {
   if (!sum || sum.getDpsInputs()[0] != exps ||
       !isZeroFilled(sum.getDpsInits()[0]))
     return std::nullopt;
-  linalg::GenericOp exponential = elementwise(exps, 2);
-  if (!exponential || !isExpOfDifference(exponential))
+  std::optional<ShiftedExponential> shifted = shiftedExponential(exps);
+  if (!shifted)
     return std::nullopt;
-  Value scores = exponential.getDpsInputs()[0];
-  Value maxima = exponential.getDpsInputs()[1];
   linalg::GenericOp maximum =
-      rowReduction<arith::MaxNumFOp, arith::MaximumFOp>(maxima);
-  if (!maximum || maximum.getDpsInputs()[0] != scores ||
+      rowReduction<arith::MaxNumFOp, arith::MaximumFOp>(shifted->maxima);
+  if (!maximum || maximum.getDpsInputs()[0] != shifted->scores ||
       !isMaximumStart(maximum.getDpsInits()[0],
                       isa<arith::MaxNumFOp>(yielded(maximum).getDefiningOp())))
     return std::nullopt;
   if (!usedOnlyBy(exps, {sum, divide}) || !usedOnlyBy(sums, {divide}) ||
-      !usedOnlyBy(maxima, {exponential}))
+      !usedOnlyBy(shifted->maxima, {shifted->shift}))
     return std::nullopt;
-  return SoftmaxOverKeys{scores, {maximum, exponential}};
+  return SoftmaxOverKeys{shifted->scores, {maximum, shifted->shift}};
 }
 
 /// The value `op`'s body yields, and its block argument for the input.

@@ -32,9 +32,10 @@ struct SoftmaxOverKeys {
 };
 
 /// The softmax that produces `probabilities`: `linalg.softmax
-/// dimension(3)`, or its expansion as upstream's decomposition writes it,
-/// `E = exp(S - max_j S); P = E / sum_j E`, each intermediate used only
-/// inside it.
+/// dimension(3)`, or its expansion `E = exp(S - max_j S); P = E / sum_j E`
+/// as upstream's decomposition writes it or as torch-mlir lowers torch's
+/// (reductions that keep their dimension, the subtraction and the
+/// exponential as two ops), each intermediate used only inside it.
 std::optional<SoftmaxOverKeys> matchSoftmaxOverKeys(Value probabilities);
 
 /// What lies between the scores Q K^T and the softmax.

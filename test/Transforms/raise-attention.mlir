@@ -905,3 +905,158 @@ func.func @only_keys_repeated(%q: tensor<1x4x64x16xf32>, %k: tensor<1x2x64x16xf3
   } -> tensor<1x4x64x16xf32>
   return %o : tensor<1x4x64x16xf32>
 }
+
+// -----
+
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#k = affine_map<(b, h, i, j, d) -> (b, h, j, d)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+#p = affine_map<(b, h, i, d, j) -> (b, h, i, j)>
+#v = affine_map<(b, h, i, d, j) -> (b, h, j, d)>
+#o = affine_map<(b, h, i, d, j) -> (b, h, i, d)>
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#row = affine_map<(b, h, i, j) -> (b, h, i)>
+#row1 = affine_map<(b, h, i, j) -> (b, h, i, 0)>
+#kv = affine_map<(b, h, g, j, d) -> (b, h, j, d)>
+#kvg = affine_map<(b, h, g, j, d) -> (b, h, g, j, d)>
+// The softmax as torch-mlir lowers torch's decomposition of it: reductions
+// that keep their dimension ([1, 2, 64, 1], read at (b, h, i, 0)), the
+// maximum arith.maximumf from -inf, the subtraction and the exponential as
+// two ops.
+// CHECK-LABEL: func.func @torch_softmax(
+// CHECK-NEXT: ring.attention %{{.*}}, %{{.*}}, %{{.*}} causal scale 2.500000e-01 : tensor<1x2x64x16xf32>
+// CHECK-NEXT: return
+func.func @torch_softmax(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %sz = linalg.fill ins(%zero : f32) outs(%se : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %s = linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>) outs(%sz : tensor<1x2x64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x64x64xf32>
+  %c = arith.constant 0.25 : f32
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.mulf %x, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %masked = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scaled : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %future = arith.cmpi ugt, %j, %i : index
+    %y = arith.select %future, %ninf, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %re = tensor.empty() : tensor<1x2x64x1xf32>
+  %start = arith.constant 0xFF800000 : f32
+  %mz = linalg.fill ins(%start : f32) outs(%re : tensor<1x2x64x1xf32>) -> tensor<1x2x64x1xf32>
+  %max = linalg.generic {indexing_maps = [#id, #row1], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%masked : tensor<1x2x64x64xf32>) outs(%mz : tensor<1x2x64x1xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.maximumf %x, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x1xf32>
+  %diff = linalg.generic {indexing_maps = [#id, #row1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%masked, %max : tensor<1x2x64x64xf32>, tensor<1x2x64x1xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %mx: f32, %out: f32):
+    %d = arith.subf %x, %mx : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x64x64xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%diff : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %sum0 = arith.constant 0.0 : f32
+  %sz0 = linalg.fill ins(%sum0 : f32) outs(%re : tensor<1x2x64x1xf32>) -> tensor<1x2x64x1xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row1], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%exp : tensor<1x2x64x64xf32>) outs(%sz0 : tensor<1x2x64x1xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.addf %x, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x1xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%exp, %sum : tensor<1x2x64x64xf32>, tensor<1x2x64x1xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %t: f32, %out: f32):
+    %y = arith.divf %x, %t : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %oe = tensor.empty() : tensor<1x2x64x16xf32>
+  %oz = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32>
+  %o = linalg.generic {indexing_maps = [#p, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%p, %v : tensor<1x2x64x64xf32>, tensor<1x2x64x16xf32>) outs(%oz : tensor<1x2x64x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#k = affine_map<(b, h, i, j, d) -> (b, h, j, d)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+#p = affine_map<(b, h, i, d, j) -> (b, h, i, j)>
+#v = affine_map<(b, h, i, d, j) -> (b, h, j, d)>
+#o = affine_map<(b, h, i, d, j) -> (b, h, i, d)>
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#row = affine_map<(b, h, i, j) -> (b, h, i)>
+#row1 = affine_map<(b, h, i, j) -> (b, h, i, 0)>
+#kv = affine_map<(b, h, g, j, d) -> (b, h, j, d)>
+#kvg = affine_map<(b, h, g, j, d) -> (b, h, g, j, d)>
+// NEG: the torch form's difference S - max is also returned.
+// CHECK-LABEL: func.func @neg_difference_used_elsewhere(
+// CHECK-NOT: ring.attention
+// CHECK: math.exp
+// CHECK-NOT: ring.attention
+func.func @neg_difference_used_elsewhere(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>, tensor<1x2x64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %sz = linalg.fill ins(%zero : f32) outs(%se : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %s = linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>) outs(%sz : tensor<1x2x64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x64x64xf32>
+  %re = tensor.empty() : tensor<1x2x64x1xf32>
+  %start = arith.constant 0xFF800000 : f32
+  %mz = linalg.fill ins(%start : f32) outs(%re : tensor<1x2x64x1xf32>) -> tensor<1x2x64x1xf32>
+  %max = linalg.generic {indexing_maps = [#id, #row1], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%s : tensor<1x2x64x64xf32>) outs(%mz : tensor<1x2x64x1xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.maximumf %x, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x1xf32>
+  %diff = linalg.generic {indexing_maps = [#id, #row1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s, %max : tensor<1x2x64x64xf32>, tensor<1x2x64x1xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %mx: f32, %out: f32):
+    %d = arith.subf %x, %mx : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x64x64xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%diff : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %sum0 = arith.constant 0.0 : f32
+  %sz0 = linalg.fill ins(%sum0 : f32) outs(%re : tensor<1x2x64x1xf32>) -> tensor<1x2x64x1xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row1], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%exp : tensor<1x2x64x64xf32>) outs(%sz0 : tensor<1x2x64x1xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.addf %x, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x1xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%exp, %sum : tensor<1x2x64x64xf32>, tensor<1x2x64x1xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %t: f32, %out: f32):
+    %y = arith.divf %x, %t : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %oe = tensor.empty() : tensor<1x2x64x16xf32>
+  %oz = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32>
+  %o = linalg.generic {indexing_maps = [#p, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%p, %v : tensor<1x2x64x64xf32>, tensor<1x2x64x16xf32>) outs(%oz : tensor<1x2x64x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x64x16xf32>
+  return %o, %diff : tensor<1x2x64x16xf32>, tensor<1x2x64x64xf32>
+}

@@ -19,6 +19,7 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
     S = j > i ? -inf : S   optional: causal (linalg.index 3 against 2)
     P = softmax(S)  linalg.softmax dimension(3), or its expansion
                     exp(S - max S) / sum exp(S - max S) over the keys
+                    (as upstream decomposes it or torch-mlir lowers it)
     O = P V         batched contraction over the keys, into zeros
     ```
 

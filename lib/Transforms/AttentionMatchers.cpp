@@ -31,6 +31,12 @@ loopsOfOperands(linalg::LinalgOp op) {
   return loops;
 }
 
+/// Whether `op` is `out[.., m, n] = sum_r lhs[.., m, r] * rhs[.., n, r]`
+/// (`rhsRowsAreColumns`) or `... rhs[.., r, n]` on rank-`rank` tensors,
+/// the leading dimensions batches, into zeros.
+bool isBatchedContraction(linalg::LinalgOp op, bool rhsRowsAreColumns,
+                          unsigned rank);
+
 /// The float constant a linalg.fill writes into `value`.
 std::optional<APFloat> filledWith(Value value) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
@@ -58,6 +64,49 @@ bool isMaximumStart(Value value, bool ignoresNaN) {
   APFloat lowest = APFloat::getLargest(filled->getSemantics(), true);
   return (filled->isInfinity() && filled->isNegative()) ||
          filled->bitwiseIsEqual(lowest);
+}
+
+/// Whether a reshape's groups are [[0, 1], [2], [3]]: batch and heads
+/// collapsed into one dimension.
+bool isHeadsCollapse(ArrayRef<ReassociationIndices> groups) {
+  return groups == ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}};
+}
+
+/// The 4-D tensor whose batch and heads `value` collapses; null otherwise.
+Value headsExpanded(Value value) {
+  auto collapse = value ? value.getDefiningOp<tensor::CollapseShapeOp>()
+                        : tensor::CollapseShapeOp();
+  return collapse && isHeadsCollapse(collapse.getReassociationIndices())
+             ? collapse.getSrc()
+             : Value();
+}
+
+/// The tensor `value` transposes in its last two dimensions only; null
+/// otherwise.
+Value lastTwoSwapped(Value value) {
+  auto transpose = value ? value.getDefiningOp<linalg::TransposeOp>()
+                         : linalg::TransposeOp();
+  if (!transpose || !transpose.hasPureTensorSemantics())
+    return Value();
+  ArrayRef<int64_t> permutation = transpose.getPermutation();
+  int64_t rank = permutation.size();
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t want = i < rank - 2 ? i : (i == rank - 2 ? rank - 1 : rank - 2);
+    if (permutation[i] != want)
+      return Value();
+  }
+  return transpose.getInput();
+}
+
+/// The 4-D tensor a contraction over b*h batches reads as its rhs, in
+/// its last two dimensions swapped when `swap`: by a transpose before the
+/// collapse or after it. Null otherwise.
+Value collapsedRhsIn4D(Value rhs, bool swap) {
+  if (!swap)
+    return headsExpanded(rhs);
+  if (Value unswapped = lastTwoSwapped(rhs))
+    return headsExpanded(unswapped);
+  return lastTwoSwapped(headsExpanded(rhs));
 }
 
 /// (b, h, i, j) -> (b, h, i), or (b, h, i, 0) as a reduction that keeps
@@ -277,6 +326,33 @@ Value broadcastAlongDim2(Value value) {
                                                     : Value();
 }
 
+bool isBatchedContraction(linalg::LinalgOp op, bool rhsRowsAreColumns,
+                          unsigned rank) {
+  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != rank + 1 ||
+      op.getNumReductionLoops() != 1 || !linalg::isaContractionOpInterface(op))
+    return false;
+  std::optional<SmallVector<SmallVector<unsigned>>> loops = loopsOfOperands(op);
+  if (!loops || llvm::any_of(*loops, [&](const SmallVector<unsigned> &l) {
+        return l.size() != rank;
+      }))
+    return false;
+  const SmallVector<unsigned> &lhs = (*loops)[0], &rhs = (*loops)[1],
+                              &out = (*loops)[2];
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned reduced =
+      llvm::find(iterators, utils::IteratorType::reduction) - iterators.begin();
+  ArrayRef<unsigned> batches = ArrayRef<unsigned>(out).drop_back(2);
+  unsigned m = out[rank - 2], n = out[rank - 1];
+  SmallVector<unsigned> wantLhs(batches), wantRhs(batches);
+  wantLhs.append({m, reduced});
+  if (rhsRowsAreColumns)
+    wantRhs.append({n, reduced});
+  else
+    wantRhs.append({reduced, n});
+  return lhs == wantLhs && rhs == wantRhs && isZeroFilled(op.getDpsInits()[0]);
+}
+
 } // namespace
 
 bool mlir::ring::usedOnlyBy(Value value, ArrayRef<Operation *> readers) {
@@ -285,26 +361,34 @@ bool mlir::ring::usedOnlyBy(Value value, ArrayRef<Operation *> readers) {
   });
 }
 
-bool mlir::ring::isBatchedContraction(linalg::LinalgOp op, bool rhsTransposed) {
-  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 5 ||
-      op.getNumReductionLoops() != 1 || !linalg::isaContractionOpInterface(op))
-    return false;
-  std::optional<SmallVector<SmallVector<unsigned>>> loops = loopsOfOperands(op);
-  if (!loops || llvm::any_of(*loops, [](const SmallVector<unsigned> &l) {
-        return l.size() != 4;
-      }))
-    return false;
-  const SmallVector<unsigned> &lhs = (*loops)[0], &rhs = (*loops)[1],
-                              &out = (*loops)[2];
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  unsigned reduced =
-      llvm::find(iterators, utils::IteratorType::reduction) - iterators.begin();
-  SmallVector<unsigned> wantLhs = {out[0], out[1], out[2], reduced};
-  SmallVector<unsigned> wantRhs =
-      rhsTransposed ? SmallVector<unsigned>{out[0], out[1], out[3], reduced}
-                    : SmallVector<unsigned>{out[0], out[1], reduced, out[3]};
-  return lhs == wantLhs && rhs == wantRhs && isZeroFilled(op.getDpsInits()[0]);
+std::optional<BatchedProduct>
+mlir::ring::matchBatchedProduct(Value out, bool rhsRowsAreColumns) {
+  Operation *root = out.getDefiningOp();
+  auto expand = out.getDefiningOp<tensor::ExpandShapeOp>();
+  bool collapsed = expand && isHeadsCollapse(expand.getReassociationIndices());
+  if (expand && !collapsed)
+    return std::nullopt;
+  if (collapsed && !expand.getSrc().hasOneUse())
+    return std::nullopt;
+  auto op =
+      (collapsed ? expand.getSrc() : out).getDefiningOp<linalg::LinalgOp>();
+  unsigned rank = collapsed ? 3 : 4;
+  for (bool readsRowsAsColumns : {true, false}) {
+    if (!isBatchedContraction(op, readsRowsAsColumns, rank))
+      continue;
+    Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+    bool swap = readsRowsAsColumns != rhsRowsAreColumns;
+    if (collapsed) {
+      lhs = headsExpanded(lhs);
+      rhs = collapsedRhsIn4D(rhs, swap);
+    } else if (swap) {
+      rhs = lastTwoSwapped(rhs);
+    }
+    if (!lhs || !rhs)
+      return std::nullopt;
+    return BatchedProduct{root, lhs, rhs};
+  }
+  return std::nullopt;
 }
 
 std::optional<SoftmaxOverKeys>

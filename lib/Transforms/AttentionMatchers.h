@@ -19,10 +19,23 @@
 namespace mlir {
 namespace ring {
 
-/// Whether `op` is `out[b,h,m,n] = sum_r lhs[b,h,m,r] * rhs[b,h,n,r]` (with
-/// `rhsTransposed`, as in Q K^T) or `... rhs[b,h,r,n]` (as in P V), on
-/// tensors, into zeros.
-bool isBatchedContraction(linalg::LinalgOp op, bool rhsTransposed);
+/// `out[b,h,m,n] = sum_r lhs[b,h,m,r] * rhs(b,h,...)`, into zeros, on
+/// tensors: `root` defines `out`; `lhs` is 4-D, and `rhs` is the 4-D tensor
+/// read at [b,h,n,r] (as K in Q K^T) or at [b,h,r,n] (as V in P V).
+struct BatchedProduct {
+  Operation *root;
+  Value lhs, rhs;
+};
+
+/// The batched product that defines `out`, with the rhs read at [b,h,n,r]
+/// when `rhsRowsAreColumns`. Spellings: any contraction the linalg
+/// interface recognizes on the 4-D tensors, or on 3-D ones whose batch is
+/// b*h (linalg.batch_matmul; its operands collapse_shape [[0, 1], [2], [3]]
+/// of 4-D tensors, its result expanded back); the rhs read either way, a
+/// linalg.transpose of its last two dimensions (before or after the
+/// collapse) turning one into the other.
+std::optional<BatchedProduct> matchBatchedProduct(Value out,
+                                                  bool rhsRowsAreColumns);
 
 /// A softmax along the keys of scores [b, h, i, j]: the scores it
 /// normalizes and the ops that read them (their only allowed users).

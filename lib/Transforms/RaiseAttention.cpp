@@ -12,7 +12,9 @@
 //   P = softmax(S) along the keys   linalg.softmax or its expansion
 //   O = P V                         a batched contraction over the keys
 //
-// K and V may be repeated from fewer heads (grouped-query attention); the
+// The contractions may run over batch and heads collapsed into one
+// dimension (linalg.batch_matmul), with K transposed on the way; K and V
+// may be repeated from fewer heads (grouped-query attention), and the
 // raised op takes them unrepeated. AttentionMatchers.h says which
 // spellings of each piece are recognized. Every intermediate must have no
 // other use. Anything else, near misses included, is left as it is
@@ -26,6 +28,7 @@
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 #include "RingAttn/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
@@ -40,28 +43,33 @@ using namespace mlir::ring;
 
 namespace {
 
-/// Replaces P V, where P is the softmax of (scaled, masked) Q K^T, with
-/// ring.attention of Q, K and V.
-struct RaiseScaledDotProductAttention
-    : OpInterfaceRewritePattern<linalg::LinalgOp> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+/// Replaces O = P V, where P is the softmax of (scaled, masked) Q K^T, with
+/// ring.attention of Q, K and V. Anchored on the op that defines O: the
+/// contraction, or the expand_shape after a contraction of b*h batches.
+struct RaiseScaledDotProductAttention : RewritePattern {
+  RaiseScaledDotProductAttention(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
 
-  LogicalResult matchAndRewrite(linalg::LinalgOp pv,
+  LogicalResult matchAndRewrite(Operation *root,
                                 PatternRewriter &rewriter) const override {
-    if (!isBatchedContraction(pv, /*rhsTransposed=*/false))
-      return rewriter.notifyMatchFailure(pv, "not a batched P V contraction");
-    Value probabilities = pv.getDpsInputs()[0];
+    if (!isa<linalg::LinalgOp, tensor::ExpandShapeOp>(root) ||
+        root->getNumResults() != 1)
+      return failure();
+    std::optional<BatchedProduct> pv =
+        matchBatchedProduct(root->getResult(0), /*rhsRowsAreColumns=*/false);
+    if (!pv)
+      return rewriter.notifyMatchFailure(root, "not a batched P V product");
+    Value probabilities = pv->lhs;
     std::optional<SoftmaxOverKeys> softmax =
         matchSoftmaxOverKeys(probabilities);
     if (!softmax || !probabilities.hasOneUse())
-      return rewriter.notifyMatchFailure(pv, "P is not a softmax over keys");
+      return rewriter.notifyMatchFailure(root, "P is not a softmax over keys");
     ScoreSteps steps = stepsBeforeSoftmax(*softmax);
-    auto qk = steps.scores.getDefiningOp<linalg::LinalgOp>();
-    if (!isBatchedContraction(qk, /*rhsTransposed=*/true) ||
-        !usedOnlyBy(steps.scores, steps.readers))
-      return rewriter.notifyMatchFailure(pv, "S is not a batched Q K^T");
-    Value query = qk.getDpsInputs()[0];
-    Value key = qk.getDpsInputs()[1], value = pv.getDpsInputs()[1];
+    std::optional<BatchedProduct> qk =
+        matchBatchedProduct(steps.scores, /*rhsRowsAreColumns=*/true);
+    if (!qk || !usedOnlyBy(steps.scores, steps.readers))
+      return rewriter.notifyMatchFailure(root, "S is not a batched Q K^T");
+    Value query = qk->lhs, key = qk->rhs, value = pv->rhs;
     // Grouped heads: K and V unrepeated when both were repeated alike;
     // otherwise as they are, the repeat computed (still exact).
     Value keyHeads = headsBeforeRepeat(key);
@@ -71,19 +79,19 @@ struct RaiseScaledDotProductAttention
       value = valueHeads;
     }
     // ring.attention's own contract: O has Q's type, and K and V share one.
-    Type resultType = pv->getResult(0).getType();
+    Type resultType = root->getResult(0).getType();
     if (query.getType() != resultType || key.getType() != value.getType() ||
         !isa<Float32Type, Float16Type, BFloat16Type>(
             getElementTypeOrSelf(resultType)) ||
         !cast<ShapedType>(resultType).hasStaticShape())
-      return rewriter.notifyMatchFailure(pv, "types ring.attention refuses");
+      return rewriter.notifyMatchFailure(root, "types ring.attention refuses");
     auto attention = AttentionOp::create(
-        rewriter, pv.getLoc(), resultType, /*lse=*/Type(), query, key, value,
+        rewriter, root->getLoc(), resultType, /*lse=*/Type(), query, key, value,
         /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(),
         steps.causal, IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(),
         rewriter.getF32FloatAttr(steps.scale), FlatSymbolRefAttr(),
         IntegerAttr());
-    rewriter.replaceOp(pv, attention.getResult());
+    rewriter.replaceOp(root, attention.getResult());
     return success();
   }
 };

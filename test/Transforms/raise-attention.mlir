@@ -1060,3 +1060,162 @@ func.func @neg_difference_used_elsewhere(%q: tensor<1x2x64x16xf32>, %k: tensor<1
   } -> tensor<1x2x64x16xf32>
   return %o, %diff : tensor<1x2x64x16xf32>, tensor<1x2x64x64xf32>
 }
+
+// -----
+
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#kt = affine_map<(b, h, i, j, d) -> (b, h, d, j)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+// Batch and heads collapsed into one dimension for linalg.batch_matmul, K
+// transposed before the collapse, both results expanded back.
+// CHECK-LABEL: func.func @batch_matmul_heads_collapsed(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x64x16xf32>, %[[K:[^:]*]]: tensor<1x2x64x16xf32>, %[[V:[^:]*]]: tensor<1x2x64x16xf32>)
+// CHECK-NEXT: %[[O:.*]] = ring.attention %[[Q]], %[[K]], %[[V]] scale 2.500000e-01 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @batch_matmul_heads_collapsed(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = arith.constant 0.25 : f32
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %kte = tensor.empty() : tensor<1x2x16x64xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x2x64x16xf32>) outs(%kte : tensor<1x2x16x64xf32>) permutation = [0, 1, 3, 2]
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x2x16x64xf32> into tensor<2x16x64xf32>
+  %se3 = tensor.empty() : tensor<2x64x64xf32>
+  %sz3 = linalg.fill ins(%zero : f32) outs(%se3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s3 = linalg.batch_matmul ins(%qc, %ktc : tensor<2x64x16xf32>, tensor<2x16x64xf32>) outs(%sz3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s = tensor.expand_shape %s3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 64] : tensor<2x64x64xf32> into tensor<1x2x64x64xf32>
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.mulf %x, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %pe = tensor.empty() : tensor<1x2x64x64xf32>
+  %p = linalg.softmax dimension(3) ins(%scaled : tensor<1x2x64x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %pc = tensor.collapse_shape %p [[0, 1], [2], [3]] : tensor<1x2x64x64xf32> into tensor<2x64x64xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %oe = tensor.empty() : tensor<2x64x16xf32>
+  %oz = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o3 = linalg.batch_matmul ins(%pc, %vc : tensor<2x64x64xf32>, tensor<2x64x16xf32>) outs(%oz : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o = tensor.expand_shape %o3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 16] : tensor<2x64x16xf32> into tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#kt = affine_map<(b, h, i, j, d) -> (b, h, d, j)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+// K collapsed, then transposed.
+// CHECK-LABEL: func.func @transposed_after_collapse(
+// CHECK-NEXT: ring.attention %{{.*}}, %{{.*}}, %{{.*}} scale 2.500000e-01 :
+// CHECK-NEXT: return
+func.func @transposed_after_collapse(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = arith.constant 0.25 : f32
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %kc = tensor.collapse_shape %k [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %kte = tensor.empty() : tensor<2x16x64xf32>
+  %ktc = linalg.transpose ins(%kc : tensor<2x64x16xf32>) outs(%kte : tensor<2x16x64xf32>) permutation = [0, 2, 1]
+  %se3 = tensor.empty() : tensor<2x64x64xf32>
+  %sz3 = linalg.fill ins(%zero : f32) outs(%se3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s3 = linalg.batch_matmul ins(%qc, %ktc : tensor<2x64x16xf32>, tensor<2x16x64xf32>) outs(%sz3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s = tensor.expand_shape %s3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 64] : tensor<2x64x64xf32> into tensor<1x2x64x64xf32>
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.mulf %x, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %pe = tensor.empty() : tensor<1x2x64x64xf32>
+  %p = linalg.softmax dimension(3) ins(%scaled : tensor<1x2x64x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %pc = tensor.collapse_shape %p [[0, 1], [2], [3]] : tensor<1x2x64x64xf32> into tensor<2x64x64xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %oe = tensor.empty() : tensor<2x64x16xf32>
+  %oz = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o3 = linalg.batch_matmul ins(%pc, %vc : tensor<2x64x64xf32>, tensor<2x64x16xf32>) outs(%oz : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o = tensor.expand_shape %o3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 16] : tensor<2x64x16xf32> into tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#kt = affine_map<(b, h, i, j, d) -> (b, h, d, j)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+// Q K^T on 4-D tensors over a transposed K (the contraction reads it
+// [b, h, d, j]); P V over collapsed heads.
+// CHECK-LABEL: func.func @transposed_keys_4d(
+// CHECK-NEXT: ring.attention %{{.*}}, %{{.*}}, %{{.*}} scale 2.500000e-01 :
+// CHECK-NEXT: return
+func.func @transposed_keys_4d(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = arith.constant 0.25 : f32
+  %kte = tensor.empty() : tensor<1x2x16x64xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x2x64x16xf32>) outs(%kte : tensor<1x2x16x64xf32>) permutation = [0, 1, 3, 2]
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %sz = linalg.fill ins(%zero : f32) outs(%se : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %s = linalg.generic {indexing_maps = [#q, #kt, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %kt : tensor<1x2x64x16xf32>, tensor<1x2x16x64xf32>) outs(%sz : tensor<1x2x64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x64x64xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.mulf %x, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %pe = tensor.empty() : tensor<1x2x64x64xf32>
+  %p = linalg.softmax dimension(3) ins(%scaled : tensor<1x2x64x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %pc = tensor.collapse_shape %p [[0, 1], [2], [3]] : tensor<1x2x64x64xf32> into tensor<2x64x64xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %oe = tensor.empty() : tensor<2x64x16xf32>
+  %oz = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o3 = linalg.batch_matmul ins(%pc, %vc : tensor<2x64x64xf32>, tensor<2x64x16xf32>) outs(%oz : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o = tensor.expand_shape %o3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 16] : tensor<2x64x16xf32> into tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#q = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#kt = affine_map<(b, h, i, j, d) -> (b, h, d, j)>
+#s = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+// NEG: P V over collapsed heads accumulates into ones, not zeros.
+// CHECK-LABEL: func.func @neg_batched_into_ones(
+// CHECK-NOT: ring.attention
+// CHECK: linalg.batch_matmul
+// CHECK: linalg.batch_matmul
+// CHECK-NOT: ring.attention
+func.func @neg_batched_into_ones(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = arith.constant 0.25 : f32
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %kte = tensor.empty() : tensor<1x2x16x64xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x2x64x16xf32>) outs(%kte : tensor<1x2x16x64xf32>) permutation = [0, 1, 3, 2]
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x2x16x64xf32> into tensor<2x16x64xf32>
+  %se3 = tensor.empty() : tensor<2x64x64xf32>
+  %sz3 = linalg.fill ins(%zero : f32) outs(%se3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s3 = linalg.batch_matmul ins(%qc, %ktc : tensor<2x64x16xf32>, tensor<2x16x64xf32>) outs(%sz3 : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
+  %s = tensor.expand_shape %s3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 64] : tensor<2x64x64xf32> into tensor<1x2x64x64xf32>
+  %se = tensor.empty() : tensor<1x2x64x64xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s : tensor<1x2x64x64xf32>) outs(%se : tensor<1x2x64x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %y = arith.mulf %x, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %pe = tensor.empty() : tensor<1x2x64x64xf32>
+  %p = linalg.softmax dimension(3) ins(%scaled : tensor<1x2x64x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) -> tensor<1x2x64x64xf32>
+  %pc = tensor.collapse_shape %p [[0, 1], [2], [3]] : tensor<1x2x64x64xf32> into tensor<2x64x64xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x64x16xf32> into tensor<2x64x16xf32>
+  %oe = tensor.empty() : tensor<2x64x16xf32>
+  %one = arith.constant 1.0 : f32
+  %oz = linalg.fill ins(%one : f32) outs(%oe : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o3 = linalg.batch_matmul ins(%pc, %vc : tensor<2x64x64xf32>, tensor<2x64x16xf32>) outs(%oz : tensor<2x64x16xf32>) -> tensor<2x64x16xf32>
+  %o = tensor.expand_shape %o3 [[0, 1], [2], [3]] output_shape [1, 2, 64, 16] : tensor<2x64x16xf32> into tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}

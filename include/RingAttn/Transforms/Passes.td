@@ -25,7 +25,9 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
 
     on `[batch, heads, seq, head_dim]` tensors of f32, f16 or bf16 (the
     raised op accumulates in f32 and rounds its output once). The
-    contractions are any linalg op the contraction interface recognizes;
+    contractions are any linalg op the contraction interface recognizes,
+    on those tensors or over batch and heads collapsed into one dimension
+    (`linalg.batch_matmul`), K transposed or not;
     the scale and the mask are element-wise `linalg.generic`s, in either
     order, and every intermediate has no other use. K and V may be
     repeated from fewer heads as `repeat_interleave` does (grouped-query
@@ -34,8 +36,8 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
     elsewhere, a contraction over another dimension, heads repeated whole)
     is left untouched. A sequence split by `shard.shard` annotations
     stays annotated; upstream's `shard-partition` then makes the raised
-    op the ring form (docs/Passes.md). Not recognized yet: batch_matmul
-    over collapsed dimensions and an additive mask.
+    op the ring form (docs/Passes.md). Not recognized yet: an additive
+    mask.
   }];
   let dependentDialects = ["::mlir::ring::RingDialect"];
 }

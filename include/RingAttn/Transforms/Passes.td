@@ -42,6 +42,36 @@ def RingRaiseAttention : Pass<"ring-raise-attention"> {
   let dependentDialects = ["::mlir::ring::RingDialect"];
 }
 
+def RingBlockwiseFeedforward
+    : Pass<"ring-blockwise-feedforward", "func::FuncOp"> {
+  let summary = "Compute the token-wise part of a layer block by block along "
+                "the sequence";
+  let description = [{
+    The blockwise transformer's feedforward: the token-wise ops of a layer
+    (layer norm, the MLP's matmul -> activation -> matmul, residual adds)
+    run over blocks of `block-size` tokens, each block computed through
+    the whole chain before the next, so the MLP's hidden activation lives
+    at `block-size x hidden` instead of `seq x hidden`.
+
+    Each chain's last linalg op on tensors (one whose result no other
+    tileable linalg op reads) is tiled along its result's token dimension
+    (the second-to-last: activations are `[..., seq, features]`) with
+    upstream's `tileConsumerAndFuseProducersUsingSCF`, which fuses every
+    producer it reaches into the loop. What is not a linalg op (a
+    `ring.attention`, a function argument) ends the fusion: it is computed
+    whole, as before. Sequences of at most `block-size` tokens are left
+    alone. docs/Passes.md shows the memory effect.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"512",
+           "Tokens per block">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   let summary = "Describe attention entry points for the runtime and tools";
   let description = [{

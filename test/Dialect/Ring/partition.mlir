@@ -2,10 +2,9 @@
 // the ring dialect's sharding model: split along the sequence over a grid
 // axis it becomes the ring form on that axis, on local shards; split
 // nowhere it stays whole; split any other way it is an error that names
-// the operand. Upstream mlir-opt does the same with the dialect plugin,
-// which registers the model.
+// the operand. Upstream mlir-opt does the same with the dialect plugin
+// (test/Packaging/mlir-opt-plugin-partition.mlir).
 // RUN: ring-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(shard-partition))' | FileCheck %s
-// RUN: %mlir_lib_dir/../bin/mlir-opt %s --load-dialect-plugin=%ringattn_obj/lib/libRingAttnPlugin.so -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(shard-partition))' | FileCheck %s
 
 // 4 query heads over 2 key/value heads, causal, 64 positions split over
 // the 4 ranks of a 1-D grid: 16 local positions each.

@@ -9,9 +9,12 @@
 // timeout: a process that stopped (SIGSTOP, a hung node) or
 // failed where its peers cannot see it must not hold the others forever. Past
 // the deadline the job is aborted with a message naming the rank and the
-// phase. MPI_Init and MPI_Finalize have no nonblocking form; a watchdog
-// bounds them instead, and ends the process (the MPI launcher then ends the
-// job) if they do not return in time. docs/MPI.md states this fault model.
+// phase. The deadline bounds silence, not work: a process busy with a step
+// of its own (compiling) sends heartbeats, and each one a waiting process
+// hears moves its deadline on. MPI_Init and MPI_Finalize have no nonblocking
+// form; a watchdog bounds them instead, and ends the process (the MPI launcher
+// then ends the job) if they do not return in time. docs/MPI.md states this
+// fault model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +84,13 @@ public:
     });
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Heartbeats travel on a communicator of their own, apart from the
+    // job's and the ring's messages.
+    MPI_Comm heartbeats;
+    MPI_Request request;
+    MPI_Comm_idup(MPI_COMM_WORLD, &heartbeats, &request);
+    await(request, "setting up the job's heartbeats");
+    heartbeats_ = heartbeats;
     localRank_ = nodeLocalRank();
     if (nccl_)
       selectGpuDevice(localRank_);
@@ -191,22 +201,35 @@ public:
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
     await(request, "waiting for every process to finish");
-    withWatchdog("MPI_Finalize", timeout_, [] { MPI_Finalize(); });
+    withWatchdog("MPI_Finalize", timeout_, [&] {
+      MPI_Comm_free(&heartbeats_);
+      MPI_Finalize();
+    });
   }
 
+  std::unique_ptr<Heartbeat> beatWhileWorking() override;
+
 private:
-  /// Waits for `request` until the deadline; past it, aborts the job with a
-  /// message naming this rank and `phase`.
+  class MpiHeartbeat;
+
+  Clock::duration timeout() const {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(timeout_));
+  }
+
+  /// Waits for `request` until the timeout passes without a sign of life
+  /// from the other processes (its completion or a heartbeat); then aborts
+  /// the job with a message naming this rank and `phase`.
   void await(MPI_Request &request, const char *phase) {
-    Clock::time_point deadline =
-        Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(timeout_));
+    Clock::time_point deadline = Clock::now() + timeout();
     auto pause = std::chrono::microseconds(20);
     for (;;) {
       int done = 0;
       MPI_Test(&request, &done, MPI_STATUS_IGNORE);
       if (done)
         return;
+      if (receiveHeartbeats())
+        deadline = Clock::now() + timeout();
       if (Clock::now() > deadline) {
         std::fprintf(stderr,
                      "ringattn: rank %d: timed out after %g s %s: "
@@ -217,6 +240,24 @@ private:
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  }
+
+  /// Receives every heartbeat that has arrived; whether there was one.
+  bool receiveHeartbeats() {
+    if (heartbeats_ == MPI_COMM_NULL)
+      return false;
+    bool heard = false;
+    for (;;) {
+      int arrived = 0;
+      MPI_Status status;
+      MPI_Iprobe(MPI_ANY_SOURCE, 0, heartbeats_, &arrived, &status);
+      if (!arrived)
+        return heard;
+      char beat;
+      MPI_Recv(&beat, 1, MPI_BYTE, status.MPI_SOURCE, 0, heartbeats_,
+               MPI_STATUS_IGNORE);
+      heard = true;
     }
   }
 
@@ -300,10 +341,70 @@ private:
 
   BackendInfo info_;
   double timeout_;
+  MPI_Comm heartbeats_ = MPI_COMM_NULL;
   bool nccl_;
   bool finished_ = false;
   int rank_ = 0, size_ = 1, localRank_ = 0;
 };
+
+/// A thread that sends every other process a one-byte heartbeat four times
+/// per timeout while this process works alone. The process makes no MPI
+/// call of its own meanwhile (MPI_THREAD_SERIALIZED), and completes the
+/// sends once the thread has stopped.
+class MpiJobBackend::MpiHeartbeat final : public Heartbeat {
+public:
+  explicit MpiHeartbeat(MpiJobBackend &job)
+      : job_(job), sender_([this] { beatUntilStopped(); }) {}
+
+  ~MpiHeartbeat() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+    }
+    stop_.notify_one();
+    sender_.join();
+    for (MPI_Request &request : sent_)
+      job_.await(request, "sending a heartbeat");
+  }
+
+private:
+  void beatUntilStopped() {
+    static const char beat = 1;
+    std::unique_lock<std::mutex> lock(mutex_);
+    do {
+      // Completed sends are dropped, so a long step keeps few requests.
+      dropCompletedSends();
+      for (int peer = 0; peer < job_.size_; ++peer)
+        if (peer != job_.rank_) {
+          sent_.emplace_back();
+          MPI_Isend(&beat, 1, MPI_BYTE, peer, 0, job_.heartbeats_,
+                    &sent_.back());
+        }
+    } while (
+        !stop_.wait_for(lock, job_.timeout() / 4, [&] { return stopped_; }));
+  }
+
+  void dropCompletedSends() {
+    sent_.erase(std::remove_if(sent_.begin(), sent_.end(),
+                               [](MPI_Request &request) {
+                                 int done = 0;
+                                 MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+                                 return done != 0;
+                               }),
+                sent_.end());
+  }
+
+  MpiJobBackend &job_;
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopped_ = false;
+  std::vector<MPI_Request> sent_;
+  std::thread sender_;
+};
+
+std::unique_ptr<Heartbeat> MpiJobBackend::beatWhileWorking() {
+  return std::make_unique<MpiHeartbeat>(*this);
+}
 
 } // namespace
 

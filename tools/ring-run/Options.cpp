@@ -116,8 +116,9 @@ cl::opt<int> faultRank("fault-rank", cl::desc("Rank that misbehaves (testing)"),
                        cl::init(-1), cl::Hidden, cl::cat(category));
 cl::opt<std::string>
     faultKind("fault",
-              cl::desc("stall (never starts computing) or exit "
-                       "(dies before computing)"),
+              cl::desc("stall (never starts computing), exit "
+                       "(dies before computing) or slow-start (its process "
+                       "compiles for 4 timeouts, alive)"),
               cl::init("stall"), cl::Hidden, cl::cat(category));
 cl::opt<std::string>
     traceFile("trace",
@@ -197,8 +198,8 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
   if (o.noCommunication && o.grad && !o.gradOutputs.empty())
     return "--no-communication gives wrong results by design; it cannot be "
            "combined with --grad-outputs";
-  if (o.fault != "stall" && o.fault != "exit")
-    return "--fault must be stall or exit (got '" + o.fault + "')";
+  if (o.fault != "stall" && o.fault != "exit" && o.fault != "slow-start")
+    return "--fault must be stall, exit or slow-start (got '" + o.fault + "')";
   if (o.noCommunication && (o.check || !o.outputFile.empty()))
     return "--no-communication gives wrong results by design; it cannot be "
            "combined with --check or --output";

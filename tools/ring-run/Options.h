@@ -47,7 +47,7 @@ struct RunOptions {
   double timeoutSeconds = 60;
   bool noCommunication = false;
   int faultRank = -1;          ///< testing: the rank that misbehaves
-  std::string fault = "stall"; ///< testing: stall or exit
+  std::string fault = "stall"; ///< testing: stall, exit or slow-start
   std::string traceFile;
   std::string chip = "sm_80";
   int64_t queryTile = 0, keyTile = 0;

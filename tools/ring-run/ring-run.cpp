@@ -253,6 +253,10 @@ private:
   /// process prints its error (once per job, not once per process) and
   /// every process returns false.
   bool everyProcessOk(Error error);
+  /// Runs `step`, work of this process alone, while the other processes
+  /// hear that it is alive: their deadlines bound silence, not a slow
+  /// compile.
+  Error workAlone(Error (RingRun::*step)());
   /// The shards of `global` this process holds: every rank's on the root,
   /// the ranks' it runs elsewhere.
   Error shardsOf(HostTensor &global, const std::string &operand, bool kv,
@@ -285,9 +289,12 @@ private:
   /// What every MPI process must agree on: the module text, the entry and
   /// the options that change what runs.
   uint64_t fingerprint() const;
-  /// --fault-rank's misbehaviour: a process that dies, or a rank that
-  /// stalls far past the timeout (its peers must give up on it).
-  void injectFault() const;
+  enum class FaultMoment { Compile, Run };
+  /// --fault-rank's misbehaviour at `moment`: when the ring runs, a process
+  /// that dies or a rank that stalls far past the timeout (its peers must
+  /// give up on it); while it compiles, a process that works that long
+  /// (slow-start: alive, its peers must wait).
+  void injectFault(FaultMoment moment) const;
 
   const RunOptions &cli;
   const runtime::BackendRegistry &backends;
@@ -362,9 +369,10 @@ int RingRun::run(int &argc, char **&argv) {
   // The process backend (which owns MPI) comes first, so that every later
   // step can end the job on every process.
   if (!everyProcessOk(startProcessBackend(argc, argv)) ||
-      !everyProcessOk(loadEntryPoint()) || !everyProcessOk(startBackend()) ||
-      !everyProcessOk(agreeOnModule()) || !everyProcessOk(prepareOperands()) ||
-      !everyProcessOk(shardOperands()))
+      !everyProcessOk(workAlone(&RingRun::loadEntryPoint)) ||
+      !everyProcessOk(startBackend()) || !everyProcessOk(agreeOnModule()) ||
+      !everyProcessOk(workAlone(&RingRun::prepareOperands)) ||
+      !everyProcessOk(workAlone(&RingRun::shardOperands)))
     return 1;
   backend->scatter(shardBuffers(qShards));
   backend->scatter(shardBuffers(kShards));
@@ -373,7 +381,8 @@ int RingRun::run(int &argc, char **&argv) {
     backend->scatter(shardBuffers(doutShards));
   for (const ReplicatedInput &input : replicatedInputs())
     backend->scatter(shardBuffers(input.copies));
-  if (!everyProcessOk(compileOnRoot()) || !everyProcessOk(loadOnEveryProcess()))
+  if (!everyProcessOk(workAlone(&RingRun::compileOnRoot)) ||
+      !everyProcessOk(loadOnEveryProcess()))
     return 1;
   // From here on a failure is this process's alone: the backends end the
   // job on a failed ring themselves.
@@ -399,6 +408,12 @@ bool RingRun::everyProcessOk(Error error) {
   if (first >= 0 && first == (backend ? backend->processRank() : 0))
     fail(message);
   return first < 0;
+}
+
+Error RingRun::workAlone(Error (RingRun::*step)()) {
+  std::unique_ptr<runtime::Heartbeat> beating =
+      backend ? backend->beatWhileWorking() : nullptr;
+  return (this->*step)();
 }
 
 Error RingRun::startProcessBackend(int &argc, char **&argv) {
@@ -758,6 +773,8 @@ Error RingRun::copiesOf(const HostTensor *value, ElementType type, int64_t size,
 /// stale cache entry is compiled over, not fatal.
 Error RingRun::compileOnRoot() {
   compileStart = std::chrono::steady_clock::now();
+  if (backend->processRank() == cli.faultRank)
+    injectFault(FaultMoment::Compile);
   if (Error error = checkHostCanRun(*module))
     return error;
   cacheKey = objectCacheKey(*module);
@@ -794,6 +811,7 @@ Error RingRun::loadOnEveryProcess() {
   backend->shareObject(rootKey, object);
   if (!backend->isRoot()) {
     if (rootKey != cacheKey) {
+      std::unique_ptr<runtime::Heartbeat> beating = backend->beatWhileWorking();
       Expected<std::string> own =
           objectFor(*module, cacheKey, cli.cacheDir, /*readCache=*/true,
                     diagnostics, objectSource);
@@ -869,7 +887,9 @@ Error RingRun::bindOperands() {
   return Error::success();
 }
 
-void RingRun::injectFault() const {
+void RingRun::injectFault(FaultMoment moment) const {
+  if ((cli.fault == "slow-start") != (moment == FaultMoment::Compile))
+    return;
   if (cli.fault == "exit") {
     std::fprintf(stderr, "ring-run: fault injection: rank %d exits\n",
                  cli.faultRank);
@@ -890,7 +910,7 @@ Error RingRun::runRepeatedly() {
     report = backend->run(
         [&](int rank) {
           if (rank == cli.faultRank)
-            injectFault();
+            injectFault(FaultMoment::Run);
           MemRefDescriptor *d = rankArgs[rank].descriptors;
           entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7],
                         &d[8], &d[9], &d[10], &d[11]);

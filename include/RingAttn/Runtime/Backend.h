@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,13 @@ struct ShardBuffer {
   size_t bytes = 0;
 };
 
+/// While one lives, the process that made it tells the job's other
+/// processes that it is alive (Backend::beatWhileWorking).
+class Heartbeat {
+public:
+  virtual ~Heartbeat() = default;
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -107,6 +115,13 @@ public:
   /// Ends the job's communication (MPI_Finalize): the root checks and
   /// reports afterwards, so no process waits on its float64 reference.
   virtual void finish() {}
+  /// Starts telling the other processes that this one is alive while it
+  /// works on a step of its own (lowering, compiling, reading inputs), until
+  /// the heartbeat is destroyed: a peer waiting on it gives up only after
+  /// the timeout passes without a sign of life, so a slow compile is not
+  /// taken for a stopped process. The process must not communicate
+  /// meanwhile. In process: nothing to tell (nullptr).
+  virtual std::unique_ptr<Heartbeat> beatWhileWorking() { return nullptr; }
 
   bool onGpu() const { return info().onGpu; }
 };

@@ -10,6 +10,17 @@
 // RUN: FileCheck %s --check-prefix=STALL < %t/stall.log
 // STALL: ringattn: rank {{[02]}}: timed out after 5 s waiting for shift 0 (receive from rank {{[0-2]}}, send to rank {{[0-2]}})
 
+// A process that works alone far longer than the timeout (a slow compile)
+// is alive, not stopped: its heartbeats keep the others waiting, and the
+// job runs and checks. Rank 1 takes 4 timeouts before rank 0's object
+// comes, rank 0 as long before the others get it.
+// RUN: timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 1 --fault-rank 1 --fault slow-start --check > %t/slow1.log 2>&1 || (cat %t/slow1.log; false)
+// RUN: FileCheck %s --check-prefix=SLOW < %t/slow1.log
+// RUN: timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 1 --fault-rank 0 --fault slow-start --check > %t/slow0.log 2>&1 || (cat %t/slow0.log; false)
+// RUN: FileCheck %s --check-prefix=SLOW < %t/slow0.log
+// SLOW-NOT: timed out
+// SLOW: check: {{.*}} PASS
+
 // A rank that dies: the job ends with an error, not a hang.
 // RUN: not timeout 60 %mpirun -np 3 ring-run %t/ring3.mlir --backend mpi --timeout-s 2 --fault-rank 2 --fault exit > %t/exit.log 2>&1
 // RUN: FileCheck %s --check-prefix=EXIT < %t/exit.log

@@ -15,9 +15,10 @@ class DialectRegistry;
 
 namespace ring {
 /// Lets upstream's sharding propagation and `shard-partition` take a
-/// single-device ring.attention: when its query, keys, values and output
-/// are split along the sequence over one grid axis, it is partitioned into
-/// the ring form on that axis; when nothing is split it stays whole.
+/// single-device ring.attention or ring.attention_grad: when its
+/// activations (query, keys, values, outputs, gradients) are split along
+/// the sequence over one grid axis, it is partitioned into the ring form on
+/// that axis; when nothing is split it stays whole.
 void registerShardingInterfaceExternalModels(DialectRegistry &registry);
 } // namespace ring
 } // namespace mlir

@@ -92,7 +92,7 @@ void checkAccepted(const RunOptions &o) {
   check(std::isfinite(o.linkGbps) && o.linkGbps >= 0);
   check(std::isfinite(o.linkLatencyUs) && o.linkLatencyUs >= 0);
   check(o.ranks >= 0 && o.queryTile >= 0 && o.keyTile >= 0);
-  check(o.fault == "stall" || o.fault == "exit");
+  check(o.fault == "stall" || o.fault == "exit" || o.fault == "slow-start");
 }
 
 } // namespace

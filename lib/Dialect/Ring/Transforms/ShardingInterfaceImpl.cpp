@@ -123,8 +123,8 @@ FailureOr<Split> agreedSplit(Operation *op, SequenceValues sequence,
 /// Partitions `op` (ring.attention or ring.attention_grad, single-device)
 /// on its partitioned operands: whole on every rank when nothing is split,
 /// else as its ring form over the split's axis, whose results are the
-/// shards of the op's. Returns that ring form, or null when `op` stays
-/// whole.
+/// shards of the op's, mapped to the op's results. Returns that ring form,
+/// or null when `op` stays whole.
 FailureOr<Operation *> partitionAlongSequence(
     Operation *op, bool isRing, SequenceValues sequence,
     ArrayRef<Value> partitionedOperands, ArrayRef<Sharding> operandShardings,
@@ -156,6 +156,7 @@ FailureOr<Operation *> partitionAlongSequence(
   ring->setAttr("axis", builder.getI64IntegerAttr(split->axis));
   for (auto [result, sharding] : llvm::zip(ring->getResults(), resultShardings))
     result.setType(shardType(result.getType(), grid, sharding));
+  partitionMap.map(op->getResults(), ring->getResults());
   return ring;
 }
 
@@ -221,15 +222,10 @@ struct AttentionShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    FailureOr<Operation *> ring = partitionAlongSequence(
-        op, cast<AttentionOp>(op).isRing(), {3, op->getNumResults()},
-        partitionedOperands, operandShardings, resultShardings, partitionMap,
-        symbolTable, builder);
-    if (failed(ring))
-      return failure();
-    if (*ring)
-      partitionMap.map(op->getResults(), (*ring)->getResults());
-    return success();
+    return partitionAlongSequence(op, cast<AttentionOp>(op).isRing(),
+                                  {3, op->getNumResults()}, partitionedOperands,
+                                  operandShardings, resultShardings,
+                                  partitionMap, symbolTable, builder);
   }
 };
 
@@ -278,12 +274,12 @@ struct AttentionGradShardingModel
     if (!*ring)
       return success();
     auto grad = cast<AttentionGradOp>(*ring);
-    SmallVector<Value> results(grad->getResults());
     if (Value dsinks = grad.getDsinks())
-      results.back() = AllReduceOp::create(
-          builder, op->getLoc(), dsinks, grad.getGridAttr().getValue(),
-          {static_cast<GridAxis>(*grad.getAxis())}, ReductionKind::Sum);
-    partitionMap.map(op->getResults(), results);
+      partitionMap.map(
+          cast<AttentionGradOp>(op).getDsinks(),
+          AllReduceOp::create(
+              builder, op->getLoc(), dsinks, grad.getGridAttr().getValue(),
+              {static_cast<GridAxis>(*grad.getAxis())}, ReductionKind::Sum));
     return success();
   }
 };

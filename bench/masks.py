@@ -12,7 +12,8 @@
             against one document (the full causal ring), and a skewed mix
             (one document of half the sequence, then short ones) on each
             layout and on a balanced block placement, for the balance of
-            the ranks' work (busy max/mean).
+            the ranks' work (busy max/mean) and the bytes the ring sends
+            (it stops after the last step the documents need).
 
 Writes its section of docs/bench/masks.md (one per machine kind).
 Usage: bench/masks.py [--quick]
@@ -125,10 +126,14 @@ def documents(tmp, quick):
         for (layout, _, what), r in zip(cases, results):
             if layout == "placement":
                 layout = f"balanced placement ({PLACED_BLOCKS} blocks a rank)"
+            sent = sum(r["bytes_sent"])
+            fewer = (f"{sum(base['bytes_sent']) / sent:.2f}x" if sent
+                     else "all")
             rows.append(
                 f"| {'training step' if grad else 'forward'} | {layout} | "
                 f"{what} | {r['time_ms']:.1f} | "
                 f"{base['time_ms'] / r['time_ms']:.2f}x | "
+                f"{sum(r['shifts'])} | {sent / 2**20:.1f} | {fewer} | "
                 f"{max(r['busy_cpu_ms']):.1f} | "
                 f"{r['imbalance']:.2f} | {r['rel_err']:.1e} |")
     return (
@@ -147,14 +152,17 @@ def documents(tmp, quick):
         "busiest rank's CPU ms is what would set the pace with one device "
         "per rank (here 8 ranks share the cores, so ring ms is about the "
         "total work over the cores).\n\n"
-        "| run | layout | documents | ring ms | speed-up | busiest rank CPU "
-        "ms | busy max/mean | rel err |\n|---|---|---|---|---|---|---|---|\n"
+        "| run | layout | documents | ring ms | speed-up | shifts | MiB sent "
+        "| fewer bytes | busiest rank CPU ms | busy max/mean | rel err |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows) +
-        "\n\nWhy: the starts are run-time data, so the ring keeps its "
-        "steps and transfers; what documents cut is compute, at run time: "
-        "a block whose keys miss its queries' documents is not computed, "
-        "and inside a block the kernels skip the key tiles outside the "
-        "documents. No static layout balances a skewed mix: contiguous "
+        "\n\nWhy: the starts are run-time data, and the schedule uses them "
+        "at run time three ways: the ring stops after the last step at "
+        "which any rank's documents meet the block it holds (every rank "
+        "finds the same step from the same starts; the backward keeps at "
+        "least one step), a block whose keys miss its queries' documents "
+        "is not computed, and inside a block the kernels skip the key "
+        "tiles outside the documents. No static layout balances a skewed mix: contiguous "
         "leaves the long document's triangle to a few ranks, zigzag halves "
         "it, striped balances it but spreads every document over every "
         "block, so nothing is skipped. The balanced placement (ring-run's "

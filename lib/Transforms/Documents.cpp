@@ -39,13 +39,19 @@ static std::pair<Value, Value> documentOf(ImplicitLocOpBuilder &b, Value starts,
   return {loop.getResult(0), loop.getResult(1)};
 }
 
-DocumentRows mlir::ring::documentRows(ImplicitLocOpBuilder &b, Value starts,
+/// The starts (a tensor) as a read-only buffer, for loads.
+static Value startsBuffer(ImplicitLocOpBuilder &b, Value starts) {
+  auto type = cast<RankedTensorType>(starts.getType());
+  return bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), starts,
+      /*read_only=*/true);
+}
+
+DocumentRows mlir::ring::documentRows(ImplicitLocOpBuilder &b,
+                                      Value startsTensor,
                                       ArrayRef<Chunk> chunks, int64_t localLen,
                                       int64_t positions) {
-  auto startsType = cast<RankedTensorType>(starts.getType());
-  Value startsBuffer = bufferization::ToBufferOp::create(
-      b, MemRefType::get(startsType.getShape(), startsType.getElementType()),
-      starts, /*read_only=*/true);
+  Value starts = startsBuffer(b, startsTensor);
   auto rowsType = MemRefType::get({localLen}, b.getI32Type());
   DocumentRows rows = {memref::AllocOp::create(b, rowsType),
                        memref::AllocOp::create(b, rowsType)};
@@ -60,7 +66,7 @@ DocumentRows mlir::ring::documentRows(ImplicitLocOpBuilder &b, Value starts,
           Value stride = arith::ConstantIndexOp::create(ib, chunk.stride);
           Value step = arith::MulIOp::create(ib, i, stride);
           Value position = arith::AddIOp::create(ib, chunk.offset, step);
-          auto [begin, end] = documentOf(ib, startsBuffer, position, positions);
+          auto [begin, end] = documentOf(ib, starts, position, positions);
           Value first = arith::ConstantIndexOp::create(ib, chunk.begin);
           Value row = arith::AddIOp::create(ib, first, i);
           for (auto [bound, buffer] :
@@ -99,4 +105,63 @@ DocumentSpan mlir::ring::documentSpan(ImplicitLocOpBuilder &b,
   span.lastBegin = bound(rows.begin, last);
   span.end = bound(rows.end, last);
   return span;
+}
+
+/// Where the documents of `chunk`, a chunk of any rank, lie: those of its
+/// first and last positions, found from the starts (a buffer).
+static DocumentSpan spanFromStarts(ImplicitLocOpBuilder &b, Value starts,
+                                   const Chunk &chunk, int64_t positions) {
+  Value reach =
+      arith::ConstantIndexOp::create(b, chunk.stride * (chunk.length - 1));
+  Value lastPosition = arith::AddIOp::create(b, chunk.offset, reach);
+  DocumentSpan span;
+  span.begin = documentOf(b, starts, chunk.offset, positions).first;
+  std::tie(span.lastBegin, span.end) =
+      documentOf(b, starts, lastPosition, positions);
+  return span;
+}
+
+Value mlir::ring::lastStepWithDocuments(ImplicitLocOpBuilder &b, Value starts,
+                                        const PositionMask &mask,
+                                        RingLayout layout, int64_t ranks,
+                                        int64_t localLen, int64_t lastStep) {
+  Value buffer = startsBuffer(b, starts);
+  const int64_t positions = ranks * localLen;
+  Value zero = arith::ConstantIndexOp::create(b, 0);
+  Value one = arith::ConstantIndexOp::create(b, 1);
+  Value ringSize = arith::ConstantIndexOp::create(b, ranks);
+  Value steps = arith::ConstantIndexOp::create(b, lastStep + 1);
+  // Over every query rank r and ring step d: the farthest d at which some
+  // chunk of r meets a chunk of rank r - d.
+  auto overRanks = scf::ForOp::create(
+      b, zero, ringSize, one, ValueRange{zero},
+      [&](OpBuilder &nested, Location loc, Value r, ValueRange farthest) {
+        ImplicitLocOpBuilder rb(loc, nested);
+        SmallVector<Chunk> queries =
+            layoutChunks(rb, layout, ranks, localLen, r);
+        SmallVector<DocumentSpan> spans;
+        for (const Chunk &query : queries)
+          spans.push_back(spanFromStarts(rb, buffer, query, positions));
+        Value behind = arith::AddIOp::create(rb, r, ringSize);
+        auto overSteps = scf::ForOp::create(
+            rb, one, steps, one, farthest,
+            [&](OpBuilder &inner, Location stepLoc, Value d, ValueRange sofar) {
+              ImplicitLocOpBuilder sb(stepLoc, inner);
+              Value back = arith::SubIOp::create(sb, behind, d);
+              Value source = arith::RemUIOp::create(sb, back, ringSize);
+              SmallVector<Chunk> keys =
+                  layoutChunks(sb, layout, ranks, localLen, source);
+              Value meet = arith::ConstantIntOp::create(sb, 0, 1);
+              for (auto [query, span] : llvm::zip_equal(queries, spans))
+                for (const Chunk &key : keys) {
+                  Value pair = chunksMayInteract(sb, mask, query, key, &span);
+                  meet = arith::OrIOp::create(sb, meet, pair);
+                }
+              Value reach = arith::SelectOp::create(sb, meet, d, zero);
+              Value next = arith::MaxUIOp::create(sb, sofar[0], reach);
+              scf::YieldOp::create(sb, next);
+            });
+        scf::YieldOp::create(rb, overSteps.getResults());
+      });
+  return overRanks.getResult(0);
 }

@@ -7,7 +7,8 @@
 // turns them, once per call, into the bounds of each of its query rows'
 // document, [begin, end), which the blocks mask by and the kernels skip
 // key tiles by; a (query chunk, key chunk) pair whose documents do not meet
-// is skipped before it reaches a kernel.
+// is skipped before it reaches a kernel, and the ring stops after the
+// last step at which any rank's documents meet the block it holds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,16 @@ Value chunkRows(ImplicitLocOpBuilder &b, Value rows, const Chunk &chunk);
 /// last row's begin and end (positions grow with the row).
 DocumentSpan documentSpan(ImplicitLocOpBuilder &b, const DocumentRows &rows,
                           const Chunk &chunk);
+
+/// The last ring step at which, among the documents `starts`, some rank's
+/// queries may see a key of the block it holds under `mask` (an index value
+/// of at most `lastStep`, the static mask's plan): the blocks need travel
+/// only that many hops. Every rank holds the same starts, so every rank
+/// finds the same step and the ring, cut short at run time, stays one
+/// collective.
+Value lastStepWithDocuments(ImplicitLocOpBuilder &b, Value starts,
+                            const PositionMask &mask, RingLayout layout,
+                            int64_t ranks, int64_t localLen, int64_t lastStep);
 
 } // namespace ring
 } // namespace mlir

@@ -26,6 +26,9 @@
 // Packed documents are known at run time: each query row's document bounds
 // are found once before the ring (Documents.h), and a chunk pair whose
 // documents do not meet is skipped like one the static mask leaves empty.
+// S is then cut at run time to the last step at which any rank's documents
+// meet the block it holds (but not below 1), and the home shift's distance
+// N - S is a run-time operand.
 //
 // The partial sums arrive while the rank computes the step's gradients
 // into T, so their transfer overlaps compute as the K/V transfer does. Each
@@ -53,6 +56,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 using namespace mlir;
@@ -85,7 +89,8 @@ private:
   Value rowDot(Value dout, Value out);
   Value chunkView(Value buffer, const Chunk &chunk);
   void blockGrads(Value key, Value value, KeyValueGrads into, Value stepIdx);
-  Value startShift(Value source, Value dest, int64_t offset = 1);
+  Value startShift(Value source, Value dest, OpFoldResult offset = {});
+  Value ringLength(int64_t planned);
   void wait(Value shift);
   void step(Value stepIdx, Value parity, bool first, bool last);
   Value result(Value buffer, RankedTensorType type);
@@ -227,10 +232,16 @@ void GradientScheduleEmitter::blockGrads(Value key, Value value,
 }
 
 Value GradientScheduleEmitter::startShift(Value source, Value dest,
-                                          int64_t offset) {
+                                          OpFoldResult offset) {
+  // One hop unless told otherwise (the op's default); a run-time offset is
+  // an operand.
+  std::optional<int64_t> fixed = offset ? getConstantIntValue(offset) : 1;
+  IntegerAttr fixedOffset;
+  if (fixed && *fixed != 1)
+    fixedOffset = b.getI64IntegerAttr(*fixed);
   return ShiftStartOp::create(b, FutureType::get(source.getType()), source,
-                              dest, op.getGridAttr(), op.getAxisAttr(),
-                              b.getI64IntegerAttr(offset));
+                              dest, fixed ? Value() : cast<Value>(offset),
+                              op.getGridAttr(), op.getAxisAttr(), fixedOffset);
 }
 
 void GradientScheduleEmitter::wait(Value shift) {
@@ -319,6 +330,19 @@ SmallVector<Value> GradientScheduleEmitter::results(KeyValueGrads grads) {
   return values;
 }
 
+/// The last ring step S (an index value): `planned`, the static mask's plan,
+/// cut at run time to the last step at which the documents let any rank's
+/// queries meet the block it holds, but at least 1: step 0, emitted as the
+/// first step of a moving ring, has started its K/V shift.
+Value GradientScheduleEmitter::ringLength(int64_t planned) {
+  if (!mask.documents)
+    return idx(planned);
+  Value cut = lastStepWithDocuments(b, op.getDocuments(), mask,
+                                    {op.getLayout(), op.getPlacement()}, ranks,
+                                    localLen, planned);
+  return arith::MaxUIOp::create(b, cut, idx(1));
+}
+
 SmallVector<Value> GradientScheduleEmitter::emit() {
   query = input(op.getQuery());
   dout = input(op.getDout());
@@ -369,30 +393,39 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   partial[1] = allocGrads();
   own = allocGrads();
 
-  const int64_t lastStep = lastNeededStep(
+  const int64_t planned = lastNeededStep(
       mask, {op.getLayout(), op.getPlacement()}, ranks, localLen);
   Value even = arith::ConstantIntOp::create(b, 1, 1);
-  step(idx(0), even, /*first=*/true, /*last=*/lastStep == 0);
-  if (lastStep == 0) // Each rank saw only its own block.
+  step(idx(0), even, /*first=*/true, /*last=*/planned == 0);
+  if (planned == 0) // Each rank saw only its own block.
     return results(partial[0]);
-  if (lastStep > 1) {
-    auto loop = scf::ForOp::create(b, idx(1), idx(lastStep), idx(1));
+  Value lastStep = ringLength(planned);
+  auto evenStep = [&](Value s) -> Value {
+    Value low = arith::AndIOp::create(b, s, idx(1));
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, low, idx(0));
+  };
+  if (planned > 1) {
+    auto loop = scf::ForOp::create(b, idx(1), lastStep, idx(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value s = loop.getInductionVar();
-    Value low = arith::AndIOp::create(b, s, idx(1));
-    Value parity =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, low, idx(0));
-    step(s, parity, /*first=*/false, /*last=*/false);
+    step(s, evenStep(s), /*first=*/false, /*last=*/false);
   }
-  Value lastParity = arith::ConstantIntOp::create(b, lastStep % 2 == 0, 1);
-  step(idx(lastStep), lastParity, /*first=*/false, /*last=*/true);
+  Value lastParity = evenStep(lastStep);
+  step(lastStep, lastParity, /*first=*/false, /*last=*/true);
   // The last shift brings each block's sums home, S ranks back: they then
   // sit in X(S+1).
-  const KeyValueGrads &last = partial[lastStep % 2];
-  const KeyValueGrads &home = partial[(lastStep + 1) % 2];
-  Value keyHome = startShift(last.key, home.key, ranks - lastStep);
-  Value valueHome = startShift(last.value, home.value, ranks - lastStep);
+  auto pick = [&](Value even, Value odd) {
+    return arith::SelectOp::create(b, lastParity, even, odd).getResult();
+  };
+  KeyValueGrads last = {pick(partial[0].key, partial[1].key),
+                        pick(partial[0].value, partial[1].value)};
+  KeyValueGrads home = {pick(partial[1].key, partial[0].key),
+                        pick(partial[1].value, partial[0].value)};
+  OpFoldResult back =
+      getAsOpFoldResult(b.createOrFold<arith::SubIOp>(idx(ranks), lastStep));
+  Value keyHome = startShift(last.key, home.key, back);
+  Value valueHome = startShift(last.value, home.value, back);
   wait(keyHome);
   wait(valueHome);
   return results(home);

@@ -24,7 +24,9 @@
 // at run time (no compute), the others are masked. Packed documents are
 // known at run time: each query row's document bounds are found once
 // before the ring (Documents.h), and a pair whose documents do not meet is
-// skipped at run time too; the ring keeps its S steps.
+// skipped at run time too, and S is cut at run time to the last step at
+// which any rank's documents meet the block it holds (every rank finds the
+// same S, as every rank holds the same starts).
 //
 // Blocks and merges are in destination-passing style: each block writes a
 // destination created before the loop (so bufferization allocates it once),
@@ -90,6 +92,7 @@ private:
     DocumentSpan span;
   };
   SmallVector<ChunkDocuments> documentsOfChunks();
+  Value ringLength();
   std::pair<Value, Value> blockAndCombine(Value q, Value k, Value v, Value o,
                                           Value lse, const Chunk *qChunk,
                                           const Chunk *kChunk,
@@ -278,6 +281,18 @@ SmallVector<Value> RingScheduleEmitter::step(Value stepIdx, Value key,
   return next;
 }
 
+/// The last ring step S (an index value): the static mask's plan, cut at
+/// run time to the last step at which the documents let any rank's queries
+/// meet the block it holds.
+Value RingScheduleEmitter::ringLength() {
+  RingLayout layout = {op.getLayout(), op.getPlacement()};
+  const int64_t planned = lastNeededStep(mask, layout, ranks, localLen);
+  if (!mask.documents || planned == 0)
+    return idx(planned);
+  return lastStepWithDocuments(b, op.getDocuments(), mask, layout, ranks,
+                               localLen, planned);
+}
+
 SmallVector<Value> RingScheduleEmitter::emit() {
   RankedTensorType queryType = op.getQuery().getType();
   RankedTensorType kvType = op.getKey().getType();
@@ -320,18 +335,17 @@ SmallVector<Value> RingScheduleEmitter::emit() {
 
   auto startShift = [&](ImplicitLocOpBuilder &ib, Value cur, Value next) {
     return ShiftStartOp::create(ib, FutureType::get(cur.getType()), cur, next,
-                                op.getGridAttr(), op.getAxisAttr(),
-                                ib.getI64IntegerAttr(/*offset=*/1));
+                                /*dynamic_offset=*/Value(), op.getGridAttr(),
+                                op.getAxisAttr(), /*offset=*/IntegerAttr());
   };
   // One rank is single-device attention (RingSchedulePass), unless a
   // placement orders its blocks. The last step is peeled; a window may
   // leave no other.
   assert((ranks > 1 || op.getPlacement()) &&
          "a ring of one rank in natural order has no schedule");
-  const int64_t lastStep = lastNeededStep(
-      mask, {op.getLayout(), op.getPlacement()}, ranks, localLen);
+  Value lastStep = ringLength();
   {
-    auto loop = scf::ForOp::create(b, idx(0), idx(lastStep), idx(1), state);
+    auto loop = scf::ForOp::create(b, idx(0), lastStep, idx(1), state);
     ringLoop = loop;
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -355,9 +369,12 @@ SmallVector<Value> RingScheduleEmitter::emit() {
     state = loop.getResults();
   }
   // The last step computes on the block that arrived last; nothing is sent.
-  bool lastInA = lastStep % 2 == 0;
-  state = step(idx(lastStep), lastInA ? keyA : keyB, lastInA ? valueA : valueB,
-               state);
+  Value lastParity = arith::AndIOp::create(b, lastStep, idx(1));
+  Value lastInA =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lastParity, idx(0));
+  Value keyLast = arith::SelectOp::create(b, lastInA, keyA, keyB);
+  Value valueLast = arith::SelectOp::create(b, lastInA, valueA, valueB);
+  state = step(lastStep, keyLast, valueLast, state);
   // The sinks are one more partial result, merged once after the ring.
   if (Value sinks = op.getSinks())
     for (size_t i = 0; i < queryChunks.size(); ++i)

@@ -6,9 +6,13 @@
 // key chunk) pair runs only if the mask's other conditions hold and the
 // keys meet the chunk's documents: the last key at or after its first
 // row's begin, the first key before its last row's end. The blocks carry
-// their rows' bounds to the kernels. The ring keeps its steps.
+// their rows' bounds to the kernels. The ring's length is found at run time
+// too: the last step at which any rank's documents meet the block it holds,
+// within the static plan; the blocks travel that many hops, and the
+// gradient's sums return home by a run-time offset.
 // RUN: ring-opt %s -ring-schedule | FileCheck %s
 // RUN: ring-opt %s -ring-add-training-steps -ring-export-abi | FileCheck %s --check-prefix=ENTRY
+// RUN: ring-opt %s -ring-add-training-steps -ring-schedule | FileCheck %s --check-prefix=GRAD
 
 shard.grid @ring(shape = 2)
 func.func @schedule(%q: tensor<1x2x8x16xf32>, %d: tensor<3xi32>) -> tensor<1x2x8x16xf32> {
@@ -46,8 +50,16 @@ func.func @schedule(%q: tensor<1x2x8x16xf32>, %d: tensor<3xi32>) -> tensor<1x2x8
 // CHECK: %[[SPAN_LAST_BEGIN:.*]] = arith.index_cast %[[LAST_BEGIN]]
 // CHECK: %[[LAST_END:.*]] = memref.load %[[ENDS]][%c3]
 // CHECK: %[[SPAN_END:.*]] = arith.index_cast %[[LAST_END]]
-// In the ring loop: causal, then the documents.
-// CHECK: scf.for
+// The ring's length: over every rank and every step of the static plan
+// (here the one step of 2 ranks), the farthest step at which a chunk of
+// the rank meets a chunk of the rank that many steps behind.
+// CHECK: %[[LENGTH:.*]] = scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%[[FOUND:.*]] = %c0) -> (index)
+// CHECK: scf.for %[[D:.*]] = %c1 to %c2 step %c1 iter_args(%[[SOFAR:.*]] = %[[FOUND]]) -> (index)
+// CHECK: %[[REACH:.*]] = arith.select %{{.*}}, %[[D]], %c0 : index
+// CHECK: %[[FARTHEST:.*]] = arith.maxui %[[SOFAR]], %[[REACH]] : index
+// CHECK: scf.yield %[[FARTHEST]] : index
+// In the ring loop, which runs to that length: causal, then the documents.
+// CHECK: scf.for %{{.*}} = %c0 to %[[LENGTH]] step
 // CHECK: ring.shift_start
 // CHECK: %[[KEY:.*]] = arith.muli
 // CHECK: arith.cmpi sle, %[[KEY]]
@@ -85,3 +97,12 @@ func.func @entry(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<
 // ENTRY-SAME: documents = tensor<3xi32>, {{.*}}training = true
 // ENTRY: ring.attention {{.*}} documents(%{{.*}} : tensor<3xi32>) causal
 // ENTRY: ring.attention_grad {{.*}}, %[[DO]] documents(%{{.*}} : tensor<3xi32>) causal
+
+// The gradient's ring runs to the same run-time length, at least 1 (step
+// 0 is emitted as the first of a ring that moves); each block's sums then
+// return home N - S ranks, an offset known at run time.
+// GRAD-LABEL: func.func @entry_grad(
+// GRAD: %[[S:.*]] = arith.maxui %{{.*}}, %c1 : index
+// GRAD: %[[BACK:.*]] = arith.subi %c2, %[[S]] : index
+// GRAD: ring.shift_start {{.*}} dynamic_offset %[[BACK]]
+// GRAD: ring.shift_start {{.*}} dynamic_offset %[[BACK]]

@@ -85,11 +85,20 @@ struct ShiftStartLowering : ConvertOpToLLVMPattern<ShiftStartOp> {
                                  rewriter.getI8Type(),
                                  memref.alignedPtr(rewriter, loc), bytes);
     };
-    FailureOr<LLVM::CallOp> call = callRuntime(
-        rewriter, op, Function::ringattn_shift_start,
-        {firstElement(adaptor.getSource()), firstElement(adaptor.getDest()),
-         LLVM::ConstantOp::create(rewriter, loc, i64, op.getPayloadBytes()),
-         LLVM::ConstantOp::create(rewriter, loc, i64, op.getOffset())});
+    Value source = firstElement(adaptor.getSource());
+    Value dest = firstElement(adaptor.getDest());
+    Value bytes =
+        LLVM::ConstantOp::create(rewriter, loc, i64, op.getPayloadBytes());
+    // The runtime takes the offset as int64 and reduces it by the axis size.
+    Value offset = adaptor.getDynamicOffset();
+    if (!offset)
+      offset =
+          LLVM::ConstantOp::create(rewriter, loc, i64, *op.getStaticOffset());
+    else if (offset.getType() != i64)
+      offset = LLVM::SExtOp::create(rewriter, loc, i64, offset);
+    FailureOr<LLVM::CallOp> call =
+        callRuntime(rewriter, op, Function::ringattn_shift_start,
+                    {source, dest, bytes, offset});
     if (failed(call))
       return failure();
     rewriter.replaceOp(op, call->getResult());

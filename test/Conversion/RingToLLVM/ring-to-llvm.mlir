@@ -70,6 +70,22 @@ func.func @shift_view(%all: memref<2x2x8x16xbf16>, %next: memref<1x2x8x16xbf16>)
 
 shard.grid @ring(shape = 4)
 
+// An offset known at run time (an index) is passed as it is.
+// CHECK-LABEL: func.func @shift_dynamic_offset
+// CHECK-SAME: %[[BACK:[^:]*]]: index)
+// CHECK: %[[OFFSET:.*]] = builtin.unrealized_conversion_cast %[[BACK]] : index to i64
+// CHECK: %[[BYTES:.*]] = llvm.mlir.constant(512 : i64) : i64
+// CHECK: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %[[BYTES]], %[[OFFSET]])
+func.func @shift_dynamic_offset(%cur: memref<1x2x8x16xbf16>, %next: memref<1x2x8x16xbf16>, %back: index) {
+  %f = ring.shift_start %cur into %next ring @ring axis 0 dynamic_offset %back : memref<1x2x8x16xbf16>
+  %recv = ring.shift_wait %f : !ring.future<memref<1x2x8x16xbf16>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+
 // ILLEGAL: error: failed to legalize operation 'ring.shift_start' that was explicitly marked illegal
 func.func @tensor_shift(%kv: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{a shift of a tensor reaches convert-ring-to-llvm; bufferize it first (ring-schedule emits the buffer form)}}

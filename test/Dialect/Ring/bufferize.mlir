@@ -31,6 +31,21 @@ func.func @shift(%kv: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2
   return %r, %filled : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
 }
 
+
+// A run-time offset stays with the shift.
+// CHECK-LABEL: func.func @shift_dynamic_offset
+// CHECK-SAME: %[[BACK:[^:]*]]: index)
+// CHECK: ring.shift_start %{{.*}} into %{{.*}} ring @ring axis 0 dynamic_offset %[[BACK]] : memref<1x2x8x16xf32>
+func.func @shift_dynamic_offset(%kv: tensor<1x2x8x16xf32>, %back: index) -> tensor<1x2x8x16xf32> {
+  %f = ring.shift_start %kv ring @ring axis 0 dynamic_offset %back : tensor<1x2x8x16xf32>
+  %r = ring.shift_wait %f : !ring.future<tensor<1x2x8x16xf32>>
+  return %r : tensor<1x2x8x16xf32>
+}
+// RT-LABEL: func.func @shift_dynamic_offset
+// RT-SAME: %[[BACK:[^:]*]]: index)
+// RT: %[[OFFSET:.*]] = builtin.unrealized_conversion_cast %[[BACK]] : index to i64
+// RT: llvm.call @ringattn_shift_start(%{{.*}}, %{{.*}}, %{{.*}}, %[[OFFSET]])
+
 // -----
 
 // Blocks and merges are in destination-passing style: a block writes its

@@ -529,7 +529,17 @@ func.func @wait_type(%kv: tensor<1x2x8x16xf32>) {
 shard.grid @ring(shape = 4)
 func.func @buffer_shift_without_dest(%kv: memref<1x2x8x16xf32>) {
   // expected-error @+1 {{a shift of a buffer needs a destination buffer ('into %dest')}}
-  %f = "ring.shift_start"(%kv) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 0>} : (memref<1x2x8x16xf32>) -> !ring.future<memref<1x2x8x16xf32>>
+  %f = "ring.shift_start"(%kv) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 0, 0>} : (memref<1x2x8x16xf32>) -> !ring.future<memref<1x2x8x16xf32>>
+  %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
+  return
+}
+
+// -----
+
+shard.grid @ring(shape = 4)
+func.func @two_offsets(%kv: memref<1x2x8x16xf32>, %next: memref<1x2x8x16xf32>, %back: index) {
+  // expected-error @+1 {{takes its offset as the 'offset' attribute or as the 'dynamic_offset' operand, not both}}
+  %f = ring.shift_start %kv into %next ring @ring axis 0 offset 2 dynamic_offset %back : memref<1x2x8x16xf32>
   %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
   return
 }
@@ -540,7 +550,7 @@ shard.grid @ring(shape = 4)
 // Also what a tensor shift with a buffer destination runs into.
 func.func @dest_type(%kv: memref<1x2x8x16xf32>, %buf: memref<1x2x8x8xf32>) {
   // expected-error @+1 {{failed to verify that destination has the source type}}
-  %f = "ring.shift_start"(%kv, %buf) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 1>} : (memref<1x2x8x16xf32>, memref<1x2x8x8xf32>) -> !ring.future<memref<1x2x8x16xf32>>
+  %f = "ring.shift_start"(%kv, %buf) {grid = @ring, axis = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (memref<1x2x8x16xf32>, memref<1x2x8x8xf32>) -> !ring.future<memref<1x2x8x16xf32>>
   %a = ring.shift_wait %f : !ring.future<memref<1x2x8x16xf32>>
   return
 }

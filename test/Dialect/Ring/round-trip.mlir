@@ -134,6 +134,15 @@ func.func @shift(%kv: tensor<1x2x48x64xbf16>) -> (tensor<1x2x48x64xbf16>, tensor
   return %a, %b : tensor<1x2x48x64xbf16>, tensor<1x2x48x64xbf16>
 }
 
+// CHECK-LABEL: func.func @shift_dynamic_offset
+// CHECK-SAME: %[[BACK:[^:]*]]: index)
+func.func @shift_dynamic_offset(%kv: tensor<1x2x48x64xbf16>, %back: index) -> tensor<1x2x48x64xbf16> {
+  // CHECK: %[[F:.*]] = ring.shift_start %{{.*}} ring @ring axis 0 dynamic_offset %[[BACK]] : tensor<1x2x48x64xbf16>
+  %f = ring.shift_start %kv ring @ring axis 0 dynamic_offset %back : tensor<1x2x48x64xbf16>
+  %a = ring.shift_wait %f : !ring.future<tensor<1x2x48x64xbf16>>
+  return %a : tensor<1x2x48x64xbf16>
+}
+
 // CHECK-LABEL: func.func @shift_buffers
 func.func @shift_buffers(%cur: memref<1x2x48x64xbf16>, %spare: memref<1x2x48x64xbf16>) -> memref<1x2x48x64xbf16> {
   // CHECK: %[[F:.*]] = ring.shift_start %{{.*}} into %{{.*}} ring @ring axis 0 : memref<1x2x48x64xbf16>

@@ -773,6 +773,13 @@ int64_t ShiftStartOp::getPayloadBytes() {
   return *checkedByteSize(type.getShape(), *getElementBytes());
 }
 
+std::optional<int64_t> ShiftStartOp::getStaticOffset() {
+  if (getDynamicOffset())
+    return std::nullopt;
+  IntegerAttr offset = getOffsetAttr();
+  return offset ? offset.getInt() : 1;
+}
+
 LogicalResult ShiftStartOp::verify() {
   if (!getElementBytes())
     return emitOpError("cannot shift elements of type ")
@@ -788,6 +795,9 @@ LogicalResult ShiftStartOp::verify() {
   if (buffer && !getDest())
     return emitOpError("a shift of a buffer needs a destination buffer "
                        "('into %dest')");
+  if (getDynamicOffset() && getOffsetAttr())
+    return emitOpError("takes its offset as the 'offset' attribute or as "
+                       "the 'dynamic_offset' operand, not both");
   Value future = getFuture();
   size_t uses = std::distance(future.use_begin(), future.use_end());
   if (uses != 1)
@@ -819,8 +829,9 @@ struct FoldIdentityShift : OpRewritePattern<ShiftStartOp> {
     if (!grid || start.getAxis() >= static_cast<uint64_t>(grid.getRank()))
       return failure();
     int64_t size = grid.getShape()[start.getAxis()];
-    if (ShapedType::isDynamic(size) || size <= 0 ||
-        start.getOffset() % size != 0 || !start.getFuture().hasOneUse())
+    std::optional<int64_t> offset = start.getStaticOffset();
+    if (ShapedType::isDynamic(size) || size <= 0 || !offset ||
+        *offset % size != 0 || !start.getFuture().hasOneUse())
       return failure();
     auto wait = dyn_cast<ShiftWaitOp>(*start.getFuture().user_begin());
     if (!wait)

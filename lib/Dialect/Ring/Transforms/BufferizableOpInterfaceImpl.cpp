@@ -74,9 +74,10 @@ struct ShiftStartOpInterface
     Value copy = memref::AllocOp::create(rewriter, loc, type);
     memref::CopyOp::create(rewriter, loc, *source, copy);
     Value received = memref::AllocOp::create(rewriter, loc, type);
-    auto shift = ShiftStartOp::create(
-        rewriter, loc, FutureType::get(type), copy, received,
-        start.getGridAttr(), start.getAxisAttr(), start.getOffsetAttr());
+    auto shift = ShiftStartOp::create(rewriter, loc, FutureType::get(type),
+                                      copy, received, start.getDynamicOffset(),
+                                      start.getGridAttr(), start.getAxisAttr(),
+                                      start.getOffsetAttr());
     // The future is not a tensor: its users (the wait) are rewritten when
     // they bufferize.
     rewriter.replaceAllUsesWith(start.getFuture(), shift.getFuture());

@@ -585,6 +585,7 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     OptionalTypesMatchWith<"destination has the source type", "source", "dest",
                            "$_self">,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    AttrSizedOperandSegments,
     MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "Start rotating a value around a grid axis";
   let description = [{
@@ -593,6 +594,10 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     steps behind. Returns a future for the received value; the transfer
     overlaps whatever runs until the matching `ring.shift_wait`. The send and
     the receive are issued together, so a ring of any size cannot deadlock.
+    The offset is the `offset` attribute (1 unless given) or, when the
+    distance is known only at run time, the index operand `dynamic_offset`;
+    either is taken modulo the axis size, and every rank must shift by the
+    same offset.
     As for `ring.attention`, `@grid` must be 1-D: the runtime's ring spans
     all ranks, and its size must be between 1 and 2^20 ranks.
 
@@ -620,16 +625,19 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     %g = ring.shift_start %cur into %spare ring @ring axis 0 : memref<1x2x512x128xbf16>
     ...
     %recv = ring.shift_wait %g : !ring.future<memref<1x2x512x128xbf16>>  // %recv is %spare
+
+    %h = ring.shift_start %sums into %home ring @ring axis 0 dynamic_offset %back : memref<1x2x512x128xf32>
     ```
   }];
   let arguments = (ins AnyTypeOf<[AnyRankedTensor, AnyStaticShapeMemRef]>:$source,
                        Optional<AnyStaticShapeMemRef>:$dest,
+                       Optional<Index>:$dynamic_offset,
                        FlatSymbolRefAttr:$grid, I64Attr:$axis,
-                       DefaultValuedAttr<I64Attr, "1">:$offset);
+                       OptionalAttr<I64Attr>:$offset);
   let results = (outs Ring_FutureType:$future);
   let assemblyFormat = [{
     $source (`into` $dest^)? `ring` $grid `axis` $axis (`offset` $offset^)?
-    attr-dict `:` type($source)
+    (`dynamic_offset` $dynamic_offset^)? attr-dict `:` type($source)
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
@@ -639,6 +647,9 @@ def Ring_ShiftStartOp : Ring_Op<"shift_start", [
     std::optional<int64_t> getElementBytes();
     /// Bytes the shift sends: the whole value (verified to fit int64).
     int64_t getPayloadBytes();
+    /// The offset when it is static (the attribute, 1 when absent);
+    /// std::nullopt when it is the `dynamic_offset` operand.
+    std::optional<int64_t> getStaticOffset();
   }];
 }
 

@@ -400,9 +400,10 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   if (planned == 0) // Each rank saw only its own block.
     return results(partial[0]);
   Value lastStep = ringLength(planned);
+  // Folded when S is static, so a static ring picks its buffers directly.
   auto evenStep = [&](Value s) -> Value {
-    Value low = arith::AndIOp::create(b, s, idx(1));
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, low, idx(0));
+    Value low = b.createOrFold<arith::AndIOp>(s, idx(1));
+    return b.createOrFold<arith::CmpIOp>(arith::CmpIPredicate::eq, low, idx(0));
   };
   if (planned > 1) {
     auto loop = scf::ForOp::create(b, idx(1), lastStep, idx(1));
@@ -416,7 +417,7 @@ SmallVector<Value> GradientScheduleEmitter::emit() {
   // The last shift brings each block's sums home, S ranks back: they then
   // sit in X(S+1).
   auto pick = [&](Value even, Value odd) {
-    return arith::SelectOp::create(b, lastParity, even, odd).getResult();
+    return b.createOrFold<arith::SelectOp>(lastParity, even, odd);
   };
   KeyValueGrads last = {pick(partial[0].key, partial[1].key),
                         pick(partial[0].value, partial[1].value)};

@@ -369,11 +369,12 @@ SmallVector<Value> RingScheduleEmitter::emit() {
     state = loop.getResults();
   }
   // The last step computes on the block that arrived last; nothing is sent.
-  Value lastParity = arith::AndIOp::create(b, lastStep, idx(1));
-  Value lastInA =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lastParity, idx(0));
-  Value keyLast = arith::SelectOp::create(b, lastInA, keyA, keyB);
-  Value valueLast = arith::SelectOp::create(b, lastInA, valueA, valueB);
+  // (Folded when S is static.)
+  Value lastParity = b.createOrFold<arith::AndIOp>(lastStep, idx(1));
+  Value lastInA = b.createOrFold<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                lastParity, idx(0));
+  Value keyLast = b.createOrFold<arith::SelectOp>(lastInA, keyA, keyB);
+  Value valueLast = b.createOrFold<arith::SelectOp>(lastInA, valueA, valueB);
   state = step(lastStep, keyLast, valueLast, state);
   // The sinks are one more partial result, merged once after the ring.
   if (Value sinks = op.getSinks())

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
@@ -164,7 +165,25 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   pm.addPass(createRingVerifyLowered());
 }
 
+void ring::buildPartitionModelPipeline(
+    OpPassManager &pm, const PartitionModelPipelineOptions &options) {
+  pm.addPass(createRingRaiseAttention());
+  pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
+  pm.addPass(createRingDescribeShardedEntries());
+  pm.addNestedPass<func::FuncOp>(shard::createPartition());
+  pm.addPass(createCanonicalizerPass());
+  RingBlockwiseFeedforwardOptions blockwise;
+  blockwise.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createRingBlockwiseFeedforward(blockwise));
+}
+
 void ring::registerRingPipelines() {
+  PassPipelineRegistration<PartitionModelPipelineOptions>(
+      "ring-partition-model",
+      "From a model in upstream dialects with its tokens split over a grid "
+      "to one rank's program: attention raised to the ring, the operands' "
+      "splits recorded for the caller, the token-wise part blockwise",
+      buildPartitionModelPipeline);
   PassPipelineRegistration<LowerCPUPipelineOptions>(
       "ring-lower-cpu",
       "Lower the ring dialect to the LLVM dialect for CPUs: flash-style "

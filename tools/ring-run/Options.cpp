@@ -36,6 +36,17 @@ cl::opt<std::string>
                        "sinks.npy for an entry with sinks (default: seeded "
                        "random values)"),
               cl::cat(category));
+cl::opt<std::string> argumentsOpt(
+    "arguments",
+    cl::desc("For a sharded model entry (ring.sharded_abi): one .npy per "
+             "argument, whole (default: seeded random values)"),
+    cl::cat(category));
+cl::opt<std::string> expectedOpt(
+    "expected",
+    cl::desc("For a sharded model entry: one .npy per result, whole, that "
+             "--check compares with (ring-run has no reference of its own "
+             "for a model)"),
+    cl::cat(category));
 cl::opt<std::string> outputFile("output", cl::desc("Write the result as .npy"),
                                 cl::cat(category));
 cl::opt<bool> grad("grad",
@@ -336,6 +347,8 @@ llvm::Error parseRunOptions(int argc, const char *const *argv,
   options.inputFile = inputFile;
   options.entryName = entryName;
   options.inputs = inputsOpt;
+  options.arguments = argumentsOpt;
+  options.expected = expectedOpt;
   options.outputFile = outputFile;
   options.grad = grad;
   options.dout = doutOpt;

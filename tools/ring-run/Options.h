@@ -26,6 +26,8 @@ struct RunOptions {
   std::string entryName;
   std::string inputs; ///< "q.npy,k.npy,v.npy", or empty for random operands
   std::string outputFile;
+  /// A sharded model entry's arguments and expected results, one .npy each.
+  std::string arguments, expected;
   /// Run the training step: the forward and its gradients.
   bool grad = false;
   std::string dout; ///< dO as .npy, or empty for seeded random values

@@ -229,4 +229,42 @@ void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
   }
 }
 
+void printModelSummary(llvm::raw_ostream &os, const ModelSummary &summary,
+                       int ranks, const RunOptions &options) {
+  double median = summary.times[summary.times.size() / 2];
+  if (options.json) {
+    os << llvm::formatv(
+        "{{\"entry\": {0}, \"sharded\": true, \"ranks\": "
+        "{1}, \"backend\": {2}, \"compile_s\": {3}, "
+        "\"time_ms\": {4}, \"best_ms\": {5}, "
+        "\"peak_rss_mib\": {6}",
+        jsonString(summary.entryName), ranks, jsonString(options.backend),
+        jsonNumber(summary.compileSeconds, 3), jsonNumber(median * 1e3, 4),
+        jsonNumber(summary.times.front() * 1e3, 4),
+        jsonNumber(summary.peakMemoryMiB, 1));
+    for (const GradientCheck &check : summary.resultChecks)
+      os << llvm::formatv(", \"{0}_rel_err\": {1}, \"{0}_passed\": {2}",
+                          check.name, jsonNumber(check.stats.relative, 3, true),
+                          check.passed ? "true" : "false");
+    os << "}\n";
+    return;
+  }
+  os << llvm::formatv("@{0} (sharded entry): {1:f3} ms (median of {2}), peak "
+                      "RSS {3:f1} MiB\n",
+                      summary.entryName, median * 1e3, summary.times.size(),
+                      summary.peakMemoryMiB);
+  os << llvm::formatv("ring: {0} ranks ({1})\n", ranks, options.backend);
+  for (const GradientCheck &check : summary.resultChecks) {
+    const ErrorStats &stats = check.stats;
+    if (!stats.finite)
+      os << "check " << check.name << ": has " << nonFiniteCounts(stats)
+         << llvm::formatv(" tolerance={0:e1} FAIL\n", summary.tolerance);
+    else
+      os << llvm::formatv("check {0}: max_abs_err={1:e3} rel_err={2:e3} "
+                          "tolerance={3:e1} {4}\n",
+                          check.name, stats.maxAbs, stats.relative,
+                          summary.tolerance, check.passed ? "PASS" : "FAIL");
+  }
+}
+
 } // namespace ringattn

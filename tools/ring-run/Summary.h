@@ -53,6 +53,21 @@ struct Summary {
 void printSummary(llvm::raw_ostream &os, const Summary &summary, int ranks,
                   const RunOptions &options);
 
+/// A sharded model entry's run: its times, its ranks, and each result's
+/// check against --expected.
+struct ModelSummary {
+  const std::string &entryName;
+  const runtime::RunReport &report; ///< of the last run
+  const std::vector<double> &times; ///< sorted wall times of every run
+  double compileSeconds;
+  double peakMemoryMiB;
+  std::vector<GradientCheck> resultChecks; ///< empty without --check
+  double tolerance;
+};
+
+void printModelSummary(llvm::raw_ostream &os, const ModelSummary &summary,
+                       int ranks, const RunOptions &options);
+
 } // namespace ringattn
 
 #endif // RINGATTN_TOOLS_RINGRUN_SUMMARY_H

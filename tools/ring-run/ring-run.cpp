@@ -25,6 +25,7 @@
 #include "EntryPoint.h"
 #include "ModuleLoader.h"
 #include "Options.h"
+#include "ShardedOperands.h"
 #include "Summary.h"
 
 #include "RingAttn/ExecutionEngine/HostCompiler.h"
@@ -248,6 +249,12 @@ private:
   Error runRepeatedly();
   Error collectOutput();
   int checkAndReport();
+  /// checkAndReport for a sharded model entry: its results against
+  /// --expected.
+  int checkAndReportModel();
+  /// The options a sharded model entry takes, or an error naming the one
+  /// it does not (and the attention entries' refusal of its options).
+  Error checkEntryOptions() const;
 
   /// True when every process's step succeeded; otherwise the lowest failing
   /// process prints its error (once per job, not once per process) and
@@ -286,6 +293,8 @@ private:
   /// interface. Each is copied, scattered and passed from this one list.
   std::vector<ReplicatedInput> replicatedInputs();
   std::vector<HostTensor *> entryOperands(int r);
+  /// How many of entryOperands are inputs (the rest are results).
+  size_t inputCount() const;
   /// What every MPI process must agree on: the module text, the entry and
   /// the options that change what runs.
   uint64_t fingerprint() const;
@@ -306,6 +315,8 @@ private:
   FirstErrorHandler diagnostics;
   OwningOpRef<ModuleOp> module;
   EntryPoint entry;
+  /// A sharded model entry's operands; null for an attention entry.
+  std::unique_ptr<ShardedOperands> model;
   int ranks = 1;
 
   HostTensor q, k, v, out;
@@ -374,13 +385,18 @@ int RingRun::run(int &argc, char **&argv) {
       !everyProcessOk(workAlone(&RingRun::prepareOperands)) ||
       !everyProcessOk(workAlone(&RingRun::shardOperands)))
     return 1;
-  backend->scatter(shardBuffers(qShards));
-  backend->scatter(shardBuffers(kShards));
-  backend->scatter(shardBuffers(vShards));
-  if (entry.training)
-    backend->scatter(shardBuffers(doutShards));
-  for (const ReplicatedInput &input : replicatedInputs())
-    backend->scatter(shardBuffers(input.copies));
+  if (model) {
+    for (std::vector<HostTensor> *parts : model->argumentParts())
+      backend->scatter(shardBuffers(*parts));
+  } else {
+    backend->scatter(shardBuffers(qShards));
+    backend->scatter(shardBuffers(kShards));
+    backend->scatter(shardBuffers(vShards));
+    if (entry.training)
+      backend->scatter(shardBuffers(doutShards));
+    for (const ReplicatedInput &input : replicatedInputs())
+      backend->scatter(shardBuffers(input.copies));
+  }
   if (!everyProcessOk(workAlone(&RingRun::compileOnRoot)) ||
       !everyProcessOk(loadOnEveryProcess()))
     return 1;
@@ -394,7 +410,7 @@ int RingRun::run(int &argc, char **&argv) {
     return fail(std::move(error));
   if (!backend->isRoot())
     return 0; // the root checks and reports
-  return checkAndReport();
+  return model ? checkAndReportModel() : checkAndReport();
 }
 
 bool RingRun::everyProcessOk(Error error) {
@@ -437,8 +453,70 @@ Error RingRun::loadEntryPoint() {
     return loadedModule.takeError();
   module = std::move(*loadedModule);
   std::string error;
-  if (!findEntryPoint(*module, cli.entryName, cli.grad, entry, error))
-    return createStringError(cli.inputFile + ": " + error);
+  if (findEntryPoint(*module, cli.entryName, cli.grad, entry, error))
+    return checkEntryOptions();
+  // Not an attention entry: a sharded model entry, if there is one.
+  ShardedEntry sharded;
+  bool found = false;
+  std::string shardedError;
+  if (!findShardedEntry(*module, cli.entryName, sharded, found, shardedError))
+    return createStringError(cli.inputFile + ": " +
+                             (found ? shardedError : error));
+  entry.name = sharded.name;
+  entry.ranks = static_cast<int>(sharded.abi.ranks);
+  model = std::make_unique<ShardedOperands>(std::move(sharded));
+  return checkEntryOptions();
+}
+
+static std::string typeString(mlir::Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+Error RingRun::checkEntryOptions() const {
+  std::string at = "@" + entry.name;
+  if (!model) {
+    if (!cli.arguments.empty() || !cli.expected.empty())
+      return createStringError("--arguments and --expected are options of "
+                               "sharded model entries; " +
+                               at + " is an attention entry (--inputs)");
+    return Error::success();
+  }
+  if (cli.grad || !cli.inputs.empty() || !cli.documents.empty() ||
+      (!cli.placement.empty() && cli.placement != "balanced"))
+    return createStringError(
+        "--grad, --inputs, --documents and --placement are options of "
+        "attention entries; " +
+        at + " is a sharded model entry (--arguments)");
+  const mlir::ring::ShardedEntryABI &abi = model->entry().abi;
+  if (model->operandCount() > kMaxOperands)
+    return createStringError(at + " takes " +
+                             std::to_string(model->operandCount()) +
+                             " arguments and results; ring-run calls "
+                             "entries of at most " +
+                             std::to_string(kMaxOperands));
+  for (const auto &operand :
+       llvm::concat<const mlir::ring::ShardedEntryABI::Operand>(abi.arguments,
+                                                                abi.results))
+    if (operand.global.getRank() < 1 || operand.global.getRank() > 4)
+      return createStringError(at + " has an operand of type " +
+                               typeString(operand.global) +
+                               "; ring-run passes tensors of rank 1 to 4");
+  size_t expected = splitFileList(cli.expected).size();
+  if (cli.check && expected == 0)
+    return createStringError("--check on a sharded model entry compares "
+                             "with --expected (ring-run has no reference "
+                             "of its own for " +
+                             at + ")");
+  if (expected && expected != abi.results.size())
+    return createStringError("--expected names " + std::to_string(expected) +
+                             " files but " + at + " has " +
+                             std::to_string(abi.results.size()) + " results");
+  if (!cli.outputFile.empty() && abi.results.size() != 1)
+    return createStringError("--output writes one result but " + at + " has " +
+                             std::to_string(abi.results.size()));
   return Error::success();
 }
 
@@ -484,8 +562,8 @@ uint64_t RingRun::fingerprint() const {
       entry.name + "|" + cli.chip + "|" + std::to_string(cli.queryTile) + "|" +
       std::to_string(cli.keyTile) + "|" + cli.targetCpu + "|" +
       cli.targetFeatures + "|" + std::to_string(cli.seed) + "|" + cli.inputs +
-      "|" + cli.dout + "|" + std::to_string(cli.grad) + "|" +
-      sourceMgr.getMemoryBuffer(1)->getBuffer().str();
+      "|" + cli.arguments + "|" + cli.dout + "|" + std::to_string(cli.grad) +
+      "|" + sourceMgr.getMemoryBuffer(1)->getBuffer().str();
   return llvm::xxh3_64bits(key);
 }
 
@@ -505,6 +583,11 @@ std::vector<int64_t> RingRun::operandShape(bool global, bool kv) const {
 /// error naming the operand, like any other.
 Error RingRun::prepareOperands() {
   bool root = backend->isRoot();
+  if (model) {
+    std::mt19937_64 rng(cli.seed);
+    return root ? model->prepare(splitFileList(cli.arguments), rng)
+                : Error::success();
+  }
   std::string error;
   if (!q.allocate("q", entry.elementType, operandShape(root, false), error) ||
       !k.allocate("k", entry.elementType, operandShape(root, true), error) ||
@@ -593,6 +676,9 @@ Error RingRun::shardsOf(HostTensor &global, const std::string &operand, bool kv,
 /// Each rank's shard of the sequence: the root splits the global operands,
 /// the other processes make room for the ranks they run.
 Error RingRun::shardOperands() {
+  if (model)
+    return model->partition(backend->isRoot(),
+                            [&](int r) { return backend->runsRank(r); });
   if (Error error = shardsOf(q, "q", false, qShards))
     return error;
   if (Error error = shardsOf(k, "k", true, kShards))
@@ -849,7 +935,13 @@ std::vector<RingRun::ReplicatedInput> RingRun::replicatedInputs() {
   return inputs;
 }
 
+size_t RingRun::inputCount() const {
+  return model ? model->entry().abi.arguments.size() : entry.inputCount();
+}
+
 std::vector<HostTensor *> RingRun::entryOperands(int r) {
+  if (model)
+    return model->rankOperands(r);
   std::vector<HostTensor *> operands = {&qShards[r], &kShards[r], &vShards[r]};
   for (const ReplicatedInput &input : replicatedInputs())
     operands.push_back(&input.copies[r]);
@@ -876,7 +968,7 @@ Error RingRun::bindOperands() {
     std::vector<HostTensor *> operands = entryOperands(r);
     assert(operands.size() <= kMaxOperands && "the C interface's operands");
     if (backend->onGpu() &&
-        !deviceOperands[r].stage(operands, entry.inputCount(), error))
+        !deviceOperands[r].stage(operands, inputCount(), error))
       return createStringError("staging rank " + std::to_string(r) +
                                "'s operands on the GPU: " + error);
     for (size_t i = 0; i < operands.size(); ++i)
@@ -934,10 +1026,16 @@ Error RingRun::collectOutput() {
     if (!backend->runsRank(r))
       continue;
     std::vector<HostTensor *> operands = entryOperands(r);
-    for (size_t i = entry.inputCount(); i < operands.size(); ++i)
+    for (size_t i = inputCount(); i < operands.size(); ++i)
       if (!deviceOperands[r].fetch(i, *operands[i], error))
         return createStringError("fetching rank " + std::to_string(r) +
                                  "'s results from the GPU: " + error);
+  }
+  if (model) {
+    for (std::vector<HostTensor> *parts : model->resultParts())
+      backend->gather(shardBuffers(*parts));
+    backend->finish();
+    return Error::success();
   }
   backend->gather(shardBuffers(outShards));
   if (entry.training) {
@@ -1031,6 +1129,46 @@ int RingRun::checkAndReport() {
                   stats,        tolerance,    passed,          gradChecks,
                   gradTolerance};
   printSummary(llvm::outs(), summary, ranks, cli);
+  return passed ? 0 : 1;
+}
+
+/// On the root: the results joined, written where asked, and compared with
+/// --expected under --check.
+int RingRun::checkAndReportModel() {
+  if (Error error = model->joinResults())
+    return fail(std::move(error));
+  std::string error;
+  if (!cli.traceFile.empty() &&
+      !runtime::writeChromeTrace(cli.traceFile, report.spans, error))
+    return fail(error);
+  const std::vector<HostTensor> &results = model->results();
+  if (!cli.outputFile.empty() && !results[0].save(cli.outputFile, error))
+    return fail(error);
+  double tolerance =
+      cli.tolerance >= 0 ? cli.tolerance : defaultTolerance(results[0].type());
+  std::vector<std::string> names;
+  std::vector<GradientCheck> checks;
+  std::vector<std::string> expectedFiles = splitFileList(cli.expected);
+  for (size_t i = 0; cli.check && i < results.size(); ++i) {
+    HostTensor expected;
+    std::string name = "result #" + std::to_string(i);
+    if (!expected.allocate(name + " of --expected", ElementType::F32,
+                           results[i].shape(), error) ||
+        !expected.load(expectedFiles[i], error))
+      return fail("--expected " + expectedFiles[i] + ": " + error);
+    names.push_back(name);
+    ErrorStats stats = compare(results[i].toDouble(), expected.toDouble());
+    checks.push_back(
+        {nullptr, stats, stats.finite && stats.relative <= tolerance});
+  }
+  bool passed = true;
+  for (size_t i = 0; i < checks.size(); ++i) {
+    checks[i].name = names[i].c_str();
+    passed = passed && checks[i].passed;
+  }
+  ModelSummary summary{entry.name,      report, times,    compileSeconds,
+                       peakMemoryMiB(), checks, tolerance};
+  printModelSummary(llvm::outs(), summary, ranks, cli);
   return passed ? 0 : 1;
 }
 

@@ -178,14 +178,16 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
 }
 
 def RingApproximateGPUMath : Pass<"ring-approximate-gpu-math"> {
-  let summary = "f32 exp, exp2 and log in GPU code on the special function "
-                "units";
+  let summary = "f32 exp, exp2, log, rsqrt and sqrt in GPU code on the "
+                "special function units";
   let description = [{
     Inside `gpu.func` and `gpu.launch` bodies, f32 `math.exp2` becomes the
     NVVM intrinsic `ex2.approx.ftz`, `math.exp(x)` `ex2.approx.ftz(x *
     log2(e))` and `math.log(x)` `lg2.approx.ftz(x) * ln(2)`: one special
     function unit instruction each, accurate to a few ulp (denormal results
-    flush to 0), as FlashAttention computes its softmax. Upstream's lowering
+    flush to 0), as FlashAttention computes its softmax. A model's norms
+    get `math.rsqrt` as `rsqrt.approx.ftz` (CUDA's `rsqrtf`) and
+    `math.sqrt` as `sqrt.rn` (rounded to nearest). Upstream's lowering
     would call libdevice instead, which only links where a CUDA toolkit is
     found at compile time; with this pass the kernels' PTX is complete
     without one. Other math ops and types are left alone.

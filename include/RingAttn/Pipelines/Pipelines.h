@@ -19,6 +19,25 @@
 namespace mlir {
 namespace ring {
 
+/// Options of the ring-partition-model pipeline.
+struct PartitionModelPipelineOptions
+    : public PassPipelineOptions<PartitionModelPipelineOptions> {
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Tokens per block of the blockwise feedforward"),
+      llvm::cl::init(512)};
+};
+
+/// Appends ring-partition-model: from a model in upstream dialects with its
+/// tokens split by shard.shard annotations to one rank's program in the
+/// ring dialect: attention raised to ring.attention, the shardings
+/// propagated and recorded for the caller (ring.sharded_abi), the program
+/// partitioned onto local shards (the attention becomes the ring), and the
+/// token-wise part computed block by block. ring-lower-cpu or
+/// ring-lower-nvvm lowers the result.
+void buildPartitionModelPipeline(OpPassManager &pm,
+                                 const PartitionModelPipelineOptions &options);
+
 /// Options of the ring-lower-cpu pipeline.
 struct LowerCPUPipelineOptions
     : public PassPipelineOptions<LowerCPUPipelineOptions> {

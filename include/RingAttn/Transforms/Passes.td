@@ -72,6 +72,29 @@ def RingBlockwiseFeedforward
                            "::mlir::tensor::TensorDialect"];
 }
 
+def RingDescribeShardedEntries
+    : Pass<"ring-describe-sharded-entries", "ModuleOp"> {
+  let summary = "Record how a sharded model entry's operands split, for "
+                "the runtime and tools";
+  let description = [{
+    Before `shard-partition` rewrites a function on local shards and
+    erases its `shard.shard` annotations, records what a caller needs to
+    feed it: for every public `func.func` with an argument or result split
+    by a `shard.shard` annotation, a `ring.sharded_abi` dictionary with
+    the ranks, each argument's and result's whole type and the dimension
+    split evenly over the ranks (-1: every rank holds it whole), and
+    `llvm.emit_c_interface`. `ring-run` reads it to split, replicate and
+    gather the operands of a whole layer, as it reads `ring.abi` for one
+    attention.
+
+    An operand is either whole or split along one dimension over one grid
+    axis of static size, and every split operand of a function uses the
+    same grid axis; other shardings (two axes on one dimension, two split
+    dimensions, partial sums, halos, uneven shards) are errors that name
+    the operand.
+  }];
+}
+
 def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   let summary = "Describe attention entry points for the runtime and tools";
   let description = [{

@@ -1,11 +1,13 @@
-//===- ApproximateGPUMath.cpp - exp and log on the GPU's special units ----===//
+//===- ApproximateGPUMath.cpp - exp, log, sqrt on the GPU's special units -===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The softmax of the kernels needs exp2 (flash attention), and the merge of
 // ring.combine exp and log, all in f32. NVIDIA GPUs compute 2^x and log2(x)
 // in their special function units (ex2.approx, lg2.approx: a couple of ulp),
 // which is what FlashAttention uses; libdevice's accurate versions would
-// also need the CUDA toolkit at compile time to link them.
+// also need the CUDA toolkit at compile time to link them. A model's norms
+// (RMSNorm, LayerNorm) need rsqrt and sqrt: rsqrt.approx as CUDA's rsqrtf,
+// sqrt rounded to nearest.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,8 +43,8 @@ Value special(ImplicitLocOpBuilder &b, StringRef intrinsic, Value x) {
       .getResult(0);
 }
 
-/// exp(x) = 2^(x log2 e), exp2 itself, log(x) = log2(x) ln 2, for f32 in
-/// kernels.
+/// exp(x) = 2^(x log2 e), exp2 itself, log(x) = log2(x) ln 2, rsqrt and
+/// sqrt, for f32 in kernels.
 template <typename MathOp>
 struct OnSpecialFunctionUnits : OpRewritePattern<MathOp> {
   using OpRewritePattern<MathOp>::OpRewritePattern;
@@ -62,6 +64,10 @@ struct OnSpecialFunctionUnits : OpRewritePattern<MathOp> {
                        arith::MulFOp::create(b, x, f32(kLog2E)));
     else if (std::is_same_v<MathOp, math::Exp2Op>)
       result = special(b, "llvm.nvvm.ex2.approx.ftz.f", x);
+    else if (std::is_same_v<MathOp, math::RsqrtOp>)
+      result = special(b, "llvm.nvvm.rsqrt.approx.ftz.f", x);
+    else if (std::is_same_v<MathOp, math::SqrtOp>)
+      result = special(b, "llvm.nvvm.sqrt.rn.f", x);
     else
       result = arith::MulFOp::create(
           b, special(b, "llvm.nvvm.lg2.approx.ftz.f", x), f32(kLn2));
@@ -91,5 +97,7 @@ void mlir::ring::populateRingApproximateGPUMathPatterns(
     RewritePatternSet &patterns) {
   patterns.add<OnSpecialFunctionUnits<math::ExpOp>,
                OnSpecialFunctionUnits<math::Exp2Op>,
-               OnSpecialFunctionUnits<math::LogOp>>(patterns.getContext());
+               OnSpecialFunctionUnits<math::LogOp>,
+               OnSpecialFunctionUnits<math::RsqrtOp>,
+               OnSpecialFunctionUnits<math::SqrtOp>>(patterns.getContext());
 }

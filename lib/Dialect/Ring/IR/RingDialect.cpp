@@ -4,6 +4,7 @@
 #include "RingAttn/Dialect/Ring/IR/RingDialect.h"
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
+#include "RingAttn/Dialect/Ring/IR/ShardedEntryABI.h"
 
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -179,20 +180,26 @@ FailureOr<EntryABI> EntryABI::fromAttr(DictionaryAttr abi, std::string &error) {
   return entry;
 }
 
-LogicalResult RingDialect::verifyOperationAttribute(Operation *op,
-                                                    NamedAttribute attr) {
-  if (attr.getName() != EntryABI::kAttrName)
-    return success();
+/// Verifies a discardable attribute that `Abi` decodes: a dictionary on a
+/// function that decodes without error.
+template <typename Abi>
+static LogicalResult verifyAbiAttribute(Operation *op, NamedAttribute attr) {
   if (!isa<FunctionOpInterface>(op))
-    return op->emitError("'")
-           << EntryABI::kAttrName << "' belongs on a function";
+    return op->emitError("'") << Abi::kAttrName << "' belongs on a function";
   auto abi = dyn_cast<DictionaryAttr>(attr.getValue());
   if (!abi)
-    return op->emitError("'")
-           << EntryABI::kAttrName << "' must be a dictionary";
+    return op->emitError("'") << Abi::kAttrName << "' must be a dictionary";
   std::string error;
-  if (failed(EntryABI::fromAttr(abi, error)))
-    return op->emitError("malformed '")
-           << EntryABI::kAttrName << "': " << error;
+  if (failed(Abi::fromAttr(abi, error)))
+    return op->emitError("malformed '") << Abi::kAttrName << "': " << error;
+  return success();
+}
+
+LogicalResult RingDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  if (attr.getName() == EntryABI::kAttrName)
+    return verifyAbiAttribute<EntryABI>(op, attr);
+  if (attr.getName() == ShardedEntryABI::kAttrName)
+    return verifyAbiAttribute<ShardedEntryABI>(op, attr);
   return success();
 }

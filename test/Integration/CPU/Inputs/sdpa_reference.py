@@ -11,38 +11,15 @@ what its source computes, not against ring.attention's own reference.
       with K and V repeated to Q's heads as torch's repeat_interleave does
       (query head h reads head h // (HQ / HKV)); compares OUT.npy with it
 """
-import ast
 import math
 import os
 import random
-import struct
 import sys
 
 
-def write_npy(path, shape, values):
-    header = ("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }"
-              % (tuple(shape),))
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    with open(path, "wb") as out:
-        out.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
-        out.write(header.encode("latin1"))
-        out.write(struct.pack("<%df" % len(values), *values))
-
-
-def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:6] != b"\x93NUMPY":
-        sys.exit(f"{path}: not a .npy file")
-    size_format, start = ("<H", 10) if data[6] == 1 else ("<I", 12)
-    length = struct.unpack(size_format, data[8:start])[0]
-    header = ast.literal_eval(data[start:start + length].decode("latin1"))
-    if header["descr"] != "<f4" or header["fortran_order"]:
-        sys.exit(f"{path}: expected C-ordered float32, got {header}")
-    shape = header["shape"]
-    count = math.prod(shape)
-    values = struct.unpack_from("<%df" % count, data, start + length)
-    return shape, values
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "Inputs"))
+from float32_npy import read_npy, write_npy  # noqa: E402
 
 
 def make_inputs(directory, seed, hq, hkv, seq, d):

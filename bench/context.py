@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+"""The paper's headline on this machine: how long a sequence one layer
+runs on within a fixed memory budget per rank (not a test).
+
+The layer is examples/layer.mlir (pre-norm: RMSNorm, Q/K/V projections,
+causal attention, output projection, SiLU MLP, residuals), resized to
+width C, H heads of D, hidden F, and S tokens, f32. Four ways to run it:
+
+  (a) plain       attention as written (S x S scores) and the MLP whole
+  (b) blockwise attention     ring-raise-attention, the MLP whole
+  (c) blockwise attention + feedforward   ring-partition-model on 1 rank
+  (d) ring N      ring-partition-model on N = 2, 4, 8 ranks
+
+Each rank is an MPI process whose address space is capped (ulimit -v) at
+the budget: what the smallest run of the same pipeline needs (JIT, MPI,
+code) plus BUDGET_MIB. The root process also holds the whole input and
+output it scatters and gathers; its cap is raised by exactly their size.
+The largest S (a multiple of 64 N) that runs under the cap is found by
+doubling, then bisection.
+
+Writes its section of docs/bench/context.md.
+Usage: bench/context.py [--quick]
+"""
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from common import OUT, ROOT, cpu_name, replace_section, vector_isa
+
+RING_OPT = os.path.join(ROOT, "build", "bin", "ring-opt")
+RING_RUN = os.path.join(ROOT, "build", "bin", "ring-run")
+EXAMPLE = os.path.join(ROOT, "examples", "layer.mlir")
+# examples/layer.mlir's sizes, each a distinct number in its tensor types.
+EXAMPLE_DIMS = {"S": 64, "C": 32, "H": 2, "D": 16, "F": 96}
+C, H, D, F = 64, 2, 32, 256
+BUDGET_MIB = 16
+BLOCK = 256
+
+# One device: the layer without its shard annotations (tensors a grid of
+# one would gather whole anyway), its ABI written out. The ring: the
+# annotated layer through ring-partition-model.
+PIPELINES = {
+    "plain": "builtin.module()",
+    "blockwise attention": "builtin.module(ring-raise-attention)",
+    "blockwise attention + feedforward":
+        "builtin.module(ring-raise-attention,func.func("
+        f"ring-blockwise-feedforward{{block-size={BLOCK}}}))",
+    "ring": f"builtin.module(ring-partition-model{{block-size={BLOCK}}})",
+}
+
+# linalg.softmax as upstream decomposes it, for the plain layer: it runs
+# as written (ring-lower-cpu lowers linalg to loops, not linalg.softmax).
+# In the example's sizes, resized with the rest.
+SOFTMAX_EXPANDED = """\
+  %re = tensor.empty() : tensor<1x2x64xf32>
+  %nan = arith.constant 0xFFC00000 : f32
+  %mz = linalg.fill ins(%nan : f32) outs(%re : tensor<1x2x64xf32>) -> tensor<1x2x64xf32>
+  %mx = linalg.generic {indexing_maps = [#id, #rowmax], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%masked : tensor<1x2x64x64xf32>) outs(%mz : tensor<1x2x64xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %y = arith.maxnumf %a, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #rowmax, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%masked, %mx : tensor<1x2x64x64xf32>, tensor<1x2x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %out: f32):
+    %d = arith.subf %a, %m : f32
+    %y = math.exp %d : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+  %smz = linalg.fill ins(%zero : f32) outs(%re : tensor<1x2x64xf32>) -> tensor<1x2x64xf32>
+  %sm = linalg.generic {indexing_maps = [#id, #rowmax], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%ex : tensor<1x2x64x64xf32>) outs(%smz : tensor<1x2x64xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %y = arith.addf %a, %out : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64xf32>
+  %pr = linalg.generic {indexing_maps = [#id, #rowmax, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%ex, %sm : tensor<1x2x64x64xf32>, tensor<1x2x64xf32>) outs(%pe : tensor<1x2x64x64xf32>) {
+  ^bb0(%a: f32, %t: f32, %out: f32):
+    %y = arith.divf %a, %t : f32
+    linalg.yield %y : f32
+  } -> tensor<1x2x64x64xf32>
+"""
+
+
+def one_device(text, tokens):
+    """The layer without shard annotations, with the ring.sharded_abi that
+    ring-describe-sharded-entries records for one rank."""
+    text = "\n".join(line for line in text.split("\n")
+                     if "shard." not in line)
+    text = re.sub(r"%xs\b", "%x", text)
+    text = text.replace("return %ys :", "return %y :")
+    types = [f"tensor<{tokens}x{C}xf32>", f"tensor<{C}xf32>"] + \
+        [f"tensor<{C}x{H}x{D}xf32>"] * 3 + [f"tensor<{H}x{D}x{C}xf32>",
+                                           f"tensor<{C}xf32>",
+                                           f"tensor<{C}x{F}xf32>",
+                                           f"tensor<{F}x{C}xf32>"]
+    abi = ("attributes {llvm.emit_c_interface, ring.sharded_abi = {"
+           f"ranks = 1 : i64, arguments = [{', '.join(types)}], "
+           f"argument_splits = array<i64: {', '.join(['-1'] * len(types))}>, "
+           f"results = [{types[0]}], result_splits = array<i64: -1>}}}} {{")
+    return re.sub(r"(func\.func @layer\([^{]*?\) -> tensor<[0-9x]+f32>) \{",
+                  lambda m: m.group(1) + " " + abi, text, flags=re.S)
+
+
+def layer_text(tokens, ranks, expand_softmax):
+    """examples/layer.mlir at this size, on `ranks` ranks (annotated), or
+    on one device (not)."""
+    text = open(EXAMPLE).read()
+    new = {"S": tokens, "C": C, "H": H, "D": D, "F": F}
+    by_value = {str(v): str(new[k]) for k, v in EXAMPLE_DIMS.items()}
+    by_value["1"] = "1"
+
+    def resize(match):
+        dims = match.group(1).rstrip("x").split("x")
+        return "tensor<" + "x".join(by_value[d] for d in dims) + "xf32>"
+
+    if expand_softmax:
+        softmax = re.search(r"^  %pr = linalg\.softmax.*\n", text, re.M)
+        text = (text[:softmax.start()] + SOFTMAX_EXPANDED
+                + text[softmax.end():])
+        text = text.replace(
+            "#id = ", "#rowmax = affine_map<(b, h, i, j) -> (b, h, i)>\n#id = ")
+    text = re.sub(r"tensor<((?:\d+x)+)f32>", resize, text)
+    text = text.replace("arith.constant 0.03125 : f32",
+                        f"arith.constant {1 / C!r} : f32")
+    text = text.replace("arith.constant 0.25 : f32",
+                        f"arith.constant {1 / math.sqrt(D)!r} : f32")
+    text = text.replace("shape = 2)", f"shape = {ranks})")
+    return text if ranks > 1 else one_device(text, tokens)
+
+
+def compile_layer(tmp, way, tokens, ranks):
+    source = os.path.join(tmp, "layer.mlir")
+    with open(source, "w") as f:
+        f.write(layer_text(tokens, ranks, way == "plain"))
+    ring = os.path.join(tmp, f"{way.replace(' ', '-')}-{ranks}.mlir")
+    pipeline = PIPELINES["ring" if ranks > 1 else way]
+    subprocess.run([RING_OPT, source, f"--pass-pipeline={pipeline}",
+                    "-o", ring], check=True)
+    return ring
+
+
+def runs_within(tmp, way, tokens, ranks, cap_kib):
+    """Whether the layer on `tokens` runs on `ranks` MPI processes, each
+    capped at `cap_kib` of address space (the root more by its whole
+    operands)."""
+    ring = compile_layer(tmp, way, tokens, ranks)
+    whole_kib = 2 * tokens * C * 4 // 1024 + 1
+    script = ('cap=$1; [ "$OMPI_COMM_WORLD_RANK" = 0 ] && cap=$((cap + $2)); '
+              'ulimit -v $cap && exec "$3" "$4" --backend mpi --seed 1 '
+              '--timeout-s 600')
+    cmd = ["mpirun", "--oversubscribe", "-np", str(ranks), "sh", "-c",
+           script, "cap", str(cap_kib), str(whole_kib), RING_RUN, ring]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def smallest_cap(tmp, way, ranks):
+    """The address space (KiB) the smallest run of `way` needs: JIT, MPI
+    and code, what every size pays."""
+    lo, hi = 64 * 1024, 4 * 1024 * 1024
+    while hi - lo > 4 * 1024:
+        mid = (lo + hi) // 2
+        if runs_within(tmp, way, 64 * ranks, ranks, mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def longest(tmp, way, ranks, cap_kib):
+    step = 64 * ranks
+    good = step
+    bad = None
+    while bad is None:
+        if runs_within(tmp, way, 2 * good, ranks, cap_kib):
+            good *= 2
+        else:
+            bad = 2 * good
+    while bad - good > step:
+        mid = (good + bad) // 2 // step * step
+        if mid in (good, bad):
+            break
+        if runs_within(tmp, way, mid, ranks, cap_kib):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    ring_sizes = [2, 4] if args.quick else [2, 4, 8]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for way in PIPELINES:
+            base = smallest_cap(tmp, way, 1)
+            cap = base + BUDGET_MIB * 1024
+            rows.append((way, 1, base, longest(tmp, way, 1, cap)))
+            print(rows[-1], flush=True)
+        for ranks in ring_sizes:
+            way = f"ring of {ranks}"
+            base = smallest_cap(tmp, way, ranks)
+            cap = base + BUDGET_MIB * 1024
+            rows.append((way, ranks, base, longest(tmp, way, ranks, cap)))
+            print(rows[-1], flush=True)
+    plain = rows[0][3]
+    body = (f"CPU: {cpu_name()}. The layer of examples/layer.mlir at width "
+            f"{C}, {H} heads of {D}, hidden {F}, f32, causal; blocks of "
+            f"{BLOCK} tokens for the feedforward. Budget per rank: "
+            f"{BUDGET_MIB} MiB of address space beyond what the smallest "
+            "run of the same pipeline needs (its baseline, below), enforced "
+            "with `ulimit -v` on every MPI process (the root's cap is "
+            "raised by the whole input and output it scatters and "
+            "gathers). Longest sequence: doubling, then bisection, in "
+            "steps of 64 tokens per rank.\n\n"
+            "| way | ranks | baseline (MiB) | longest sequence | vs plain |\n"
+            "|---|---:|---:|---:|---:|\n")
+    for way, ranks, base, tokens in rows:
+        body += (f"| {way} | {ranks} | {base / 1024:.0f} | {tokens} | "
+                 f"{tokens / plain:.1f}x |\n")
+    replace_section(os.path.join(OUT, "context.md"),
+                    "Context length within a memory budget per rank",
+                    "bench/run context", f"{vector_isa()}: one layer", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,6 +24,7 @@ PAGES = [("cpu-attention.md", "Single-device attention on one core"),
          ("ring.md", "Ring attention"),
          ("training.md", "The training step"),
          ("masks.md", "What masks save over the ring"),
+         ("context.md", "Context length within a memory budget per rank"),
          ("peers.md", "Against the peers"),
          ("peers-training.md", "The training step against the peers"),
          ("torch.md", "The PyTorch op")]

@@ -15,7 +15,10 @@ width C, H heads of D, hidden F, and S tokens, f32. Four ways to run it:
 Each rank is an MPI process whose address space is capped (ulimit -v) at
 the budget: what the smallest run of the same pipeline needs (JIT, MPI,
 code) plus BUDGET_MIB. The root process also holds the whole input and
-output it scatters and gathers; its cap is raised by exactly their size.
+output it scatters and gathers, and the other ranks' parts of them; its
+cap is raised by exactly their size. glibc's malloc is told to map every
+buffer of 64 KiB or more on its own (one arena, a fixed mmap threshold),
+so the cap counts buffers, not the slack of arenas a small run reserved.
 The largest S (a multiple of 64 N) that runs under the cap is found by
 doubling, then bisection.
 
@@ -40,8 +43,16 @@ EXAMPLE = os.path.join(ROOT, "examples", "layer.mlir")
 EXAMPLE_DIMS = {"S": 64, "C": 32, "H": 2, "D": 16, "F": 96}
 C, H, D, F = 64, 2, 32, 256
 BUDGET_MIB = 16
+# glibc's malloc otherwise reserves 64 MiB arenas per thread and raises its
+# mmap threshold as buffers are freed, so a large buffer could land in
+# address space a small run had already reserved: one arena, and every
+# buffer of 64 KiB or more its own mapping, make the cap count buffers.
+EXACT_ENV = dict(os.environ, MALLOC_ARENA_MAX="1",
+                 MALLOC_MMAP_THRESHOLD_="65536")
 BLOCK = 256
 
+ONE_DEVICE = ["plain", "blockwise attention",
+              "blockwise attention + feedforward"]
 # One device: the layer without its shard annotations (tensors a grid of
 # one would gather whole anyway), its ABI written out. The ring: the
 # annotated layer through ring-partition-model.
@@ -144,18 +155,28 @@ def compile_layer(tmp, way, tokens, ranks):
     return ring
 
 
+def host_staging_kib(tokens, ranks):
+    """What ring-run's root holds beyond its own rank's operands: the whole
+    arguments and result it reads, scatters and gathers, and the other
+    ranks' parts of them (x and the result split, the weights whole)."""
+    weights = C + 3 * C * H * D + H * D * C + C + C * F + F * C
+    whole = 2 * tokens * C + weights
+    others = (ranks - 1) * (2 * tokens // ranks * C + weights)
+    return 4 * (whole + others) // 1024 + 1
+
+
 def runs_within(tmp, way, tokens, ranks, cap_kib):
     """Whether the layer on `tokens` runs on `ranks` MPI processes, each
-    capped at `cap_kib` of address space (the root more by its whole
-    operands)."""
+    capped at `cap_kib` of address space (the root more, by its host
+    staging)."""
     ring = compile_layer(tmp, way, tokens, ranks)
-    whole_kib = 2 * tokens * C * 4 // 1024 + 1
     script = ('cap=$1; [ "$OMPI_COMM_WORLD_RANK" = 0 ] && cap=$((cap + $2)); '
               'ulimit -v $cap && exec "$3" "$4" --backend mpi --seed 1 '
               '--timeout-s 600')
     cmd = ["mpirun", "--oversubscribe", "-np", str(ranks), "sh", "-c",
-           script, "cap", str(cap_kib), str(whole_kib), RING_RUN, ring]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+           script, "cap", str(cap_kib), str(host_staging_kib(tokens, ranks)),
+           RING_RUN, ring]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=EXACT_ENV)
     return result.returncode == 0
 
 
@@ -192,6 +213,34 @@ def longest(tmp, way, ranks, cap_kib):
     return good
 
 
+def plot(path, rows):
+    """The longest sequence of each way, the ring's against N."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    ring = [(ranks, tokens) for way, ranks, _, tokens in rows
+            if way.startswith("ring")]
+    one = rows[2][3]
+    ax.plot([1] + [r for r, _ in ring], [one] + [t for _, t in ring],
+            marker="o", label="blockwise attention + feedforward, ring of N")
+    ax.plot([1] + [r for r, _ in ring], [one * r for r in [1] +
+                                         [r for r, _ in ring]],
+            linestyle="--", color="gray", label="linear in N")
+    for (way, _, _, tokens), marker in zip(rows[:2], "sv"):
+        ax.plot([1], [tokens], marker=marker, linestyle="", label=way)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_title(f"Longest sequence, {BUDGET_MIB} MiB per rank")
+    ax.set_xlabel("ranks")
+    ax.set_ylabel("tokens")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -199,7 +248,7 @@ def main():
     ring_sizes = [2, 4] if args.quick else [2, 4, 8]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for way in PIPELINES:
+        for way in ONE_DEVICE:
             base = smallest_cap(tmp, way, 1)
             cap = base + BUDGET_MIB * 1024
             rows.append((way, 1, base, longest(tmp, way, 1, cap)))
@@ -210,21 +259,38 @@ def main():
             cap = base + BUDGET_MIB * 1024
             rows.append((way, ranks, base, longest(tmp, way, ranks, cap)))
             print(rows[-1], flush=True)
-    plain = rows[0][3]
+    plain, one = rows[0][3], rows[2][3]
+    ring = [(ranks, tokens) for way, ranks, _, tokens in rows[3:]]
+    per_rank = ", ".join(f"{tokens // ranks}" for ranks, tokens in ring)
     body = (f"CPU: {cpu_name()}. The layer of examples/layer.mlir at width "
             f"{C}, {H} heads of {D}, hidden {F}, f32, causal; blocks of "
             f"{BLOCK} tokens for the feedforward. Budget per rank: "
             f"{BUDGET_MIB} MiB of address space beyond what the smallest "
             "run of the same pipeline needs (its baseline, below), enforced "
             "with `ulimit -v` on every MPI process (the root's cap is "
-            "raised by the whole input and output it scatters and "
-            "gathers). Longest sequence: doubling, then bisection, in "
-            "steps of 64 tokens per rank.\n\n"
+            "raised by exactly what ring-run stages on it: the whole input, "
+            "weights and output it scatters and gathers, and the other "
+            "ranks' parts of them), with glibc's malloc mapping every "
+            "buffer of 64 KiB or more on its own (`MALLOC_ARENA_MAX=1 "
+            "MALLOC_MMAP_THRESHOLD_=65536`). Longest sequence: doubling, "
+            "then bisection, in steps of 64 tokens per rank.\n\n"
             "| way | ranks | baseline (MiB) | longest sequence | vs plain |\n"
             "|---|---:|---:|---:|---:|\n")
     for way, ranks, base, tokens in rows:
         body += (f"| {way} | {ranks} | {base / 1024:.0f} | {tokens} | "
                  f"{tokens / plain:.1f}x |\n")
+    body += (f"\nBlockwise attention and feedforward hold {one / plain:.1f}x "
+             "the plain layer's sequence (target: 4x); blockwise attention "
+             f"alone {rows[1][3] / plain:.1f}x, the MLP's `seq x {F}` hidden "
+             "activation then being the largest buffer. On the ring each "
+             f"rank holds {per_rank} tokens of the sequence for N = "
+             f"{', '.join(str(r) for r, _ in ring)}: the longest sequence "
+             "grows with N, about linearly from N = 2, but a rank of the "
+             "ring holds fewer tokens than one device alone: it also keeps "
+             "the key/value blocks in flight (two receive buffers of K and "
+             f"V, {2 * 2 * H * D * 4} bytes per local token here).\n")
+    plot(os.path.join(OUT, "context.png"), rows)
+    body += "\n![context](context.png)\n"
     replace_section(os.path.join(OUT, "context.md"),
                     "Context length within a memory budget per rank",
                     "bench/run context", f"{vector_isa()}: one layer", body)

@@ -22,17 +22,22 @@ so the cap counts buffers, not the slack of arenas a small run reserved.
 The largest S (a multiple of 64 N) that runs under the cap is found by
 doubling, then bisection.
 
-Writes its section of docs/bench/context.md.
-Usage: bench/context.py [--quick]
+It also times the layer's forward on N = 1, 2, 4 ranks (threads backend)
+against the same layer in PyTorch in one process, side by side.
+
+Writes its sections of docs/bench/context.md.
+Usage: bench/context.py [--quick] [--only memory|throughput]
 """
 
 import argparse
+import json
 import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import time
 
 from common import OUT, ROOT, cpu_name, replace_section, vector_isa
 
@@ -50,6 +55,7 @@ BUDGET_MIB = 16
 EXACT_ENV = dict(os.environ, MALLOC_ARENA_MAX="1",
                  MALLOC_MMAP_THRESHOLD_="65536")
 BLOCK = 256
+THROUGHPUT_TOKENS = 4096
 
 ONE_DEVICE = ["plain", "blockwise attention",
               "blockwise attention + feedforward"]
@@ -241,11 +247,9 @@ def plot(path, rows):
     plt.close(fig)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    ring_sizes = [2, 4] if args.quick else [2, 4, 8]
+def memory_section(quick):
+    """The longest sequence of each way within the budget."""
+    ring_sizes = [2, 4] if quick else [2, 4, 8]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for way in ONE_DEVICE:
@@ -290,11 +294,111 @@ def main():
              "the key/value blocks in flight (two receive buffers of K and "
              f"V, {2 * 2 * H * D * 4} bytes per local token here).\n")
     plot(os.path.join(OUT, "context.png"), rows)
-    body += "\n![context](context.png)\n"
-    replace_section(os.path.join(OUT, "context.md"),
-                    "Context length within a memory budget per rank",
-                    "bench/run context", f"{vector_isa()}: one layer", body)
-    print(body)
+    return body + "\n![context](context.png)\n"
+
+
+def torch_layer(torch, x, g1, wq, wk, wv, wo, g2, w1, w2):
+    """The layer in PyTorch, as examples/layer.mlir writes it."""
+    functional = torch.nn.functional
+
+    def rmsnorm(t, gain):
+        return t * torch.rsqrt((t * t).mean(-1, keepdim=True) + 1e-5) * gain
+
+    h = rmsnorm(x, g1)
+    q, k, v = (torch.einsum("sc,chd->hsd", h, w)[None] for w in (wq, wk, wv))
+    attended = functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    x1 = x + torch.einsum("hsd,hdc->sc", attended[0], wo)
+    return x1 + functional.silu(rmsnorm(x1, g2) @ w1) @ w2
+
+
+def throughput_section(quick):
+    """The layer's forward on N ranks (threads backend) against the same
+    layer in PyTorch in one process, side by side, each checked against
+    PyTorch in float64 on the same arguments."""
+    import numpy
+    import torch
+    tokens = 1024 if quick else THROUGHPUT_TOKENS
+    rng = numpy.random.default_rng(0)
+    shapes = [(tokens, C), (C,), (C, H, D), (C, H, D), (C, H, D), (H, D, C),
+              (C,), (C, F), (F, C)]
+    scales = [1, 0.1, C ** -0.5, C ** -0.5, C ** -0.5, C ** -0.5, 0.1,
+              C ** -0.5, F ** -0.5]
+    arguments = [(1.0 if len(shape) == 1 else 0.0) +
+                 scale * rng.uniform(-1, 1, shape).astype(numpy.float32)
+                 for shape, scale in zip(shapes, scales)]
+    arguments = [a.astype(numpy.float32) for a in arguments]
+    with torch.no_grad():
+        expected = torch_layer(torch, *(torch.from_numpy(a).double()
+                                        for a in arguments)).float().numpy()
+        torch.set_num_threads(os.cpu_count())
+        inputs = [torch.from_numpy(a) for a in arguments]
+        torch_layer(torch, *inputs)  # warm-up
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            out = torch_layer(torch, *inputs)
+            times.append(time.perf_counter() - start)
+        torch_ms = 1e3 * sorted(times)[2]
+        torch_err = float(numpy.linalg.norm(out.numpy() - expected) /
+                          numpy.linalg.norm(expected))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, a in enumerate(arguments):
+            paths.append(os.path.join(tmp, f"arg{i}.npy"))
+            numpy.save(paths[-1], a)
+        numpy.save(os.path.join(tmp, "expected.npy"), expected)
+        for ranks in (1, 2, 4):
+            way = "blockwise attention + feedforward" if ranks == 1 else "ring"
+            ring = compile_layer(tmp, way, tokens, ranks)
+            result = subprocess.run(
+                [RING_RUN, ring, "--json", "--repeat", "5", "--arguments",
+                 ",".join(paths), "--expected",
+                 os.path.join(tmp, "expected.npy"), "--check"],
+                capture_output=True, text=True, check=True)
+            report = json.loads(result.stdout.strip().splitlines()[-1])
+            rows.append((ranks, report["time_ms"],
+                         report["result #0_rel_err"]))
+            print(rows[-1], flush=True)
+    body = (f"The same layer at {tokens} tokens (width {C}, {H} heads of {D}, "
+            f"hidden {F}, f32, causal), forward only, median of 5 runs each, "
+            f"side by side in one run on {os.cpu_count()} cores. RingAttn: "
+            "ring-run's threads backend, one thread per rank (one rank "
+            "uses one core); the "
+            "attention is RingAttn's CPU flash kernel, the projections, "
+            "norms and MLP are linalg lowered to plain loops (no tuned "
+            "kernels yet). PyTorch " + torch.__version__ + ": one process, "
+            f"{torch.get_num_threads()} threads, its CPU GEMMs and "
+            "`scaled_dot_product_attention` (its CPU flash kernel). Each "
+            "output is checked against PyTorch in float64 on the same "
+            "arguments (rel_err).\n\n"
+            "| run | ms per layer | tokens/s | vs PyTorch | rel_err |\n"
+            "|---|---:|---:|---:|---:|\n"
+            f"| PyTorch, one process | {torch_ms:.1f} | "
+            f"{tokens / torch_ms * 1e3:.0f} | 1.00x | {torch_err:.1e} |\n")
+    for ranks, ms, err in rows:
+        body += (f"| RingAttn, {ranks} rank{'s' if ranks > 1 else ''} | "
+                 f"{ms:.1f} | {tokens / ms * 1e3:.0f} | "
+                 f"{torch_ms / ms:.2f}x | {err:.1e} |\n")
+    return body
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=["memory", "throughput"])
+    args = parser.parse_args()
+    sections = {"memory": ("one layer", memory_section),
+                "throughput": ("the layer's speed", throughput_section)}
+    for key, (heading, section) in sections.items():
+        if args.only and args.only != key:
+            continue
+        body = section(args.quick)
+        replace_section(os.path.join(OUT, "context.md"),
+                        "Context length within a memory budget per rank",
+                        "bench/run context", f"{vector_isa()}: {heading}",
+                        body)
+        print(body)
 
 
 if __name__ == "__main__":

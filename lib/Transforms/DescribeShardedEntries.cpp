@@ -114,7 +114,7 @@ struct RingDescribeShardedEntriesPass
     if (!annotated)
       return success(); // not a sharded entry
     ShardedEntryABI abi;
-    std::optional<Split> first; // the first split operand's
+    std::optional<Split> first; // the first split operand's split
     std::string firstName;
     auto add =
         [&](Value value, bool result, unsigned index,

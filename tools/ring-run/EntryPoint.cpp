@@ -16,6 +16,18 @@ namespace ringattn {
 
 static constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 
+std::optional<ElementType> hostElementType(Type type) {
+  if (type.isF32())
+    return ElementType::F32;
+  if (type.isF16())
+    return ElementType::F16;
+  if (type.isBF16())
+    return ElementType::BF16;
+  if (type.isInteger(32))
+    return ElementType::I32;
+  return std::nullopt;
+}
+
 static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
                       std::string &error) {
   std::string why;
@@ -29,17 +41,12 @@ static bool decodeAbi(StringRef name, DictionaryAttr attr, EntryPoint &entry,
     entry.layout = *parseLayout(ring::stringifySequenceLayout(*abi->layout));
   }
   RankedTensorType q = abi->query, k = abi->key;
-  Type element = q.getElementType();
-  if (element.isF32())
-    entry.elementType = ElementType::F32;
-  else if (element.isF16())
-    entry.elementType = ElementType::F16;
-  else if (element.isBF16())
-    entry.elementType = ElementType::BF16;
-  else {
+  std::optional<ElementType> element = hostElementType(q.getElementType());
+  if (!element || *element == ElementType::I32) {
     error = "@" + name.str() + ": unsupported element type";
     return false;
   }
+  entry.elementType = *element;
   entry.name = name.str();
   entry.queryShape.assign(q.getShape().begin(), q.getShape().end());
   entry.kvShape.assign(k.getShape().begin(), k.getShape().end());

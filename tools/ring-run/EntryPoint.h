@@ -64,6 +64,9 @@ struct EntryPoint {
   std::vector<int64_t> globalKVShape() const;
 };
 
+/// How ring-run holds values of `type` on the host, if it can.
+std::optional<ElementType> hostElementType(mlir::Type type);
+
 /// Finds the entry named `name`, or the only one when `name` is empty,
 /// among the forward entries or, with `training`, the training steps.
 /// Returns false with `error` set when there is none, several, or the ABI

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 
 #include "ShardedOperands.h"
+#include "EntryPoint.h"
 
 #include "RingAttn/Dialect/Ring/IR/EntryABI.h"
 
@@ -57,18 +58,6 @@ std::vector<std::string> splitFileList(const std::string &list) {
   return {parts.begin(), parts.end()};
 }
 
-static std::optional<ElementType> hostType(Type type) {
-  if (type.isF32())
-    return ElementType::F32;
-  if (type.isF16())
-    return ElementType::F16;
-  if (type.isBF16())
-    return ElementType::BF16;
-  if (type.isInteger(32))
-    return ElementType::I32;
-  return std::nullopt; // ShardedEntryABI::fromAttr refuses the others
-}
-
 static std::vector<int64_t> shapeOf(RankedTensorType type) {
   return {type.getShape().begin(), type.getShape().end()};
 }
@@ -119,7 +108,7 @@ llvm::Error ShardedOperands::prepare(const std::vector<std::string> &files,
   std::string error;
   for (auto [i, operand] : llvm::enumerate(abi.arguments)) {
     HostTensor &whole = wholeArguments[i];
-    ElementType type = *hostType(operand.global.getElementType());
+    ElementType type = *hostElementType(operand.global.getElementType());
     if (!whole.allocate(operandName(false, i) + " of " + at, type,
                         shapeOf(operand.global), error))
       return llvm::createStringError(error);
@@ -152,7 +141,7 @@ ShardedOperands::partition(bool root,
     for (std::vector<HostTensor> &parts : partsByOperand)
       parts.resize(ranks);
     for (auto [i, operand] : llvm::enumerate(operands)) {
-      ElementType type = *hostType(operand.global.getElementType());
+      ElementType type = *hostElementType(operand.global.getElementType());
       for (int r = 0; r < ranks; ++r) {
         HostTensor &part = partsByOperand[i][r];
         bool held = root || runsRank(r);

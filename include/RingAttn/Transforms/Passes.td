@@ -87,11 +87,11 @@ def RingDescribeShardedEntries
     gather the operands of a whole layer, as it reads `ring.abi` for one
     attention.
 
-    An operand is either whole or split along one dimension over one grid
-    axis of static size, and every split operand of a function uses the
-    same grid axis; other shardings (two axes on one dimension, two split
-    dimensions, partial sums, halos, uneven shards) are errors that name
-    the operand.
+    An operand is either whole or split along one dimension over a grid of
+    one axis of static size, the same grid for every split operand of a
+    function; other shardings (two split dimensions, two grid axes on one
+    dimension, halos, uneven shards, a grid of more axes or of dynamic
+    size, two grids) are errors that name the operand.
   }];
 }
 

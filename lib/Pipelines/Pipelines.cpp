@@ -175,6 +175,8 @@ void ring::buildPartitionModelPipeline(
   RingBlockwiseFeedforwardOptions blockwise;
   blockwise.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createRingBlockwiseFeedforward(blockwise));
+  // After the blocks: the all-reduce's loops are not the layer's tokens.
+  pm.addPass(createRingLowerShardCollectives());
 }
 
 void ring::registerRingPipelines() {

@@ -47,7 +47,9 @@ cl::opt<std::string> expectedOpt(
              "--check compares with (ring-run has no reference of its own "
              "for a model)"),
     cl::cat(category));
-cl::opt<std::string> outputFile("output", cl::desc("Write the result as .npy"),
+cl::opt<std::string> outputFile("output",
+                                cl::desc("Write the result as .npy (a "
+                                         "model entry: one file per result)"),
                                 cl::cat(category));
 cl::opt<bool> grad("grad",
                    cl::desc("Run the training step: the forward, then the "
@@ -222,15 +224,15 @@ std::string checkValues(const RunOptions &o, bool toleranceGiven) {
            "gpu backends";
   if (!o.cacheDir.empty() && ::access(o.cacheDir.c_str(), W_OK) != 0)
     return "--cache-dir " + o.cacheDir + " does not exist or is not writable";
-  if (!o.outputFile.empty() && !canCreate(o.outputFile))
-    return "cannot write --output " + o.outputFile +
-           ": its directory does not exist or is not writable";
-  if (!o.gradOutputs.empty()) {
+  for (auto [option, list] : {std::pair{"--output", &o.outputFile},
+                              std::pair{"--grad-outputs", &o.gradOutputs}}) {
+    if (list->empty())
+      continue;
     llvm::SmallVector<llvm::StringRef> paths;
-    llvm::StringRef(o.gradOutputs).split(paths, ',');
+    llvm::StringRef(*list).split(paths, ',');
     for (llvm::StringRef path : paths)
       if (!canCreate(path.str()))
-        return "cannot write --grad-outputs " + path.str() +
+        return std::string("cannot write ") + option + " " + path.str() +
                ": its directory does not exist or is not writable";
   }
   if (!o.traceFile.empty() && !canCreate(o.traceFile))

@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace mlir;
 using mlir::ring::ShardedEntryABI;
@@ -87,6 +88,24 @@ static void copyPart(HostTensor &whole, HostTensor &part, int64_t dimension,
     else
       std::memcpy(w, p, chunk);
   }
+}
+
+/// Where the copies of a result held whole on every rank first differ from
+/// rank 0's, as an error naming `name`; std::nullopt when all agree.
+static std::optional<std::string>
+firstDisagreement(const std::vector<HostTensor> &copies,
+                  const std::string &name) {
+  auto *first = static_cast<const char *>(copies[0].data());
+  size_t bytes = copies[0].sizeInBytes(), element = copies[0].bytesPerElement();
+  for (size_t r = 1; r < copies.size(); ++r) {
+    auto *copy = static_cast<const char *>(copies[r].data());
+    for (size_t at = 0; at < bytes; at += element)
+      if (std::memcmp(first + at, copy + at, element) != 0)
+        return name + " is held whole on every rank, but rank " +
+               std::to_string(r) + "'s copy differs from rank 0's at element " +
+               std::to_string(at / element) + " (the ranks disagree)";
+  }
+  return std::nullopt;
 }
 
 ShardedOperands::ShardedOperands(ShardedEntry entry)
@@ -204,9 +223,14 @@ llvm::Error ShardedOperands::joinResults() {
                         shapeOf(operand.global), error))
       return llvm::createStringError(error);
     if (!operand.split) {
-      // Every rank computed all of it: rank 0's is the result.
-      std::memcpy(whole.data(), resultPartsByOperand[i][0].data(),
-                  whole.sizeInBytes());
+      // Every rank computed all of it: rank 0's is the result, and the
+      // others must hold the same bits (a replicated value that differs
+      // between ranks would drift apart in the next step).
+      std::vector<HostTensor> &copies = resultPartsByOperand[i];
+      if (std::optional<std::string> disagreement =
+              firstDisagreement(copies, operandName(true, i)))
+        return llvm::createStringError(*disagreement);
+      std::memcpy(whole.data(), copies[0].data(), whole.sizeInBytes());
       continue;
     }
     for (int r = 0; r < ranks; ++r)

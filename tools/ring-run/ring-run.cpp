@@ -482,6 +482,11 @@ Error RingRun::checkEntryOptions() const {
       return createStringError("--arguments and --expected are options of "
                                "sharded model entries; " +
                                at + " is an attention entry (--inputs)");
+    if (size_t outputs = splitFileList(cli.outputFile).size(); outputs > 1)
+      return createStringError("--output names " + std::to_string(outputs) +
+                               " files but " + at +
+                               " has one output (--grad-outputs writes the "
+                               "gradients)");
     return Error::success();
   }
   if (cli.grad || !cli.inputs.empty() || !cli.documents.empty() ||
@@ -500,10 +505,10 @@ Error RingRun::checkEntryOptions() const {
   for (const auto &operand :
        llvm::concat<const mlir::ring::ShardedEntryABI::Operand>(abi.arguments,
                                                                 abi.results))
-    if (operand.global.getRank() < 1 || operand.global.getRank() > 4)
+    if (operand.global.getRank() > 4)
       return createStringError(at + " has an operand of type " +
                                typeString(operand.global) +
-                               "; ring-run passes tensors of rank 1 to 4");
+                               "; ring-run passes tensors of rank 0 to 4");
   size_t expected = splitFileList(cli.expected).size();
   if (cli.check && expected == 0)
     return createStringError("--check on a sharded model entry compares "
@@ -514,9 +519,11 @@ Error RingRun::checkEntryOptions() const {
     return createStringError("--expected names " + std::to_string(expected) +
                              " files but " + at + " has " +
                              std::to_string(abi.results.size()) + " results");
-  if (!cli.outputFile.empty() && abi.results.size() != 1)
-    return createStringError("--output writes one result but " + at + " has " +
-                             std::to_string(abi.results.size()));
+  size_t outputs = splitFileList(cli.outputFile).size();
+  if (outputs && outputs != abi.results.size())
+    return createStringError("--output names " + std::to_string(outputs) +
+                             " files but " + at + " has " +
+                             std::to_string(abi.results.size()) + " results");
   return Error::success();
 }
 
@@ -1142,8 +1149,10 @@ int RingRun::checkAndReportModel() {
       !runtime::writeChromeTrace(cli.traceFile, report.spans, error))
     return fail(error);
   const std::vector<HostTensor> &results = model->results();
-  if (!cli.outputFile.empty() && !results[0].save(cli.outputFile, error))
-    return fail(error);
+  std::vector<std::string> outputFiles = splitFileList(cli.outputFile);
+  for (auto [result, path] : llvm::zip(results, outputFiles))
+    if (!result.save(path, error))
+      return fail(error);
   double tolerance =
       cli.tolerance >= 0 ? cli.tolerance : defaultTolerance(results[0].type());
   std::vector<std::string> names;

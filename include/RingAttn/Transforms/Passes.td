@@ -95,6 +95,46 @@ def RingDescribeShardedEntries
   }];
 }
 
+def RingLowerShardCollectives
+    : Pass<"ring-lower-shard-collectives", "ModuleOp"> {
+  let summary = "Write the shard.all_reduce that shard-partition emits as a "
+                "ring all-reduce of ring shifts";
+  let description = [{
+    `shard-partition` sums a contraction over a split dimension (a weight's
+    gradient over the tokens, a loss over the sequence) with
+    `shard.all_reduce`. This pass writes each one, on tensors, as the ring
+    all-reduce NCCL and MPI use, built from `ring.shift_start` /
+    `ring.shift_wait`, so every backend runs it with no runtime function of
+    its own:
+
+    1. the tensor is flattened and padded into N rows (N: the ring's size);
+    2. reduce-scatter, N-1 steps: at step s rank r sends row (r-s) mod N
+       and folds what arrives into row (r-s-1) mod N, so row c is reduced
+       once, in ring order starting at its owner c;
+    3. all-gather, N-1 steps: the complete rows travel on;
+    4. the padding goes and the tensor takes its shape again.
+
+    Each rank sends 2(N-1)/N of the tensor. Every element is reduced by
+    one rank in one order, so all ranks hold the same bits, run after run.
+    f16 and bf16 are reduced in f32 and rounded once at the end (an f32
+    result of f16 or bf16 input is accepted too), so the error of a sum
+    does not grow with the ring. Reductions: sum, max, min, product,
+    average (floats) and the bitwise ones (integers).
+
+    Errors, each naming the op: an all-reduce on buffers, of a dynamic
+    shape, of elements that are not whole-byte floats or integers, that
+    converts to another element type, with a `generic` reduction, on a
+    grid that is not one axis of static size or over an axis other than
+    0; and any other shard collective (`all_gather`, `all_to_all`, ...),
+    which has no ring form yet.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::ring::RingDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RingExportABI : Pass<"ring-export-abi", "ModuleOp"> {
   let summary = "Describe attention entry points for the runtime and tools";
   let description = [{

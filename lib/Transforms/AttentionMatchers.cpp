@@ -31,11 +31,12 @@ loopsOfOperands(linalg::LinalgOp op) {
   return loops;
 }
 
-/// Whether `op` is `out[.., m, n] = sum_r lhs[.., m, r] * rhs[.., n, r]`
-/// (`rhsRowsAreColumns`) or `... rhs[.., r, n]` on rank-`rank` tensors,
-/// the leading dimensions batches, into zeros.
-bool isBatchedContraction(linalg::LinalgOp op, bool rhsRowsAreColumns,
-                          unsigned rank);
+/// Whether `op` is `out[.., m, n] = sum_r lhs[.., m, r] * rhs[.., r, n]`
+/// on rank-`rank` tensors, the leading dimensions batches, into zeros; with
+/// `lhsTransposed` the lhs is read at [.., r, m], with `rhsTransposed` the
+/// rhs at [.., n, r].
+bool isBatchedContraction(linalg::LinalgOp op, bool lhsTransposed,
+                          bool rhsTransposed, unsigned rank);
 
 /// The float constant a linalg.fill writes into `value`.
 std::optional<APFloat> filledWith(Value value) {
@@ -125,16 +126,17 @@ bool isRowMap(AffineMap map) {
 }
 
 /// The all-parallel linalg.generic on 4-D tensors that defines `value`,
-/// with `numInputs` inputs: the first and the result read at every
-/// (b, h, i, j), a second (if any) one value per row. Null otherwise.
-linalg::GenericOp elementwise(Value value, unsigned numInputs) {
+/// with `numInputs` inputs: those in `rowInputs` read one value per row,
+/// the others and the result every (b, h, i, j). Null otherwise.
+linalg::GenericOp elementwise(Value value, unsigned numInputs,
+                              ArrayRef<unsigned> rowInputs = {}) {
   auto op = value.getDefiningOp<linalg::GenericOp>();
   if (!op || !op.hasPureTensorSemantics() ||
       op.getNumDpsInputs() != numInputs || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != 4 || op.getNumParallelLoops() != 4)
     return nullptr;
   for (auto [i, map] : llvm::enumerate(op.getIndexingMapsArray()))
-    if (i == 1 && numInputs == 2 ? !isRowMap(map) : !map.isIdentity())
+    if (llvm::is_contained(rowInputs, i) ? !isRowMap(map) : !map.isIdentity())
       return nullptr;
   return op;
 }
@@ -150,6 +152,19 @@ template <typename Binary> bool yieldsOfInputs(linalg::GenericOp op) {
   auto binary = yielded(op).getDefiningOp<Binary>();
   return binary && binary.getLhs() == body.getArgument(0) &&
          binary.getRhs() == body.getArgument(1);
+}
+
+/// Whether `op`'s body yields `Binary(first input, second input)` with the
+/// operands in either order.
+template <typename Binary>
+bool yieldsOfInputsInEitherOrder(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto binary = yielded(op).getDefiningOp<Binary>();
+  if (!binary)
+    return false;
+  Value first = body.getArgument(0), second = body.getArgument(1);
+  return (binary.getLhs() == first && binary.getRhs() == second) ||
+         (binary.getLhs() == second && binary.getRhs() == first);
 }
 
 /// The reduction over the keys `out[b,h,i] = combine(in[b,h,i,j],
@@ -198,7 +213,7 @@ struct ShiftedExponential {
 /// (as torch-mlir lowers torch's decomposed softmax), the difference used
 /// by nothing else.
 std::optional<ShiftedExponential> shiftedExponential(Value exps) {
-  if (linalg::GenericOp fused = elementwise(exps, 2);
+  if (linalg::GenericOp fused = elementwise(exps, 2, {1});
       fused && isExpOfDifference(fused))
     return ShiftedExponential{fused.getDpsInputs()[0], fused.getDpsInputs()[1],
                               fused};
@@ -208,7 +223,7 @@ std::optional<ShiftedExponential> shiftedExponential(Value exps) {
   if (!exp || exp.getOperand() != exponential.getRegion().getArgument(0))
     return std::nullopt;
   Value differences = exponential.getDpsInputs()[0];
-  linalg::GenericOp subtract = elementwise(differences, 2);
+  linalg::GenericOp subtract = elementwise(differences, 2, {1});
   if (!subtract || !yieldsOfInputs<arith::SubFOp>(subtract) ||
       !usedOnlyBy(differences, {exponential}))
     return std::nullopt;
@@ -220,7 +235,7 @@ std::optional<ShiftedExponential> shiftedExponential(Value exps) {
 /// row's own (its start below every score), so this is the softmax of S
 /// exactly.
 std::optional<SoftmaxOverKeys> expandedSoftmax(Value probabilities) {
-  linalg::GenericOp divide = elementwise(probabilities, 2);
+  linalg::GenericOp divide = elementwise(probabilities, 2, {1});
   if (!divide || !yieldsOfInputs<arith::DivFOp>(divide))
     return std::nullopt;
   Value exps = divide.getDpsInputs()[0];
@@ -284,17 +299,17 @@ std::optional<uint64_t> indexLoop(Value value) {
   return std::nullopt;
 }
 
-/// Whether `op` is the causal mask `j > i ? -inf : S` on scores [b,h,i,j]
-/// (or `i < j ? ...`).
-bool isCausalMask(linalg::GenericOp op) {
+/// The constant `c` when `op` is the causal select `j > i ? c : S` on
+/// [b,h,i,j] (or `i < j ? ...`): -inf masks the scores, 0 their gradient.
+std::optional<double> causalFill(linalg::GenericOp op) {
   auto [result, input] = yieldedOfInput(op);
   auto select = result.getDefiningOp<arith::SelectOp>();
   if (!select || select.getFalseValue() != input)
-    return false;
+    return std::nullopt;
   std::optional<double> masked = constantOf(select.getTrueValue());
   auto compare = select.getCondition().getDefiningOp<arith::CmpIOp>();
-  if (!masked || !std::isinf(*masked) || *masked > 0 || !compare)
-    return false;
+  if (!masked || !compare)
+    return std::nullopt;
   std::optional<uint64_t> lhs = indexLoop(compare.getLhs());
   std::optional<uint64_t> rhs = indexLoop(compare.getRhs());
   if (!lhs || !rhs)
@@ -305,8 +320,58 @@ bool isCausalMask(linalg::GenericOp op) {
       predicate == CmpIPredicate::sgt || predicate == CmpIPredicate::ugt;
   bool queryBefore =
       predicate == CmpIPredicate::slt || predicate == CmpIPredicate::ult;
-  return (keyAfter && *lhs == 3 && *rhs == 2) ||
-         (queryBefore && *lhs == 2 && *rhs == 3);
+  if ((keyAfter && *lhs == 3 && *rhs == 2) ||
+      (queryBefore && *lhs == 2 && *rhs == 3))
+    return masked;
+  return std::nullopt;
+}
+
+/// Whether `op` is the causal mask `j > i ? -inf : S` on scores [b,h,i,j].
+bool isCausalMask(linalg::GenericOp op) {
+  std::optional<double> fill = causalFill(op);
+  return fill && std::isinf(*fill) && *fill < 0;
+}
+
+/// Whether `op` is the causal mask's backward `j > i ? 0 : dS`.
+bool isCausalGradientMask(linalg::GenericOp op) {
+  std::optional<double> fill = causalFill(op);
+  return fill && *fill == 0;
+}
+
+/// `dS = G - T` with `T = P * R` (R one value per row) its own op: the
+/// subtraction, G, P, R and the op that reads P; nullopt otherwise.
+struct GradientDifference {
+  linalg::GenericOp subtract, product;
+  Value weighted, probabilities, rowSums;
+};
+
+std::optional<GradientDifference> gradientDifference(Value dscores) {
+  linalg::GenericOp subtract = elementwise(dscores, 2);
+  if (subtract && yieldsOfInputs<arith::SubFOp>(subtract)) {
+    Value t = subtract.getDpsInputs()[1];
+    linalg::GenericOp product = elementwise(t, 2, {1});
+    if (!product || !yieldsOfInputsInEitherOrder<arith::MulFOp>(product) ||
+        !usedOnlyBy(t, {subtract}))
+      return std::nullopt;
+    return GradientDifference{subtract, product, subtract.getDpsInputs()[0],
+                              product.getDpsInputs()[0],
+                              product.getDpsInputs()[1]};
+  }
+  // One op: yield G - P * R (the product's operands in either order).
+  linalg::GenericOp fused = elementwise(dscores, 3, {2});
+  if (!fused)
+    return std::nullopt;
+  Block &body = fused.getRegion().front();
+  auto difference = yielded(fused).getDefiningOp<arith::SubFOp>();
+  auto product =
+      difference ? difference.getRhs().getDefiningOp<arith::MulFOp>() : nullptr;
+  Value p = body.getArgument(1), r = body.getArgument(2);
+  if (!product || difference.getLhs() != body.getArgument(0) ||
+      !((product.getLhs() == p && product.getRhs() == r) ||
+        (product.getLhs() == r && product.getRhs() == p)))
+    return std::nullopt;
+  return GradientDifference{fused, fused, fused.getDpsInputs()[0],
+                            fused.getDpsInputs()[1], fused.getDpsInputs()[2]};
 }
 
 /// The input of the broadcast that defines `value` when it adds exactly
@@ -326,8 +391,8 @@ Value broadcastAlongDim2(Value value) {
                                                     : Value();
 }
 
-bool isBatchedContraction(linalg::LinalgOp op, bool rhsRowsAreColumns,
-                          unsigned rank) {
+bool isBatchedContraction(linalg::LinalgOp op, bool lhsTransposed,
+                          bool rhsTransposed, unsigned rank) {
   if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumLoops() != rank + 1 ||
       op.getNumReductionLoops() != 1 || !linalg::isaContractionOpInterface(op))
@@ -345,8 +410,11 @@ bool isBatchedContraction(linalg::LinalgOp op, bool rhsRowsAreColumns,
   ArrayRef<unsigned> batches = ArrayRef<unsigned>(out).drop_back(2);
   unsigned m = out[rank - 2], n = out[rank - 1];
   SmallVector<unsigned> wantLhs(batches), wantRhs(batches);
-  wantLhs.append({m, reduced});
-  if (rhsRowsAreColumns)
+  if (lhsTransposed)
+    wantLhs.append({reduced, m});
+  else
+    wantLhs.append({m, reduced});
+  if (rhsTransposed)
     wantRhs.append({n, reduced});
   else
     wantRhs.append({reduced, n});
@@ -374,7 +442,8 @@ mlir::ring::matchBatchedProduct(Value out, bool rhsRowsAreColumns) {
       (collapsed ? expand.getSrc() : out).getDefiningOp<linalg::LinalgOp>();
   unsigned rank = collapsed ? 3 : 4;
   for (bool readsRowsAsColumns : {true, false}) {
-    if (!isBatchedContraction(op, readsRowsAsColumns, rank))
+    if (!isBatchedContraction(op, /*lhsTransposed=*/false, readsRowsAsColumns,
+                              rank))
       continue;
     Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
     bool swap = readsRowsAsColumns != rhsRowsAreColumns;
@@ -389,6 +458,59 @@ mlir::ring::matchBatchedProduct(Value out, bool rhsRowsAreColumns) {
     return BatchedProduct{root, lhs, rhs};
   }
   return std::nullopt;
+}
+
+std::optional<BatchedProduct> mlir::ring::matchTransposedLhsProduct(Value out) {
+  auto op = out.getDefiningOp<linalg::LinalgOp>();
+  if (!isBatchedContraction(op, /*lhsTransposed=*/true,
+                            /*rhsTransposed=*/false, 4))
+    return std::nullopt;
+  return BatchedProduct{op, op.getDpsInputs()[0], op.getDpsInputs()[1]};
+}
+
+std::optional<SoftmaxGradient> mlir::ring::matchSoftmaxGradient(Value dscores) {
+  std::optional<GradientDifference> difference = gradientDifference(dscores);
+  if (!difference)
+    return std::nullopt;
+  Value g = difference->weighted, p = difference->probabilities;
+  Value r = difference->rowSums;
+  linalg::GenericOp sum = rowReduction<arith::AddFOp>(r);
+  if (!sum || sum.getDpsInputs()[0] != g ||
+      !isZeroFilled(sum.getDpsInits()[0]) ||
+      !usedOnlyBy(r, {difference->product}))
+    return std::nullopt;
+  linalg::GenericOp weigh = elementwise(g, 2);
+  if (!weigh || !yieldsOfInputsInEitherOrder<arith::MulFOp>(weigh) ||
+      !usedOnlyBy(g, {sum, difference->subtract}))
+    return std::nullopt;
+  Value a = weigh.getDpsInputs()[0], b = weigh.getDpsInputs()[1];
+  if (a != p && b != p)
+    return std::nullopt;
+  Value dprobabilities = a == p ? b : a;
+  SmallVector<Operation *> readers = {weigh};
+  if (difference->product != weigh)
+    readers.push_back(difference->product);
+  return SoftmaxGradient{p, dprobabilities, readers};
+}
+
+ScoreGradientSteps mlir::ring::stepsAfterSoftmaxGradient(Value dscores) {
+  ScoreGradientSteps steps{dscores, 1.0, false};
+  bool scaled = false;
+  for (int i = 0; i < 2; ++i) {
+    linalg::GenericOp op = elementwise(steps.softmaxGradient, 1);
+    if (!op || !op.getDpsInputs()[0].hasOneUse())
+      break;
+    if (std::optional<double> scale = scaleOf(op); scale && !scaled) {
+      steps.scale = *scale;
+      scaled = true;
+    } else if (isCausalGradientMask(op) && !steps.causal) {
+      steps.causal = true;
+    } else {
+      break;
+    }
+    steps.softmaxGradient = op.getDpsInputs()[0];
+  }
+  return steps;
 }
 
 std::optional<SoftmaxOverKeys>

@@ -37,6 +37,12 @@ struct BatchedProduct {
 std::optional<BatchedProduct> matchBatchedProduct(Value out,
                                                   bool rhsRowsAreColumns);
 
+/// `out[b,h,m,n] = sum_r lhs[b,h,r,m] * rhs[b,h,r,n]` on 4-D tensors, into
+/// zeros: a product of the lhs transposed, as attention's backward forms
+/// P^T dO and dS^T Q. One spelling: a contraction whose indexing map reads
+/// the lhs transposed.
+std::optional<BatchedProduct> matchTransposedLhsProduct(Value out);
+
 /// A softmax along the keys of scores [b, h, i, j]: the scores it
 /// normalizes and the ops that read them (their only allowed users).
 struct SoftmaxOverKeys {
@@ -64,6 +70,33 @@ struct ScoreSteps {
 /// `c * S` or `S / c`, c constant) and one causal mask (`select(j > i,
 /// -inf, S)`), in either order, each with no other use.
 ScoreSteps stepsBeforeSoftmax(const SoftmaxOverKeys &softmax);
+
+/// The backward of a softmax along the keys, `dS = P * (dP - sum_j dP * P)`,
+/// in the form torch decomposes it (`_softmax_backward_data`):
+/// `G = dP * P; R = sum_j G; dS = G - P * R`, with `P * R` its own op or
+/// inside the subtraction, the products' operands in either order, each
+/// intermediate used only inside it.
+struct SoftmaxGradient {
+  Value probabilities, dprobabilities;
+  /// The ops that read the probabilities.
+  SmallVector<Operation *> readers;
+};
+
+std::optional<SoftmaxGradient> matchSoftmaxGradient(Value dscores);
+
+/// What lies between the softmax's gradient and the gradient of the scores
+/// Q K^T: the backward of the forward's steps, at most one scaling and at
+/// most one causal mask (`j > i ? 0 : dS`), in either order.
+struct ScoreGradientSteps {
+  /// The softmax's gradient, where the walk stopped.
+  Value softmaxGradient;
+  double scale = 1.0;
+  bool causal = false;
+};
+
+/// Walks back from the gradient of the scores over steps whose input has
+/// no other use.
+ScoreGradientSteps stepsAfterSoftmaxGradient(Value dscores);
 
 /// Whether every user of `value` is one of `readers`.
 bool usedOnlyBy(Value value, ArrayRef<Operation *> readers);

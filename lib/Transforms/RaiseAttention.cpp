@@ -43,33 +43,63 @@ using namespace mlir::ring;
 
 namespace {
 
-/// Replaces O = P V, where P is the softmax of (scaled, masked) Q K^T, with
-/// ring.attention of Q, K and V. Anchored on the op that defines O: the
-/// contraction, or the expand_shape after a contraction of b*h batches.
+/// O = P V, P the softmax of (scaled, masked) Q K^T: what the forward
+/// pattern replaces, and what the joint pattern finds the backward from.
+struct ForwardAttention {
+  Operation *root; // defines O
+  Value probabilities;
+  SmallVector<Operation *> readersOfScores;
+  Operation *keyReader; // the Q K^T product
+  ScoreSteps steps;
+  Value query, key, value;
+};
+
+/// The forward anchored on `root` (the contraction that defines O, or the
+/// expand_shape after a contraction of b*h batches), whatever else reads P.
+static FailureOr<ForwardAttention> matchForward(Operation *root,
+                                                PatternRewriter &rewriter) {
+  if (!isa<linalg::LinalgOp, tensor::ExpandShapeOp>(root) ||
+      root->getNumResults() != 1)
+    return failure();
+  std::optional<BatchedProduct> pv =
+      matchBatchedProduct(root->getResult(0), /*rhsRowsAreColumns=*/false);
+  if (!pv)
+    return rewriter.notifyMatchFailure(root, "not a batched P V product");
+  std::optional<SoftmaxOverKeys> softmax = matchSoftmaxOverKeys(pv->lhs);
+  if (!softmax)
+    return rewriter.notifyMatchFailure(root, "P is not a softmax over keys");
+  ScoreSteps steps = stepsBeforeSoftmax(*softmax);
+  std::optional<BatchedProduct> qk =
+      matchBatchedProduct(steps.scores, /*rhsRowsAreColumns=*/true);
+  if (!qk || !usedOnlyBy(steps.scores, steps.readers))
+    return rewriter.notifyMatchFailure(root, "S is not a batched Q K^T");
+  return ForwardAttention{root,  pv->lhs, steps.readers, qk->root,
+                          steps, qk->lhs, qk->rhs,       pv->rhs};
+}
+
+/// ring.attention's own contract: O has Q's type, and K and V share one.
+static bool attentionAccepts(Value query, Value key, Value value,
+                             Type resultType) {
+  return query.getType() == resultType && key.getType() == value.getType() &&
+         isa<Float32Type, Float16Type, BFloat16Type>(
+             getElementTypeOrSelf(resultType)) &&
+         cast<ShapedType>(resultType).hasStaticShape();
+}
+
+/// Replaces O = P V, where P is the softmax of (scaled, masked) Q K^T and
+/// read by nothing else, with ring.attention of Q, K and V.
 struct RaiseScaledDotProductAttention : RewritePattern {
   RaiseScaledDotProductAttention(MLIRContext *context)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
 
   LogicalResult matchAndRewrite(Operation *root,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<linalg::LinalgOp, tensor::ExpandShapeOp>(root) ||
-        root->getNumResults() != 1)
+    FailureOr<ForwardAttention> forward = matchForward(root, rewriter);
+    if (failed(forward))
       return failure();
-    std::optional<BatchedProduct> pv =
-        matchBatchedProduct(root->getResult(0), /*rhsRowsAreColumns=*/false);
-    if (!pv)
-      return rewriter.notifyMatchFailure(root, "not a batched P V product");
-    Value probabilities = pv->lhs;
-    std::optional<SoftmaxOverKeys> softmax =
-        matchSoftmaxOverKeys(probabilities);
-    if (!softmax || !probabilities.hasOneUse())
-      return rewriter.notifyMatchFailure(root, "P is not a softmax over keys");
-    ScoreSteps steps = stepsBeforeSoftmax(*softmax);
-    std::optional<BatchedProduct> qk =
-        matchBatchedProduct(steps.scores, /*rhsRowsAreColumns=*/true);
-    if (!qk || !usedOnlyBy(steps.scores, steps.readers))
-      return rewriter.notifyMatchFailure(root, "S is not a batched Q K^T");
-    Value query = qk->lhs, key = qk->rhs, value = pv->rhs;
+    if (!forward->probabilities.hasOneUse())
+      return rewriter.notifyMatchFailure(root, "P has other readers");
+    Value query = forward->query, key = forward->key, value = forward->value;
     // Grouped heads: K and V unrepeated when both were repeated alike;
     // otherwise as they are, the repeat computed (still exact).
     Value keyHeads = headsBeforeRepeat(key);
@@ -78,20 +108,154 @@ struct RaiseScaledDotProductAttention : RewritePattern {
       key = keyHeads;
       value = valueHeads;
     }
-    // ring.attention's own contract: O has Q's type, and K and V share one.
     Type resultType = root->getResult(0).getType();
-    if (query.getType() != resultType || key.getType() != value.getType() ||
-        !isa<Float32Type, Float16Type, BFloat16Type>(
-            getElementTypeOrSelf(resultType)) ||
-        !cast<ShapedType>(resultType).hasStaticShape())
+    if (!attentionAccepts(query, key, value, resultType))
       return rewriter.notifyMatchFailure(root, "types ring.attention refuses");
     auto attention = AttentionOp::create(
         rewriter, root->getLoc(), resultType, /*lse=*/Type(), query, key, value,
         /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(),
-        steps.causal, IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(),
-        rewriter.getF32FloatAttr(steps.scale), FlatSymbolRefAttr(),
+        forward->steps.causal, IntegerAttr(), IntegerAttr(), FloatAttr(),
+        IntegerAttr(), rewriter.getF32FloatAttr(forward->steps.scale),
+        FlatSymbolRefAttr(), IntegerAttr());
+    rewriter.replaceOp(root, attention.getResult());
+    return success();
+  }
+};
+
+/// The backward of a forward in the same function (a frontend's joint
+/// graph): the ops that define dQ, dK and dV, and dO.
+struct BackwardAttention {
+  Operation *dquery, *dkey, *dvalue;
+  Value dout;
+};
+
+/// The first user of `value` for which `match` finds a product.
+template <typename Match>
+static std::optional<BatchedProduct> productReading(Value value,
+                                                    Match &&match) {
+  for (Operation *user : value.getUsers())
+    if (user->getNumResults() == 1)
+      if (std::optional<BatchedProduct> product = match(user->getResult(0)))
+        return product;
+  return std::nullopt;
+}
+
+/// Whether two softmax scales are the same constant, up to the rounding of
+/// the two ways of writing it (a product or a quotient).
+static bool sameScale(double a, double b) {
+  return std::abs(a - b) <= 1e-6 * std::max(std::abs(a), std::abs(b));
+}
+
+/// dQ = dS K, dK = dS^T Q and dV = P^T dO, with dS the gradient of the
+/// scores, which the backward of the softmax and of the forward's steps
+/// make from dP = dO V^T. Found from K's readers.
+static std::optional<BackwardAttention>
+matchBackward(const ForwardAttention &forward) {
+  Value p = forward.probabilities;
+  std::optional<BatchedProduct> dq =
+      productReading(forward.key, [&](Value out) {
+        std::optional<BatchedProduct> product =
+            matchBatchedProduct(out, /*rhsRowsAreColumns=*/false);
+        return product && product->root != forward.keyReader &&
+                       product->rhs == forward.key
+                   ? product
+                   : std::nullopt;
+      });
+  if (!dq)
+    return std::nullopt;
+  Value dscores = dq->lhs;
+  ScoreGradientSteps steps = stepsAfterSoftmaxGradient(dscores);
+  if (!sameScale(steps.scale, forward.steps.scale) ||
+      (steps.causal && !forward.steps.causal))
+    return std::nullopt;
+  std::optional<SoftmaxGradient> softmax =
+      matchSoftmaxGradient(steps.softmaxGradient);
+  if (!softmax || softmax->probabilities != p)
+    return std::nullopt;
+  std::optional<BatchedProduct> dp =
+      matchBatchedProduct(softmax->dprobabilities, /*rhsRowsAreColumns=*/true);
+  if (!dp || dp->rhs != forward.value ||
+      !usedOnlyBy(softmax->dprobabilities, softmax->readers))
+    return std::nullopt;
+  Value dout = dp->lhs;
+  std::optional<BatchedProduct> dk =
+      productReading(forward.query, [&](Value out) {
+        std::optional<BatchedProduct> product = matchTransposedLhsProduct(out);
+        return product && product->lhs == dscores &&
+                       product->rhs == forward.query
+                   ? product
+                   : std::nullopt;
+      });
+  std::optional<BatchedProduct> dv = productReading(p, [&](Value out) {
+    std::optional<BatchedProduct> product = matchTransposedLhsProduct(out);
+    return product && product->lhs == p && product->rhs == dout ? product
+                                                                : std::nullopt;
+  });
+  if (!dk || !dv || !usedOnlyBy(dscores, {dq->root, dk->root}))
+    return std::nullopt;
+  SmallVector<Operation *> readersOfP = {forward.root, dv->root};
+  llvm::append_range(readersOfP, softmax->readers);
+  if (!usedOnlyBy(p, readersOfP))
+    return std::nullopt;
+  return BackwardAttention{dq->root, dk->root, dv->root, dout};
+}
+
+/// Replaces a forward and its backward in one function, O = P V and dQ,
+/// dK, dV, with ring.attention (returning its log-sum-exp) and
+/// ring.attention_grad: the S x S probabilities are never formed.
+struct RaiseAttentionWithGradient : RewritePattern {
+  RaiseAttentionWithGradient(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/2, context) {}
+
+  LogicalResult matchAndRewrite(Operation *root,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<ForwardAttention> forward = matchForward(root, rewriter);
+    if (failed(forward))
+      return failure();
+    if (!isa<linalg::LinalgOp>(root))
+      return rewriter.notifyMatchFailure(root, "P V over b*h batches");
+    std::optional<BackwardAttention> backward = matchBackward(*forward);
+    if (!backward)
+      return rewriter.notifyMatchFailure(root, "no backward of attention");
+    Value query = forward->query, key = forward->key, value = forward->value;
+    Type resultType = root->getResult(0).getType();
+    if (!attentionAccepts(query, key, value, resultType) ||
+        headsBeforeRepeat(key) != key || headsBeforeRepeat(value) != value ||
+        backward->dout.getType() != resultType ||
+        backward->dquery->getResult(0).getType() != query.getType() ||
+        backward->dkey->getResult(0).getType() != key.getType() ||
+        backward->dvalue->getResult(0).getType() != value.getType())
+      return rewriter.notifyMatchFailure(root,
+                                         "types ring.attention_grad refuses");
+    // The gradient reads everything the forward's ops do, and dO; build
+    // both after the last of them.
+    Operation *last = root;
+    if (Operation *doutDef = backward->dout.getDefiningOp();
+        doutDef && last->isBeforeInBlock(doutDef))
+      last = doutDef;
+    rewriter.setInsertionPointAfter(last);
+    auto queryType = cast<RankedTensorType>(query.getType());
+    auto lseType = RankedTensorType::get(queryType.getShape().drop_back(),
+                                         rewriter.getF32Type());
+    Location loc = root->getLoc();
+    FloatAttr scale = rewriter.getF32FloatAttr(forward->steps.scale);
+    bool causal = forward->steps.causal;
+    auto attention = AttentionOp::create(
+        rewriter, loc, resultType, lseType, query, key, value,
+        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(), causal,
+        IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(), scale,
+        FlatSymbolRefAttr(), IntegerAttr());
+    auto grad = AttentionGradOp::create(
+        rewriter, loc, query.getType(), key.getType(), value.getType(),
+        /*dsinks=*/Type(), query, key, value, attention.getResult(),
+        attention.getLse(), backward->dout, /*sinks=*/Value(),
+        /*documents=*/Value(), /*placement=*/Value(), causal, IntegerAttr(),
+        IntegerAttr(), FloatAttr(), IntegerAttr(), scale, FlatSymbolRefAttr(),
         IntegerAttr());
     rewriter.replaceOp(root, attention.getResult());
+    rewriter.replaceOp(backward->dquery, grad.getDquery());
+    rewriter.replaceOp(backward->dkey, grad.getDkey());
+    rewriter.replaceOp(backward->dvalue, grad.getDvalue());
     return success();
   }
 };
@@ -100,7 +264,8 @@ struct RingRaiseAttentionPass
     : ring::impl::RingRaiseAttentionBase<RingRaiseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseScaledDotProductAttention>(&getContext());
+    patterns.add<RaiseScaledDotProductAttention, RaiseAttentionWithGradient>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

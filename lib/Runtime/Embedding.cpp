@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RingAttn/Runtime/Embedding.h"
+#include "RingAttn/Runtime/EntryCall.h"
 
 #include "Format.h"
 #include "RankBinding.h"
@@ -29,7 +30,9 @@ using namespace ringattn::runtime;
 
 namespace {
 
+/// The embedding API's limit (Embedding.h), within what callEntry takes.
 constexpr int64_t kMaxOperands = 16;
+static_assert(kMaxOperands <= kMaxEntryOperands);
 
 /// A shift in flight: where it goes, and the transport's request for it
 /// (null for a shift to the rank itself, done by a copy).
@@ -37,25 +40,6 @@ struct EmbeddedShift {
   int64_t seq, to, from;
   void *request = nullptr;
 };
-
-/// Calls a C-interface entry with `N` pointer operands.
-template <size_t... I>
-void callWithOperands(void *entry, void *const *operands,
-                      std::index_sequence<I...>) {
-  using Function = void (*)(decltype((void)I, (void *)nullptr)...);
-  reinterpret_cast<Function>(entry)(operands[I]...);
-}
-
-template <size_t... N> constexpr auto makeCallers(std::index_sequence<N...>) {
-  return std::array<void (*)(void *, void *const *), sizeof...(N)>{
-      [](void *entry, void *const *operands) {
-        callWithOperands(entry, operands, std::make_index_sequence<N>{});
-      }...};
-}
-
-/// callers[n] calls an entry of n operands.
-constexpr auto callers =
-    makeCallers(std::make_index_sequence<kMaxOperands + 1>{});
 
 class ContextBinding final : public RankBinding {
 public:
@@ -112,7 +96,7 @@ public:
     nextSeq_ = 0;
     bindRank(this);
     if (setjmp(unwindTarget_) == 0)
-      callers[numOperands](entry, operands);
+      callEntry(entry, numOperands, operands);
     bindRank(nullptr);
     // Requests a stopped call did not wait for are the transport's to drop.
     inFlight_.clear();

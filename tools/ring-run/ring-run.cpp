@@ -32,6 +32,7 @@
 #include "RingAttn/Pipelines/Pipelines.h"
 #include "RingAttn/Runtime/BackendRegistry.h"
 #include "RingAttn/Runtime/DeviceOperands.h"
+#include "RingAttn/Runtime/EntryCall.h"
 #include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/ThreadsBackend.h"
 #include "RingAttn/Support/BlockPlacement.h"
@@ -339,19 +340,18 @@ private:
   const char *objectSource = "compiled";
   std::unique_ptr<LoadedObject> loaded;
   /// The C interface: a pointer to each operand's descriptor, 4 of them
-  /// for the forward, 8 for a training step, and up to 12 with sinks,
-  /// documents and a placement (unused ones are ignored).
-  static constexpr size_t kMaxOperands = 12;
-  using EntryFunction = void (*)(void *, void *, void *, void *, void *, void *,
-                                 void *, void *, void *, void *, void *,
-                                 void *);
-  EntryFunction entryFunction = nullptr;
+  /// for the forward, 8 for a training step, up to 12 with sinks,
+  /// documents and a placement, and a model's arguments and results.
+  static constexpr size_t kMaxOperands = runtime::kMaxEntryOperands;
+  void *entryFunction = nullptr;
+  size_t operandCount = 0; // the C interface's, one per descriptor
   std::chrono::steady_clock::time_point compileStart;
   double compileSeconds = 0;
 
   /// The C interface takes every operand as a pointer to its descriptor.
   struct RankArgs {
     MemRefDescriptor descriptors[kMaxOperands];
+    void *pointers[kMaxOperands];
   };
   std::vector<RankArgs> rankArgs;
   std::vector<runtime::DeviceOperands> deviceOperands;
@@ -893,7 +893,7 @@ Error RingRun::compileOnRoot() {
                  << toString(std::move(error)) << "\n";
     error = compileAndLoad(/*readCache=*/false);
   }
-  entryFunction = reinterpret_cast<EntryFunction>(function);
+  entryFunction = function;
   return error;
 }
 
@@ -918,7 +918,7 @@ Error RingRun::loadOnEveryProcess() {
     if (!entryObject)
       return entryObject.takeError();
     loaded = std::move(*entryObject);
-    entryFunction = reinterpret_cast<EntryFunction>(function);
+    entryFunction = function;
   }
   compileSeconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - compileStart)
@@ -978,10 +978,13 @@ Error RingRun::bindOperands() {
         !deviceOperands[r].stage(operands, inputCount(), error))
       return createStringError("staging rank " + std::to_string(r) +
                                "'s operands on the GPU: " + error);
-    for (size_t i = 0; i < operands.size(); ++i)
+    operandCount = operands.size();
+    for (size_t i = 0; i < operands.size(); ++i) {
       rankArgs[r].descriptors[i] =
           describe(*operands[i], backend->onGpu() ? deviceOperands[r].data(i)
                                                   : operands[i]->data());
+      rankArgs[r].pointers[i] = &rankArgs[r].descriptors[i];
+    }
   }
   return Error::success();
 }
@@ -1010,9 +1013,8 @@ Error RingRun::runRepeatedly() {
         [&](int rank) {
           if (rank == cli.faultRank)
             injectFault(FaultMoment::Run);
-          MemRefDescriptor *d = rankArgs[rank].descriptors;
-          entryFunction(&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7],
-                        &d[8], &d[9], &d[10], &d[11]);
+          runtime::callEntry(entryFunction, operandCount,
+                             rankArgs[rank].pointers);
         },
         !cli.traceFile.empty() && r + 1 == runs, seconds);
     times.push_back(seconds);

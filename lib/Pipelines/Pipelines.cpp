@@ -168,7 +168,14 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
 void ring::buildPartitionModelPipeline(
     OpPassManager &pm, const PartitionModelPipelineOptions &options) {
   pm.addPass(createRingRaiseAttention());
-  pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
+  // Forward first: the tokens' split flows from the arguments through the
+  // layer, so a weight's gradient (a sum over the split tokens) becomes a
+  // partial sum and an all-reduce. Upstream's default, backward first,
+  // pulls the replicated gradients' sharding up through attention's
+  // backward and gathers the whole sequence on every rank.
+  shard::ShardingPropagationOptions propagation;
+  propagation.traversal = shard::TraversalOrder::ForwardBackward;
+  pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation(propagation));
   pm.addPass(createRingDescribeShardedEntries());
   pm.addNestedPass<func::FuncOp>(shard::createPartition());
   pm.addPass(createCanonicalizerPass());

@@ -227,31 +227,38 @@ struct RaiseAttentionWithGradient : RewritePattern {
         backward->dvalue->getResult(0).getType() != value.getType())
       return rewriter.notifyMatchFailure(root,
                                          "types ring.attention_grad refuses");
-    // The gradient reads everything the forward's ops do, and dO; build
-    // both after the last of them.
-    Operation *last = root;
-    if (Operation *doutDef = backward->dout.getDefiningOp();
-        doutDef && last->isBeforeInBlock(doutDef))
-      last = doutDef;
-    rewriter.setInsertionPointAfter(last);
+    // The forward where O was made (the forward's own readers follow it),
+    // the gradient before the first of dQ, dK and dV, which all follow dO.
+    Block *block = root->getBlock();
+    SmallVector<Operation *> gradients = {backward->dquery, backward->dkey,
+                                          backward->dvalue};
+    if (llvm::any_of(gradients,
+                     [&](Operation *op) { return op->getBlock() != block; }))
+      return rewriter.notifyMatchFailure(root, "backward in another block");
+    Operation *first =
+        *llvm::min_element(gradients, [](Operation *a, Operation *b) {
+          return a->isBeforeInBlock(b);
+        });
     auto queryType = cast<RankedTensorType>(query.getType());
     auto lseType = RankedTensorType::get(queryType.getShape().drop_back(),
                                          rewriter.getF32Type());
     Location loc = root->getLoc();
     FloatAttr scale = rewriter.getF32FloatAttr(forward->steps.scale);
     bool causal = forward->steps.causal;
+    rewriter.setInsertionPoint(root);
     auto attention = AttentionOp::create(
         rewriter, loc, resultType, lseType, query, key, value,
         /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(), causal,
         IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(), scale,
         FlatSymbolRefAttr(), IntegerAttr());
+    rewriter.setInsertionPoint(first);
     auto grad = AttentionGradOp::create(
-        rewriter, loc, query.getType(), key.getType(), value.getType(),
-        /*dsinks=*/Type(), query, key, value, attention.getResult(),
-        attention.getLse(), backward->dout, /*sinks=*/Value(),
-        /*documents=*/Value(), /*placement=*/Value(), causal, IntegerAttr(),
-        IntegerAttr(), FloatAttr(), IntegerAttr(), scale, FlatSymbolRefAttr(),
-        IntegerAttr());
+        rewriter, first->getLoc(), query.getType(), key.getType(),
+        value.getType(), /*dsinks=*/Type(), query, key, value,
+        attention.getResult(), attention.getLse(), backward->dout,
+        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(), causal,
+        IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(), scale,
+        FlatSymbolRefAttr(), IntegerAttr());
     rewriter.replaceOp(root, attention.getResult());
     rewriter.replaceOp(backward->dquery, grad.getDquery());
     rewriter.replaceOp(backward->dkey, grad.getDkey());

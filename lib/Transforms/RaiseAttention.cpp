@@ -86,6 +86,21 @@ static bool attentionAccepts(Value query, Value key, Value value,
          cast<ShapedType>(resultType).hasStaticShape();
 }
 
+/// ring.attention of `key` and `value` (the forward's, or unrepeated) with
+/// the forward's query, causality and scale; its log-sum-exp too when
+/// `lseType` is given.
+static AttentionOp createAttention(PatternRewriter &rewriter,
+                                   const ForwardAttention &forward, Value key,
+                                   Value value, Type lseType = Type()) {
+  return AttentionOp::create(
+      rewriter, forward.root->getLoc(), forward.root->getResult(0).getType(),
+      lseType, forward.query, key, value, /*sinks=*/Value(),
+      /*documents=*/Value(), /*placement=*/Value(), forward.steps.causal,
+      IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(),
+      rewriter.getF32FloatAttr(forward.steps.scale), FlatSymbolRefAttr(),
+      IntegerAttr());
+}
+
 /// Replaces O = P V, where P is the softmax of (scaled, masked) Q K^T and
 /// read by nothing else, with ring.attention of Q, K and V.
 struct RaiseScaledDotProductAttention : RewritePattern {
@@ -111,12 +126,7 @@ struct RaiseScaledDotProductAttention : RewritePattern {
     Type resultType = root->getResult(0).getType();
     if (!attentionAccepts(query, key, value, resultType))
       return rewriter.notifyMatchFailure(root, "types ring.attention refuses");
-    auto attention = AttentionOp::create(
-        rewriter, root->getLoc(), resultType, /*lse=*/Type(), query, key, value,
-        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(),
-        forward->steps.causal, IntegerAttr(), IntegerAttr(), FloatAttr(),
-        IntegerAttr(), rewriter.getF32FloatAttr(forward->steps.scale),
-        FlatSymbolRefAttr(), IntegerAttr());
+    auto attention = createAttention(rewriter, *forward, key, value);
     rewriter.replaceOp(root, attention.getResult());
     return success();
   }
@@ -242,23 +252,17 @@ struct RaiseAttentionWithGradient : RewritePattern {
     auto queryType = cast<RankedTensorType>(query.getType());
     auto lseType = RankedTensorType::get(queryType.getShape().drop_back(),
                                          rewriter.getF32Type());
-    Location loc = root->getLoc();
-    FloatAttr scale = rewriter.getF32FloatAttr(forward->steps.scale);
-    bool causal = forward->steps.causal;
     rewriter.setInsertionPoint(root);
-    auto attention = AttentionOp::create(
-        rewriter, loc, resultType, lseType, query, key, value,
-        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(), causal,
-        IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(), scale,
-        FlatSymbolRefAttr(), IntegerAttr());
+    auto attention = createAttention(rewriter, *forward, key, value, lseType);
     rewriter.setInsertionPoint(first);
     auto grad = AttentionGradOp::create(
         rewriter, first->getLoc(), query.getType(), key.getType(),
         value.getType(), /*dsinks=*/Type(), query, key, value,
         attention.getResult(), attention.getLse(), backward->dout,
-        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(), causal,
-        IntegerAttr(), IntegerAttr(), FloatAttr(), IntegerAttr(), scale,
-        FlatSymbolRefAttr(), IntegerAttr());
+        /*sinks=*/Value(), /*documents=*/Value(), /*placement=*/Value(),
+        attention.getCausal(), IntegerAttr(), IntegerAttr(), FloatAttr(),
+        IntegerAttr(), attention.getScaleAttr(), FlatSymbolRefAttr(),
+        IntegerAttr());
     rewriter.replaceOp(root, attention.getResult());
     rewriter.replaceOp(backward->dquery, grad.getDquery());
     rewriter.replaceOp(backward->dkey, grad.getDkey());

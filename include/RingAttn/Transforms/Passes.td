@@ -118,8 +118,8 @@ def RingLowerShardCollectives
     one rank in one order, so all ranks hold the same bits, run after run.
     f16 and bf16 are reduced in f32 and rounded once at the end (an f32
     result of f16 or bf16 input is accepted too), so the error of a sum
-    does not grow with the ring. Reductions: sum, max, min, product,
-    average (floats) and the bitwise ones (integers).
+    does not grow with the ring. Reductions: sum, max, min (signed for
+    integers), product, average (floats) and the bitwise ones (integers).
 
     Errors, each naming the op: an all-reduce on buffers, of a dynamic
     shape, of elements that are not whole-byte floats or integers, that

@@ -167,7 +167,12 @@ def RingOffloadToGPU : Pass<"ring-offload-to-gpu", "ModuleOp"> {
 
     A host-side load, store or alloca that remains would touch device memory
     from the CPU and is reported as an error; so is a parallel loop with
-    reductions, which this pass does not map.
+    reductions, which this pass does not map. Buffers of `index` or `i1`
+    elements are the exception: they are the deallocation's bookkeeping
+    (the pointers and ownership flags `convert-bufferization-to-memref`
+    writes when loops make ownership dynamic, as a ring all-reduce's do),
+    they stay in host memory for host code to use, and a parallel loop that
+    touches one is reported as an error.
     The patterns are public: `populateRingOffloadToGPUPatterns`
     (`RingAttn/Conversion/RingToGPU.h`).
   }];

@@ -16,7 +16,9 @@
 //
 // Every buffer a host function sees is then device memory, so a host-side
 // load or store left behind would read it from the CPU: such ops are
-// reported as errors instead of becoming a crash at run time.
+// reported as errors instead of becoming a crash at run time. The one
+// exception is the deallocation's bookkeeping (buffers of index or i1
+// elements), which stays on the host and which no kernel may touch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +34,9 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir {
 namespace ring {
@@ -51,6 +55,30 @@ constexpr int64_t kThreadsPerBlock = 256;
 bool onDevice(Operation *op) {
   return op->getParentOfType<gpu::LaunchOp>() ||
          op->getParentOfType<gpu::GPUModuleOp>();
+}
+
+/// Buffers of `index` or `i1` elements are the host's bookkeeping: the
+/// pointers and ownership flags with which convert-bufferization-to-memref
+/// decides at run time which buffers to free (when loops make ownership
+/// dynamic). They stay in host memory, and host code reads and writes
+/// them; no kernel may (checkOffloadable).
+bool isHostBookkeeping(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && (memref.getElementType().isIndex() ||
+                    memref.getElementType().isInteger(1));
+}
+
+/// The buffer a load, store or alloca touches.
+Value accessedBuffer(Operation *op) {
+  return TypeSwitch<Operation *, Value>(op)
+      .Case<memref::LoadOp, memref::StoreOp>(
+          [](auto access) { return access.getMemRef(); })
+      .Case<memref::AllocaOp>([](auto alloca) { return alloca.getMemref(); })
+      .Case<vector::LoadOp, vector::StoreOp>(
+          [](auto access) { return access.getBase(); })
+      .Case<vector::TransferReadOp, vector::TransferWriteOp>(
+          [](auto access) { return access.getBase(); })
+      .Default([](Operation *) { return Value(); });
 }
 
 /// One thread per iteration of an outermost host `scf.parallel`: thread t
@@ -138,6 +166,8 @@ struct AllocOnDevice : OpRewritePattern<memref::AllocOp> {
                                 PatternRewriter &rewriter) const override {
     if (onDevice(alloc))
       return rewriter.notifyMatchFailure(alloc, "in a kernel");
+    if (isHostBookkeeping(alloc.getType()))
+      return rewriter.notifyMatchFailure(alloc, "host bookkeeping");
     auto device = gpu::AllocOp::create(
         rewriter, alloc.getLoc(), alloc.getType(), Type(), ValueRange{},
         alloc.getDynamicSizes(), alloc.getSymbolOperands());
@@ -153,6 +183,8 @@ struct DeallocOnDevice : OpRewritePattern<memref::DeallocOp> {
                                 PatternRewriter &rewriter) const override {
     if (onDevice(dealloc))
       return rewriter.notifyMatchFailure(dealloc, "in a kernel");
+    if (isHostBookkeeping(dealloc.getMemref().getType()))
+      return rewriter.notifyMatchFailure(dealloc, "host bookkeeping");
     gpu::DeallocOp::create(rewriter, dealloc.getLoc(), Type(), ValueRange{},
                            dealloc.getMemref());
     rewriter.eraseOp(dealloc);
@@ -203,11 +235,24 @@ struct CopyOnDevice : OpRewritePattern<memref::CopyOp> {
 /// The loops the patterns cannot launch are errors: said where they are.
 LogicalResult checkOffloadable(ModuleOp module) {
   WalkResult result = module.walk([](scf::ParallelOp loop) {
-    if (onDevice(loop) || loop.getNumReductions() == 0)
+    if (onDevice(loop))
       return WalkResult::advance();
-    loop.emitError("a parallel loop with reductions cannot be offloaded to "
-                   "the GPU");
-    return WalkResult::interrupt();
+    if (loop.getNumReductions() != 0) {
+      loop.emitError("a parallel loop with reductions cannot be offloaded to "
+                     "the GPU");
+      return WalkResult::interrupt();
+    }
+    WalkResult bookkeeping = loop.walk([](Operation *op) {
+      Value buffer = accessedBuffer(op);
+      if (!buffer || !isHostBookkeeping(buffer.getType()))
+        return WalkResult::advance();
+      op->emitError("a kernel would access a buffer of index or i1 elements, "
+                    "which stays in host memory (the deallocation's "
+                    "bookkeeping)");
+      return WalkResult::interrupt();
+    });
+    return bookkeeping.wasInterrupted() ? WalkResult::interrupt()
+                                        : WalkResult::advance();
   });
   return failure(result.wasInterrupted());
 }
@@ -216,10 +261,8 @@ LogicalResult checkOffloadable(ModuleOp module) {
 /// left behind would read it from the CPU.
 LogicalResult checkNoHostAccess(ModuleOp module) {
   WalkResult hostAccess = module.walk([&](Operation *op) {
-    if (onDevice(op) ||
-        !isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp, vector::LoadOp,
-             vector::StoreOp, vector::TransferReadOp, vector::TransferWriteOp>(
-            op))
+    Value buffer = accessedBuffer(op);
+    if (onDevice(op) || !buffer || isHostBookkeeping(buffer.getType()))
       return WalkResult::advance();
     op->emitError("host code of a GPU module would access device memory "
                   "here; only element-wise loops are offloaded");

@@ -88,3 +88,49 @@ func.func @reduction(%a: memref<4xf32>) -> f32 {
   }
   return %sum : f32
 }
+
+// -----
+
+// The deallocation's bookkeeping (pointers as index, ownership flags as i1)
+// stays in host memory and host code uses it; the f32 buffer goes to the
+// device.
+// CHECK-LABEL: func.func @bookkeeping
+// CHECK: %[[PTRS:.*]] = memref.alloc() : memref<2xindex>
+// CHECK: %[[FLAGS:.*]] = memref.alloc() : memref<2xi1>
+// CHECK: gpu.alloc () : memref<4xf32>
+// CHECK: memref.store %{{.*}}, %[[PTRS]]
+// CHECK: memref.load %[[FLAGS]]
+// CHECK: memref.dealloc %[[PTRS]] : memref<2xindex>
+// CHECK: memref.dealloc %[[FLAGS]] : memref<2xi1>
+// CHECK: gpu.dealloc %{{.*}} : memref<4xf32>
+func.func @bookkeeping(%p: index) -> i1 {
+  %c0 = arith.constant 0 : index
+  %ptrs = memref.alloc() : memref<2xindex>
+  %flags = memref.alloc() : memref<2xi1>
+  %data = memref.alloc() : memref<4xf32>
+  memref.store %p, %ptrs[%c0] : memref<2xindex>
+  %owned = memref.load %flags[%c0] : memref<2xi1>
+  memref.dealloc %ptrs : memref<2xindex>
+  memref.dealloc %flags : memref<2xi1>
+  memref.dealloc %data : memref<4xf32>
+  return %owned : i1
+}
+
+// -----
+
+// No kernel may touch it.
+func.func @kernel_reads_flags(%flags: memref<4xi1>, %out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    // expected-error @+1 {{a kernel would access a buffer of index or i1 elements, which stays in host memory (the deallocation's bookkeeping)}}
+    %f = memref.load %flags[%i] : memref<4xi1>
+    %v = arith.select %f, %one, %zero : f32
+    memref.store %v, %out[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}

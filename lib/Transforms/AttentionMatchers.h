@@ -73,9 +73,10 @@ ScoreSteps stepsBeforeSoftmax(const SoftmaxOverKeys &softmax);
 
 /// The backward of a softmax along the keys, `dS = P * (dP - sum_j dP * P)`,
 /// in the form torch decomposes it (`_softmax_backward_data`):
-/// `G = dP * P; R = sum_j G; dS = G - P * R`, with `P * R` its own op or
-/// inside the subtraction, the products' operands in either order, each
-/// intermediate used only inside it.
+/// `G = dP * P; R = sum_j G; dS = G - P * R`, with `P * R` its own op (P
+/// its first input, R its second) or inside the subtraction, the
+/// products' operands in either order in the bodies, each intermediate
+/// used only inside it.
 struct SoftmaxGradient {
   Value probabilities, dprobabilities;
   /// The ops that read the probabilities.

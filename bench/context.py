@@ -22,11 +22,12 @@ so the cap counts buffers, not the slack of arenas a small run reserved.
 The largest S (a multiple of 64 N) that runs under the cap is found by
 doubling, then bisection.
 
-It also times the layer's forward on N = 1, 2, 4 ranks (threads backend)
+It also times the layer's forward, and its training step
+(examples/layer_grad.mlir), on N = 1, 2, 4 ranks (threads backend)
 against the same layer in PyTorch in one process, side by side.
 
 Writes its sections of docs/bench/context.md.
-Usage: bench/context.py [--quick] [--only memory|throughput]
+Usage: bench/context.py [--quick] [--only memory|throughput|training]
 """
 
 import argparse
@@ -44,6 +45,7 @@ from common import OUT, ROOT, cpu_name, replace_section, vector_isa
 RING_OPT = os.path.join(ROOT, "build", "bin", "ring-opt")
 RING_RUN = os.path.join(ROOT, "build", "bin", "ring-run")
 EXAMPLE = os.path.join(ROOT, "examples", "layer.mlir")
+TRAINING_EXAMPLE = os.path.join(ROOT, "examples", "layer_grad.mlir")
 # examples/layer.mlir's sizes, each a distinct number in its tensor types.
 EXAMPLE_DIMS = {"S": 64, "C": 32, "H": 2, "D": 16, "F": 96}
 C, H, D, F = 64, 2, 32, 256
@@ -123,10 +125,8 @@ def one_device(text, tokens):
                   lambda m: m.group(1) + " " + abi, text, flags=re.S)
 
 
-def layer_text(tokens, ranks, expand_softmax):
-    """examples/layer.mlir at this size, on `ranks` ranks (annotated), or
-    on one device (not)."""
-    text = open(EXAMPLE).read()
+def resized(text, tokens):
+    """An example's tensor types and constants at this size."""
     new = {"S": tokens, "C": C, "H": H, "D": D, "F": F}
     by_value = {str(v): str(new[k]) for k, v in EXAMPLE_DIMS.items()}
     by_value["1"] = "1"
@@ -135,18 +135,24 @@ def layer_text(tokens, ranks, expand_softmax):
         dims = match.group(1).rstrip("x").split("x")
         return "tensor<" + "x".join(by_value[d] for d in dims) + "xf32>"
 
+    text = re.sub(r"tensor<((?:\d+x)+)f32>", resize, text)
+    text = text.replace("arith.constant 0.03125 : f32",
+                        f"arith.constant {1 / C!r} : f32")
+    return text.replace("arith.constant 0.25 : f32",
+                        f"arith.constant {1 / math.sqrt(D)!r} : f32")
+
+
+def layer_text(tokens, ranks, expand_softmax):
+    """examples/layer.mlir at this size, on `ranks` ranks (annotated), or
+    on one device (not)."""
+    text = open(EXAMPLE).read()
     if expand_softmax:
         softmax = re.search(r"^  %pr = linalg\.softmax.*\n", text, re.M)
         text = (text[:softmax.start()] + SOFTMAX_EXPANDED
                 + text[softmax.end():])
         text = text.replace(
             "#id = ", "#rowmax = affine_map<(b, h, i, j) -> (b, h, i)>\n#id = ")
-    text = re.sub(r"tensor<((?:\d+x)+)f32>", resize, text)
-    text = text.replace("arith.constant 0.03125 : f32",
-                        f"arith.constant {1 / C!r} : f32")
-    text = text.replace("arith.constant 0.25 : f32",
-                        f"arith.constant {1 / math.sqrt(D)!r} : f32")
-    text = text.replace("shape = 2)", f"shape = {ranks})")
+    text = resized(text, tokens).replace("shape = 2)", f"shape = {ranks})")
     return text if ranks > 1 else one_device(text, tokens)
 
 
@@ -318,15 +324,7 @@ def throughput_section(quick):
     import numpy
     import torch
     tokens = 1024 if quick else THROUGHPUT_TOKENS
-    rng = numpy.random.default_rng(0)
-    shapes = [(tokens, C), (C,), (C, H, D), (C, H, D), (C, H, D), (H, D, C),
-              (C,), (C, F), (F, C)]
-    scales = [1, 0.1, C ** -0.5, C ** -0.5, C ** -0.5, C ** -0.5, 0.1,
-              C ** -0.5, F ** -0.5]
-    arguments = [(1.0 if len(shape) == 1 else 0.0) +
-                 scale * rng.uniform(-1, 1, shape).astype(numpy.float32)
-                 for shape, scale in zip(shapes, scales)]
-    arguments = [a.astype(numpy.float32) for a in arguments]
+    arguments = draw_layer_arguments(numpy, tokens)
     with torch.no_grad():
         expected = torch_layer(torch, *(torch.from_numpy(a).double()
                                         for a in arguments)).float().numpy()
@@ -383,13 +381,115 @@ def throughput_section(quick):
     return body
 
 
+def draw_layer_arguments(numpy, tokens):
+    """x, g1, wq, wk, wv, wo, g2, w1, w2 as the throughput section draws
+    them (float32)."""
+    rng = numpy.random.default_rng(0)
+    shapes = [(tokens, C), (C,), (C, H, D), (C, H, D), (C, H, D), (H, D, C),
+              (C,), (C, F), (F, C)]
+    scales = [1, 0.1, C ** -0.5, C ** -0.5, C ** -0.5, C ** -0.5, 0.1,
+              C ** -0.5, F ** -0.5]
+    return [((1.0 if len(shape) == 1 else 0.0) +
+             scale * rng.uniform(-1, 1, shape)).astype(numpy.float32)
+            for shape, scale in zip(shapes, scales)]
+
+
+def torch_training_step(torch, arguments, dy):
+    """y and the gradients of sum(y * dy) by PyTorch's autograd."""
+    weights = [a.clone().requires_grad_() for a in arguments]
+    y = torch_layer(torch, *weights)
+    y.backward(dy)
+    return [y.detach()] + [w.grad for w in weights]
+
+
+def training_section(quick):
+    """The layer's training step (examples/layer_grad.mlir: forward, then
+    backward) on N ranks against PyTorch's autograd in one process, side
+    by side, every result checked against PyTorch in float64."""
+    import numpy
+    import torch
+    tokens = 1024 if quick else THROUGHPUT_TOKENS
+    arguments = draw_layer_arguments(numpy, tokens)
+    dy = numpy.random.default_rng(1).uniform(
+        -1, 1, (tokens, C)).astype(numpy.float32)
+    expected = [t.float().numpy() for t in torch_training_step(
+        torch, [torch.from_numpy(a).double() for a in arguments],
+        torch.from_numpy(dy).double())]
+    torch.set_num_threads(os.cpu_count())
+    inputs = [torch.from_numpy(a) for a in arguments]
+    torch_dy = torch.from_numpy(dy)
+    torch_training_step(torch, inputs, torch_dy)  # warm-up
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        got = torch_training_step(torch, inputs, torch_dy)
+        times.append(time.perf_counter() - start)
+    torch_ms = 1e3 * sorted(times)[2]
+    torch_err = max(float(numpy.linalg.norm(g.numpy() - e) /
+                          numpy.linalg.norm(e))
+                    for g, e in zip(got, expected))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths, expected_paths = [], []
+        for i, a in enumerate(arguments + [dy]):
+            paths.append(os.path.join(tmp, f"arg{i}.npy"))
+            numpy.save(paths[-1], a)
+        for i, e in enumerate(expected):
+            expected_paths.append(os.path.join(tmp, f"expected{i}.npy"))
+            numpy.save(expected_paths[-1], e)
+        for ranks in (1, 2, 4):
+            source = os.path.join(tmp, f"layer_grad{ranks}.mlir")
+            with open(source, "w") as f:
+                f.write(resized(open(TRAINING_EXAMPLE).read(), tokens)
+                        .replace("shape = 2)", f"shape = {ranks})"))
+            ring = source.replace(".mlir", ".ring.mlir")
+            subprocess.run([RING_OPT, source,
+                            f"--pass-pipeline={PIPELINES['ring']}",
+                            "-o", ring], check=True)
+            result = subprocess.run(
+                [RING_RUN, ring, "--json", "--repeat", "5", "--arguments",
+                 ",".join(paths), "--expected", ",".join(expected_paths),
+                 "--check"], capture_output=True, text=True, check=True)
+            report = json.loads(result.stdout.strip().splitlines()[-1])
+            worst = max(report[f"result #{i}_rel_err"]
+                        for i in range(len(expected)))
+            rows.append((ranks, report["time_ms"], worst))
+            print(rows[-1], flush=True)
+    body = (f"The same layer's training step at {tokens} tokens: "
+            "examples/layer_grad.mlir (the forward, then the backward from "
+            "dy, as a frontend's joint graph) resized as above, through "
+            "ring-partition-model, which raises attention and its backward "
+            "to ring.attention and ring.attention_grad and sums the "
+            "weights' gradients with ring all-reduces. Median of 5 runs "
+            "each, side by side in one run on "
+            f"{os.cpu_count()} cores; RingAttn on ring-run's threads "
+            "backend, one thread per rank, the token-wise ops and their "
+            "backward as linalg lowered to plain loops. PyTorch "
+            + torch.__version__ + ": one process, "
+            f"{torch.get_num_threads()} threads, autograd through its "
+            "GEMMs and `scaled_dot_product_attention`. rel_err is the "
+            "worst of y, dx and the eight weights' gradients against "
+            "PyTorch's autograd in float64.\n\n"
+            "| run | ms per step | tokens/s | vs PyTorch | worst rel_err |\n"
+            "|---|---:|---:|---:|---:|\n"
+            f"| PyTorch, one process | {torch_ms:.1f} | "
+            f"{tokens / torch_ms * 1e3:.0f} | 1.00x | {torch_err:.1e} |\n")
+    for ranks, ms, err in rows:
+        body += (f"| RingAttn, {ranks} rank{'s' if ranks > 1 else ''} | "
+                 f"{ms:.1f} | {tokens / ms * 1e3:.0f} | "
+                 f"{torch_ms / ms:.2f}x | {err:.1e} |\n")
+    return body
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=["memory", "throughput"])
+    parser.add_argument("--only", choices=["memory", "throughput",
+                                           "training"])
     args = parser.parse_args()
     sections = {"memory": ("one layer", memory_section),
-                "throughput": ("the layer's speed", throughput_section)}
+                "throughput": ("the layer's speed", throughput_section),
+                "training": ("the layer's training step", training_section)}
     for key, (heading, section) in sections.items():
         if args.only and args.only != key:
             continue

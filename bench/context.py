@@ -303,6 +303,20 @@ def memory_section(quick):
     return body + "\n![context](context.png)\n"
 
 
+def speed_table(time_column, error_column, tokens, torch_ms, torch_err,
+                rows):
+    """PyTorch's row, then RingAttn's (ranks, ms, error) rows."""
+    table = (f"| run | {time_column} | tokens/s | vs PyTorch | "
+             f"{error_column} |\n|---|---:|---:|---:|---:|\n"
+             f"| PyTorch, one process | {torch_ms:.1f} | "
+             f"{tokens / torch_ms * 1e3:.0f} | 1.00x | {torch_err:.1e} |\n")
+    for ranks, ms, err in rows:
+        table += (f"| RingAttn, {ranks} rank{'s' if ranks > 1 else ''} | "
+                  f"{ms:.1f} | {tokens / ms * 1e3:.0f} | "
+                  f"{torch_ms / ms:.2f}x | {err:.1e} |\n")
+    return table
+
+
 def torch_layer(torch, x, g1, wq, wk, wv, wo, g2, w1, w2):
     """The layer in PyTorch, as examples/layer.mlir writes it."""
     functional = torch.nn.functional
@@ -369,16 +383,9 @@ def throughput_section(quick):
             f"{torch.get_num_threads()} threads, its CPU GEMMs and "
             "`scaled_dot_product_attention` (its CPU flash kernel). Each "
             "output is checked against PyTorch in float64 on the same "
-            "arguments (rel_err).\n\n"
-            "| run | ms per layer | tokens/s | vs PyTorch | rel_err |\n"
-            "|---|---:|---:|---:|---:|\n"
-            f"| PyTorch, one process | {torch_ms:.1f} | "
-            f"{tokens / torch_ms * 1e3:.0f} | 1.00x | {torch_err:.1e} |\n")
-    for ranks, ms, err in rows:
-        body += (f"| RingAttn, {ranks} rank{'s' if ranks > 1 else ''} | "
-                 f"{ms:.1f} | {tokens / ms * 1e3:.0f} | "
-                 f"{torch_ms / ms:.2f}x | {err:.1e} |\n")
-    return body
+            "arguments (rel_err).\n\n")
+    return body + speed_table("ms per layer", "rel_err", tokens, torch_ms,
+                              torch_err, rows)
 
 
 def draw_layer_arguments(numpy, tokens):
@@ -469,16 +476,9 @@ def training_section(quick):
             f"{torch.get_num_threads()} threads, autograd through its "
             "GEMMs and `scaled_dot_product_attention`. rel_err is the "
             "worst of y, dx and the eight weights' gradients against "
-            "PyTorch's autograd in float64.\n\n"
-            "| run | ms per step | tokens/s | vs PyTorch | worst rel_err |\n"
-            "|---|---:|---:|---:|---:|\n"
-            f"| PyTorch, one process | {torch_ms:.1f} | "
-            f"{tokens / torch_ms * 1e3:.0f} | 1.00x | {torch_err:.1e} |\n")
-    for ranks, ms, err in rows:
-        body += (f"| RingAttn, {ranks} rank{'s' if ranks > 1 else ''} | "
-                 f"{ms:.1f} | {tokens / ms * 1e3:.0f} | "
-                 f"{torch_ms / ms:.2f}x | {err:.1e} |\n")
-    return body
+            "PyTorch's autograd in float64.\n\n")
+    return body + speed_table("ms per step", "worst rel_err", tokens,
+                              torch_ms, torch_err, rows)
 
 
 def main():

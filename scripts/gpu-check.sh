@@ -28,6 +28,10 @@
 #       (RINGATTN_GPU_CHECK_TIMEOUT, default 300 s); with $OUT set (the
 #       device tool's output folder), the results, logs and table are
 #       copied there.
+#   scripts/gpu-check.sh profile                   on the GPU machine, after
+#       run: Nsight Compute (ncu) on the seq-8192 forward and training-step
+#       programs: each kernel's duration, speed of light, occupancy, launch
+#       resources and warp stall reasons, into $out/ncu-*.txt (and $OUT).
 #   scripts/gpu-check.sh                           both, plus the lit tests
 #       that launch kernels (test/Integration/GPU), on a GPU machine that
 #       has the whole toolchain.
@@ -177,7 +181,7 @@ run() {
   fi
   local seqs=8192,16384,32768; [ $quick = 1 ] && seqs=8192
   timeout --kill-after=10 $((2 * limit)) \
-    python3 "$out/gpu_sdpa.py" --seqs "$seqs" >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
+    python3 "$out/gpu_sdpa.py" --seqs "$seqs" --grad-seqs 8192 >"$out/sdpa.jsonl" 2>"$out/sdpa.err" \
     || log "PyTorch SDPA failed: $(tail -2 "$out/sdpa.err")"
   python3 - "$results" "$out/sdpa.jsonl" "$gpu" "$(cat "$out/chip")" "$torch_op" <<'EOF' | tee "$out/summary.md"
 import json, sys, datetime
@@ -205,7 +209,8 @@ print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn device ms | RingAt
 print("|---|---|---|---|---|---|---|---|")
 for r in results:
     if r["check"] is None and r["ranks"] == 1 and not r.get("training"):
-        s = next((x for x in sdpa if x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
+        s = next((x for x in sdpa if not x.get("training") and x["seq"] == r["seq"]
+                  and x["causal"] == r["causal"]), None)
         head = (f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
                 f"| {r['device_best_ms']:.2f} | {r['tflops']:.0f} ")
         if s:
@@ -216,21 +221,25 @@ for r in results:
 print("\n| ring on one GPU (zigzag, causal, bf16) | ranks | total seq | ms | ms, no communication | ratio |")
 print("|---|---|---|---|---|---|")
 rings = [r for r in results if r["check"] is None and r["ranks"] > 1]
-steps = [r for r in results if r["check"] is None and r.get("training")]
-if steps:
-    print("\n| training step (bf16, 16 heads, d 128) | mask | step device ms | forward device ms | step / forward |")
-    print("|---|---|---|---|---|")
-    for r in steps:
-        f = next((x for x in results if x["check"] is None and not x.get("training")
-                  and x["ranks"] == 1 and x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
-        fwd = f"{f['device_best_ms']:.2f} | {r['device_best_ms'] / f['device_best_ms']:.2f}" if f else "n/a | n/a"
-        print(f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {r['device_best_ms']:.2f} | {fwd} |")
 for r in rings:
     if r["communication"]:
         n = next((x for x in rings if x["ranks"] == r["ranks"] and not x["communication"]), None)
         print(f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | "
               f"{n['best_ms']:.2f} | {r['best_ms'] / n['best_ms']:.2f} |" if n else
               f"| ring | {r['ranks']} | {r['seq']} | {r['best_ms']:.2f} | n/a | n/a |")
+steps = [r for r in results if r["check"] is None and r.get("training")]
+if steps:
+    print("\n| training step (bf16, 16 heads, d 128) | mask | step device ms | forward device ms "
+          f"| step / forward | SDPA ({kernel}) step ms | RingAttn / SDPA step time |")
+    print("|---|---|---|---|---|---|---|")
+    for r in steps:
+        f = next((x for x in results if x["check"] is None and not x.get("training")
+                  and x["ranks"] == 1 and x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
+        s = next((x for x in sdpa if x.get("training") and x["seq"] == r["seq"]
+                  and x["causal"] == r["causal"]), None)
+        fwd = f"{f['device_best_ms']:.2f} | {r['device_best_ms'] / f['device_best_ms']:.2f}" if f else "n/a | n/a"
+        ref = f"{s['best_ms']:.2f} | {r['device_best_ms'] / s['best_ms']:.2f}" if s else "n/a | n/a"
+        print(f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {r['device_best_ms']:.2f} | {fwd} | {ref} |")
 EOF
   if [ -n "${OUT:-}" ]; then
     # Few files come back: the programs' stderr goes as one.
@@ -242,9 +251,30 @@ EOF
   return $status
 }
 
+profile() {
+  [ -f "$out/manifest" ] || { log "no $out/manifest: run 'scripts/gpu-check.sh prepare' first"; return 1; }
+  local ncu; ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+  [ -n "$ncu" ] || { log "no Nsight Compute (ncu) here"; return 1; }
+  local status=0 name
+  for name in bench-attn-8192-full bench-attn-8192-causal bench-grad-8192-causal; do
+    local line; line=$(grep "^$name " "$out/manifest") || continue
+    local args; read -r -a args <<<"${line#* }"
+    local grad=(); [[ "$name" == bench-grad-* ]] && grad=(--grad)
+    # --repeat 1: the warm-up run and one more; the clocks are left alone.
+    timeout --kill-after=10 "${RINGATTN_GPU_CHECK_TIMEOUT:-300}" "$ncu" --clock-control none \
+      --section SpeedOfLight --section Occupancy --section LaunchStats \
+      --section WarpStateStats --metrics gpu__time_duration.sum \
+      "$out/$name" "${args[@]}" "${grad[@]}" --repeat 1 >"$out/ncu-$name.txt" 2>&1 \
+      || { status=1; log "ncu on $name failed: $(tail -2 "$out/ncu-$name.txt")"; }
+    [ -n "${OUT:-}" ] && cp "$out/ncu-$name.txt" "$OUT/"
+  done
+  return $status
+}
+
 case "${1:-all}" in
   prepare) shift; prepare "$@" ;;
   run) shift; run "$@" ;;
+  profile) shift; profile ;;
   all)
     chip="sm_$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d .)"
     [ "$chip" = sm_ ] && { log "no NVIDIA GPU (nvidia-smi failed)"; exit 1; }
@@ -252,5 +282,5 @@ case "${1:-all}" in
     scripts/setup.sh >/dev/null && /usr/lib/llvm-22/bin/lit -sv build/test/Integration/GPU \
       || log "GPU lit tests failed"
     run ;;
-  *) log "usage: scripts/gpu-check.sh [prepare [--chip sm_XX] | run [--quick]]"; exit 2 ;;
+  *) log "usage: scripts/gpu-check.sh [prepare [--chip sm_XX] | run [--quick] | profile]"; exit 2 ;;
 esac

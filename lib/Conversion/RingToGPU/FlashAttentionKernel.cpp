@@ -29,12 +29,15 @@ bool mlir::ring::tensorCoresSupport(Type elementType, int64_t headDim) {
 }
 
 int64_t FlashKernelConfig::keyTile() const {
-  // A warp's S fragments (rowsPerWarp x keyTile / 32 floats a lane) and O
-  // fragments (rowsPerWarp x head_dim / 32) share the 255 registers: 64
-  // keys where the rows or head_dim are small, 32 for the 128-row tiles at
-  // head_dim 80..128 (FlashAttention-2's sm86 tile; 64 spills there).
+  // FlashAttention-2's 128 x 64 tile on sm_80 and sm_90: 64 keys. A warp's
+  // S (32 x 64 / 32 floats a lane) and O (32 x head_dim / 32) fragments
+  // then fill the 255 registers; at head_dim 128 the causal kernel spills
+  // 52 bytes, yet on an H200 the 64-key tile beat the spill-free 32-key one
+  // by 4% (causal) and 9% (not) (docs/bench/gpu.md, 2026-12-04): half the
+  // barriers, row reductions and O rescales per key. Head_dim 96 and 112
+  // spill 70-100 bytes at 64 keys, unmeasured on a GPU, so they keep 32.
   if (tensorCores)
-    return headDim > 64 && rowsPerWarp() == 32 ? 32 : 64;
+    return headDim > 80 && headDim < 128 ? 32 : 64;
   return simtTileRows(headDim);
 }
 

@@ -29,10 +29,17 @@ FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
 
   batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
   queryHead = gpu::BlockIdOp::create(b, gpu::Dimension::y);
-  query0 = mul(gpu::BlockIdOp::create(b, gpu::Dimension::x),
-               idx(config.queryTile()));
   thread = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   queryLen = memref::DimOp::create(b, query, 2);
+  // Query tiles run last to first (the grid has one per tile): under a
+  // causal mask the last tiles see the most keys, and starting them first
+  // keeps the end of the grid from waiting on a long block.
+  Value lastTile = arith::SubIOp::create(
+      b, arith::CeilDivUIOp::create(b, queryLen, idx(config.queryTile())),
+      idx(1));
+  query0 = mul(arith::SubIOp::create(
+                   b, lastTile, gpu::BlockIdOp::create(b, gpu::Dimension::x)),
+               idx(config.queryTile()));
   keyLen = memref::DimOp::create(b, key, 2);
   Value group = arith::DivUIOp::create(b, memref::DimOp::create(b, query, 1),
                                        memref::DimOp::create(b, key, 1));

@@ -99,13 +99,16 @@ struct ParallelLoopToKernel : OpRewritePattern<scf::ParallelOp> {
     Value total = idx(1);
     for (auto [lb, ub, step] : llvm::zip(
              loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      Value count =
-          arith::CeilDivUIOp::create(b, arith::SubIOp::create(b, ub, lb), step);
+      // Folded where the bounds are static, so that the kernel divides by
+      // constants (multiplies and shifts) instead of 64-bit arguments.
+      Value count = b.createOrFold<arith::CeilDivUIOp>(
+          b.createOrFold<arith::SubIOp>(ub, lb), step);
       counts.push_back(count);
-      total = arith::MulIOp::create(b, total, count);
+      total = b.createOrFold<arith::MulIOp>(total, count);
     }
-    Value blocks = arith::MaxUIOp::create(
-        b, arith::CeilDivUIOp::create(b, total, idx(kThreadsPerBlock)), idx(1));
+    Value blocks = b.createOrFold<arith::MaxUIOp>(
+        b.createOrFold<arith::CeilDivUIOp>(total, idx(kThreadsPerBlock)),
+        idx(1));
     Value one = idx(1);
     auto launch = gpu::LaunchOp::create(b, blocks, one, one,
                                         idx(kThreadsPerBlock), one, one);

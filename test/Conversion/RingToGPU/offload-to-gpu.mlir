@@ -2,23 +2,24 @@
 
 // An element-wise loop nest becomes one thread per iteration: 4 x 6 = 24
 // iterations, one block of 256 threads, the tail guarded, the linear index
-// split back into (i, j) row-major. The kernel joins @ring_kernels.
+// split back into (i, j) row-major. Static bounds fold, so the kernel
+// divides by constants. The kernel joins @ring_kernels.
 
 // CHECK-LABEL: func.func @elementwise
-// CHECK: arith.ceildivui %[[TOTAL:[0-9a-z_]+]], %c256
-// CHECK: %[[BLOCKS:.*]] = arith.maxui
-// CHECK: gpu.launch_func @ring_kernels::@elementwise blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) args(%[[TOTAL]] : index, {{.*}}, %arg0 : memref<4x6xf32>, %arg1 : memref<4x6xf32>)
+// CHECK: gpu.launch_func @ring_kernels::@elementwise blocks in (%c1, %c1, %c1) threads in (%c256, %c1, %c1) args(%arg0 : memref<4x6xf32>, %arg1 : memref<4x6xf32>)
 // CHECK-NOT: scf.parallel
 // CHECK: gpu.module @ring_kernels
-// CHECK: gpu.func @elementwise([[N:%[a-z0-9]+]]: index, [[COLS:%[a-z0-9]+]]: index, %{{.*}}: index, [[A:%[a-z0-9]+]]: memref<4x6xf32>, [[B:%[a-z0-9]+]]: memref<4x6xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// CHECK: gpu.func @elementwise([[A:%[a-z0-9]+]]: memref<4x6xf32>, [[B:%[a-z0-9]+]]: memref<4x6xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>, known_grid_size = array<i32: 1, 1, 1>}
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK-DAG: %[[C24:.*]] = arith.constant 24 : index
 // CHECK: %[[BX:.*]] = gpu.block_id x
 // CHECK: %[[TX:.*]] = gpu.thread_id x
 // CHECK: %[[BASE:.*]] = arith.muli %[[BX]], %c256
 // CHECK: %[[LINEAR:.*]] = arith.addi %[[BASE]], %[[TX]] : index
-// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]], [[N]] : index
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]], %[[C24]] : index
 // CHECK: scf.if %[[IN]] {
-// CHECK: arith.remui %[[LINEAR]], [[COLS]] : index
-// CHECK: arith.divui %[[LINEAR]], [[COLS]] : index
+// CHECK: arith.remui %[[LINEAR]], %[[C6]] : index
+// CHECK: arith.divui %[[LINEAR]], %[[C6]] : index
 // CHECK: memref.load [[A]]
 // CHECK: arith.addf
 // CHECK: memref.store %{{.*}}, [[B]]
@@ -33,6 +34,32 @@ func.func @elementwise(%a: memref<4x6xf32>, %b: memref<4x6xf32>) {
     %y = memref.load %b[%i, %j] : memref<4x6xf32>
     %s = arith.addf %x, %y : f32
     memref.store %s, %b[%i, %j] : memref<4x6xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Dynamic bounds: the iteration count is computed on the host and passed to
+// the kernel, which divides by it.
+
+// CHECK-LABEL: func.func @dynamic
+// CHECK: %[[DIM:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[TOTAL:.*]] = arith.muli %[[DIM]], %c6
+// CHECK: %[[BLOCKS:.*]] = arith.maxui
+// CHECK: gpu.launch_func @ring_kernels::@elementwise blocks in (%[[BLOCKS]], %c1, %c1) threads in (%c256, %c1, %c1) args(%[[TOTAL]] : index, %[[DIM]] : index, %arg0 : memref<?x6xf32>, %arg1 : memref<?x6xf32>)
+// CHECK: gpu.func @elementwise([[N:%[a-z0-9]+]]: index, [[ROWS:%[a-z0-9]+]]: index, {{.*}}) kernel
+// CHECK: arith.cmpi ult, %{{.*}}, [[N]] : index
+// CHECK: arith.remui %{{.*}}, [[ROWS]] : index
+func.func @dynamic(%a: memref<?x6xf32>, %b: memref<?x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c6 = arith.constant 6 : index
+  %n = memref.dim %a, %c0 : memref<?x6xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c6) step (%c1, %c1) {
+    %x = memref.load %a[%i, %j] : memref<?x6xf32>
+    memref.store %x, %b[%i, %j] : memref<?x6xf32>
     scf.reduce
   }
   return

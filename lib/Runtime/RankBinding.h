@@ -47,12 +47,16 @@ public:
   virtual void *computeStream() { return nullptr; }
 
   /// The rank's device scratch, made on first use with `source` (the GPU
-  /// runtime's device memory) and recycled as `scratch` is.
+  /// runtime's device memory). It always recycles: a block a call frees
+  /// stays with the rank until the binding goes (or the GPU runtime pools
+  /// it, IdleDeviceBlocks.h), because cuMemFree waits for the whole device
+  /// and would stall the host between the call's kernels.
   ScratchMemory &deviceScratch(const BlockSource &source);
   /// The device scratch, or null if the rank never allocated any.
   const ScratchMemory *deviceScratchIfAny() const {
     return deviceScratch_.get();
   }
+  ScratchMemory *deviceScratchIfAny() { return deviceScratch_.get(); }
 
   /// A call of compiled code ended, perhaps unwound (ScratchMemory::endCall).
   void endCall();

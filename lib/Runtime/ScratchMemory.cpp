@@ -68,6 +68,16 @@ bool ScratchMemory::deallocate(void *pointer) {
   return true;
 }
 
+std::vector<std::pair<void *, uint64_t>> ScratchMemory::takeKept() {
+  std::vector<std::pair<void *, uint64_t>> blocks;
+  for (auto &[block, pointer] : kept_) {
+    blocks.emplace_back(pointer, block.first);
+    bytesHeld_ -= block.first;
+  }
+  kept_.clear();
+  return blocks;
+}
+
 void ScratchMemory::endCall() {
   for (auto &[pointer, block] : live_)
     keep(pointer, block);
@@ -76,8 +86,7 @@ void ScratchMemory::endCall() {
 
 ScratchMemory &RankBinding::deviceScratch(const BlockSource &source) {
   if (!deviceScratch_)
-    deviceScratch_ =
-        std::make_unique<ScratchMemory>(scratch.recycles(), source);
+    deviceScratch_ = std::make_unique<ScratchMemory>(/*recycle=*/true, source);
   return *deviceScratch_;
 }
 

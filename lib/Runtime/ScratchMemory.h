@@ -15,7 +15,9 @@
 //    second call on nothing is allocated or faulted in.
 //
 // The GPU runtime keeps a rank's device scratch (mgpuMemAlloc) the same way,
-// with device memory as the block source.
+// with device memory as the block source, and always recycling (cuMemFree
+// waits for the device); when a rank's device work drained, its blocks go to
+// the process's idle pool for the next run (GPU/IdleDeviceBlocks.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include <map>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace ringattn {
 namespace runtime {
@@ -65,6 +68,9 @@ public:
   void endCall();
 
   bool recycles() const { return recycle_; }
+  /// The blocks kept for reuse, with their sizes, which this scratch
+  /// forgets: the caller owns them now.
+  std::vector<std::pair<void *, uint64_t>> takeKept();
   /// Bytes held (live and kept), and how many blocks came from the source.
   uint64_t bytesHeld() const { return bytesHeld_; }
   uint64_t systemAllocations() const { return systemAllocations_; }

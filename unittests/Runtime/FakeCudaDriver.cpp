@@ -60,6 +60,7 @@ std::atomic<bool> hangKernels{false};
 std::atomic<int> streamsCreated{0}, eventsCreated{0};
 /// Device allocations not yet freed.
 std::atomic<int> liveAllocations{0};
+std::atomic<int> allocationsMade{0};
 std::atomic<int> lastDynamicSharedBytes{0};
 
 /// The next call named `failCall` returns `failResult` (once).
@@ -147,6 +148,7 @@ void fakeCudaFailNext(const char *call, CUresult result) {
 }
 int fakeCudaStreamsCreated() { return streamsCreated; }
 int fakeCudaLiveAllocations() { return liveAllocations; }
+int fakeCudaAllocationsMade() { return allocationsMade; }
 int fakeCudaLastDynamicSharedBytes() { return lastDynamicSharedBytes; }
 
 //===----------------------------------------------------------------------===//
@@ -345,6 +347,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
     return CUDA_ERROR_INVALID_VALUE;
   *pointer = reinterpret_cast<uintptr_t>(std::malloc(bytes));
   ++liveAllocations;
+  ++allocationsMade;
   return CUDA_SUCCESS;
 }
 CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned int) {

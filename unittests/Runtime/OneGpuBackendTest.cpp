@@ -11,8 +11,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaDriver.h"
 #include "GpuRuntimeWrappers.h"
 #include "GpuTestSupport.h"
+#include "IdleDeviceBlocks.h"
 #include "RingAttn/Runtime/GpuBackend.h"
 #include "RingAttn/Runtime/RingRuntime.h"
 
@@ -270,6 +272,128 @@ TEST(OneGpu, KernelsLaunchFromRankThreads) {
     for (int i = 0; i < 8; ++i)
       EXPECT_EQ(values[i], rank + 0.5f);
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Device scratch between runs (IdleDeviceBlocks.h)
+//===----------------------------------------------------------------------===//
+
+int allocationsMade() {
+  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
+                                "fakeCudaAllocationsMade")();
+}
+
+int liveAllocations() {
+  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
+                                "fakeCudaLiveAllocations")();
+}
+
+/// Gives the pool's blocks back to the (fake) driver, so that no test sees
+/// another's.
+void emptyIdlePool() {
+  std::string why;
+  const cuda::Driver *cu = cuda::makeContextCurrent(why);
+  ASSERT_NE(cu, nullptr) << why;
+  IdleDeviceBlocks::process().freeAll(*cu, cuda::selectedDevice(why));
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 0u);
+}
+
+/// Each rank allocates `bytes` of scratch, frees it, allocates and frees it
+/// again, as compiled code does between kernels; `same` records whether the
+/// second allocation got the first's block back.
+std::function<void(int)> allocateTwice(uint64_t bytes, std::vector<int> &same) {
+  return [bytes, &same](int rank) {
+    void *stream = mgpuStreamCreate();
+    void *first =
+        mgpuMemAlloc(bytes, static_cast<CUstream_st *>(stream), false);
+    mgpuMemFree(first, static_cast<CUstream_st *>(stream));
+    void *second =
+        mgpuMemAlloc(bytes, static_cast<CUstream_st *>(stream), false);
+    same[rank] = first == second;
+    mgpuMemFree(second, static_cast<CUstream_st *>(stream));
+  };
+}
+
+// A block a call frees is the rank's again for the same call (no cuMemFree,
+// which waits for the device, between kernels), and the blocks of a run
+// that drained serve the next run: it allocates nothing. (Ranks of one run
+// may share too: a rank that drained gives its blocks before the others
+// finish, so a ring of several allocates between 1 and N blocks.)
+TEST(OneGpu, DeviceScratchIsReusedWithinACallAndAcrossRuns) {
+  emptyIdlePool();
+  std::vector<int> same(1, 0);
+  int before = allocationsMade();
+  RunReport first = runOnOneGpu(ringOf(1), allocateTwice(4000, same));
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(same[0], 1);
+  EXPECT_EQ(allocationsMade() - before, 1);
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 1u);
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBytes(), 4000u);
+
+  RunReport second = runOnOneGpu(ringOf(1), allocateTwice(4000, same));
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_EQ(allocationsMade() - before, 1) << "the second run allocated";
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 1u);
+
+  constexpr int ranks = 4;
+  same.assign(ranks, 0);
+  RunReport ring = runOnOneGpu(ringOf(ranks), allocateTwice(4000, same));
+  ASSERT_TRUE(ring.ok) << ring.error;
+  EXPECT_EQ(same, std::vector<int>(ranks, 1));
+  int made = allocationsMade() - before;
+  EXPECT_GE(made, 1);
+  EXPECT_LE(made, ranks);
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), size_t(made));
+  emptyIdlePool();
+}
+
+// A rank that failed may still have work queued on its stream: its blocks go
+// back to the driver (cuMemFree waits for the device), never to the pool.
+TEST(OneGpu, AFailedRanksScratchIsNotPooled) {
+  emptyIdlePool();
+  int live = liveAllocations();
+  RunReport report = runOnOneGpu(ringOf(1), [](int) {
+    void *stream = mgpuStreamCreate();
+    mgpuMemAlloc(5000, static_cast<CUstream_st *>(stream), false);
+    int notAShift = 0; // a runtime error: the rank stops
+    ringattn_shift_wait(reinterpret_cast<RingShift *>(&notAShift));
+  });
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 0u);
+  EXPECT_EQ(liveAllocations(), live);
+}
+
+// Out of device memory, the pool's idle blocks go back to the driver and
+// the allocation is tried again.
+TEST(OneGpu, OutOfMemoryEmptiesTheIdlePoolAndRetries) {
+  emptyIdlePool();
+  std::vector<int> same(1, 0);
+  ASSERT_TRUE(runOnOneGpu(ringOf(1), allocateTwice(3000, same)).ok);
+  ASSERT_EQ(IdleDeviceBlocks::process().idleBlocks(), 1u);
+  auto failNext = fakeControl<void (*)(const char *, int)>(
+      RINGATTN_FAKE_CUDA_PATH, "fakeCudaFailNext");
+  failNext("cuMemAlloc", 2); // CUDA_ERROR_OUT_OF_MEMORY, once
+  RunReport report = runOnOneGpu(ringOf(1), allocateTwice(6000, same));
+  ASSERT_TRUE(report.ok) << report.error;
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBytes(), 6000u)
+      << "the 3000-byte block went back to the driver";
+  emptyIdlePool();
+}
+
+// The pool holds at most kIdleBytesLimit; a block beyond it is freed.
+TEST(OneGpu, IdlePoolIsBounded) {
+  emptyIdlePool();
+  std::string why;
+  const cuda::Driver *cu = cuda::makeContextCurrent(why);
+  ASSERT_NE(cu, nullptr) << why;
+  int live = liveAllocations();
+  void *block = gpuAlloc(64, why);
+  ASSERT_NE(block, nullptr) << why;
+  IdleDeviceBlocks::process().give(*cu, 0,
+                                   reinterpret_cast<cuda::CUdeviceptr>(block),
+                                   IdleDeviceBlocks::kIdleBytesLimit + 1);
+  EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 0u);
+  EXPECT_EQ(liveAllocations(), live);
 }
 
 //===----------------------------------------------------------------------===//

@@ -23,6 +23,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "GpuRuntimeWrappers.h"
+
+#include "IdleDeviceBlocks.h"
 #include "RankBinding.h"
 #include "ScratchMemory.h"
 
@@ -290,15 +292,25 @@ extern "C" void mgpuEventRecord(CUevent event, CUstream stream) {
 /// Why the last deviceMemory.obtain on this thread failed.
 static thread_local CUresult lastAllocationResult = CUDA_SUCCESS;
 
-/// Device memory as a rank's scratch source. Called only after enter(), so
-/// the driver is loaded and the device's context current.
+/// Device memory as a rank's scratch source: an idle block of the size from
+/// an earlier run (IdleDeviceBlocks.h), else cuMemAlloc, which is tried
+/// again after the idle blocks went back to the driver if it ran out of
+/// memory. Called only after enter(), so the driver is loaded and the
+/// device's context current.
 static const BlockSource deviceMemory = {
     [](uint64_t bytes, uint64_t /*alignment: the driver's is 256*/) -> void * {
       std::string why;
       const Driver *cu = driver(why);
+      int device = selectedDevice(why);
+      IdleDeviceBlocks &idle = IdleDeviceBlocks::process();
+      if (CUdeviceptr block = idle.take(device, bytes))
+        return reinterpret_cast<void *>(block);
       CUdeviceptr pointer = 0;
       lastAllocationResult =
           cu ? cu->cuMemAlloc_v2(&pointer, bytes) : CUDA_ERROR_NOT_INITIALIZED;
+      if (lastAllocationResult == CUDA_ERROR_OUT_OF_MEMORY &&
+          idle.freeAll(*cu, device))
+        lastAllocationResult = cu->cuMemAlloc_v2(&pointer, bytes);
       return lastAllocationResult == CUDA_SUCCESS
                  ? reinterpret_cast<void *>(pointer)
                  : nullptr;

@@ -35,6 +35,7 @@
 #include "EventWait.h"
 #include "Format.h"
 #include "GpuRuntimeWrappers.h"
+#include "IdleDeviceBlocks.h"
 #include "NcclLibrary.h"
 #include "RankBinding.h"
 #include "RankClock.h"
@@ -315,6 +316,7 @@ void NcclBinding::finishBody() {
   checkCuda(-1, "cuEventElapsedTime",
             cu_->cuEventElapsedTime(&ms, started_, drained_));
   report.deviceSeconds = ms * 1e-3;
+  idleDeviceScratch(*this); // drained: the next run may take its blocks
   endCompute();
 }
 

@@ -31,6 +31,7 @@
 #include "EventWait.h"
 #include "Format.h"
 #include "GpuRuntimeWrappers.h"
+#include "IdleDeviceBlocks.h"
 #include "InProcessBackend.h"
 #include "RankThreads.h"
 #include "RingAttn/Runtime/BackendRegistry.h"
@@ -281,6 +282,7 @@ void GpuRankBinding::end() {
   check(-1, "cuEventElapsedTime",
         ring_->cu->cuEventElapsedTime(&ms, self_.started, self_.drained));
   rank_.deviceSeconds = ms * 1e-3;
+  idleDeviceScratch(*this); // drained: the next run may take its blocks
 }
 
 RingShift *GpuRankBinding::shiftStart(void *src, void *dst, int64_t bytes,

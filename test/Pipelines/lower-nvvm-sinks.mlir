@@ -7,7 +7,7 @@
 // RUN: ring-opt %s -ring-add-training-steps -ring-lower-nvvm="format=isa" | FileCheck %s
 // RUN: ring-opt %s -ring-add-training-steps -ring-lower-nvvm="format=isa" -mlir-print-ir-after=ring-offload-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=KERNEL
 
-// KERNEL: gpu.func @{{[a-z_0-9]*}}(%{{.*}}: index, %{{.*}}: index, %[[SINKS:.*]]: memref<?xf32>, %[[LSE:.*]]: memref<1x4x32xf32>, %[[DELTA:.*]]: memref<1x4x32xf32>, %[[DSINKS:.*]]: memref<?xf32>) kernel
+// KERNEL: gpu.func @{{[a-z_0-9]*}}(%{{.*}}: index, %[[SINKS:.*]]: memref<?xf32>, %[[LSE:.*]]: memref<1x4x32xf32>, %[[DELTA:.*]]: memref<1x4x32xf32>, %[[DSINKS:.*]]: memref<?xf32>) kernel
 // KERNEL: scf.for
 // KERNEL: scf.for
 // KERNEL: memref.load %[[SINKS]]

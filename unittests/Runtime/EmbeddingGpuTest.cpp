@@ -24,6 +24,7 @@
 
 using ringattn::testing::fakeControl;
 using ringattn::testing::FakeFillKernel;
+using ringattn::testing::liveDeviceAllocations;
 using ringattn::testing::ThreadHub;
 using ::testing::HasSubstr;
 
@@ -54,11 +55,6 @@ extern "C" void fillAndShiftEntry(void *operand) {
   ringattn_shift_wait(shift);
   mgpuMemFree(scratch, stream);
   mgpuStreamDestroy(stream);
-}
-
-int liveDeviceAllocations() {
-  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
-                                "fakeCudaLiveAllocations")();
 }
 
 /// A context of rank `rank` of `size` on the caller's `stream`.

@@ -26,6 +26,16 @@ Function fakeControl(const char *library, const char *name) {
   return reinterpret_cast<Function>(address);
 }
 
+/// Device allocations the fake driver holds now, and has made in all.
+inline int liveDeviceAllocations() {
+  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
+                                "fakeCudaLiveAllocations")();
+}
+inline int deviceAllocationsMade() {
+  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
+                                "fakeCudaAllocationsMade")();
+}
+
 inline double secondsSince(std::chrono::steady_clock::time_point begin) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
       .count();

@@ -27,9 +27,11 @@
 #include <vector>
 
 using namespace ringattn::runtime;
+using ringattn::testing::deviceAllocationsMade;
 using ringattn::testing::fakeControl;
 using ringattn::testing::FakeFillKernel;
 using ringattn::testing::FakeHungKernels;
+using ringattn::testing::liveDeviceAllocations;
 using ringattn::testing::secondsSince;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -278,16 +280,6 @@ TEST(OneGpu, KernelsLaunchFromRankThreads) {
 // Device scratch between runs (IdleDeviceBlocks.h)
 //===----------------------------------------------------------------------===//
 
-int allocationsMade() {
-  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
-                                "fakeCudaAllocationsMade")();
-}
-
-int liveAllocations() {
-  return fakeControl<int (*)()>(RINGATTN_FAKE_CUDA_PATH,
-                                "fakeCudaLiveAllocations")();
-}
-
 /// Gives the pool's blocks back to the (fake) driver, so that no test sees
 /// another's.
 void emptyIdlePool() {
@@ -303,14 +295,12 @@ void emptyIdlePool() {
 /// second allocation got the first's block back.
 std::function<void(int)> allocateTwice(uint64_t bytes, std::vector<int> &same) {
   return [bytes, &same](int rank) {
-    void *stream = mgpuStreamCreate();
-    void *first =
-        mgpuMemAlloc(bytes, static_cast<CUstream_st *>(stream), false);
-    mgpuMemFree(first, static_cast<CUstream_st *>(stream));
-    void *second =
-        mgpuMemAlloc(bytes, static_cast<CUstream_st *>(stream), false);
+    CUstream_st *stream = mgpuStreamCreate();
+    void *first = mgpuMemAlloc(bytes, stream, false);
+    mgpuMemFree(first, stream);
+    void *second = mgpuMemAlloc(bytes, stream, false);
     same[rank] = first == second;
-    mgpuMemFree(second, static_cast<CUstream_st *>(stream));
+    mgpuMemFree(second, stream);
   };
 }
 
@@ -322,17 +312,17 @@ std::function<void(int)> allocateTwice(uint64_t bytes, std::vector<int> &same) {
 TEST(OneGpu, DeviceScratchIsReusedWithinACallAndAcrossRuns) {
   emptyIdlePool();
   std::vector<int> same(1, 0);
-  int before = allocationsMade();
+  int before = deviceAllocationsMade();
   RunReport first = runOnOneGpu(ringOf(1), allocateTwice(4000, same));
   ASSERT_TRUE(first.ok) << first.error;
   EXPECT_EQ(same[0], 1);
-  EXPECT_EQ(allocationsMade() - before, 1);
+  EXPECT_EQ(deviceAllocationsMade() - before, 1);
   EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 1u);
   EXPECT_EQ(IdleDeviceBlocks::process().idleBytes(), 4000u);
 
   RunReport second = runOnOneGpu(ringOf(1), allocateTwice(4000, same));
   ASSERT_TRUE(second.ok) << second.error;
-  EXPECT_EQ(allocationsMade() - before, 1) << "the second run allocated";
+  EXPECT_EQ(deviceAllocationsMade() - before, 1) << "the second run allocated";
   EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 1u);
 
   constexpr int ranks = 4;
@@ -340,7 +330,7 @@ TEST(OneGpu, DeviceScratchIsReusedWithinACallAndAcrossRuns) {
   RunReport ring = runOnOneGpu(ringOf(ranks), allocateTwice(4000, same));
   ASSERT_TRUE(ring.ok) << ring.error;
   EXPECT_EQ(same, std::vector<int>(ranks, 1));
-  int made = allocationsMade() - before;
+  int made = deviceAllocationsMade() - before;
   EXPECT_GE(made, 1);
   EXPECT_LE(made, ranks);
   EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), size_t(made));
@@ -351,16 +341,16 @@ TEST(OneGpu, DeviceScratchIsReusedWithinACallAndAcrossRuns) {
 // back to the driver (cuMemFree waits for the device), never to the pool.
 TEST(OneGpu, AFailedRanksScratchIsNotPooled) {
   emptyIdlePool();
-  int live = liveAllocations();
+  int live = liveDeviceAllocations();
   RunReport report = runOnOneGpu(ringOf(1), [](int) {
-    void *stream = mgpuStreamCreate();
-    mgpuMemAlloc(5000, static_cast<CUstream_st *>(stream), false);
+    CUstream_st *stream = mgpuStreamCreate();
+    mgpuMemAlloc(5000, stream, false);
     int notAShift = 0; // a runtime error: the rank stops
     ringattn_shift_wait(reinterpret_cast<RingShift *>(&notAShift));
   });
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 0u);
-  EXPECT_EQ(liveAllocations(), live);
+  EXPECT_EQ(liveDeviceAllocations(), live);
 }
 
 // Out of device memory, the pool's idle blocks go back to the driver and
@@ -386,14 +376,14 @@ TEST(OneGpu, IdlePoolIsBounded) {
   std::string why;
   const cuda::Driver *cu = cuda::makeContextCurrent(why);
   ASSERT_NE(cu, nullptr) << why;
-  int live = liveAllocations();
+  int live = liveDeviceAllocations();
   void *block = gpuAlloc(64, why);
   ASSERT_NE(block, nullptr) << why;
   IdleDeviceBlocks::process().give(*cu, 0,
                                    reinterpret_cast<cuda::CUdeviceptr>(block),
                                    IdleDeviceBlocks::kIdleBytesLimit + 1);
   EXPECT_EQ(IdleDeviceBlocks::process().idleBlocks(), 0u);
-  EXPECT_EQ(liveAllocations(), live);
+  EXPECT_EQ(liveDeviceAllocations(), live);
 }
 
 //===----------------------------------------------------------------------===//

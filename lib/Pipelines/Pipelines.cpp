@@ -131,9 +131,11 @@ void ring::buildLowerNVVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createRingLowerCombine());
-  // bf16 mma.sync needs sm_80; older chips get the SIMT kernel.
+  // bf16 mma.sync needs sm_80; older chips get the SIMT kernel. wgmma is
+  // sm_90a's alone (the "a" features are not forward compatible).
+  bool tensorCores = options.tensorCores.getValue() && sm >= 80;
   pm.addPass(createRingLowerBlockAttentionGPU(
-      {options.tensorCores.getValue() && sm >= 80}));
+      {tensorCores, tensorCores && options.chip.getValue() == "sm_90a"}));
   pm.addPass(createRingCheckEntryOperands());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());

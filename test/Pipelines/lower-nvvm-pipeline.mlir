@@ -5,6 +5,10 @@
 // nothing is left for libdevice to supply.
 // RUN: ring-opt %s -ring-lower-nvvm="format=isa" | FileCheck %s --check-prefixes=CHECK,PTX
 // RUN: ring-opt %s -ring-lower-nvvm="format=isa tensor-cores=false" | FileCheck %s --check-prefixes=CHECK,SIMT
+// sm_90a selects the wgmma kernel; plain sm_90 (no "a" features) keeps
+// mma.sync.
+// RUN: ring-opt %s -ring-lower-nvvm="format=isa chip=sm_90a" | FileCheck %s --check-prefix=SM90A
+// RUN: ring-opt %s -ring-lower-nvvm="format=isa chip=sm_90" | FileCheck %s --check-prefix=SM90
 // The ring loop allocates no device memory: the K/V double buffer and the
 // block results are allocated before it, the natural-order result after it.
 // RUN: ring-opt %s -ring-lower-nvvm="format=isa" -mlir-print-ir-after=ring-offload-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=LOOP
@@ -36,6 +40,10 @@
 // PTX: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.version 8.0{{.*}}.target sm_80{{.*}}.entry flash_attention_bf16_d128_causal_mma{{.*}}bar.sync{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32{{.*}}shfl.sync.bfly{{.*}}ex2.approx.ftz.f32
 // SIMT: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.entry flash_attention_bf16_d128_causal_simt
 // SIMT-NOT: mma.sync
+// SM90A: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_bf16_d128_causal_wgmma
+// SM90A: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90a{{.*}}.entry flash_attention_bf16_d128_causal_wgmma{{.*}}fence.proxy.async.shared::cta{{.*}}wgmma.fence.sync.aligned{{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16{{.*}}wgmma.commit_group.sync.aligned{{.*}}wgmma.wait_group.sync.aligned
+// SM90: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.entry flash_attention_bf16_d128_causal_mma
+// SM90-NOT: wgmma
 // CHECK-NOT: __nv_
 shard.grid @ring(shape = 4)
 

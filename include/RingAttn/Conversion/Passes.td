@@ -115,7 +115,12 @@ def RingLowerBlockAttentionGPU
     read through `ldmatrix` (`.trans` for V) from padded shared rows, tiles
     loaded by `cp.async` so that each load overlaps the other product, P
     reused from the score accumulators as the A operand of `P V`. Other
-    blocks use a SIMT kernel with f32 FMAs, 64 rows a block. A block whose
+    blocks use a SIMT kernel with f32 FMAs, 64 rows a block. With `wgmma`
+    as well (sm_90a; `ring-lower-nvvm` sets it for `chip=sm_90a`), blocks
+    whose head_dim is a multiple of 64 run the forward on
+    `wgmma.mma_async.m64nNk16` instead: two warpgroups of 64 query rows,
+    Q, K, V and P in 128-byte-swizzled shared memory read through matrix
+    descriptors. A block whose
     `out` is in the input type (a final output) gets a kernel variant that
     rounds as it stores.
 
@@ -141,6 +146,9 @@ def RingLowerBlockAttentionGPU
   let options = [
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
            "Use mma.sync for f16/bf16 blocks with head_dim % 16 == 0">,
+    Option<"warpgroupMma", "wgmma", "bool", /*default=*/"false",
+           "With tensor-cores, run the forward of blocks with head_dim % 64 "
+           "== 0 on sm_90a's wgmma">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -21,7 +21,8 @@ namespace ring {
 /// for f16/bf16 when `tensorCores`). A block the kernels cannot run is left
 /// alone; the pass reports it.
 void populateRingBlockAttentionToGPUPatterns(RewritePatternSet &patterns,
-                                             bool tensorCores);
+                                             bool tensorCores,
+                                             bool warpgroupMma = false);
 
 /// The host side of a GPU module onto the device (ring-offload-to-gpu):
 /// each outermost host `scf.parallel` becomes a kernel of one thread per

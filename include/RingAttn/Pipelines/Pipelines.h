@@ -71,9 +71,10 @@ struct LowerNVVMPipelineOptions
     : public PassPipelineOptions<LowerNVVMPipelineOptions> {
   Option<std::string> chip{
       *this, "chip",
-      llvm::cl::desc("Target GPU: sm_90 for H100/H200; the default sm_80 "
-                     "runs on every GPU with bf16 tensor cores (Ampere on), "
-                     "newer ones through its embedded PTX"),
+      llvm::cl::desc("Target GPU: sm_90 for H100/H200, sm_90a for their "
+                     "wgmma forward kernel (runs on sm_90 GPUs only); the "
+                     "default sm_80 runs on every GPU with bf16 tensor cores "
+                     "(Ampere on), newer ones through its embedded PTX"),
       llvm::cl::init("sm_80")};
   Option<std::string> features{
       *this, "features",

@@ -28,6 +28,10 @@ bool mlir::ring::tensorCoresSupport(Type elementType, int64_t headDim) {
          headDim <= 256;
 }
 
+bool mlir::ring::warpgroupMmaSupports(Type elementType, int64_t headDim) {
+  return tensorCoresSupport(elementType, headDim) && headDim % 64 == 0;
+}
+
 int64_t FlashKernelConfig::keyTile() const {
   // FlashAttention-2's 128 x 64 tile on sm_80 and sm_90: 64 keys. A warp's
   // S (32 x 64 / 32 floats a lane) and O (32 x head_dim / 32) fragments
@@ -36,8 +40,9 @@ int64_t FlashKernelConfig::keyTile() const {
   // by 4% (causal) and 9% (not) (docs/bench/gpu.md, 2026-12-04): half the
   // barriers, row reductions and O rescales per key. Head_dim 96 and 112
   // spill 70-100 bytes at 64 keys, unmeasured on a GPU, so they keep 32.
+  // wgmma: FlashAttention-3's 128 x 64 at every head_dim it supports.
   if (tensorCores)
-    return headDim > 80 && headDim < 128 ? 32 : 64;
+    return headDim > 80 && headDim < 128 && !warpgroupMma ? 32 : 64;
   return simtTileRows(headDim);
 }
 
@@ -51,12 +56,23 @@ int64_t FlashKernelConfig::keyTileOffset() const {
   return tensorCores ? queryTile() * tileRowBytes() : 0;
 }
 
+int64_t FlashKernelConfig::sharedMemoryBytes() const {
+  if (!warpgroupMma)
+    return probabilityTileOffset();
+  int64_t probabilityBytes =
+      queryTile() * keyTile() * elementType.getIntOrFloatBitWidth() / 8;
+  return kSwizzleAlignment + probabilityTileOffset() + probabilityBytes;
+}
+
 std::string FlashKernelConfig::name() const {
   std::string type;
   llvm::raw_string_ostream os(type);
   elementType.print(os);
   return "flash_attention_" + type + "_d" + std::to_string(headDim) +
-         (causal ? "_causal" : "") + (tensorCores ? "_mma" : "_simt") +
+         (causal ? "_causal" : "") +
+         (warpgroupMma  ? "_wgmma"
+          : tensorCores ? "_mma"
+                        : "_simt") +
          (finalOutput ? "_final" : "");
 }
 

@@ -29,34 +29,50 @@ struct FlashKernelConfig {
   /// The output is final and in `elementType`, rounded as it is stored;
   /// otherwise an f32 partial.
   bool finalOutput = false;
+  /// sm_90a's warpgroup MMA (wgmma) instead of mma.sync: two warpgroups of
+  /// 64 query rows whose operands sit in 128-byte-swizzled shared memory
+  /// (warpgroupMmaSupports()). Implies tensorCores.
+  bool warpgroupMma = false;
 
-  /// Warps of a tensor-core block; the SIMT kernel runs one thread per row.
-  static constexpr int64_t kWarps = 4;
+  /// Warps of a tensor-core block: four of mma.sync, or two warpgroups of
+  /// four; the SIMT kernel runs one thread per row.
+  int64_t warps() const { return warpgroupMma ? 8 : 4; }
   static constexpr int64_t kSimtQueryTile = 64;
   /// Query rows one warp owns on the tensor-core path: two m16 tiles up to
   /// head_dim 128 (FlashAttention-2's 128-row block), one at larger head
   /// dims so the output accumulators (16 x 256 / 32 = 128 floats a lane)
-  /// leave room for the scores without spilling.
-  int64_t rowsPerWarp() const { return headDim <= 128 ? 32 : 16; }
+  /// leave room for the scores without spilling. A wgmma m64 tile gives
+  /// each warp of its warpgroup 16 rows.
+  int64_t rowsPerWarp() const {
+    return headDim <= 128 && !warpgroupMma ? 32 : 16;
+  }
   /// Query rows per thread block.
   int64_t queryTile() const {
-    return tensorCores ? kWarps * rowsPerWarp() : kSimtQueryTile;
+    return tensorCores ? warps() * rowsPerWarp() : kSimtQueryTile;
   }
-  int64_t threads() const { return tensorCores ? 32 * kWarps : kSimtQueryTile; }
+  int64_t threads() const {
+    return tensorCores ? 32 * warps() : kSimtQueryTile;
+  }
   /// Keys per shared-memory tile.
   int64_t keyTile() const;
-  /// Elements per shared-memory row of the tensor-core tiles: head_dim plus
+  /// Elements per shared-memory row of the mma.sync tiles: head_dim plus
   /// 16 bytes, so the eight rows an ldmatrix phase reads start four banks
-  /// apart and no two share a bank.
-  int64_t tileRowPitch() const { return headDim + 8; }
+  /// apart and no two share a bank. The wgmma tiles are unpadded.
+  int64_t tileRowPitch() const { return headDim + (warpgroupMma ? 0 : 8); }
   /// The dynamic shared memory, tile after tile: Q (tensor cores only),
-  /// then K, then V. The byte offsets of the tiles, and the bytes a launch
-  /// must provide.
+  /// then K, then V, then P (wgmma only, the A operand of P V). The byte
+  /// offsets of the tiles, and the bytes a launch must provide: with
+  /// wgmma, the offsets count from the first 1024-byte boundary of the
+  /// shared window (a 128-byte swizzle repeats every 1024 bytes, and
+  /// wgmma reads it from absolute addresses), so a launch provides
+  /// kSwizzleAlignment more.
   int64_t keyTileOffset() const;
   int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
-  int64_t sharedMemoryBytes() const {
+  int64_t probabilityTileOffset() const {
     return valueTileOffset() + keyTileBytes();
   }
+  int64_t sharedMemoryBytes() const;
+  static constexpr int64_t kSwizzleAlignment = 1024;
   std::string name() const;
 
 private:
@@ -69,6 +85,9 @@ private:
 /// Whether the tensor-core kernel can compute blocks of this element type
 /// and head dimension.
 bool tensorCoresSupport(Type elementType, int64_t headDim);
+/// Whether the wgmma kernel can: head_dim a multiple of the 64 elements of
+/// a swizzled 128-byte row.
+bool warpgroupMmaSupports(Type elementType, int64_t headDim);
 
 /// Rows of the f32 tiles a SIMT kernel streams through shared memory two at
 /// a time (K and V, or Q and dout): 32 KiB together, at most 64 rows.

@@ -55,6 +55,10 @@ Value GpuKernelIRBuilder::sharedTile(Value byteOffset, ArrayRef<int64_t> shape,
                                 ValueRange{});
 }
 
+Value GpuKernelIRBuilder::sharedWindowAddress() {
+  return memref::ExtractAlignedPointerAsIndexOp::create(b, dynamicShared);
+}
+
 MemRefType GpuKernelIRBuilder::privateType(ArrayRef<int64_t> shape,
                                            Type element) {
   return MemRefType::get(

@@ -39,6 +39,9 @@ protected:
   /// The same at a run-time offset (a pipeline stage's).
   Value sharedTile(Value byteOffset, ArrayRef<int64_t> shape, Type element);
   MemRefType privateType(ArrayRef<int64_t> shape, Type element);
+  /// The byte address of the dynamic shared memory in the shared window:
+  /// what wgmma descriptors and alignment to a swizzle's period need.
+  Value sharedWindowAddress();
 
   gpu::GPUFuncOp func;
 

@@ -96,7 +96,7 @@ LogicalResult supportedMask(BlockOp op, bool report) {
 /// with the reason emitted at the block when `report` (the pass reports,
 /// the pattern only declines).
 FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
-                                          bool report) {
+                                          bool warpgroupMma, bool report) {
   ShapedType queryType = op.getQuery().getType();
   int64_t headDim = queryType.getDimSize(3);
   Type element = queryType.getElementType();
@@ -104,6 +104,8 @@ FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
       element, headDim, op.getCausal(),
       tensorCores && tensorCoresSupport(element, headDim),
       /*finalOutput=*/!op.getOutInit().getType().getElementType().isF32()};
+  config.warpgroupMma = config.tensorCores && warpgroupMma &&
+                        warpgroupMmaSupports(element, headDim);
   if (failed(supportedMask(op, report)))
     return failure();
   if (queryType.getDimSize(2) == 0) {
@@ -127,15 +129,17 @@ FailureOr<FlashKernelConfig> kernelConfig(BlockAttentionOp op, bool tensorCores,
 /// A block on buffers becomes a launch of its kernel: one thread block per
 /// query tile, head and batch.
 struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
-  BlockAttentionToKernelLaunch(MLIRContext *context, bool tensorCores)
-      : OpRewritePattern(context), tensorCores(tensorCores) {}
+  BlockAttentionToKernelLaunch(MLIRContext *context, bool tensorCores,
+                               bool warpgroupMma)
+      : OpRewritePattern(context), tensorCores(tensorCores),
+        warpgroupMma(warpgroupMma) {}
 
   LogicalResult matchAndRewrite(BlockAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "not bufferized");
     FailureOr<FlashKernelConfig> config =
-        kernelConfig(op, tensorCores, /*report=*/false);
+        kernelConfig(op, tensorCores, warpgroupMma, /*report=*/false);
     if (failed(config))
       return rewriter.notifyMatchFailure(op, "no kernel runs this block");
     auto module = op->getParentOfType<ModuleOp>();
@@ -164,7 +168,7 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
     return success();
   }
 
-  bool tensorCores;
+  bool tensorCores, warpgroupMma;
 };
 
 /// The gradient kernels' configuration of a block; failure, reported at
@@ -274,7 +278,7 @@ struct RingLowerBlockAttentionGPUPass
       bool runnable =
           isa<BlockAttentionOp>(op)
               ? succeeded(kernelConfig(cast<BlockAttentionOp>(op), tensorCores,
-                                       /*report=*/true))
+                                       warpgroupMma, /*report=*/true))
               : succeeded(gradKernelConfig(cast<BlockAttentionGradOp>(op),
                                            tensorCores, /*report=*/true));
       return runnable ? WalkResult::advance() : WalkResult::interrupt();
@@ -282,7 +286,8 @@ struct RingLowerBlockAttentionGPUPass
     if (bad.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateRingBlockAttentionToGPUPatterns(patterns, tensorCores);
+    populateRingBlockAttentionToGPUPatterns(patterns, tensorCores,
+                                            warpgroupMma);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -291,9 +296,9 @@ struct RingLowerBlockAttentionGPUPass
 } // namespace
 
 void mlir::ring::populateRingBlockAttentionToGPUPatterns(
-    RewritePatternSet &patterns, bool tensorCores) {
-  patterns.add<BlockAttentionToKernelLaunch>(patterns.getContext(),
-                                             tensorCores);
+    RewritePatternSet &patterns, bool tensorCores, bool warpgroupMma) {
+  patterns.add<BlockAttentionToKernelLaunch>(patterns.getContext(), tensorCores,
+                                             warpgroupMma);
   patterns.add<BlockAttentionGradToKernelLaunches>(patterns.getContext(),
                                                    tensorCores);
 }

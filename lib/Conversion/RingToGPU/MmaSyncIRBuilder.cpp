@@ -53,7 +53,8 @@ Value MmaSyncIRBuilder::idx(int64_t v) {
 SmallVector<Value> MmaSyncIRBuilder::copyRowsAsync(Value source, Value batch,
                                                    Value head, Value row0,
                                                    Value len, Value tile,
-                                                   int64_t count) {
+                                                   int64_t count,
+                                                   TilePlace place) {
   const int64_t chunk = 16 * 8 / element.getIntOrFloatBitWidth();
   const int64_t chunksPerRow = headDim / chunk;
   const int64_t chunks = count * chunksPerRow;
@@ -69,8 +70,9 @@ SmallVector<Value> MmaSyncIRBuilder::copyRowsAsync(Value source, Value batch,
         b, arith::RemUIOp::create(b, c, idx(chunksPerRow)), idx(chunk));
     Value from =
         arith::MinUIOp::create(b, arith::AddIOp::create(b, row0, r), lastRow);
+    auto [tileRow, tileCol] = place ? place(r, col) : std::pair(r, col);
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-        b, token, tile, ValueRange{r, col}, source,
+        b, token, tile, ValueRange{tileRow, tileCol}, source,
         ValueRange{batch, head, from, col}, b.getIndexAttr(chunk),
         /*srcElements=*/Value(), /*bypassL1=*/b.getUnitAttr()));
   }

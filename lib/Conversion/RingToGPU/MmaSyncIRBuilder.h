@@ -36,15 +36,19 @@ public:
   MmaSyncIRBuilder(ImplicitLocOpBuilder &b, Type element, int64_t headDim,
                    Value thread, int64_t threads);
 
+  /// Where element (row, col) of a tile sits in its shared-memory view.
+  using TilePlace = function_ref<std::pair<Value, Value>(Value, Value)>;
+
   /// cp.async of rows [row0, row0 + count) of (batch, head) of `source` into
   /// `tile`, 16 bytes a copy; rows past `len` repeat its last row. Each
   /// thread issues the same number of copies, unrolled so the tokens can be
   /// committed together; where the chunks do not divide evenly, the last
   /// round's extra threads copy the last chunk again (same bytes, same
-  /// place).
+  /// place). Row r, column c lands at tile[r, c], or at tile[place(r, c)]
+  /// (a swizzled layout, WarpgroupMmaIRBuilder.h).
   SmallVector<Value> copyRowsAsync(Value source, Value batch, Value head,
                                    Value row0, Value len, Value tile,
-                                   int64_t count);
+                                   int64_t count, TilePlace place = nullptr);
   /// Closes a cp.async group of `copies` (none: of whatever this thread
   /// issued since its last group, as cp.async.commit_group does).
   Value commit(ValueRange copies);

@@ -24,11 +24,22 @@
 // Masks cost ALU time only on the tiles that need them: a warp whose rows
 // see every key of the tile skips the per-element select.
 //
+// On sm_90a (FlashKernelConfig::warpgroupMma) the products run on wgmma
+// instead (WarpgroupMmaIRBuilder.h): two warpgroups of 64 query rows, Q, K
+// and V in 128-byte-swizzled shared memory, and P written there as the A
+// operand of P V (wgmma takes A from registers only in a form MLIR's NVVM
+// op lacks). The accumulators hold the elements mma.sync's would, so the
+// mask, the online softmax and the epilogue are the same code. Tiles still
+// arrive by cp.async in the same pipeline; each barrier that publishes a
+// tile follows a proxy fence, since wgmma reads shared memory through the
+// async proxy.
+//
 //===----------------------------------------------------------------------===//
 
 #include "FlashKernelBuilder.h"
 #include "MmaSyncFragmentLayout.h"
 #include "MmaSyncIRBuilder.h"
+#include "WarpgroupMmaIRBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -44,6 +55,7 @@ using namespace mlir;
 using namespace mlir::ring;
 
 using Mma = MmaSyncFragmentLayout;
+using Swizzled = SwizzledTileLayout;
 
 namespace {
 
@@ -54,16 +66,17 @@ public:
       : FlashKernelBuilder(b, func, config),
         warpMma(b, config.elementType, config.headDim, thread,
                 config.threads()),
-        mTiles(config.rowsPerWarp() / Mma::kM), pitch(config.tileRowPitch()) {}
+        mTiles(config.rowsPerWarp() / Mma::kM), pitch(config.tileRowPitch()) {
+    if (config.warpgroupMma)
+      wgmma.emplace(b, config.elementType, thread);
+  }
 
   void build() {
     setUpLanes();
-    queryTileBuf =
-        sharedTile(0, {config.queryTile(), pitch}, config.elementType);
-    keyTileBuf = sharedTile(config.keyTileOffset(), {keyTile, pitch},
-                            config.elementType);
-    valueTileBuf = sharedTile(config.valueTileOffset(), {keyTile, pitch},
-                              config.elementType);
+    if (wgmma)
+      setUpSwizzledTiles();
+    else
+      setUpPaddedTiles();
 
     SmallVector<Value> copies = copyRowsAsync(
         query, queryHead, query0, queryLen, queryTileBuf, config.queryTile());
@@ -100,17 +113,19 @@ private:
     // K's copies were committed before this iteration, so the wait closes
     // an empty group to get a token: cp.async.wait_group 0 waits for all.
     warpMma.waitForCopies(warpMma.commit({}));
-    gpu::BarrierOp::create(b);
+    publishSharedWrites();
     Value valueCopies = warpMma.commit(
         copyRowsAsync(value, kvHead, key0, keyLen, valueTileBuf, keyTile));
 
     SmallVector<Value> scores = maskedScores(key0);
     SmallVector<Value> next(carried.begin(), carried.end());
     SmallVector<Value> alpha = softmaxStep(scores, carried, next);
+    if (wgmma)
+      stageProbabilities(scores);
 
-    // V(t) landed; no warp still reads K(t).
+    // V(t) landed (and P, for wgmma); no warp still reads K(t).
     warpMma.waitForCopies(valueCopies);
-    gpu::BarrierOp::create(b);
+    publishSharedWrites();
     Value nextKey0 = add(key0, idx(keyTile));
     ifThen(ult(nextKey0, keyEnd), [&] {
       warpMma.commit(
@@ -151,7 +166,73 @@ private:
   /// The copies of `count` rows of `source` from row0 into `tile`.
   SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
                                    Value len, Value tile, int64_t count) {
-    return warpMma.copyRowsAsync(source, batch, head, row0, len, tile, count);
+    if (!wgmma)
+      return warpMma.copyRowsAsync(source, batch, head, row0, len, tile, count);
+    return warpMma.copyRowsAsync(
+        source, batch, head, row0, len, tile, count,
+        [&](Value r, Value c) { return wgmma->place(r, c, count); });
+  }
+
+  /// This thread's shared-memory writes (stores, landed copies) made
+  /// visible to every thread of the block, and to wgmma.
+  void publishSharedWrites() {
+    if (wgmma)
+      wgmma->fenceSharedForAsyncProxy();
+    gpu::BarrierOp::create(b);
+  }
+
+  //===--- Tiles ----------------------------------------------------------===//
+
+  /// mma.sync: Q, K, V row-major, rows padded to `pitch`.
+  void setUpPaddedTiles() {
+    queryTileBuf =
+        sharedTile(0, {config.queryTile(), pitch}, config.elementType);
+    keyTileBuf = sharedTile(config.keyTileOffset(), {keyTile, pitch},
+                            config.elementType);
+    valueTileBuf = sharedTile(config.valueTileOffset(), {keyTile, pitch},
+                              config.elementType);
+  }
+
+  /// wgmma: Q, K, V and P 128-byte swizzled, each viewed as its panels'
+  /// rows of 64 elements, from the first 1024-byte boundary of the shared
+  /// window; and the descriptors of the operands that do not move.
+  void setUpSwizzledTiles() {
+    Value window = sharedWindowAddress();
+    Value align = idx(FlashKernelConfig::kSwizzleAlignment - 1);
+    Value skip = arith::AndIOp::create(
+        b, arith::SubIOp::create(b, idx(0), window), align);
+    auto tile = [&](int64_t offset, int64_t rows, int64_t cols) {
+      return sharedTile(add(skip, idx(offset)),
+                        {cols / kPanelElements * rows, kPanelElements},
+                        config.elementType);
+    };
+    auto address = [&](int64_t offset) {
+      return add(add(window, skip), idx(offset));
+    };
+    const int64_t queryTile = config.queryTile();
+    queryTileBuf = tile(0, queryTile, headDim);
+    keyTileBuf = tile(config.keyTileOffset(), keyTile, headDim);
+    valueTileBuf = tile(config.valueTileOffset(), keyTile, headDim);
+    probabilityTileBuf =
+        tile(config.probabilityTileOffset(), queryTile, keyTile);
+
+    // A warpgroup's 64 rows of Q and of P start 64 rows into the tile.
+    Value warpgroupRows = mul(wgmma->warpgroup, idx(64 * Swizzled::kRowBytes));
+    queryDescriptor = wgmma->kMajorDescriptor(add(address(0), warpgroupRows));
+    keyDescriptor = wgmma->kMajorDescriptor(address(config.keyTileOffset()));
+    valueDescriptor = wgmma->mnMajorDescriptor(
+        address(config.valueTileOffset()), keyTile * Swizzled::kRowBytes);
+    probabilityDescriptor = wgmma->kMajorDescriptor(
+        add(address(config.probabilityTileOffset()), warpgroupRows));
+  }
+
+  /// The byte offset of k-slice `slice` (16 columns) in a K-major tile of
+  /// `rows` rows: the descriptors' advance, with the swizzle left to wgmma.
+  int64_t sliceOffset(int64_t slice, int64_t rows) const {
+    return Swizzled::offset(0, slice * Mma::kK * elementBytes(), rows);
+  }
+  int64_t elementBytes() const {
+    return config.elementType.getIntOrFloatBitWidth() / 8;
   }
 
   //===--- One key tile ---------------------------------------------------===//
@@ -164,7 +245,17 @@ private:
     auto at = [&](int64_t mi, int64_t nt, int64_t e) {
       return scoreAt(mi, nt, e);
     };
-    for (int64_t kk = 0; kk < kSlices(); ++kk) {
+    if (wgmma) {
+      SmallVector<Value> a, bDesc;
+      for (int64_t kk = 0; kk < kSlices(); ++kk) {
+        a.push_back(wgmma->advance(queryDescriptor,
+                                   sliceOffset(kk, config.queryTile())));
+        bDesc.push_back(
+            wgmma->advance(keyDescriptor, sliceOffset(kk, keyTile)));
+      }
+      wgmma->multiply(scores, a, bDesc, /*transposeB=*/false);
+    }
+    for (int64_t kk = 0; !wgmma && kk < kSlices(); ++kk) {
       Value col = idx(kk * Mma::kK);
       SmallVector<SmallVector<Value, 4>> a;
       for (int64_t mi = 0; mi < mTiles; ++mi)
@@ -263,6 +354,8 @@ private:
           Value &o = next[outAt(mi, nd, e)];
           o = mulf(o, alpha[2 * mi + rowOf(e)]);
         }
+    if (wgmma)
+      return accumulateOutputFromShared(next);
     auto at = [&](int64_t mi, int64_t nd, int64_t e) {
       return outAt(mi, nd, e);
     };
@@ -290,6 +383,42 @@ private:
                                              /*transpose=*/true),
                             nd, at, next);
     }
+  }
+
+  /// wgmma: P, rounded to the element type, into the warpgroup's rows of
+  /// the P tile, each lane its two adjacent columns of each n-tile.
+  void stageProbabilities(ArrayRef<Value> probabilities) {
+    auto pairType = VectorType::get({2}, config.elementType);
+    for (int64_t h = 0; h < 2; ++h) {
+      Value row = add(add(warpRow0, warpMma.groupId), idx(8 * h));
+      for (int64_t nt = 0; nt < keyTilesN(); ++nt) {
+        Value pair = vector::FromElementsOp::create(
+            b, VectorType::get({2}, b.getF32Type()),
+            ValueRange{probabilities[scoreAt(0, nt, 2 * h)],
+                       probabilities[scoreAt(0, nt, 2 * h + 1)]});
+        auto [tileRow, tileCol] = wgmma->place(
+            row, add(idx(nt * Mma::kN), warpMma.pairCol), config.queryTile());
+        vector::StoreOp::create(b, arith::TruncFOp::create(b, pairType, pair),
+                                probabilityTileBuf,
+                                ValueRange{tileRow, tileCol});
+      }
+    }
+  }
+
+  /// wgmma: O += P V, P from the P tile (K-major), V from its tile as an
+  /// MN-major B operand; the k-slices are 16 keys each.
+  void accumulateOutputFromShared(SmallVector<Value> &next) {
+    SmallVector<Value> a, bDesc;
+    for (int64_t ks = 0; ks < keyTile / Mma::kK; ++ks) {
+      a.push_back(wgmma->advance(probabilityDescriptor,
+                                 sliceOffset(ks, config.queryTile())));
+      bDesc.push_back(
+          wgmma->advance(valueDescriptor, ks * Mma::kK * Swizzled::kRowBytes));
+    }
+    auto out = MutableArrayRef<Value>(next).slice(outAt(0, 0, 0), headDim / 2);
+    SmallVector<Value> acc(out.begin(), out.end());
+    wgmma->multiply(acc, a, bDesc, /*transposeB=*/true);
+    llvm::copy(acc, out.begin());
   }
 
   //===--- Epilogue -------------------------------------------------------===//
@@ -321,10 +450,15 @@ private:
     }
   }
 
+  /// Elements of one 128-byte row of a swizzled panel.
+  static constexpr int64_t kPanelElements = 64;
+
   MmaSyncIRBuilder warpMma;
+  std::optional<WarpgroupMmaIRBuilder> wgmma;
   const int64_t mTiles;
   const int64_t pitch;
-  Value queryTileBuf, keyTileBuf, valueTileBuf;
+  Value queryTileBuf, keyTileBuf, valueTileBuf, probabilityTileBuf;
+  Value queryDescriptor, keyDescriptor, valueDescriptor, probabilityDescriptor;
   Value warpRow0;
   SmallVector<Value> rows;
 };

@@ -45,6 +45,15 @@ struct Case {
   /// out in the element type, rounded by the kernel (a lone block's final
   /// output); otherwise f32.
   bool finalOutput = false;
+  /// sm_90a's wgmma kernel (with tensorCores).
+  bool warpgroupMma = false;
+
+  ring::FlashKernelConfig config(Type element) const {
+    ring::FlashKernelConfig config{element, headDim, causal, tensorCores,
+                                   finalOutput};
+    config.warpgroupMma = warpgroupMma;
+    return config;
+  }
 };
 
 void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
@@ -65,8 +74,7 @@ void compileKernel(const Case &c, StringRef cpu, bool recordShared,
         Type element = StringRef(c.elementType) == "f32"   ? b.getF32Type()
                        : StringRef(c.elementType) == "f16" ? b.getF16Type()
                                                            : b.getBF16Type();
-        ring::FlashKernelConfig config{element, c.headDim, c.causal,
-                                       c.tensorCores, c.finalOutput};
+        ring::FlashKernelConfig config = c.config(element);
         sharedBytes = config.sharedMemoryBytes();
         return ring::getOrCreateFlashKernel(kernels, config);
       },
@@ -133,9 +141,7 @@ void launch(EmulatedKernel &kernel, const Case &c, Inputs &in) {
   Desc<4> qd = in.q.describe<4>(), kd = in.k.describe<4>(),
           vd = in.v.describe<4>(), od = in.out.describe<4>();
   Desc<3> ld = in.lse.describe<3>();
-  int64_t queryTile =
-      ring::FlashKernelConfig{Type(), c.headDim, c.causal, c.tensorCores}
-          .queryTile();
+  int64_t queryTile = c.config(Type()).queryTile();
   int64_t gridX = (c.queryLen + queryTile - 1) / queryTile;
   auto fn = reinterpret_cast<KernelFn>(kernel.fn);
   for (int64_t bz = 0; bz < c.batch; ++bz)
@@ -221,30 +227,44 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
 // key loop never runs), key tiles that
 // every row of a warp sees whole (the unmasked path) next to tiles on the
 // diagonal and past the end, two query blocks, head_dim 64, 128 (two m-tiles
-// a warp) and 256 (one) on tensor cores, head_dim 7 and 72 on the SIMT path.
+// a warp) and 256 (one) on tensor cores, head_dim 7 and 72 on the SIMT path;
+// the same paths through the wgmma kernel at head_dim 64, 128, 192 and 256.
 INSTANTIATE_TEST_SUITE_P(
     Kernels, FlashKernelEmulation,
     ::testing::Combine(
-        ::testing::Values(Case{"bf16_mma_causal_gqa_strided", "bf16", 1, 4, 2,
-                               70, 80, 64, true, true, 10, 2, 3, 2, 2e-2},
-                          Case{"f16_mma_full_ragged", "f16", 1, 2, 2, 40, 72,
-                               128, false, true, 0, 1, 0, 1, 4e-3},
-                          Case{"bf16_mma_masked_rows", "bf16", 1, 1, 1, 64, 32,
-                               32, true, true, 0, 1, 40, 1, 2e-2},
-                          Case{"bf16_mma_block_sees_no_key", "bf16", 1, 1, 1,
-                               200, 40, 64, true, true, 0, 1, 150, 1, 2e-2},
-                          Case{"bf16_mma_d128_causal_two_blocks", "bf16", 1, 2,
-                               1, 200, 190, 128, true, true, 0, 1, 0, 1, 2e-2},
-                          Case{"bf16_mma_d256_full", "bf16", 1, 1, 1, 70, 130,
-                               256, false, true, 0, 1, 0, 1, 2e-2},
-                          Case{"f16_mma_final_output", "f16", 1, 2, 1, 50, 90,
-                               64, true, true, 0, 1, 0, 1, 4e-3, true},
-                          Case{"bf16_simt_final_output", "bf16", 1, 1, 1, 30,
-                               40, 24, false, false, 0, 1, 0, 1, 1e-2, true},
-                          Case{"f32_simt_causal_d7", "f32", 2, 2, 1, 33, 33, 7,
-                               true, false, 0, 1, 0, 1, 1e-5},
-                          Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72,
-                               false, false, 0, 1, 0, 1, 1e-2}),
+        ::testing::Values(
+            Case{"bf16_mma_causal_gqa_strided", "bf16", 1, 4, 2, 70, 80, 64,
+                 true, true, 10, 2, 3, 2, 2e-2},
+            Case{"f16_mma_full_ragged", "f16", 1, 2, 2, 40, 72, 128, false,
+                 true, 0, 1, 0, 1, 4e-3},
+            Case{"bf16_mma_masked_rows", "bf16", 1, 1, 1, 64, 32, 32, true,
+                 true, 0, 1, 40, 1, 2e-2},
+            Case{"bf16_mma_block_sees_no_key", "bf16", 1, 1, 1, 200, 40, 64,
+                 true, true, 0, 1, 150, 1, 2e-2},
+            Case{"bf16_mma_d128_causal_two_blocks", "bf16", 1, 2, 1, 200, 190,
+                 128, true, true, 0, 1, 0, 1, 2e-2},
+            Case{"bf16_mma_d256_full", "bf16", 1, 1, 1, 70, 130, 256, false,
+                 true, 0, 1, 0, 1, 2e-2},
+            Case{"f16_mma_final_output", "f16", 1, 2, 1, 50, 90, 64, true, true,
+                 0, 1, 0, 1, 4e-3, true},
+            Case{"bf16_simt_final_output", "bf16", 1, 1, 1, 30, 40, 24, false,
+                 false, 0, 1, 0, 1, 1e-2, true},
+            Case{"f32_simt_causal_d7", "f32", 2, 2, 1, 33, 33, 7, true, false,
+                 0, 1, 0, 1, 1e-5},
+            Case{"bf16_simt_d72", "bf16", 1, 2, 1, 20, 50, 72, false, false, 0,
+                 1, 0, 1, 1e-2},
+            Case{"bf16_wgmma_causal_gqa_strided", "bf16", 1, 4, 2, 70, 80, 64,
+                 true, true, 10, 2, 3, 2, 2e-2, false, true},
+            Case{"f16_wgmma_full_ragged", "f16", 1, 2, 2, 40, 72, 128, false,
+                 true, 0, 1, 0, 1, 4e-3, false, true},
+            Case{"bf16_wgmma_block_sees_no_key", "bf16", 1, 1, 1, 200, 40, 64,
+                 true, true, 0, 1, 150, 1, 2e-2, false, true},
+            Case{"bf16_wgmma_d128_causal_two_blocks", "bf16", 1, 2, 1, 200, 190,
+                 128, true, true, 0, 1, 0, 1, 2e-2, false, true},
+            Case{"bf16_wgmma_d192_causal_final", "bf16", 1, 1, 1, 60, 100, 192,
+                 true, true, 0, 1, 0, 1, 2e-2, true, true},
+            Case{"f16_wgmma_d256_full_final", "f16", 1, 1, 1, 70, 130, 256,
+                 false, true, 0, 1, 0, 1, 4e-3, true, true}),
         ::testing::Values("host", "x86-64-v3")),
     [](const ::testing::TestParamInfo<EmulationParam> &info) {
       std::string cpu = std::get<1>(info.param);
@@ -340,17 +360,22 @@ std::string siteTable(ArrayRef<SharedSite> sites, StringRef kernel) {
   return text;
 }
 
-/// A tensor-core kernel's bank conflicts: one block of 64 query rows (four
-/// full warps) against two key tiles. Prints the table rows.
+/// wgmma's operand reads have no bank model here (the hardware fetches
+/// them); their sites exist for the race check.
+constexpr const char *kWgmmaSite = "nvvm.wgmma.mma_async";
+
+/// A tensor-core kernel's bank conflicts: one query block (every warp full)
+/// against two key tiles. Prints the table rows.
 class FlashKernelBankConflicts
-    : public ::testing::TestWithParam<std::tuple<std::string, int64_t>> {
+    : public ::testing::TestWithParam<std::tuple<std::string, int64_t, bool>> {
 protected:
   void measure() {
-    auto [type, headDim] = GetParam();
+    auto [type, headDim, warpgroupMma] = GetParam();
     MLIRContext ctx;
     Type element = StringRef(type) == "f16" ? Type(Float16Type::get(&ctx))
                                             : Type(BFloat16Type::get(&ctx));
     ring::FlashKernelConfig config{element, headDim, false, true};
+    config.warpgroupMma = warpgroupMma;
     int64_t keys = 2 * config.keyTile();
     Case c{"bank_conflicts",
            type.c_str(),
@@ -366,13 +391,17 @@ protected:
            1,
            0,
            1,
-           0.0};
+           0.0,
+           false,
+           warpgroupMma};
     ASSERT_NO_FATAL_FAILURE(
         compileKernel(c, "host", /*recordShared=*/true, kernel));
     Inputs in(c);
     launch(kernel, c, in);
     table = siteTable(kernel.sites,
-                      (llvm::Twine(type) + " | " + llvm::Twine(headDim)).str());
+                      (llvm::Twine(type) + (warpgroupMma ? " wgmma" : "") +
+                       " | " + llvm::Twine(headDim))
+                          .str());
     llvm::outs() << table;
     llvm::outs().flush();
   }
@@ -394,16 +423,22 @@ TEST_P(FlashKernelBankConflicts, HotLoopAtMostTwoWay) {
 }
 
 /// What the kernel's shared-memory traffic is made of: 16-byte cp.async
-/// stores of whole rows and ldmatrix reads of 16-byte rows, each executed
-/// conflict-free (one wavefront a phase), in and outside the key loop.
+/// stores of whole rows and ldmatrix reads of 16-byte rows (wgmma: the
+/// 4-byte stores of P and wgmma's own reads), each executed conflict-free
+/// (one wavefront a phase), in and outside the key loop.
 TEST_P(FlashKernelBankConflicts, OnlyConflictFreeCopiesAndLdmatrix) {
   ASSERT_NO_FATAL_FAILURE(measure());
+  const bool warpgroupMma = std::get<2>(GetParam());
+  const std::string reads =
+      warpgroupMma ? "vector.store 4B" : "nvgpu.ldmatrix 16B";
   int64_t copies = 0, ldmatrices = 0;
   for (auto [i, site] : llvm::enumerate(kernel.sites)) {
+    if (warpgroupMma && site.kind == kWgmmaSite)
+      continue;
     copies += site.kind == "nvgpu.device_async_copy 16B";
-    ldmatrices += site.kind == "nvgpu.ldmatrix 16B";
+    ldmatrices += site.kind == reads;
     EXPECT_TRUE(site.kind == "nvgpu.device_async_copy 16B" ||
-                site.kind == "nvgpu.ldmatrix 16B")
+                site.kind == reads)
         << "site " << i << ": " << site.kind;
     EXPECT_GT(site.instances, 0) << "site " << i << " never ran";
     EXPECT_EQ(site.worst, 1)
@@ -417,10 +452,12 @@ INSTANTIATE_TEST_SUITE_P(
     TensorCoreKernels, FlashKernelBankConflicts,
     ::testing::Combine(
         ::testing::Values(std::string("bf16"), std::string("f16")),
-        ::testing::Values(int64_t(64), int64_t(128), int64_t(256))),
+        ::testing::Values(int64_t(64), int64_t(128), int64_t(256)),
+        ::testing::Bool()),
     [](const auto &info) {
       return std::get<0>(info.param) + "_d" +
-             std::to_string(std::get<1>(info.param));
+             std::to_string(std::get<1>(info.param)) +
+             (std::get<2>(info.param) ? "_wgmma" : "_mma");
     });
 
 //===----------------------------------------------------------------------===//
@@ -478,16 +515,17 @@ TEST(SharedMemoryRaceModel, FindsReadsOfAnotherThreadsWrite) {
 /// and unmasked tiles): no thread reads shared memory that another thread
 /// writes in the same barrier epoch.
 class FlashKernelSharedRaces
-    : public ::testing::TestWithParam<std::tuple<const char *, int64_t, bool>> {
-};
+    : public ::testing::TestWithParam<
+          std::tuple<const char *, int64_t, bool, bool>> {};
 
 TEST_P(FlashKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
-  auto [type, headDim, tensorCores] = GetParam();
+  auto [type, headDim, tensorCores, warpgroupMma] = GetParam();
   MLIRContext ctx;
   Type element = StringRef(type) == "f16"    ? Type(Float16Type::get(&ctx))
                  : StringRef(type) == "bf16" ? Type(BFloat16Type::get(&ctx))
                                              : Type(Float32Type::get(&ctx));
   ring::FlashKernelConfig config{element, headDim, true, tensorCores};
+  config.warpgroupMma = warpgroupMma;
   Case c{"races",
          type,
          1,
@@ -502,7 +540,9 @@ TEST_P(FlashKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
          1,
          0,
          1,
-         0.0};
+         0.0,
+         false,
+         warpgroupMma};
   EmulatedKernel kernel;
   ASSERT_NO_FATAL_FAILURE(
       compileKernel(c, "host", /*recordShared=*/true, kernel));
@@ -521,14 +561,19 @@ TEST_P(FlashKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
 
 INSTANTIATE_TEST_SUITE_P(
     Kernels, FlashKernelSharedRaces,
-    ::testing::Values(std::make_tuple("bf16", int64_t(64), true),
-                      std::make_tuple("f16", int64_t(128), true),
-                      std::make_tuple("bf16", int64_t(256), true),
-                      std::make_tuple("f32", int64_t(24), false)),
+    ::testing::Values(std::make_tuple("bf16", int64_t(64), true, false),
+                      std::make_tuple("f16", int64_t(128), true, false),
+                      std::make_tuple("bf16", int64_t(256), true, false),
+                      std::make_tuple("f32", int64_t(24), false, false),
+                      std::make_tuple("bf16", int64_t(64), true, true),
+                      std::make_tuple("f16", int64_t(128), true, true),
+                      std::make_tuple("bf16", int64_t(256), true, true)),
     [](const auto &info) {
       return std::string(std::get<0>(info.param)) + "_d" +
              std::to_string(std::get<1>(info.param)) +
-             (std::get<2>(info.param) ? "_mma" : "_simt");
+             (std::get<3>(info.param)   ? "_wgmma"
+              : std::get<2>(info.param) ? "_mma"
+                                        : "_simt");
     });
 
 } // namespace

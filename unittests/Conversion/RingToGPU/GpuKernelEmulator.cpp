@@ -182,6 +182,9 @@ extern "C" void emu_ldmatrix(int32_t w0, int32_t w1, int32_t w2, int32_t w3,
 //===----------------------------------------------------------------------===//
 
 thread_local SharedAccessLog *currentLog; // when recording shared accesses
+/// The block's shared memory; kernels see its offsets as shared-window
+/// addresses, the window starting at 0 (so 1024-byte aligned).
+thread_local char *currentShared;
 
 extern "C" void emu_shared_access(int64_t site, int64_t address, int64_t bytes,
                                   int64_t kind) {
@@ -197,6 +200,85 @@ extern "C" void emu_shared_access(int64_t site, int64_t address, int64_t bytes,
     log.issuedWrite = touch;
   else
     log.touches.push_back(touch);
+}
+
+//===----------------------------------------------------------------------===//
+// wgmma
+//===----------------------------------------------------------------------===//
+
+/// A wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format": start
+/// address, leading and stride byte offsets in 16-byte units, bits 0-13,
+/// 16-29, 32-45; the swizzle mode in bits 62-63) and the addresses of the
+/// 128-byte-swizzled canonical layouts it describes ("Shared Memory Matrix
+/// Layout"; CUTLASS's GmmaDescriptor states the same in cute layouts).
+struct MatrixDescriptor {
+  explicit MatrixDescriptor(uint64_t bits)
+      : start((bits & 0x3fff) << 4), leading(((bits >> 16) & 0x3fff) << 4),
+        stride(((bits >> 32) & 0x3fff) << 4), swizzle(bits >> 62) {}
+  /// Element (mn, k) of a K-major operand: 128-byte rows along k, 8-row
+  /// groups `stride` apart (the leading offset is unused).
+  int64_t kMajor(int mn, int k) const {
+    return swizzled(start + (mn % 8) * 128 + (mn / 8) * stride + 2 * k);
+  }
+  /// Element (mn, k) of an MN-major operand: 128-byte rows of 64 mn
+  /// elements, one per k; 8-row groups `stride` apart, 64-element groups
+  /// along mn `leading` apart.
+  int64_t mnMajor(int mn, int k) const {
+    return swizzled(start + (k % 8) * 128 + (k / 8) * stride +
+                    (mn / 64) * leading + 2 * (mn % 64));
+  }
+  /// The 128-byte swizzle: address bits 4-6 XOR bits 7-9.
+  static int64_t swizzled(int64_t address) {
+    return address ^ (((address >> 7) & 7) << 4);
+  }
+  int64_t start, leading, stride;
+  uint64_t swizzle;
+};
+
+/// wgmma.mma_async m64nNk16 with f32 accumulators, both operands in shared
+/// memory: this thread's part of D = A B + D, done at issue (as if the
+/// group completed at once). Thread t of the warpgroup holds what lane
+/// t % 32 of mma.sync's C fragment would for rows 16 (t / 32) + g, + 8 of
+/// each 8-column slice (PTX ISA, "Matrix Fragments for wgmma.m64nNk16").
+/// With `site` >= 0 its shared-memory reads are logged for the race check.
+extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
+                          int64_t accumulators, int32_t site) {
+  MatrixDescriptor descA(a), descB(b);
+  EXPECT_EQ(descA.swizzle, 1u) << "only 128-byte swizzled A is modelled";
+  EXPECT_EQ(descB.swizzle, 1u) << "only 128-byte swizzled B is modelled";
+  bool bf16 = currentBlock->bf16;
+  auto at = [&](int64_t address) {
+    uint16_t bits;
+    std::memcpy(&bits, currentShared + address, 2);
+    return bf16 ? ringattn::bfloat16ToFloat(bits) : ringattn::halfToFloat(bits);
+  };
+  auto elementOfB = [&](int col, int k) {
+    return transposeB ? descB.mnMajor(col, k) : descB.kMajor(col, k);
+  };
+  int t = currentThread % 128, lane = t % 32;
+  int g = lane / 4, q = lane % 4;
+  auto rowOf = [&](int i) { return 16 * (t / 32) + g + 8 * (i % 4 / 2); };
+  auto colOf = [&](int i) { return 8 * (i / 4) + 2 * q + i % 2; };
+  if (site >= 0 && currentLog) {
+    auto touch = [&](int64_t address) {
+      currentLog->touches.push_back(
+          {site, currentEpoch, currentEpoch, address, 2, false});
+    };
+    for (int k = 0; k < 16; ++k) {
+      for (int i = 0; i < 4; i += 2) // the thread's two rows of A
+        touch(descA.kMajor(rowOf(i), k));
+      for (int i = 0; i < n / 2; i += 4) // its columns of B, 2 a slice
+        for (int e = 0; e < 2; ++e)
+          touch(elementOfB(colOf(i + e), k));
+    }
+  }
+  auto *d = reinterpret_cast<float *>(accumulators);
+  for (int i = 0; i < n / 2; ++i) {
+    float sum = d[i];
+    for (int k = 0; k < 16; ++k)
+      sum += at(descA.kMajor(rowOf(i), k)) * at(elementOfB(colOf(i), k));
+    d[i] = sum;
+  }
 }
 
 /// One thread's cp.async copies: issued, committed in groups, performed
@@ -406,6 +488,9 @@ std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
   return std::nullopt;
 }
 
+/// The race-check site of a wgmma op, set by instrumentSharedAccesses.
+constexpr StringLiteral kWgmmaSiteAttr = "emu.site";
+
 /// Before every access to the kernel's shared memory (a view of `shared`), a
 /// call emu_shared_access(site, byte offset in shared memory, bytes, kind);
 /// the sites are numbered in walk order. Offsets stand for GPU addresses:
@@ -429,6 +514,12 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
              !isa<memref::ViewOp>(op))
       ADD_FAILURE() << "no bank model for "
                     << op->getName().getStringRef().str();
+  });
+  // wgmma reads through its descriptors: no bank model (the hardware's
+  // operand fetch), a site for the race check.
+  host.walk([&](NVVM::WgmmaMmaAsyncOp op) {
+    op->setAttr(kWgmmaSiteAttr, b.getI32IntegerAttr(sites.size()));
+    sites.push_back({"nvvm.wgmma.mma_async", "descriptors", inKeyTileLoop(op)});
   });
   for (auto &[op, access] : accesses) {
     auto view = access.memref.getDefiningOp<memref::ViewOp>();
@@ -511,6 +602,8 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
       declare(module, "emu_async_commit", b.getFunctionType({}, {}));
   auto asyncWait =
       declare(module, "emu_async_wait", b.getFunctionType({i32}, {}));
+  auto wgmma = declare(module, "emu_wgmma",
+                       b.getFunctionType({i64, i64, i32, i32, i64, i32}, {}));
 
   ASSERT_TRUE(kernel.getWorkgroupAttributions().empty())
       << "the kernels take their shared memory at launch";
@@ -544,6 +637,15 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
     if (auto dynamic = dyn_cast<gpu::DynamicSharedMemoryOp>(op)) {
       dynamic.getResult().replaceAllUsesWith(shared);
       dynamic.erase();
+      return;
+    }
+    // The shared window starts at the emulated shared memory.
+    if (auto pointer = dyn_cast<memref::ExtractAlignedPointerAsIndexOp>(op);
+        pointer && pointer.getSource() == shared) {
+      b.setInsertionPoint(pointer);
+      pointer.getResult().replaceAllUsesWith(
+          arith::ConstantIndexOp::create(b, 0).getResult());
+      pointer.erase();
       return;
     }
     for (Value result : op->getResults())
@@ -654,6 +756,36 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
       func::CallOp::create(b, asyncWait,
                            ValueRange{arith::ConstantIntOp::create(
                                b, i32, wait.getNumGroups().value_or(0))});
+    } else if (auto product = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
+      // The accumulator struct through memory, then rebuilt.
+      auto type = cast<LLVM::LLVMStructType>(product.getInouts().getType());
+      int64_t n = type.getBody().size();
+      Value acc = memref::AllocaOp::create(b, MemRefType::get({n}, f32));
+      for (int64_t i = 0; i < n; ++i)
+        memref::StoreOp::create(
+            b, LLVM::ExtractValueOp::create(b, product.getInouts(), i), acc,
+            ValueRange{arith::ConstantIndexOp::create(b, i)});
+      auto site = product->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
+      func::CallOp::create(
+          b, wgmma,
+          ValueRange{
+              product.getDescriptorA(), product.getDescriptorB(),
+              arith::ConstantIntOp::create(b, i32, 2 * n),
+              arith::ConstantIntOp::create(
+                  b, i32, product.getLayoutB() == NVVM::MMALayout::row),
+              pointerOf(acc),
+              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1)});
+      Value result = LLVM::PoisonOp::create(b, type);
+      for (int64_t i = 0; i < n; ++i)
+        result = LLVM::InsertValueOp::create(
+            b, result,
+            memref::LoadOp::create(
+                b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
+            i);
+      product.getResult().replaceAllUsesWith(result);
+    } else if (isa<NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaGroupSyncAlignedOp,
+                   NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op)) {
+      // emu_wgmma completes at issue; one thread's memory is one proxy.
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b);
     } else {
@@ -730,6 +862,7 @@ void emulation::compileKernel(
     add("emu_async_copy", reinterpret_cast<void *>(&emu_async_copy));
     add("emu_async_commit", reinterpret_cast<void *>(&emu_async_commit));
     add("emu_async_wait", reinterpret_cast<void *>(&emu_async_wait));
+    add("emu_wgmma", reinterpret_cast<void *>(&emu_wgmma));
     return symbols;
   });
   auto symbol = (*engine)->lookup("_mlir_ciface_emulated");
@@ -754,6 +887,7 @@ void emulation::runBlock(EmulatedKernel &kernel, bool bf16,
       currentLog = logs.empty() ? nullptr : &logs[t];
       currentEpoch = 0;
       currentCopies = &copies[t];
+      currentShared = shared.data;
       Desc<1> sharedDesc = shared.describe<1>();
       run(t, &sharedDesc);
     });

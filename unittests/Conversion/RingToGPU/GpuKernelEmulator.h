@@ -5,9 +5,11 @@
 // a kernel is rewritten into a host function of (its arguments, block id,
 // thread id, dynamic shared memory), JIT-compiled, and run with one OS thread
 // per GPU thread, one block at a time. gpu.barrier, gpu.shuffle,
-// nvvm.mma.sync, nvgpu.ldmatrix and the cp.async ops become calls into a
-// small SIMT machine, whose mma.sync and ldmatrix implement the fragment
-// layouts as the PTX ISA states them and whose cp.async copies land only
+// nvvm.mma.sync, nvgpu.ldmatrix, nvvm.wgmma.mma_async and the cp.async ops
+// become calls into a small SIMT machine, whose mma.sync and ldmatrix
+// implement the fragment layouts as the PTX ISA states them, whose wgmma
+// reads its operands through their matrix descriptors (128-byte swizzle,
+// K- or MN-major) and whose cp.async copies land only
 // when a wait_group says so (a kernel that reads a tile before waiting for
 // it reads stale data here, as it could on a GPU). The machine can also
 // record every shared-memory access, to count the bank conflicts of each

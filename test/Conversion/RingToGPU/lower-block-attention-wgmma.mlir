@@ -1,0 +1,99 @@
+// RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu=wgmma=true | FileCheck %s
+
+// sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel"): two
+// warpgroups (256 threads) of 64 query rows. The launch provides 1024 bytes
+// to align the tiles to the swizzle's period, then Q (128 rows), K and V (64
+// rows each) of 128 bf16 and P (128 rows of 64 keys): 1024 + 32768 + 2 x
+// 16384 + 16384 = 82944 bytes.
+
+// CHECK-LABEL: func.func @causal_bf16_d128
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c82944_i32
+// CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
+// The tiles start at the first 1024-byte boundary of the shared window.
+// CHECK: %[[WINDOW:.*]] = memref.extract_aligned_pointer_as_index %[[DYN]]
+// CHECK: %[[NEG:.*]] = arith.subi %c0{{.*}}, %[[WINDOW]]
+// CHECK: %[[SKIP:.*]] = arith.andi %[[NEG]], %c1023
+// Each tile is its 64-column panels' rows of 128 bytes.
+// CHECK: %[[QT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<256x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[KT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[VT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[PT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// Descriptors: the 128-byte swizzle (bit 62) and 1024 bytes between 8-row
+// groups (64 << 32); V's is MN-major with 8192 bytes (512 << 16) between
+// its panels, where K-major operands have the unused 1 (1 << 16).
+// 4611686293305360384 = 1 << 62 | 64 << 32 | 1 << 16 (Q, K, P);
+// 4611686293338849280 = 1 << 62 | 64 << 32 | 512 << 16 (V).
+// CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64
+// CHECK: arith.ori %{{.*}}, %c4611686293338849280_i64
+// cp.async into the swizzled rows: chunk c of row r at chunk c ^ (r % 8).
+// CHECK: arith.xori
+// CHECK: nvgpu.device_async_copy %arg0{{.*}}, %[[QT]]
+// CHECK: scf.for
+// K(t) landed: made visible to wgmma (the async proxy), then to the block.
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg2{{.*}}, %[[VT]]
+// S = Q K^T: 8 k-slices of m64n64k16, both K-major, one group.
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: math.exp2
+// P, rounded to bf16, into the warpgroup's swizzled rows.
+// CHECK-COUNT-16: vector.store %{{.*}}, %[[PT]]{{.*}} vector<2xbf16>
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
+// O += P V: 4 k-slices of 16 keys, m64n128k16, V MN-major (B row).
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: gpu.return
+func.func @causal_bf16_d128(%q: memref<1x2x100x128xbf16>, %k: memref<1x1x80x128xbf16>,
+                            %v: memref<1x1x80x128xbf16>, %qo: index, %ko: index,
+                            %o: memref<1x2x100x128xf32>, %l: memref<1x2x100xf32>) {
+  ring.block_attention %q, %k, %v into %o, %l causal query_pos(%qo, 1) key_pos(%ko, 1)
+      : memref<1x2x100x128xbf16>, memref<1x1x80x128xbf16>, memref<1x1x80x128xbf16>
+      -> memref<1x2x100x128xf32>, memref<1x2x100xf32>
+  return
+}
+
+// -----
+
+// A head_dim that is not a multiple of 64 keeps the mma.sync kernel; so
+// does the backward at any head_dim (it has no wgmma kernel yet).
+
+// CHECK-LABEL: func.func @f16_d96
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_f16_d96_mma
+// CHECK-NOT: wgmma
+func.func @f16_d96(%q: memref<1x1x8x96xf16>, %o: memref<1x1x8x96xf32>,
+                   %l: memref<1x1x8xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l
+      : memref<1x1x8x96xf16>, memref<1x1x8x96xf16>, memref<1x1x8x96xf16>
+      -> memref<1x1x8x96xf32>, memref<1x1x8xf32>
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gradient_bf16_d64
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dq_bf16_d64_mma
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_grad_dkv_bf16_d64_mma
+// CHECK-NOT: wgmma
+func.func @gradient_bf16_d64(
+    %q: memref<1x1x80x64xbf16>, %do: memref<1x1x80x64xbf16>,
+    %l: memref<1x1x80xf32>, %dl: memref<1x1x80xf32>,
+    %dq: memref<1x1x80x64xf32>, %dk: memref<1x1x80x64xf32>,
+    %dv: memref<1x1x80x64xf32>) {
+  ring.block_attention_grad %q, %q, %q, %do, %l, %dl into %dq, %dk, %dv
+      : memref<1x1x80x64xbf16>, memref<1x1x80x64xbf16>,
+        memref<1x1x80x64xbf16>, memref<1x1x80xf32>
+      -> memref<1x1x80x64xf32>, memref<1x1x80x64xf32>
+  return
+}

@@ -40,7 +40,8 @@ cd "$(dirname "$0")/.."
 out=build-gpu-check
 log() { echo "gpu-check: $*" >&2; }
 
-# name|B|HQ|HKV|L per rank|D|layout|ranks|mask|type|check
+# name|B|HQ|HKV|L per rank|D|layout|ranks|mask|type[|chip]: an entry
+# naming a chip is compiled for it instead of --chip's.
 checks=(
   "check-bf16-mma-causal|1|8|8|1024|128|contiguous|1|causal|bf16"
   "check-f16-mma-gqa|2|8|2|320|64|contiguous|1|causal|f16"
@@ -55,6 +56,13 @@ checks=(
   "grad-f16-ring3-striped|1|4|4|192|64|striped|3|causal|f16"
   "grad-bf16-ring2-full|1|4|4|256|128|contiguous|2|full|bf16"
 )
+# sm_90a's wgmma forward kernel, prepared when --chip is an sm_90 one.
+wgmma_checks=(
+  "check-bf16-wgmma-causal|1|8|8|1024|128|contiguous|1|causal|bf16|sm_90a"
+  "check-f16-wgmma-gqa|2|8|2|320|64|contiguous|1|causal|f16|sm_90a"
+  "check-bf16-wgmma-d256-full|1|4|4|300|256|contiguous|1|full|bf16|sm_90a"
+  "check-bf16-wgmma-ring4-zigzag|1|8|2|256|128|zigzag|4|causal|bf16|sm_90a"
+)
 benches=()
 for seq in 8192 16384 32768; do
   for mask in full causal; do
@@ -66,6 +74,12 @@ for ranks in 2 4; do
 done
 # A training step beside its forward (bench-attn-8192-causal).
 benches+=("bench-grad-8192-causal|1|16|16|8192|128|contiguous|1|causal|bf16")
+wgmma_benches=()
+for seq in 8192 16384 32768; do
+  for mask in full causal; do
+    wgmma_benches+=("bench-wgmma-$seq-$mask|1|16|16|$seq|128|contiguous|1|$mask|bf16|sm_90a")
+  done
+done
 
 module_for() { # B HQ HKV L D layout ranks mask type
   local q="tensor<$1x$2x$4x$5x$9>" kv="tensor<$1x$3x$4x$5x$9>" ring="" mask=""
@@ -100,14 +114,17 @@ prepare() {
   g++ -std=c++17 -O2 -Iinclude -c examples/aot/gpu_attention_main.cpp \
     -o "$out/modules/main.o" || return 1
   : >"$out/manifest"
-  for entry in "${checks[@]}" "${benches[@]}"; do
-    IFS='|' read -r name b hq hkv l d layout ranks mask type <<<"$entry"
+  local entries=("${checks[@]}" "${benches[@]}")
+  [[ "$chip" == sm_90* ]] && entries+=("${wgmma_checks[@]}" "${wgmma_benches[@]}")
+  for entry in "${entries[@]}"; do
+    IFS='|' read -r name b hq hkv l d layout ranks mask type entry_chip <<<"$entry"
     [ -n "$only" ] && [[ "$only" != *",$name,"* ]] && continue
     local m="$out/modules/$name"
     module_for "$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type" >"$m.mlir"
     local training=()
     [[ "$name" == *grad-* ]] && training=(-ring-add-training-steps)
-    "$tree/bin/ring-opt" "$m.mlir" "${training[@]}" -ring-lower-nvvm="chip=$chip format=fatbin" \
+    "$tree/bin/ring-opt" "$m.mlir" "${training[@]}" \
+      -ring-lower-nvvm="chip=${entry_chip:-$chip} format=fatbin" \
       | /usr/lib/llvm-22/bin/mlir-translate --mlir-to-llvmir -o "$m.ll" &&
     /usr/lib/llvm-22/bin/llc -O3 -filetype=obj -relocation-model=pic "$m.ll" -o "$m.o" &&
     # Both runtime libraries are listed (--no-as-needed) and found beside the
@@ -143,29 +160,32 @@ run() {
   # A hung program must not consume the whole device session.
   bounded() { timeout --kill-after=10 "$limit" "$@"; }
   : >"$results"
+  # Each result line names its program (the summary tells kernels apart);
+  # pipefail keeps the program's status.
+  tagged() { sed "s/^{/{\"program\": \"$name\", /" >>"$results"; }
   while read -r name b hq hkv l d layout ranks mask type; do
     local args=("$b" "$hq" "$hkv" "$l" "$d" "$layout" "$ranks" "$mask" "$type")
     case "$name" in
       check-*)
-        bounded "$out/$name" "${args[@]}" --check --repeat 1 >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" --check --repeat 1 2>"$out/$name.err" | tagged \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       grad-*)
-        bounded "$out/$name" "${args[@]}" --grad --check --repeat 1 >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" --grad --check --repeat 1 2>"$out/$name.err" | tagged \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       bench-grad-*)
-        bounded "$out/$name" "${args[@]}" --grad >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" --grad 2>"$out/$name.err" | tagged \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
-      bench-attn-32768-*|bench-attn-16384-*)
+      bench-*-32768-*|bench-*-16384-*)
         [ $quick = 1 ] && continue
-        bounded "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" 2>"$out/$name.err" | tagged \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
       bench-ring*)
         for comm in "" --no-communication; do
-          bounded "$out/$name" "${args[@]}" $comm >>"$results" 2>"$out/$name.err" \
+          bounded "$out/$name" "${args[@]}" $comm 2>"$out/$name.err" | tagged \
             || { status=1; log "$name $comm failed: $(tail -2 "$out/$name.err")"; }
         done ;;
       *)
-        bounded "$out/$name" "${args[@]}" >>"$results" 2>"$out/$name.err" \
+        bounded "$out/$name" "${args[@]}" 2>"$out/$name.err" | tagged \
           || { status=1; log "$name failed: $(tail -2 "$out/$name.err")"; } ;;
     esac
   done <"$out/manifest"
@@ -187,6 +207,8 @@ run() {
 import json, sys, datetime
 results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sdpa = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+def kernels(r):  # which forward kernel the program ran
+    return "wgmma" if "wgmma" in r.get("program", "") else "mma.sync" if r["type"] != "f32" else "SIMT"
 print(f"\n## GPU check: {sys.argv[3]}, compiled for {sys.argv[4]}, "
       f"{datetime.date.today()}\n")
 print(f"PyTorch op (torch_ring_attention.py matrix --device cuda, 2 ranks "
@@ -197,21 +219,21 @@ for r in results:
     if r["check"] is not None:
         c = r["check"]
         step = " training step" if r.get("training") else ""
-        print(f"| {'causal' if r['causal'] else 'full'} d{r['head_dim']}{step} | {r['ranks']} "
+        print(f"| {'causal' if r['causal'] else 'full'} d{r['head_dim']}{step}, {kernels(r)} | {r['ranks']} "
               f"| {r['layout']} | {r['type']} | {r['seq']} | {c['rel_err']:.2e} "
               f"| {c['tolerance']:.0e} | {'PASS' if c['pass'] else 'FAIL'} |")
 kernel = sdpa[0]["kernel"] if sdpa else "n/a"
 # Like with like: RingAttn's device time (its compute stream between CUDA
 # events) against SDPA's (CUDA events around the call); RingAttn's end to
 # end time (host wall clock of a run) beside them.
-print(f"\n| bf16 attention, 16 heads, d 128 | mask | RingAttn device ms | RingAttn TFLOP/s "
+print(f"\n| bf16 attention, 16 heads, d 128 | mask | kernel | RingAttn device ms | RingAttn TFLOP/s "
       f"| SDPA ({kernel}) ms | SDPA TFLOP/s | RingAttn / SDPA time | RingAttn end to end ms |")
-print("|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|")
 for r in results:
     if r["check"] is None and r["ranks"] == 1 and not r.get("training"):
         s = next((x for x in sdpa if not x.get("training") and x["seq"] == r["seq"]
                   and x["causal"] == r["causal"]), None)
-        head = (f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} "
+        head = (f"| seq {r['seq']} | {'causal' if r['causal'] else 'full'} | {kernels(r)} "
                 f"| {r['device_best_ms']:.2f} | {r['tflops']:.0f} ")
         if s:
             print(head + f"| {s['best_ms']:.2f} | {s['tflops']:.0f} "
@@ -234,7 +256,8 @@ if steps:
     print("|---|---|---|---|---|---|---|")
     for r in steps:
         f = next((x for x in results if x["check"] is None and not x.get("training")
-                  and x["ranks"] == 1 and x["seq"] == r["seq"] and x["causal"] == r["causal"]), None)
+                  and x["ranks"] == 1 and x["seq"] == r["seq"] and x["causal"] == r["causal"]
+                  and kernels(x) != "wgmma"), None)
         s = next((x for x in sdpa if x.get("training") and x["seq"] == r["seq"]
                   and x["causal"] == r["causal"]), None)
         fwd = f"{f['device_best_ms']:.2f} | {r['device_best_ms'] / f['device_best_ms']:.2f}" if f else "n/a | n/a"
@@ -256,7 +279,8 @@ profile() {
   local ncu; ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
   [ -n "$ncu" ] || { log "no Nsight Compute (ncu) here"; return 1; }
   local status=0 name
-  for name in bench-attn-8192-full bench-attn-8192-causal bench-grad-8192-causal; do
+  for name in bench-attn-8192-full bench-attn-8192-causal bench-grad-8192-causal \
+      bench-wgmma-8192-full bench-wgmma-8192-causal; do
     local line; line=$(grep "^$name " "$out/manifest") || continue
     local args; read -r -a args <<<"${line#* }"
     local grad=(); [[ "$name" == bench-grad-* ]] && grad=(--grad)

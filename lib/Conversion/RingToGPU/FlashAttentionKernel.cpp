@@ -56,14 +56,6 @@ int64_t FlashKernelConfig::keyTileOffset() const {
   return tensorCores ? queryTile() * tileRowBytes() : 0;
 }
 
-int64_t FlashKernelConfig::sharedMemoryBytes() const {
-  if (!warpgroupMma)
-    return probabilityTileOffset();
-  int64_t probabilityBytes =
-      queryTile() * keyTile() * elementType.getIntOrFloatBitWidth() / 8;
-  return kSwizzleAlignment + probabilityTileOffset() + probabilityBytes;
-}
-
 std::string FlashKernelConfig::name() const {
   std::string type;
   llvm::raw_string_ostream os(type);

@@ -30,7 +30,7 @@ struct FlashKernelConfig {
   /// otherwise an f32 partial.
   bool finalOutput = false;
   /// sm_90a's warpgroup MMA (wgmma) instead of mma.sync: two warpgroups of
-  /// 64 query rows whose operands sit in 128-byte-swizzled shared memory
+  /// 64 query rows; Q, K and V sit in 128-byte-swizzled shared memory
   /// (warpgroupMmaSupports()). Implies tensorCores.
   bool warpgroupMma = false;
 
@@ -60,18 +60,17 @@ struct FlashKernelConfig {
   /// apart and no two share a bank. The wgmma tiles are unpadded.
   int64_t tileRowPitch() const { return headDim + (warpgroupMma ? 0 : 8); }
   /// The dynamic shared memory, tile after tile: Q (tensor cores only),
-  /// then K, then V, then P (wgmma only, the A operand of P V). The byte
-  /// offsets of the tiles, and the bytes a launch must provide: with
-  /// wgmma, the offsets count from the first 1024-byte boundary of the
-  /// shared window (a 128-byte swizzle repeats every 1024 bytes, and
-  /// wgmma reads it from absolute addresses), so a launch provides
-  /// kSwizzleAlignment more.
+  /// then K, then V. The byte offsets of the tiles, and the bytes a launch
+  /// must provide: with wgmma, the offsets count from the first 1024-byte
+  /// boundary of the shared window (a 128-byte swizzle repeats every 1024
+  /// bytes, and wgmma reads it from absolute addresses), so a launch
+  /// provides kSwizzleAlignment more.
   int64_t keyTileOffset() const;
   int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
-  int64_t probabilityTileOffset() const {
-    return valueTileOffset() + keyTileBytes();
+  int64_t sharedMemoryBytes() const {
+    return (warpgroupMma ? kSwizzleAlignment : 0) + valueTileOffset() +
+           keyTileBytes();
   }
-  int64_t sharedMemoryBytes() const;
   static constexpr int64_t kSwizzleAlignment = 1024;
   std::string name() const;
 

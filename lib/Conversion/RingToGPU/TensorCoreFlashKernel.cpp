@@ -26,13 +26,12 @@
 //
 // On sm_90a (FlashKernelConfig::warpgroupMma) the products run on wgmma
 // instead (WarpgroupMmaIRBuilder.h): two warpgroups of 64 query rows, Q, K
-// and V in 128-byte-swizzled shared memory, and P written there as the A
-// operand of P V (wgmma takes A from registers only in a form MLIR's NVVM
-// op lacks). The accumulators hold the elements mma.sync's would, so the
-// mask, the online softmax and the epilogue are the same code. Tiles still
-// arrive by cp.async in the same pipeline; each barrier that publishes a
-// tile follows a proxy fence, since wgmma reads shared memory through the
-// async proxy.
+// and V in 128-byte-swizzled shared memory, P from registers as with
+// mma.sync. The accumulators hold the elements mma.sync's would, so the
+// mask, the online softmax, P's registers and the epilogue are the same
+// code. Tiles still arrive by cp.async in the same pipeline; each barrier
+// that publishes a tile follows a proxy fence, since wgmma reads shared
+// memory through the async proxy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -120,10 +119,8 @@ private:
     SmallVector<Value> scores = maskedScores(key0);
     SmallVector<Value> next(carried.begin(), carried.end());
     SmallVector<Value> alpha = softmaxStep(scores, carried, next);
-    if (wgmma)
-      stageProbabilities(scores);
 
-    // V(t) landed (and P, for wgmma); no warp still reads K(t).
+    // V(t) landed; no warp still reads K(t).
     warpMma.waitForCopies(valueCopies);
     publishSharedWrites();
     Value nextKey0 = add(key0, idx(keyTile));
@@ -193,8 +190,8 @@ private:
                               config.elementType);
   }
 
-  /// wgmma: Q, K, V and P 128-byte swizzled, each viewed as its panels'
-  /// rows of 64 elements, from the first 1024-byte boundary of the shared
+  /// wgmma: Q, K and V 128-byte swizzled, each viewed as its panels' rows
+  /// of 64 elements, from the first 1024-byte boundary of the shared
   /// window; and the descriptors of the operands that do not move.
   void setUpSwizzledTiles() {
     Value window = sharedWindowAddress();
@@ -213,17 +210,13 @@ private:
     queryTileBuf = tile(0, queryTile, headDim);
     keyTileBuf = tile(config.keyTileOffset(), keyTile, headDim);
     valueTileBuf = tile(config.valueTileOffset(), keyTile, headDim);
-    probabilityTileBuf =
-        tile(config.probabilityTileOffset(), queryTile, keyTile);
 
-    // A warpgroup's 64 rows of Q and of P start 64 rows into the tile.
+    // The second warpgroup's 64 rows of Q start 64 rows into the tile.
     Value warpgroupRows = mul(wgmma->warpgroup, idx(64 * Swizzled::kRowBytes));
     queryDescriptor = wgmma->kMajorDescriptor(add(address(0), warpgroupRows));
     keyDescriptor = wgmma->kMajorDescriptor(address(config.keyTileOffset()));
     valueDescriptor = wgmma->mnMajorDescriptor(
         address(config.valueTileOffset()), keyTile * Swizzled::kRowBytes);
-    probabilityDescriptor = wgmma->kMajorDescriptor(
-        add(address(config.probabilityTileOffset()), warpgroupRows));
   }
 
   /// The byte offset of k-slice `slice` (16 columns) in a K-major tile of
@@ -355,24 +348,14 @@ private:
           o = mulf(o, alpha[2 * mi + rowOf(e)]);
         }
     if (wgmma)
-      return accumulateOutputFromShared(next);
+      return accumulateOutputOnWarpgroups(probabilities, next);
     auto at = [&](int64_t mi, int64_t nd, int64_t e) {
       return outAt(mi, nd, e);
     };
     for (int64_t ks = 0; ks < keyTile / Mma::kK; ++ks) {
       SmallVector<SmallVector<Value, 4>> a;
-      for (int64_t mi = 0; mi < mTiles; ++mi) {
-        auto probability = [&](int64_t i) {
-          return probabilities[scoreAt(
-              mi, ks * (Mma::kK / Mma::kN) + Mma::cTileOf(i),
-              Mma::cElementOf(i))];
-        };
-        SmallVector<Value, 4> regs;
-        for (int64_t i = 0; i < Mma::kAElements; i += Mma::kPerRegister)
-          regs.push_back(
-              warpMma.packF32Pair(probability(i), probability(i + 1)));
-        a.push_back(regs);
-      }
+      for (int64_t mi = 0; mi < mTiles; ++mi)
+        a.push_back(probabilityRegisters(probabilities, mi, ks));
       // B = V (keys x head_dim, row-major): ldmatrix.trans hands each lane
       // the two adjacent keys of its B registers.
       for (int64_t nd = 0; nd < dimTilesN(); nd += 2)
@@ -385,39 +368,34 @@ private:
     }
   }
 
-  /// wgmma: P, rounded to the element type, into the warpgroup's rows of
-  /// the P tile, each lane its two adjacent columns of each n-tile.
-  void stageProbabilities(ArrayRef<Value> probabilities) {
-    auto pairType = VectorType::get({2}, config.elementType);
-    for (int64_t h = 0; h < 2; ++h) {
-      Value row = add(add(warpRow0, warpMma.groupId), idx(8 * h));
-      for (int64_t nt = 0; nt < keyTilesN(); ++nt) {
-        Value pair = vector::FromElementsOp::create(
-            b, VectorType::get({2}, b.getF32Type()),
-            ValueRange{probabilities[scoreAt(0, nt, 2 * h)],
-                       probabilities[scoreAt(0, nt, 2 * h + 1)]});
-        auto [tileRow, tileCol] = wgmma->place(
-            row, add(idx(nt * Mma::kN), warpMma.pairCol), config.queryTile());
-        vector::StoreOp::create(b, arith::TruncFOp::create(b, pairType, pair),
-                                probabilityTileBuf,
-                                ValueRange{tileRow, tileCol});
-      }
-    }
+  /// The A registers of k-slice `ks` of P for m-tile mi: a k-slice spans two
+  /// n-tiles of S, whose accumulators hold the A fragment's elements.
+  SmallVector<Value, 4> probabilityRegisters(ArrayRef<Value> probabilities,
+                                             int64_t mi, int64_t ks) {
+    auto probability = [&](int64_t i) {
+      return probabilities[scoreAt(
+          mi, ks * (Mma::kK / Mma::kN) + Mma::cTileOf(i), Mma::cElementOf(i))];
+    };
+    SmallVector<Value, 4> regs;
+    for (int64_t i = 0; i < Mma::kAElements; i += Mma::kPerRegister)
+      regs.push_back(warpMma.packF32Pair(probability(i), probability(i + 1)));
+    return regs;
   }
 
-  /// wgmma: O += P V, P from the P tile (K-major), V from its tile as an
-  /// MN-major B operand; the k-slices are 16 keys each.
-  void accumulateOutputFromShared(SmallVector<Value> &next) {
-    SmallVector<Value> a, bDesc;
+  /// wgmma: O += P V, P from registers, V from its tile as an MN-major B
+  /// operand; the k-slices are 16 keys each.
+  void accumulateOutputOnWarpgroups(ArrayRef<Value> probabilities,
+                                    SmallVector<Value> &next) {
+    SmallVector<SmallVector<Value, 4>> a;
+    SmallVector<Value> bDesc;
     for (int64_t ks = 0; ks < keyTile / Mma::kK; ++ks) {
-      a.push_back(wgmma->advance(probabilityDescriptor,
-                                 sliceOffset(ks, config.queryTile())));
+      a.push_back(probabilityRegisters(probabilities, 0, ks));
       bDesc.push_back(
           wgmma->advance(valueDescriptor, ks * Mma::kK * Swizzled::kRowBytes));
     }
     auto out = MutableArrayRef<Value>(next).slice(outAt(0, 0, 0), headDim / 2);
     SmallVector<Value> acc(out.begin(), out.end());
-    wgmma->multiply(acc, a, bDesc, /*transposeB=*/true);
+    wgmma->multiplyRegisterA(acc, a, bDesc, /*transposeB=*/true);
     llvm::copy(acc, out.begin());
   }
 
@@ -457,8 +435,8 @@ private:
   std::optional<WarpgroupMmaIRBuilder> wgmma;
   const int64_t mTiles;
   const int64_t pitch;
-  Value queryTileBuf, keyTileBuf, valueTileBuf, probabilityTileBuf;
-  Value queryDescriptor, keyDescriptor, valueDescriptor, probabilityDescriptor;
+  Value queryTileBuf, keyTileBuf, valueTileBuf;
+  Value queryDescriptor, keyDescriptor, valueDescriptor;
   Value warpRow0;
   SmallVector<Value> rows;
 };

@@ -83,32 +83,86 @@ Value WarpgroupMmaIRBuilder::advance(Value descriptor, int64_t bytes) {
       arith::ConstantIntOp::create(b, b.getI64Type(), bytes / 16));
 }
 
-void WarpgroupMmaIRBuilder::multiply(SmallVector<Value> &acc,
-                                     ArrayRef<Value> descA,
-                                     ArrayRef<Value> descB, bool transposeB) {
-  MLIRContext *ctx = b.getContext();
+void WarpgroupMmaIRBuilder::group(
+    SmallVector<Value> &acc, size_t slices,
+    function_ref<Value(Value packed, size_t slice)> product) {
   auto type = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(acc.size(), b.getF32Type()));
+      b.getContext(), SmallVector<Type>(acc.size(), b.getF32Type()));
   Value packed = LLVM::PoisonOp::create(b, type);
   for (auto [i, value] : llvm::enumerate(acc))
     packed = LLVM::InsertValueOp::create(b, packed, value, i);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  for (size_t s = 0; s < slices; ++s)
+    packed = product(packed, s);
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  for (auto [i, value] : llvm::enumerate(acc))
+    value = LLVM::ExtractValueOp::create(b, packed, i);
+}
 
+void WarpgroupMmaIRBuilder::multiply(SmallVector<Value> &acc,
+                                     ArrayRef<Value> descA,
+                                     ArrayRef<Value> descB, bool transposeB) {
   auto operandType =
       element.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
-  auto shape = NVVM::MMAShapeAttr::get(ctx, 64, acc.size() * 2, 16);
-  NVVM::WgmmaFenceAlignedOp::create(b);
-  for (auto [a, bDesc] : llvm::zip_equal(descA, descB))
-    packed = NVVM::WgmmaMmaAsyncOp::create(
-        b, type, packed, a, bDesc, shape, operandType, operandType,
-        NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+  auto shape = NVVM::MMAShapeAttr::get(b.getContext(), 64, acc.size() * 2, 16);
+  group(acc, descA.size(), [&](Value packed, size_t s) -> Value {
+    return NVVM::WgmmaMmaAsyncOp::create(
+        b, packed.getType(), packed, descA[s], descB[s], shape, operandType,
+        operandType, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
         NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
         transposeB ? NVVM::MMALayout::row : NVVM::MMALayout::col,
         /*satfinite=*/nullptr);
-  NVVM::WgmmaGroupSyncAlignedOp::create(b);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  });
+}
 
-  for (auto [i, value] : llvm::enumerate(acc))
-    value = LLVM::ExtractValueOp::create(b, packed, i);
+Value WarpgroupMmaIRBuilder::asI32(Value reg) {
+  if (!isa<VectorType>(reg.getType()))
+    return reg;
+  return LLVM::BitcastOp::create(b, b.getI32Type(), reg);
+}
+
+void WarpgroupMmaIRBuilder::multiplyRegisterA(
+    SmallVector<Value> &acc, ArrayRef<SmallVector<Value, 4>> aSlices,
+    ArrayRef<Value> descB, bool transposeB) {
+  const size_t n = acc.size();
+  // wgmma.mma_async.sync.aligned.m64nNk16.f32.T.T d, {a0-a3}, b-desc,
+  // scale-d, imm-scale-a, imm-scale-b, imm-trans-b; d in and out.
+  std::string ptx;
+  llvm::raw_string_ostream os(ptx);
+  const char *type = element.isBF16() ? "bf16" : "f16";
+  os << "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+     << "wgmma.mma_async.sync.aligned.m64n" << 2 * n << "k16.f32." << type
+     << "." << type << " {";
+  for (size_t i = 0; i < n; ++i)
+    os << (i ? ", $" : "$") << i;
+  os << "}, {$" << 2 * n << ", $" << 2 * n + 1 << ", $" << 2 * n + 2 << ", $"
+     << 2 * n + 3 << "}, $" << 2 * n + 4 << ", p, 1, 1, " << int(transposeB)
+     << ";\n}\n";
+  std::string constraints;
+  llvm::raw_string_ostream cs(constraints);
+  for (size_t i = 0; i < n; ++i)
+    cs << "=f,";
+  for (size_t i = 0; i < n; ++i)
+    cs << i << ",";
+  cs << "r,r,r,r,l";
+
+  group(acc, aSlices.size(), [&](Value packed, size_t s) -> Value {
+    SmallVector<Value> operands;
+    for (size_t i = 0; i < n; ++i)
+      operands.push_back(LLVM::ExtractValueOp::create(b, packed, i));
+    for (Value reg : aSlices[s])
+      operands.push_back(asI32(reg));
+    operands.push_back(descB[s]);
+    return LLVM::InlineAsmOp::create(
+               b, packed.getType(), operands, b.getStringAttr(ptx),
+               b.getStringAttr(constraints), b.getUnitAttr(),
+               /*is_align_stack=*/nullptr, /*tail_call_kind=*/nullptr,
+               LLVM::AsmDialectAttr::get(b.getContext(),
+                                         LLVM::AsmDialect::AD_ATT),
+               /*operand_attrs=*/nullptr)
+        .getResult(0);
+  });
 }
 
 void WarpgroupMmaIRBuilder::fenceSharedForAsyncProxy() {

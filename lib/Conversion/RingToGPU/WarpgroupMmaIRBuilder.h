@@ -13,9 +13,15 @@
 // CU_TENSOR_MAP_SWIZZLE_128B). Panels start on 1024-byte boundaries of the
 // shared window, since wgmma swizzles absolute address bits. Such a tile is
 // the canonical layout wgmma reads (PTX ISA, "Shared Memory Matrix Layout"):
-// K-major with 8-row groups 1024 bytes apart (Q, K, P), or, for V (keys x
+// K-major with 8-row groups 1024 bytes apart (Q, K), or, for V (keys x
 // head_dim, the B operand of P V), MN-major with the panels as the
 // 64-column groups.
+//
+// A can also come from registers (wgmma's .rs form: P of P V, straight from
+// the scores' accumulators as FlashAttention-3 keeps it). Its fragment is
+// mma.sync's A fragment of the warp's 16 rows (PTX ISA, "Matrix Fragments
+// for wgmma.m64nNk16"). MLIR 22's nvvm.wgmma.mma_async has no such form, so
+// it is inline PTX, written as that op's own lowering writes its PTX.
 //
 // The accumulator of m64nNk16 gives warp w of the warpgroup rows 16 w to
 // 16 w + 15 and each lane, per 8-column slice, the elements mma.sync's C
@@ -72,6 +78,11 @@ public:
   /// and waited for. B is K-major, or MN-major with `transposeB`.
   void multiply(SmallVector<Value> &acc, ArrayRef<Value> descA,
                 ArrayRef<Value> descB, bool transposeB);
+  /// The same with A from registers: aSlices[s] holds k-slice s's four
+  /// operand registers (i32, or f16 pairs) in mma.sync's A layout.
+  void multiplyRegisterA(SmallVector<Value> &acc,
+                         ArrayRef<SmallVector<Value, 4>> aSlices,
+                         ArrayRef<Value> descB, bool transposeB);
 
   /// Orders this thread's generic-proxy writes to shared memory (stores,
   /// cp.async) before later wgmma reads of it (the async proxy); a barrier
@@ -84,6 +95,12 @@ public:
 private:
   Value idx(int64_t v);
   Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
+  /// One wgmma group of `slices` products on the accumulators `acc`, each
+  /// built by `product` from the accumulator struct it adds to.
+  void group(SmallVector<Value> &acc, size_t slices,
+             function_ref<Value(Value packed, size_t slice)> product);
+  /// A 32-bit operand register as inline PTX takes it.
+  Value asI32(Value reg);
 
   ImplicitLocOpBuilder &b;
   Type element;

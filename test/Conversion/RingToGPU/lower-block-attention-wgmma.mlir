@@ -3,11 +3,10 @@
 // sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel"): two
 // warpgroups (256 threads) of 64 query rows. The launch provides 1024 bytes
 // to align the tiles to the swizzle's period, then Q (128 rows), K and V (64
-// rows each) of 128 bf16 and P (128 rows of 64 keys): 1024 + 32768 + 2 x
-// 16384 + 16384 = 82944 bytes.
+// rows each) of 128 bf16: 1024 + 32768 + 2 x 16384 = 66560 bytes.
 
 // CHECK-LABEL: func.func @causal_bf16_d128
-// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c82944_i32
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c66560_i32
 // CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
@@ -19,11 +18,11 @@
 // CHECK: %[[QT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<256x64xbf16, #gpu.address_space<workgroup>>
 // CHECK: %[[KT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
 // CHECK: %[[VT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[PT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.view
 // Descriptors: the 128-byte swizzle (bit 62) and 1024 bytes between 8-row
 // groups (64 << 32); V's is MN-major with 8192 bytes (512 << 16) between
 // its panels, where K-major operands have the unused 1 (1 << 16).
-// 4611686293305360384 = 1 << 62 | 64 << 32 | 1 << 16 (Q, K, P);
+// 4611686293305360384 = 1 << 62 | 64 << 32 | 1 << 16 (Q, K);
 // 4611686293338849280 = 1 << 62 | 64 << 32 | 512 << 16 (V).
 // CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64
 // CHECK: arith.ori %{{.*}}, %c4611686293338849280_i64
@@ -42,18 +41,17 @@
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK: math.exp2
-// P, rounded to bf16, into the warpgroup's swizzled rows.
-// CHECK-COUNT-16: vector.store %{{.*}}, %[[PT]]{{.*}} vector<2xbf16>
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: gpu.barrier
 // CHECK: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
-// O += P V: 4 k-slices of 16 keys, m64n128k16, V MN-major (B row).
+// O += P V: 4 k-slices of 16 keys, m64n128k16, P from registers (four bf16
+// pairs a slice, the .rs form as inline PTX), V MN-major (imm-trans-b 1).
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK-COUNT-4: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, 1, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {$0, {{.*}}, $63}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;\0A}\0A", "=f,{{.*}},r,r,r,r,l"
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
-// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK-NOT: wgmma.mma_async
 // CHECK: gpu.return
 func.func @causal_bf16_d128(%q: memref<1x2x100x128xbf16>, %k: memref<1x1x80x128xbf16>,
                             %v: memref<1x1x80x128xbf16>, %qo: index, %ko: index,

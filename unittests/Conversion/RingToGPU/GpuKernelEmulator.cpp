@@ -29,6 +29,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include "gtest/gtest.h"
@@ -116,6 +117,16 @@ float element(uint32_t word, int half, bool bf16) {
   return bf16 ? ringattn::bfloat16ToFloat(bits) : ringattn::halfToFloat(bits);
 }
 
+/// The A element (row, k) of an m16n8k16 fragment held by a warp whose
+/// lanes put their four A registers in `a` (PTX ISA, "Matrix Fragments for
+/// mma.m16n8k16 with floating point type"; wgmma's register A for the
+/// warp's 16 rows is the same).
+float fragmentA(const uint32_t (*a)[4], int row, int k, bool bf16) {
+  int holder = (row % 8) * 4 + (k % 8) / 2;
+  int i = (k >= 8 ? 4 : 0) + (row >= 8 ? 2 : 0) + k % 2;
+  return element(a[holder][i / 2], i % 2, bf16);
+}
+
 /// D = A B + C for m16n8k16, row-major A, column-major B (PTX ISA,
 /// "Matrix Fragments for mma.m16n8k16 with floating point type"): lane
 /// l = 4 g + t holds A rows g and g + 8, columns 2t, 2t + 1 (+ 8), B column
@@ -131,11 +142,6 @@ extern "C" void emu_mma(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
   warp.b[lane][0] = b0;
   warp.b[lane][1] = b1;
   warp.barrier.wait();
-  auto aAt = [&](int row, int k) { // a_i, i = 0..7, in register i / 2
-    int holder = (row % 8) * 4 + (k % 8) / 2;
-    int i = (k >= 8 ? 4 : 0) + (row >= 8 ? 2 : 0) + k % 2;
-    return element(warp.a[holder][i / 2], i % 2, bf16);
-  };
   auto bAt = [&](int k, int col) {
     int holder = col * 4 + (k % 8) / 2;
     int i = (k >= 8 ? 2 : 0) + k % 2;
@@ -148,7 +154,7 @@ extern "C" void emu_mma(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
     int row = g + (i >= 2 ? 8 : 0), col = 2 * t + i % 2;
     float sum = c[i];
     for (int k = 0; k < 16; ++k)
-      sum += aAt(row, k) * bAt(k, col);
+      sum += fragmentA(warp.a, row, k, bf16) * bAt(k, col);
     d[i] = sum;
   }
   warp.barrier.wait();
@@ -235,18 +241,29 @@ struct MatrixDescriptor {
   uint64_t swizzle;
 };
 
-/// wgmma.mma_async m64nNk16 with f32 accumulators, both operands in shared
-/// memory: this thread's part of D = A B + D, done at issue (as if the
-/// group completed at once). Thread t of the warpgroup holds what lane
-/// t % 32 of mma.sync's C fragment would for rows 16 (t / 32) + g, + 8 of
-/// each 8-column slice (PTX ISA, "Matrix Fragments for wgmma.m64nNk16").
-/// With `site` >= 0 its shared-memory reads are logged for the race check.
+/// wgmma.mma_async m64nNk16 with f32 accumulators and B in shared memory;
+/// A in shared memory too (descriptor `a`), or, when `aRegisters` is not
+/// null, in the registers of the thread's warp (four each, the .rs form):
+/// this thread's part of D = A B + D, done at issue (as if the group
+/// completed at once). Thread t of the warpgroup holds what lane t % 32 of
+/// mma.sync's C fragment would for rows 16 (t / 32) + g, + 8 of each
+/// 8-column slice (PTX ISA, "Matrix Fragments for wgmma.m64nNk16"). With
+/// `site` >= 0 its shared-memory reads are logged for the race check.
 extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
-                          int64_t accumulators, int32_t site) {
+                          int64_t accumulators, int32_t site,
+                          int64_t aRegisters) {
   MatrixDescriptor descA(a), descB(b);
-  EXPECT_EQ(descA.swizzle, 1u) << "only 128-byte swizzled A is modelled";
+  EXPECT_TRUE(aRegisters || descA.swizzle == 1)
+      << "only 128-byte swizzled A is modelled";
   EXPECT_EQ(descB.swizzle, 1u) << "only 128-byte swizzled B is modelled";
   bool bf16 = currentBlock->bf16;
+  WarpSlots &warp = currentBlock->warps[currentThread / 32];
+  if (aRegisters) {
+    std::memcpy(warp.a[currentThread % 32],
+                reinterpret_cast<const uint32_t *>(aRegisters),
+                sizeof(warp.a[0]));
+    warp.barrier.wait();
+  }
   auto at = [&](int64_t address) {
     uint16_t bits;
     std::memcpy(&bits, currentShared + address, 2);
@@ -258,6 +275,10 @@ extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
   int t = currentThread % 128, lane = t % 32;
   int g = lane / 4, q = lane % 4;
   auto rowOf = [&](int i) { return 16 * (t / 32) + g + 8 * (i % 4 / 2); };
+  auto elementOfA = [&](int row, int k) {
+    return aRegisters ? fragmentA(warp.a, row % 16, k, bf16)
+                      : at(descA.kMajor(row, k));
+  };
   auto colOf = [&](int i) { return 8 * (i / 4) + 2 * q + i % 2; };
   if (site >= 0 && currentLog) {
     auto touch = [&](int64_t address) {
@@ -265,7 +286,7 @@ extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
           {site, currentEpoch, currentEpoch, address, 2, false});
     };
     for (int k = 0; k < 16; ++k) {
-      for (int i = 0; i < 4; i += 2) // the thread's two rows of A
+      for (int i = 0; i < 4 && !aRegisters; i += 2) // its two rows of A
         touch(descA.kMajor(rowOf(i), k));
       for (int i = 0; i < n / 2; i += 4) // its columns of B, 2 a slice
         for (int e = 0; e < 2; ++e)
@@ -276,9 +297,11 @@ extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
   for (int i = 0; i < n / 2; ++i) {
     float sum = d[i];
     for (int k = 0; k < 16; ++k)
-      sum += at(descA.kMajor(rowOf(i), k)) * at(elementOfB(colOf(i), k));
+      sum += elementOfA(rowOf(i), k) * at(elementOfB(colOf(i), k));
     d[i] = sum;
   }
+  if (aRegisters)
+    warp.barrier.wait(); // the slots are free again
 }
 
 /// One thread's cp.async copies: issued, committed in groups, performed
@@ -491,6 +514,31 @@ std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
 /// The race-check site of a wgmma op, set by instrumentSharedAccesses.
 constexpr StringLiteral kWgmmaSiteAttr = "emu.site";
 
+/// The wgmma form the kernels write as inline PTX (A from registers,
+/// WarpgroupMmaIRBuilder::multiplyRegisterA): its N and imm-trans-b.
+struct RegisterAWgmma {
+  int64_t n;
+  bool transposeB;
+};
+
+std::optional<RegisterAWgmma> registerAWgmma(Operation *op) {
+  auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op);
+  if (!asmOp)
+    return std::nullopt;
+  StringRef text = asmOp.getAsmString();
+  static const llvm::Regex form(
+      "wgmma\\.mma_async\\.sync\\.aligned\\.m64n([0-9]+)k16\\.f32\\..*, p, 1, "
+      "1, ([01]);");
+  SmallVector<StringRef> match;
+  if (!form.match(text, &match))
+    return std::nullopt;
+  return RegisterAWgmma{std::stoll(match[1].str()), match[2] == "1"};
+}
+
+bool isWgmma(Operation *op) {
+  return isa<NVVM::WgmmaMmaAsyncOp>(op) || registerAWgmma(op);
+}
+
 /// Before every access to the kernel's shared memory (a view of `shared`), a
 /// call emu_shared_access(site, byte offset in shared memory, bytes, kind);
 /// the sites are numbered in walk order. Offsets stand for GPU addresses:
@@ -517,7 +565,9 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
   });
   // wgmma reads through its descriptors: no bank model (the hardware's
   // operand fetch), a site for the race check.
-  host.walk([&](NVVM::WgmmaMmaAsyncOp op) {
+  host.walk([&](Operation *op) {
+    if (!isWgmma(op))
+      return;
     op->setAttr(kWgmmaSiteAttr, b.getI32IntegerAttr(sites.size()));
     sites.push_back({"nvvm.wgmma.mma_async", "descriptors", inKeyTileLoop(op)});
   });
@@ -602,8 +652,9 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
       declare(module, "emu_async_commit", b.getFunctionType({}, {}));
   auto asyncWait =
       declare(module, "emu_async_wait", b.getFunctionType({i32}, {}));
-  auto wgmma = declare(module, "emu_wgmma",
-                       b.getFunctionType({i64, i64, i32, i32, i64, i32}, {}));
+  auto wgmma =
+      declare(module, "emu_wgmma",
+              b.getFunctionType({i64, i64, i32, i32, i64, i32, i64}, {}));
 
   ASSERT_TRUE(kernel.getWorkgroupAttributions().empty())
       << "the kernels take their shared memory at launch";
@@ -774,7 +825,8 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
               arith::ConstantIntOp::create(
                   b, i32, product.getLayoutB() == NVVM::MMALayout::row),
               pointerOf(acc),
-              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1)});
+              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1),
+              arith::ConstantIntOp::create(b, i64, 0)});
       Value result = LLVM::PoisonOp::create(b, type);
       for (int64_t i = 0; i < n; ++i)
         result = LLVM::InsertValueOp::create(
@@ -783,6 +835,41 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
                 b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
             i);
       product.getResult().replaceAllUsesWith(result);
+    } else if (std::optional<RegisterAWgmma> form = registerAWgmma(op)) {
+      // Operands: the accumulators (tied), four A registers, B's descriptor.
+      auto asmOp = cast<LLVM::InlineAsmOp>(op);
+      int64_t n = form->n / 2;
+      ValueRange operands = asmOp.getOperands();
+      ASSERT_EQ(int64_t(operands.size()), n + 5);
+      Value acc = memref::AllocaOp::create(b, MemRefType::get({n}, f32));
+      for (int64_t i = 0; i < n; ++i)
+        memref::StoreOp::create(
+            b, operands[i], acc,
+            ValueRange{arith::ConstantIndexOp::create(b, i)});
+      Value registers = memref::AllocaOp::create(b, MemRefType::get({4}, i32));
+      for (int64_t i = 0; i < 4; ++i)
+        memref::StoreOp::create(
+            b, operands[n + i], registers,
+            ValueRange{arith::ConstantIndexOp::create(b, i)});
+      auto site = op->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
+      func::CallOp::create(
+          b, wgmma,
+          ValueRange{
+              arith::ConstantIntOp::create(b, i64, 0), operands[n + 4],
+              arith::ConstantIntOp::create(b, i32, form->n),
+              arith::ConstantIntOp::create(b, i32, form->transposeB),
+              pointerOf(acc),
+              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1),
+              pointerOf(registers)});
+      auto type = cast<LLVM::LLVMStructType>(asmOp.getRes().getType());
+      Value result = LLVM::PoisonOp::create(b, type);
+      for (int64_t i = 0; i < n; ++i)
+        result = LLVM::InsertValueOp::create(
+            b, result,
+            memref::LoadOp::create(
+                b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
+            i);
+      asmOp.getRes().replaceAllUsesWith(result);
     } else if (isa<NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaGroupSyncAlignedOp,
                    NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op)) {
       // emu_wgmma completes at issue; one thread's memory is one proxy.

@@ -235,34 +235,10 @@ private:
   SmallVector<Value> maskedScores(Value key0) {
     SmallVector<Value> scores(mTiles * keyTilesN() * Mma::kCElements,
                               f32Const(0.0f));
-    auto at = [&](int64_t mi, int64_t nt, int64_t e) {
-      return scoreAt(mi, nt, e);
-    };
-    if (wgmma) {
-      SmallVector<Value> a, bDesc;
-      for (int64_t kk = 0; kk < kSlices(); ++kk) {
-        a.push_back(wgmma->advance(queryDescriptor,
-                                   sliceOffset(kk, config.queryTile())));
-        bDesc.push_back(
-            wgmma->advance(keyDescriptor, sliceOffset(kk, keyTile)));
-      }
-      wgmma->multiply(scores, a, bDesc, /*transposeB=*/false);
-    }
-    for (int64_t kk = 0; !wgmma && kk < kSlices(); ++kk) {
-      Value col = idx(kk * Mma::kK);
-      SmallVector<SmallVector<Value, 4>> a;
-      for (int64_t mi = 0; mi < mTiles; ++mi)
-        a.push_back(
-            warpMma.ldmatrix(queryTileBuf, add(warpRow0, idx(mi * Mma::kM)),
-                             col, warpMma.rowMajorLanes, /*transpose=*/false));
-      // B = K^T: column n of B is key row n, so K's rows give B directly.
-      for (int64_t nt = 0; nt < keyTilesN(); nt += 2)
-        warpMma.mmaTilePair(a,
-                            warpMma.ldmatrix(keyTileBuf, idx(nt * Mma::kN), col,
-                                             warpMma.transposedLanes,
-                                             /*transpose=*/false),
-                            nt, at, scores);
-    }
+    if (wgmma)
+      multiplyScoresOnWarpgroups(scores);
+    else
+      multiplyScoresOnWarps(scores);
     for (Value &s : scores)
       s = mulf(s, scaleLog2);
 
@@ -291,6 +267,40 @@ private:
     scf::YieldOp::create(b, masked());
     b.setInsertionPointAfter(ifElse);
     return llvm::to_vector_of<Value>(ifElse.getResults());
+  }
+
+  /// mma.sync: S = Q K^T from ldmatrix fragments, a k-slice at a time.
+  void multiplyScoresOnWarps(SmallVector<Value> &scores) {
+    auto at = [&](int64_t mi, int64_t nt, int64_t e) {
+      return scoreAt(mi, nt, e);
+    };
+    for (int64_t kk = 0; kk < kSlices(); ++kk) {
+      Value col = idx(kk * Mma::kK);
+      SmallVector<SmallVector<Value, 4>> a;
+      for (int64_t mi = 0; mi < mTiles; ++mi)
+        a.push_back(
+            warpMma.ldmatrix(queryTileBuf, add(warpRow0, idx(mi * Mma::kM)),
+                             col, warpMma.rowMajorLanes, /*transpose=*/false));
+      // B = K^T: column n of B is key row n, so K's rows give B directly.
+      for (int64_t nt = 0; nt < keyTilesN(); nt += 2)
+        warpMma.mmaTilePair(a,
+                            warpMma.ldmatrix(keyTileBuf, idx(nt * Mma::kN), col,
+                                             warpMma.transposedLanes,
+                                             /*transpose=*/false),
+                            nt, at, scores);
+    }
+  }
+
+  /// wgmma: S = Q K^T, both K-major in their swizzled tiles; the k-slices
+  /// are 16 columns of head_dim each.
+  void multiplyScoresOnWarpgroups(SmallVector<Value> &scores) {
+    SmallVector<Value> a, bDesc;
+    for (int64_t kk = 0; kk < kSlices(); ++kk) {
+      a.push_back(
+          wgmma->advance(queryDescriptor, sliceOffset(kk, config.queryTile())));
+      bDesc.push_back(wgmma->advance(keyDescriptor, sliceOffset(kk, keyTile)));
+    }
+    wgmma->multiply(scores, a, bDesc, /*transposeB=*/false);
   }
 
   /// Whether every row of this warp sees every key of the tile at key0: the

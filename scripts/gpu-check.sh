@@ -63,10 +63,11 @@ wgmma_checks=(
   "check-bf16-wgmma-d256-full|1|4|4|300|256|contiguous|1|full|bf16|sm_90a"
   "check-bf16-wgmma-ring4-zigzag|1|8|2|256|128|zigzag|4|causal|bf16|sm_90a"
 )
-benches=()
+benches=() wgmma_benches=()
 for seq in 8192 16384 32768; do
   for mask in full causal; do
     benches+=("bench-attn-$seq-$mask|1|16|16|$seq|128|contiguous|1|$mask|bf16")
+    wgmma_benches+=("bench-wgmma-$seq-$mask|1|16|16|$seq|128|contiguous|1|$mask|bf16|sm_90a")
   done
 done
 for ranks in 2 4; do
@@ -74,12 +75,6 @@ for ranks in 2 4; do
 done
 # A training step beside its forward (bench-attn-8192-causal).
 benches+=("bench-grad-8192-causal|1|16|16|8192|128|contiguous|1|causal|bf16")
-wgmma_benches=()
-for seq in 8192 16384 32768; do
-  for mask in full causal; do
-    wgmma_benches+=("bench-wgmma-$seq-$mask|1|16|16|$seq|128|contiguous|1|$mask|bf16|sm_90a")
-  done
-done
 
 module_for() { # B HQ HKV L D layout ranks mask type
   local q="tensor<$1x$2x$4x$5x$9>" kv="tensor<$1x$3x$4x$5x$9>" ring="" mask=""

@@ -711,6 +711,43 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
     return arith::IndexCastOp::create(
         b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
   };
+  // emu_wgmma on accumulators (and A registers) through memory; the
+  // accumulator struct rebuilt from what it wrote.
+  auto callWgmma = [&](Operation *op, LLVM::LLVMStructType type,
+                       ValueRange accumulators, Value descA,
+                       ValueRange aRegisters, Value descB,
+                       bool transposeB) -> Value {
+    auto spill = [&](ValueRange values, Type element) {
+      Value buffer = memref::AllocaOp::create(
+          b, MemRefType::get({int64_t(values.size())}, element));
+      for (auto [i, value] : llvm::enumerate(values))
+        memref::StoreOp::create(
+            b, value, buffer, ValueRange{arith::ConstantIndexOp::create(b, i)});
+      return buffer;
+    };
+    Value acc = spill(accumulators, f32);
+    Value registers = aRegisters.empty()
+                          ? Value(arith::ConstantIntOp::create(b, i64, 0))
+                          : Value(pointerOf(spill(aRegisters, i32)));
+    auto site = op->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
+    func::CallOp::create(
+        b, wgmma,
+        ValueRange{
+            descA, descB,
+            arith::ConstantIntOp::create(b, i32, 2 * accumulators.size()),
+            arith::ConstantIntOp::create(b, i32, transposeB), pointerOf(acc),
+            arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1),
+            registers});
+    Value result = LLVM::PoisonOp::create(b, type);
+    for (size_t i = 0; i < accumulators.size(); ++i)
+      result = LLVM::InsertValueOp::create(
+          b, result,
+          memref::LoadOp::create(
+              b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
+          i);
+    return result;
+  };
+
   SmallVector<Operation *> ops;
   host.walk([&](Operation *op) { ops.push_back(op); });
   for (Operation *op : ops) {
@@ -808,68 +845,23 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
                            ValueRange{arith::ConstantIntOp::create(
                                b, i32, wait.getNumGroups().value_or(0))});
     } else if (auto product = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
-      // The accumulator struct through memory, then rebuilt.
       auto type = cast<LLVM::LLVMStructType>(product.getInouts().getType());
-      int64_t n = type.getBody().size();
-      Value acc = memref::AllocaOp::create(b, MemRefType::get({n}, f32));
-      for (int64_t i = 0; i < n; ++i)
-        memref::StoreOp::create(
-            b, LLVM::ExtractValueOp::create(b, product.getInouts(), i), acc,
-            ValueRange{arith::ConstantIndexOp::create(b, i)});
-      auto site = product->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
-      func::CallOp::create(
-          b, wgmma,
-          ValueRange{
-              product.getDescriptorA(), product.getDescriptorB(),
-              arith::ConstantIntOp::create(b, i32, 2 * n),
-              arith::ConstantIntOp::create(
-                  b, i32, product.getLayoutB() == NVVM::MMALayout::row),
-              pointerOf(acc),
-              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1),
-              arith::ConstantIntOp::create(b, i64, 0)});
-      Value result = LLVM::PoisonOp::create(b, type);
-      for (int64_t i = 0; i < n; ++i)
-        result = LLVM::InsertValueOp::create(
-            b, result,
-            memref::LoadOp::create(
-                b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
-            i);
-      product.getResult().replaceAllUsesWith(result);
+      SmallVector<Value> acc;
+      for (int64_t i = 0, n = type.getBody().size(); i < n; ++i)
+        acc.push_back(LLVM::ExtractValueOp::create(b, product.getInouts(), i));
+      product.getResult().replaceAllUsesWith(callWgmma(
+          op, type, acc, product.getDescriptorA(), {}, product.getDescriptorB(),
+          product.getLayoutB() == NVVM::MMALayout::row));
     } else if (std::optional<RegisterAWgmma> form = registerAWgmma(op)) {
       // Operands: the accumulators (tied), four A registers, B's descriptor.
       auto asmOp = cast<LLVM::InlineAsmOp>(op);
       int64_t n = form->n / 2;
       ValueRange operands = asmOp.getOperands();
       ASSERT_EQ(int64_t(operands.size()), n + 5);
-      Value acc = memref::AllocaOp::create(b, MemRefType::get({n}, f32));
-      for (int64_t i = 0; i < n; ++i)
-        memref::StoreOp::create(
-            b, operands[i], acc,
-            ValueRange{arith::ConstantIndexOp::create(b, i)});
-      Value registers = memref::AllocaOp::create(b, MemRefType::get({4}, i32));
-      for (int64_t i = 0; i < 4; ++i)
-        memref::StoreOp::create(
-            b, operands[n + i], registers,
-            ValueRange{arith::ConstantIndexOp::create(b, i)});
-      auto site = op->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
-      func::CallOp::create(
-          b, wgmma,
-          ValueRange{
-              arith::ConstantIntOp::create(b, i64, 0), operands[n + 4],
-              arith::ConstantIntOp::create(b, i32, form->n),
-              arith::ConstantIntOp::create(b, i32, form->transposeB),
-              pointerOf(acc),
-              arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1),
-              pointerOf(registers)});
-      auto type = cast<LLVM::LLVMStructType>(asmOp.getRes().getType());
-      Value result = LLVM::PoisonOp::create(b, type);
-      for (int64_t i = 0; i < n; ++i)
-        result = LLVM::InsertValueOp::create(
-            b, result,
-            memref::LoadOp::create(
-                b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
-            i);
-      asmOp.getRes().replaceAllUsesWith(result);
+      asmOp.getRes().replaceAllUsesWith(callWgmma(
+          op, cast<LLVM::LLVMStructType>(asmOp.getRes().getType()),
+          operands.take_front(n), arith::ConstantIntOp::create(b, i64, 0),
+          operands.slice(n, 4), operands[n + 4], form->transposeB));
     } else if (isa<NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaGroupSyncAlignedOp,
                    NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op)) {
       // emu_wgmma completes at issue; one thread's memory is one proxy.

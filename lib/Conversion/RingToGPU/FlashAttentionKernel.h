@@ -59,17 +59,21 @@ struct FlashKernelConfig {
   /// 16 bytes, so the eight rows an ldmatrix phase reads start four banks
   /// apart and no two share a bank. The wgmma tiles are unpadded.
   int64_t tileRowPitch() const { return headDim + (warpgroupMma ? 0 : 8); }
+  /// K/V stages in shared memory: the wgmma kernel double-buffers them, so
+  /// that the next tile's loads overlap the whole of this one's work.
+  int64_t stages() const { return warpgroupMma ? 2 : 1; }
   /// The dynamic shared memory, tile after tile: Q (tensor cores only),
-  /// then K, then V. The byte offsets of the tiles, and the bytes a launch
-  /// must provide: with wgmma, the offsets count from the first 1024-byte
-  /// boundary of the shared window (a 128-byte swizzle repeats every 1024
-  /// bytes, and wgmma reads it from absolute addresses), so a launch
-  /// provides kSwizzleAlignment more.
+  /// then each stage's K and V. The byte offsets of stage 0's tiles, the
+  /// bytes of a stage, and the bytes a launch must provide: with wgmma, the
+  /// offsets count from the first 1024-byte boundary of the shared window
+  /// (a 128-byte swizzle repeats every 1024 bytes, and wgmma reads it from
+  /// absolute addresses), so a launch provides kSwizzleAlignment more.
   int64_t keyTileOffset() const;
   int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
+  int64_t stageBytes() const { return 2 * keyTileBytes(); }
   int64_t sharedMemoryBytes() const {
-    return (warpgroupMma ? kSwizzleAlignment : 0) + valueTileOffset() +
-           keyTileBytes();
+    return (warpgroupMma ? kSwizzleAlignment : 0) + keyTileOffset() +
+           stages() * stageBytes();
   }
   static constexpr int64_t kSwizzleAlignment = 1024;
   std::string name() const;

@@ -29,9 +29,19 @@
 // and V in 128-byte-swizzled shared memory, P from registers as with
 // mma.sync. The accumulators hold the elements mma.sync's would, so the
 // mask, the online softmax, P's registers and the epilogue are the same
-// code. Tiles still arrive by cp.async in the same pipeline; each barrier
-// that publishes a tile follows a proxy fence, since wgmma reads shared
-// memory through the async proxy.
+// code. Tiles still arrive by cp.async, into two K/V stages, so that one
+// barrier a tile suffices and the next tile's loads overlap all of this
+// one's work:
+//
+//   prologue: Q, K(0), V(0) -> shared (stage 0)
+//   for each key tile t:
+//     wait; fence; barrier      K(t), V(t) landed; every warp is done with
+//                                tile t - 1, whose stage is t + 1's
+//     K(t + 1), V(t + 1) -> the other stage
+//     S = Q K(t)^T, mask, online softmax, O = a O + P V(t)
+//
+// The proxy fence before the barrier is wgmma's: it reads shared memory
+// through the async proxy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +91,9 @@ public:
         query, queryHead, query0, queryLen, queryTileBuf, config.queryTile());
     llvm::append_range(copies, copyRowsAsync(key, kvHead, idx(0), keyLen,
                                              keyTileBuf, keyTile));
+    if (wgmma)
+      llvm::append_range(copies, copyRowsAsync(value, kvHead, idx(0), keyLen,
+                                               valueTileBuf, keyTile));
     warpMma.commit(copies);
 
     // Carried: per row (mTiles x 2 of them) its max, then its sum (this
@@ -94,7 +107,8 @@ public:
     SmallVector<Value> state =
         forLoop(idx(0), keyEnd, idx(keyTile), init,
                 [&](Value key0, ValueRange carried) -> SmallVector<Value> {
-                  return keyTileStep(key0, carried);
+                  return wgmma ? doubleBufferedStep(key0, carried)
+                               : keyTileStep(key0, carried);
                 });
 
     // A block whose rows see no key skips the loop: its prologue copies
@@ -129,6 +143,30 @@ private:
           copyRowsAsync(key, kvHead, nextKey0, keyLen, keyTileBuf, keyTile));
     });
 
+    accumulateOutput(scores, alpha, next);
+    return next;
+  }
+
+  /// wgmma: one key tile of the double-buffered pipeline in the file
+  /// comment; returns the new carried state.
+  SmallVector<Value> doubleBufferedStep(Value key0, ValueRange carried) {
+    warpMma.waitForCopies(warpMma.commit({}));
+    publishSharedWrites();
+    Value stage = remui(divui(key0, keyTile), 2);
+    Value nextKey0 = add(key0, idx(keyTile));
+    ifThen(ult(nextKey0, keyEnd), [&] {
+      useStageTiles(arith::SubIOp::create(b, idx(1), stage));
+      SmallVector<Value> copies =
+          copyRowsAsync(key, kvHead, nextKey0, keyLen, keyTileBuf, keyTile);
+      llvm::append_range(copies, copyRowsAsync(value, kvHead, nextKey0, keyLen,
+                                               valueTileBuf, keyTile));
+      warpMma.commit(copies);
+    });
+
+    useStageDescriptors(stage);
+    SmallVector<Value> scores = maskedScores(key0);
+    SmallVector<Value> next(carried.begin(), carried.end());
+    SmallVector<Value> alpha = softmaxStep(scores, carried, next);
     accumulateOutput(scores, alpha, next);
     return next;
   }
@@ -196,27 +234,44 @@ private:
   void setUpSwizzledTiles() {
     Value window = sharedWindowAddress();
     Value align = idx(FlashKernelConfig::kSwizzleAlignment - 1);
-    Value skip = arith::AndIOp::create(
+    swizzleSkip = arith::AndIOp::create(
         b, arith::SubIOp::create(b, idx(0), window), align);
-    auto tile = [&](int64_t offset, int64_t rows, int64_t cols) {
-      return sharedTile(add(skip, idx(offset)),
-                        {cols / kPanelElements * rows, kPanelElements},
-                        config.elementType);
-    };
     auto address = [&](int64_t offset) {
-      return add(add(window, skip), idx(offset));
+      return add(add(window, swizzleSkip), idx(offset));
     };
-    const int64_t queryTile = config.queryTile();
-    queryTileBuf = tile(0, queryTile, headDim);
-    keyTileBuf = tile(config.keyTileOffset(), keyTile, headDim);
-    valueTileBuf = tile(config.valueTileOffset(), keyTile, headDim);
+    queryTileBuf = swizzledTile(idx(0), config.queryTile());
 
     // The second warpgroup's 64 rows of Q start 64 rows into the tile.
     Value warpgroupRows = mul(wgmma->warpgroup, idx(64 * Swizzled::kRowBytes));
     queryDescriptor = wgmma->kMajorDescriptor(add(address(0), warpgroupRows));
-    keyDescriptor = wgmma->kMajorDescriptor(address(config.keyTileOffset()));
-    valueDescriptor = wgmma->mnMajorDescriptor(
+    firstKeyDescriptor =
+        wgmma->kMajorDescriptor(address(config.keyTileOffset()));
+    firstValueDescriptor = wgmma->mnMajorDescriptor(
         address(config.valueTileOffset()), keyTile * Swizzled::kRowBytes);
+    useStageTiles(idx(0));
+  }
+
+  /// A swizzled tile of `rows` rows of head_dim at `offset` from the first
+  /// 1024-byte boundary, viewed as its panels' rows of 64 elements.
+  Value swizzledTile(Value offset, int64_t rows) {
+    return sharedTile(add(swizzleSkip, offset),
+                      {headDim / kPanelElements * rows, kPanelElements},
+                      config.elementType);
+  }
+
+  /// wgmma: the K and V tiles of pipeline stage `stage` (where copies
+  /// land), and their descriptors (what the products read).
+  void useStageTiles(Value stage) {
+    Value offset = mul(stage, idx(config.stageBytes()));
+    keyTileBuf =
+        swizzledTile(add(offset, idx(config.keyTileOffset())), keyTile);
+    valueTileBuf =
+        swizzledTile(add(offset, idx(config.valueTileOffset())), keyTile);
+  }
+  void useStageDescriptors(Value stage) {
+    Value offset = mul(stage, idx(config.stageBytes()));
+    keyDescriptor = wgmma->advance(firstKeyDescriptor, offset);
+    valueDescriptor = wgmma->advance(firstValueDescriptor, offset);
   }
 
   /// The byte offset of k-slice `slice` (16 columns) in a K-major tile of
@@ -447,6 +502,9 @@ private:
   const int64_t pitch;
   Value queryTileBuf, keyTileBuf, valueTileBuf;
   Value queryDescriptor, keyDescriptor, valueDescriptor;
+  /// wgmma: the gap to the first 1024-byte boundary, and stage 0's K and V
+  /// descriptors.
+  Value swizzleSkip, firstKeyDescriptor, firstValueDescriptor;
   Value warpRow0;
   SmallVector<Value> rows;
 };

@@ -73,14 +73,22 @@ Value WarpgroupMmaIRBuilder::mnMajorDescriptor(Value address,
   return descriptor(address, panelBytes, Layout::kGroupBytes);
 }
 
+// The start address fits its 14 bits with room to move inside the 228 KiB
+// of shared memory, so an advance never carries into the offsets.
 Value WarpgroupMmaIRBuilder::advance(Value descriptor, int64_t bytes) {
   if (bytes == 0)
     return descriptor;
-  // The start address fits its 14 bits with room to move inside the 228
-  // KiB of shared memory, so the addition never carries into the offsets.
   return arith::AddIOp::create(
       b, descriptor,
       arith::ConstantIntOp::create(b, b.getI64Type(), bytes / 16));
+}
+
+Value WarpgroupMmaIRBuilder::advance(Value descriptor, Value bytes) {
+  Type i64 = b.getI64Type();
+  return arith::AddIOp::create(
+      b, descriptor,
+      arith::ShRUIOp::create(b, arith::IndexCastUIOp::create(b, i64, bytes),
+                             arith::ConstantIntOp::create(b, i64, 4)));
 }
 
 void WarpgroupMmaIRBuilder::group(

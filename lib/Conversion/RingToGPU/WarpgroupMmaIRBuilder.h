@@ -70,8 +70,10 @@ public:
   /// 64-column groups.
   Value kMajorDescriptor(Value address);
   Value mnMajorDescriptor(Value address, int64_t panelBytes);
-  /// `descriptor` moved by `bytes` (a k-slice further along the same tile).
+  /// `descriptor` moved by `bytes` (a k-slice further along the same tile,
+  /// or a pipeline stage further).
   Value advance(Value descriptor, int64_t bytes);
+  Value advance(Value descriptor, Value bytes);
 
   /// acc += A B over the k16 slices (descA[s], descB[s]): one
   /// wgmma.mma_async m64nNk16 each, N = acc.size() * 2, issued as one group

@@ -1,12 +1,13 @@
 // RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu=wgmma=true | FileCheck %s
 
-// sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel"): two
+// sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel (wgmma)"): two
 // warpgroups (256 threads) of 64 query rows. The launch provides 1024 bytes
-// to align the tiles to the swizzle's period, then Q (128 rows), K and V (64
-// rows each) of 128 bf16: 1024 + 32768 + 2 x 16384 = 66560 bytes.
+// to align the tiles to the swizzle's period, then Q (128 rows) and two
+// stages of K and V (64 rows each) of 128 bf16: 1024 + 32768 + 2 x 2 x
+// 16384 = 99328 bytes.
 
 // CHECK-LABEL: func.func @causal_bf16_d128
-// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c66560_i32
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c99328_i32
 // CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
@@ -16,9 +17,6 @@
 // CHECK: %[[SKIP:.*]] = arith.andi %[[NEG]], %c1023
 // Each tile is its 64-column panels' rows of 128 bytes.
 // CHECK: %[[QT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<256x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[KT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[VT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-// CHECK-NOT: memref.view
 // Descriptors: the 128-byte swizzle (bit 62) and 1024 bytes between 8-row
 // groups (64 << 32); V's is MN-major with 8192 bytes (512 << 16) between
 // its panels, where K-major operands have the unused 1 (1 << 16).
@@ -26,25 +24,43 @@
 // 4611686293338849280 = 1 << 62 | 64 << 32 | 512 << 16 (V).
 // CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64
 // CHECK: arith.ori %{{.*}}, %c4611686293338849280_i64
-// cp.async into the swizzled rows: chunk c of row r at chunk c ^ (r % 8).
+// Stage 0's K and V.
+// CHECK: %[[KT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[VT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
+// Prologue: Q, K(0) and V(0) by cp.async into the swizzled rows (chunk c
+// of row r at chunk c ^ (r % 8)), one group.
 // CHECK: arith.xori
 // CHECK: nvgpu.device_async_copy %arg0{{.*}}, %[[QT]]
+// CHECK: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
+// CHECK: nvgpu.device_async_copy %arg2{{.*}}, %[[VT]]
+// CHECK: nvgpu.device_async_create_group
+// One barrier a tile: K(t) and V(t) landed, made visible to wgmma (the
+// async proxy) and to the block.
 // CHECK: scf.for
-// K(t) landed: made visible to wgmma (the async proxy), then to the block.
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT: gpu.barrier
-// CHECK: nvgpu.device_async_copy %arg2{{.*}}, %[[VT]]
+// CHECK-NOT: gpu.barrier
+// K(t + 1) and V(t + 1) into the other stage, (1 - stage) x 32768 bytes on.
+// CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c2
+// CHECK: scf.if
+// CHECK: %[[OTHER:.*]] = arith.subi %c1{{.*}}, %[[STAGE]]
+// CHECK: arith.muli %[[OTHER]], %c32768
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg1
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg2
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_create_group
+// CHECK-NOT: gpu.barrier
 // S = Q K^T: 8 k-slices of m64n64k16, both K-major, one group.
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NOT: gpu.barrier
 // CHECK: math.exp2
-// CHECK: nvgpu.device_async_wait
-// CHECK-NEXT: nvvm.fence.proxy
-// CHECK-NEXT: gpu.barrier
-// CHECK: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
+// CHECK-NOT: gpu.barrier
 // O += P V: 4 k-slices of 16 keys, m64n128k16, P from registers (four bf16
 // pairs a slice, the .rs form as inline PTX), V MN-major (imm-trans-b 1).
 // CHECK: nvvm.wgmma.fence.aligned
@@ -52,6 +68,7 @@
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK-NOT: wgmma.mma_async
+// CHECK-NOT: gpu.barrier
 // CHECK: gpu.return
 func.func @causal_bf16_d128(%q: memref<1x2x100x128xbf16>, %k: memref<1x1x80x128xbf16>,
                             %v: memref<1x1x80x128xbf16>, %qo: index, %ko: index,

@@ -73,7 +73,8 @@ private:
 };
 
 /// The bodies: one thread per row with f32 FMAs (any type and head_dim),
-/// and warps of mma.sync tiles (f16/bf16, tensorCoresSupport()).
+/// and warps of mma.sync tiles (f16/bf16, tensorCoresSupport()), or on
+/// sm_90a warpgroups of wgmma tiles (warpgroupMmaSupports()).
 void buildSimtFlashKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,
                           const FlashKernelConfig &config);
 void buildTensorCoreFlashKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp func,

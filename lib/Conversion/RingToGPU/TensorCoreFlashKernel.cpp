@@ -1,4 +1,4 @@
-//===- TensorCoreFlashKernel.cpp - Block attention on mma.sync ------------===//
+//===- TensorCoreFlashKernel.cpp - Block attention on tensor cores --------===//
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 // The f16/bf16 body, in FlashAttention-2's shape. Four warps; each owns

@@ -119,10 +119,10 @@ def RingLowerBlockAttentionGPU
     as well (sm_90a; `ring-lower-nvvm` sets it for `chip=sm_90a`), blocks
     whose head_dim is a multiple of 64 run the forward on
     `wgmma.mma_async.m64nNk16` instead: two warpgroups of 64 query rows,
-    Q, K, V and P in 128-byte-swizzled shared memory read through matrix
-    descriptors. A block whose
-    `out` is in the input type (a final output) gets a kernel variant that
-    rounds as it stores.
+    Q and double-buffered K and V in 128-byte-swizzled shared memory read
+    through matrix descriptors, P from registers. A block whose `out` is in
+    the input type (a final output) gets a kernel variant that rounds as it
+    stores.
 
     Each `ring.block_attention_grad` becomes two launches: a kernel owning
     query rows accumulates `dq`, then one owning key rows accumulates `dk`

@@ -34,9 +34,22 @@ struct FlashKernelConfig {
   /// (warpgroupMmaSupports()). Implies tensorCores.
   bool warpgroupMma = false;
 
-  /// Warps of a tensor-core block: four of mma.sync, or two warpgroups of
-  /// four; the SIMT kernel runs one thread per row.
+  /// wgmma up to head_dim 128: a third warpgroup, the producer, streams Q
+  /// and the K/V tiles into shared memory behind mbarriers while the two
+  /// consumer warpgroups compute (FlashAttention-3's warp specialization).
+  /// Larger head dims need more registers per consumer thread (243-255)
+  /// than a producer warpgroup leaves them (kConsumerRegisters), so they
+  /// keep the block-wide double-buffered pipeline.
+  bool warpSpecialized() const { return warpgroupMma && headDim <= 128; }
+  /// setmaxnreg's split of the 64K registers between the warpgroups of a
+  /// warp-specialized block: 128 x 40 + 256 x 232 = 64,512.
+  static constexpr int64_t kProducerRegisters = 56;
+  static constexpr int64_t kConsumerRegisters = 224;
+  /// Warps that compute in a tensor-core block: four of mma.sync, or two
+  /// warpgroups of four; the SIMT kernel runs one thread per row.
   int64_t warps() const { return warpgroupMma ? 8 : 4; }
+  /// The producer warpgroup's warps, after the computing ones.
+  int64_t producerWarps() const { return warpSpecialized() ? 4 : 0; }
   static constexpr int64_t kSimtQueryTile = 64;
   /// Query rows one warp owns on the tensor-core path: two m16 tiles up to
   /// head_dim 128 (FlashAttention-2's 128-row block), one at larger head
@@ -51,7 +64,7 @@ struct FlashKernelConfig {
     return tensorCores ? warps() * rowsPerWarp() : kSimtQueryTile;
   }
   int64_t threads() const {
-    return tensorCores ? 32 * warps() : kSimtQueryTile;
+    return tensorCores ? 32 * (warps() + producerWarps()) : kSimtQueryTile;
   }
   /// Keys per shared-memory tile.
   int64_t keyTile() const;
@@ -71,9 +84,17 @@ struct FlashKernelConfig {
   int64_t keyTileOffset() const;
   int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
   int64_t stageBytes() const { return 2 * keyTileBytes(); }
+  /// The warp-specialized kernel's mbarriers follow the stages (from the
+  /// same boundary): Q's, then each stage's "full" and "empty" one.
+  int64_t barrierOffset() const {
+    return keyTileOffset() + stages() * stageBytes();
+  }
+  int64_t barrierBytes() const {
+    return warpSpecialized() ? 8 * (1 + 2 * stages()) : 0;
+  }
   int64_t sharedMemoryBytes() const {
-    return (warpgroupMma ? kSwizzleAlignment : 0) + keyTileOffset() +
-           stages() * stageBytes();
+    return (warpgroupMma ? kSwizzleAlignment : 0) + barrierOffset() +
+           barrierBytes();
   }
   static constexpr int64_t kSwizzleAlignment = 1024;
   std::string name() const;

@@ -37,6 +37,17 @@ void GpuKernelIRBuilder::ifThen(Value cond, function_ref<void()> body) {
   });
 }
 
+void GpuKernelIRBuilder::ifThenElse(Value cond, function_ref<void()> thenBody,
+                                    function_ref<void()> elseBody) {
+  auto body = [&](function_ref<void()> fill) {
+    return [&, fill](OpBuilder &, Location) {
+      fill();
+      scf::YieldOp::create(b);
+    };
+  };
+  scf::IfOp::create(b, cond, body(thenBody), body(elseBody));
+}
+
 Value GpuKernelIRBuilder::clampRow(Value row, Value len) {
   return arith::MinUIOp::create(b, row, arith::SubIOp::create(b, len, idx(1)));
 }

@@ -29,6 +29,8 @@ protected:
   Value divui(Value x, int64_t y);
   Value remui(Value x, int64_t y);
   void ifThen(Value cond, function_ref<void()> body);
+  void ifThenElse(Value cond, function_ref<void()> thenBody,
+                  function_ref<void()> elseBody);
   /// `row` clamped to the last of `len` rows: out-of-range threads compute
   /// on a copy of the last row, so loops stay uniform, and never store it.
   Value clampRow(Value row, Value len);

@@ -29,9 +29,25 @@
 // and V in 128-byte-swizzled shared memory, P from registers as with
 // mma.sync. The accumulators hold the elements mma.sync's would, so the
 // mask, the online softmax, P's registers and the epilogue are the same
-// code. Tiles still arrive by cp.async, into two K/V stages, so that one
-// barrier a tile suffices and the next tile's loads overlap all of this
-// one's work:
+// code. K and V go through two stages. Up to head_dim 128 the block is
+// warp-specialized (FlashAttention-3's structure): a third warpgroup, the
+// producer, loads and the two consumer warpgroups only compute; they hand
+// the stages over through mbarriers (MBarrierIRBuilder.h), with no block
+// barrier after the set-up:
+//
+//   producer                           consumers
+//   Q -> shared; arrive Q's            wait Q's
+//   for each key tile t:               for each key tile t:
+//     wait "empty"(t % 2)                wait "full"(t % 2)
+//     K(t), V(t) -> stage t % 2          S = Q K(t)^T, mask, softmax,
+//     arrive "full"(t % 2)                 O = a O + P V(t)
+//                                        arrive "empty"(t % 2)
+//
+// The producer's loads are cp.async: each thread waits for its own copies
+// and fences them for the async proxy (wgmma's) before it arrives. At
+// larger head dims a consumer needs more registers than a producer would
+// leave it, and the two warpgroups share the loads, one block barrier a
+// tile:
 //
 //   prologue: Q, K(0), V(0) -> shared (stage 0)
 //   for each key tile t:
@@ -40,12 +56,10 @@
 //     K(t + 1), V(t + 1) -> the other stage
 //     S = Q K(t)^T, mask, online softmax, O = a O + P V(t)
 //
-// The proxy fence before the barrier is wgmma's: it reads shared memory
-// through the async proxy.
-//
 //===----------------------------------------------------------------------===//
 
 #include "FlashKernelBuilder.h"
+#include "MBarrierIRBuilder.h"
 #include "MmaSyncFragmentLayout.h"
 #include "MmaSyncIRBuilder.h"
 #include "WarpgroupMmaIRBuilder.h"
@@ -86,6 +100,8 @@ public:
       setUpSwizzledTiles();
     else
       setUpPaddedTiles();
+    if (config.warpSpecialized())
+      return buildWarpSpecialized();
 
     SmallVector<Value> copies = copyRowsAsync(
         query, queryHead, query0, queryLen, queryTileBuf, config.queryTile());
@@ -96,16 +112,8 @@ public:
                                                valueTileBuf, keyTile));
     warpMma.commit(copies);
 
-    // Carried: per row (mTiles x 2 of them) its max, then its sum (this
-    // lane's partial, reduced over the group at the end), then the O
-    // fragments.
-    const int64_t rowCount = 2 * mTiles;
-    SmallVector<Value> init(rowCount, minusInf());
-    init.append(rowCount, f32Const(0.0f));
-    init.append(mTiles * dimTilesN() * Mma::kCElements, f32Const(0.0f));
-
     SmallVector<Value> state =
-        forLoop(idx(0), keyEnd, idx(keyTile), init,
+        forLoop(idx(0), keyEnd, idx(keyTile), initialState(),
                 [&](Value key0, ValueRange carried) -> SmallVector<Value> {
                   return wgmma ? doubleBufferedStep(key0, carried)
                                : keyTileStep(key0, carried);
@@ -119,6 +127,111 @@ public:
   }
 
 private:
+  //===--- Warp specialization (sm_90a, head_dim <= 128) ------------------===//
+
+  /// The producer warpgroup loads, the two consumer warpgroups compute;
+  /// they hand the stages over through mbarriers (MBarrierIRBuilder.h).
+  void buildWarpSpecialized() {
+    MBarrierIRBuilder barriers(b);
+    ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, thread, idx(0)),
+           [&] {
+             barriers.init(queryFull(barriers), kProducerThreads);
+             for (int64_t s = 0; s < config.stages(); ++s) {
+               barriers.init(stageBarrier(barriers, kFull, idx(s)),
+                             kProducerThreads);
+               barriers.init(stageBarrier(barriers, kEmpty, idx(s)),
+                             kConsumerThreads);
+             }
+           });
+    gpu::BarrierOp::create(b); // the barriers are set up for every thread
+    ifThenElse(
+        arith::CmpIOp::create(b, arith::CmpIPredicate::uge, thread,
+                              idx(kConsumerThreads)),
+        [&] { produce(barriers); }, [&] { consume(barriers); });
+    gpu::ReturnOp::create(b);
+  }
+
+  /// The producer: Q, then each key tile's K and V into stage t % stages
+  /// once the consumers have emptied it. Its copies are cp.async; each
+  /// thread waits for its own, fences them for wgmma's async proxy, and
+  /// arrives, so a completed "full" phase means the stage has landed.
+  void produce(MBarrierIRBuilder &barriers) {
+    NVVM::SetMaxRegisterOp::create(b, FlashKernelConfig::kProducerRegisters,
+                                   NVVM::SetMaxRegisterAction::decrease);
+    MmaSyncIRBuilder loader(
+        b, config.elementType, headDim,
+        arith::SubIOp::create(b, thread, idx(kConsumerThreads)),
+        kProducerThreads);
+    auto publish = [&](SmallVector<Value> copies, Value barrier) {
+      loader.waitForCopies(loader.commit(copies));
+      wgmma->fenceSharedForAsyncProxy();
+      barriers.arrive(barrier);
+    };
+    publish(copyRowsAsync(loader, query, queryHead, query0, queryLen,
+                          queryTileBuf, config.queryTile()),
+            queryFull(barriers));
+    forLoop(idx(0), keyEnd, idx(keyTile), [&](Value key0) {
+      auto [stage, parity] = stageUse(key0);
+      barriers.waitParity(stageBarrier(barriers, kEmpty, stage),
+                          arith::XOrIOp::create(b, parity, i32Const(1)));
+      useStageTiles(stage);
+      SmallVector<Value> copies =
+          copyRowsAsync(loader, key, kvHead, key0, keyLen, keyTileBuf, keyTile);
+      llvm::append_range(copies, copyRowsAsync(loader, value, kvHead, key0,
+                                               keyLen, valueTileBuf, keyTile));
+      publish(copies, stageBarrier(barriers, kFull, stage));
+    });
+  }
+
+  /// A consumer warpgroup: 64 query rows against each tile once its stage
+  /// is full; it empties the stage when its products have read it.
+  void consume(MBarrierIRBuilder &barriers) {
+    NVVM::SetMaxRegisterOp::create(b, FlashKernelConfig::kConsumerRegisters,
+                                   NVVM::SetMaxRegisterAction::increase);
+    barriers.waitParity(queryFull(barriers), i32Const(0));
+    SmallVector<Value> state = forLoop(
+        idx(0), keyEnd, idx(keyTile), initialState(),
+        [&](Value key0, ValueRange carried) -> SmallVector<Value> {
+          auto [stage, parity] = stageUse(key0);
+          barriers.waitParity(stageBarrier(barriers, kFull, stage), parity);
+          useStageDescriptors(stage);
+          SmallVector<Value> scores = maskedScores(key0);
+          SmallVector<Value> next(carried.begin(), carried.end());
+          SmallVector<Value> alpha = softmaxStep(scores, carried, next);
+          accumulateOutput(scores, alpha, next); // waits for its wgmma
+          barriers.arrive(stageBarrier(barriers, kEmpty, stage));
+          return next;
+        });
+    storeRows(state);
+  }
+
+  /// The stage of the tile at key0, and the parity of its use of that
+  /// stage (tile t is use t / stages of stage t % stages).
+  std::pair<Value, Value> stageUse(Value key0) {
+    Value tile = divui(key0, keyTile);
+    Value use = divui(tile, config.stages());
+    return {remui(tile, config.stages()),
+            arith::IndexCastUIOp::create(b, b.getI32Type(), remui(use, 2))};
+  }
+
+  enum StageBarrier : int64_t { kFull = 0, kEmpty = 1 };
+  Value queryFull(MBarrierIRBuilder &barriers) {
+    return barriers.at(add(alignedWindow, idx(config.barrierOffset())));
+  }
+  Value stageBarrier(MBarrierIRBuilder &barriers, StageBarrier which,
+                     Value stage) {
+    Value slot = add(idx(1 + which * config.stages()), stage);
+    return barriers.at(add(add(alignedWindow, idx(config.barrierOffset())),
+                           mul(slot, idx(8))));
+  }
+  Value i32Const(int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  }
+
+  /// Threads of the consumer warpgroups (0..255) and of the producer's.
+  static constexpr int64_t kConsumerThreads = 256;
+  static constexpr int64_t kProducerThreads = 128;
+
   /// One key tile of the pipeline in the file comment; returns the new
   /// carried state.
   SmallVector<Value> keyTileStep(Value key0, ValueRange carried) {
@@ -171,6 +284,17 @@ private:
     return next;
   }
 
+  /// The key loop's carried state: per row (mTiles x 2 of them) its max,
+  /// then its sum (this lane's partial, reduced over the group at the end),
+  /// then the O fragments.
+  SmallVector<Value> initialState() {
+    const int64_t rowCount = 2 * mTiles;
+    SmallVector<Value> init(rowCount, minusInf());
+    init.append(rowCount, f32Const(0.0f));
+    init.append(mTiles * dimTilesN() * Mma::kCElements, f32Const(0.0f));
+    return init;
+  }
+
   int64_t kSlices() const { return headDim / Mma::kK; }   // k-steps of Q K^T
   int64_t keyTilesN() const { return keyTile / Mma::kN; } // n-tiles of S
   int64_t dimTilesN() const { return headDim / Mma::kN; } // n-tiles of O
@@ -198,14 +322,20 @@ private:
                            add(warpMma.groupId, idx(mi * Mma::kM + 8 * h))));
   }
 
-  /// The copies of `count` rows of `source` from row0 into `tile`.
-  SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
-                                   Value len, Value tile, int64_t count) {
+  /// The copies of `count` rows of `source` from row0 into `tile`, issued
+  /// by the threads of `copier` (the whole block's, or the producer's).
+  SmallVector<Value> copyRowsAsync(MmaSyncIRBuilder &copier, Value source,
+                                   Value head, Value row0, Value len,
+                                   Value tile, int64_t count) {
     if (!wgmma)
-      return warpMma.copyRowsAsync(source, batch, head, row0, len, tile, count);
-    return warpMma.copyRowsAsync(
+      return copier.copyRowsAsync(source, batch, head, row0, len, tile, count);
+    return copier.copyRowsAsync(
         source, batch, head, row0, len, tile, count,
         [&](Value r, Value c) { return wgmma->place(r, c, count); });
+  }
+  SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
+                                   Value len, Value tile, int64_t count) {
+    return copyRowsAsync(warpMma, source, head, row0, len, tile, count);
   }
 
   /// This thread's shared-memory writes (stores, landed copies) made
@@ -236,8 +366,9 @@ private:
     Value align = idx(FlashKernelConfig::kSwizzleAlignment - 1);
     swizzleSkip = arith::AndIOp::create(
         b, arith::SubIOp::create(b, idx(0), window), align);
+    alignedWindow = add(window, swizzleSkip);
     auto address = [&](int64_t offset) {
-      return add(add(window, swizzleSkip), idx(offset));
+      return add(alignedWindow, idx(offset));
     };
     queryTileBuf = swizzledTile(idx(0), config.queryTile());
 
@@ -502,9 +633,9 @@ private:
   const int64_t pitch;
   Value queryTileBuf, keyTileBuf, valueTileBuf;
   Value queryDescriptor, keyDescriptor, valueDescriptor;
-  /// wgmma: the gap to the first 1024-byte boundary, and stage 0's K and V
-  /// descriptors.
-  Value swizzleSkip, firstKeyDescriptor, firstValueDescriptor;
+  /// wgmma: the gap to the first 1024-byte boundary, that boundary's
+  /// address, and stage 0's K and V descriptors.
+  Value swizzleSkip, alignedWindow, firstKeyDescriptor, firstValueDescriptor;
   Value warpRow0;
   SmallVector<Value> rows;
 };

@@ -1,20 +1,22 @@
 // RUN: ring-opt %s -split-input-file -ring-lower-block-attention-gpu=wgmma=true | FileCheck %s
 
-// sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel (wgmma)"): two
-// warpgroups (256 threads) of 64 query rows. The launch provides 1024 bytes
-// to align the tiles to the swizzle's period, then Q (128 rows) and two
-// stages of K and V (64 rows each) of 128 bf16: 1024 + 32768 + 2 x 2 x
-// 16384 = 99328 bytes.
+// sm_90a's forward kernel (docs/GPU.md, "The sm_90a kernel (wgmma)"), up to
+// head_dim 128 warp-specialized: two consumer warpgroups of 64 query rows
+// and a producer warpgroup (384 threads). The launch provides 1024 bytes to
+// align the tiles to the swizzle's period, then Q (128 rows), two stages of
+// K and V (64 rows each) of 128 bf16, and five mbarriers: 1024 + 32768 +
+// 2 x 2 x 16384 + 5 x 8 = 99368 bytes.
 
 // CHECK-LABEL: func.func @causal_bf16_d128
-// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c99328_i32
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c384, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c99368_i32
 // CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
 // The tiles start at the first 1024-byte boundary of the shared window.
 // CHECK: %[[WINDOW:.*]] = memref.extract_aligned_pointer_as_index %[[DYN]]
 // CHECK: %[[NEG:.*]] = arith.subi %c0{{.*}}, %[[WINDOW]]
 // CHECK: %[[SKIP:.*]] = arith.andi %[[NEG]], %c1023
+// CHECK: %[[ALIGNED:.*]] = arith.addi %[[WINDOW]], %[[SKIP]]
 // Each tile is its 64-column panels' rows of 128 bytes.
 // CHECK: %[[QT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<256x64xbf16, #gpu.address_space<workgroup>>
 // Descriptors: the 128-byte swizzle (bit 62) and 1024 bytes between 8-row
@@ -24,35 +26,56 @@
 // 4611686293338849280 = 1 << 62 | 64 << 32 | 512 << 16 (V).
 // CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64
 // CHECK: arith.ori %{{.*}}, %c4611686293338849280_i64
-// Stage 0's K and V.
-// CHECK: %[[KT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[VT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-// Prologue: Q, K(0) and V(0) by cp.async into the swizzled rows (chunk c
-// of row r at chunk c ^ (r % 8)), one group.
+// Thread 0 sets up the mbarriers after the stages (98304 bytes on): Q's and
+// each stage's "full" one expect the 128 producer threads, each stage's
+// "empty" one the 256 consumer threads; a block barrier publishes them.
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %thread_id_x, %c0
+// CHECK: scf.if %[[FIRST]]
+// CHECK: arith.addi %[[ALIGNED]], %c98304
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// The producer: threads 256-383, registers handed to the consumers.
+// CHECK: %[[PRODUCER:.*]] = arith.cmpi uge, %thread_id_x, %c256
+// CHECK: scf.if %[[PRODUCER]]
+// CHECK-NEXT: nvvm.setmaxregister decrease 56
+// Q by cp.async into the swizzled rows (chunk c of row r at chunk c ^
+// (r % 8)); each thread waits for its copies, fences them for wgmma (the
+// async proxy), and arrives on Q's mbarrier.
 // CHECK: arith.xori
 // CHECK: nvgpu.device_async_copy %arg0{{.*}}, %[[QT]]
-// CHECK: nvgpu.device_async_copy %arg1{{.*}}, %[[KT]]
-// CHECK: nvgpu.device_async_copy %arg2{{.*}}, %[[VT]]
 // CHECK: nvgpu.device_async_create_group
-// One barrier a tile: K(t) and V(t) landed, made visible to wgmma (the
-// async proxy) and to the block.
-// CHECK: scf.for
-// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// CHECK-NEXT: gpu.barrier
-// CHECK-NOT: gpu.barrier
-// K(t + 1) and V(t + 1) into the other stage, (1 - stage) x 32768 bytes on.
+// CHECK-NEXT: nvvm.mbarrier.arrive
+// Each key tile t: wait until stage t % 2 is empty (parity (t / 2) % 2 ^ 1,
+// so the first use of a stage passes), load K(t) and V(t) into it, publish
+// them on its "full" mbarrier.
+// CHECK: scf.for
 // CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c2
-// CHECK: scf.if
-// CHECK: %[[OTHER:.*]] = arith.subi %c1{{.*}}, %[[STAGE]]
-// CHECK: arith.muli %[[OTHER]], %c32768
-// CHECK-NOT: gpu.barrier
+// CHECK: %[[EMPTYPARITY:.*]] = arith.xori %{{.*}}, %c1_i32
+// CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[EMPTYPARITY]]
+// CHECK: arith.muli %[[STAGE]], %c32768
 // CHECK: nvgpu.device_async_copy %arg1
-// CHECK-NOT: gpu.barrier
 // CHECK: nvgpu.device_async_copy %arg2
-// CHECK-NOT: gpu.barrier
 // CHECK: nvgpu.device_async_create_group
+// CHECK-NEXT: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: nvvm.mbarrier.arrive
+// CHECK-NOT: wgmma
+// The consumers: no block barrier; they wait for Q, then for each tile's
+// stage to be full, and empty it when both products have read it.
+// CHECK: } else {
+// CHECK-NEXT: nvvm.setmaxregister increase 224
 // CHECK-NOT: gpu.barrier
+// CHECK-NOT: device_async
+// CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %c0_i32
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
 // S = Q K^T: 8 k-slices of m64n64k16, both K-major, one group.
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
@@ -60,13 +83,15 @@
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK-NOT: gpu.barrier
 // CHECK: math.exp2
-// CHECK-NOT: gpu.barrier
 // O += P V: 4 k-slices of 16 keys, m64n128k16, P from registers (four bf16
 // pairs a slice, the .rs form as inline PTX), V MN-major (imm-trans-b 1).
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK-COUNT-4: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, 1, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {$0, {{.*}}, $63}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;\0A}\0A", "=f,{{.*}},r,r,r,r,l"
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NOT: wgmma.mma_async
+// CHECK: nvvm.mbarrier.arrive
+// CHECK-NEXT: scf.yield
 // CHECK-NOT: wgmma.mma_async
 // CHECK-NOT: gpu.barrier
 // CHECK: gpu.return
@@ -76,6 +101,53 @@ func.func @causal_bf16_d128(%q: memref<1x2x100x128xbf16>, %k: memref<1x1x80x128x
   ring.block_attention %q, %k, %v into %o, %l causal query_pos(%qo, 1) key_pos(%ko, 1)
       : memref<1x2x100x128xbf16>, memref<1x1x80x128xbf16>, memref<1x1x80x128xbf16>
       -> memref<1x2x100x128xf32>, memref<1x2x100xf32>
+  return
+}
+
+// -----
+
+// At head_dim 256 a consumer needs more registers than a producer
+// warpgroup would leave it, so two warpgroups (256 threads) share the
+// loads: 1024 + 65536 + 2 x 2 x 32768 = 197632 bytes, K and V
+// double-buffered with one block barrier a tile.
+
+// CHECK-LABEL: func.func @bf16_d256
+// CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d256_wgmma blocks in {{.*}} threads in (%c256, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c197632_i32
+// CHECK: gpu.func @flash_attention_bf16_d256_wgmma
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-NOT: mbarrier
+// CHECK-NOT: setmaxregister
+// Prologue: Q, K(0) and V(0), one group.
+// CHECK: nvgpu.device_async_copy %arg0
+// CHECK: nvgpu.device_async_copy %arg1
+// CHECK: nvgpu.device_async_copy %arg2
+// CHECK: nvgpu.device_async_create_group
+// One barrier a tile: K(t) and V(t) landed, made visible to wgmma and to
+// the block; then K(t + 1) and V(t + 1) into the other stage.
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c2
+// CHECK: scf.if
+// CHECK: %[[OTHER:.*]] = arith.subi %c1{{.*}}, %[[STAGE]]
+// CHECK: arith.muli %[[OTHER]], %c65536
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg1
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg2
+// CHECK-NOT: gpu.barrier
+// CHECK: nvgpu.device_async_create_group
+// CHECK-NOT: gpu.barrier
+// CHECK: nvvm.wgmma.mma_async
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.return
+func.func @bf16_d256(%q: memref<1x1x100x256xbf16>, %o: memref<1x1x100x256xf32>,
+                     %l: memref<1x1x100xf32>) {
+  ring.block_attention %q, %q, %q into %o, %l
+      : memref<1x1x100x256xbf16>, memref<1x1x100x256xbf16>, memref<1x1x100x256xbf16>
+      -> memref<1x1x100x256xf32>, memref<1x1x100xf32>
   return
 }
 

@@ -307,10 +307,11 @@ TEST_P(FlashGradKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
   for (EmulatedKernel &kernel : kernels) {
     ASSERT_FALSE(kernel.sites.empty());
     EXPECT_TRUE(kernel.races.empty())
-        << kernel.races.size() << " racing bytes; the first: epoch "
-        << kernel.races[0].epoch << ", byte " << kernel.races[0].address
-        << ", written at site " << kernel.sites[kernel.races[0].writeSite].kind
-        << ", read at site " << kernel.sites[kernel.races[0].readSite].kind;
+        << kernel.races.size() << " racing bytes; the first: byte "
+        << kernel.races[0].address << ", written at site "
+        << kernel.sites[kernel.races[0].writeSite].kind
+        << ", also accessed at site "
+        << kernel.sites[kernel.races[0].otherSite].kind;
     // In the streaming loop, no warp-wide shared access is more than 2-way
     // bank conflicted (issue 14's bound for the forward).
     if (!c.tensorCores)

@@ -6,9 +6,9 @@
 // float64 reference on random inputs, so the kernels' indexing, masks,
 // online softmax and fragment bookkeeping are tested here. The same machine
 // records every shared-memory access, to bound the bank conflicts of each
-// warp-wide access (FlashKernelBankConflicts below) and to find reads that
-// race with another thread's write between the same two barriers
-// (FlashKernelSharedRaces).
+// warp-wide access (FlashKernelBankConflicts below) and to find accesses
+// that race with another thread's write, unordered by barriers and
+// mbarriers (FlashKernelSharedRaces).
 //
 //===----------------------------------------------------------------------===//
 
@@ -465,56 +465,79 @@ INSTANTIATE_TEST_SUITE_P(
 // Races
 //===----------------------------------------------------------------------===//
 
-/// A log of one thread's touches, each (first epoch, last epoch, byte
-/// offset, bytes, write).
-SharedAccessLog touches(
-    std::initializer_list<std::tuple<int32_t, int32_t, int64_t, int64_t, bool>>
-        list) {
-  SharedAccessLog log;
-  for (auto [first, last, address, bytes, write] : list)
-    log.touches.push_back({0, first, last, address, bytes, write});
-  return log;
+/// Two threads' logs for the race model: each touch (sequence, thread,
+/// what the thread has acquired of the other's clock, its own clock when
+/// the access is done, byte offset, bytes, write).
+using TouchSpec =
+    std::tuple<int64_t, int, int32_t, int32_t, int32_t, int32_t, bool>;
+std::vector<SharedAccessLog> twoThreads(std::initializer_list<TouchSpec> list) {
+  std::vector<SharedAccessLog> logs(2);
+  for (auto [sequence, thread, seenOther, done, address, bytes, write] : list) {
+    SharedAccessLog &log = logs[thread];
+    VectorClock clock(2, 0);
+    clock[thread] = done;
+    clock[1 - thread] = seenOther;
+    log.clocks.push_back(clock);
+    log.touches.push_back({0, sequence, int32_t(log.clocks.size() - 1), done,
+                           address, bytes, write});
+  }
+  return logs;
 }
 
-TEST(SharedMemoryRaceModel, FindsReadsOfAnotherThreadsWrite) {
+TEST(SharedMemoryRaceModel, FindsAccessesNotOrderedByHappensBefore) {
   auto racesOf = [](std::vector<SharedAccessLog> logs) {
     return findRaces(logs).size();
   };
-  EXPECT_EQ(
-      racesOf({touches({{0, 0, 0, 4, true}}), touches({{0, 0, 2, 4, false}})}),
-      2u)
-      << "bytes 2 and 3, in the same epoch";
-  EXPECT_EQ(
-      racesOf({touches({{0, 0, 0, 4, true}}), touches({{1, 1, 0, 4, false}})}),
-      0u)
-      << "a barrier between";
-  EXPECT_EQ(racesOf({touches({{0, 0, 0, 4, true}, {0, 0, 0, 4, false}})}), 0u)
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 2, 4, false}})),
+            2u)
+      << "bytes 2 and 3: the reader has acquired nothing of the writer";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 1, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}})),
+            0u)
+      << "the reader acquired the writer's release after the write";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 2, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}})),
+            4u)
+      << "the reader acquired only a release from before the write";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 1, 0, 4, true}, {1, 0, 0, 1, 0, 4, false}})),
+            0u)
       << "a thread reads its own write";
-  EXPECT_EQ(
-      racesOf({touches({{0, 0, 0, 4, false}}), touches({{0, 0, 0, 4, false}})}),
-      0u)
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 1, 0, 4, false}, {1, 1, 0, 1, 0, 4, false}})),
+            0u)
       << "two readers";
-  EXPECT_EQ(
-      racesOf({touches({{0, 0, 0, 2, true}}), touches({{0, 0, 2, 2, false}})}),
-      0u)
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 1, 0, 2, true}, {1, 1, 0, 1, 2, 2, false}})),
+            0u)
       << "the two halves of one word";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 0, 0, 3, 0, 16, true}, {1, 1, 2, 1, 8, 1, false}})),
+            1u)
+      << "a cp.async issued at clock 1 and waited for at 3 may land after "
+         "the release at 2 that the reader acquired";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 1, 0, 1, 0, 4, false}, {1, 0, 0, 1, 0, 4, true}})),
+            4u)
+      << "a write after another thread's read it has not acquired (WAR)";
+  EXPECT_EQ(racesOf(twoThreads(
+                {{0, 1, 0, 1, 0, 4, false}, {1, 0, 1, 1, 0, 4, true}})),
+            0u)
+      << "the writer acquired the reader's release: the stage was empty";
   EXPECT_EQ(
-      racesOf({touches({{0, 2, 0, 16, true}}), touches({{1, 1, 8, 1, false}})}),
-      1u)
-      << "a cp.async issued in epoch 0 and waited for in epoch 2 may land "
-         "during epoch 1";
-  EXPECT_EQ(
-      racesOf({touches({{0, 0, 0, 4, true}}), touches({{0, 0, 0, 4, true}}),
-               touches({{0, 0, 0, 4, true}, {0, 0, 0, 4, false}})}),
+      racesOf(twoThreads({{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 0, 4, true}})),
       4u)
-      << "the third thread reads what the first two write";
+      << "two writes (WAW)";
 }
 
 /// Every tensor-core kernel and the SIMT kernel, on two query blocks and
 /// three key tiles with a causal mask (every path of the pipeline: the
 /// prologue, prefetches of the next K, the last tile without one, masked
-/// and unmasked tiles): no thread reads shared memory that another thread
-/// writes in the same barrier epoch.
+/// and unmasked tiles; with warp specialization, each stage used twice and
+/// the producer waiting for it to empty): no thread accesses shared memory
+/// that another thread writes without a barrier or mbarrier phase ordering
+/// the two.
 class FlashKernelSharedRaces
     : public ::testing::TestWithParam<
           std::tuple<const char *, int64_t, bool, bool>> {};
@@ -551,13 +574,13 @@ TEST_P(FlashKernelSharedRaces, NoReadOverlapsAnotherThreadsWrite) {
   launch(kernel, c, in);
   ASSERT_FALSE(kernel.sites.empty());
   EXPECT_TRUE(kernel.races.empty())
-      << kernel.races.size() << " racing bytes; the first: epoch "
-      << kernel.races[0].epoch << ", byte " << kernel.races[0].address
-      << ", thread " << kernel.races[0].writer << " writes (site "
-      << kernel.races[0].writeSite << ": "
+      << kernel.races.size() << " racing bytes; the first: byte "
+      << kernel.races[0].address << ", thread " << kernel.races[0].writer
+      << " writes (site " << kernel.races[0].writeSite << ": "
       << kernel.sites[kernel.races[0].writeSite].kind << "), thread "
-      << kernel.races[0].reader << " reads (site " << kernel.races[0].readSite
-      << ": " << kernel.sites[kernel.races[0].readSite].kind << ")";
+      << kernel.races[0].other << " also accesses it (site "
+      << kernel.races[0].otherSite << ": "
+      << kernel.sites[kernel.races[0].otherSite].kind << ")";
 }
 
 INSTANTIATE_TEST_SUITE_P(

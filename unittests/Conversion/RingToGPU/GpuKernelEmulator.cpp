@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -35,6 +36,8 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -53,19 +56,37 @@ namespace {
 // The SIMT machine
 //===----------------------------------------------------------------------===//
 
+/// Joins `from` into `into` (an empty clock: nothing acquired yet).
+void join(VectorClock &into, const VectorClock &from) {
+  if (into.empty()) {
+    into = from;
+    return;
+  }
+  for (size_t i = 0; i < from.size(); ++i)
+    into[i] = std::max(into[i], from[i]);
+}
+
+/// A barrier of `count` threads. When the race check records, each thread
+/// arrives with the clock it releases and leaves with the join of all of
+/// them.
 class Barrier {
 public:
   explicit Barrier(int count) : count(count) {}
-  void wait() {
+  VectorClock wait(const VectorClock &released = {}) {
     std::unique_lock<std::mutex> lock(mutex);
     int generation = this->generation;
+    join(arrivals, released);
     if (++arrived == count) {
+      published = std::move(arrivals);
+      arrivals.clear();
       arrived = 0;
       ++this->generation;
       cv.notify_all();
-      return;
+      return published;
     }
     cv.wait(lock, [&] { return generation != this->generation; });
+    // Not overwritten yet: the next generation needs this thread too.
+    return published;
   }
 
 private:
@@ -74,6 +95,7 @@ private:
   const int count;
   int arrived = 0;
   int generation = 0;
+  VectorClock arrivals, published;
 };
 
 /// What the 32 lanes of a warp exchange in one shuffle or mma.sync.
@@ -84,22 +106,157 @@ struct WarpSlots {
   Barrier barrier{32};
 };
 
+/// An mbarrier object, known by its shared-memory offset: a phase
+/// completes when `expected` arrivals have arrived; when recording, it
+/// releases the join of their clocks to the threads that wait for it.
+struct MBarrier {
+  int64_t expected = 0, pending = 0, phase = 0;
+  int waiters = 0;                    // threads waiting for the current phase
+  VectorClock arrivals, completed[2]; // completed: by the phase's parity
+};
+
 struct ThreadBlock {
   explicit ThreadBlock(int threads)
-      : barrier(threads), warps((threads + 31) / 32) {}
+      : threads(threads), barrier(threads), warps((threads + 31) / 32) {}
+  const int threads;
   Barrier barrier;
   std::vector<WarpSlots> warps;
   bool bf16 = true;
+  std::mutex mbarrierMutex; // guards the mbarriers and the counts below
+  std::condition_variable mbarrierChanged;
+  std::map<int64_t, MBarrier> mbarriers;
+  /// Threads waiting for an mbarrier phase to complete, and threads that
+  /// have returned: when they are all of them, no phase can complete.
+  int waiting = 0, finished = 0;
+  bool deadlocked = false, deadlockReported = false;
+  void noteIfDeadlocked() {
+    if (waiting + finished == threads && waiting > 0) {
+      deadlocked = true;
+      mbarrierChanged.notify_all();
+    }
+  }
+  /// The run-wide order of recorded shared-memory accesses.
+  std::atomic<int64_t> sequence{0};
 };
 
 thread_local ThreadBlock *currentBlock;
 thread_local int currentThread;
-/// Barriers this thread has passed: the epoch its shared accesses fall in.
-thread_local int32_t currentEpoch;
+thread_local SharedAccessLog *currentLog; // when recording shared accesses
+/// This thread's vector clock, when recording.
+thread_local VectorClock currentClock;
+
+/// A release: the clock this thread publishes, then a tick of its own.
+VectorClock release() {
+  if (!currentLog)
+    return {};
+  VectorClock released = currentClock;
+  ++currentClock[currentThread];
+  return released;
+}
+
+void acquire(const VectorClock &clock) {
+  if (!currentLog)
+    return;
+  join(currentClock, clock);
+  currentLog->clocks.push_back(currentClock);
+}
+
+/// A recorded access of this thread, made now.
+SharedAccessLog::Touch touchNow(int32_t site, int64_t address, int64_t bytes,
+                                bool write) {
+  return {site,
+          currentBlock->sequence++,
+          int32_t(currentLog->clocks.size() - 1),
+          currentClock[currentThread],
+          int32_t(address),
+          int32_t(bytes),
+          write};
+}
 
 extern "C" void emu_barrier() {
-  currentBlock->barrier.wait();
-  ++currentEpoch;
+  acquire(currentBlock->barrier.wait(release()));
+}
+
+//===----------------------------------------------------------------------===//
+// mbarriers
+//===----------------------------------------------------------------------===//
+
+/// How long a thread waits for an mbarrier phase before calling it a
+/// deadlock that the counts of ThreadBlock cannot see (other threads stuck
+/// at a block barrier): the emulation reports it and goes on.
+constexpr std::chrono::seconds kMBarrierDeadlock(120);
+
+MBarrier *findMBarrier(int64_t address, const char *op) {
+  auto it = currentBlock->mbarriers.find(address);
+  if (it != currentBlock->mbarriers.end())
+    return &it->second;
+  ADD_FAILURE() << op << " by thread " << currentThread << " at shared byte "
+                << address << ", where no mbarrier was initialized";
+  return nullptr;
+}
+
+extern "C" void emu_mbarrier_init(int64_t address, int32_t arrivals) {
+  std::lock_guard<std::mutex> lock(currentBlock->mbarrierMutex);
+  currentBlock->mbarriers[address] = MBarrier{arrivals, arrivals};
+}
+
+extern "C" void emu_mbarrier_arrive(int64_t address) {
+  VectorClock released = release();
+  std::lock_guard<std::mutex> lock(currentBlock->mbarrierMutex);
+  MBarrier *barrier = findMBarrier(address, "mbarrier.arrive");
+  if (!barrier)
+    return;
+  join(barrier->arrivals, released);
+  if (--barrier->pending > 0)
+    return;
+  barrier->completed[barrier->phase % 2] = std::move(barrier->arrivals);
+  barrier->arrivals.clear();
+  ++barrier->phase;
+  barrier->pending = barrier->expected;
+  // Its waiters can run again.
+  currentBlock->waiting -= barrier->waiters;
+  barrier->waiters = 0;
+  currentBlock->mbarrierChanged.notify_all();
+}
+
+/// mbarrier.try_wait.parity, looped until it succeeds: returns once the
+/// phase of parity `parity` has completed (the current phase's parity is
+/// the other one).
+extern "C" void emu_mbarrier_wait_parity(int64_t address, int32_t parity) {
+  std::unique_lock<std::mutex> lock(currentBlock->mbarrierMutex);
+  MBarrier *barrier = findMBarrier(address, "mbarrier.try_wait.parity");
+  if (!barrier)
+    return;
+  ThreadBlock &block = *currentBlock;
+  if (barrier->phase % 2 == parity) {
+    // The phase is the current one: wait for it to complete.
+    const int64_t phase = barrier->phase;
+    ++barrier->waiters;
+    ++block.waiting;
+    block.noteIfDeadlocked();
+    bool woken = block.mbarrierChanged.wait_for(lock, kMBarrierDeadlock, [&] {
+      return barrier->phase != phase || block.deadlocked;
+    });
+    if (barrier->phase == phase) {
+      --barrier->waiters;
+      --block.waiting;
+      // The first thread reports where it is stuck; all run on
+      // unsynchronized.
+      block.deadlocked = true;
+      block.mbarrierChanged.notify_all();
+      if (std::exchange(block.deadlockReported, true))
+        return;
+      ADD_FAILURE() << "deadlock: thread " << currentThread
+                    << " waits for the phase of parity " << parity
+                    << " of the mbarrier at shared byte " << address
+                    << " (phase " << phase << ", " << barrier->pending
+                    << " arrivals missing)"
+                    << (woken ? ", which no thread can complete"
+                              : ", for longer than the limit");
+      return;
+    }
+  }
+  acquire(barrier->completed[parity]);
 }
 
 extern "C" float emu_shuffle_xor(float value, int32_t offset) {
@@ -187,7 +344,6 @@ extern "C" void emu_ldmatrix(int32_t w0, int32_t w1, int32_t w2, int32_t w3,
 // Shared-memory accesses
 //===----------------------------------------------------------------------===//
 
-thread_local SharedAccessLog *currentLog; // when recording shared accesses
 /// The block's shared memory; kernels see its offsets as shared-window
 /// addresses, the window starting at 0 (so 1024-byte aligned).
 thread_local char *currentShared;
@@ -199,9 +355,8 @@ extern "C" void emu_shared_access(int64_t site, int64_t address, int64_t bytes,
     log.executions.resize(site + 1, 0);
   log.accesses.push_back(
       {int32_t(site), log.executions[site]++, address, bytes});
-  SharedAccessLog::Touch touch{
-      int32_t(site), currentEpoch, currentEpoch,
-      address,       bytes,        AccessKind(kind) != AccessKind::Read};
+  SharedAccessLog::Touch touch = touchNow(int32_t(site), address, bytes,
+                                          AccessKind(kind) != AccessKind::Read);
   if (AccessKind(kind) == AccessKind::AsyncWrite)
     log.issuedWrite = touch;
   else
@@ -282,8 +437,7 @@ extern "C" void emu_wgmma(int64_t a, int64_t b, int32_t n, int32_t transposeB,
   auto colOf = [&](int i) { return 8 * (i / 4) + 2 * q + i % 2; };
   if (site >= 0 && currentLog) {
     auto touch = [&](int64_t address) {
-      currentLog->touches.push_back(
-          {site, currentEpoch, currentEpoch, address, 2, false});
+      currentLog->touches.push_back(touchNow(site, address, 2, false));
     };
     for (int k = 0; k < 16; ++k) {
       for (int i = 0; i < 4 && !aRegisters; i += 2) // its two rows of A
@@ -343,7 +497,7 @@ extern "C" void emu_async_wait(int32_t pending) {
       std::memcpy(copy.dst, copy.src, copy.bytes);
       if (copy.shared) {
         SharedAccessLog::Touch touch = *copy.shared;
-        touch.lastEpoch = currentEpoch;
+        touch.done = currentClock[currentThread];
         currentLog->touches.push_back(touch);
       }
     }
@@ -404,41 +558,70 @@ void emulation::countConflicts(ArrayRef<SharedAccessLog> logs,
 //===----------------------------------------------------------------------===//
 
 std::vector<SharedRace> emulation::findRaces(ArrayRef<SharedAccessLog> logs) {
-  /// The first two distinct threads that write, and that read, a byte.
-  struct ByteUse {
-    int writers[2] = {-1, -1}, readers[2] = {-1, -1};
-    int32_t writeSite = -1, readSite = -1;
+  struct Event {
+    const SharedAccessLog::Touch *touch;
+    int thread;
   };
-  std::unordered_map<uint64_t, ByteUse> uses; // epoch << 40 | byte
+  std::vector<Event> events;
+  int64_t end = 0;
   for (auto [thread, log] : llvm::enumerate(logs))
-    for (const SharedAccessLog::Touch &touch : log.touches)
-      for (int32_t epoch = touch.firstEpoch; epoch <= touch.lastEpoch; ++epoch)
-        for (int64_t a = touch.address; a < touch.address + touch.bytes; ++a) {
-          ByteUse &use = uses[uint64_t(epoch) << 40 | uint64_t(a)];
-          int *who = touch.write ? use.writers : use.readers;
-          if (who[0] < 0) {
-            who[0] = int(thread);
-            (touch.write ? use.writeSite : use.readSite) = touch.site;
-          } else if (who[0] != int(thread) && who[1] < 0) {
-            who[1] = int(thread);
-          }
-        }
+    for (const SharedAccessLog::Touch &touch : log.touches) {
+      events.push_back({&touch, int(thread)});
+      end = std::max<int64_t>(end, touch.address + touch.bytes);
+    }
+  llvm::sort(events, [](const Event &x, const Event &y) {
+    return x.touch->sequence < y.touch->sequence;
+  });
+  // Whether an access of `thread`, done at its clock `done`, happens
+  // before `later` (or is the same thread's, in program order).
+  auto before = [&](int thread, int32_t done, const Event &later) {
+    return thread == later.thread ||
+           done <= logs[later.thread].clocks[later.touch->seen][thread];
+  };
+  struct Access {
+    int thread;
+    int32_t done, site;
+  };
+  /// A byte's last write and, per thread, its latest read since.
+  struct ByteState {
+    std::optional<Access> write;
+    SmallVector<Access, 4> reads;
+    bool raced = false;
+  };
+  std::vector<ByteState> bytes(end);
   std::vector<SharedRace> races;
-  for (const auto &[key, use] : uses) {
-    if (use.writers[0] < 0 || use.readers[0] < 0)
-      continue;
-    // A writer and a reader that are different threads, if any.
-    int writer = use.writers[0], reader = use.readers[0];
-    if (writer == reader)
-      reader = use.readers[1] >= 0 ? use.readers[1] : reader;
-    if (writer == reader)
-      writer = use.writers[1] >= 0 ? use.writers[1] : writer;
-    if (writer != reader)
-      races.push_back({int32_t(key >> 40), int64_t(key & ((1ull << 40) - 1)),
-                       writer, reader, use.writeSite, use.readSite});
+  for (const Event &event : events) {
+    const SharedAccessLog::Touch &touch = *event.touch;
+    Access self{event.thread, touch.done, touch.site};
+    for (int64_t a = touch.address; a < touch.address + touch.bytes; ++a) {
+      ByteState &byte = bytes[a];
+      auto report = [&](const Access &writer, const Access &other) {
+        if (!byte.raced)
+          races.push_back(
+              {a, writer.thread, other.thread, writer.site, other.site});
+        byte.raced = true;
+      };
+      if (byte.write && !before(byte.write->thread, byte.write->done, event))
+        report(*byte.write, self);
+      if (!touch.write) {
+        auto same = llvm::find_if(byte.reads, [&](const Access &read) {
+          return read.thread == event.thread;
+        });
+        if (same == byte.reads.end())
+          byte.reads.push_back(self);
+        else
+          *same = self; // its earlier reads happen before this one
+        continue;
+      }
+      for (const Access &read : byte.reads)
+        if (!before(read.thread, read.done, event))
+          report(self, read);
+      byte.reads.clear();
+      byte.write = self;
+    }
   }
   llvm::sort(races, [](const SharedRace &x, const SharedRace &y) {
-    return std::tie(x.epoch, x.address) < std::tie(y.epoch, y.address);
+    return x.address < y.address;
   });
   return races;
 }
@@ -655,6 +838,12 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
   auto wgmma =
       declare(module, "emu_wgmma",
               b.getFunctionType({i64, i64, i32, i32, i64, i32, i64}, {}));
+  auto mbarrierInit =
+      declare(module, "emu_mbarrier_init", b.getFunctionType({i64, i32}, {}));
+  auto mbarrierArrive =
+      declare(module, "emu_mbarrier_arrive", b.getFunctionType({i64}, {}));
+  auto mbarrierWait = declare(module, "emu_mbarrier_wait_parity",
+                              b.getFunctionType({i64, i32}, {}));
 
   ASSERT_TRUE(kernel.getWorkgroupAttributions().empty())
       << "the kernels take their shared memory at launch";
@@ -746,6 +935,12 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
               b, acc, ValueRange{arith::ConstantIndexOp::create(b, i)}),
           i);
     return result;
+  };
+
+  // An mbarrier's address: its offset in the shared window (which starts
+  // at 0 here).
+  auto sharedOffset = [&](Value pointer) -> Value {
+    return LLVM::PtrToIntOp::create(b, i64, pointer);
   };
 
   SmallVector<Operation *> ops;
@@ -862,9 +1057,25 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
           op, cast<LLVM::LLVMStructType>(asmOp.getRes().getType()),
           operands.take_front(n), arith::ConstantIntOp::create(b, i64, 0),
           operands.slice(n, 4), operands[n + 4], form->transposeB));
+    } else if (auto init = dyn_cast<NVVM::MBarrierInitOp>(op)) {
+      ASSERT_FALSE(init.getPredicate());
+      func::CallOp::create(
+          b, mbarrierInit,
+          ValueRange{sharedOffset(init.getAddr()), init.getCount()});
+    } else if (auto arrive = dyn_cast<NVVM::MBarrierArriveOp>(op)) {
+      ASSERT_FALSE(arrive.getCount());
+      ASSERT_TRUE(!arrive.getRes() || arrive.getRes().use_empty());
+      func::CallOp::create(b, mbarrierArrive,
+                           ValueRange{sharedOffset(arrive.getAddr())});
+    } else if (auto wait = dyn_cast<NVVM::MBarrierTryWaitParityOp>(op)) {
+      func::CallOp::create(
+          b, mbarrierWait,
+          ValueRange{sharedOffset(wait.getAddr()), wait.getPhase()});
     } else if (isa<NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaGroupSyncAlignedOp,
-                   NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op)) {
-      // emu_wgmma completes at issue; one thread's memory is one proxy.
+                   NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp,
+                   NVVM::SetMaxRegisterOp>(op)) {
+      // emu_wgmma completes at issue; one thread's memory is one proxy; a
+      // host thread has the registers it needs.
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b);
     } else {
@@ -942,6 +1153,10 @@ void emulation::compileKernel(
     add("emu_async_commit", reinterpret_cast<void *>(&emu_async_commit));
     add("emu_async_wait", reinterpret_cast<void *>(&emu_async_wait));
     add("emu_wgmma", reinterpret_cast<void *>(&emu_wgmma));
+    add("emu_mbarrier_init", reinterpret_cast<void *>(&emu_mbarrier_init));
+    add("emu_mbarrier_arrive", reinterpret_cast<void *>(&emu_mbarrier_arrive));
+    add("emu_mbarrier_wait_parity",
+        reinterpret_cast<void *>(&emu_mbarrier_wait_parity));
     return symbols;
   });
   auto symbol = (*engine)->lookup("_mlir_ciface_emulated");
@@ -964,11 +1179,18 @@ void emulation::runBlock(EmulatedKernel &kernel, bool bf16,
       currentBlock = &block;
       currentThread = t;
       currentLog = logs.empty() ? nullptr : &logs[t];
-      currentEpoch = 0;
+      if (currentLog) {
+        currentClock.assign(threads, 0);
+        currentClock[t] = 1;
+        currentLog->clocks.push_back(currentClock);
+      }
       currentCopies = &copies[t];
       currentShared = shared.data;
       Desc<1> sharedDesc = shared.describe<1>();
       run(t, &sharedDesc);
+      std::lock_guard<std::mutex> lock(block.mbarrierMutex);
+      ++block.finished;
+      block.noteIfDeadlocked();
     });
   for (std::thread &thread : pool)
     thread.join();

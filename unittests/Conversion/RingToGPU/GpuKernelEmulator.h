@@ -5,17 +5,19 @@
 // a kernel is rewritten into a host function of (its arguments, block id,
 // thread id, dynamic shared memory), JIT-compiled, and run with one OS thread
 // per GPU thread, one block at a time. gpu.barrier, gpu.shuffle,
-// nvvm.mma.sync, nvgpu.ldmatrix, nvvm.wgmma.mma_async and the cp.async ops
-// become calls into a small SIMT machine, whose mma.sync and ldmatrix
-// implement the fragment layouts as the PTX ISA states them, whose wgmma
-// reads its operands through their matrix descriptors (128-byte swizzle,
-// K- or MN-major) and whose cp.async copies land only
-// when a wait_group says so (a kernel that reads a tile before waiting for
-// it reads stale data here, as it could on a GPU). The machine can also
-// record every shared-memory access, to count the bank conflicts of each
-// warp-wide access and to find reads that race with another thread's write
-// between the same two barriers. What only a GPU can test (the real
-// instructions, timing) is scripts/gpu-check.sh's.
+// nvvm.mma.sync, nvgpu.ldmatrix, nvvm.wgmma.mma_async, the mbarrier ops and
+// the cp.async ops become calls into a small SIMT machine, whose mma.sync
+// and ldmatrix implement the fragment layouts as the PTX ISA states them,
+// whose wgmma reads its operands through their matrix descriptors (128-byte
+// swizzle, K- or MN-major), whose mbarriers complete phases by arrival
+// counts (and report a deadlock rather than hang), and whose cp.async
+// copies land only when a wait_group says so (a kernel that reads a tile
+// before waiting for it reads stale data here, as it could on a GPU). The
+// machine can also record every shared-memory access, to count the bank
+// conflicts of each warp-wide access and to find accesses that race: a
+// write and another thread's access with no happens-before between them,
+// from block barriers and mbarrier phases (vector clocks). What only a GPU
+// can test (the real instructions, timing) is scripts/gpu-check.sh's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,8 +44,13 @@ namespace emulation {
 /// How an instrumented op touches shared memory (emu_shared_access's kind).
 enum class AccessKind : int64_t { Read = 0, Write = 1, AsyncWrite = 2 };
 
+/// A vector clock: per thread of the block, the last of its own clock ticks
+/// (releases) this thread has acquired.
+using VectorClock = std::vector<int32_t>;
+
 /// The shared-memory accesses of one emulated thread, in program order: for
-/// bank conflicts, and for races, with the barrier epochs they fall in.
+/// bank conflicts, and for races, with what the thread had synchronized
+/// with when it made them.
 struct SharedAccessLog {
   struct Access {
     int32_t site, execution; // the n-th execution of the site by the thread
@@ -52,15 +59,29 @@ struct SharedAccessLog {
   std::vector<Access> accesses;
   std::vector<int32_t> executions; // per site, so far
 
-  /// An access for the race check: a cp.async write may land at any time
-  /// from its issue to the wait that completes it, so it spans the epochs
-  /// (barriers passed) in between.
+  /// An access for the race check. Happens-before comes from vector
+  /// clocks: a thread ticks its own clock at each release (a block
+  /// barrier's arrival, an mbarrier arrive) and joins the releaser's clock
+  /// at each acquire (leaving a block barrier, an mbarrier wait). Access x
+  /// of thread X happens before access y of another thread iff
+  /// x.done <= clocks[y.seen][X] in y's log.
   struct Touch {
-    int32_t site, firstEpoch, lastEpoch;
-    int64_t address, bytes;
+    int32_t site;
+    /// Where the access was issued in one run-wide order of all threads'
+    /// accesses (a linearization of happens-before).
+    int64_t sequence;
+    /// The thread's vector clock at issue: an index into `clocks`.
+    int32_t seen;
+    /// The thread's own clock once the access is done: at issue, or, for a
+    /// cp.async write, when the copy completes (it may land any time in
+    /// between).
+    int32_t done;
+    int32_t address, bytes;
     bool write;
   };
   std::vector<Touch> touches;
+  /// The thread's vector clock at its start and after each acquire.
+  std::vector<VectorClock> clocks;
   /// The write of the cp.async being issued, until emu_async_copy takes it.
   std::optional<Touch> issuedWrite;
 };
@@ -105,15 +126,17 @@ struct SharedSite {
 void countConflicts(ArrayRef<SharedAccessLog> logs,
                     std::vector<SharedSite> &sites);
 
-/// A byte of shared memory that one thread reads in a barrier epoch in
-/// which another thread writes it (or its cp.async may land there): what a
-/// missing barrier or cp.async wait looks like. Found from the logs alone,
-/// whatever order the emulated threads happened to run in.
+/// A byte of shared memory that one thread writes (or its cp.async may
+/// land in) and another accesses with neither access happening before the
+/// other: what a missing barrier, mbarrier wait or cp.async wait looks
+/// like. Found from the logs by replaying them in their run-wide order
+/// (FastTrack's check: each access against the byte's last write and the
+/// reads since), so it holds for every order of the threads, not only the
+/// one the emulation ran: at most one race a byte is reported.
 struct SharedRace {
-  int32_t epoch;
   int64_t address;
-  int writer, reader;
-  int32_t writeSite, readSite;
+  int writer, other; // `other` reads, or writes too
+  int32_t writeSite, otherSite;
 };
 
 std::vector<SharedRace> findRaces(ArrayRef<SharedAccessLog> logs);

@@ -647,9 +647,12 @@ func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
 
 bool inKeyTileLoop(Operation *op) {
   for (auto loop = op->getParentOfType<scf::ForOp>(); loop;
-       loop = loop->getParentOfType<scf::ForOp>())
-    if (!loop.getBody()->getOps<gpu::BarrierOp>().empty())
+       loop = loop->getParentOfType<scf::ForOp>()) {
+    Block *body = loop.getBody();
+    if (!body->getOps<gpu::BarrierOp>().empty() ||
+        !body->getOps<NVVM::MBarrierTryWaitParityOp>().empty())
       return true;
+  }
   return false;
 }
 

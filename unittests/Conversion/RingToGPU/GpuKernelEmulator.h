@@ -111,8 +111,9 @@ int conflictDegree(ArrayRef<LaneAccess> accesses);
 struct SharedSite {
   std::string kind;   // "vector.load 4B"
   std::string buffer; // "smem+34816 64x136xbf16"
-  /// Nested in the key-tile loop: an scf.for whose body holds a gpu.barrier
-  /// itself (the only such loop of the kernels; it streams K and V tiles).
+  /// Nested in a key-tile loop: an scf.for whose body holds a gpu.barrier
+  /// or an mbarrier wait itself (the only such loops of the kernels; they
+  /// stream K and V tiles).
   bool hotLoop;
   int64_t instances = 0, degreeSum = 0;
   int worst = 0;

@@ -120,7 +120,9 @@ def RingLowerBlockAttentionGPU
     whose head_dim is a multiple of 64 run the forward on
     `wgmma.mma_async.m64nNk16` instead: two warpgroups of 64 query rows,
     Q and double-buffered K and V in 128-byte-swizzled shared memory read
-    through matrix descriptors, P from registers. A block whose `out` is in
+    through matrix descriptors, P from registers; up to head_dim 128 a
+    third, producer warpgroup loads the tiles and hands them over through
+    mbarriers (warp specialization). A block whose `out` is in
     the input type (a final output) gets a kernel variant that rounds as it
     stores.
 

@@ -228,7 +228,9 @@ TEST_P(FlashKernelEmulation, MatchesFloat64Reference) {
 // every row of a warp sees whole (the unmasked path) next to tiles on the
 // diagonal and past the end, two query blocks, head_dim 64, 128 (two m-tiles
 // a warp) and 256 (one) on tensor cores, head_dim 7 and 72 on the SIMT path;
-// the same paths through the wgmma kernel at head_dim 64, 128, 192 and 256.
+// the same paths through the wgmma kernel at head_dim 64, 128, 192 and 256,
+// and six key tiles through the warp-specialized one (each stage's
+// mbarriers go through three phases, so both parities come back).
 INSTANTIATE_TEST_SUITE_P(
     Kernels, FlashKernelEmulation,
     ::testing::Combine(
@@ -261,6 +263,8 @@ INSTANTIATE_TEST_SUITE_P(
                  true, true, 0, 1, 150, 1, 2e-2, false, true},
             Case{"bf16_wgmma_d128_causal_two_blocks", "bf16", 1, 2, 1, 200, 190,
                  128, true, true, 0, 1, 0, 1, 2e-2, false, true},
+            Case{"f16_wgmma_d64_six_key_tiles", "f16", 1, 2, 1, 130, 330, 64,
+                 false, true, 0, 1, 0, 1, 4e-3, false, true},
             Case{"bf16_wgmma_d192_causal_final", "bf16", 1, 1, 1, 60, 100, 192,
                  true, true, 0, 1, 0, 1, 2e-2, true, true},
             Case{"f16_wgmma_d256_full_final", "f16", 1, 1, 1, 70, 130, 256,

@@ -492,50 +492,48 @@ std::vector<SharedAccessLog> twoThreads(std::initializer_list<TouchSpec> list) {
 }
 
 TEST(SharedMemoryRaceModel, FindsAccessesNotOrderedByHappensBefore) {
-  auto racesOf = [](std::vector<SharedAccessLog> logs) {
-    return findRaces(logs).size();
+  struct Example {
+    std::initializer_list<TouchSpec> touches;
+    size_t races;
+    const char *why;
   };
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 2, 4, false}})),
-            2u)
-      << "bytes 2 and 3: the reader has acquired nothing of the writer";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 1, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}})),
-            0u)
-      << "the reader acquired the writer's release after the write";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 2, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}})),
-            4u)
-      << "the reader acquired only a release from before the write";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 1, 0, 4, true}, {1, 0, 0, 1, 0, 4, false}})),
-            0u)
-      << "a thread reads its own write";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 1, 0, 4, false}, {1, 1, 0, 1, 0, 4, false}})),
-            0u)
-      << "two readers";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 1, 0, 2, true}, {1, 1, 0, 1, 2, 2, false}})),
-            0u)
-      << "the two halves of one word";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 0, 0, 3, 0, 16, true}, {1, 1, 2, 1, 8, 1, false}})),
-            1u)
-      << "a cp.async issued at clock 1 and waited for at 3 may land after "
-         "the release at 2 that the reader acquired";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 1, 0, 1, 0, 4, false}, {1, 0, 0, 1, 0, 4, true}})),
-            4u)
-      << "a write after another thread's read it has not acquired (WAR)";
-  EXPECT_EQ(racesOf(twoThreads(
-                {{0, 1, 0, 1, 0, 4, false}, {1, 0, 1, 1, 0, 4, true}})),
-            0u)
-      << "the writer acquired the reader's release: the stage was empty";
-  EXPECT_EQ(
-      racesOf(twoThreads({{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 0, 4, true}})),
-      4u)
-      << "two writes (WAW)";
+  const Example examples[] = {
+      {{{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 2, 4, false}},
+       2,
+       "bytes 2 and 3: the reader has acquired nothing of the writer"},
+      {{{0, 0, 0, 1, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}},
+       0,
+       "the reader acquired the writer's release after the write"},
+      {{{0, 0, 0, 2, 0, 4, true}, {1, 1, 1, 1, 0, 4, false}},
+       4,
+       "the reader acquired only a release from before the write"},
+      {{{0, 0, 0, 1, 0, 4, true}, {1, 0, 0, 1, 0, 4, false}},
+       0,
+       "a thread reads its own write"},
+      {{{0, 0, 0, 1, 0, 4, false}, {1, 1, 0, 1, 0, 4, false}},
+       0,
+       "two readers"},
+      {{{0, 0, 0, 1, 0, 2, true}, {1, 1, 0, 1, 2, 2, false}},
+       0,
+       "the two halves of one word"},
+      {{{0, 0, 0, 3, 0, 16, true}, {1, 1, 2, 1, 8, 1, false}},
+       1,
+       "a cp.async issued at clock 1 and waited for at 3 may land after the "
+       "release at 2 that the reader acquired"},
+      {{{0, 1, 0, 1, 0, 4, false}, {1, 0, 0, 1, 0, 4, true}},
+       4,
+       "a write after another thread's read it has not acquired (WAR)"},
+      {{{0, 1, 0, 1, 0, 4, false}, {1, 0, 1, 1, 0, 4, true}},
+       0,
+       "the writer acquired the reader's release: the stage was empty"},
+      {{{0, 0, 0, 1, 0, 4, true}, {1, 1, 0, 1, 0, 4, true}},
+       4,
+       "two writes (WAW)"},
+  };
+  for (const Example &example : examples) {
+    std::vector<SharedAccessLog> logs = twoThreads(example.touches);
+    EXPECT_EQ(findRaces(logs).size(), example.races) << example.why;
+  }
 }
 
 /// Every tensor-core kernel and the SIMT kernel, on two query blocks and

@@ -135,18 +135,18 @@ private:
     MBarrierIRBuilder barriers(b);
     ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, thread, idx(0)),
            [&] {
-             barriers.init(queryFull(barriers), kProducerThreads);
+             barriers.init(queryFull(barriers), producerThreads());
              for (int64_t s = 0; s < config.stages(); ++s) {
                barriers.init(stageBarrier(barriers, kFull, idx(s)),
-                             kProducerThreads);
+                             producerThreads());
                barriers.init(stageBarrier(barriers, kEmpty, idx(s)),
-                             kConsumerThreads);
+                             consumerThreads());
              }
            });
     gpu::BarrierOp::create(b); // the barriers are set up for every thread
     ifThenElse(
         arith::CmpIOp::create(b, arith::CmpIPredicate::uge, thread,
-                              idx(kConsumerThreads)),
+                              idx(consumerThreads())),
         [&] { produce(barriers); }, [&] { consume(barriers); });
     gpu::ReturnOp::create(b);
   }
@@ -160,8 +160,8 @@ private:
                                    NVVM::SetMaxRegisterAction::decrease);
     MmaSyncIRBuilder loader(
         b, config.elementType, headDim,
-        arith::SubIOp::create(b, thread, idx(kConsumerThreads)),
-        kProducerThreads);
+        arith::SubIOp::create(b, thread, idx(consumerThreads())),
+        producerThreads());
     auto publish = [&](SmallVector<Value> copies, Value barrier) {
       loader.waitForCopies(loader.commit(copies));
       wgmma->fenceSharedForAsyncProxy();
@@ -228,9 +228,10 @@ private:
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
   }
 
-  /// Threads of the consumer warpgroups (0..255) and of the producer's.
-  static constexpr int64_t kConsumerThreads = 256;
-  static constexpr int64_t kProducerThreads = 128;
+  /// Threads of the consumer warpgroups (the first ones) and of the
+  /// producer's (the rest).
+  int64_t consumerThreads() const { return 32 * config.warps(); }
+  int64_t producerThreads() const { return 32 * config.producerWarps(); }
 
   /// One key tile of the pipeline in the file comment; returns the new
   /// carried state.

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "FakeTensorMap.h"
 
 #include <atomic>
 #include <chrono>
@@ -400,6 +401,45 @@ CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t count,
 CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t count,
                           CUstream stream) {
   return fakeMemset("cuMemsetD32Async", dst, value, count, stream);
+}
+
+/// Writes its arguments (FakeTensorMap.h), after the checks of the real
+/// driver that the runtime's own checks do not make first.
+CUresult cuTensorMapEncodeTiled(CUtensorMap *tensorMap, int dataType,
+                                cuuint32_t rank, void *globalAddress,
+                                const cuuint64_t *globalDim,
+                                const cuuint64_t *globalStrides,
+                                const cuuint32_t *boxDim,
+                                const cuuint32_t *elementStrides,
+                                int interleave, int swizzle, int l2Promotion,
+                                int oobFill) {
+  if (CUresult result = injected("cuTensorMapEncodeTiled"))
+    return result;
+  constexpr int kSwizzle128B = 3, kElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
+                                                     4, 8, 2, 4, 4, 4};
+  if (rank < 1 || rank > 5 || dataType < 0 || dataType > 12)
+    return CUDA_ERROR_INVALID_VALUE;
+  ringattn::testing::FakeTensorMap map = {};
+  for (cuuint32_t d = 0; d < rank; ++d) {
+    if (boxDim[d] < 1 || boxDim[d] > 256 || elementStrides[d] != 1)
+      return CUDA_ERROR_INVALID_VALUE;
+    map.dims[d] = globalDim[d];
+    map.box[d] = boxDim[d];
+    if (d > 0)
+      map.strides[d - 1] = globalStrides[d - 1];
+  }
+  // A swizzled box row is at most the swizzle's span.
+  if (swizzle == kSwizzle128B && boxDim[0] * kElementBytes[dataType] > 128)
+    return CUDA_ERROR_INVALID_VALUE;
+  map.address = reinterpret_cast<uintptr_t>(globalAddress);
+  map.rank = rank;
+  map.dataType = dataType;
+  map.interleave = interleave;
+  map.swizzle = swizzle;
+  map.l2Promotion = l2Promotion;
+  map.oobFill = oobFill;
+  std::memcpy(static_cast<void *>(tensorMap), &map, sizeof(map));
+  return CUDA_SUCCESS;
 }
 
 } // extern "C"

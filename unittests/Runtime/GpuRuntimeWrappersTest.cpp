@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FakeTensorMap.h"
 #include "GpuRuntimeWrappers.h"
 #include "GpuTestSupport.h"
 
@@ -14,7 +15,9 @@
 
 #include <cstring>
 
+using ringattn::testing::deviceAllocationsMade;
 using ringattn::testing::fakeControl;
+using ringattn::testing::FakeTensorMap;
 using ::testing::HasSubstr;
 using ::testing::internal::CaptureStderr;
 using ::testing::internal::GetCapturedStderr;
@@ -144,6 +147,101 @@ TEST(GpuWrappers, SelectingAMissingDeviceIsReported) {
   CUstream_st *stream = mgpuStreamCreate();
   EXPECT_NE(stream, nullptr);
   mgpuStreamDestroy(stream);
+}
+
+/// A [batch, heads, rows, head_dim] memref of bf16 over `data`, as
+/// nvgpu.tma.create.descriptor passes its ranked descriptor.
+struct ActivationDescriptor {
+  void *allocated, *aligned;
+  int64_t offset, sizes[4], strides[4];
+};
+
+// cuda.h's CUtensorMapDataType BFLOAT16, CU_TENSOR_MAP_SWIZZLE_128B,
+// CU_TENSOR_MAP_L2_PROMOTION_L2_128B.
+constexpr int64_t kBFloat16 = 9, kSwizzle128B = 3, kL2Promotion128B = 2;
+
+void *encode(ActivationDescriptor &descriptor, const int64_t (&box)[4]) {
+  return mgpuTensorMapEncodeTiledMemref(4, &descriptor, kBFloat16,
+                                        /*interleave=*/0, kSwizzle128B,
+                                        kL2Promotion128B, /*oobFill=*/0, box);
+}
+
+TEST(GpuWrappers, TensorMapsAreMadeOnceAtTheMemRefsOffset) {
+  alignas(64) static uint16_t data[2 * 3 * 40 * 64];
+  // Batch 1 of two: the view starts 3 x 40 x 64 elements in.
+  ActivationDescriptor view = {
+      data, data, 3 * 40 * 64, {1, 3, 40, 64}, {3 * 40 * 64, 40 * 64, 64, 1}};
+  const int64_t box[4] = {1, 1, 32, 64};
+  CaptureStderr();
+  const int allocationsBefore = deviceAllocationsMade();
+  void *map = encode(view, box);
+  ASSERT_NE(map, nullptr);
+  // The fake's device memory is host memory.
+  FakeTensorMap encoded;
+  std::memcpy(&encoded, map, sizeof(encoded));
+  EXPECT_EQ(encoded.address,
+            reinterpret_cast<uintptr_t>(data + view.offset));
+  EXPECT_EQ(encoded.rank, 4u);
+  EXPECT_EQ(encoded.dataType, kBFloat16);
+  EXPECT_EQ(encoded.swizzle, kSwizzle128B);
+  EXPECT_EQ(encoded.l2Promotion, kL2Promotion128B);
+  EXPECT_EQ(encoded.oobFill, 0u);
+  // Innermost first; byte strides of dimensions 1 to 3.
+  EXPECT_THAT(encoded.dims, ::testing::ElementsAre(64, 40, 3, 1, 0));
+  EXPECT_THAT(encoded.strides,
+              ::testing::ElementsAre(128, 40 * 128, 3 * 40 * 128, 0));
+  EXPECT_THAT(encoded.box, ::testing::ElementsAre(64, 32, 1, 1, 0));
+
+  // The same map again is the same device copy; another is another.
+  EXPECT_EQ(encode(view, box), map);
+  EXPECT_EQ(deviceAllocationsMade(), allocationsBefore + 1);
+  view.offset = 0;
+  void *other = encode(view, box);
+  EXPECT_NE(other, nullptr);
+  EXPECT_NE(other, map);
+  EXPECT_EQ(GetCapturedStderr(), "");
+}
+
+TEST(GpuWrappers, TensorMapsTmaCannotReadAreReported) {
+  alignas(64) static uint16_t data[2 * 40 * 72];
+  const int64_t box[4] = {1, 1, 32, 64};
+  auto failure = [&](ActivationDescriptor view, const int64_t (&box)[4]) {
+    CaptureStderr();
+    EXPECT_EQ(encode(view, box), nullptr);
+    return GetCapturedStderr();
+  };
+  // One element in: not 16-byte aligned.
+  EXPECT_THAT(
+      failure({data, data, 1, {1, 2, 40, 64}, {80 * 64, 40 * 64, 64, 1}}, box),
+      HasSubstr("innermost stride 1: TMA needs a 16-byte aligned start and "
+                "contiguous rows\n"));
+  EXPECT_THAT(
+      failure({data, data, 0, {1, 2, 40, 32}, {80 * 64, 40 * 64, 64, 2}}, box),
+      HasSubstr("innermost stride 2: TMA needs"));
+  // Rows 65 elements (130 bytes) apart.
+  EXPECT_THAT(
+      failure({data, data, 0, {1, 2, 40, 64}, {80 * 65, 40 * 65, 65, 1}}, box),
+      HasSubstr("dimension 2 of the tensor at"));
+  EXPECT_THAT(
+      failure({data, data, 0, {1, 2, 40, 64}, {80 * 65, 40 * 65, 65, 1}}, box),
+      HasSubstr("is 130 bytes apart; TMA needs a multiple of 16\n"));
+  // A 128-column box of bf16 is wider than the 128-byte swizzle: the
+  // driver refuses it.
+  EXPECT_THAT(
+      failure({data, data, 0, {1, 2, 40, 64}, {80 * 64, 40 * 64, 64, 1}},
+              {1, 1, 32, 128}),
+      HasSubstr("ringattn: CUDA error in cuTensorMapEncodeTiled: "
+                "CUDA_ERROR_INVALID_VALUE: invalid argument\n"));
+  CaptureStderr();
+  ActivationDescriptor view = {data, data, 0, {1, 2, 40, 64},
+                               {80 * 64, 40 * 64, 64, 1}};
+  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(6, &view, kBFloat16, 0,
+                                           kSwizzle128B, 0, 0, box),
+            nullptr);
+  EXPECT_EQ(GetCapturedStderr(),
+            "ringattn: mgpuTensorMapEncodeTiledMemref: a rank-6 tensor of data "
+            "type 9; tensor maps have 1 to 5 dimensions of one of cuda.h's 13 "
+            "data types\n");
 }
 
 } // namespace

@@ -10,6 +10,9 @@
 #include "FlashAttentionKernel.h"
 #include "FlashKernelBuilder.h"
 #include "GpuKernelIRBuilder.h"
+#include "TmaLoadIRBuilder.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
@@ -68,6 +71,12 @@ std::string FlashKernelConfig::name() const {
          (finalOutput ? "_final" : "");
 }
 
+SmallVector<int64_t, 4>
+mlir::ring::flashTensorMapBox(const FlashKernelConfig &config, bool query) {
+  return {1, 1, query ? config.queryTile() : config.keyTile(),
+          TmaLoadIRBuilder::kPanelColumns};
+}
+
 gpu::GPUFuncOp
 mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
                                    const FlashKernelConfig &config) {
@@ -80,11 +89,19 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
   Type activation = dynamicStridedMemRef(ctx, 4, config.elementType);
   Type index = b.getIndexType();
   Type outElement = config.finalOutput ? config.elementType : b.getF32Type();
-  auto type = b.getFunctionType({activation, activation, activation,
+  SmallVector<Type> arguments = {activation,
+                                 activation,
+                                 activation,
                                  dynamicStridedMemRef(ctx, 4, outElement),
                                  dynamicStridedMemRef(ctx, 3, b.getF32Type()),
-                                 b.getF32Type(), index, index, index, index},
-                                {});
+                                 b.getF32Type(),
+                                 index,
+                                 index,
+                                 index,
+                                 index};
+  if (config.warpSpecialized())
+    arguments.append(3, LLVM::LLVMPointerType::get(ctx));
+  auto type = b.getFunctionType(arguments, {});
   gpu::GPUFuncOp func = createKernel(b, module, name, type, config.threads());
   if (config.tensorCores)
     buildTensorCoreFlashKernel(b, func, config);

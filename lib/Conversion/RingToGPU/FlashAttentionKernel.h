@@ -37,15 +37,17 @@ struct FlashKernelConfig {
   /// wgmma up to head_dim 128: a third warpgroup, the producer, streams Q
   /// and the K/V tiles into shared memory behind mbarriers while the two
   /// consumer warpgroups compute (FlashAttention-3's warp specialization).
+  /// One producer thread issues every load through the Tensor Memory
+  /// Accelerator (TmaLoadIRBuilder.h), from tensor maps the launch passes.
   /// Larger head dims need more registers per consumer thread (243-255)
   /// than a producer warpgroup leaves them (kConsumerRegisters), so they
-  /// keep the block-wide double-buffered pipeline.
+  /// keep the block-wide double-buffered pipeline of cp.async copies.
   bool warpSpecialized() const { return warpgroupMma && headDim <= 128; }
   /// setmaxnreg's split of the 64K registers between the warpgroups of a
-  /// warp-specialized block: 128 x 56 + 256 x 224 = 64,512. The producer
-  /// needs 56 for its cp.async address arithmetic (at 40 it spilled).
-  static constexpr int64_t kProducerRegisters = 56;
-  static constexpr int64_t kConsumerRegisters = 224;
+  /// warp-specialized block: 128 x 24 + 256 x 240 = 64,512, FlashAttention-
+  /// 3's. The producer's one thread only computes TMA coordinates.
+  static constexpr int64_t kProducerRegisters = 24;
+  static constexpr int64_t kConsumerRegisters = 240;
   /// Warps that compute in a tensor-core block: four of mma.sync, or two
   /// warpgroups of four; the SIMT kernel runs one thread per row.
   int64_t warps() const { return warpgroupMma ? 8 : 4; }
@@ -86,7 +88,9 @@ struct FlashKernelConfig {
   int64_t valueTileOffset() const { return keyTileOffset() + keyTileBytes(); }
   int64_t stageBytes() const { return 2 * keyTileBytes(); }
   /// The warp-specialized kernel's mbarriers follow the stages (from the
-  /// same boundary): Q's, then each stage's "full" and "empty" one.
+  /// same boundary): Q's, then each stage's "full" and "empty" one. A TMA
+  /// box lands at a 128-byte-aligned address and swizzles by address bits
+  /// as wgmma reads them: every tile starts on a 1024-byte boundary.
   int64_t barrierOffset() const {
     return keyTileOffset() + stages() * stageBytes();
   }
@@ -114,6 +118,12 @@ bool tensorCoresSupport(Type elementType, int64_t headDim);
 /// a swizzled 128-byte row.
 bool warpgroupMmaSupports(Type elementType, int64_t headDim);
 
+/// The box a warp-specialized kernel's tensor map of q (`query`) or of k
+/// and v describes, in memref order [batch, heads, rows, head_dim]: one
+/// head's rows of a tile by 64 columns, swizzled 128 bytes.
+SmallVector<int64_t, 4> flashTensorMapBox(const FlashKernelConfig &config,
+                                          bool query);
+
 /// Rows of the f32 tiles a SIMT kernel streams through shared memory two at
 /// a time (K and V, or Q and dout): 32 KiB together, at most 64 rows.
 int64_t simtTileRows(int64_t headDim);
@@ -123,7 +133,9 @@ int64_t simtTileRows(int64_t headDim);
 /// query_stride, key_offset, key_stride): q, k, v are
 /// memref<?x?x?x?xT, strided<[?, ?, ?, 1], offset: ?>>, out the same in f32
 /// (in T with finalOutput),
-/// lse memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>. Launch it on a grid
+/// lse memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>; a warp-specialized
+/// kernel takes three !llvm.ptr more, the tensor maps of q, k and v
+/// (flashTensorMapBox()). Launch it on a grid
 /// of (ceil(query_len / queryTile()), query_heads, batch) blocks of
 /// (threads(), 1, 1) with sharedMemoryBytes() of dynamic shared memory.
 gpu::GPUFuncOp getOrCreateFlashKernel(gpu::GPUModuleOp module,

@@ -26,6 +26,11 @@ FlashKernelBuilder::FlashKernelBuilder(ImplicitLocOpBuilder &b,
   queryStride = entry.getArgument(7);
   keyOffset = entry.getArgument(8);
   keyStride = entry.getArgument(9);
+  if (config.warpSpecialized()) {
+    queryMap = entry.getArgument(10);
+    keyMap = entry.getArgument(11);
+    valueMap = entry.getArgument(12);
+  }
 
   batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
   queryHead = gpu::BlockIdOp::create(b, gpu::Dimension::y);

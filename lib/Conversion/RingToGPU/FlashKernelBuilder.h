@@ -62,6 +62,8 @@ protected:
 
   Value query, key, value, out, lse, scaleLog2;
   Value queryOffset, queryStride, keyOffset, keyStride;
+  /// The tensor maps of q, k and v (warp-specialized kernels only).
+  Value queryMap, keyMap, valueMap;
   Value batch, queryHead, kvHead, query0, thread;
   Value queryLen, keyLen;
   /// One past the last key any row of the block may see: the same for every

@@ -21,6 +21,9 @@
 #include "RingAttn/Conversion/RingToGPU.h"
 #include "RingAttn/Dialect/Ring/IR/RingOps.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -59,6 +62,32 @@ struct LaunchBuilder {
                                                        type.getRank(),
                                                        type.getElementType()),
                                   buffer);
+  }
+  /// The tensor map of `buffer` for TMA boxes of `box` elements, 128-byte
+  /// swizzled and zero-filled past its end (TmaLoadIRBuilder.h), as the
+  /// !llvm.ptr the kernel takes: nvgpu.tma.create.descriptor becomes a
+  /// call to the runtime's mgpuTensorMapEncodeTiledMemref.
+  Value tensorMap(Value buffer, ArrayRef<int64_t> box) {
+    MLIRContext *ctx = b.getContext();
+    Type element = cast<MemRefType>(buffer.getType()).getElementType();
+    auto boxType = MemRefType::get(
+        box.take_back(2), element, MemRefLayoutAttrInterface{},
+        b.getI64IntegerAttr(
+            static_cast<int64_t>(NVVM::NVVMMemorySpace::Shared)));
+    auto mapType = nvgpu::TensorMapDescriptorType::get(
+        ctx, boxType, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+        nvgpu::TensorMapL2PromoKind::L2PROMO_128B,
+        nvgpu::TensorMapOOBKind::OOB_ZERO,
+        nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+    Value unranked = memref::CastOp::create(
+        b, UnrankedMemRefType::get(element, /*memorySpace=*/0), buffer);
+    SmallVector<Value> boxSizes =
+        llvm::map_to_vector(box, [&](int64_t size) { return idx(size); });
+    Value map =
+        nvgpu::TmaCreateDescriptorOp::create(b, mapType, unranked, boxSizes);
+    return UnrealizedConversionCastOp::create(
+               b, LLVM::LLVMPointerType::get(ctx), map)
+        .getResult(0);
   }
   /// `kernel` on (gridX, heads, batch) blocks of its known size.
   void launch(gpu::GPUFuncOp kernel, int64_t gridX, int64_t heads,
@@ -159,6 +188,13 @@ struct BlockAttentionToKernelLaunch : OpRewritePattern<BlockAttentionOp> {
                                l.idx(op.getQueryStride()),
                                keyOffset,
                                l.idx(op.getKeyStride())};
+    if (config->warpSpecialized()) {
+      SmallVector<int64_t, 4> queryBox = flashTensorMapBox(*config, true);
+      SmallVector<int64_t, 4> keyBox = flashTensorMapBox(*config, false);
+      args.push_back(l.tensorMap(op.getQuery(), queryBox));
+      args.push_back(l.tensorMap(op.getKey(), keyBox));
+      args.push_back(l.tensorMap(op.getValue(), keyBox));
+    }
     ShapedType queryType = op.getQuery().getType();
     l.launch(kernel,
              llvm::divideCeil(queryType.getDimSize(2), config->queryTile()),

@@ -30,6 +30,13 @@ void MBarrierIRBuilder::arrive(Value barrier) {
                                  /*count=*/Value());
 }
 
+void MBarrierIRBuilder::arriveExpectTx(Value barrier, int64_t bytes) {
+  NVVM::MBarrierArriveExpectTxOp::create(
+      b, /*res=*/Type(), barrier,
+      arith::ConstantIntOp::create(b, b.getI32Type(), bytes),
+      NVVM::MemScopeKind::CTA, /*relaxed=*/false, /*predicate=*/Value());
+}
+
 void MBarrierIRBuilder::waitParity(Value barrier, Value parity) {
   // The op loops on try_wait until the phase completes; no suspend hint.
   NVVM::MBarrierTryWaitParityOp::create(

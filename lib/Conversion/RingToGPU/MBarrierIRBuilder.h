@@ -36,6 +36,10 @@ public:
   void init(Value barrier, int64_t arrivals);
   /// This thread's arrival, releasing its prior memory accesses.
   void arrive(Value barrier);
+  /// This thread's arrival, after raising the current phase's transaction
+  /// count by `bytes`: the phase completes once asynchronous copies (TMA)
+  /// have also completed that many bytes on `barrier`.
+  void arriveExpectTx(Value barrier, int64_t bytes);
   /// Waits until the phase of parity `parity` (i32, 0 or 1) has completed,
   /// acquiring what its arrivals released.
   void waitParity(Value barrier, Value parity);

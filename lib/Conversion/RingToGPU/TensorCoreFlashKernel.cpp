@@ -35,17 +35,17 @@
 // the stages over through mbarriers (MBarrierIRBuilder.h), with no block
 // barrier after the set-up:
 //
-//   producer                           consumers
-//   Q -> shared; arrive Q's            wait Q's
+//   producer (one thread)              consumers
+//   expect Q's bytes; TMA Q            wait Q's
 //   for each key tile t:               for each key tile t:
 //     wait "empty"(t % 2)                wait "full"(t % 2)
-//     K(t), V(t) -> stage t % 2          S = Q K(t)^T, mask, softmax,
-//     arrive "full"(t % 2)                 O = a O + P V(t)
+//     expect K(t), V(t)'s bytes          S = Q K(t)^T, mask, softmax,
+//     TMA K(t), V(t) -> stage t % 2        O = a O + P V(t)
 //                                        arrive "empty"(t % 2)
 //
-// The producer's loads are cp.async: each thread waits for its own copies
-// and fences them for the async proxy (wgmma's) before it arrives. At
-// larger head dims a consumer needs more registers than a producer would
+// The producer's loads are TMA copies (TmaLoadIRBuilder.h): a "full" phase
+// completes once their bytes have landed, written through the async proxy
+// wgmma reads through. At larger head dims a consumer needs more registers than a producer would
 // leave it, and the two warpgroups share the loads, one block barrier a
 // tile:
 //
@@ -62,6 +62,7 @@
 #include "MBarrierIRBuilder.h"
 #include "MmaSyncFragmentLayout.h"
 #include "MmaSyncIRBuilder.h"
+#include "TmaLoadIRBuilder.h"
 #include "WarpgroupMmaIRBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -135,13 +136,16 @@ private:
     MBarrierIRBuilder barriers(b);
     ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, thread, idx(0)),
            [&] {
-             barriers.init(queryFull(barriers), producerThreads());
+             // A "full" phase is one arrival and the bytes of its loads.
+             barriers.init(queryFull(barriers), 1);
              for (int64_t s = 0; s < config.stages(); ++s) {
-               barriers.init(stageBarrier(barriers, kFull, idx(s)),
-                             producerThreads());
+               barriers.init(stageBarrier(barriers, kFull, idx(s)), 1);
                barriers.init(stageBarrier(barriers, kEmpty, idx(s)),
                              consumerThreads());
              }
+             // The TMA unit completes transactions on them: the async
+             // proxy must see them initialized.
+             NVVM::FenceMbarrierInitOp::create(b);
            });
     gpu::BarrierOp::create(b); // the barriers are set up for every thread
     ifThenElse(
@@ -151,35 +155,34 @@ private:
     gpu::ReturnOp::create(b);
   }
 
-  /// The producer: Q, then each key tile's K and V into stage t % stages
-  /// once the consumers have emptied it. Its copies are cp.async; each
-  /// thread waits for its own, fences them for wgmma's async proxy, and
-  /// arrives, so a completed "full" phase means the stage has landed.
+  /// The producer: its first thread loads Q, then each key tile's K and V
+  /// into stage t % stages once the consumers have emptied it, by TMA; a
+  /// "full" phase completes when its loads have landed, and TMA writes
+  /// through the async proxy wgmma reads through: no fence.
   void produce(MBarrierIRBuilder &barriers) {
     NVVM::SetMaxRegisterOp::create(b, FlashKernelConfig::kProducerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
-    MmaSyncIRBuilder loader(
-        b, config.elementType, headDim,
-        arith::SubIOp::create(b, thread, idx(consumerThreads())),
-        producerThreads());
-    auto publish = [&](SmallVector<Value> copies, Value barrier) {
-      loader.waitForCopies(loader.commit(copies));
-      wgmma->fenceSharedForAsyncProxy();
-      barriers.arrive(barrier);
-    };
-    publish(copyRowsAsync(loader, query, queryHead, query0, queryLen,
-                          queryTileBuf, config.queryTile()),
-            queryFull(barriers));
-    forLoop(idx(0), keyEnd, idx(keyTile), [&](Value key0) {
-      auto [stage, parity] = stageUse(key0);
-      barriers.waitParity(stageBarrier(barriers, kEmpty, stage),
-                          arith::XOrIOp::create(b, parity, i32Const(1)));
-      useStageTiles(stage);
-      SmallVector<Value> copies =
-          copyRowsAsync(loader, key, kvHead, key0, keyLen, keyTileBuf, keyTile);
-      llvm::append_range(copies, copyRowsAsync(loader, value, kvHead, key0,
-                                               keyLen, valueTileBuf, keyTile));
-      publish(copies, stageBarrier(barriers, kFull, stage));
+    Value issuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, thread,
+                                         idx(consumerThreads()));
+    ifThen(issuer, [&] {
+      TmaLoadIRBuilder tma(b, config.elementType, headDim);
+      Value full = queryFull(barriers);
+      barriers.arriveExpectTx(full, tma.tileBytes(config.queryTile()));
+      tma.loadTile(queryMap, alignedWindow, batch, queryHead, query0,
+                   config.queryTile(), full);
+      forLoop(idx(0), keyEnd, idx(keyTile), [&](Value key0) {
+        auto [stage, parity] = stageUse(key0);
+        barriers.waitParity(stageBarrier(barriers, kEmpty, stage),
+                            arith::XOrIOp::create(b, parity, i32Const(1)));
+        Value full = stageBarrier(barriers, kFull, stage);
+        barriers.arriveExpectTx(full, 2 * tma.tileBytes(keyTile));
+        Value stageStart =
+            add(alignedWindow, mul(stage, idx(config.stageBytes())));
+        tma.loadTile(keyMap, add(stageStart, idx(config.keyTileOffset())),
+                     batch, kvHead, key0, keyTile, full);
+        tma.loadTile(valueMap, add(stageStart, idx(config.valueTileOffset())),
+                     batch, kvHead, key0, keyTile, full);
+      });
     });
   }
 
@@ -228,10 +231,8 @@ private:
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
   }
 
-  /// Threads of the consumer warpgroups (the first ones) and of the
-  /// producer's (the rest).
+  /// Threads of the consumer warpgroups: the first ones.
   int64_t consumerThreads() const { return 32 * config.warps(); }
-  int64_t producerThreads() const { return 32 * config.producerWarps(); }
 
   /// One key tile of the pipeline in the file comment; returns the new
   /// carried state.
@@ -323,20 +324,15 @@ private:
                            add(warpMma.groupId, idx(mi * Mma::kM + 8 * h))));
   }
 
-  /// The copies of `count` rows of `source` from row0 into `tile`, issued
-  /// by the threads of `copier` (the whole block's, or the producer's).
-  SmallVector<Value> copyRowsAsync(MmaSyncIRBuilder &copier, Value source,
-                                   Value head, Value row0, Value len,
-                                   Value tile, int64_t count) {
-    if (!wgmma)
-      return copier.copyRowsAsync(source, batch, head, row0, len, tile, count);
-    return copier.copyRowsAsync(
-        source, batch, head, row0, len, tile, count,
-        [&](Value r, Value c) { return wgmma->place(r, c, count); });
-  }
+  /// The block's copies of `count` rows of `source` from row0 into `tile`.
   SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
                                    Value len, Value tile, int64_t count) {
-    return copyRowsAsync(warpMma, source, head, row0, len, tile, count);
+    if (!wgmma)
+      return warpMma.copyRowsAsync(source, batch, head, row0, len, tile,
+                                   count);
+    return warpMma.copyRowsAsync(
+        source, batch, head, row0, len, tile, count,
+        [&](Value r, Value c) { return wgmma->place(r, c, count); });
   }
 
   /// This thread's shared-memory writes (stores, landed copies) made

@@ -16,6 +16,7 @@
 #define RINGATTN_LIB_RUNTIME_GPU_CUDADRIVER_H
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,7 @@ struct CUmod_st;
 struct CUfunc_st;
 struct CUstream_st;
 struct CUevent_st;
+struct CUtensorMap_st;
 
 namespace ringattn {
 namespace runtime {
@@ -43,6 +45,17 @@ using CUevent = CUevent_st *;
 using CUdevice_attribute = int;
 using CUfunction_attribute = int;
 using CUjit_option = int;
+using CUtensorMapDataType = int;
+using CUtensorMapInterleave = int;
+using CUtensorMapSwizzle = int;
+using CUtensorMapL2promotion = int;
+using CUtensorMapFloatOOBfill = int;
+using cuuint32_t = uint32_t;
+using cuuint64_t = uint64_t;
+/// cuda.h's CUtensorMap: 128 opaque bytes, 128-byte aligned.
+using CUtensorMap = CUtensorMap_st;
+constexpr size_t kTensorMapBytes = 128;
+constexpr size_t kTensorMapAlignment = 128;
 
 enum : CUresult {
   CUDA_SUCCESS = 0,

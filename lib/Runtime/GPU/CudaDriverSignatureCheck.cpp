@@ -40,6 +40,11 @@ static_assert(std::is_same<::CUfunction, CUfunction>::value, "CUfunction");
 static_assert(std::is_same<::CUstream, CUstream>::value, "CUstream");
 static_assert(std::is_same<::CUevent, CUevent>::value, "CUevent");
 static_assert(sizeof(::CUresult) == sizeof(CUresult), "CUresult");
+static_assert(std::is_same<::cuuint32_t, cuuint32_t>::value, "cuuint32_t");
+static_assert(std::is_same<::cuuint64_t, cuuint64_t>::value, "cuuint64_t");
+static_assert(sizeof(::CUtensorMap) == kTensorMapBytes &&
+                  alignof(::CUtensorMap) == kTensorMapAlignment,
+              "CUtensorMap");
 
 #define CHECK_CONSTANT(Name)                                                   \
   static_assert(static_cast<long long>(::Name) ==                              \

@@ -28,10 +28,14 @@
 #include "RankBinding.h"
 #include "ScratchMemory.h"
 
+#include <array>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <string>
 
 using namespace ringattn::runtime;
@@ -421,3 +425,121 @@ extern "C" void mgpuMemHostUnregisterMemRef(int64_t /*rank*/, void *descriptor,
 }
 
 extern "C" void mgpuSetDefaultDevice(int32_t device) { selectDevice(device); }
+
+//===----------------------------------------------------------------------===//
+// Tensor maps (TMA)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Everything cuTensorMapEncodeTiled encodes, in a fixed layout: a tensor
+/// map is a function of it, so equal keys share one device copy. The
+/// device; rank and the five enumerations; the address; five dims, four
+/// byte strides and five box sizes, innermost first.
+constexpr int kMaxTensorMapRank = 5;
+using TensorMapKey = std::array<uint64_t, 3 + 5 + 4 + 5>;
+
+/// The device copies made so far. A copy is never written again and lives
+/// as long as the process (a launch may still read it), 128 bytes each.
+std::mutex tensorMapsMutex;
+std::map<TensorMapKey, CUdeviceptr> &tensorMaps() {
+  static auto *maps = new std::map<TensorMapKey, CUdeviceptr>();
+  return *maps;
+}
+
+CUdeviceptr cachedTensorMap(const TensorMapKey &key) {
+  std::lock_guard<std::mutex> lock(tensorMapsMutex);
+  auto it = tensorMaps().find(key);
+  return it == tensorMaps().end() ? 0 : it->second;
+}
+} // namespace
+
+/// Bytes of an element of each CUtensorMapDataType (cuda.h's order).
+static constexpr int64_t tensorMapElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
+                                                    4, 8, 2, 4, 4, 4};
+
+// nvgpu.tma.create.descriptor's call (LLVM 22's ABI): the memref's ranked
+// descriptor, cuda.h's enumerations, and the box in memref order. Returns a
+// device pointer to the tensor map, as upstream does, but made once per
+// distinct map, and at the memref's offset (upstream's reads the aligned
+// pointer alone).
+extern "C" void *mgpuTensorMapEncodeTiledMemref(
+    int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
+    int64_t swizzle, int64_t l2Promotion, int64_t oobFill,
+    const int64_t *box) {
+  const char *function = "mgpuTensorMapEncodeTiledMemref";
+  if (rank < 1 || rank > kMaxTensorMapRank || dataType < 0 ||
+      dataType >= int64_t(std::size(tensorMapElementBytes))) {
+    reportf("%s: a rank-%ld tensor of data type %ld; tensor maps have 1 to 5 "
+            "dimensions of one of cuda.h's %zu data types",
+            function, static_cast<long>(rank), static_cast<long>(dataType),
+            std::size(tensorMapElementBytes));
+    return nullptr;
+  }
+  const int64_t elementBytes = tensorMapElementBytes[dataType];
+  auto *sizes = reinterpret_cast<const int64_t *>(
+      static_cast<MemRefHead *>(descriptor) + 1);
+  const int64_t *strides = sizes + rank;
+  char *data = memrefData(descriptor, elementBytes);
+  // TMA counts dimensions innermost first.
+  TensorMapKey key = {};
+  uint64_t *dims = &key[3], *byteStrides = &key[8];
+  uint32_t boxDims[kMaxTensorMapRank], elementStrides[kMaxTensorMapRank];
+  for (int64_t d = 0; d < rank; ++d) {
+    dims[d] = static_cast<uint64_t>(sizes[rank - 1 - d]);
+    boxDims[d] = static_cast<uint32_t>(box[rank - 1 - d]);
+    elementStrides[d] = 1;
+    key[12 + d] = boxDims[d];
+    if (d > 0)
+      byteStrides[d - 1] =
+          static_cast<uint64_t>(strides[rank - 1 - d] * elementBytes);
+  }
+  if (strides[rank - 1] != 1 || reinterpret_cast<uintptr_t>(data) % 16) {
+    reportf("%s: the tensor at %p, innermost stride %ld: TMA needs a 16-byte "
+            "aligned start and contiguous rows",
+            function, static_cast<void *>(data),
+            static_cast<long>(strides[rank - 1]));
+    return nullptr;
+  }
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (byteStrides[d] % 16) {
+      reportf("%s: dimension %ld of the tensor at %p is %llu bytes apart; "
+              "TMA needs a multiple of 16",
+              function, static_cast<long>(rank - 2 - d),
+              static_cast<void *>(data),
+              static_cast<unsigned long long>(byteStrides[d]));
+      return nullptr;
+    }
+  const Driver *cu = enter(function);
+  if (!cu)
+    return nullptr;
+  {
+    std::string why; // enter() already validated the selection
+    key[0] = static_cast<uint64_t>(selectedDevice(why));
+  }
+  key[1] = static_cast<uint64_t>(rank) | uint64_t(uint32_t(dataType)) << 8 |
+           uint64_t(uint32_t(interleave)) << 16 |
+           uint64_t(uint32_t(swizzle)) << 24 |
+           uint64_t(uint32_t(l2Promotion)) << 32 |
+           uint64_t(uint32_t(oobFill)) << 40;
+  key[2] = reinterpret_cast<uintptr_t>(data);
+  if (CUdeviceptr cached = cachedTensorMap(key))
+    return reinterpret_cast<void *>(cached);
+
+  alignas(kTensorMapAlignment) unsigned char map[kTensorMapBytes];
+  CUdeviceptr copy = 0;
+  if (!checkCuda(cu,
+                 cu->cuTensorMapEncodeTiled(
+                     reinterpret_cast<CUtensorMap *>(map), int(dataType),
+                     static_cast<cuuint32_t>(rank), data, dims, byteStrides,
+                     boxDims, elementStrides, int(interleave), int(swizzle),
+                     int(l2Promotion), int(oobFill)),
+                 "cuTensorMapEncodeTiled") ||
+      !checkCuda(cu, cu->cuMemAlloc_v2(&copy, kTensorMapBytes),
+                 "cuMemAlloc") ||
+      !checkCuda(cu, cu->cuMemcpyHtoD_v2(copy, map, kTensorMapBytes),
+                 "cuMemcpyHtoD"))
+    return nullptr;
+  std::lock_guard<std::mutex> lock(tensorMapsMutex);
+  // Another thread may have made the same map meanwhile: either copy does.
+  return reinterpret_cast<void *>(tensorMaps().emplace(key, copy).first->second);
+}

@@ -63,6 +63,10 @@ void mgpuMemHostUnregister(void *pointer);
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementBytes);
 void mgpuSetDefaultDevice(int32_t device);
+void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                                     int64_t dataType, int64_t interleave,
+                                     int64_t swizzle, int64_t l2Promotion,
+                                     int64_t oobFill, const int64_t *box);
 }
 
 #endif // RINGATTN_LIB_RUNTIME_GPU_GPURUNTIMEWRAPPERS_H

@@ -40,8 +40,11 @@
 // PTX: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.version 8.0{{.*}}.target sm_80{{.*}}.entry flash_attention_bf16_d128_causal_mma{{.*}}bar.sync{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32{{.*}}shfl.sync.bfly{{.*}}ex2.approx.ftz.f32
 // SIMT: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.entry flash_attention_bf16_d128_causal_simt
 // SIMT-NOT: mma.sync
-// SM90A: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_bf16_d128_causal_wgmma
-// SM90A: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90a{{.*}}.entry flash_attention_bf16_d128_causal_wgmma{{.*}}fence.proxy.async.shared::cta{{.*}}wgmma.fence.sync.aligned{{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16{{.*}}wgmma.commit_group.sync.aligned{{.*}}wgmma.wait_group.sync.aligned
+// On sm_90a the host makes the tensor maps of Q, K and V through the
+// runtime, and the kernel's producer loads by TMA on mbarriers.
+// SM90A-COUNT-3: llvm.call @mgpuTensorMapEncodeTiledMemref
+// SM90A: gpu.launch_func <%{{.*}} : !llvm.ptr> @ring_kernels::@flash_attention_bf16_d128_causal_wgmma {{.*}}, %{{.*}} : !llvm.ptr, %{{.*}} : !llvm.ptr, %{{.*}} : !llvm.ptr)
+// SM90A: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90a{{.*}}.entry flash_attention_bf16_d128_causal_wgmma{{.*}}fence.mbarrier_init.release.cluster{{.*}}mbarrier.arrive.expect_tx.shared.b64{{.*}}cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes{{.*}}wgmma.fence.sync.aligned{{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16{{.*}}wgmma.commit_group.sync.aligned{{.*}}wgmma.wait_group.sync.aligned
 // SM90: gpu.binary @ring_kernels [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.entry flash_attention_bf16_d128_causal_mma
 // SM90-NOT: wgmma
 // CHECK-NOT: __nv_

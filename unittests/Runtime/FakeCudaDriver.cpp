@@ -405,18 +405,15 @@ CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t count,
 
 /// Writes its arguments (FakeTensorMap.h), after the checks of the real
 /// driver that the runtime's own checks do not make first.
-CUresult cuTensorMapEncodeTiled(CUtensorMap *tensorMap, int dataType,
-                                cuuint32_t rank, void *globalAddress,
-                                const cuuint64_t *globalDim,
-                                const cuuint64_t *globalStrides,
-                                const cuuint32_t *boxDim,
-                                const cuuint32_t *elementStrides,
-                                int interleave, int swizzle, int l2Promotion,
-                                int oobFill) {
+CUresult cuTensorMapEncodeTiled(
+    CUtensorMap *tensorMap, int dataType, cuuint32_t rank, void *globalAddress,
+    const cuuint64_t *globalDim, const cuuint64_t *globalStrides,
+    const cuuint32_t *boxDim, const cuuint32_t *elementStrides, int interleave,
+    int swizzle, int l2Promotion, int oobFill) {
   if (CUresult result = injected("cuTensorMapEncodeTiled"))
     return result;
-  constexpr int kSwizzle128B = 3, kElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
-                                                     4, 8, 2, 4, 4, 4};
+  constexpr int kSwizzle128B = 3,
+                kElementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
   if (rank < 1 || rank > 5 || dataType < 0 || dataType > 12)
     return CUDA_ERROR_INVALID_VALUE;
   ringattn::testing::FakeTensorMap map = {};

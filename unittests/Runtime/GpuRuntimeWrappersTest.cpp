@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FakeTensorMap.h"
 #include "GpuRuntimeWrappers.h"
+#include "FakeTensorMap.h"
 #include "GpuTestSupport.h"
 
 #include <gmock/gmock.h>
@@ -179,8 +179,7 @@ TEST(GpuWrappers, TensorMapsAreMadeOnceAtTheMemRefsOffset) {
   // The fake's device memory is host memory.
   FakeTensorMap encoded;
   std::memcpy(&encoded, map, sizeof(encoded));
-  EXPECT_EQ(encoded.address,
-            reinterpret_cast<uintptr_t>(data + view.offset));
+  EXPECT_EQ(encoded.address, reinterpret_cast<uintptr_t>(data + view.offset));
   EXPECT_EQ(encoded.rank, 4u);
   EXPECT_EQ(encoded.dataType, kBFloat16);
   EXPECT_EQ(encoded.swizzle, kSwizzle128B);
@@ -233,10 +232,10 @@ TEST(GpuWrappers, TensorMapsTmaCannotReadAreReported) {
       HasSubstr("ringattn: CUDA error in cuTensorMapEncodeTiled: "
                 "CUDA_ERROR_INVALID_VALUE: invalid argument\n"));
   CaptureStderr();
-  ActivationDescriptor view = {data, data, 0, {1, 2, 40, 64},
-                               {80 * 64, 40 * 64, 64, 1}};
-  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(6, &view, kBFloat16, 0,
-                                           kSwizzle128B, 0, 0, box),
+  ActivationDescriptor view = {
+      data, data, 0, {1, 2, 40, 64}, {80 * 64, 40 * 64, 64, 1}};
+  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(6, &view, kBFloat16, 0, kSwizzle128B,
+                                           0, 0, box),
             nullptr);
   EXPECT_EQ(GetCapturedStderr(),
             "ringattn: mgpuTensorMapEncodeTiledMemref: a rank-6 tensor of data "

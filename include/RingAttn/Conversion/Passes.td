@@ -121,8 +121,10 @@ def RingLowerBlockAttentionGPU
     `wgmma.mma_async.m64nNk16` instead: two warpgroups of 64 query rows,
     Q and double-buffered K and V in 128-byte-swizzled shared memory read
     through matrix descriptors, P from registers; up to head_dim 128 a
-    third, producer warpgroup loads the tiles and hands them over through
-    mbarriers (warp specialization). A block whose `out` is in
+    third, producer warpgroup loads the tiles by TMA and hands them over
+    through mbarriers (warp specialization): the launch then also passes
+    a tensor map of each of Q, K and V, made on the host by
+    `nvgpu.tma.create.descriptor`. A block whose `out` is in
     the input type (a final output) gets a kernel variant that rounds as it
     stores.
 

@@ -70,10 +70,10 @@ struct LaunchBuilder {
   Value tensorMap(Value buffer, ArrayRef<int64_t> box) {
     MLIRContext *ctx = b.getContext();
     Type element = cast<MemRefType>(buffer.getType()).getElementType();
-    auto boxType = MemRefType::get(
-        box.take_back(2), element, MemRefLayoutAttrInterface{},
-        b.getI64IntegerAttr(
-            static_cast<int64_t>(NVVM::NVVMMemorySpace::Shared)));
+    auto boxType =
+        MemRefType::get(box.take_back(2), element, MemRefLayoutAttrInterface{},
+                        b.getI64IntegerAttr(static_cast<int64_t>(
+                            NVVM::NVVMMemorySpace::Shared)));
     auto mapType = nvgpu::TensorMapDescriptorType::get(
         ctx, boxType, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
         nvgpu::TensorMapL2PromoKind::L2PROMO_128B,

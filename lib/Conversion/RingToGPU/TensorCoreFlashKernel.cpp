@@ -45,9 +45,9 @@
 //
 // The producer's loads are TMA copies (TmaLoadIRBuilder.h): a "full" phase
 // completes once their bytes have landed, written through the async proxy
-// wgmma reads through. At larger head dims a consumer needs more registers than a producer would
-// leave it, and the two warpgroups share the loads, one block barrier a
-// tile:
+// wgmma reads through. At larger head dims a consumer needs more registers than
+// a producer would leave it, and the two warpgroups share the loads, one block
+// barrier a tile:
 //
 //   prologue: Q, K(0), V(0) -> shared (stage 0)
 //   for each key tile t:
@@ -328,8 +328,7 @@ private:
   SmallVector<Value> copyRowsAsync(Value source, Value head, Value row0,
                                    Value len, Value tile, int64_t count) {
     if (!wgmma)
-      return warpMma.copyRowsAsync(source, batch, head, row0, len, tile,
-                                   count);
+      return warpMma.copyRowsAsync(source, batch, head, row0, len, tile, count);
     return warpMma.copyRowsAsync(
         source, batch, head, row0, len, tile, count,
         [&](Value r, Value c) { return wgmma->place(r, c, count); });
@@ -355,9 +354,10 @@ private:
                               config.elementType);
   }
 
-  /// wgmma: Q, K and V 128-byte swizzled, each viewed as its panels' rows
-  /// of 64 elements, from the first 1024-byte boundary of the shared
-  /// window; and the descriptors of the operands that do not move.
+  /// wgmma: Q, K and V 128-byte swizzled from the first 1024-byte boundary
+  /// of the shared window, and the descriptors of the operands that do not
+  /// move; where cp.async fills them, each tile viewed as its panels' rows
+  /// of 64 elements (TMA writes to addresses).
   void setUpSwizzledTiles() {
     Value window = sharedWindowAddress();
     Value align = idx(FlashKernelConfig::kSwizzleAlignment - 1);
@@ -367,8 +367,6 @@ private:
     auto address = [&](int64_t offset) {
       return add(alignedWindow, idx(offset));
     };
-    queryTileBuf = swizzledTile(idx(0), config.queryTile());
-
     // The second warpgroup's 64 rows of Q start 64 rows into the tile.
     Value warpgroupRows = mul(wgmma->warpgroup, idx(64 * Swizzled::kRowBytes));
     queryDescriptor = wgmma->kMajorDescriptor(add(address(0), warpgroupRows));
@@ -376,6 +374,9 @@ private:
         wgmma->kMajorDescriptor(address(config.keyTileOffset()));
     firstValueDescriptor = wgmma->mnMajorDescriptor(
         address(config.valueTileOffset()), keyTile * Swizzled::kRowBytes);
+    if (config.warpSpecialized())
+      return;
+    queryTileBuf = swizzledTile(idx(0), config.queryTile());
     useStageTiles(idx(0));
   }
 

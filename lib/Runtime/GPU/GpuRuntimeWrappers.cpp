@@ -464,8 +464,7 @@ static constexpr int64_t tensorMapElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
 // pointer alone).
 extern "C" void *mgpuTensorMapEncodeTiledMemref(
     int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
-    int64_t swizzle, int64_t l2Promotion, int64_t oobFill,
-    const int64_t *box) {
+    int64_t swizzle, int64_t l2Promotion, int64_t oobFill, const int64_t *box) {
   const char *function = "mgpuTensorMapEncodeTiledMemref";
   if (rank < 1 || rank > kMaxTensorMapRank || dataType < 0 ||
       dataType >= int64_t(std::size(tensorMapElementBytes))) {
@@ -516,11 +515,10 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(
     std::string why; // enter() already validated the selection
     key[0] = static_cast<uint64_t>(selectedDevice(why));
   }
-  key[1] = static_cast<uint64_t>(rank) | uint64_t(uint32_t(dataType)) << 8 |
-           uint64_t(uint32_t(interleave)) << 16 |
-           uint64_t(uint32_t(swizzle)) << 24 |
-           uint64_t(uint32_t(l2Promotion)) << 32 |
-           uint64_t(uint32_t(oobFill)) << 40;
+  key[1] =
+      static_cast<uint64_t>(rank) | uint64_t(uint32_t(dataType)) << 8 |
+      uint64_t(uint32_t(interleave)) << 16 | uint64_t(uint32_t(swizzle)) << 24 |
+      uint64_t(uint32_t(l2Promotion)) << 32 | uint64_t(uint32_t(oobFill)) << 40;
   key[2] = reinterpret_cast<uintptr_t>(data);
   if (CUdeviceptr cached = cachedTensorMap(key))
     return reinterpret_cast<void *>(cached);
@@ -534,12 +532,12 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(
                      boxDims, elementStrides, int(interleave), int(swizzle),
                      int(l2Promotion), int(oobFill)),
                  "cuTensorMapEncodeTiled") ||
-      !checkCuda(cu, cu->cuMemAlloc_v2(&copy, kTensorMapBytes),
-                 "cuMemAlloc") ||
+      !checkCuda(cu, cu->cuMemAlloc_v2(&copy, kTensorMapBytes), "cuMemAlloc") ||
       !checkCuda(cu, cu->cuMemcpyHtoD_v2(copy, map, kTensorMapBytes),
                  "cuMemcpyHtoD"))
     return nullptr;
   std::lock_guard<std::mutex> lock(tensorMapsMutex);
   // Another thread may have made the same map meanwhile: either copy does.
-  return reinterpret_cast<void *>(tensorMaps().emplace(key, copy).first->second);
+  return reinterpret_cast<void *>(
+      tensorMaps().emplace(key, copy).first->second);
 }

@@ -8,7 +8,18 @@
 // 2 x 2 x 16384 + 5 x 8 = 99368 bytes.
 
 // CHECK-LABEL: func.func @causal_bf16_d128
+// The host makes a tensor map of each of Q, K and V: boxes of 64 columns
+// (one 128-byte swizzled row) by the 128 rows of Q's tile or the 64 of a
+// key tile, zero-filled past the end; the kernel takes them as pointers.
+// CHECK: %[[QU:.*]] = memref.cast %arg0 : memref<1x2x100x128xbf16> to memref<*xbf16>
+// CHECK: %[[QMAP:.*]] = nvgpu.tma.create.descriptor %[[QU]] box[%c1, %c1, %c128, %c64] : memref<*xbf16> -> <tensor = memref<128x64xbf16, 3>, swizzle = swizzle_128b, l2promo = l2promo_128b, oob = zero, interleave = none>
+// CHECK: %[[QPTR:.*]] = builtin.unrealized_conversion_cast %[[QMAP]] {{.*}} to !llvm.ptr
+// CHECK: %[[KU:.*]] = memref.cast %arg1 {{.*}} to memref<*xbf16>
+// CHECK: nvgpu.tma.create.descriptor %[[KU]] box[%c1, %c1, %c64, %c64] : memref<*xbf16> -> <tensor = memref<64x64xbf16, 3>, swizzle = swizzle_128b
+// CHECK: %[[VU:.*]] = memref.cast %arg2 {{.*}} to memref<*xbf16>
+// CHECK: nvgpu.tma.create.descriptor %[[VU]] box[%c1, %c1, %c64, %c64]
 // CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c384, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c99368_i32
+// CHECK-SAME: %[[QPTR]] : !llvm.ptr, %{{.*}} : !llvm.ptr, %{{.*}} : !llvm.ptr)
 // CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
@@ -17,8 +28,8 @@
 // CHECK: %[[NEG:.*]] = arith.subi %c0{{.*}}, %[[WINDOW]]
 // CHECK: %[[SKIP:.*]] = arith.andi %[[NEG]], %c1023
 // CHECK: %[[ALIGNED:.*]] = arith.addi %[[WINDOW]], %[[SKIP]]
-// Each tile is its 64-column panels' rows of 128 bytes.
-// CHECK: %[[QT:.*]] = memref.view %[[DYN]][%{{.*}}][] : {{.*}} to memref<256x64xbf16, #gpu.address_space<workgroup>>
+// TMA writes the tiles by address: no view of shared memory.
+// CHECK-NOT: memref.view
 // Descriptors: the 128-byte swizzle (bit 62) and 1024 bytes between 8-row
 // groups (64 << 32); V's is MN-major with 8192 bytes (512 << 16) between
 // its panels, where K-major operands have the unused 1 (1 << 16).
@@ -27,50 +38,56 @@
 // CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64
 // CHECK: arith.ori %{{.*}}, %c4611686293338849280_i64
 // Thread 0 sets up the mbarriers after the stages (98304 bytes on): Q's and
-// each stage's "full" one expect the 128 producer threads, each stage's
-// "empty" one the 256 consumer threads; a block barrier publishes them.
+// each stage's "full" one expect the producer's one arrival (and the bytes
+// of its loads), each stage's "empty" one the 256 consumer threads; a fence
+// shows them to the TMA unit, a block barrier to the threads.
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %thread_id_x, %c0
 // CHECK: scf.if %[[FIRST]]
 // CHECK: arith.addi %[[ALIGNED]], %c98304
-// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
-// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c1_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c1_i32
 // CHECK: nvvm.mbarrier.init %{{.*}}, %c256_i32
-// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c1_i32
 // CHECK: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// CHECK-NEXT: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
 // CHECK-NOT: gpu.barrier
-// The producer: threads 256-383, registers handed to the consumers.
+// The producer warpgroup (threads 256-383) hands its registers to the
+// consumers; its first thread issues every load.
 // CHECK: %[[PRODUCER:.*]] = arith.cmpi uge, %thread_id_x, %c256
 // CHECK: scf.if %[[PRODUCER]]
-// CHECK-NEXT: nvvm.setmaxregister decrease 56
-// Q by cp.async into the swizzled rows (chunk c of row r at chunk c ^
-// (r % 8)); each thread waits for its copies, fences them for wgmma (the
-// async proxy), and arrives on Q's mbarrier.
-// CHECK: arith.xori
-// CHECK: nvgpu.device_async_copy %arg0{{.*}}, %[[QT]]
-// CHECK: nvgpu.device_async_create_group
-// CHECK-NEXT: nvgpu.device_async_wait
-// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// CHECK-NEXT: nvvm.mbarrier.arrive
+// CHECK-NEXT: nvvm.setmaxregister decrease 24
+// CHECK-NEXT: %[[ISSUER:.*]] = arith.cmpi eq, %thread_id_x, %c256
+// CHECK-NEXT: scf.if %[[ISSUER]]
+// Q: Q's mbarrier expects its 32768 bytes, then two boxes (columns 0 and
+// 64 of rows query0.., this head and batch) into its two panels.
+// CHECK: %[[QFULL:.*]] = llvm.inttoptr
+// CHECK-NEXT: nvvm.mbarrier.arrive.expect_tx %[[QFULL]], %c32768_i32
+// CHECK-NOT: device_async
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg10, %[[QFULL]], box[%c0_i32, %{{.*}}, %{{.*}}, %{{.*}}] : !llvm.ptr<7>, !llvm.ptr
+// CHECK: arith.addi %[[ALIGNED]], %c16384
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg10, %[[QFULL]], box[%c64_i32,
 // Each key tile t: wait until stage t % 2 is empty (parity (t / 2) % 2 ^ 1,
-// so the first use of a stage passes), load K(t) and V(t) into it, publish
-// them on its "full" mbarrier.
-// CHECK: scf.for
+// so the first use of a stage passes); its "full" mbarrier expects K(t)'s
+// and V(t)'s 2 x 16384 bytes; two boxes of each into the stage.
+// CHECK: scf.for %[[KEY0:.*]] = %c0
 // CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c2
 // CHECK: %[[EMPTYPARITY:.*]] = arith.xori %{{.*}}, %c1_i32
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[EMPTYPARITY]]
-// CHECK: arith.muli %[[STAGE]], %c32768
-// CHECK: nvgpu.device_async_copy %arg1
-// CHECK: nvgpu.device_async_copy %arg2
-// CHECK: nvgpu.device_async_create_group
-// CHECK-NEXT: nvgpu.device_async_wait
-// CHECK-NEXT: nvvm.fence.proxy
-// CHECK-NEXT: nvvm.mbarrier.arrive
+// CHECK: %[[FULL:.*]] = llvm.inttoptr
+// CHECK-NEXT: nvvm.mbarrier.arrive.expect_tx %[[FULL]], %c32768_i32
+// CHECK-NEXT: arith.muli %[[STAGE]], %c32768
+// CHECK: %[[ROW:.*]] = arith.index_castui %[[KEY0]] : index to i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg11, %[[FULL]], box[%c0_i32, %[[ROW]],
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg11, %[[FULL]], box[%c64_i32,
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg12, %[[FULL]], box[%c0_i32,
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg12, %[[FULL]], box[%c64_i32,
+// CHECK-NOT: device_async
 // CHECK-NOT: wgmma
 // The consumers: no block barrier; they wait for Q, then for each tile's
 // stage to be full, and empty it when both products have read it.
 // CHECK: } else {
-// CHECK-NEXT: nvvm.setmaxregister increase 224
+// CHECK-NEXT: nvvm.setmaxregister increase 240
 // CHECK-NOT: gpu.barrier
 // CHECK-NOT: device_async
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %c0_i32

@@ -107,10 +107,12 @@ struct WarpSlots {
 };
 
 /// An mbarrier object, known by its shared-memory offset: a phase
-/// completes when `expected` arrivals have arrived; when recording, it
-/// releases the join of their clocks to the threads that wait for it.
+/// completes when `expected` arrivals have arrived and its transaction
+/// count (bytes expected by arrive.expect_tx, less those asynchronous
+/// copies completed on it) is back to 0; when recording, it releases the
+/// join of the arrivals' and copies' clocks to the threads that wait for it.
 struct MBarrier {
-  int64_t expected = 0, pending = 0, phase = 0;
+  int64_t expected = 0, pending = 0, phase = 0, tx = 0;
   int waiters = 0;                    // threads waiting for the current phase
   VectorClock arrivals, completed[2]; // completed: by the phase's parity
 };
@@ -200,23 +202,41 @@ extern "C" void emu_mbarrier_init(int64_t address, int32_t arrivals) {
   currentBlock->mbarriers[address] = MBarrier{arrivals, arrivals};
 }
 
-extern "C" void emu_mbarrier_arrive(int64_t address) {
+/// Completes the current phase of `barrier` if nothing is outstanding.
+/// The caller holds the block's mbarrier mutex.
+void completePhaseIfDone(MBarrier &barrier) {
+  if (barrier.pending > 0 || barrier.tx != 0)
+    return;
+  barrier.completed[barrier.phase % 2] = std::move(barrier.arrivals);
+  barrier.arrivals.clear();
+  ++barrier.phase;
+  barrier.pending = barrier.expected;
+  // Its waiters can run again.
+  currentBlock->waiting -= barrier.waiters;
+  barrier.waiters = 0;
+  currentBlock->mbarrierChanged.notify_all();
+}
+
+/// mbarrier.arrive(.expect_tx): raises the transaction count by
+/// `expectedBytes`, then arrives.
+void arriveOn(int64_t address, int64_t expectedBytes, const char *op) {
   VectorClock released = release();
   std::lock_guard<std::mutex> lock(currentBlock->mbarrierMutex);
-  MBarrier *barrier = findMBarrier(address, "mbarrier.arrive");
+  MBarrier *barrier = findMBarrier(address, op);
   if (!barrier)
     return;
   join(barrier->arrivals, released);
-  if (--barrier->pending > 0)
-    return;
-  barrier->completed[barrier->phase % 2] = std::move(barrier->arrivals);
-  barrier->arrivals.clear();
-  ++barrier->phase;
-  barrier->pending = barrier->expected;
-  // Its waiters can run again.
-  currentBlock->waiting -= barrier->waiters;
-  barrier->waiters = 0;
-  currentBlock->mbarrierChanged.notify_all();
+  barrier->tx += expectedBytes;
+  --barrier->pending;
+  completePhaseIfDone(*barrier);
+}
+
+extern "C" void emu_mbarrier_arrive(int64_t address) {
+  arriveOn(address, 0, "mbarrier.arrive");
+}
+
+extern "C" void emu_mbarrier_arrive_expect_tx(int64_t address, int32_t bytes) {
+  arriveOn(address, bytes, "mbarrier.arrive.expect_tx");
 }
 
 /// mbarrier.try_wait.parity, looped until it succeeds: returns once the
@@ -250,7 +270,8 @@ extern "C" void emu_mbarrier_wait_parity(int64_t address, int32_t parity) {
                     << " waits for the phase of parity " << parity
                     << " of the mbarrier at shared byte " << address
                     << " (phase " << phase << ", " << barrier->pending
-                    << " arrivals missing)"
+                    << " arrivals and " << barrier->tx
+                    << " transaction bytes missing)"
                     << (woken ? ", which no thread can complete"
                               : ", for longer than the limit");
       return;
@@ -389,6 +410,7 @@ struct MatrixDescriptor {
                     (mn / 64) * leading + 2 * (mn % 64));
   }
   /// The 128-byte swizzle: address bits 4-6 XOR bits 7-9.
+  static constexpr int64_t kSwizzleBytes = 128;
   static int64_t swizzled(int64_t address) {
     return address ^ (((address >> 7) & 7) << 4);
   }
@@ -503,6 +525,67 @@ extern "C" void emu_async_wait(int32_t pending) {
     }
     groups.erase(groups.begin());
   }
+}
+
+//===----------------------------------------------------------------------===//
+// TMA
+//===----------------------------------------------------------------------===//
+
+/// cp.async.bulk.tensor.Nd.shared::cluster.global.tile.mbarrier::
+/// complete_tx::bytes (PTX ISA, "cp.async.bulk.tensor"; the tensor map's
+/// layout: CUDA driver API, cuTensorMapEncodeTiled): the box at
+/// `coordinates` (innermost first) of the tensor `map` describes, row after
+/// row of box[0] elements from shared address `dst`, 128-byte swizzled by
+/// address as wgmma reads it (MatrixDescriptor::swizzled), elements outside
+/// the tensor zero. The copy is done at issue; its bytes then complete on
+/// the mbarrier at `barrierAddress`, releasing the issuer's clock after its
+/// writes (logged under `site` when >= 0).
+extern "C" void emu_tma_load(int64_t dst, int64_t mapAddress, int32_t c0,
+                             int32_t c1, int32_t c2, int32_t c3, int32_t c4,
+                             int32_t rank, int64_t barrierAddress,
+                             int32_t site) {
+  const auto &map = *reinterpret_cast<const TensorMap *>(mapAddress);
+  const int32_t coordinates[5] = {c0, c1, c2, c3, c4};
+  const int64_t rowBytes = map.box[0] * map.elementBytes;
+  EXPECT_EQ(rank, map.rank) << "coordinates for another rank of tensor";
+  EXPECT_EQ(rowBytes, MatrixDescriptor::kSwizzleBytes)
+      << "only boxes of 128-byte rows, swizzled 128 bytes, are modelled";
+  EXPECT_EQ(dst % 128, 0) << "a swizzled box lands 128-byte aligned";
+  int64_t rows = 1;
+  for (int64_t d = 1; d < map.rank; ++d)
+    rows *= map.box[d];
+  for (int64_t r = 0; r < rows; ++r) {
+    // Row r of the box, as its coordinates along dimensions 1 and up.
+    const char *source = map.address;
+    bool inside = true;
+    for (int64_t d = 1, rest = r; d < map.rank; rest /= map.box[d], ++d) {
+      int64_t i = coordinates[d] + rest % map.box[d];
+      inside = inside && i >= 0 && i < map.dims[d];
+      source += i * map.byteStrides[d];
+    }
+    for (int64_t byte = 0; byte < rowBytes; byte += map.elementBytes) {
+      int64_t column = coordinates[0] + byte / map.elementBytes;
+      int64_t address = MatrixDescriptor::swizzled(dst + r * rowBytes + byte);
+      if (inside && column >= 0 && column < map.dims[0])
+        std::memcpy(currentShared + address, source + column * map.elementBytes,
+                    map.elementBytes);
+      else
+        std::memset(currentShared + address, 0, map.elementBytes);
+    }
+    if (site >= 0 && currentLog)
+      for (int64_t chunk = 0; chunk < rowBytes; chunk += 16)
+        currentLog->touches.push_back(touchNow(
+            site, MatrixDescriptor::swizzled(dst + r * rowBytes + chunk), 16,
+            /*write=*/true));
+  }
+  VectorClock released = release();
+  std::lock_guard<std::mutex> lock(currentBlock->mbarrierMutex);
+  MBarrier *barrier = findMBarrier(barrierAddress, "cp.async.bulk.tensor");
+  if (!barrier)
+    return;
+  join(barrier->arrivals, released);
+  barrier->tx -= rows * rowBytes;
+  completePhaseIfDone(*barrier);
 }
 
 } // namespace
@@ -697,8 +780,9 @@ std::optional<MemoryAccess> memoryAccessOf(Operation *op) {
   return std::nullopt;
 }
 
-/// The race-check site of a wgmma op, set by instrumentSharedAccesses.
-constexpr StringLiteral kWgmmaSiteAttr = "emu.site";
+/// The race-check site of a wgmma or TMA op, set by
+/// instrumentSharedAccesses.
+constexpr StringLiteral kSiteAttr = "emu.site";
 
 /// The wgmma form the kernels write as inline PTX (A from registers,
 /// WarpgroupMmaIRBuilder::multiplyRegisterA): its N and imm-trans-b.
@@ -749,13 +833,17 @@ void instrumentSharedAccesses(ImplicitLocOpBuilder &b, ModuleOp module,
       ADD_FAILURE() << "no bank model for "
                     << op->getName().getStringRef().str();
   });
-  // wgmma reads through its descriptors: no bank model (the hardware's
-  // operand fetch), a site for the race check.
+  // wgmma reads through its descriptors and TMA writes whole boxes: no
+  // bank model (the hardware's own traffic), a site for the race check.
   host.walk([&](Operation *op) {
-    if (!isWgmma(op))
+    bool tma = isa<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(op);
+    if (!tma && !isWgmma(op))
       return;
-    op->setAttr(kWgmmaSiteAttr, b.getI32IntegerAttr(sites.size()));
-    sites.push_back({"nvvm.wgmma.mma_async", "descriptors", inKeyTileLoop(op)});
+    op->setAttr(kSiteAttr, b.getI32IntegerAttr(sites.size()));
+    sites.push_back(tma ? SharedSite{"nvvm.cp.async.bulk.tensor", "tensor map",
+                                     inKeyTileLoop(op)}
+                        : SharedSite{"nvvm.wgmma.mma_async", "descriptors",
+                                     inKeyTileLoop(op)});
   });
   for (auto &[op, access] : accesses) {
     auto view = access.memref.getDefiningOp<memref::ViewOp>();
@@ -847,6 +935,13 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
       declare(module, "emu_mbarrier_arrive", b.getFunctionType({i64}, {}));
   auto mbarrierWait = declare(module, "emu_mbarrier_wait_parity",
                               b.getFunctionType({i64, i32}, {}));
+  auto mbarrierExpectTx = declare(module, "emu_mbarrier_arrive_expect_tx",
+                                  b.getFunctionType({i64, i32}, {}));
+  SmallVector<Type> tmaArgs = {i64, i64};
+  tmaArgs.append(6, i32); // five coordinates, the rank
+  tmaArgs.append({i64, i32});
+  auto tmaLoad =
+      declare(module, "emu_tma_load", b.getFunctionType(tmaArgs, {}));
 
   ASSERT_TRUE(kernel.getWorkgroupAttributions().empty())
       << "the kernels take their shared memory at launch";
@@ -921,7 +1016,7 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
     Value registers = aRegisters.empty()
                           ? Value(arith::ConstantIntOp::create(b, i64, 0))
                           : Value(pointerOf(spill(aRegisters, i32)));
-    auto site = op->getAttrOfType<IntegerAttr>(kWgmmaSiteAttr);
+    auto site = op->getAttrOfType<IntegerAttr>(kSiteAttr);
     func::CallOp::create(
         b, wgmma,
         ValueRange{
@@ -1074,11 +1169,39 @@ void emulateOnHost(ModuleOp module, gpu::GPUFuncOp kernel,
       func::CallOp::create(
           b, mbarrierWait,
           ValueRange{sharedOffset(wait.getAddr()), wait.getPhase()});
+    } else if (auto expect = dyn_cast<NVVM::MBarrierArriveExpectTxOp>(op)) {
+      ASSERT_FALSE(expect.getPredicate());
+      ASSERT_TRUE(!expect.getRes() || expect.getRes().use_empty());
+      func::CallOp::create(
+          b, mbarrierExpectTx,
+          ValueRange{sharedOffset(expect.getAddr()), expect.getTxcount()});
+    } else if (auto load =
+                   dyn_cast<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(
+                       op)) {
+      ASSERT_TRUE(load.getIm2colOffsets().empty() && !load.getMulticastMask() &&
+                  !load.getL2CacheHint() && !load.getPredicate() &&
+                  load.getMode() == NVVM::TMALoadMode::TILE)
+          << "only plain tiled TMA loads are modelled";
+      // The destination: this block's shared window, seen as shared::cluster.
+      Value dst = load.getDstMem();
+      if (auto cast = dst.getDefiningOp<LLVM::AddrSpaceCastOp>())
+        dst = cast.getArg();
+      SmallVector<Value> args = {
+          sharedOffset(dst),
+          LLVM::PtrToIntOp::create(b, i64, load.getTmaDescriptor())};
+      llvm::append_range(args, load.getCoordinates());
+      args.resize(7, arith::ConstantIntOp::create(b, i32, 0));
+      auto site = op->getAttrOfType<IntegerAttr>(kSiteAttr);
+      args.append(
+          {arith::ConstantIntOp::create(b, i32, load.getCoordinates().size()),
+           sharedOffset(load.getMbar()),
+           arith::ConstantIntOp::create(b, i32, site ? site.getInt() : -1)});
+      func::CallOp::create(b, tmaLoad, args);
     } else if (isa<NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaGroupSyncAlignedOp,
                    NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp,
-                   NVVM::SetMaxRegisterOp>(op)) {
-      // emu_wgmma completes at issue; one thread's memory is one proxy; a
-      // host thread has the registers it needs.
+                   NVVM::FenceMbarrierInitOp, NVVM::SetMaxRegisterOp>(op)) {
+      // emu_wgmma completes at issue; one thread's memory is one proxy, and
+      // one address space; a host thread has the registers it needs.
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b);
     } else {
@@ -1160,6 +1283,9 @@ void emulation::compileKernel(
     add("emu_mbarrier_arrive", reinterpret_cast<void *>(&emu_mbarrier_arrive));
     add("emu_mbarrier_wait_parity",
         reinterpret_cast<void *>(&emu_mbarrier_wait_parity));
+    add("emu_mbarrier_arrive_expect_tx",
+        reinterpret_cast<void *>(&emu_mbarrier_arrive_expect_tx));
+    add("emu_tma_load", reinterpret_cast<void *>(&emu_tma_load));
     return symbols;
   });
   auto symbol = (*engine)->lookup("_mlir_ciface_emulated");

@@ -5,14 +5,17 @@
 // a kernel is rewritten into a host function of (its arguments, block id,
 // thread id, dynamic shared memory), JIT-compiled, and run with one OS thread
 // per GPU thread, one block at a time. gpu.barrier, gpu.shuffle,
-// nvvm.mma.sync, nvgpu.ldmatrix, nvvm.wgmma.mma_async, the mbarrier ops and
-// the cp.async ops become calls into a small SIMT machine, whose mma.sync
-// and ldmatrix implement the fragment layouts as the PTX ISA states them,
-// whose wgmma reads its operands through their matrix descriptors (128-byte
-// swizzle, K- or MN-major), whose mbarriers complete phases by arrival
-// counts (and report a deadlock rather than hang), and whose cp.async
-// copies land only when a wait_group says so (a kernel that reads a tile
-// before waiting for it reads stale data here, as it could on a GPU). The
+// nvvm.mma.sync, nvgpu.ldmatrix, nvvm.wgmma.mma_async, the mbarrier ops,
+// the cp.async ops and TMA's cp.async.bulk.tensor become calls into a small
+// SIMT machine, whose mma.sync and ldmatrix implement the fragment layouts
+// as the PTX ISA states them, whose wgmma reads its operands through their
+// matrix descriptors (128-byte swizzle, K- or MN-major), whose mbarriers
+// complete phases by arrival counts and transaction bytes (and report a
+// deadlock rather than hang), whose cp.async copies land only when a
+// wait_group says so (a kernel that reads a tile before waiting for it
+// reads stale data here, as it could on a GPU), and whose TMA copies a box
+// through a tensor map (TensorMap below), swizzled by shared-memory address
+// and zero-filled past the tensor's end, completing on an mbarrier. The
 // machine can also record every shared-memory access, to count the bank
 // conflicts of each warp-wide access and to find accesses that race: a
 // write and another thread's access with no happens-before between them,
@@ -147,6 +150,31 @@ std::vector<SharedRace> findRaces(ArrayRef<SharedAccessLog> logs);
 //===----------------------------------------------------------------------===//
 
 template <int N> using Desc = StridedMemRefType<char, N>;
+
+/// What a kernel's tensor-map argument (an !llvm.ptr) points to here: what
+/// cuTensorMapEncodeTiled encodes, innermost dimension first, for the only
+/// modes the kernels use (128-byte swizzle, zero fill, no interleave). The
+/// emulated cp.async.bulk.tensor reads it.
+struct TensorMap {
+  const char *address;
+  int64_t rank, elementBytes;
+  int64_t dims[5], byteStrides[5], box[5]; // byteStrides[0]: elementBytes
+};
+
+/// The tensor map of `desc` (elements of `elementBytes`) for boxes of
+/// `box` elements, given in memref order, as
+/// mgpuTensorMapEncodeTiledMemref makes it: at the memref's offset.
+template <int N>
+TensorMap tensorMapOf(const Desc<N> &desc, int64_t elementBytes,
+                      ArrayRef<int64_t> box) {
+  TensorMap map = {desc.data + desc.offset * elementBytes, N, elementBytes};
+  for (int d = 0; d < N; ++d) {
+    map.dims[d] = desc.sizes[N - 1 - d];
+    map.byteStrides[d] = desc.strides[N - 1 - d] * elementBytes;
+    map.box[d] = box[N - 1 - d];
+  }
+  return map;
+}
 
 /// A C-ordered buffer, 64-byte aligned as the kernels' vector loads need.
 struct Buffer {

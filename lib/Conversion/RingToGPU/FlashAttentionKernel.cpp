@@ -13,7 +13,6 @@
 #include "TmaLoadIRBuilder.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 using namespace mlir;

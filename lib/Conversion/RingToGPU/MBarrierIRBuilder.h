@@ -3,16 +3,18 @@
 //
 // Internal to the ring-to-GPU conversion. The shared-memory mbarriers of the
 // warp-specialized sm_90a kernel (TensorCoreFlashKernel.cpp): a producer
-// warpgroup fills pipeline stages and arrives on each stage's "full"
+// thread fills pipeline stages by TMA, counted on each stage's "full"
 // barrier; the consumers wait on it, compute, and arrive on its "empty"
 // barrier, which the producer waits on before refilling the stage.
 //
-// An mbarrier completes a phase when its expected arrivals have arrived;
-// a wait names the phase by its parity (PTX ISA, "Parallel Synchronization
-// and Communication Instructions: mbarrier"). With `stages` stages, use u
-// = t / stages of a stage for tile t is its phase u: the consumers wait for
-// parity u % 2 of "full", the producer for parity (u % 2) ^ 1 of "empty"
-// (the phase before, so its first use of each stage does not wait).
+// An mbarrier completes a phase when its expected arrivals have arrived
+// and the bytes its arrivals announced (expect_tx) have been written by the
+// asynchronous copies (TMA) that complete on it; a wait names the phase by
+// its parity (PTX ISA, "Parallel Synchronization and Communication
+// Instructions: mbarrier"). With `stages` stages, use u = t / stages of a
+// stage for tile t is its phase u: the consumers wait for parity u % 2 of
+// "full", the producer for parity (u % 2) ^ 1 of "empty" (the phase before,
+// so its first use of each stage does not wait).
 //
 //===----------------------------------------------------------------------===//
 

@@ -431,12 +431,38 @@ extern "C" void mgpuSetDefaultDevice(int32_t device) { selectDevice(device); }
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Everything cuTensorMapEncodeTiled encodes, in a fixed layout: a tensor
-/// map is a function of it, so equal keys share one device copy. The
-/// device; rank and the five enumerations; the address; five dims, four
-/// byte strides and five box sizes, innermost first.
 constexpr int kMaxTensorMapRank = 5;
+
+/// cuTensorMapEncodeTiled's arguments, dimensions innermost first.
+struct TensorMapArguments {
+  char *data;
+  uint32_t rank;
+  int dataType, interleave, swizzle, l2Promotion, oobFill;
+  uint64_t dims[kMaxTensorMapRank], byteStrides[kMaxTensorMapRank - 1];
+  uint32_t box[kMaxTensorMapRank], elementStrides[kMaxTensorMapRank];
+};
+
+/// A tensor map is a function of its arguments, so equal ones share one
+/// device copy: the key is the device and every argument.
 using TensorMapKey = std::array<uint64_t, 3 + 5 + 4 + 5>;
+
+TensorMapKey keyOf(int device, const TensorMapArguments &args) {
+  TensorMapKey key = {};
+  key[0] = static_cast<uint64_t>(device);
+  key[1] = args.rank | uint64_t(uint32_t(args.dataType)) << 8 |
+           uint64_t(uint32_t(args.interleave)) << 16 |
+           uint64_t(uint32_t(args.swizzle)) << 24 |
+           uint64_t(uint32_t(args.l2Promotion)) << 32 |
+           uint64_t(uint32_t(args.oobFill)) << 40;
+  key[2] = reinterpret_cast<uintptr_t>(args.data);
+  for (uint32_t d = 0; d < args.rank; ++d) {
+    key[3 + d] = args.dims[d];
+    key[12 + d] = args.box[d];
+    if (d > 0)
+      key[8 + d - 1] = args.byteStrides[d - 1];
+  }
+  return key;
+}
 
 /// The device copies made so far. A copy is never written again and lives
 /// as long as the process (a launch may still read it), 128 bytes each.
@@ -456,6 +482,78 @@ CUdeviceptr cachedTensorMap(const TensorMapKey &key) {
 /// Bytes of an element of each CUtensorMapDataType (cuda.h's order).
 static constexpr int64_t tensorMapElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
                                                     4, 8, 2, 4, 4, 4};
+static const char *const tensorMapFunction = "mgpuTensorMapEncodeTiledMemref";
+
+/// Reads the memref `descriptor` of `rank` dimensions (sizes and strides in
+/// memref order) and `box` into `args`; false, after reporting why, for a
+/// tensor TMA cannot read.
+static bool readTensorMapArguments(int64_t rank, void *descriptor,
+                                   int64_t dataType, const int64_t *box,
+                                   TensorMapArguments &args) {
+  if (rank < 1 || rank > kMaxTensorMapRank || dataType < 0 ||
+      dataType >= int64_t(std::size(tensorMapElementBytes))) {
+    reportf("%s: a rank-%ld tensor of data type %ld; tensor maps have 1 to 5 "
+            "dimensions of one of cuda.h's %zu data types",
+            tensorMapFunction, static_cast<long>(rank),
+            static_cast<long>(dataType), std::size(tensorMapElementBytes));
+    return false;
+  }
+  const int64_t elementBytes = tensorMapElementBytes[dataType];
+  auto *sizes = reinterpret_cast<const int64_t *>(
+      static_cast<MemRefHead *>(descriptor) + 1);
+  const int64_t *strides = sizes + rank;
+  args.data = memrefData(descriptor, elementBytes);
+  args.rank = static_cast<uint32_t>(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t m = rank - 1 - d; // the memref's dimension
+    args.dims[d] = static_cast<uint64_t>(sizes[m]);
+    args.box[d] = static_cast<uint32_t>(box[m]);
+    args.elementStrides[d] = 1;
+    if (d > 0)
+      args.byteStrides[d - 1] =
+          static_cast<uint64_t>(strides[m] * elementBytes);
+  }
+  if (strides[rank - 1] != 1 || reinterpret_cast<uintptr_t>(args.data) % 16) {
+    reportf("%s: the tensor at %p, innermost stride %ld: TMA needs a 16-byte "
+            "aligned start and contiguous rows",
+            tensorMapFunction, static_cast<void *>(args.data),
+            static_cast<long>(strides[rank - 1]));
+    return false;
+  }
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (args.byteStrides[d] % 16) {
+      reportf("%s: dimension %ld of the tensor at %p is %llu bytes apart; "
+              "TMA needs a multiple of 16",
+              tensorMapFunction, static_cast<long>(rank - 2 - d),
+              static_cast<void *>(args.data),
+              static_cast<unsigned long long>(args.byteStrides[d]));
+      return false;
+    }
+  return true;
+}
+
+/// Encodes the tensor map of `args` and copies it to device memory; 0,
+/// after reporting, if the driver refuses.
+static CUdeviceptr encodeOnDevice(const Driver *cu,
+                                  const TensorMapArguments &args) {
+  alignas(kTensorMapAlignment) unsigned char map[kTensorMapBytes];
+  CUdeviceptr copy = 0;
+  if (!checkCuda(cu,
+                 cu->cuTensorMapEncodeTiled(
+                     reinterpret_cast<CUtensorMap *>(map), args.dataType,
+                     args.rank, args.data, args.dims, args.byteStrides,
+                     args.box, args.elementStrides, args.interleave,
+                     args.swizzle, args.l2Promotion, args.oobFill),
+                 "cuTensorMapEncodeTiled") ||
+      !checkCuda(cu, cu->cuMemAlloc_v2(&copy, kTensorMapBytes), "cuMemAlloc"))
+    return 0;
+  if (!checkCuda(cu, cu->cuMemcpyHtoD_v2(copy, map, kTensorMapBytes),
+                 "cuMemcpyHtoD")) {
+    cu->cuMemFree_v2(copy);
+    return 0;
+  }
+  return copy;
+}
 
 // nvgpu.tma.create.descriptor's call (LLVM 22's ABI): the memref's ranked
 // descriptor, cuda.h's enumerations, and the box in memref order. Returns a
@@ -465,79 +563,31 @@ static constexpr int64_t tensorMapElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
 extern "C" void *mgpuTensorMapEncodeTiledMemref(
     int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
     int64_t swizzle, int64_t l2Promotion, int64_t oobFill, const int64_t *box) {
-  const char *function = "mgpuTensorMapEncodeTiledMemref";
-  if (rank < 1 || rank > kMaxTensorMapRank || dataType < 0 ||
-      dataType >= int64_t(std::size(tensorMapElementBytes))) {
-    reportf("%s: a rank-%ld tensor of data type %ld; tensor maps have 1 to 5 "
-            "dimensions of one of cuda.h's %zu data types",
-            function, static_cast<long>(rank), static_cast<long>(dataType),
-            std::size(tensorMapElementBytes));
+  TensorMapArguments args = {};
+  if (!readTensorMapArguments(rank, descriptor, dataType, box, args))
     return nullptr;
-  }
-  const int64_t elementBytes = tensorMapElementBytes[dataType];
-  auto *sizes = reinterpret_cast<const int64_t *>(
-      static_cast<MemRefHead *>(descriptor) + 1);
-  const int64_t *strides = sizes + rank;
-  char *data = memrefData(descriptor, elementBytes);
-  // TMA counts dimensions innermost first.
-  TensorMapKey key = {};
-  uint64_t *dims = &key[3], *byteStrides = &key[8];
-  uint32_t boxDims[kMaxTensorMapRank], elementStrides[kMaxTensorMapRank];
-  for (int64_t d = 0; d < rank; ++d) {
-    dims[d] = static_cast<uint64_t>(sizes[rank - 1 - d]);
-    boxDims[d] = static_cast<uint32_t>(box[rank - 1 - d]);
-    elementStrides[d] = 1;
-    key[12 + d] = boxDims[d];
-    if (d > 0)
-      byteStrides[d - 1] =
-          static_cast<uint64_t>(strides[rank - 1 - d] * elementBytes);
-  }
-  if (strides[rank - 1] != 1 || reinterpret_cast<uintptr_t>(data) % 16) {
-    reportf("%s: the tensor at %p, innermost stride %ld: TMA needs a 16-byte "
-            "aligned start and contiguous rows",
-            function, static_cast<void *>(data),
-            static_cast<long>(strides[rank - 1]));
-    return nullptr;
-  }
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    if (byteStrides[d] % 16) {
-      reportf("%s: dimension %ld of the tensor at %p is %llu bytes apart; "
-              "TMA needs a multiple of 16",
-              function, static_cast<long>(rank - 2 - d),
-              static_cast<void *>(data),
-              static_cast<unsigned long long>(byteStrides[d]));
-      return nullptr;
-    }
-  const Driver *cu = enter(function);
+  args.dataType = int(dataType);
+  args.interleave = int(interleave);
+  args.swizzle = int(swizzle);
+  args.l2Promotion = int(l2Promotion);
+  args.oobFill = int(oobFill);
+  const Driver *cu = enter(tensorMapFunction);
   if (!cu)
     return nullptr;
+  int device;
   {
     std::string why; // enter() already validated the selection
-    key[0] = static_cast<uint64_t>(selectedDevice(why));
+    device = selectedDevice(why);
   }
-  key[1] =
-      static_cast<uint64_t>(rank) | uint64_t(uint32_t(dataType)) << 8 |
-      uint64_t(uint32_t(interleave)) << 16 | uint64_t(uint32_t(swizzle)) << 24 |
-      uint64_t(uint32_t(l2Promotion)) << 32 | uint64_t(uint32_t(oobFill)) << 40;
-  key[2] = reinterpret_cast<uintptr_t>(data);
+  TensorMapKey key = keyOf(device, args);
   if (CUdeviceptr cached = cachedTensorMap(key))
     return reinterpret_cast<void *>(cached);
-
-  alignas(kTensorMapAlignment) unsigned char map[kTensorMapBytes];
-  CUdeviceptr copy = 0;
-  if (!checkCuda(cu,
-                 cu->cuTensorMapEncodeTiled(
-                     reinterpret_cast<CUtensorMap *>(map), int(dataType),
-                     static_cast<cuuint32_t>(rank), data, dims, byteStrides,
-                     boxDims, elementStrides, int(interleave), int(swizzle),
-                     int(l2Promotion), int(oobFill)),
-                 "cuTensorMapEncodeTiled") ||
-      !checkCuda(cu, cu->cuMemAlloc_v2(&copy, kTensorMapBytes), "cuMemAlloc") ||
-      !checkCuda(cu, cu->cuMemcpyHtoD_v2(copy, map, kTensorMapBytes),
-                 "cuMemcpyHtoD"))
+  CUdeviceptr copy = encodeOnDevice(cu, args);
+  if (!copy)
     return nullptr;
   std::lock_guard<std::mutex> lock(tensorMapsMutex);
-  // Another thread may have made the same map meanwhile: either copy does.
-  return reinterpret_cast<void *>(
-      tensorMaps().emplace(key, copy).first->second);
+  auto [it, inserted] = tensorMaps().emplace(key, copy);
+  if (!inserted) // another thread made the same map meanwhile
+    cu->cuMemFree_v2(copy);
+  return reinterpret_cast<void *>(it->second);
 }

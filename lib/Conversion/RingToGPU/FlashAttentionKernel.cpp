@@ -13,6 +13,7 @@
 #include "TmaLoadIRBuilder.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 using namespace mlir;
@@ -102,6 +103,9 @@ mlir::ring::getOrCreateFlashKernel(gpu::GPUModuleOp module,
     arguments.append(3, LLVM::LLVMPointerType::get(ctx));
   auto type = b.getFunctionType(arguments, {});
   gpu::GPUFuncOp func = createKernel(b, module, name, type, config.threads());
+  if (config.warpSpecialized())
+    func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
+                  b.getI32IntegerAttr(config.launchRegisters()));
   if (config.tensorCores)
     buildTensorCoreFlashKernel(b, func, config);
   else

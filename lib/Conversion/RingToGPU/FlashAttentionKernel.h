@@ -48,6 +48,16 @@ struct FlashKernelConfig {
   /// 3's. The producer's one thread only computes TMA coordinates.
   static constexpr int64_t kProducerRegisters = 24;
   static constexpr int64_t kConsumerRegisters = 240;
+  /// The registers a thread of a warp-specialized block starts with: what
+  /// 384 threads may have of the 64K (a multiple of 8), and so the CTA's
+  /// register pool that setmaxnreg redistributes. The kernel pins it with
+  /// `.maxnreg` (ptxas would otherwise start a light kernel lower, and the
+  /// consumers' setmaxnreg.inc would wait forever for registers the pool
+  /// does not have).
+  int64_t launchRegisters() const {
+    return (kRegistersPerBlock / threads()) / 8 * 8;
+  }
+  static constexpr int64_t kRegistersPerBlock = 64 * 1024;
   /// Warps that compute in a tensor-core block: four of mma.sync, or two
   /// warpgroups of four; the SIMT kernel runs one thread per row.
   int64_t warps() const { return warpgroupMma ? 8 : 4; }

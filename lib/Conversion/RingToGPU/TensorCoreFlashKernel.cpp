@@ -133,6 +133,10 @@ private:
   /// The producer warpgroup loads, the two consumer warpgroups compute;
   /// they hand the stages over through mbarriers (MBarrierIRBuilder.h).
   void buildWarpSpecialized() {
+    assert(32 * config.producerWarps() * FlashKernelConfig::kProducerRegisters +
+                   consumerThreads() * FlashKernelConfig::kConsumerRegisters <=
+               config.threads() * config.launchRegisters() &&
+           "setmaxnreg's split exceeds the block's register pool");
     MBarrierIRBuilder barriers(b);
     ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, thread, idx(0)),
            [&] {

@@ -20,8 +20,11 @@
 // CHECK: nvgpu.tma.create.descriptor %[[VU]] box[%c1, %c1, %c64, %c64]
 // CHECK: gpu.launch_func @ring_kernels::@flash_attention_bf16_d128_causal_wgmma blocks in (%c1{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c384, %c1{{.*}}, %c1{{.*}}) dynamic_shared_memory_size %c99368_i32
 // CHECK-SAME: %[[QPTR]] : !llvm.ptr, %{{.*}} : !llvm.ptr, %{{.*}} : !llvm.ptr)
+// Every thread starts with 168 registers (65536 / 384, a multiple of 8):
+// the pool setmaxnreg redistributes.
 // CHECK: gpu.func @flash_attention_bf16_d128_causal_wgmma
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
+// CHECK-SAME: nvvm.maxnreg = 168 : i32
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
 // The tiles start at the first 1024-byte boundary of the shared window.
 // CHECK: %[[WINDOW:.*]] = memref.extract_aligned_pointer_as_index %[[DYN]]
